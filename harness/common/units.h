@@ -1,0 +1,35 @@
+// Parsing and printing of durations and sizes with units, as scenarios write
+// them: "250ms", "2s", "1.5m", "64KiB", "10MB".
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace faultline {
+
+using Duration = std::chrono::nanoseconds;
+
+/// Parses "<number><unit>" with unit one of ns, us, ms, s, m, h. The number
+/// may have a fraction ("1.5s"). No unit, a negative number or trailing text
+/// is an error: returns nullopt and sets *error (if given) to the reason.
+std::optional<Duration> ParseDuration(std::string_view text, std::string* error = nullptr);
+
+/// Parses "<number><unit>" with unit one of B, KB, MB, GB (powers of 1000)
+/// or KiB, MiB, GiB (powers of 1024). Same error contract as ParseDuration.
+std::optional<uint64_t> ParseSize(std::string_view text, std::string* error = nullptr);
+
+/// "250ms", "2s", "1.5s", "3m": the shortest exact-ish form, for messages.
+std::string FormatDuration(Duration d);
+
+/// "12.3 MiB", "512 B": for terminal output.
+std::string FormatBytes(double bytes);
+
+inline double ToSeconds(Duration d) { return std::chrono::duration<double>(d).count(); }
+inline Duration FromSeconds(double s) {
+  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s));
+}
+
+}  // namespace faultline

@@ -1,0 +1,94 @@
+// LoadGenerator: an event-driven, open-loop HTTP/1.1 client (Asio + Beast).
+//
+// Open loop: request n is due at start + sum of 1/rate intervals, and starts
+// then whether or not earlier requests finished (a late timer catches up by
+// starting every overdue request at once). When `max_in_flight` requests are
+// already outstanding, a due request is not sent: it is recorded as kDropped.
+// Latency is measured from the request's intended start time, so a stalled
+// generator or a slow connect shows up in the numbers (no coordinated omission).
+//
+// Connections: an idle keep-alive connection is reused when there is one
+// (most recently used first); otherwise a new one is opened. When a request's
+// client timeout expires, its connection is closed: that close is the
+// cancellation signal a well-behaved target should notice. A connection the
+// server closes is dropped from the idle pool. SetRate(0) also closes idle
+// connections (the clients went away).
+//
+// Runs on the caller's io_context, single-threaded; holds no threads.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "common/asio.h"
+#include "common/status.h"
+#include "common/units.h"
+
+namespace faultline {
+
+/// How a request ended. Every scheduled request ends in exactly one class.
+enum class Outcome {
+  kOk,            // a response with status 2xx
+  kHttpStatus,    // a response with another status (see RequestResult::status)
+  kConnectError,  // connect failed (refused, unreachable, ...)
+  kReset,         // the connection was reset or closed before a full response
+  kTimeout,       // no full response within the client timeout
+  kDropped,       // not sent: max_in_flight requests were already outstanding
+};
+const char* ToString(Outcome outcome);
+
+struct RequestResult {
+  Outcome outcome = Outcome::kOk;
+  int status = 0;                  // HTTP status when a response arrived, else 0
+  double intended_s = 0;           // intended start, seconds since LoadOptions::epoch
+  double latency_s = 0;            // completion - intended start (0 for kDropped)
+};
+
+struct LoadOptions {
+  std::string host = "127.0.0.1";  // loopback only
+  uint16_t port = 0;
+  std::string method = "GET";
+  std::string target = "/";        // request-target: path and query
+  std::map<std::string, std::string> headers;
+  std::string body;
+  Duration timeout = std::chrono::seconds(5);
+  uint64_t max_in_flight = 10000;
+  std::chrono::steady_clock::time_point epoch;  // intended_s is measured from here
+};
+
+class LoadGenerator {
+ public:
+  using Sink = std::function<void(const RequestResult&)>;
+
+  /// `sink` is called once per request, on the io_context's thread.
+  LoadGenerator(asio::io_context& io, LoadOptions options, Sink sink);
+  ~LoadGenerator();  // closes every connection without calling the sink
+  LoadGenerator(const LoadGenerator&) = delete;
+  LoadGenerator& operator=(const LoadGenerator&) = delete;
+
+  /// Sets the schedule from now on: `rps` requests per second (0 = none).
+  /// The first request after a change from 0 is due at once.
+  void SetRate(double rps);
+
+  /// Stops scheduling and closes idle connections; requests in flight run to
+  /// completion or timeout and are still reported.
+  void Stop();
+
+  /// Closes every connection at once; in-flight requests are abandoned and
+  /// not reported. For teardown after an interrupt only.
+  void Abort();
+
+  uint64_t in_flight() const;          // sent, not yet completed
+  uint64_t open_connections() const;   // busy + idle
+  uint64_t scheduled() const;          // requests due so far (sent + dropped)
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace faultline

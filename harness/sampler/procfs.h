@@ -1,0 +1,91 @@
+// Reading a process tree's resource use from /proc. The filesystem sits
+// behind ProcFs so that the parsers and the tree walk are tested on canned
+// files (sampler/testdata/).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace faultline {
+
+/// The seam: the few filesystem calls the sampler makes.
+class ProcFs {
+ public:
+  virtual ~ProcFs() = default;
+  /// Whole file; nullopt if it cannot be read (e.g. the process exited).
+  virtual std::optional<std::string> ReadFile(const std::string& path) = 0;
+  /// Entry names in a directory (no "." or ".."); empty if unreadable.
+  virtual std::vector<std::string> ListDir(const std::string& path) = 0;
+  /// Target of a symlink; nullopt if unreadable.
+  virtual std::optional<std::string> ReadLink(const std::string& path) = 0;
+};
+
+/// The real /proc (root defaults to "/proc").
+class RealProcFs : public ProcFs {
+ public:
+  explicit RealProcFs(std::string root = "/proc");
+  std::optional<std::string> ReadFile(const std::string& path) override;
+  std::vector<std::string> ListDir(const std::string& path) override;
+  std::optional<std::string> ReadLink(const std::string& path) override;
+ private:
+  std::string root_;  // paths given are relative to it, e.g. "123/status"
+};
+
+// ---- Parsers (pure functions over file text) ----
+
+/// /proc/PID/stat: the fields the sampler needs. The comm field may contain
+/// spaces and parentheses; parsing starts after the last ')'.
+struct ProcStat {
+  pid_t pid = 0;
+  char state = '?';
+  pid_t ppid = 0;
+  uint64_t utime_ticks = 0;
+  uint64_t stime_ticks = 0;
+  int64_t num_threads = 0;
+  uint64_t rss_pages = 0;
+};
+std::optional<ProcStat> ParseProcStat(std::string_view text);
+
+/// /proc/PID/status: "Threads:" and "VmRSS:" (kB, returned as bytes).
+struct ProcStatus {
+  int64_t threads = 0;
+  uint64_t rss_bytes = 0;
+};
+std::optional<ProcStatus> ParseProcStatus(std::string_view text);
+
+/// One row of /proc/net/tcp or /proc/net/tcp6.
+struct TcpSocket {
+  uint64_t inode = 0;
+  int state = 0;  // kernel TCP state number: 1 ESTABLISHED, 8 CLOSE_WAIT, 10 LISTEN, ...
+};
+/// Parses every data row (the header line is skipped; malformed rows are skipped).
+std::vector<TcpSocket> ParseNetTcp(std::string_view text);
+
+/// "socket:[12345]" -> 12345; anything else -> nullopt.
+std::optional<uint64_t> ParseSocketInode(std::string_view link_target);
+
+// ---- The tree sample ----
+
+/// Totals over a process and all its descendants at one instant.
+struct TreeSample {
+  int64_t processes = 0;
+  int64_t threads = 0;
+  uint64_t rss_bytes = 0;
+  int64_t fds = 0;
+  double cpu_seconds = 0;        // utime + stime, cumulative
+  int64_t tcp_established = 0;   // sockets owned by the tree, by state
+  int64_t tcp_close_wait = 0;
+  int64_t tcp_listen = 0;
+};
+
+/// Walks /proc for `root` and its descendants (by ppid) and sums them.
+/// nullopt when `root` no longer exists. `ticks_per_second` converts CPU
+/// ticks (sysconf(_SC_CLK_TCK) in production).
+std::optional<TreeSample> SampleProcessTree(ProcFs& fs, pid_t root, long ticks_per_second);
+
+}  // namespace faultline

@@ -1,0 +1,134 @@
+// Scenario: the typed, validated form of a scenario TOML file. The loader
+// (scenario_loader.h) is the only code that sees TOML; everything else reads
+// these structs. Every field has its default here, and docs/scenarios.md
+// documents each key (a test keeps the two in step).
+//
+// Strings that may hold variables ("${port.inventory}", "${variant.mode}")
+// are kept unexpanded here; the runner expands them per variant once ports
+// are allocated (see Expand in variables.h).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/units.h"
+
+namespace faultline {
+
+using namespace std::chrono_literals;
+
+/// How the supervisor decides a started process is ready.
+struct Readiness {
+  enum class Kind {
+    kTcp,      // a TCP connect to 127.0.0.1:port succeeds
+    kHttp,     // GET http://127.0.0.1:port<path> answers `status`
+    kLogLine,  // a line of the process's output contains `log_line`
+  };
+  Kind kind = Kind::kTcp;
+  std::string port = "";        // for tcp/http: a number or "${port.NAME}"; empty = the process's own port
+  std::string path = "/";       // for http
+  int status = 200;             // for http
+  std::string log_line;         // for log
+  Duration timeout = 10s;       // give up (exit 3) after this long
+};
+
+/// A process the run starts: the target, or one of its dependencies.
+struct ProcessSpec {
+  std::string name;                         // "target" for the target; unique
+  std::vector<std::string> argv;            // argv[0] is looked up in PATH; no shell
+  std::map<std::string, std::string> env;   // added to the harness's environment
+  Readiness ready;
+  Duration stop_grace = 3s;                 // SIGTERM, then SIGKILL after this long
+  bool proxy = false;                       // dependencies only: put a fault proxy in front
+};
+
+/// The target: a process plus where the load goes.
+struct TargetSpec : ProcessSpec {
+  std::string base_url = "http://127.0.0.1:${port.target}";  // load is sent here
+  std::string metrics_url;  // optional Prometheus endpoint (custom metrics, later)
+};
+
+struct Variant {
+  std::string name;
+  enum class Expect { kPass, kFail };
+  Expect expect = Expect::kPass;
+  std::map<std::string, std::string> vars;  // ${variant.KEY}
+};
+
+struct LoadSpec {
+  double rate = 100;                         // requests per second, open loop
+  std::string method = "GET";
+  std::string path = "/";                    // appended to target.base_url
+  std::map<std::string, std::string> headers;
+  std::string body;
+  Duration timeout = 5s;                     // client timeout per request; closes the connection
+  uint64_t max_in_flight = 10000;            // past this, scheduled requests count as dropped
+};
+
+struct FaultSpec {
+  enum class Kind { kLatency, kHang, kReset, kRefuse };
+  enum class Direction { kBoth, kUpstream, kDownstream };
+  Kind kind = Kind::kHang;
+  std::string dependency;                    // a dependency with proxy = true
+  Duration latency = 0s;                     // latency: added delay per chunk
+  Duration jitter = 0s;                      // latency: +/- uniform jitter
+  Direction direction = Direction::kDownstream;  // latency: which way is delayed
+};
+
+struct Phase {
+  std::string name;
+  Duration duration = 10s;
+  std::optional<double> rate;                // overrides load.rate; 0 = no load (drain)
+  std::vector<FaultSpec> faults;
+};
+
+struct CheckSpec {
+  enum class Kind {
+    kMax,         // max(metric over window) <= limit
+    kGrowth,      // max(metric over window) - baseline(metric) <= limit
+    kRate,        // least-squares slope of metric over window, per second, <= limit
+    kRecovers,    // after `after` phase ends, metric <= baseline + tolerance within `within`
+    kLatency,     // latency percentile of requests started in window <= limit (a duration)
+    kErrorRatio,  // non-ok requests / all requests started in window <= limit
+  };
+  std::string name;                 // shown in reports; defaults to "<kind> <metric> <window>"
+  Kind kind = Kind::kMax;
+  std::string metric;               // a sample series name: threads, rss_bytes, fds, ...
+  std::vector<std::string> phases;  // the window; empty = the whole run
+  double limit = 0;                 // in the metric's unit; seconds for latency
+  double percentile = 99;           // latency only
+  std::string after;                // recovers only: the phase whose end starts the clock
+  Duration within = 5s;             // recovers only
+  double tolerance = 0;             // recovers only: allowed distance above baseline
+  std::vector<std::string> variants;  // empty = every variant
+};
+
+struct SamplingSpec {
+  Duration interval = 100ms;
+};
+
+struct Scenario {
+  std::string path;          // the file it was loaded from
+  std::string source;        // the file's text (after --set overrides are noted)
+  std::string name;          // defaults to the file's stem
+  std::string description;
+  TargetSpec target;
+  std::vector<ProcessSpec> dependencies;
+  std::vector<Variant> variants;   // at least one; default: one named "default"
+  LoadSpec load;
+  std::vector<Phase> phases;       // at least one
+  std::string baseline_phase;      // phase whose samples define "baseline"; default: the first
+  SamplingSpec sampling;
+  std::vector<CheckSpec> checks;
+  uint64_t seed = 1;               // seeds the proxy's random choices (jitter)
+};
+
+const char* ToString(FaultSpec::Kind kind);
+const char* ToString(CheckSpec::Kind kind);
+const char* ToString(Variant::Expect expect);
+
+}  // namespace faultline

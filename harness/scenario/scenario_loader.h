@@ -1,0 +1,41 @@
+// Loading and validating scenario files. The only translation unit that
+// includes toml++ is scenario_loader.cc.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "scenario/scenario.h"
+
+namespace faultline {
+
+/// One problem found in a scenario, with where it is.
+struct Diagnostic {
+  std::string file;     // path as given
+  int line = 0;         // 1-based; 0 when unknown (e.g. a missing key)
+  int column = 0;       // 1-based; 0 when unknown
+  std::string key;      // key path, e.g. "phases[1].faults[0].kind"; may be empty
+  std::string message;  // e.g. "unknown fault kind \"hnag\" (did you mean \"hang\"?)"
+
+  /// "file:line:col: key: message" (parts that are unknown are left out).
+  std::string ToString() const;
+};
+
+struct LoadOutcome {
+  std::optional<Scenario> scenario;   // set only when `errors` is empty
+  std::vector<Diagnostic> errors;     // every error found, in file order
+};
+
+/// Parses and validates. `overrides` are "key.path=value" strings from
+/// --set, applied before validation; a value is read as a TOML value when it
+/// parses as one (500, 2.5, true, "x", [1,2]) and as a string otherwise.
+LoadOutcome LoadScenarioFile(const std::string& path,
+                             const std::vector<std::string>& overrides = {});
+LoadOutcome LoadScenarioText(std::string_view text, const std::string& path,
+                             const std::vector<std::string>& overrides = {});
+
+}  // namespace faultline
