@@ -49,7 +49,6 @@ struct ProcessSpec {
 /// The target: a process plus where the load goes.
 struct TargetSpec : ProcessSpec {
   std::string base_url = "http://127.0.0.1:${port.target}";  // load is sent here
-  std::string metrics_url;  // optional Prometheus endpoint (custom metrics, later)
 };
 
 struct Variant {
