@@ -1,0 +1,50 @@
+// Prometheus text exposition format (version 0.0.4): parsing a scraped page
+// into samples, and picking one value out of it with a selector such as
+// `go_goroutines` or `http_requests_total{code="200"}`.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace faultline {
+
+/// One sample line: `name{label="value",...} value [timestamp]`.
+struct PromSample {
+  std::string name;
+  std::map<std::string, std::string> labels;  ///< unescaped values
+  double value = 0;                           ///< may be NaN or +-Inf
+};
+
+struct PromParse {
+  std::vector<PromSample> samples;  ///< in page order
+  /// One "line N: reason" per malformed line (1-based); such lines are
+  /// skipped and the rest of the page is still parsed.
+  std::vector<std::string> errors;
+};
+
+/// Parses a whole page. Comments (`# HELP`, `# TYPE`, any `#` line) and blank
+/// lines are ignored, CRLF line ends are accepted, timestamps are validated
+/// and dropped. Never fails as a whole: malformed lines land in `errors`.
+PromParse ParsePrometheusText(std::string_view text);
+
+/// Which samples a custom metric in a scenario refers to.
+struct MetricSelector {
+  std::string name;
+  std::map<std::string, std::string> labels;  ///< each must be present and equal
+};
+
+/// Parses `name` or `name{label="value",...}` (same quoting as the
+/// exposition format). Returns Invalid naming the selector on bad syntax.
+StatusOr<MetricSelector> ParseSelector(std::string_view text);
+
+/// Sum of the values of all samples named `selector.name` whose labels include
+/// all of `selector.labels` (they may have more). nullopt when none match,
+/// so "metric absent" is distinguishable from zero.
+std::optional<double> Select(const PromParse& parse, const MetricSelector& selector);
+
+}  // namespace faultline

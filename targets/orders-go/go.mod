@@ -1,0 +1,3 @@
+module faultline/orders-go
+
+go 1.19
