@@ -1,0 +1,148 @@
+// The result model: what one run measured, independent of how it is shown.
+// results.json (reports/json_report.h) is its serialised form and the source
+// of truth for every other report.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "load/outcome.h"
+
+namespace faultline {
+
+/// Log-linear latency histogram over microseconds: exact below 64 us, then
+/// 32 sub-buckets per power of two (relative error under 3.2%). The maximum
+/// is kept exactly. Memory grows only up to the largest bucket used.
+class LatencyHistogram {
+ public:
+  void Add(double seconds);
+  void Merge(const LatencyHistogram& other);
+  uint64_t count() const { return count_; }
+  /// Seconds; 0 when empty. p in [0, 100]. The bucket's upper bound, capped at max().
+  double Percentile(double p) const;
+  double max() const { return max_s_; }
+
+ private:
+  std::vector<uint64_t> buckets_;
+  uint64_t count_ = 0;
+  double max_s_ = 0;
+};
+
+/// Requests by how they ended.
+struct OutcomeCounts {
+  uint64_t ok = 0;
+  uint64_t connect_error = 0;
+  uint64_t reset = 0;
+  uint64_t timeout = 0;
+  uint64_t dropped = 0;
+  std::map<int, uint64_t> status;  // non-2xx responses by HTTP status code
+
+  void Add(const RequestResult& r);
+  void Merge(const OutcomeCounts& other);
+  uint64_t total() const;
+  uint64_t errors() const { return total() - ok; }
+};
+
+/// Requests whose intended start fell in one second of the run.
+struct RequestBucket {
+  OutcomeCounts counts;
+  LatencyHistogram latency;  // every request that was sent (not dropped)
+};
+
+/// Every request of a variant, bucketed by the second of its intended start.
+class RequestStats {
+ public:
+  void Add(const RequestResult& r);
+  /// Merged over buckets whose second lies in [from_s, to_s).
+  RequestBucket Window(double from_s, double to_s) const;
+  RequestBucket Total() const { return Window(0, std::numeric_limits<double>::infinity()); }
+  const std::vector<RequestBucket>& per_second() const { return buckets_; }
+
+ private:
+  std::vector<RequestBucket> buckets_;
+};
+
+struct PhaseSpan {
+  std::string name;
+  double start_s = 0;
+  double end_s = 0;
+  double rate = 0;                  // requests/s during the phase
+  std::vector<std::string> faults;  // "hang inventory", "latency 3s inventory"
+};
+
+/// Metric time series on one timeline. values[name][i] belongs to t_s[i];
+/// NaN marks a gap (a sample that could not be taken).
+struct Series {
+  std::vector<std::string> names;   // in display order
+  std::vector<double> t_s;
+  std::map<std::string, std::vector<double>> values;
+
+  void AddName(const std::string& name);
+  /// Appends one row; names missing from `row` get NaN.
+  void Append(double t, const std::map<std::string, double>& row);
+  const std::vector<double>* Find(const std::string& name) const;
+};
+
+struct CheckResult {
+  std::string name;
+  std::string kind;       // "max", "growth", ...
+  std::string metric;     // empty for latency / error_ratio
+  bool passed = false;
+  double observed = NAN;  // NaN when it could not be computed (see detail)
+  double limit = 0;
+  std::string unit;       // "", "bytes", "s", "/s", "ratio"
+  std::string detail;     // one line: how observed was computed, or why it could not be
+};
+
+struct Event {
+  double t_s = 0;
+  std::string message;
+};
+
+struct ProcessLog {
+  std::string name;
+  std::string path;
+  std::string tail;
+};
+
+struct VariantResult {
+  std::string name;
+  std::string expect = "pass";      // "pass" | "fail"
+  std::string outcome = "pass";     // "pass" | "fail" | "error" | "interrupted"
+  std::string error;                // why the variant could not run (outcome "error")
+  std::vector<PhaseSpan> phases;
+  Series samples;
+  std::map<std::string, double> baseline;  // mean over the baseline phase
+  RequestStats requests;
+  std::vector<CheckResult> checks;
+  std::vector<Event> events;
+  std::vector<ProcessLog> logs;
+  double duration_s = 0;
+
+  bool met_expectation() const { return outcome == expect; }
+};
+
+struct RunResult {
+  int schema_version = 1;
+  std::string faultline_version;
+  std::string scenario_name;
+  std::string scenario_path;
+  std::string scenario_description;
+  std::string scenario_source;
+  std::vector<std::string> overrides;   // --set values
+  std::string started_at;               // UTC, ISO 8601
+  std::map<std::string, std::string> environment;  // kernel, cores, hostname
+  std::vector<VariantResult> variants;
+  bool interrupted = false;
+  std::string error;                    // set when the run could not complete
+
+  /// Every variant ran and met its expectation.
+  bool passed() const;
+};
+
+}  // namespace faultline

@@ -1,0 +1,162 @@
+#include "reports/json_report.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace faultline {
+namespace {
+
+using nlohmann::json;
+
+// NaN and infinities are not JSON: they become null.
+json Number(double v) {
+  if (!std::isfinite(v)) return nullptr;
+  return v;
+}
+
+json Counts(const OutcomeCounts& c) {
+  json status = json::object();
+  for (const auto& [code, n] : c.status) status[std::to_string(code)] = n;
+  return {{"total", c.total()},         {"ok", c.ok},           {"status", status},
+          {"connect_error", c.connect_error}, {"reset", c.reset}, {"timeout", c.timeout},
+          {"dropped", c.dropped}};
+}
+
+json Latency(const LatencyHistogram& h) {
+  if (h.count() == 0) return {{"p50", nullptr}, {"p99", nullptr}, {"max", nullptr}};
+  return {{"p50", h.Percentile(50) * 1e3}, {"p99", h.Percentile(99) * 1e3}, {"max", h.max() * 1e3}};
+}
+
+json Variant(const VariantResult& v) {
+  json phases = json::array();
+  for (const auto& p : v.phases)
+    phases.push_back({{"name", p.name}, {"start_s", p.start_s}, {"end_s", p.end_s},
+                      {"rate", p.rate}, {"faults", p.faults}});
+
+  json samples = json::array();
+  for (size_t i = 0; i < v.samples.t_s.size(); ++i) {
+    json row = {{"t_s", std::round(v.samples.t_s[i] * 1000) / 1000}};
+    for (const auto& name : v.samples.names) row[name] = Number(v.samples.values.at(name)[i]);
+    samples.push_back(std::move(row));
+  }
+
+  json baseline = json::object();
+  for (const auto& [k, val] : v.baseline) baseline[k] = Number(val);
+
+  json per_second = json::array();
+  const auto& buckets = v.requests.per_second();
+  for (size_t i = 0; i < buckets.size(); ++i) {
+    const auto& b = buckets[i];
+    json row = Counts(b.counts);
+    row["t_s"] = static_cast<double>(i);
+    json lat = Latency(b.latency);
+    row["p50_ms"] = lat["p50"];
+    row["p99_ms"] = lat["p99"];
+    per_second.push_back(std::move(row));
+  }
+  const RequestBucket total = v.requests.Total();
+  json requests = Counts(total.counts);
+  requests["latency_ms"] = Latency(total.latency);
+  requests["per_second"] = std::move(per_second);
+
+  json checks = json::array();
+  for (const auto& c : v.checks)
+    checks.push_back({{"name", c.name}, {"kind", c.kind}, {"metric", c.metric},
+                      {"passed", c.passed}, {"observed", Number(c.observed)},
+                      {"limit", Number(c.limit)}, {"unit", c.unit}, {"detail", c.detail}});
+
+  json events = json::array();
+  for (const auto& e : v.events) events.push_back({{"t_s", e.t_s}, {"message", e.message}});
+  json logs = json::array();
+  for (const auto& l : v.logs) logs.push_back({{"name", l.name}, {"path", l.path}, {"tail", l.tail}});
+
+  return {{"name", v.name},
+          {"expect", v.expect},
+          {"outcome", v.outcome},
+          {"met_expectation", v.met_expectation()},
+          {"error", v.error.empty() ? json(nullptr) : json(v.error)},
+          {"duration_s", v.duration_s},
+          {"phases", phases},
+          {"series", v.samples.names},
+          {"baseline", baseline},
+          {"samples", samples},
+          {"requests", requests},
+          {"checks", checks},
+          {"events", events},
+          {"logs", logs}};
+}
+
+}  // namespace
+
+nlohmann::json ResultsToJson(const RunResult& r) {
+  json variants = json::array();
+  for (const auto& v : r.variants) variants.push_back(Variant(v));
+  return {{"schema_version", kResultsSchemaVersion},
+          {"faultline_version", r.faultline_version},
+          {"scenario",
+           {{"name", r.scenario_name},
+            {"path", r.scenario_path},
+            {"description", r.scenario_description},
+            {"overrides", r.overrides},
+            {"source", r.scenario_source}}},
+          {"started_at", r.started_at},
+          {"environment", r.environment},
+          {"passed", r.passed()},
+          {"interrupted", r.interrupted},
+          {"error", r.error.empty() ? json(nullptr) : json(r.error)},
+          {"variants", variants}};
+}
+
+Status WriteFileAtomic(const std::string& path, const std::string& content) {
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::Unavailable("write " + tmp + ": " + std::strerror(errno));
+  size_t done = 0;
+  while (done < content.size()) {
+    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int e = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return Status::Unavailable("write " + tmp + ": " + std::strerror(e));
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    int e = errno;
+    ::unlink(tmp.c_str());
+    return Status::Unavailable("write " + tmp + ": " + std::strerror(e));
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int e = errno;
+    ::unlink(tmp.c_str());
+    return Status::Unavailable("rename " + tmp + " to " + path + ": " + std::strerror(e));
+  }
+  return Status::Ok();
+}
+
+StatusOr<nlohmann::json> ReadResultsJson(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::Invalid(path + ": cannot open: " + std::strerror(errno));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  json doc = json::parse(ss.str(), nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) return Status::Invalid(path + ": not valid JSON");
+  if (!doc.is_object() || !doc.contains("schema_version") ||
+      !doc["schema_version"].is_number_integer())
+    return Status::Invalid(path + ": not a faultline results file (no schema_version)");
+  if (doc["schema_version"].get<int>() != kResultsSchemaVersion)
+    return Status::Invalid(path + ": schema_version " + doc["schema_version"].dump() +
+                           " is not supported (this faultline reads version " +
+                           std::to_string(kResultsSchemaVersion) + ")");
+  return doc;
+}
+
+}  // namespace faultline

@@ -1,0 +1,27 @@
+// results.json: the serialised RunResult, and the source of truth for every
+// other report (they all render from this JSON, so `faultline report` can
+// redo them from a saved file). Schema: docs/results-schema.md.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "common/status.h"
+#include "result/result.h"
+
+namespace faultline {
+
+constexpr int kResultsSchemaVersion = 1;
+
+nlohmann::json ResultsToJson(const RunResult& result);
+
+/// Writes `content` to `path` atomically: a temporary file in the same
+/// directory, fsync, rename. Readers never see a partial file.
+Status WriteFileAtomic(const std::string& path, const std::string& content);
+
+/// Reads and parses a results.json; Invalid naming the file on bad JSON or a
+/// schema_version this build does not know.
+StatusOr<nlohmann::json> ReadResultsJson(const std::string& path);
+
+}  // namespace faultline
