@@ -29,7 +29,8 @@ struct Readiness {
     kLogLine,  // a line of the process's output contains `log_line`
   };
   Kind kind = Kind::kTcp;
-  std::string port = "";        // for tcp/http: a number or "${port.NAME}"; empty = the process's own port
+  std::string port = "";        // for tcp/http: a number or "${port.NAME}"; the loader's
+                                // default is "${port.<this process>}"
   std::string path = "/";       // for http
   int status = 200;             // for http
   std::string log_line;         // for log
@@ -126,8 +127,12 @@ struct Scenario {
   uint64_t seed = 1;               // seeds the proxy's random choices (jitter)
 };
 
+// The TOML spelling of each enum value; the loader parses with these, so
+// they are also what reports should print.
 const char* ToString(FaultSpec::Kind kind);
 const char* ToString(CheckSpec::Kind kind);
 const char* ToString(Variant::Expect expect);
+const char* ToString(Readiness::Kind kind);       // "tcp", "http", "log": the TOML spelling
+const char* ToString(FaultSpec::Direction direction);
 
 }  // namespace faultline

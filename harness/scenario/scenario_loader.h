@@ -26,16 +26,29 @@ struct Diagnostic {
 };
 
 struct LoadOutcome {
-  std::optional<Scenario> scenario;   // set only when `errors` is empty
-  std::vector<Diagnostic> errors;     // every error found, in file order
+  std::optional<Scenario> scenario;  // set only when `errors` is empty
+  std::vector<Diagnostic> errors;    // every error found, in file order
 };
 
 /// Parses and validates. `overrides` are "key.path=value" strings from
 /// --set, applied before validation; a value is read as a TOML value when it
 /// parses as one (500, 2.5, true, "x", [1,2]) and as a string otherwise.
+/// Arrays of tables are addressed by index ("phases[1].duration") or by the
+/// element's name ("phases.hang.duration"). A bad override path is reported
+/// with file "--set"; a bad value set that way is reported by the normal
+/// validation, with line and column 0.
+///
+/// Never throws. A TOML syntax error is the only error reported alone;
+/// otherwise every error in the file is reported, sorted by position.
 LoadOutcome LoadScenarioFile(const std::string& path,
                              const std::vector<std::string>& overrides = {});
 LoadOutcome LoadScenarioText(std::string_view text, const std::string& path,
                              const std::vector<std::string>& overrides = {});
+
+/// Every key the loader accepts, as a path: "seed", "target.ready.timeout",
+/// "phases[]" (an array of tables), "phases[].faults[].jitter", "load.headers"
+/// (a table of free-form keys). Generated from the tables the loader
+/// validates with, so docs/scenarios.md can be tested against it.
+std::vector<std::string> AcceptedKeyPaths();
 
 }  // namespace faultline
