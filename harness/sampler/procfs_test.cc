@@ -1,0 +1,321 @@
+#include "sampler/procfs.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <doctest/doctest.h>
+
+namespace faultline {
+namespace {
+
+std::string TestData(const std::string& name) {
+  std::ifstream in(std::string(FAULTLINE_SAMPLER_TESTDATA) + "/" + name);
+  REQUIRE_MESSAGE(in.good(), "missing testdata file " << name);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A /proc made of strings: files and symlinks by path; directories are implied
+// by the paths below them, plus `listed_only` entries whose files are gone.
+class FakeProcFs : public ProcFs {
+ public:
+  std::map<std::string, std::string> files;
+  std::map<std::string, std::string> links;
+  std::set<std::string> listed_only;  // e.g. "77": listed, but exited before its stat was read
+  int reads = 0;
+
+  std::optional<std::string> ReadFile(const std::string& path) override {
+    ++reads;
+    auto it = files.find(path);
+    if (it == files.end()) return std::nullopt;
+    return it->second;
+  }
+  std::vector<std::string> ListDir(const std::string& path) override {
+    std::set<std::string> names(path.empty() ? listed_only : std::set<std::string>{});
+    const std::string prefix = path.empty() ? "" : path + "/";
+    auto add = [&](const std::string& key) {
+      if (!key.starts_with(prefix)) return;
+      std::string rest = key.substr(prefix.size());
+      names.insert(rest.substr(0, rest.find('/')));
+    };
+    for (const auto& [key, value] : files) add(key);
+    for (const auto& [key, value] : links) add(key);
+    return {names.begin(), names.end()};
+  }
+  std::optional<std::string> ReadLink(const std::string& path) override {
+    auto it = links.find(path);
+    if (it == links.end()) return std::nullopt;
+    return it->second;
+  }
+
+  // A process with the given parent, resources and open fds (fd -> link target).
+  void AddProcess(pid_t pid, pid_t ppid, int threads, uint64_t rss_kb, uint64_t utime,
+                  uint64_t stime, const std::map<int, std::string>& fds) {
+    const std::string dir = std::to_string(pid);
+    std::ostringstream stat;
+    stat << pid << " (proc " << pid << ") S " << ppid << " " << pid << " " << pid
+         << " 0 -1 4194304 100 0 0 0 " << utime << " " << stime << " 0 0 20 0 " << threads
+         << " 0 1000 10000000 " << rss_kb / 4 << " 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0\n";
+    files[dir + "/stat"] = stat.str();
+    std::ostringstream status;
+    status << "Name:\tproc " << pid << "\nState:\tS (sleeping)\nPPid:\t" << ppid
+           << "\nVmRSS:\t" << rss_kb << " kB\nThreads:\t" << threads << "\n";
+    files[dir + "/status"] = status.str();
+    for (const auto& [fd, target] : fds) links[dir + "/fd/" + std::to_string(fd)] = target;
+  }
+};
+
+TEST_CASE("ParseProcStat reads a real stat whose comm holds spaces and parentheses") {
+  auto stat = ParseProcStat(TestData("stat_weird_comm"));
+  REQUIRE(stat);
+  CHECK(stat->pid == 7585);
+  CHECK(stat->state == 'S');
+  CHECK(stat->ppid == 7584);
+  CHECK(stat->utime_ticks == 0);
+  CHECK(stat->stime_ticks == 0);
+  CHECK(stat->num_threads == 1);
+  CHECK(stat->rss_pages == 416);
+}
+
+TEST_CASE("ParseProcStat takes fields after the last parenthesis") {
+  auto stat = ParseProcStat(
+      "42 (x) S 1 (y)) R 7 42 42 0 -1 0 0 0 0 0 250 125 0 0 20 0 9 0 100 1000 33 0\n");
+  REQUIRE(stat);
+  CHECK(stat->pid == 42);
+  CHECK(stat->state == 'R');
+  CHECK(stat->ppid == 7);
+  CHECK(stat->utime_ticks == 250);
+  CHECK(stat->stime_ticks == 125);
+  CHECK(stat->num_threads == 9);
+  CHECK(stat->rss_pages == 33);
+}
+
+TEST_CASE("ParseProcStat rejects malformed input") {
+  CHECK_FALSE(ParseProcStat(""));
+  CHECK_FALSE(ParseProcStat("garbage"));
+  CHECK_FALSE(ParseProcStat("12 (truncated) S 1 2 3"));
+  CHECK_FALSE(ParseProcStat("12 (bad) S x 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22"));
+  CHECK_FALSE(ParseProcStat("(nopid) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22"));
+}
+
+TEST_CASE("ParseProcStatus reads Threads and VmRSS in bytes") {
+  auto status = ParseProcStatus(TestData("status_weird_comm"));
+  REQUIRE(status);
+  CHECK(status->threads == 1);
+  CHECK(status->rss_bytes == 1836 * 1024);
+
+  // A zombie has no VmRSS line.
+  auto zombie = ParseProcStatus("Name:\tx\nState:\tZ (zombie)\nThreads:\t1\n");
+  REQUIRE(zombie);
+  CHECK(zombie->rss_bytes == 0);
+
+  CHECK_FALSE(ParseProcStatus(""));
+  CHECK_FALSE(ParseProcStatus("Name:\tx\nVmRSS:\t12 kB\n"));
+  CHECK_FALSE(ParseProcStatus("Threads:\tmany\n"));
+}
+
+TEST_CASE("ParseNetTcp reads real tcp and tcp6 tables") {
+  auto v4 = ParseNetTcp(TestData("net_tcp"));
+  REQUIRE(v4.size() == 5);
+  CHECK(v4[0].inode == 28502);
+  CHECK(v4[0].state == 10);  // LISTEN
+  CHECK(v4[1].state == 1);   // ESTABLISHED
+  CHECK(v4[3].inode == 0);   // FIN_WAIT2, closed by its owner
+  CHECK(v4[3].state == 4);
+  CHECK(v4[4].inode == 28506);
+  CHECK(v4[4].state == 8);  // CLOSE_WAIT
+
+  auto v6 = ParseNetTcp(TestData("net_tcp6"));
+  REQUIRE(v6.size() == 5);
+  CHECK(v6[0].state == 10);
+  CHECK(v6[4].inode == 28511);
+  CHECK(v6[4].state == 8);
+}
+
+TEST_CASE("ParseNetTcp skips the header and malformed rows") {
+  CHECK(ParseNetTcp("").empty());
+  CHECK(ParseNetTcp("  sl  local_address rem_address   st tx_queue\n").empty());
+  auto rows = ParseNetTcp(
+      "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+      "garbage line\n"
+      "   1: 0100007F:9FF9 00000000:0000 ZZ 00000000:00000000 00:00000000 00000000 0 0 77 1\n"
+      "   2: 0100007F:9FF9 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 notanumber 1\n"
+      "   3: 0100007F:9FF9 00000000:0000 08 00000000:00000000\n"
+      "   4: 0100007F:9FF9 00000000:0000 08 00000000:00000000 00:00000000 00000000 0 0 99 1");
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].inode == 99);
+  CHECK(rows[0].state == 8);
+}
+
+TEST_CASE("ParseSocketInode accepts only socket links") {
+  CHECK(ParseSocketInode("socket:[12345]") == 12345u);
+  CHECK_FALSE(ParseSocketInode("pipe:[12345]"));
+  CHECK_FALSE(ParseSocketInode("/dev/null"));
+  CHECK_FALSE(ParseSocketInode("socket:[]"));
+  CHECK_FALSE(ParseSocketInode("socket:[12x]"));
+  CHECK_FALSE(ParseSocketInode("socket:[12"));
+}
+
+TEST_CASE("SampleProcessTree sums the root and its descendants only") {
+  FakeProcFs fs;
+  // 100 -> 101 -> 102; 200 is unrelated (its sockets and resources must not count).
+  fs.AddProcess(1, 0, 1, 4000, 5, 5, {});
+  fs.AddProcess(100, 1, 4, 1000, 300, 100,
+                {{0, "/dev/null"}, {1, "pipe:[1]"}, {3, "socket:[28502]"}, {4, "socket:[28504]"}});
+  fs.AddProcess(101, 100, 2, 2000, 50, 50, {{0, "/dev/null"}, {5, "socket:[28506]"}});
+  fs.AddProcess(102, 101, 1, 500, 0, 0, {{7, "socket:[28509]"}, {8, "socket:[28511]"}});
+  fs.AddProcess(200, 1, 30, 90000, 900, 900, {{3, "socket:[28503]"}, {4, "socket:[28507]"}});
+  fs.files["100/net/tcp"] = TestData("net_tcp");
+  fs.files["100/net/tcp6"] = TestData("net_tcp6");
+
+  auto sample = SampleProcessTree(fs, 100, 100);
+  REQUIRE(sample);
+  CHECK(sample->processes == 3);
+  CHECK(sample->threads == 7);
+  CHECK(sample->rss_bytes == 3500 * 1024);
+  CHECK(sample->fds == 8);
+  CHECK(sample->cpu_seconds == doctest::Approx(5.0));
+  CHECK(sample->tcp_listen == 1);       // 28502 (28507 is 200's)
+  CHECK(sample->tcp_established == 2);  // 28504, 28509 (28503 is 200's)
+  CHECK(sample->tcp_close_wait == 2);   // 28506, 28511
+
+  // A subtree root counts only below itself.
+  auto sub = SampleProcessTree(fs, 102, 100);
+  REQUIRE(sub);
+  CHECK(sub->processes == 1);
+  CHECK(sub->fds == 2);
+  CHECK(sub->tcp_close_wait == 0);  // 102/net/tcp unreadable: sockets not classified
+}
+
+TEST_CASE("SampleProcessTree skips processes that vanish mid-walk") {
+  FakeProcFs fs;
+  fs.AddProcess(100, 1, 3, 1000, 0, 0, {{0, "/dev/null"}});
+  fs.AddProcess(101, 100, 5, 1000, 0, 0, {{0, "/dev/null"}});
+  fs.AddProcess(102, 100, 7, 1000, 0, 0, {{0, "/dev/null"}});
+  fs.files.erase("102/status");  // exited after its stat was read
+  fs.listed_only.insert("103");  // exited between the listing and its stat
+  fs.files["104/stat"] = "104 (broken";  // malformed: ignored
+
+  auto sample = SampleProcessTree(fs, 100, 100);
+  REQUIRE(sample);
+  CHECK(sample->processes == 2);
+  CHECK(sample->threads == 8);
+  CHECK(sample->fds == 2);
+}
+
+TEST_CASE("SampleProcessTree returns nullopt when the root is gone") {
+  FakeProcFs fs;
+  fs.AddProcess(100, 1, 3, 1000, 0, 0, {});
+  CHECK_FALSE(SampleProcessTree(fs, 555, 100));
+  fs.files.erase("100/status");
+  CHECK_FALSE(SampleProcessTree(fs, 100, 100));
+}
+
+TEST_CASE("SampleProcessTree does not read the network tables when the tree has no sockets") {
+  FakeProcFs fs;
+  fs.AddProcess(100, 1, 1, 100, 0, 0, {{0, "/dev/null"}});
+  fs.files["100/net/tcp"] = TestData("net_tcp");
+  auto sample = SampleProcessTree(fs, 100, 100);
+  REQUIRE(sample);
+  CHECK(fs.reads == 2);  // 100/stat and 100/status
+}
+
+// The real /proc: this test process (which holds sockets in known states and
+// many fds) plus a child it starts.
+TEST_CASE("SampleProcessTree on the real /proc counts this process tree") {
+  pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    execl("/bin/sleep", "sleep", "30", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  struct Reap {
+    pid_t pid;
+    ~Reap() {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+    }
+  } reap{child};
+
+  // A listener, an established pair, and a server side in CLOSE_WAIT.
+  int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  REQUIRE(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(listen(listener, 8) == 0);
+  REQUIRE(getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  int client = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(connect(client, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  int server = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+  int closing = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(connect(closing, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  int close_wait = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+  REQUIRE(server >= 0);
+  REQUIRE(close_wait >= 0);
+  close(closing);
+
+  // Enough fds to show the walk stays fast at the size the design targets.
+  std::vector<int> extra;
+  for (int i = 0; i < 2000; ++i) {
+    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    REQUIRE(fd >= 0);
+    extra.push_back(fd);
+  }
+
+  RealProcFs fs;
+  const long ticks = sysconf(_SC_CLK_TCK);
+  // The kernel must have processed the FIN and the child must have started;
+  // both happen quickly.
+  std::optional<TreeSample> sample;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (std::chrono::steady_clock::now() < deadline) {
+    sample = SampleProcessTree(fs, getpid(), ticks);
+    auto child_sample = SampleProcessTree(fs, child, ticks);
+    REQUIRE(sample);
+    REQUIRE(child_sample);
+    if (sample->tcp_close_wait >= 1 && child_sample->rss_bytes > 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  auto start = std::chrono::steady_clock::now();
+  sample = SampleProcessTree(fs, getpid(), ticks);
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  auto child_sample = SampleProcessTree(fs, child, ticks);
+  REQUIRE(sample);
+  REQUIRE(child_sample);
+
+  CHECK(child_sample->processes == 1);
+  CHECK(child_sample->threads >= 1);
+  CHECK(child_sample->rss_bytes > 0);
+  CHECK(child_sample->fds >= 3);
+
+  CHECK(sample->processes >= 2);
+  CHECK(sample->threads >= 2);
+  CHECK(sample->fds >= 2000 + 4 + 3);
+  CHECK(sample->rss_bytes > child_sample->rss_bytes);
+  CHECK(sample->cpu_seconds >= 0);
+  CHECK(sample->tcp_listen == 1);
+  CHECK(sample->tcp_established == 2);
+  CHECK(sample->tcp_close_wait == 1);
+  // Well inside one 100 ms sampling interval, with room for a loaded CI machine.
+  CHECK(elapsed < std::chrono::milliseconds(100));
+
+  for (int fd : extra) close(fd);
+  for (int fd : {listener, client, server, close_wait}) close(fd);
+}
+
+}  // namespace
+}  // namespace faultline
