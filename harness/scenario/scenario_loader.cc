@@ -834,7 +834,7 @@ void ScenarioReader::ReadProcess(const TableView& t, ProcessSpec* p, bool is_tar
                    "must start with \"http://\", got " + Quote(*v));
         } else {
           target->base_url = *v;
-          Site(*v, *n, t.Path("base_url"));
+          Site(*v, *n, t.Path("base_url"), /*target_argv_or_env=*/true);  // load sent through the proxy
         }
       }
     }
@@ -1331,7 +1331,7 @@ void ScenarioReader::CheckVariables() {
     if (target_refs.count("proxy." + dep)) continue;
     r_.Error(where.first, where.second,
              "the fault proxy in front of " + Quote(dep) + " is never used: reference ${proxy." +
-                 dep + "} in the target's argv or env");
+                 dep + "} in the target's argv, env or base_url");
   }
 }
 

@@ -459,7 +459,7 @@ argv = ["d", "${proxy.inventory}"]
 proxy = true
 )",
      {"s.toml:6:1: dependencies[0].proxy: the fault proxy in front of \"inventory\" is never "
-      "used: reference ${proxy.inventory} in the target's argv or env"}},
+      "used: reference ${proxy.inventory} in the target's argv, env or base_url"}},
 
     {"unknown variant in check variants",
      R"(target = { argv = ["t"] }
@@ -516,7 +516,7 @@ phases = [{ name = "a", duration = "1s" }]
      {"load.rate=fast", "phases.a.duration=20"}},
 };
 
-TEST_CASE("malformed scenarios report every error, word for word") {
+TEST_CASE("malformed scenarios report every error - word for word") {
   for (const BadCase& c : kBadCases) {
     const std::string what = c.what;
     CAPTURE(what);
@@ -808,7 +808,7 @@ TEST_CASE("--set addresses arrays of tables by name and by index") {
   CHECK(s.source == kForOverrides);
 }
 
-TEST_CASE("--set can turn a proxy off, and the usual validation follows") {
+TEST_CASE("--set can turn a proxy off and the usual validation follows") {
   std::vector<std::string> errors = Errors(kForOverrides, {"dependencies.inventory.proxy=false"});
   CHECK(errors == std::vector<std::string>{
                       "s.toml:3:16: target.argv[1]: unknown variable \"proxy.inventory\" (did you "

@@ -18,13 +18,13 @@ TEST_CASE("ExpandVariables replaces every reference") {
   CHECK(*ExpandVariables("", kVars) == "");
 }
 
-TEST_CASE("ExpandVariables: $$ is a literal $, a lone $ is itself") {
+TEST_CASE("ExpandVariables: $$ is a literal $ - a lone $ is itself") {
   CHECK(*ExpandVariables("cost $$5 and $${port.target}", kVars) == "cost $5 and ${port.target}");
   CHECK(*ExpandVariables("a $ b $", kVars) == "a $ b $");
   CHECK(*ExpandVariables("$${variant.mode}=${variant.mode}", kVars) == "${variant.mode}=naive");
 }
 
-TEST_CASE("ExpandVariables rejects unknown, unclosed and empty references") {
+TEST_CASE("ExpandVariables rejects unknown - unclosed and empty references") {
   auto unknown = ExpandVariables("x ${port.inventry} y", kVars);
   REQUIRE_FALSE(unknown.ok());
   CHECK(unknown.status().code() == Status::Code::kInvalid);

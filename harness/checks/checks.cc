@@ -1,0 +1,223 @@
+#include "checks/checks.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+#include "common/units.h"
+
+namespace faultline {
+namespace {
+
+struct Window {
+  std::vector<std::pair<double, double>> spans;  // [start, end) in seconds
+  std::string label;                              // "hang", "hang+recovery", "whole run"
+
+  bool Contains(double t) const {
+    for (const auto& [a, b] : spans)
+      if (t >= a && t < b) return true;
+    return false;
+  }
+};
+
+Window WindowOf(const CheckSpec& check, const VariantResult& v) {
+  Window w;
+  if (check.phases.empty()) {
+    w.spans.push_back({-std::numeric_limits<double>::infinity(),
+                       std::numeric_limits<double>::infinity()});
+    w.label = "whole run";
+    return w;
+  }
+  for (const auto& name : check.phases) {
+    for (const auto& p : v.phases)
+      if (p.name == name) w.spans.push_back({p.start_s, p.end_s});
+    w.label += (w.label.empty() ? "" : "+") + name;
+  }
+  return w;
+}
+
+std::string Fmt(double v, const std::string& unit) {
+  if (std::isnan(v)) return "n/a";
+  char buf[64];
+  if (unit == "bytes") return FormatBytes(v);
+  if (unit == "s") {
+    std::snprintf(buf, sizeof buf, "%.3gs", v);
+    return buf;
+  }
+  std::snprintf(buf, sizeof buf, "%.4g%s", v, unit.c_str());
+  return buf;
+}
+
+// Values of `metric` at samples inside `w`, with their times.
+void Collect(const VariantResult& v, const std::string& metric, const Window& w,
+             std::vector<double>* ts, std::vector<double>* ys) {
+  const auto* column = v.samples.Find(metric);
+  if (!column) return;
+  for (size_t i = 0; i < v.samples.t_s.size(); ++i) {
+    double y = (*column)[i];
+    if (std::isnan(y) || !w.Contains(v.samples.t_s[i])) continue;
+    ts->push_back(v.samples.t_s[i]);
+    ys->push_back(y);
+  }
+}
+
+// Least-squares slope of y over t, per second.
+double Slope(const std::vector<double>& t, const std::vector<double>& y) {
+  const double n = static_cast<double>(t.size());
+  double st = 0, sy = 0, stt = 0, sty = 0;
+  for (size_t i = 0; i < t.size(); ++i) {
+    st += t[i];
+    sy += y[i];
+    stt += t[i] * t[i];
+    sty += t[i] * y[i];
+  }
+  double den = n * stt - st * st;
+  return den == 0 ? 0 : (n * sty - st * sy) / den;
+}
+
+}  // namespace
+
+std::string MetricUnit(const std::string& metric) {
+  if (metric.size() > 6 && metric.compare(metric.size() - 6, 6, "_bytes") == 0) return "bytes";
+  if (metric == "cpu_percent") return "%";
+  return "";
+}
+
+std::map<std::string, double> ComputeBaseline(const Series& samples, const PhaseSpan& span) {
+  std::map<std::string, double> out;
+  for (const auto& name : samples.names) {
+    const auto& column = samples.values.at(name);
+    double sum = 0;
+    int n = 0;
+    for (size_t i = 0; i < samples.t_s.size(); ++i) {
+      double t = samples.t_s[i];
+      if (t < span.start_s || t >= span.end_s || std::isnan(column[i])) continue;
+      sum += column[i];
+      ++n;
+    }
+    if (n > 0) out[name] = sum / n;
+  }
+  return out;
+}
+
+CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& v) {
+  CheckResult r;
+  r.name = check.name;
+  r.kind = ToString(check.kind);
+  r.metric = check.metric;
+  r.limit = check.limit;
+  const Window w = WindowOf(check, v);
+
+  auto fail = [&](std::string why) {
+    r.passed = false;
+    r.observed = NAN;
+    r.detail = std::move(why);
+    return r;
+  };
+
+  switch (check.kind) {
+    case CheckSpec::Kind::kMax:
+    case CheckSpec::Kind::kGrowth:
+    case CheckSpec::Kind::kRate: {
+      r.unit = MetricUnit(check.metric);
+      std::vector<double> ts, ys;
+      Collect(v, check.metric, w, &ts, &ys);
+      if (ys.empty()) return fail("no samples of " + check.metric + " in " + w.label);
+      const double peak = *std::max_element(ys.begin(), ys.end());
+      if (check.kind == CheckSpec::Kind::kMax) {
+        r.observed = peak;
+        r.detail = "peak " + Fmt(peak, r.unit) + " over " + w.label;
+      } else if (check.kind == CheckSpec::Kind::kGrowth) {
+        auto b = v.baseline.find(check.metric);
+        if (b == v.baseline.end()) return fail("no baseline for " + check.metric);
+        r.observed = peak - b->second;
+        r.detail = "peak " + Fmt(peak, r.unit) + " over " + w.label + " - baseline " +
+                   Fmt(b->second, r.unit);
+      } else {
+        if (ys.size() < 2) return fail("fewer than 2 samples of " + check.metric + " in " + w.label);
+        r.observed = Slope(ts, ys);
+        r.unit = r.unit == "bytes" ? "bytes/s" : r.unit + "/s";
+        r.detail = "least-squares slope over " + w.label + " (" + std::to_string(ys.size()) +
+                   " samples)";
+      }
+      r.passed = r.observed <= check.limit;
+      return r;
+    }
+    case CheckSpec::Kind::kRecovers: {
+      r.unit = "s";
+      r.limit = ToSeconds(check.within);
+      const PhaseSpan* after = nullptr;
+      for (const auto& p : v.phases)
+        if (p.name == check.after) after = &p;
+      if (!after) return fail("phase " + check.after + " did not run");
+      auto b = v.baseline.find(check.metric);
+      if (b == v.baseline.end()) return fail("no baseline for " + check.metric);
+      const double target = b->second + check.tolerance;
+      const auto* column = v.samples.Find(check.metric);
+      if (!column) return fail("no samples of " + check.metric);
+      const std::string unit = MetricUnit(check.metric);
+      double last = NAN;
+      for (size_t i = 0; i < v.samples.t_s.size(); ++i) {
+        double t = v.samples.t_s[i], y = (*column)[i];
+        if (t < after->end_s || std::isnan(y)) continue;
+        last = y;
+        if (y <= target) {
+          r.observed = t - after->end_s;
+          r.passed = r.observed <= r.limit;
+          r.detail = check.metric + " back to " + Fmt(y, unit) + " (baseline " +
+                     Fmt(b->second, unit) + " + " + Fmt(check.tolerance, unit) + ") " +
+                     Fmt(r.observed, "s") + " after " + check.after + " ended";
+          return r;
+        }
+      }
+      r.passed = false;
+      r.observed = NAN;
+      r.detail = check.metric + " never returned to baseline " + Fmt(b->second, unit) + " + " +
+                 Fmt(check.tolerance, unit) + " after " + check.after + " ended (last " +
+                 Fmt(last, unit) + ")";
+      return r;
+    }
+    case CheckSpec::Kind::kLatency:
+    case CheckSpec::Kind::kErrorRatio: {
+      RequestBucket merged;
+      for (const auto& [a, b] : w.spans) {
+        RequestBucket part = v.requests.Window(a, b);
+        merged.counts.Merge(part.counts);
+        merged.latency.Merge(part.latency);
+      }
+      if (check.kind == CheckSpec::Kind::kLatency) {
+        r.unit = "s";
+        if (merged.latency.count() == 0) return fail("no requests were sent in " + w.label);
+        r.observed = merged.latency.Percentile(check.percentile);
+        char p[32];
+        std::snprintf(p, sizeof p, "p%g", check.percentile);
+        r.detail = std::string(p) + " of " + std::to_string(merged.latency.count()) +
+                   " requests started in " + w.label;
+      } else {
+        r.unit = "ratio";
+        const uint64_t total = merged.counts.total();
+        r.observed = total == 0 ? 0 : static_cast<double>(merged.counts.errors()) / total;
+        r.detail = std::to_string(merged.counts.errors()) + " of " + std::to_string(total) +
+                   " requests started in " + w.label + " did not succeed";
+      }
+      r.passed = r.observed <= check.limit;
+      return r;
+    }
+  }
+  return fail("unknown check kind");
+}
+
+std::vector<CheckResult> EvaluateChecks(const Scenario& scenario, const VariantResult& variant) {
+  std::vector<CheckResult> out;
+  for (const auto& check : scenario.checks) {
+    if (!check.variants.empty() &&
+        std::find(check.variants.begin(), check.variants.end(), variant.name) ==
+            check.variants.end())
+      continue;
+    out.push_back(EvaluateCheck(check, variant));
+  }
+  return out;
+}
+
+}  // namespace faultline

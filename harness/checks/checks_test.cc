@@ -1,0 +1,123 @@
+#include "checks/checks.h"
+
+#include <doctest/doctest.h>
+
+using namespace faultline;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A variant with phases baseline [0,5), hang [5,15), drain [15,20) and a
+// "threads" series sampled every second: flat at 5, then `per_s` per second
+// during the hang, then `after` during the drain.
+VariantResult Piling(double per_s, double after) {
+  VariantResult v;
+  v.name = "v";
+  v.phases = {{"baseline", 0, 5, 100, {}}, {"hang", 5, 15, 100, {"hang inventory"}},
+              {"drain", 15, 20, 0, {}}};
+  for (int t = 0; t < 20; ++t) {
+    double threads = t < 5 ? 5 : t < 15 ? 5 + per_s * (t - 4) : after;
+    v.samples.Append(t, {{"threads", threads}});
+  }
+  v.baseline = ComputeBaseline(v.samples, v.phases[0]);
+  return v;
+}
+
+CheckSpec Check(CheckSpec::Kind kind, std::vector<std::string> phases, double limit) {
+  CheckSpec c;
+  c.name = "c";
+  c.kind = kind;
+  c.metric = "threads";
+  c.phases = std::move(phases);
+  c.limit = limit;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("baseline is the mean over the baseline phase") {
+  VariantResult v = Piling(10, 5);
+  CHECK(v.baseline.at("threads") == 5);
+}
+
+TEST_CASE("max and growth compare the window's peak against the limit") {
+  VariantResult v = Piling(10, 5);  // peaks at 5 + 10*10 = 105
+  auto max = EvaluateCheck(Check(CheckSpec::Kind::kMax, {"hang"}, 100), v);
+  CHECK_FALSE(max.passed);
+  CHECK(max.observed == 105);
+  CHECK(max.limit == 100);
+  auto growth = EvaluateCheck(Check(CheckSpec::Kind::kGrowth, {"hang"}, 100), v);
+  CHECK(growth.passed);
+  CHECK(growth.observed == 100);
+  CHECK(growth.detail == "peak 105 over hang - baseline 5");
+}
+
+TEST_CASE("rate is the least-squares slope per second") {
+  VariantResult v = Piling(96, 5);
+  auto r = EvaluateCheck(Check(CheckSpec::Kind::kRate, {"hang"}, 20), v);
+  CHECK(r.observed == doctest::Approx(96));
+  CHECK_FALSE(r.passed);
+  CHECK(r.unit == "/s");
+  VariantResult flat = Piling(0, 5);
+  CHECK(EvaluateCheck(Check(CheckSpec::Kind::kRate, {"hang"}, 20), flat).passed);
+}
+
+TEST_CASE("recovers measures the time back to baseline after a phase ends") {
+  CheckSpec c = Check(CheckSpec::Kind::kRecovers, {}, 0);
+  c.after = "hang";
+  c.within = 3s;
+  c.tolerance = 2;
+  VariantResult healed = Piling(10, 6);  // 6 <= 5 + 2 at t = 15
+  auto r = EvaluateCheck(c, healed);
+  CHECK(r.passed);
+  CHECK(r.observed == 0);
+  CHECK(r.limit == 3);
+  VariantResult stuck = Piling(10, 105);
+  auto s = EvaluateCheck(c, stuck);
+  CHECK_FALSE(s.passed);
+  CHECK(std::isnan(s.observed));
+  CHECK(s.detail == "threads never returned to baseline 5 + 2 after hang ended (last 105)");
+}
+
+TEST_CASE("a check with no samples in its window fails and says why") {
+  VariantResult v = Piling(10, 5);
+  CheckSpec c = Check(CheckSpec::Kind::kMax, {"hang"}, 1000);
+  c.metric = "goroutines";
+  auto r = EvaluateCheck(c, v);
+  CHECK_FALSE(r.passed);
+  CHECK(r.detail == "no samples of goroutines in hang");
+}
+
+TEST_CASE("latency and error ratio use requests started in the window") {
+  VariantResult v = Piling(0, 5);
+  for (int i = 0; i < 100; ++i) v.requests.Add({Outcome::kOk, 200, 1 + i * 0.01, 0.005});
+  for (int i = 0; i < 100; ++i) {
+    bool slow = i % 4 == 0;
+    v.requests.Add({slow ? Outcome::kHttpStatus : Outcome::kOk, slow ? 504 : 200, 6 + i * 0.01,
+                    slow ? 2.0 : 0.005});
+  }
+  CheckSpec lat = Check(CheckSpec::Kind::kLatency, {"hang"}, 2.5);
+  lat.metric.clear();
+  auto l = EvaluateCheck(lat, v);
+  CHECK(l.passed);
+  CHECK(l.observed == doctest::Approx(2.0).epsilon(0.032));
+  lat.phases = {"baseline"};
+  CHECK(EvaluateCheck(lat, v).observed < 0.006);
+
+  CheckSpec err = Check(CheckSpec::Kind::kErrorRatio, {"hang"}, 0.1);
+  err.metric.clear();
+  auto e = EvaluateCheck(err, v);
+  CHECK_FALSE(e.passed);
+  CHECK(e.observed == doctest::Approx(0.25));
+  CHECK(e.detail == "25 of 100 requests started in hang did not succeed");
+}
+
+TEST_CASE("checks restricted to variants apply only to them") {
+  Scenario s;
+  CheckSpec a = Check(CheckSpec::Kind::kMax, {}, 1000);
+  a.variants = {"other"};
+  CheckSpec b = Check(CheckSpec::Kind::kMax, {}, 1000);
+  s.checks = {a, b};
+  VariantResult v = Piling(1, 5);
+  CHECK(EvaluateChecks(s, v).size() == 1);
+}

@@ -1,0 +1,15 @@
+// The subcommands. Each lives in its own file with an options struct, a
+// Setup function that registers it on the CLI, and a Run function that
+// returns an exit status.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace faultline {
+
+/// Registers `run`; the callback stores the exit status in *exit_status.
+void SetupRunCommand(CLI::App& app, int* exit_status);
+/// Registers `validate`.
+void SetupValidateCommand(CLI::App& app, int* exit_status);
+
+}  // namespace faultline

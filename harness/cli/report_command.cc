@@ -1,0 +1,98 @@
+// faultline report RESULTS.json: renders the reports again from a saved
+// results.json (the source of truth), into chosen paths or next to it.
+#include <filesystem>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "cli/commands.h"
+#include "cli/exit_status.h"
+#include "reports/html_report.h"
+#include "reports/json_report.h"
+#include "reports/junit_report.h"
+#include "reports/markdown_report.h"
+#include "reports/terminal.h"
+#include "reports/write_reports.h"
+
+namespace faultline {
+namespace {
+
+struct ReportOptions {
+  std::string results;   // the results.json to render
+  std::string html;      // --html PATH
+  std::string junit;     // --junit PATH
+  std::string markdown;  // --markdown PATH
+  std::string out_dir;   // --out-dir DIR: all three, default names
+  bool summary = false;  // --summary: print the terminal summary to stdout
+};
+
+int RunReport(ReportOptions o) {
+  StatusOr<nlohmann::json> results = ReadResultsJson(o.results);
+  if (!results.ok()) {
+    std::cerr << "faultline report: " << results.status().message() << "\n";
+    return kExitUsage;
+  }
+  namespace fs = std::filesystem;
+  const bool any_file = !o.html.empty() || !o.junit.empty() || !o.markdown.empty();
+  // With no output chosen at all, all three go next to the results file.
+  if (!any_file && o.out_dir.empty() && !o.summary) {
+    o.out_dir = fs::path(o.results).parent_path().string();
+    if (o.out_dir.empty()) o.out_dir = ".";
+  }
+  if (!o.out_dir.empty()) {
+    std::error_code ec;
+    fs::create_directories(o.out_dir, ec);
+    if (ec) {
+      std::cerr << "faultline report: create directory " << o.out_dir << ": " << ec.message()
+                << "\n";
+      return kExitCouldNotRun;
+    }
+    const fs::path dir(o.out_dir);
+    // An explicit path wins over --out-dir for its own report.
+    if (o.html.empty()) o.html = (dir / kHtmlReportName).string();
+    if (o.junit.empty()) o.junit = (dir / kJunitReportName).string();
+    if (o.markdown.empty()) o.markdown = (dir / kMarkdownReportName).string();
+  }
+
+  int status = kExitPassed;
+  auto write = [&](const std::string& path,
+                   const std::function<std::string(const nlohmann::json&)>& render) {
+    if (path.empty()) return;
+    Status s = WriteFileAtomic(path, render(*results));
+    if (!s.ok()) {
+      std::cerr << "faultline report: " << s.message() << "\n";
+      status = kExitCouldNotRun;
+      return;
+    }
+    std::cerr << "faultline report: wrote " << path << "\n";
+  };
+  write(o.html, RenderHtml);
+  write(o.junit, RenderJunit);
+  write(o.markdown, RenderMarkdown);
+  if (o.summary) std::cout << RenderSummary(*results) << std::flush;
+  return status;
+}
+
+}  // namespace
+
+void SetupReportCommand(CLI::App& app, int* exit_status) {
+  auto opts = std::make_shared<ReportOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "report",
+      "Render the HTML, JUnit XML and Markdown reports again from a saved results.json "
+      "(with no option: all three next to it)");
+  cmd->add_option("results", opts->results, "results.json written by `faultline run`")
+      ->required();
+  cmd->add_option("--html", opts->html, "Write the self-contained HTML report to PATH");
+  cmd->add_option("--junit", opts->junit, "Write JUnit XML to PATH");
+  cmd->add_option("--markdown", opts->markdown, "Write the Markdown summary to PATH");
+  cmd->add_option("--out-dir", opts->out_dir,
+                  "Write report.html, junit.xml and summary.md into DIR (created if missing)");
+  cmd->add_flag("--summary", opts->summary, "Print the terminal summary to stdout");
+  cmd->callback([opts, exit_status] { *exit_status = RunReport(*opts); });
+}
+
+}  // namespace faultline

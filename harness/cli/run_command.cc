@@ -1,0 +1,153 @@
+// faultline run SCENARIO: runs every variant and writes results.json.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "cli/exit_status.h"
+#include "reports/json_report.h"
+#include "reports/terminal.h"
+#include "run/runner.h"
+#include "scenario/scenario_loader.h"
+#include "supervisor/supervisor.h"
+
+namespace faultline {
+namespace {
+
+struct RunCommandOptions {
+  std::string scenario;
+  std::string out_dir;                  // default: out/<scenario name>
+  std::vector<std::string> overrides;   // --set key.path=value
+  std::vector<std::string> variants;    // --variant NAME: run only these
+  bool quiet = false;                   // no progress output
+};
+
+// Children find the targets and tools built next to faultline (build/bin)
+// by name, before anything else on PATH.
+void PrependOwnDirToPath() {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return;
+  std::string path = exe.parent_path().string();
+  if (const char* old = std::getenv("PATH")) path += std::string(":") + old;
+  ::setenv("PATH", path.c_str(), 1);
+}
+
+// Raises the open-file limit (inherited by the children) and says so when
+// the run may need more than it could get: every request in flight holds
+// up to three sockets in faultline (client, proxy in, proxy out).
+void RaiseFileLimit(const Scenario& s) {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  const rlim_t wanted = 65536;
+  if (::geteuid() == 0 && lim.rlim_max < wanted) {
+    rlimit raised{wanted, wanted};
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
+  }
+  if (lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &lim);
+  }
+  double peak_rate = s.load.rate;
+  for (const auto& p : s.phases) peak_rate = std::max(peak_rate, p.rate.value_or(s.load.rate));
+  double in_flight = std::min<double>(static_cast<double>(s.load.max_in_flight),
+                                      peak_rate * ToSeconds(s.load.timeout));
+  double need = 3 * in_flight + 256;
+  if (static_cast<double>(lim.rlim_cur) < need)
+    std::cerr << "faultline: warning: open-file limit is " << lim.rlim_cur << " but up to "
+              << static_cast<long long>(need) << " may be needed (rate x timeout in flight, 3 "
+              << "sockets each); requests past the limit will count as connect errors. "
+              << "Run as root or raise `ulimit -n`.\n";
+}
+
+int RunScenario(const RunCommandOptions& o) {
+  LoadOutcome loaded = LoadScenarioFile(o.scenario, o.overrides);
+  if (!loaded.errors.empty()) {
+    for (const auto& d : loaded.errors) std::cerr << d.ToString() << "\n";
+    return kExitUsage;
+  }
+  const Scenario& scenario = *loaded.scenario;
+  for (const auto& v : o.variants) {
+    bool found = false;
+    for (const auto& sv : scenario.variants) found = found || sv.name == v;
+    if (!found) {
+      std::cerr << "faultline: --variant " << v << ": no such variant in " << o.scenario << "\n";
+      return kExitUsage;
+    }
+  }
+
+  // Before any thread exists: the watchdog is forked from a quiet process.
+  auto watchdog = Watchdog::Start();
+  if (!watchdog.ok()) {
+    std::cerr << "faultline: " << watchdog.status().message() << "\n";
+    return kExitCouldNotRun;
+  }
+  std::signal(SIGPIPE, SIG_IGN);
+  PrependOwnDirToPath();
+  RaiseFileLimit(scenario);
+
+  RunOptions ro;
+  ro.out_dir = o.out_dir.empty() ? "out/" + scenario.name : o.out_dir;
+  ro.overrides = o.overrides;
+  ro.only_variants = o.variants;
+  ro.live_progress = ::isatty(STDERR_FILENO) == 1;
+  ro.progress = o.quiet ? nullptr : &std::cerr;
+  std::error_code ec;
+  std::filesystem::create_directories(ro.out_dir, ec);
+  if (ec) {
+    std::cerr << "faultline: create output directory " << ro.out_dir << ": " << ec.message() << "\n";
+    return kExitCouldNotRun;
+  }
+  const std::string results_path = ro.out_dir + "/results.json";
+  bool write_failed = false;
+  auto write = [&](const RunResult& r) {
+    Status s = WriteFileAtomic(results_path, ResultsToJson(r).dump(1) + "\n");
+    if (!s.ok()) {
+      std::cerr << "faultline: " << s.message() << "\n";
+      write_failed = true;
+    }
+  };
+  ro.checkpoint = write;
+
+  RunEnd end = RunEnd::kCompleted;
+  RunResult result;
+  {
+    Runner runner(scenario, std::move(ro), watchdog->get());
+    result = runner.Run(&end);
+  }
+  write(result);
+  std::cout << RenderSummary(ResultsToJson(result));
+  std::cout << "results: " << results_path << "\n";
+  if (!result.error.empty()) std::cerr << "faultline: " << result.error << "\n";
+
+  switch (end) {
+    case RunEnd::kInterrupted: return kExitInterrupted;
+    case RunEnd::kInvalid: return kExitUsage;
+    case RunEnd::kCouldNotRun: return kExitCouldNotRun;
+    case RunEnd::kCompleted: break;
+  }
+  if (write_failed) return kExitCouldNotRun;
+  return result.passed() ? kExitPassed : kExitCheckFailed;
+}
+
+}  // namespace
+
+void SetupRunCommand(CLI::App& app, int* exit_status) {
+  auto opts = std::make_shared<RunCommandOptions>();
+  CLI::App* cmd = app.add_subcommand("run", "Run a scenario's variants and check the results");
+  cmd->add_option("scenario", opts->scenario, "Scenario TOML file")->required();
+  cmd->add_option("--out", opts->out_dir, "Directory for results.json and logs (default out/<name>)");
+  cmd->add_option("--set", opts->overrides, "Override a scenario value: key.path=value (repeatable)");
+  cmd->add_option("--variant", opts->variants, "Run only this variant (repeatable)");
+  cmd->add_flag("--quiet,-q", opts->quiet, "No progress output");
+  cmd->callback([opts, exit_status] { *exit_status = RunScenario(*opts); });
+}
+
+}  // namespace faultline

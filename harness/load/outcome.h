@@ -1,0 +1,25 @@
+// How one request of the load ended; shared by the load generator and the
+// result model (which must not pull in Asio/Beast).
+#pragma once
+
+namespace faultline {
+
+/// How a request ended. Every scheduled request ends in exactly one class.
+enum class Outcome {
+  kOk,            // a response with status 2xx
+  kHttpStatus,    // a response with another status (see RequestResult::status)
+  kConnectError,  // connect failed (refused, unreachable, ...)
+  kReset,         // the connection was reset or closed before a full response
+  kTimeout,       // no full response within the client timeout
+  kDropped,       // not sent: max_in_flight requests were already outstanding
+};
+const char* ToString(Outcome outcome);
+
+struct RequestResult {
+  Outcome outcome = Outcome::kOk;
+  int status = 0;                  // HTTP status when a response arrived, else 0
+  double intended_s = 0;           // intended start, seconds since LoadOptions::epoch
+  double latency_s = 0;            // completion - intended start (0 for kDropped)
+};
+
+}  // namespace faultline

@@ -1,0 +1,603 @@
+#include "run/runner.h"
+
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <ctime>
+#include <filesystem>
+#include <map>
+#include <optional>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "checks/checks.h"
+#include "common/ports.h"
+#include "load/load_generator.h"
+#include "proxy/proxy.h"
+#include "reports/terminal.h"
+#include "sampler/procfs.h"
+#include "scenario/variables.h"
+
+namespace faultline {
+
+using Clock = std::chrono::steady_clock;
+using asio::awaitable;
+using asio::use_awaitable;
+
+StatusOr<LoopbackUrl> ParseLoopbackUrl(const std::string& url) {
+  const std::string scheme = "http://";
+  if (url.rfind(scheme, 0) != 0)
+    return Status::Invalid("base_url \"" + url + "\" must start with http://");
+  std::string rest = url.substr(scheme.size());
+  size_t slash = rest.find('/');
+  std::string authority = rest.substr(0, slash);
+  LoopbackUrl out;
+  out.prefix = slash == std::string::npos ? "" : rest.substr(slash);
+  if (!out.prefix.empty() && out.prefix.back() == '/') out.prefix.pop_back();
+  std::string host, port;
+  if (!authority.empty() && authority[0] == '[') {
+    size_t close = authority.find(']');
+    if (close == std::string::npos) return Status::Invalid("base_url \"" + url + "\": unclosed [");
+    host = authority.substr(1, close - 1);
+    if (close + 1 < authority.size() && authority[close + 1] == ':') port = authority.substr(close + 2);
+  } else {
+    size_t colon = authority.rfind(':');
+    host = authority.substr(0, colon);
+    if (colon != std::string::npos) port = authority.substr(colon + 1);
+  }
+  if (host == "localhost") host = "127.0.0.1";
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(host, ec);
+  if (ec || !addr.is_loopback())
+    return Status::Invalid("base_url \"" + url + "\": host \"" + host +
+                           "\" is not a loopback address; faultline sends load only to "
+                           "127.0.0.0/8 or ::1");
+  out.host = addr.to_string();
+  if (port.empty()) {
+    out.port = 80;
+  } else {
+    char* end = nullptr;
+    long p = std::strtol(port.c_str(), &end, 10);
+    if (*end != '\0' || p <= 0 || p > 65535)
+      return Status::Invalid("base_url \"" + url + "\": bad port \"" + port + "\"");
+    out.port = static_cast<uint16_t>(p);
+  }
+  return out;
+}
+
+namespace {
+
+// Adapts a callback API `start(done)` to co_await; the result is posted so
+// the coroutine never resumes inside the callee. Plain functions returning
+// the awaitable (not coroutines taking the callable by value), which GCC 12
+// miscompiles.
+template <typename T>
+auto AwaitValue(asio::io_context& io, std::function<void(std::function<void(T)>)> start) {
+  return asio::async_initiate<decltype(use_awaitable), void(T)>(
+      [&io, start = std::move(start)](auto handler) mutable {
+        auto h = std::make_shared<decltype(handler)>(std::move(handler));
+        start([&io, h](T value) {
+          asio::post(io, [h, value = std::move(value)]() mutable { (*h)(std::move(value)); });
+        });
+      },
+      use_awaitable);
+}
+
+inline auto AwaitDone(asio::io_context& io, std::function<void(std::function<void()>)> start) {
+  return asio::async_initiate<decltype(use_awaitable), void()>(
+      [&io, start = std::move(start)](auto handler) mutable {
+        auto h = std::make_shared<decltype(handler)>(std::move(handler));
+        start([&io, h]() { asio::post(io, [h]() mutable { (*h)(); }); });
+      },
+      use_awaitable);
+}
+
+std::string NowUtc() {
+  std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+std::string Describe(const FaultSpec& f) {
+  std::string s = ToString(f.kind);
+  if (f.kind == FaultSpec::Kind::kLatency) {
+    s += " " + FormatDuration(f.latency);
+    if (f.jitter.count() > 0) s += "±" + FormatDuration(f.jitter);
+    if (f.direction == FaultSpec::Direction::kUpstream) s += " upstream";
+    if (f.direction == FaultSpec::Direction::kBoth) s += " both ways";
+  }
+  return s + " " + f.dependency;
+}
+
+}  // namespace
+
+class Runner::Impl {
+ public:
+  Impl(const Scenario& scenario, RunOptions options, Watchdog* watchdog)
+      : scenario_(scenario), options_(std::move(options)), watchdog_(watchdog),
+        signals_(io_, SIGINT, SIGTERM), wait_timer_(io_), sample_timer_(io_),
+        progress_timer_(io_), ticks_(::sysconf(_SC_CLK_TCK)) {}
+
+  RunResult Run(RunEnd* end) {
+    result_.faultline_version = FAULTLINE_VERSION;
+    result_.scenario_name = scenario_.name;
+    result_.scenario_path = scenario_.path;
+    result_.scenario_description = scenario_.description;
+    result_.scenario_source = scenario_.source;
+    result_.overrides = options_.overrides;
+    result_.started_at = NowUtc();
+    struct utsname u {};
+    if (::uname(&u) == 0) {
+      result_.environment["kernel"] = std::string(u.sysname) + " " + u.release;
+      result_.environment["machine"] = u.machine;
+    }
+    result_.environment["cores"] = std::to_string(::sysconf(_SC_NPROCESSORS_ONLN));
+
+    signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
+      if (ec) return;
+      Interrupt(signo);
+    });
+    asio::co_spawn(io_, RunAll(), [this](std::exception_ptr e) {
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          Fail(RunEnd::kCouldNotRun, std::string("internal error: ") + ex.what());
+        }
+      }
+      signals_.cancel();
+    });
+    io_.run();
+    *end = end_;
+    return result_;
+  }
+
+ private:
+  // ---- Control flow ----
+
+  void Interrupt(int signo) {
+    interrupted_ = true;
+    Note(std::string("received ") + (signo == SIGINT ? "SIGINT" : "SIGTERM") +
+         ", stopping the run");
+    wait_timer_.cancel();
+    if (load_) load_->Abort();
+    if (supervisor_) supervisor_->StopAll([] {});  // makes a pending readiness wait fail fast
+  }
+
+  void Fail(RunEnd end, std::string message) {
+    if (end_ == RunEnd::kCompleted) end_ = end;
+    if (result_.error.empty()) result_.error = std::move(message);
+  }
+
+  bool aborted() const { return interrupted_ || abort_.has_value(); }
+
+  void Note(const std::string& line) {
+    if (!options_.progress) return;
+    if (line_open_) *options_.progress << "\r\x1b[K";
+    line_open_ = false;
+    *options_.progress << line << "\n" << std::flush;
+  }
+
+  // Waits `d` or until the run is aborted; true when the full time passed.
+  awaitable<bool> Wait(Duration d) {
+    wait_timer_.expires_after(d);
+    boost::system::error_code ec;
+    co_await wait_timer_.async_wait(asio::redirect_error(use_awaitable, ec));
+    co_return !ec && !aborted();
+  }
+
+  awaitable<void> RunAll() {
+    for (const auto& variant : scenario_.variants) {
+      if (!options_.only_variants.empty() &&
+          std::find(options_.only_variants.begin(), options_.only_variants.end(), variant.name) ==
+              options_.only_variants.end())
+        continue;
+      if (interrupted_ || end_ != RunEnd::kCompleted) break;
+      result_.variants.emplace_back();
+      co_await RunVariant(variant, result_.variants.back());
+      if (options_.checkpoint) options_.checkpoint(result_);
+    }
+    if (interrupted_) {
+      result_.interrupted = true;
+      if (end_ == RunEnd::kCompleted) end_ = RunEnd::kInterrupted;
+    }
+  }
+
+  // ---- One variant ----
+
+  awaitable<void> RunVariant(const Variant& variant, VariantResult& vr) {
+    vr.name = variant.name;
+    vr.expect = ToString(variant.expect);
+    vr.outcome = "error";
+    abort_.reset();
+    Note("variant " + variant.name + " (expected " + vr.expect + ")");
+
+    supervisor_ = std::make_unique<Supervisor>(io_, watchdog_);
+    supervisor_->OnUnexpectedExit([this, &vr](const ExitInfo& info) {
+      if (!phases_running_) return;  // a readiness wait reports it
+      double t = ToSeconds(Clock::now() - epoch_);
+      std::string msg = "process \"" + info.name + "\" " + info.Describe() + " during the run";
+      vr.events.push_back({t, msg});
+      Note(msg);
+      abort_ = msg;
+      wait_timer_.cancel();
+    });
+
+    Status st = co_await Setup(variant, vr);
+    if (st.ok() && !aborted()) co_await Phases(vr);
+    co_await Teardown(vr);
+
+    if (interrupted_) {
+      vr.outcome = "interrupted";
+    } else if (!st.ok()) {
+      vr.outcome = "error";
+      vr.error = st.message();
+      Fail(st.code() == Status::Code::kInvalid ? RunEnd::kInvalid : RunEnd::kCouldNotRun,
+           "variant " + variant.name + ": " + st.message());
+      Note("error: " + st.message());
+    } else {
+      Evaluate(vr);
+    }
+    supervisor_.reset();
+  }
+
+  // Allocates ports, starts proxies and processes, waits for readiness.
+  awaitable<Status> Setup(const Variant& variant, VariantResult& vr) {
+    std::map<std::string, std::string> vars;
+    vars["variant.name"] = variant.name;
+    for (const auto& [k, v] : variant.vars) vars["variant." + k] = v;
+
+    std::vector<const ProcessSpec*> processes;
+    for (const auto& d : scenario_.dependencies) processes.push_back(&d);
+    processes.push_back(&scenario_.target);
+    std::map<std::string, uint16_t> ports;
+    for (const auto* p : processes) {
+      auto port = AllocatePort();
+      if (!port.ok()) co_return port.status();
+      ports[p->name] = *port;
+      vars["port." + p->name] = std::to_string(*port);
+    }
+    proxies_.clear();
+    for (const auto& d : scenario_.dependencies) {
+      if (!d.proxy) continue;
+      auto proxy = std::make_unique<FaultProxy>(io_, d.name, ports[d.name], scenario_.seed);
+      Status s = proxy->Listen(0);
+      if (!s.ok()) co_return s.WithContext("fault proxy for \"" + d.name + "\"");
+      vars["proxy." + d.name] = std::to_string(proxy->port());
+      proxies_[d.name] = std::move(proxy);
+    }
+
+    const std::string log_dir = options_.out_dir + "/logs/" + variant.name;
+    std::error_code fs_ec;
+    std::filesystem::create_directories(log_dir, fs_ec);
+    if (fs_ec) co_return Status::Unavailable("create " + log_dir + ": " + fs_ec.message());
+
+    for (const auto* p : processes) {
+      ChildSpec child;
+      child.name = p->name;
+      child.stop_grace = p->stop_grace;
+      child.log_path = log_dir + "/" + p->name + ".log";
+      for (const auto& arg : p->argv) {
+        auto e = ExpandVariables(arg, vars);
+        if (!e.ok()) co_return e.status().WithContext(p->name + ".argv");
+        child.argv.push_back(*e);
+      }
+      for (const auto& [k, v] : p->env) {
+        auto e = ExpandVariables(v, vars);
+        if (!e.ok()) co_return e.status().WithContext(p->name + ".env." + k);
+        child.env[k] = *e;
+      }
+      uint16_t ready_port = ports[p->name];
+      if (!p->ready.port.empty()) {
+        auto e = ExpandVariables(p->ready.port, vars);
+        if (!e.ok()) co_return e.status().WithContext(p->name + ".ready.port");
+        ready_port = static_cast<uint16_t>(std::atoi(e->c_str()));
+      }
+      vr.logs.push_back({p->name, child.log_path, ""});
+
+      auto pid = supervisor_->Start(child);
+      if (!pid.ok()) co_return pid.status();
+      Supervisor::Probe probe;
+      switch (p->ready.kind) {
+        case Readiness::Kind::kTcp: probe = supervisor_->TcpProbe(ready_port); break;
+        case Readiness::Kind::kHttp:
+          probe = supervisor_->HttpProbe(ready_port, p->ready.path, p->ready.status);
+          break;
+        case Readiness::Kind::kLogLine: probe = supervisor_->LogProbe(p->name, p->ready.log_line); break;
+      }
+      Supervisor* sup = supervisor_.get();
+      const std::string name = p->name;
+      const Duration timeout = p->ready.timeout;
+      // Named locals, not temporaries, across co_await: GCC 12 destroys
+      // temporaries in a co_await expression at the wrong time.
+      std::function<void(std::function<void(Status)>)> wait_ready =
+          [sup, name, probe, timeout](std::function<void(Status)> done) {
+            sup->WaitReady(name, probe, timeout, std::move(done));
+          };
+      auto ready_op = AwaitValue<Status>(io_, std::move(wait_ready));
+      Status ready = co_await std::move(ready_op);
+      if (interrupted_) co_return Status::Interrupted("interrupted while starting " + name);
+      if (!ready.ok()) co_return ready;
+    }
+
+    // Load.
+    auto base = ExpandVariables(scenario_.target.base_url, vars);
+    if (!base.ok()) co_return base.status().WithContext("target.base_url");
+    auto url = ParseLoopbackUrl(*base);
+    if (!url.ok()) co_return url.status();
+    LoadOptions lo;
+    lo.host = url->host;
+    lo.port = url->port;
+    lo.method = scenario_.load.method;
+    auto path = ExpandVariables(scenario_.load.path, vars);
+    if (!path.ok()) co_return path.status().WithContext("load.path");
+    lo.target = url->prefix + *path;
+    for (const auto& [k, v] : scenario_.load.headers) {
+      auto e = ExpandVariables(v, vars);
+      if (!e.ok()) co_return e.status().WithContext("load.headers." + k);
+      lo.headers[k] = *e;
+    }
+    auto body = ExpandVariables(scenario_.load.body, vars);
+    if (!body.ok()) co_return body.status().WithContext("load.body");
+    lo.body = *body;
+    lo.timeout = scenario_.load.timeout;
+    lo.max_in_flight = scenario_.load.max_in_flight;
+    epoch_ = Clock::now();
+    lo.epoch = epoch_;
+    completed_ = 0;
+    load_ = std::make_unique<LoadGenerator>(io_, lo, [this, &vr](const RequestResult& r) {
+      vr.requests.Add(r);
+      ++completed_;
+    });
+    target_pid_ = *supervisor_->pid(scenario_.target.name);
+    co_return Status::Ok();
+  }
+
+  awaitable<void> Phases(VariantResult& vr) {
+    phases_running_ = true;
+    double total = 0;
+    for (const auto& p : scenario_.phases) total += ToSeconds(p.duration);
+    total_s_ = total;
+    last_cpu_.reset();
+    sample_index_ = 0;
+    live_base_n_ = 0;
+    live_base_threads_ = live_base_rss_ = 0;
+    StartSampling(vr);
+    StartProgress(vr);
+
+    Clock::time_point phase_start = epoch_;
+    for (const auto& phase : scenario_.phases) {
+      current_phase_ = phase.name;
+      PhaseSpan span;
+      span.name = phase.name;
+      span.start_s = ToSeconds(phase_start - epoch_);
+      span.rate = phase.rate.value_or(scenario_.load.rate);
+      std::map<std::string, const FaultSpec*> active;
+      for (const auto& f : phase.faults) {
+        active[f.dependency] = &f;
+        span.faults.push_back(Describe(f));
+      }
+      for (auto& [name, proxy] : proxies_) {
+        auto it = active.find(name);
+        proxy->SetFault(it == active.end() ? std::nullopt : std::optional<FaultSpec>(*it->second));
+      }
+      current_rate_ = span.rate;
+      load_->SetRate(span.rate);
+      if (options_.progress && !options_.live_progress) {
+        std::string faults;
+        for (const auto& f : span.faults) faults += (faults.empty() ? " faults: " : ", ") + f;
+        Note("[" + vr.name + "] phase " + phase.name + " for " + FormatDuration(phase.duration) +
+             ", rate " + std::to_string(static_cast<int>(span.rate)) + "/s" + faults);
+      }
+      // Phase ends are anchored to the epoch so timer lateness cannot accumulate.
+      Clock::time_point phase_end = phase_start + phase.duration;
+      bool full = co_await Wait(phase_end - Clock::now());
+      span.end_s = ToSeconds((full ? phase_end : Clock::now()) - epoch_);
+      vr.phases.push_back(span);
+      phase_start = phase_end;
+      if (!full) break;
+    }
+    phases_running_ = false;
+    vr.duration_s = ToSeconds(Clock::now() - epoch_);
+    sample_timer_.cancel();
+    progress_timer_.cancel();
+    if (options_.live_progress && line_open_) Note("");
+  }
+
+  awaitable<void> Teardown(VariantResult& vr) {
+    if (load_) {
+      load_->Stop();
+      // Requests still in flight end by their client timeout at the latest.
+      const auto deadline = Clock::now() + scenario_.load.timeout + std::chrono::seconds(1);
+      while (!interrupted_ && load_->in_flight() > 0 && Clock::now() < deadline) {
+        wait_timer_.expires_after(std::chrono::milliseconds(50));
+        boost::system::error_code ec;
+        co_await wait_timer_.async_wait(asio::redirect_error(use_awaitable, ec));
+      }
+      load_->Abort();
+    }
+    for (auto& [name, proxy] : proxies_) proxy->SetFault(std::nullopt);
+    if (supervisor_) {
+      Supervisor* sup = supervisor_.get();
+      std::function<void(std::function<void()>)> stop_all = [sup](std::function<void()> done) {
+        sup->StopAll(std::move(done));
+      };
+      auto stop_op = AwaitDone(io_, std::move(stop_all));
+      co_await std::move(stop_op);
+      for (auto& log : vr.logs) log.tail = supervisor_->LogTail(log.name, 30);
+    }
+    load_.reset();
+    for (auto& [name, proxy] : proxies_) proxy->Close();
+    proxies_.clear();
+  }
+
+  void Evaluate(VariantResult& vr) {
+    if (!vr.phases.empty()) {
+      const PhaseSpan* base = &vr.phases.front();
+      for (const auto& p : vr.phases)
+        if (p.name == scenario_.baseline_phase) base = &p;
+      vr.baseline = ComputeBaseline(vr.samples, *base);
+    }
+    vr.checks = EvaluateChecks(scenario_, vr);
+    if (abort_) {
+      CheckResult c;
+      c.name = "processes stayed up";
+      c.kind = "process";
+      c.passed = false;
+      c.detail = *abort_;
+      vr.checks.push_back(c);
+    }
+    bool all = std::all_of(vr.checks.begin(), vr.checks.end(),
+                           [](const CheckResult& c) { return c.passed; });
+    vr.outcome = all ? "pass" : "fail";
+    Note("variant " + vr.name + ": " + vr.outcome + " (expected " + vr.expect + ")");
+  }
+
+  // ---- Sampling ----
+
+  void StartSampling(VariantResult& vr) {
+    TakeSample(vr);
+    ScheduleSample(vr);
+  }
+
+  void ScheduleSample(VariantResult& vr) {
+    ++sample_index_;
+    sample_timer_.expires_at(epoch_ + scenario_.sampling.interval * sample_index_);
+    sample_timer_.async_wait([this, &vr](const boost::system::error_code& ec) {
+      if (ec || !phases_running_) return;
+      // Skip slots missed while the loop was busy rather than bunching samples.
+      while (epoch_ + scenario_.sampling.interval * (sample_index_ + 1) < Clock::now())
+        ++sample_index_;
+      TakeSample(vr);
+      ScheduleSample(vr);
+    });
+  }
+
+  void TakeSample(VariantResult& vr) {
+    const auto now = Clock::now();
+    const double t = ToSeconds(now - epoch_);
+    std::map<std::string, double> row;
+    if (auto tree = SampleProcessTree(procfs_, target_pid_, ticks_)) {
+      row["threads"] = static_cast<double>(tree->threads);
+      row["processes"] = static_cast<double>(tree->processes);
+      row["rss_bytes"] = static_cast<double>(tree->rss_bytes);
+      row["fds"] = static_cast<double>(tree->fds);
+      row["established"] = static_cast<double>(tree->tcp_established);
+      row["close_wait"] = static_cast<double>(tree->tcp_close_wait);
+      if (last_cpu_) {
+        double dt = ToSeconds(now - last_cpu_->first);
+        if (dt > 0) row["cpu_percent"] = 100.0 * (tree->cpu_seconds - last_cpu_->second) / dt;
+      }
+      last_cpu_ = std::make_pair(now, tree->cpu_seconds);
+    }
+    if (load_) {
+      row["in_flight"] = static_cast<double>(load_->in_flight());
+      row["connections"] = static_cast<double>(load_->open_connections());
+    }
+    for (const auto& [name, proxy] : proxies_)
+      row["upstream." + name] = static_cast<double>(proxy->counters().open_upstream);
+    if (vr.samples.names.empty()) {
+      // A fixed column order, whatever the first sample could read.
+      for (const char* n : {"threads", "rss_bytes", "fds", "cpu_percent", "processes", "established",
+                            "close_wait", "in_flight", "connections"})
+        vr.samples.AddName(n);
+    }
+    vr.samples.Append(t, row);
+    if (current_phase_ == scenario_.baseline_phase && row.count("threads") && row.count("rss_bytes")) {
+      // A running baseline for the progress line only; Evaluate() computes the real one.
+      ++live_base_n_;
+      live_base_threads_ += (row["threads"] - live_base_threads_) / live_base_n_;
+      live_base_rss_ += (row["rss_bytes"] - live_base_rss_) / live_base_n_;
+    }
+  }
+
+  // ---- Progress ----
+
+  void StartProgress(VariantResult& vr) {
+    if (!options_.progress) return;
+    progress_tick_ = 0;
+    ScheduleProgress(vr);
+  }
+
+  void ScheduleProgress(VariantResult& vr) {
+    const auto every = options_.live_progress ? std::chrono::milliseconds(500)
+                                              : std::chrono::milliseconds(5000);
+    ++progress_tick_;
+    progress_timer_.expires_at(epoch_ + every * progress_tick_);
+    progress_timer_.async_wait([this, &vr](const boost::system::error_code& ec) {
+      if (ec || !phases_running_) return;
+      Progress p;
+      p.variant = vr.name;
+      p.phase = current_phase_;
+      p.elapsed_s = ToSeconds(Clock::now() - epoch_);
+      p.total_s = total_s_;
+      p.rate = current_rate_;
+      p.in_flight = load_ ? load_->in_flight() : 0;
+      p.completed = completed_;
+      const auto* th = vr.samples.Find("threads");
+      const auto* rss = vr.samples.Find("rss_bytes");
+      p.threads = th && !th->empty() ? th->back() : NAN;
+      p.rss_bytes = rss && !rss->empty() ? rss->back() : NAN;
+      p.threads_baseline = live_base_threads_;
+      p.rss_baseline = live_base_rss_;
+      p.has_baseline = live_base_n_ > 0;
+      std::string line = RenderProgress(p);
+      if (options_.live_progress) {
+        *options_.progress << "\r\x1b[K" << line << std::flush;
+        line_open_ = true;
+      } else {
+        *options_.progress << line << "\n" << std::flush;
+      }
+      ScheduleProgress(vr);
+    });
+  }
+
+  const Scenario& scenario_;
+  RunOptions options_;
+  Watchdog* watchdog_;
+  asio::io_context io_;
+  asio::signal_set signals_;
+  asio::steady_timer wait_timer_;
+  asio::steady_timer sample_timer_;
+  asio::steady_timer progress_timer_;
+  RealProcFs procfs_;
+  long ticks_;
+
+  RunResult result_;
+  RunEnd end_ = RunEnd::kCompleted;
+  bool interrupted_ = false;
+  std::optional<std::string> abort_;  // why the current variant stopped early
+
+  std::unique_ptr<Supervisor> supervisor_;
+  std::map<std::string, std::unique_ptr<FaultProxy>> proxies_;
+  std::unique_ptr<LoadGenerator> load_;
+  pid_t target_pid_ = 0;
+  Clock::time_point epoch_;
+  bool phases_running_ = false;
+  std::string current_phase_;
+  double current_rate_ = 0;
+  double total_s_ = 0;
+  uint64_t completed_ = 0;
+  uint64_t sample_index_ = 0;
+  uint64_t progress_tick_ = 0;
+  std::optional<std::pair<Clock::time_point, double>> last_cpu_;
+  double live_base_threads_ = 0, live_base_rss_ = 0;
+  int live_base_n_ = 0;
+  bool line_open_ = false;
+};
+
+Runner::Runner(const Scenario& scenario, RunOptions options, Watchdog* watchdog)
+    : impl_(std::make_unique<Impl>(scenario, std::move(options), watchdog)) {}
+Runner::~Runner() = default;
+RunResult Runner::Run(RunEnd* end) { return impl_->Run(end); }
+
+}  // namespace faultline

@@ -1,0 +1,149 @@
+// Black-box tests of the built `faultline` binary: exit statuses, error
+// messages, results.json on every kind of ending, and no process left behind.
+#include <doctest/doctest.h>
+#include <signal.h>
+
+#include <nlohmann/json.hpp>
+
+#include "child_process.h"
+
+using namespace faultline::testing;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+const std::string kBin = FAULTLINE_BIN_DIR "/faultline";
+const std::string kTests = FAULTLINE_SOURCE_DIR "/tests/scenarios/";
+
+ProcessRun Faultline(std::vector<std::string> args, std::chrono::seconds deadline = 60s,
+                     const std::function<void(pid_t, const std::string&)>& on_output = {}) {
+  args.insert(args.begin(), kBin);
+  return RunProcess(args, deadline, on_output);
+}
+
+bool Contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+json Results(const TempDir& dir) { return json::parse(ReadFile(dir.path() + "/results.json")); }
+
+}  // namespace
+
+TEST_CASE("validate accepts the shipped scenarios") {
+  auto r = Faultline({"validate", FAULTLINE_SOURCE_DIR "/scenarios/hung-dependency.toml",
+                      FAULTLINE_SOURCE_DIR "/scenarios/slow-dependency.toml"});
+  CHECK(r.exit_code == 0);
+  CHECK(Contains(r.out, "hung-dependency.toml: ok (2 variants, 4 phases, 4 checks)"));
+}
+
+TEST_CASE("exit 2: a malformed scenario lists every error with file:line:col") {
+  auto r = Faultline({"validate", kTests + "bad.toml"});
+  CHECK(r.exit_code == 2);
+  CHECK(Contains(r.err, "bad.toml:5:8: load.rate: "));
+  CHECK(Contains(r.err, "bad.toml:8:12: phases[0].duration: "));
+  CHECK(Contains(r.err, "(did you mean \"hang\"?)"));
+  auto run = Faultline({"run", kTests + "bad.toml"});
+  CHECK(run.exit_code == 2);
+}
+
+TEST_CASE("exit 2: bad usage") {
+  CHECK(Faultline({"run"}).exit_code == 2);
+  CHECK(Faultline({"frobnicate"}).exit_code == 2);
+  CHECK(Faultline({"run", kTests + "quick.toml", "--no-such-flag"}).exit_code == 2);
+  auto missing = Faultline({"run", kTests + "does-not-exist.toml"});
+  CHECK(missing.exit_code == 2);
+  CHECK(Contains(missing.err, "does-not-exist.toml"));
+  auto variant = Faultline({"run", kTests + "quick.toml", "--variant", "nope"});
+  CHECK(variant.exit_code == 2);
+  CHECK(Contains(variant.err, "--variant nope: no such variant"));
+}
+
+TEST_CASE("exit 0 and 1: checks decide and results.json says why") {
+  BecomeSubreaper();
+  TempDir dir;
+  auto ok = Faultline({"run", kTests + "quick.toml", "--out", dir.path()});
+  CHECK(ok.exit_code == 0);
+  json r = Results(dir);
+  CHECK(r["schema_version"] == 1);
+  CHECK(r["passed"] == true);
+  CHECK(r["variants"][0]["outcome"] == "pass");
+  CHECK(r["variants"][0]["phases"].size() == 3);
+  CHECK(r["variants"][0]["samples"].size() > 20);
+  CHECK(r["variants"][0]["requests"]["total"].get<int>() > 50);
+  CHECK(Contains(ok.out, "PASSED: 1 of 1 variants met their expectation"));
+
+  TempDir dir2;
+  auto fail = Faultline({"run", kTests + "quick.toml", "--out", dir2.path(), "--set",
+                         "checks[0].limit=-1"});
+  CHECK(fail.exit_code == 1);
+  json f = Results(dir2);
+  CHECK(f["passed"] == false);
+  CHECK(f["variants"][0]["checks"][0]["passed"] == false);
+  CHECK(f["variants"][0]["checks"][0]["limit"] == -1.0);
+  CHECK(Contains(fail.out, "FAIL threads bounded"));
+}
+
+TEST_CASE("exit 3: a program that does not exist") {
+  TempDir dir;
+  auto r = Faultline({"run", kTests + "missing-program.toml", "--out", dir.path()});
+  CHECK(r.exit_code == 3);
+  CHECK(Contains(r.err, "no-such-program-faultline-test"));
+  CHECK(Results(dir)["variants"][0]["outcome"] == "error");
+}
+
+TEST_CASE("exit 3: a target that never becomes ready gives up at its deadline") {
+  BecomeSubreaper();
+  TempDir dir;
+  auto r = Faultline({"run", kTests + "never-ready.toml", "--out", dir.path()}, 20s);
+  CHECK(r.exit_code == 3);
+  CHECK(Contains(r.err, "not ready after 1s"));
+  CHECK(Results(dir)["error"].is_string());
+  CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
+}
+
+TEST_CASE("exit 3: a target that exits before it is ready is reported with its log") {
+  TempDir dir;
+  auto r = Faultline({"run", kTests + "crashes.toml", "--out", dir.path()}, 20s);
+  CHECK(r.exit_code == 3);
+  CHECK(Contains(r.err, "exited with code 3"));
+  CHECK(Contains(r.err, "fatal: cannot open config"));
+}
+
+namespace {
+
+// Starts the long scenario, waits until the hang phase is under way, sends
+// `sig`, and checks that faultline and everything it started are gone.
+void KillMidRun(int sig, int expected_exit) {
+  BecomeSubreaper();
+  TempDir dir;
+  std::set<pid_t> children;
+  bool sent = false;
+  auto r = Faultline({"run", kTests + "long.toml", "--out", dir.path()}, 60s,
+                     [&](pid_t pid, const std::string& err) {
+                       if (sent || !Contains(err, "phase hang")) return;
+                       children = Descendants(pid);
+                       ::kill(pid, sig);
+                       sent = true;
+                     });
+  REQUIRE(sent);
+  CHECK_FALSE(r.timed_out);
+  // faultline itself, its watchdog, the target and the dependency.
+  CHECK(children.size() >= 3);
+  if (expected_exit >= 0) CHECK(r.exit_code == expected_exit);
+  else CHECK(r.signal == -expected_exit);
+  CHECK(WaitGone(children, 10s).empty());
+  CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
+  if (sig != SIGKILL) {
+    json results = Results(dir);
+    CHECK(results["interrupted"] == true);
+    CHECK(results["variants"][0]["outcome"] == "interrupted");
+    CHECK(results["variants"][0]["samples"].size() > 0);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("SIGINT mid-run: exit 130 - results written - no process left") { KillMidRun(SIGINT, 130); }
+TEST_CASE("SIGTERM mid-run: exit 130 - results written - no process left") { KillMidRun(SIGTERM, 130); }
+TEST_CASE("SIGKILL mid-run: the watchdog still stops every child") { KillMidRun(SIGKILL, -SIGKILL); }

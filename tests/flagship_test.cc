@@ -1,0 +1,90 @@
+// The shipped scenarios, run end to end: each variant must come out as the
+// scenario expects, with the magnitudes the story depends on.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "child_process.h"
+
+using namespace faultline::testing;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+const std::string kBin = FAULTLINE_BIN_DIR "/faultline";
+
+json RunShipped(const std::string& name, const TempDir& dir, ProcessRun* run) {
+  BecomeSubreaper();
+  *run = RunProcess({kBin, "run", FAULTLINE_SOURCE_DIR "/scenarios/" + name + ".toml", "--out",
+                     dir.path()},
+                    150s);
+  CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
+  return json::parse(ReadFile(dir.path() + "/results.json"));
+}
+
+const json& Variant(const json& r, const std::string& name) {
+  for (const auto& v : r["variants"])
+    if (v["name"] == name) return v;
+  FAIL("no variant " << name);
+  static json none;
+  return none;
+}
+
+const json& Check(const json& v, const std::string& name) {
+  for (const auto& c : v["checks"])
+    if (c["name"] == name) return c;
+  FAIL("no check " << name);
+  static json none;
+  return none;
+}
+
+double Peak(const json& v, const std::string& metric) {
+  double peak = 0;
+  for (const auto& s : v["samples"])
+    if (s[metric].is_number()) peak = std::max(peak, s[metric].get<double>());
+  return peak;
+}
+
+}  // namespace
+
+TEST_CASE("hung-dependency: propagating stays bounded and recovers - non-propagating piles up") {
+  TempDir dir;
+  ProcessRun run;
+  json r = RunShipped("hung-dependency", dir, &run);
+  INFO(run.out);
+  INFO(run.err);
+  CHECK(run.exit_code == 0);
+  CHECK(r["passed"] == true);
+
+  const json& good = Variant(r, "propagating");
+  CHECK(good["outcome"] == "pass");
+  const double base = good["baseline"]["threads"].get<double>();
+  // rate x budget = 200 threads held at most, plus the baseline.
+  CHECK(Peak(good, "threads") <= base + 300);
+  CHECK(Peak(good, "threads") >= base + 100);  // the hang really held requests
+  CHECK(Check(good, "threads back to baseline after the drain")["passed"] == true);
+  CHECK(good["requests"]["status"]["504"].get<int>() > 500);
+
+  const json& bad = Variant(r, "non-propagating");
+  CHECK(bad["outcome"] == "fail");
+  CHECK(Peak(bad, "threads") >= bad["baseline"]["threads"].get<double>() + 600);
+  CHECK(Check(bad, "threads bounded by rate x budget during the hang")["passed"] == false);
+  CHECK(Check(bad, "threads back to baseline after the drain")["passed"] == false);
+}
+
+TEST_CASE("slow-dependency: only the propagating variant keeps requests within the budget") {
+  TempDir dir;
+  ProcessRun run;
+  json r = RunShipped("slow-dependency", dir, &run);
+  INFO(run.out);
+  INFO(run.err);
+  CHECK(run.exit_code == 0);
+  const json& good = Variant(r, "propagating");
+  CHECK(good["outcome"] == "pass");
+  CHECK(good["requests"]["latency_ms"]["max"].get<double>() < 2500);
+  const json& bad = Variant(r, "non-propagating");
+  CHECK(bad["outcome"] == "fail");
+  CHECK(bad["requests"]["latency_ms"]["max"].get<double>() >= 3000);
+}
