@@ -97,7 +97,7 @@ TEST_CASE("ReadResultsJson rejects what is not a results file") {
   fs::remove_all(dir);
 }
 
-TEST_CASE("the summary shows metrics, requests, latency and every check") {
+TEST_CASE("the summary shows metrics - requests - latency and every check") {
   std::string s = RenderSummary(ResultsToJson(Sample()));
   CHECK(s.find("variant propagating (expected pass): PASS, as expected") != std::string::npos);
   CHECK(s.find("threads") != std::string::npos);

@@ -69,7 +69,7 @@ TEST_CASE("the orders-go page parses into its four gauges") {
   CHECK(page.samples[3].value == 0);
 }
 
-TEST_CASE("client_golang output: summaries, histograms, timestamps, NaN and infinities") {
+TEST_CASE("client_golang output: summaries - histograms - timestamps - NaN and infinities") {
   PromParse page = ParsePrometheusText(kClientGolangPage);
   CHECK(page.errors.empty());
   REQUIRE(page.samples.size() == 18);
@@ -93,7 +93,7 @@ TEST_CASE("client_golang output: summaries, histograms, timestamps, NaN and infi
   CHECK(s[17].value == -kInf);
 }
 
-TEST_CASE("label values unescape quotes, backslashes and newlines and may hold commas and braces") {
+TEST_CASE("label values unescape quotes - backslashes and newlines and may hold commas and braces") {
   PromParse page = ParsePrometheusText(
       "msg{text=\"say \\\"hi\\\", then {leave}\",path=\"C:\\\\tmp\",lines=\"a\\nb\",} 1\n");
   CHECK(page.errors.empty());
@@ -105,7 +105,7 @@ TEST_CASE("label values unescape quotes, backslashes and newlines and may hold c
   CHECK(labels.size() == 3);
 }
 
-TEST_CASE("CRLF line ends, blank lines, indentation and stray comments are accepted") {
+TEST_CASE("CRLF line ends - blank lines - indentation and stray comments are accepted") {
   PromParse page = ParsePrometheusText(
       "# a free comment\r\n\r\n  up 1\r\n\t# indented comment\r\nmetric:with:colons{a=\"b\"}\t2\r\n");
   CHECK(page.errors.empty());

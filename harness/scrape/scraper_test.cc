@@ -127,7 +127,7 @@ TEST_CASE("scrapes a page sent with Content-Length") {
   CHECK(scraper.url() == "http://127.0.0.1:" + std::to_string(server.port()) + "/metrics");
 }
 
-TEST_CASE("scrapes a chunked page, as Go's net/http sends large bodies") {
+TEST_CASE("scrapes a chunked page - as Go's net/http sends large bodies") {
   asio::io_context io;
   // Chunks split mid-line; sizes in hex, one with an extension.
   std::string response =

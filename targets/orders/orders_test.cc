@@ -58,7 +58,7 @@ Timed Get(const TestServer& server, const std::string& path, Duration client_tim
   return {std::move(result), std::chrono::steady_clock::now() - start};
 }
 
-TEST_CASE("healthz answers ok, and an order without a numeric id is a 400") {
+TEST_CASE("healthz answers ok and an order without a numeric id is a 400") {
   Orders orders(Mode::kPropagate, 2s, "http://127.0.0.1:1");
   auto health = Get(orders.server, "/healthz");
   REQUIRE(health.result);
@@ -82,7 +82,7 @@ TEST_CASE("both modes: a healthy inventory gives 200 with its stock in the order
   CHECK(inventory.calls == 2);
 }
 
-TEST_CASE("propagate: a hung inventory costs a 504 after the budget, not more") {
+TEST_CASE("propagate: a hung inventory costs a 504 after the budget - not more") {
   HungDependency inventory;
   Orders orders(Mode::kPropagate, 300ms, inventory.url());
   auto got = Get(orders.server, "/order?id=1");

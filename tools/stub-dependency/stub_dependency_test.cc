@@ -60,7 +60,7 @@ TEST_CASE("answers come no sooner than the configured latency") {
   CHECK(elapsed >= 200ms);
 }
 
-TEST_CASE("healthz answers 200 at once, whatever the stub is told to do") {
+TEST_CASE("healthz answers 200 at once - whatever the stub is told to do") {
   Stub stub(Options{.latency = 10s, .status = 500, .body_size = 1});
   const auto start = std::chrono::steady_clock::now();
   auto got = stub.Client().Get("/healthz");
