@@ -76,6 +76,12 @@ json Variant(const VariantResult& v) {
   json logs = json::array();
   for (const auto& l : v.logs) logs.push_back({{"name", l.name}, {"path", l.path}, {"tail", l.tail}});
 
+  json scrape = nullptr;
+  if (v.scrape)
+    scrape = {{"url", v.scrape->url}, {"attempts", v.scrape->attempts},
+              {"misses", v.scrape->misses},
+              {"last_error", v.scrape->last_error.empty() ? json(nullptr) : json(v.scrape->last_error)}};
+
   return {{"name", v.name},
           {"expect", v.expect},
           {"outcome", v.outcome},
@@ -89,7 +95,8 @@ json Variant(const VariantResult& v) {
           {"requests", requests},
           {"checks", checks},
           {"events", events},
-          {"logs", logs}};
+          {"logs", logs},
+          {"scrape", scrape}};
 }
 
 }  // namespace

@@ -110,6 +110,14 @@ struct ProcessLog {
   std::string tail;
 };
 
+/// How scraping the target's custom metrics went.
+struct ScrapeStats {
+  std::string url;
+  uint64_t attempts = 0;
+  uint64_t misses = 0;          // failed or timed out: a gap in every custom series
+  std::string last_error;
+};
+
 struct VariantResult {
   std::string name;
   std::string expect = "pass";      // "pass" | "fail"
@@ -122,6 +130,7 @@ struct VariantResult {
   std::vector<CheckResult> checks;
   std::vector<Event> events;
   std::vector<ProcessLog> logs;
+  std::optional<ScrapeStats> scrape;   // set when the scenario scrapes custom metrics
   double duration_s = 0;
 
   bool met_expectation() const { return outcome == expect; }

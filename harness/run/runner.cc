@@ -25,6 +25,8 @@
 #include "reports/terminal.h"
 #include "sampler/procfs.h"
 #include "scenario/variables.h"
+#include "scrape/prometheus.h"
+#include "scrape/scraper.h"
 
 namespace faultline {
 
@@ -359,6 +361,20 @@ class Runner::Impl {
       ++completed_;
     });
     target_pid_ = *supervisor_->pid(scenario_.target.name);
+
+    selectors_.clear();
+    if (const auto& spec = scenario_.target.scrape) {
+      auto port = ExpandVariables(spec->port, vars);
+      if (!port.ok()) co_return port.status().WithContext("target.scrape.port");
+      scraper_ = std::make_unique<Scraper>(io_, static_cast<uint16_t>(std::atoi(port->c_str())),
+                                           spec->path, spec->timeout);
+      for (const auto& [name, text] : spec->metrics) {
+        auto selector = ParseSelector(text);
+        if (!selector.ok()) co_return selector.status().WithContext("target.scrape.metrics." + name);
+        selectors_.emplace_back(name, *selector);
+      }
+      vr.scrape = ScrapeStats{scraper_->url(), 0, 0, ""};
+    }
     co_return Status::Ok();
   }
 
@@ -436,6 +452,7 @@ class Runner::Impl {
       for (auto& log : vr.logs) log.tail = supervisor_->LogTail(log.name, 30);
     }
     load_.reset();
+    scraper_.reset();  // abandons a pending scrape: its callback never runs
     for (auto& [name, proxy] : proxies_) proxy->Close();
     proxies_.clear();
   }
@@ -510,14 +527,33 @@ class Runner::Impl {
       for (const char* n : {"threads", "rss_bytes", "fds", "cpu_percent", "processes", "established",
                             "close_wait", "in_flight", "connections"})
         vr.samples.AddName(n);
+      for (const auto& [name, selector] : selectors_) vr.samples.AddName(name);
     }
     vr.samples.Append(t, row);
+    if (scraper_) Scrape(vr, vr.samples.t_s.size() - 1);
     if (current_phase_ == scenario_.baseline_phase && row.count("threads") && row.count("rss_bytes")) {
       // A running baseline for the progress line only; Evaluate() computes the real one.
       ++live_base_n_;
       live_base_threads_ += (row["threads"] - live_base_threads_) / live_base_n_;
       live_base_rss_ += (row["rss_bytes"] - live_base_rss_) / live_base_n_;
     }
+  }
+
+  // Fills row `index` of the custom series when the scrape answers. The
+  // scrape's timeout is shorter than the sampling interval, so it ends before
+  // the next sample; on failure the row keeps its gaps (NaN).
+  void Scrape(VariantResult& vr, size_t index) {
+    ++vr.scrape->attempts;
+    scraper_->Scrape([this, &vr, index](StatusOr<PromParse> page) {
+      if (!page.ok()) {
+        ++vr.scrape->misses;
+        vr.scrape->last_error = page.status().message();
+        return;
+      }
+      for (const auto& [name, selector] : selectors_) {
+        if (auto value = Select(*page, selector)) vr.samples.values[name][index] = *value;
+      }
+    });
   }
 
   // ---- Progress ----
@@ -580,6 +616,8 @@ class Runner::Impl {
   std::unique_ptr<Supervisor> supervisor_;
   std::map<std::string, std::unique_ptr<FaultProxy>> proxies_;
   std::unique_ptr<LoadGenerator> load_;
+  std::unique_ptr<Scraper> scraper_;
+  std::vector<std::pair<std::string, MetricSelector>> selectors_;
   pid_t target_pid_ = 0;
   Clock::time_point epoch_;
   bool phases_running_ = false;

@@ -15,6 +15,9 @@ std::vector<std::string> ScenarioMetrics(const Scenario& scenario) {
   for (const ProcessSpec& dep : scenario.dependencies) {
     if (dep.proxy) names.push_back("upstream." + dep.name);
   }
+  if (scenario.target.scrape) {
+    for (const auto& [name, selector] : scenario.target.scrape->metrics) names.push_back(name);
+  }
   return names;
 }
 

@@ -16,7 +16,8 @@ namespace faultline {
 const std::vector<std::string>& BuiltinMetrics();
 
 /// BuiltinMetrics() plus "upstream.D" (open upstream connections of the fault
-/// proxy) for every dependency D with proxy = true, in dependency order.
+/// proxy) for every dependency D with proxy = true, in dependency order,
+/// then the names of the target's scraped metrics ([target.scrape.metrics]).
 std::vector<std::string> ScenarioMetrics(const Scenario& scenario);
 
 }  // namespace faultline

@@ -47,9 +47,23 @@ struct ProcessSpec {
   bool proxy = false;                       // dependencies only: put a fault proxy in front
 };
 
+/// Custom metrics read from the target over HTTP, in Prometheus text format
+/// (for what /proc cannot see, such as Go's goroutines). Scraped once per
+/// sampling interval; a scrape that fails or times out leaves a gap in the
+/// series and counts as a miss, and never delays the other samples.
+struct ScrapeSpec {
+  std::string port;               // a number or "${port.NAME}"; default: the target's own port
+  std::string path = "/metrics";
+  Duration timeout = 50ms;        // per scrape; must be shorter than sampling.interval
+  /// Series name -> selector: `goroutines = "go_goroutines"`, or with labels
+  /// `ok = 'http_requests_total{code="200"}'` (matching samples are summed).
+  std::map<std::string, std::string> metrics;
+};
+
 /// The target: a process plus where the load goes.
 struct TargetSpec : ProcessSpec {
   std::string base_url = "http://127.0.0.1:${port.target}";  // load is sent here
+  std::optional<ScrapeSpec> scrape;  // [target.scrape]: custom metrics
 };
 
 struct Variant {

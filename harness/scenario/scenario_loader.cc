@@ -22,6 +22,7 @@
 #include "common/units.h"
 #include "scenario/metrics.h"
 #include "scenario/variables.h"
+#include "scrape/prometheus.h"
 
 namespace faultline {
 namespace {
@@ -70,6 +71,12 @@ const TableSchema& ReadySchema() {
   return s;
 }
 
+const TableSchema& ScrapeSchema() {
+  static const TableSchema s{
+      "scrape", {{"port"}, {"path"}, {"timeout"}, {"metrics", Shape::kStrings}}};
+  return s;
+}
+
 const TableSchema& TargetSchema() {
   static const TableSchema s{"target",
                              {{"name"},
@@ -77,7 +84,8 @@ const TableSchema& TargetSchema() {
                               {"env", Shape::kStrings},
                               {"ready", Shape::kTable, &ReadySchema()},
                               {"stop_grace"},
-                              {"base_url"}}};
+                              {"base_url"},
+                              {"scrape", Shape::kTable, &ScrapeSchema()}}};
   return s;
 }
 
@@ -655,6 +663,10 @@ class ScenarioReader {
   void ReadPhase(const toml::table& table, const std::string& key, Phase* phase);
   void ReadFault(const toml::table& table, const std::string& key, FaultSpec* fault);
   void ReadCheck(const toml::table& table, const std::string& key, CheckSpec* check);
+  void ReadPort(const toml::node& n, const std::string& path, const std::string& process,
+                std::string* port);
+  void ReadScrape(const toml::table& table, const std::string& key, const std::string& process,
+                  ScrapeSpec* scrape);
   void CheckVariables();
   void NameChecks();
 
@@ -667,6 +679,7 @@ class ScenarioReader {
   std::vector<NameSite> variants_;
   // Where each dependency's `proxy = true` is written, for the unused-proxy error.
   std::map<std::string, std::pair<toml::source_region, std::string>> proxy_sites_;
+  std::pair<toml::source_region, std::string> scrape_timeout_site_;  // where target.scrape.timeout was set
   std::vector<bool> check_has_name_;
 };
 
@@ -769,6 +782,16 @@ void ScenarioReader::Read(const toml::table& root) {
     });
   }
 
+  if (s_.target.scrape && s_.target.scrape->timeout >= s_.sampling.interval) {
+    r_.Error(scrape_timeout_site_.first, scrape_timeout_site_.second.empty()
+                                             ? "target.scrape.timeout"
+                                             : scrape_timeout_site_.second,
+             "must be shorter than sampling.interval (" +
+                 FormatDuration(s_.sampling.interval) + "), got " +
+                 FormatDuration(s_.target.scrape->timeout) +
+                 ": a scrape must end before the next sample is due");
+  }
+
   CheckVariables();
   NameChecks();
 }
@@ -827,6 +850,12 @@ void ScenarioReader::ReadProcess(const TableView& t, ProcessSpec* p, bool is_tar
   if (is_target) {
     auto* target = static_cast<TargetSpec*>(p);
     target->base_url = "http://127.0.0.1:${port." + p->name + "}";
+    if (const toml::node* n = t.Get("scrape")) {
+      if (const toml::table* st = Table(*n, t.Path("scrape"))) {
+        target->scrape.emplace();
+        ReadScrape(*st, t.Path("scrape"), p->name, &*target->scrape);
+      }
+    }
     if (const toml::node* n = t.Get("base_url")) {
       if (auto v = String(*n, t.Path("base_url"))) {
         if (v->rfind("http://", 0) != 0) {
@@ -864,33 +893,7 @@ void ScenarioReader::ReadReady(const toml::table& table, const std::string& key,
     OnlyFor(t, "log_line", ready->kind == Kind::kLogLine, "kind \"log\"", kind);
   }
 
-  if (const toml::node* n = t.Get("port")) {
-    if (const auto* i = n->as_integer()) {
-      if (i->get() < 1 || i->get() > 65535) {
-        r_.Error(n->source(), t.Path("port"),
-                 "expected a port number 1..65535, got " + std::to_string(i->get()));
-      } else {
-        ready->port = std::to_string(i->get());
-      }
-    } else if (const auto* s = n->as_string()) {
-      const std::string& text = s->get();
-      const bool has_variable = text.find("${") != std::string::npos;
-      const bool is_number =
-          IsDigits(text) && text.size() <= 5 && std::stoi(text) >= 1 && std::stoi(text) <= 65535;
-      if (!has_variable && !is_number) {
-        r_.Error(n->source(), t.Path("port"),
-                 "expected a port number 1..65535 or a variable like \"${port." + process +
-                     "}\", got " + Quote(text));
-      } else {
-        ready->port = text;
-        Site(text, *n, t.Path("port"));
-      }
-    } else {
-      r_.Error(n->source(), t.Path("port"),
-               "expected a port number or a string like \"${port." + process + "}\", got " +
-                   Describe(*n));
-    }
-  }
+  if (const toml::node* n = t.Get("port")) ReadPort(*n, t.Path("port"), process, &ready->port);
 
   if (const toml::node* n = t.Get("path")) {
     if (auto v = String(*n, t.Path("path"))) {
@@ -921,6 +924,79 @@ void ScenarioReader::ReadReady(const toml::table& table, const std::string& key,
 
   if (const toml::node* n = t.Get("timeout")) {
     if (auto d = PositiveDuration(*n, t.Path("timeout"))) ready->timeout = *d;
+  }
+}
+
+void ScenarioReader::ReadPort(const toml::node& n, const std::string& path,
+                              const std::string& process, std::string* port) {
+    if (const auto* i = n.as_integer()) {
+      if (i->get() < 1 || i->get() > 65535) {
+        r_.Error(n.source(), path,
+                 "expected a port number 1..65535, got " + std::to_string(i->get()));
+      } else {
+        *port = std::to_string(i->get());
+      }
+    } else if (const auto* s = n.as_string()) {
+      const std::string& text = s->get();
+      const bool has_variable = text.find("${") != std::string::npos;
+      const bool is_number =
+          IsDigits(text) && text.size() <= 5 && std::stoi(text) >= 1 && std::stoi(text) <= 65535;
+      if (!has_variable && !is_number) {
+        r_.Error(n.source(), path,
+                 "expected a port number 1..65535 or a variable like \"${port." + process +
+                     "}\", got " + Quote(text));
+      } else {
+        *port = text;
+        Site(text, n, path);
+      }
+    } else {
+      r_.Error(n.source(), path,
+               "expected a port number or a string like \"${port." + process + "}\", got " +
+                   Describe(n));
+    }
+}
+
+void ScenarioReader::ReadScrape(const toml::table& table, const std::string& key,
+                                const std::string& process, ScrapeSpec* scrape) {
+  TableView t(r_, table, key, ScrapeSchema());
+  scrape->port = "${port." + process + "}";
+  if (const toml::node* n = t.Get("port")) ReadPort(*n, t.Path("port"), process, &scrape->port);
+  if (const toml::node* n = t.Get("path")) {
+    if (auto v = String(*n, t.Path("path"))) {
+      if (v->empty() || (*v)[0] != '/') {
+        r_.Error(n->source(), t.Path("path"), "must start with \"/\", got " + Quote(*v));
+      } else {
+        scrape->path = *v;
+      }
+    }
+  }
+  if (const toml::node* n = t.Get("timeout")) {
+    if (auto d = PositiveDuration(*n, t.Path("timeout"))) {
+      scrape->timeout = *d;
+      scrape_timeout_site_ = {n->source(), t.Path("timeout")};
+    }
+  }
+  if (const toml::node* n = t.Get("metrics")) {
+    scrape->metrics = StringTable(*n, t.Path("metrics"), /*scalars_as_text=*/false);
+    const toml::table* mt = n->as_table();
+    for (const auto& [name, selector] : scrape->metrics) {
+      const toml::node* entry = mt ? mt->get(name) : nullptr;
+      const toml::source_region where = entry ? entry->source() : n->source();
+      const std::string entry_key = JoinKey(t.Path("metrics"), name);
+      const auto& builtin = BuiltinMetrics();
+      if (std::find(builtin.begin(), builtin.end(), name) != builtin.end() ||
+          name.rfind("upstream.", 0) == 0) {
+        r_.Error(where, entry_key, Quote(name) + " is a built-in metric; choose another name");
+      }
+      auto parsed = ParseSelector(selector);
+      if (!parsed.ok()) r_.Error(where, entry_key, parsed.status().message());
+    }
+    if (scrape->metrics.empty()) {
+      r_.Error(n->source(), t.Path("metrics"),
+               "names no metric: add entries like goroutines = \"go_goroutines\"");
+    }
+  } else {
+    t.Missing("metrics");
   }
 }
 

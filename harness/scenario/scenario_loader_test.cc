@@ -450,6 +450,23 @@ sampling = { interval = "1ms" }
      {"s.toml:3:26: load.max_in_flight: must be >= 1, got 0",
       "s.toml:4:25: sampling.interval: must be at least 10ms, got \"1ms\""}},
 
+    {"scrape: a built-in name and a bad selector",
+     R"(target = { argv = ["t"], scrape = { metrics = { threads = "go_threads", g = "go{x=" } } }
+phases = [{ name = "a", duration = "1s" }]
+)",
+     {"s.toml:1:59: target.scrape.metrics.threads: \"threads\" is a built-in metric; choose "
+      "another name",
+      "s.toml:1:77: target.scrape.metrics.g: metric selector \"go{x=\": expected '\"' to open "
+      "the value of label \"x\""}},
+
+    {"scrape: no metrics, and a timeout as long as the sampling interval",
+     R"(target = { argv = ["t"], scrape = { timeout = "100ms" } }
+phases = [{ name = "a", duration = "1s" }]
+)",
+     {"s.toml:1:35: target.scrape.metrics: missing required key",
+      "s.toml:1:47: target.scrape.timeout: must be shorter than sampling.interval (100ms), got "
+      "100ms: a scrape must end before the next sample is due"}},
+
     {"unused proxy",
      R"(target = { argv = ["t", "--inventory=${port.inventory}"] }
 phases = [{ name = "a", duration = "1s" }]
