@@ -12,6 +12,8 @@ packages=(
   nlohmann-json3-dev
   doctest-dev
   golang-go               # the Go target
+  libxml2-utils           # xmllint: the JUnit XML schema test
+  chromium                # the HTML report's browser test
 )
 
 missing=()

@@ -11,5 +11,7 @@ namespace faultline {
 void SetupRunCommand(CLI::App& app, int* exit_status);
 /// Registers `validate`.
 void SetupValidateCommand(CLI::App& app, int* exit_status);
+/// Registers `report`: renders HTML/JUnit/Markdown (and --summary) from a saved results.json.
+void SetupReportCommand(CLI::App& app, int* exit_status);
 
 }  // namespace faultline

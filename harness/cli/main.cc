@@ -17,6 +17,7 @@ int RealMain(int argc, char** argv) {
   int exit_status = kExitPassed;
   SetupRunCommand(app, &exit_status);
   SetupValidateCommand(app, &exit_status);
+  SetupReportCommand(app, &exit_status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

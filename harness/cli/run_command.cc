@@ -14,6 +14,7 @@
 #include "cli/exit_status.h"
 #include "reports/json_report.h"
 #include "reports/terminal.h"
+#include "reports/write_reports.h"
 #include "run/runner.h"
 #include "scenario/scenario_loader.h"
 #include "supervisor/supervisor.h"
@@ -105,10 +106,15 @@ int RunScenario(const RunCommandOptions& o) {
     std::cerr << "faultline: create output directory " << ro.out_dir << ": " << ec.message() << "\n";
     return kExitCouldNotRun;
   }
+  const std::string ro_out_dir = ro.out_dir;
   const std::string results_path = ro.out_dir + "/results.json";
   bool write_failed = false;
+  // A process's log tail may hold invalid UTF-8: replace it rather than throw.
+  auto dump = [](const nlohmann::json& j) {
+    return j.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  };
   auto write = [&](const RunResult& r) {
-    Status s = WriteFileAtomic(results_path, ResultsToJson(r).dump(1) + "\n");
+    Status s = WriteFileAtomic(results_path, dump(ResultsToJson(r)));
     if (!s.ok()) {
       std::cerr << "faultline: " << s.message() << "\n";
       write_failed = true;
@@ -123,8 +129,16 @@ int RunScenario(const RunCommandOptions& o) {
     result = runner.Run(&end);
   }
   write(result);
-  std::cout << RenderSummary(ResultsToJson(result));
-  std::cout << "results: " << results_path << "\n";
+  // Every other report renders from the JSON as written, exactly as
+  // `faultline report` would redo it.
+  const nlohmann::json doc = nlohmann::json::parse(dump(ResultsToJson(result)));
+  Status reports = WriteReports(doc, ro_out_dir);
+  if (!reports.ok()) {
+    std::cerr << "faultline: " << reports.message() << "\n";
+    write_failed = true;
+  }
+  std::cout << RenderSummary(doc);
+  std::cout << "results: " << results_path << " (report.html, junit.xml, summary.md beside it)\n";
   if (!result.error.empty()) std::cerr << "faultline: " << result.error << "\n";
 
   switch (end) {

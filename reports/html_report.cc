@@ -1,0 +1,494 @@
+#include "reports/html_report.h"
+
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <limits>
+#include <map>
+#include <vector>
+
+#include "reports/report_json.h"
+#include "reports/svg_chart.h"
+#include "reports/text_format.h"
+
+namespace faultline {
+namespace {
+
+using nlohmann::json;
+
+// Okabe-Ito: distinguishable with the common colour-vision deficiencies.
+// Blue then vermillion gives the strongest contrast for the usual A/B pair.
+constexpr const char* kPalette[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
+                                    "#E69F00", "#56B4E9", "#000000"};
+
+std::string Colour(size_t i) { return kPalette[i % (sizeof kPalette / sizeof kPalette[0])]; }
+
+std::string E(const std::string& s) { return EscapeXml(s); }
+
+std::string Fmt(const char* format, double a) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, format, a);
+  return buf;
+}
+
+constexpr const char* kStyle = R"css(
+:root{--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--bg:#fff;--soft:#f6f8fa;
+--ok:#1a7f37;--okbg:#dafbe1;--bad:#b3261e;--badbg:#ffebe9;--warn:#7d4e00;--warnbg:#fff8c5}
+*{box-sizing:border-box}
+body{margin:0;background:var(--bg);color:var(--fg);
+font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Noto Sans",sans-serif}
+main{max-width:1120px;margin:0 auto;padding:24px 24px 48px}
+h1{font-size:26px;margin:0 0 4px;word-break:break-word}
+h2{font-size:19px;margin:32px 0 12px;padding-bottom:6px;border-bottom:1px solid var(--line)}
+h3{font-size:16px;margin:0 0 6px;word-break:break-word}
+code,pre,.mono{font-family:ui-monospace,SFMono-Regular,"SF Mono",Menlo,Consolas,"Liberation Mono",monospace;font-size:13px}
+pre{background:var(--soft);border:1px solid var(--line);border-radius:6px;padding:10px 12px;
+overflow:auto;max-height:480px;white-space:pre-wrap;word-break:break-all}
+.top{display:flex;gap:16px;align-items:flex-start}
+.verdict{font-weight:700;font-size:18px;letter-spacing:.04em;padding:6px 14px;border-radius:8px;white-space:nowrap}
+.verdict.PASSED{background:var(--ok);color:#fff}.verdict.FAILED,.verdict.ERROR{background:var(--bad);color:#fff}
+.verdict.INTERRUPTED{background:#9a6700;color:#fff}
+.desc{white-space:pre-wrap;margin:8px 0 0;max-width:80ch}
+.meta{color:var(--muted);font-size:13px;margin:6px 0 0}
+.notice{border-radius:6px;padding:8px 12px;margin:12px 0;background:var(--badbg);color:var(--bad)}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:14px;margin-top:20px}
+.card{border:1px solid var(--line);border-top:5px solid var(--c);border-radius:8px;padding:12px 14px}
+.card p{margin:4px 0;font-size:14px}
+.swatch{display:inline-block;width:12px;height:12px;border-radius:3px;background:var(--c);margin-right:6px;vertical-align:-1px}
+.badge{display:inline-block;font-size:12px;font-weight:600;padding:1px 8px;border-radius:10px;white-space:nowrap}
+.badge.ok{background:var(--okbg);color:var(--ok)}.badge.bad{background:var(--badbg);color:var(--bad)}
+.badge.exp{background:var(--warnbg);color:var(--warn)}
+.legend{display:flex;flex-wrap:wrap;gap:4px 16px;font-size:13px;color:var(--muted)}
+.legend .fault{display:inline-block;width:18px;height:12px;background:#f9d6d2;border:1px dashed #b2182b;margin-right:6px;vertical-align:-1px}
+figure{margin:0 0 22px}
+figcaption{display:flex;flex-wrap:wrap;justify-content:space-between;gap:4px 16px;font-weight:600;margin-bottom:2px}
+figcaption code{font-weight:400;color:var(--muted)}
+svg.chart{width:100%;height:auto;display:block;font-size:11px}
+svg.chart text{fill:#59636e}
+svg.chart .bandlabel{font-size:11px;fill:#3d444d}svg.chart .faultlabel{fill:#b2182b;font-weight:600}
+svg.chart .grid{stroke:#e3e7eb;stroke-width:1}svg.chart .baseline{stroke:#8c959f;stroke-width:1}
+svg.chart .nodata{font-size:14px}
+svg.chart .hover rect:hover{fill:rgba(31,35,40,.07)}
+table{border-collapse:collapse;width:100%;font-size:14px;margin:6px 0 14px}
+th,td{text-align:left;padding:5px 10px;border-bottom:1px solid var(--line);vertical-align:top}
+th{background:var(--soft);font-weight:600}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.detail{color:var(--muted);font-size:13px}
+tr.fail td:first-child{box-shadow:inset 3px 0 var(--bad)}
+details{margin:6px 0}summary{cursor:pointer;font-weight:600}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;font-size:14px}dt{color:var(--muted)}dd{margin:0;word-break:break-word}
+footer{color:var(--muted);font-size:12px;margin-top:36px}
+@media print{pre{max-height:none}svg.chart .hover{display:none}}
+)css";
+
+// Friendly titles for the series faultline records itself.
+std::string SeriesTitle(const std::string& name) {
+  static const std::map<std::string, std::string> kTitles = {
+      {"threads", "Threads"},
+      {"processes", "Processes"},
+      {"rss_bytes", "Resident memory (RSS)"},
+      {"fds", "Open file descriptors"},
+      {"cpu_percent", "CPU (100% = one core)"},
+      {"established", "TCP sockets ESTABLISHED"},
+      {"close_wait", "TCP sockets in CLOSE_WAIT"},
+      {"in_flight", "Requests in flight"},
+      {"connections", "Load generator connections"},
+  };
+  auto it = kTitles.find(name);
+  if (it != kTitles.end()) return it->second;
+  if (name.rfind("upstream.", 0) == 0) return "Proxy connections to " + name.substr(9);
+  return name;
+}
+
+struct VariantView {
+  const json* v;
+  std::string name;
+  std::string colour;
+};
+
+std::string BandLabel(const json& phase) {
+  std::string label = JsonString(phase, "name");
+  std::string faults;
+  for (const auto& f : ArrayMember(phase, "faults"))
+    if (f.is_string()) faults += (faults.empty() ? "" : ", ") + f.get<std::string>();
+  if (!faults.empty()) label += ": " + faults;
+  return label;
+}
+
+std::vector<ChartBand> Bands(const std::vector<VariantView>& views) {
+  std::vector<ChartBand> bands;
+  for (const auto& view : views) {
+    const json& phases = ArrayMember(*view.v, "phases");
+    if (phases.empty()) continue;
+    for (const auto& p : phases)
+      bands.push_back({NumberMember(p, "start_s", 0), NumberMember(p, "end_s", 0), BandLabel(p),
+                       !ArrayMember(p, "faults").empty()});
+    break;  // every variant runs the scenario's phases: the first suffices
+  }
+  return bands;
+}
+
+double TimelineEnd(const std::vector<VariantView>& views) {
+  double end = 0;
+  for (const auto& view : views) {
+    end = std::max(end, NumberMember(*view.v, "duration_s", 0));
+    for (const auto& p : ArrayMember(*view.v, "phases"))
+      end = std::max(end, NumberMember(p, "end_s", 0));
+    const json& samples = ArrayMember(*view.v, "samples");
+    if (!samples.empty()) end = std::max(end, NumberMember(samples.back(), "t_s", 0));
+    const json& per_second = ArrayMember(Member(*view.v, "requests"), "per_second");
+    if (!per_second.empty()) end = std::max(end, NumberMember(per_second.back(), "t_s", 0) + 1);
+  }
+  return end;
+}
+
+// Every series name across variants, in first-seen order.
+std::vector<std::string> SeriesNames(const std::vector<VariantView>& views) {
+  std::vector<std::string> names;
+  for (const auto& view : views)
+    for (const auto& n : ArrayMember(*view.v, "series")) {
+      if (!n.is_string()) continue;
+      const std::string s = n.get<std::string>();
+      bool seen = false;
+      for (const auto& x : names) seen = seen || x == s;
+      if (!seen) names.push_back(s);
+    }
+  return names;
+}
+
+std::string Legend(const std::vector<VariantView>& views, bool with_fault) {
+  std::string s = "<span class=\"legend\">";
+  for (const auto& view : views)
+    s += "<span><span class=\"swatch\" style=\"--c:" + view.colour + "\"></span>" + E(view.name) +
+         "</span>";
+  if (with_fault) s += "<span><span class=\"fault\"></span>fault active</span>";
+  return s + "</span>";
+}
+
+std::string Figure(const Chart& chart, const std::string& code, const std::string& legend) {
+  std::string s = "<figure><figcaption><span>" + E(chart.title);
+  if (!code.empty()) s += " <code>" + E(code) + "</code>";
+  s += "</span>" + legend + "</figcaption>\n";
+  s += RenderSvgChart(chart);
+  return s + "</figure>\n";
+}
+
+void Charts(const std::vector<VariantView>& views, std::string& out) {
+  const std::vector<ChartBand> bands = Bands(views);
+  const double t_end = TimelineEnd(views);
+  bool any_fault = false;
+  for (const auto& b : bands) any_fault = any_fault || b.fault;
+  const std::string legend = Legend(views, any_fault);
+
+  out += "<h2 id=\"metrics\">Metrics over time</h2>\n";
+  out += "<p class=\"meta\">Phases are shaded; phases with a fault are red, labelled with "
+         "the fault. Hover a chart for exact values.</p>\n";
+  for (const auto& name : SeriesNames(views)) {
+    Chart chart;
+    chart.title = SeriesTitle(name);
+    chart.unit = SeriesUnit(name);
+    chart.t_end = t_end;
+    chart.bands = bands;
+    for (const auto& view : views) {
+      ChartLine line{view.name, view.colour, {}, {}};
+      const json& samples = ArrayMember(*view.v, "samples");
+      line.t.reserve(samples.size());
+      line.v.reserve(samples.size());
+      for (const auto& row : samples) {
+        line.t.push_back(NumberMember(row, "t_s", 0));
+        line.v.push_back(NumberMember(row, name.c_str(), std::numeric_limits<double>::quiet_NaN()));
+      }
+      chart.lines.push_back(std::move(line));
+    }
+    out += Figure(chart, chart.title == name ? "" : name, legend);
+  }
+
+  // Requests per second by outcome, and latency per second.
+  json variants = json::array();
+  for (const auto& view : views) variants.push_back(*view.v);
+  struct PerSecond {
+    std::string title, code, unit;
+    std::function<double(const json&)> value;
+  };
+  std::vector<PerSecond> per_second_charts;
+  for (const auto& cls : OutcomeClasses(variants))
+    per_second_charts.push_back({"Requests per second: " + cls.label, "", "",
+                                 [cls](const json& row) { return OutcomeCount(row, cls); }});
+  per_second_charts.push_back({"Latency p50 per second", "p50_ms", "ms", [](const json& row) {
+                                 return NumberMember(row, "p50_ms", NAN);
+                               }});
+  per_second_charts.push_back({"Latency p99 per second", "p99_ms", "ms", [](const json& row) {
+                                 return NumberMember(row, "p99_ms", NAN);
+                               }});
+  bool any_requests = false;
+  for (const auto& view : views)
+    any_requests = any_requests || !ArrayMember(Member(*view.v, "requests"), "per_second").empty();
+  if (!any_requests) return;
+  for (const auto& spec : per_second_charts) {
+    Chart chart;
+    chart.title = spec.title;
+    chart.unit = spec.unit;
+    chart.t_end = t_end;
+    chart.bands = bands;
+    for (const auto& view : views) {
+      ChartLine line{view.name, view.colour, {}, {}};
+      for (const auto& row : ArrayMember(Member(*view.v, "requests"), "per_second")) {
+        // A second's requests are drawn at the middle of that second.
+        line.t.push_back(NumberMember(row, "t_s", 0) + 0.5);
+        line.v.push_back(spec.value(row));
+      }
+      chart.lines.push_back(std::move(line));
+    }
+    out += Figure(chart, spec.code, legend);
+  }
+}
+
+std::string Percent(double part, double whole) {
+  if (!(whole > 0)) return "";
+  return " <span class=\"meta\">(" + Fmt("%.1f", 100 * part / whole) + "%)</span>";
+}
+
+void Cards(const std::vector<VariantView>& views, std::string& out) {
+  out += "<section class=\"cards\">\n";
+  for (const auto& view : views) {
+    const json& v = *view.v;
+    const std::string expect = JsonString(v, "expect");
+    const std::string outcome = JsonString(v, "outcome");
+    const json& met_j = Member(v, "met_expectation");
+    const bool met = met_j.is_boolean() && met_j.get<bool>();
+    std::string upper = outcome;
+    for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    out += "<div class=\"card\" style=\"--c:" + view.colour + "\">";
+    out += "<h3><span class=\"swatch\"></span>" + E(view.name) + "</h3>";
+    out += "<p><span class=\"badge " + std::string(met ? "ok" : "bad") + "\">" + E(upper) +
+           (met ? ", as expected" : ", NOT as expected") + "</span> <span class=\"meta\">expected " +
+           E(expect) + "</span></p>";
+    if (Member(v, "error").is_string())
+      out += "<p class=\"notice\">" + E(JsonString(v, "error")) + "</p>";
+    const json& checks = ArrayMember(v, "checks");
+    size_t passed = 0;
+    for (const auto& c : checks) passed += Member(c, "passed") == true ? 1 : 0;
+    if (!checks.empty())
+      out += "<p>checks: " + std::to_string(passed) + " of " + std::to_string(checks.size()) +
+             " passed</p>";
+    const json& r = Member(v, "requests");
+    if (r.is_object()) {
+      const double total = NumberMember(r, "total", 0);
+      const double ok = NumberMember(r, "ok", 0);
+      out += "<p>requests: " + Fmt("%.0f", total) + ", ok " + Fmt("%.0f", ok) + Percent(ok, total) +
+             ", errors " + Fmt("%.0f", total - ok) + Percent(total - ok, total) + "</p>";
+      const json& lat = Member(r, "latency_ms");
+      out += "<p>latency p50 " + FormatMeasure(Member(lat, "p50"), "ms") + " · p99 " +
+             FormatMeasure(Member(lat, "p99"), "ms") + " · max " +
+             FormatMeasure(Member(lat, "max"), "ms") + "</p>";
+    }
+    out += "</div>\n";
+  }
+  out += "</section>\n";
+}
+
+// Baseline, peak and end of every series, side by side per variant.
+void PeakTable(const std::vector<VariantView>& views, std::string& out) {
+  const auto names = SeriesNames(views);
+  if (names.empty()) return;
+  out += "<table class=\"peaks\"><thead><tr><th>metric</th>";
+  for (const auto& view : views)
+    out += "<th class=\"num\" colspan=\"3\"><span class=\"swatch\" style=\"--c:" + view.colour +
+           "\"></span>" + E(view.name) + "</th>";
+  out += "</tr><tr><th></th>";
+  for (size_t i = 0; i < views.size(); ++i)
+    out += "<th class=\"num\">baseline</th><th class=\"num\">peak</th><th class=\"num\">end</th>";
+  out += "</tr></thead><tbody>\n";
+  for (const auto& name : names) {
+    const std::string unit = SeriesUnit(name);
+    out += "<tr><td><code>" + E(name) + "</code></td>";
+    for (const auto& view : views) {
+      json peak, end;
+      for (const auto& row : ArrayMember(*view.v, "samples")) {
+        const json& x = Member(row, name.c_str());
+        if (!x.is_number()) continue;
+        if (!peak.is_number() || x.get<double>() > peak.get<double>()) peak = x;
+        end = x;
+      }
+      out += "<td class=\"num\">" + E(FormatMeasure(Member(Member(*view.v, "baseline"), name.c_str()), unit)) +
+             "</td><td class=\"num\">" + E(FormatMeasure(peak, unit)) + "</td><td class=\"num\">" +
+             E(FormatMeasure(end, unit)) + "</td>";
+    }
+    out += "</tr>\n";
+  }
+  out += "</tbody></table>\n";
+}
+
+void Checks(const std::vector<VariantView>& views, std::string& out) {
+  out += "<h2 id=\"checks\">Checks</h2>\n";
+  for (const auto& view : views) {
+    const json& v = *view.v;
+    const bool expect_fail = JsonString(v, "expect") == "fail";
+    out += "<h3><span class=\"swatch\" style=\"--c:" + view.colour + "\"></span>" + E(view.name) +
+           " <span class=\"meta\">expected to " + (expect_fail ? "fail" : "pass") + "</span></h3>\n";
+    const json& checks = ArrayMember(v, "checks");
+    if (checks.empty()) {
+      out += "<p class=\"meta\">no checks were evaluated</p>\n";
+      continue;
+    }
+    out += "<table><thead><tr><th>check</th><th>kind</th><th class=\"num\">observed</th>"
+           "<th class=\"num\">limit</th><th>result</th><th>detail</th></tr></thead><tbody>\n";
+    for (const auto& c : checks) {
+      const bool passed = Member(c, "passed") == true;
+      const std::string unit = JsonString(c, "unit");
+      std::string kind = JsonString(c, "kind");
+      if (!JsonString(c, "metric").empty()) kind += " of " + JsonString(c, "metric");
+      std::string result;
+      if (passed) result = "<span class=\"badge ok\">pass</span>";
+      else if (expect_fail) result = "<span class=\"badge exp\">fail, as expected</span>";
+      else result = "<span class=\"badge bad\">FAIL</span>";
+      out += std::string("<tr") + (passed ? "" : " class=\"fail\"") + "><td>" +
+             E(JsonString(c, "name")) + "</td><td>" + E(kind) + "</td><td class=\"num\">" +
+             E(FormatMeasure(Member(c, "observed"), unit)) + "</td><td class=\"num\">" +
+             E(FormatMeasure(Member(c, "limit"), unit)) + "</td><td>" + result +
+             "</td><td class=\"detail\">" + E(JsonString(c, "detail")) + "</td></tr>\n";
+    }
+    out += "</tbody></table>\n";
+  }
+}
+
+void Requests(const std::vector<VariantView>& views, std::string& out) {
+  json variants = json::array();
+  for (const auto& view : views) variants.push_back(*view.v);
+  bool any = false;
+  for (const auto& view : views) any = any || Member(*view.v, "requests").is_object();
+  if (!any) return;
+  out += "<h2 id=\"requests\">Requests by outcome</h2>\n<table><thead><tr><th>outcome</th>";
+  for (const auto& view : views)
+    out += "<th class=\"num\"><span class=\"swatch\" style=\"--c:" + view.colour + "\"></span>" +
+           E(view.name) + "</th>";
+  out += "</tr></thead><tbody>\n";
+  auto row = [&](const std::string& label, const std::function<std::string(const json&)>& cell) {
+    out += "<tr><td>" + E(label) + "</td>";
+    for (const auto& view : views)
+      out += "<td class=\"num\">" + cell(Member(*view.v, "requests")) + "</td>";
+    out += "</tr>\n";
+  };
+  row("total", [](const json& r) { return Fmt("%.0f", NumberMember(r, "total", 0)); });
+  for (const auto& cls : OutcomeClasses(variants))
+    row(cls.label, [&cls](const json& r) {
+      const double n = OutcomeCount(r, cls);
+      return Fmt("%.0f", n) + Percent(n, NumberMember(r, "total", 0));
+    });
+  for (const char* p : {"p50", "p99", "max"})
+    row(std::string("latency ") + p, [p](const json& r) {
+      return E(FormatMeasure(Member(Member(r, "latency_ms"), p), "ms"));
+    });
+  out += "</tbody></table>\n";
+}
+
+void Events(const std::vector<VariantView>& views, std::string& out) {
+  bool any = false;
+  for (const auto& view : views) any = any || !ArrayMember(*view.v, "events").empty();
+  if (!any) return;
+  out += "<h2 id=\"events\">Events</h2>\n<table><thead><tr><th>variant</th><th class=\"num\">t</th>"
+         "<th>event</th></tr></thead><tbody>\n";
+  for (const auto& view : views)
+    for (const auto& e : ArrayMember(*view.v, "events"))
+      out += "<tr><td>" + E(view.name) + "</td><td class=\"num\">" +
+             Fmt("%.1fs", NumberMember(e, "t_s", 0)) + "</td><td>" +
+             E(JsonString(e, "message")) + "</td></tr>\n";
+  out += "</tbody></table>\n";
+}
+
+void Logs(const std::vector<VariantView>& views, std::string& out) {
+  bool any = false;
+  for (const auto& view : views) any = any || !ArrayMember(*view.v, "logs").empty();
+  if (!any) return;
+  out += "<h2 id=\"logs\">Process logs (tail)</h2>\n";
+  for (const auto& view : views)
+    for (const auto& l : ArrayMember(*view.v, "logs")) {
+      const std::string tail = JsonString(l, "tail");
+      out += "<details><summary>" + E(view.name) + " / " + E(JsonString(l, "name")) +
+             " <span class=\"meta mono\">" + E(JsonString(l, "path")) + "</span></summary><pre>" +
+             (tail.empty() ? "(empty)" : E(tail)) + "</pre></details>\n";
+    }
+}
+
+void ScenarioAndEnvironment(const json& results, std::string& out) {
+  const json& scenario = Member(results, "scenario");
+  out += "<h2 id=\"scenario\">Scenario</h2>\n";
+  const std::string source = JsonString(scenario, "source");
+  out += "<details><summary>" + E(JsonString(scenario, "path").empty() ? "source"
+                                                                     : JsonString(scenario, "path")) +
+         "</summary><pre>" + (source.empty() ? "(not recorded)" : E(source)) + "</pre></details>\n";
+
+  out += "<h2 id=\"environment\">Environment</h2>\n<dl>\n";
+  auto item = [&](const std::string& k, const std::string& v) {
+    out += "<dt>" + E(k) + "</dt><dd>" + E(v) + "</dd>\n";
+  };
+  item("faultline", JsonString(results, "faultline_version"));
+  item("started at", JsonString(results, "started_at"));
+  for (const auto& [k, v] : Member(results, "environment").items())
+    item(k, v.is_string() ? v.get<std::string>() : v.dump());
+  std::string overrides;
+  for (const auto& o : ArrayMember(scenario, "overrides"))
+    if (o.is_string()) overrides += (overrides.empty() ? "" : "  ") + o.get<std::string>();
+  if (!overrides.empty()) item("overrides (--set)", overrides);
+  out += "</dl>\n";
+}
+
+}  // namespace
+
+std::string RenderHtml(const json& results) {
+  const json& scenario = Member(results, "scenario");
+  const std::string name = JsonString(scenario, "name");
+  const std::string verdict = RunVerdict(results);
+
+  std::vector<VariantView> views;
+  size_t i = 0;
+  for (const auto& v : ArrayMember(results, "variants"))
+    views.push_back({&v, JsonString(v, "name"), Colour(i++)});
+
+  std::string out;
+  out.reserve(256 * 1024);
+  out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+  // Nothing may be fetched: a copy attached to an incident must show the
+  // same thing offline, and must not call home when opened.
+  out += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+         "style-src 'unsafe-inline'; img-src data:; script-src 'none'\">\n";
+  out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+  out += "<title>" + E(name) + " · " + verdict + " · faultline</title>\n";
+  out += std::string("<style>") + kStyle + "</style>\n</head>\n<body>\n<main>\n";
+
+  out += "<header class=\"top\"><div class=\"verdict " + verdict + "\">" + verdict +
+         "</div><div><h1>" + E(name) + "</h1>";
+  const std::string description = JsonString(scenario, "description");
+  if (!description.empty()) out += "<p class=\"desc\">" + E(description) + "</p>";
+  int met = 0;
+  for (const auto& view : views) met += Member(*view.v, "met_expectation") == true ? 1 : 0;
+  out += "<p class=\"meta\">" + std::to_string(met) + " of " + std::to_string(views.size()) +
+         " variants met their expectation · started " + E(JsonString(results, "started_at")) +
+         " · faultline " + E(JsonString(results, "faultline_version")) + "</p>";
+  out += "</div></header>\n";
+  if (Member(results, "error").is_string())
+    out += "<p class=\"notice\">the run could not complete: " + E(JsonString(results, "error")) +
+           "</p>\n";
+  if (Member(results, "interrupted") == true)
+    out += "<p class=\"notice\">interrupted: the run did not finish; what was measured up to "
+           "then is shown</p>\n";
+
+  Cards(views, out);
+  if (!views.empty()) {
+    Charts(views, out);
+    out += "<h2 id=\"summary\">Baseline, peak and end</h2>\n";
+    PeakTable(views, out);
+  }
+  Checks(views, out);
+  Requests(views, out);
+  Events(views, out);
+  Logs(views, out);
+  ScenarioAndEnvironment(results, out);
+  out += "<footer>rendered by faultline from results.json (schema_version " +
+         E(Member(results, "schema_version").dump()) +
+         "); re-render with <code>faultline report results.json</code></footer>\n";
+  out += "</main>\n</body>\n</html>\n";
+  return out;
+}
+
+}  // namespace faultline

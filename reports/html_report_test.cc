@@ -1,0 +1,122 @@
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "reports/html_report.h"
+#include "reports/json_report.h"
+#include "reports/sample_results.h"
+
+using namespace faultline;
+
+namespace {
+
+size_t Count(const std::string& s, const std::string& what) {
+  size_t n = 0;
+  for (size_t p = s.find(what); p != std::string::npos; p = s.find(what, p + 1)) ++n;
+  return n;
+}
+
+bool Has(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
+
+// Nothing the page could fetch: no URL anywhere, no src= at all.
+void CheckSelfContained(const std::string& html) {
+  CHECK_FALSE(Has(html, "http://"));
+  CHECK_FALSE(Has(html, "https://"));
+  CHECK_FALSE(Has(html, "src="));
+  CHECK_FALSE(Has(html, "<link"));
+  CHECK_FALSE(Has(html, "@import"));
+  CHECK_FALSE(Has(html, "url("));
+  CHECK(Has(html, "Content-Security-Policy\" content=\"default-src 'none'"));
+}
+
+}  // namespace
+
+TEST_CASE("the HTML report shows verdict, description, a chart per metric and the checks") {
+  const std::string html = RenderHtml(ResultsToJson(testing::AbRun()));
+  CheckSelfContained(html);
+  CHECK(Has(html, "<div class=\"verdict PASSED\">PASSED</div><div><h1>hung-dependency</h1>"));
+  CHECK(Has(html, "the naive one piles up a thread per request."));
+  // A chart per series (custom ones too), per outcome class, and latency.
+  for (const char* title : {"Threads <code>threads</code>", "Resident memory (RSS) <code>rss_bytes</code>",
+                            "Open file descriptors", "TCP sockets in CLOSE_WAIT",
+                            "Requests in flight", "<span>goroutines</span>",
+                            "Requests per second: ok", "Requests per second: HTTP 504",
+                            "Requests per second: timeout", "Latency p50 per second",
+                            "Latency p99 per second"})
+    CHECK_MESSAGE(Has(html, title), title);
+  const size_t charts = Count(html, "<svg class=\"chart\"");
+  CHECK(charts == 11);
+  CHECK(Count(html, "</svg>") == charts);
+  // Both variants on every chart, in their own colour, faults shaded and labelled.
+  CHECK(Count(html, "<g class=\"line\" stroke=\"#0072B2\"") == charts);
+  CHECK(Count(html, "<g class=\"line\" stroke=\"#D55E00\"") == charts);
+  CHECK(Count(html, "<g class=\"band fault\">") == charts);
+  CHECK(Has(html, "class=\"bandlabel faultlabel\">hang: hang inventory</text>"));
+  CHECK(Count(html, "<polyline") >= 2 * charts);
+  // Checks: observed vs limit with units, the result, and the expectation.
+  CHECK(Has(html, "<td>threads bounded by rate x budget during the hang</td><td>growth of threads</td>"
+                  "<td class=\"num\">950.4</td><td class=\"num\">300</td>"
+                  "<td><span class=\"badge exp\">fail, as expected</span>"));
+  CHECK(Has(html, "<td class=\"num\">5.3 MiB</td><td class=\"num\">64.0 MiB</td>"));
+  CHECK(Has(html, "naive <span class=\"meta\">expected to fail</span>"));
+  CHECK(Has(html, "FAIL, as expected"));
+  // Requests by outcome, logs, source and environment.
+  CHECK(Has(html, "<td>HTTP 504</td>"));
+  CHECK(Has(html, "listening on 127.0.0.1:40001\nGET /order 200\n</pre>"));
+  CHECK(Has(html, "name = &quot;hung-dependency&quot;\n[load]"));
+  CHECK(Has(html, "<dt>kernel</dt><dd>Linux 6.1.0</dd>"));
+  CHECK(Has(html, "<dt>started at</dt><dd>2026-11-25T20:00:00Z</dd>"));
+  CHECK(Has(html, "<dt>faultline</dt><dd>0.1.0</dd>"));
+  CHECK(Has(html, "still holds 959 threads"));
+}
+
+TEST_CASE("every string from the results is escaped in the HTML report") {
+  const std::string html = RenderHtml(ResultsToJson(testing::HostileRun()));
+  CheckSelfContained(html);
+  CHECK_FALSE(Has(html, "<script"));
+  CHECK_FALSE(Has(html, "<b>"));
+  CHECK_FALSE(Has(html, "\x1b"));
+  CHECK(Count(html, "<svg") == Count(html, "</svg>"));
+  CHECK(Count(html, "<svg") >= 2);
+  CHECK(Count(html, "<pre>") == Count(html, "</pre>"));
+  CHECK(Count(html, "<table") == Count(html, "</table>"));
+  const std::string escaped =
+      "&lt;script&gt;alert(&quot;x&amp;y&quot;)&lt;/script&gt;&lt;/svg&gt;&lt;b&gt;&#39;q&#39;&lt;/b&gt;";
+  for (const char* where : {"<h1>name ", "description ", "variant ", "check ", "event ", "tail ",
+                            "source ", "kernel ", "fault phase ", "series ", "errored ",
+                            "target did not start: ", "run error "})
+    CHECK_MESSAGE(Has(html, std::string(where) + escaped), where);
+  CHECK(Has(html, "ERROR</div>"));
+  CHECK(Has(html, "\xEF\xBF\xBD binary"));  // the log's control and invalid bytes replaced
+}
+
+TEST_CASE("the HTML report is deterministic and survives a round trip through results.json") {
+  const nlohmann::json j = ResultsToJson(testing::AbRun());
+  const std::string a = RenderHtml(j);
+  CHECK(a == RenderHtml(j));
+  CHECK(a == RenderHtml(nlohmann::json::parse(j.dump())));
+}
+
+TEST_CASE("an hour at 100ms sampling renders under 2 MB and keeps a spike") {
+  RunResult run = testing::AbRun(3600, 0.1);
+  auto& threads = run.variants[0].samples.values.at("threads");
+  REQUIRE(threads.size() == 36000);
+  threads[30001] = 5000;  // one sample after the hang, deep inside a drawing bucket
+  const nlohmann::json j = ResultsToJson(run);
+  const std::string html = RenderHtml(j);
+  MESSAGE("report.html for 1 h x 2 variants: " << html.size() << " bytes");
+  CHECK(html.size() < 2'000'000);
+  CHECK(Count(html, "<svg class=\"chart\"") == 11);
+  // The hover region over the spike reports it (DownsampleMinMax's own test
+  // shows the drawn line keeps it).
+  CHECK(Has(html, "\npropagating: 6 to 5000\n"));
+}
+
+TEST_CASE("a results document with missing members still renders") {
+  const std::string html = RenderHtml(nlohmann::json::parse(
+      R"({"schema_version": 1, "variants": [{"name": "v", "samples": "oops"}]})"));
+  CHECK(Has(html, "FAILED"));
+  CHECK(Has(html, "no checks were evaluated"));
+  CHECK(Has(html, "</html>"));
+}

@@ -1,0 +1,190 @@
+#include "reports/junit_report.h"
+
+#include <cstdio>
+#include <vector>
+
+#include "reports/report_json.h"
+#include "reports/text_format.h"
+
+namespace faultline {
+namespace {
+
+using nlohmann::json;
+
+std::string E(const std::string& s) { return EscapeXml(s); }
+
+std::string Seconds(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", s < 0 ? 0 : s);
+  return buf;
+}
+
+struct TestCase {
+  std::string name;
+  double time = 0;
+  enum Kind { kPass, kFailure, kError } kind = kPass;
+  std::string message;  // failure/error message attribute
+  std::string type;     // failure/error type attribute
+  std::string body;     // failure/error text
+  std::string out;      // <system-out>
+};
+
+struct Suite {
+  std::string name;
+  double time = 0;
+  std::string timestamp;
+  std::vector<std::pair<std::string, std::string>> properties;
+  std::vector<TestCase> cases;
+};
+
+std::string Measured(const json& check) {
+  const std::string unit = JsonString(check, "unit");
+  std::string s = "observed " + FormatMeasure(Member(check, "observed"), unit) + ", limit " +
+                  FormatMeasure(Member(check, "limit"), unit);
+  const std::string metric = JsonString(check, "metric");
+  if (!metric.empty()) s += " (" + JsonString(check, "kind") + " of " + metric + ")";
+  else if (!JsonString(check, "kind").empty()) s += " (" + JsonString(check, "kind") + ")";
+  return s;
+}
+
+Suite VariantSuite(const std::string& scenario, const json& v, const std::string& started_at) {
+  const std::string name = JsonString(v, "name");
+  const std::string expect = JsonString(v, "expect").empty() ? "pass" : JsonString(v, "expect");
+  const std::string outcome = JsonString(v, "outcome");
+  const bool expect_fail = expect == "fail";
+  const bool met = Member(v, "met_expectation") == true;
+
+  Suite suite;
+  suite.name = scenario + "." + name;
+  suite.time = NumberMember(v, "duration_s", 0);
+  suite.timestamp = started_at;
+  suite.properties = {{"expect", expect}, {"outcome", outcome}};
+
+  TestCase expectation;
+  expectation.name = "variant meets expectation (expected " + expect + ")";
+  expectation.time = suite.time;
+  if (outcome == "error" || outcome == "interrupted" || Member(v, "error").is_string()) {
+    expectation.kind = TestCase::kError;
+    expectation.type = outcome.empty() ? "error" : outcome;
+    expectation.message = Member(v, "error").is_string()
+                              ? JsonString(v, "error")
+                              : "the variant was " + outcome + " before its checks ran";
+    expectation.body = expectation.message;
+  } else if (!met) {
+    expectation.kind = TestCase::kFailure;
+    expectation.type = "expectation";
+    expectation.message = expect_fail
+        ? "expected the checks to fail, but every check passed: the scenario did not detect "
+          "the pathology it demonstrates"
+        : "expected every check to pass; outcome " + outcome;
+    expectation.body = expectation.message;
+  } else if (expect_fail) {
+    expectation.out = "the variant failed its checks, as the scenario expects";
+  }
+  suite.cases.push_back(expectation);
+
+  for (const auto& c : ArrayMember(v, "checks")) {
+    TestCase tc;
+    tc.name = JsonString(c, "name");
+    const bool passed = Member(c, "passed") == true;
+    const std::string detail = JsonString(c, "detail");
+    const std::string measured = Measured(c);
+    if (passed) {
+      tc.out = "passed: " + measured + (detail.empty() ? "" : "; " + detail);
+    } else if (expect_fail) {
+      tc.out = "failed as expected: " + measured + (detail.empty() ? "" : "; " + detail);
+    } else {
+      tc.kind = TestCase::kFailure;
+      tc.type = JsonString(c, "kind").empty() ? "check" : JsonString(c, "kind");
+      tc.message = measured;
+      tc.body = measured + (detail.empty() ? "" : "\n" + detail);
+    }
+    suite.cases.push_back(std::move(tc));
+  }
+  return suite;
+}
+
+}  // namespace
+
+std::string RenderJunit(const json& results) {
+  const json& scenario_j = Member(results, "scenario");
+  const std::string scenario = JsonString(scenario_j, "name").empty()
+                                   ? std::string("scenario")
+                                   : JsonString(scenario_j, "name");
+  const std::string started_at = JsonString(results, "started_at");
+
+  std::vector<Suite> suites;
+  for (const auto& v : ArrayMember(results, "variants"))
+    suites.push_back(VariantSuite(scenario, v, started_at));
+  // A run that stopped early gets a case of its own, so CI never shows green
+  // for an experiment that did not finish.
+  if (Member(results, "error").is_string() || Member(results, "interrupted") == true) {
+    Suite run;
+    run.name = scenario;
+    run.timestamp = started_at;
+    TestCase tc;
+    tc.name = "run completed";
+    tc.kind = TestCase::kError;
+    tc.type = Member(results, "error").is_string() ? "error" : "interrupted";
+    tc.message = Member(results, "error").is_string() ? JsonString(results, "error")
+                                                      : "interrupted: the run did not finish";
+    tc.body = tc.message;
+    run.cases.push_back(tc);
+    suites.push_back(run);
+  }
+
+  size_t tests = 0, failures = 0, errors = 0;
+  double time = 0;
+  for (const auto& s : suites) {
+    time += s.time;
+    for (const auto& c : s.cases) {
+      ++tests;
+      failures += c.kind == TestCase::kFailure;
+      errors += c.kind == TestCase::kError;
+    }
+  }
+
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out += "<testsuites name=\"" + E("faultline " + scenario) + "\" tests=\"" +
+         std::to_string(tests) + "\" failures=\"" + std::to_string(failures) + "\" errors=\"" +
+         std::to_string(errors) + "\" time=\"" + Seconds(time) + "\">\n";
+  for (const auto& s : suites) {
+    size_t f = 0, e = 0;
+    for (const auto& c : s.cases) {
+      f += c.kind == TestCase::kFailure;
+      e += c.kind == TestCase::kError;
+    }
+    out += "  <testsuite name=\"" + E(s.name) + "\" tests=\"" + std::to_string(s.cases.size()) +
+           "\" failures=\"" + std::to_string(f) + "\" errors=\"" + std::to_string(e) +
+           "\" skipped=\"0\" time=\"" + Seconds(s.time) + "\"";
+    if (!s.timestamp.empty()) out += " timestamp=\"" + E(s.timestamp) + "\"";
+    out += ">\n";
+    if (!s.properties.empty()) {
+      out += "    <properties>\n";
+      for (const auto& [k, v] : s.properties)
+        out += "      <property name=\"" + E(k) + "\" value=\"" + E(v) + "\"/>\n";
+      out += "    </properties>\n";
+    }
+    for (const auto& c : s.cases) {
+      out += "    <testcase classname=\"" + E(s.name) + "\" name=\"" + E(c.name) + "\" time=\"" +
+             Seconds(c.time) + "\"";
+      if (c.kind == TestCase::kPass && c.out.empty()) {
+        out += "/>\n";
+        continue;
+      }
+      out += ">\n";
+      if (c.kind != TestCase::kPass) {
+        const char* tag = c.kind == TestCase::kFailure ? "failure" : "error";
+        out += std::string("      <") + tag + " message=\"" + E(c.message) + "\" type=\"" +
+               E(c.type) + "\">" + E(c.body) + "</" + tag + ">\n";
+      }
+      if (!c.out.empty()) out += "      <system-out>" + E(c.out) + "</system-out>\n";
+      out += "    </testcase>\n";
+    }
+    out += "  </testsuite>\n";
+  }
+  out += "</testsuites>\n";
+  return out;
+}
+
+}  // namespace faultline

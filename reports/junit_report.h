@@ -1,0 +1,20 @@
+// JUnit XML for CI (Jenkins, GitLab, GitHub test reporters): a <testsuite>
+// per variant, a <testcase> per check, plus one test case per variant that
+// carries the variant's expectation. Mapping: docs/reports.md.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace faultline {
+
+/// Renders a results document as JUnit XML (valid against
+/// reports/testdata/junit.xsd). A variant expected to fail that failed is
+/// green: its failed checks are passing test cases whose <system-out> says
+/// "failed as expected: ...". A variant that missed its expectation has a
+/// failing "variant meets expectation" case; one that could not run (or was
+/// interrupted) has an <error>. Deterministic; every string is escaped.
+std::string RenderJunit(const nlohmann::json& results);
+
+}  // namespace faultline

@@ -1,0 +1,56 @@
+#include <doctest/doctest.h>
+
+#include "reports/json_report.h"
+#include "reports/junit_report.h"
+#include "reports/sample_results.h"
+
+using namespace faultline;
+
+namespace {
+
+bool Has(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
+
+}  // namespace
+
+TEST_CASE("JUnit: a suite per variant and a case per check and a variant expected to fail is green") {
+  const std::string xml = RenderJunit(ResultsToJson(testing::AbRun()));
+  CHECK(Has(xml, "<testsuites name=\"faultline hung-dependency\" tests=\"8\" failures=\"0\" errors=\"0\""));
+  CHECK(Has(xml, "<testsuite name=\"hung-dependency.propagating\" tests=\"4\" failures=\"0\""));
+  CHECK(Has(xml, "<testcase classname=\"hung-dependency.naive\" name=\"variant meets expectation (expected fail)\""));
+  CHECK(Has(xml, "<testcase classname=\"hung-dependency.naive\" name=\"threads bounded by rate x budget "
+                 "during the hang\" time=\"0.000\">\n      <system-out>failed as expected: observed 950.4, "
+                 "limit 300 (growth of threads); peak over hang - baseline 6</system-out>"));
+  CHECK_FALSE(Has(xml, "<failure"));
+  CHECK_FALSE(Has(xml, "<error"));
+}
+
+TEST_CASE("JUnit: a failed check of a variant expected to pass is a failure with observed and limit") {
+  RunResult run = testing::AbRun();
+  run.variants[0].outcome = "fail";
+  run.variants[0].checks[0].passed = false;
+  run.variants[0].checks[0].observed = 412;
+  const std::string xml = RenderJunit(ResultsToJson(run));
+  CHECK(Has(xml, "<failure message=\"observed 412, limit 300 (growth of threads)\" type=\"growth\">"));
+  CHECK(Has(xml, "<failure message=\"expected every check to pass; outcome fail\" type=\"expectation\">"));
+  CHECK(Has(xml, "tests=\"8\" failures=\"2\" errors=\"0\""));
+}
+
+TEST_CASE("JUnit: a variant expected to fail that passes fails its expectation case") {
+  RunResult run = testing::AbRun();
+  run.variants[1].outcome = "pass";
+  for (auto& c : run.variants[1].checks) c.passed = true;
+  const std::string xml = RenderJunit(ResultsToJson(run));
+  CHECK(Has(xml, "name=\"variant meets expectation (expected fail)\" time=\"22.000\">\n      <failure "
+                 "message=\"expected the checks to fail, but every check passed"));
+  CHECK(Has(xml, "failures=\"1\""));
+}
+
+TEST_CASE("JUnit: errored variants and an unfinished run are errors and strings are escaped") {
+  const std::string xml = RenderJunit(ResultsToJson(testing::HostileRun()));
+  CHECK_FALSE(Has(xml, "<script"));
+  CHECK_FALSE(Has(xml, "\x1b"));
+  CHECK(Has(xml, "<error message=\"target did not start: &lt;script&gt;alert(&quot;x&amp;y&quot;)"));
+  CHECK(Has(xml, "name=\"run completed\""));
+  CHECK(Has(xml, "<error message=\"run error &lt;script&gt;"));
+  CHECK(Has(xml, "errors=\"2\""));
+}

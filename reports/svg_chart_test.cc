@@ -1,0 +1,81 @@
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "reports/svg_chart.h"
+
+using namespace faultline;
+
+namespace {
+
+size_t Count(const std::string& s, const std::string& what) {
+  size_t n = 0;
+  for (size_t p = s.find(what); p != std::string::npos; p = s.find(what, p + 1)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("downsampling an hour of samples keeps a one-sample spike and dip") {
+  std::vector<double> t, v;
+  for (int i = 0; i < 36000; ++i) {
+    t.push_back(i * 0.1);
+    v.push_back(100);
+  }
+  v[17777] = 5000;  // a spike in the middle of some bucket
+  v[20003] = 3;     // and a dip
+  auto out = DownsampleMinMax(t, v, 0, 3600, kChartBuckets);
+  CHECK(out.size() <= 2 * kChartBuckets);
+  CHECK(out.size() >= kChartBuckets);
+  auto has = [&](double tt, double vv) {
+    return std::any_of(out.begin(), out.end(),
+                       [&](const ChartPoint& p) { return p.t == tt && p.v == vv; });
+  };
+  CHECK(has(t[17777], 5000));
+  CHECK(has(t[20003], 3));
+  CHECK(std::is_sorted(out.begin(), out.end(),
+                       [](const ChartPoint& a, const ChartPoint& b) { return a.t < b.t; }));
+}
+
+TEST_CASE("downsampling leaves short series alone and marks empty buckets as gaps") {
+  std::vector<double> t = {0, 1, 2}, v = {1, NAN, 3};
+  auto same = DownsampleMinMax(t, v, 0, 3, kChartBuckets);
+  REQUIRE(same.size() == 3);
+  CHECK(std::isnan(same[1].v));
+
+  std::vector<double> lt, lv;
+  for (int i = 0; i < 1000; ++i) {
+    lt.push_back(i);
+    lv.push_back(i >= 400 && i < 600 ? NAN : 1.0);
+  }
+  auto out = DownsampleMinMax(lt, lv, 0, 1000, 10);
+  CHECK(std::count_if(out.begin(), out.end(), [](const ChartPoint& p) { return std::isnan(p.v); }) == 2);
+}
+
+TEST_CASE("a chart draws a polyline per line, bands, and exact values on hover") {
+  Chart chart;
+  chart.title = "Threads";
+  chart.t_end = 3;
+  chart.bands = {{0, 1, "baseline", false}, {1, 3, "hang: hang inventory", true}};
+  chart.lines = {{"propagating", "#0072B2", {0, 1, 2}, {6, 200, 206}},
+                 {"naive", "#D55E00", {0, 1, 2}, {6, 400, 959}}};
+  const std::string svg = RenderSvgChart(chart);
+  CHECK(Count(svg, "<polyline") == 2);
+  CHECK(svg.find("stroke=\"#0072B2\"") != std::string::npos);
+  CHECK(svg.find("class=\"band fault\"") != std::string::npos);
+  CHECK(svg.find(">hang: hang inventory</text>") != std::string::npos);
+  CHECK(svg.find("t 2.0-3.0 s\npropagating: 206\nnaive: 959</title>") != std::string::npos);
+  CHECK(Count(svg, "<svg") == 1);
+  CHECK(Count(svg, "</svg>") == 1);
+}
+
+TEST_CASE("a chart with no data says so instead of drawing") {
+  Chart chart;
+  chart.title = "fds";
+  chart.t_end = 2;
+  chart.lines = {{"a", "#000", {0, 1}, {NAN, NAN}}};
+  const std::string svg = RenderSvgChart(chart);
+  CHECK(svg.find(">no data</text>") != std::string::npos);
+  CHECK(svg.find("<polyline") == std::string::npos);
+}

@@ -1,0 +1,148 @@
+#include "reports/text_format.h"
+
+#include <cmath>
+#include <cstdio>
+
+#include "common/units.h"
+
+namespace faultline {
+
+std::string CleanText(std::string_view in) {
+  static constexpr char kReplacement[] = "\xEF\xBF\xBD";
+  std::string out;
+  out.reserve(in.size());
+  size_t i = 0;
+  while (i < in.size()) {
+    const auto c = static_cast<unsigned char>(in[i]);
+    if (c == 0x1B) {  // ESC: drop a CSI sequence whole, else just the ESC
+      size_t j = i + 1;
+      if (j < in.size() && in[j] == '[') {
+        ++j;
+        while (j < in.size() && (static_cast<unsigned char>(in[j]) < 0x40 ||
+                                 static_cast<unsigned char>(in[j]) > 0x7E))
+          ++j;
+        if (j < in.size()) ++j;
+      }
+      i = j;
+      continue;
+    }
+    if (c == '\r' && i + 1 < in.size() && in[i + 1] == '\n') {
+      ++i;
+      continue;
+    }
+    if (c < 0x80) {
+      if (c < 0x20 && c != '\t' && c != '\n') out += kReplacement;
+      else if (c == 0x7F) out += kReplacement;
+      else out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    // Multi-byte UTF-8: validate length, continuation bytes, overlongs,
+    // surrogates and the upper bound.
+    size_t len = 0;
+    uint32_t cp = 0;
+    if (c >= 0xC2 && c <= 0xDF) len = 2, cp = c & 0x1F;
+    else if (c >= 0xE0 && c <= 0xEF) len = 3, cp = c & 0x0F;
+    else if (c >= 0xF0 && c <= 0xF4) len = 4, cp = c & 0x07;
+    bool ok = len != 0 && i + len <= in.size();
+    for (size_t k = 1; ok && k < len; ++k) {
+      const auto cc = static_cast<unsigned char>(in[i + k]);
+      if ((cc & 0xC0) != 0x80) ok = false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if (ok && len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ok = false;
+    if (ok && len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ok = false;
+    if (!ok) {
+      out += kReplacement;
+      ++i;
+      continue;
+    }
+    out.append(in.substr(i, len));
+    i += len;
+  }
+  return out;
+}
+
+std::string EscapeXml(std::string_view text) {
+  const std::string clean = CleanText(text);
+  std::string out;
+  out.reserve(clean.size() + clean.size() / 8);
+  for (char c : clean) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string EscapeMarkdown(std::string_view text) {
+  const std::string clean = CleanText(text);
+  std::string out;
+  out.reserve(clean.size() + 8);
+  for (char c : clean) {
+    switch (c) {
+      case '\n':
+      case '\t': out += ' '; break;
+      // GitHub passes inline HTML through; entities keep it literal.
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '|': case '`': case '*': case '_': case '[': case ']': case '\\':
+      case '#': case '~': case '!': case '(': case ')': case '{': case '}':
+        out += '\\';
+        out += c;
+        break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string FormatMeasure(const nlohmann::json& value, const std::string& unit) {
+  if (!value.is_number()) return "n/a";
+  const double x = value.get<double>();
+  char buf[64];
+  if (unit == "bytes") return FormatBytes(x);
+  if (unit == "bytes/s") return FormatBytes(x) + "/s";
+  if (unit == "s") {
+    if (std::fabs(x) < 1) std::snprintf(buf, sizeof buf, "%.1fms", x * 1e3);
+    else std::snprintf(buf, sizeof buf, "%.2fs", x);
+    return buf;
+  }
+  if (unit == "ms") {
+    if (std::fabs(x) >= 1000) std::snprintf(buf, sizeof buf, "%.2fs", x / 1e3);
+    else std::snprintf(buf, sizeof buf, "%.1fms", x);
+    return buf;
+  }
+  if (unit == "ratio") {
+    std::snprintf(buf, sizeof buf, "%.1f%%", x * 100);
+    return buf;
+  }
+  if (x == std::round(x) && std::fabs(x) < 1e15) std::snprintf(buf, sizeof buf, "%.0f%s", x, unit.c_str());
+  else std::snprintf(buf, sizeof buf, "%.4g%s", x, unit.c_str());
+  return buf;
+}
+
+std::string SeriesUnit(const std::string& series) {
+  auto ends_with = [&](std::string_view suffix) {
+    return series.size() >= suffix.size() &&
+           series.compare(series.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  if (ends_with("_bytes")) return "bytes";
+  if (ends_with("_percent")) return "%";
+  return "";
+}
+
+std::string JsonString(const nlohmann::json& object, const char* key) {
+  if (!object.is_object()) return "";
+  auto it = object.find(key);
+  if (it == object.end() || !it->is_string()) return "";
+  return it->get<std::string>();
+}
+
+}  // namespace faultline

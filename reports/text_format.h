@@ -1,0 +1,39 @@
+// Text shared by the report renderers: escaping for HTML/XML and Markdown,
+// and the display of measured values with their units. Every string that
+// comes from a scenario, a process log or a response goes through one of the
+// escapers before it reaches a report.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace faultline {
+
+/// `text` as valid UTF-8 fit to show: invalid bytes become U+FFFD, terminal
+/// colour sequences (ESC [ ... letter) are removed, other control characters
+/// except tab and newline become U+FFFD, "\r\n" becomes "\n".
+std::string CleanText(std::string_view text);
+
+/// CleanText, then & < > " ' as character references: safe in HTML and XML
+/// text and in double- or single-quoted attribute values.
+std::string EscapeXml(std::string_view text);
+
+/// CleanText on one line (newlines become spaces), then every character
+/// Markdown or a GitHub table could interpret (| ` * _ [ ] < > \ and more)
+/// escaped, so a name shows literally inside a table cell.
+std::string EscapeMarkdown(std::string_view text);
+
+/// A measured value in `unit` ("", "bytes", "bytes/s", "s", "/s", "ratio",
+/// "%", "ms"): "207", "12.3 MiB", "2.00s", "4.5%", "n/a" when not a number.
+std::string FormatMeasure(const nlohmann::json& value, const std::string& unit);
+
+/// The unit a sample series is shown in: "bytes" for names ending in
+/// "_bytes", "%" for names ending in "_percent", "" otherwise.
+std::string SeriesUnit(const std::string& series);
+
+/// Reads a string member; "" when absent or not a string.
+std::string JsonString(const nlohmann::json& object, const char* key);
+
+}  // namespace faultline

@@ -1,0 +1,23 @@
+// Writes every file report of a run next to its results.json.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "common/status.h"
+
+namespace faultline {
+
+/// File names WriteReports uses inside its directory.
+inline constexpr const char* kHtmlReportName = "report.html";
+inline constexpr const char* kJunitReportName = "junit.xml";
+inline constexpr const char* kMarkdownReportName = "summary.md";
+
+/// Renders `results` and writes report.html, junit.xml and summary.md into
+/// `dir` (created if missing), each atomically (WriteFileAtomic). Tries all
+/// three; returns Unavailable naming the first file that could not be
+/// written, Ok when all were.
+Status WriteReports(const nlohmann::json& results, const std::string& dir);
+
+}  // namespace faultline
