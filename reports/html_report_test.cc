@@ -32,7 +32,7 @@ void CheckSelfContained(const std::string& html) {
 
 }  // namespace
 
-TEST_CASE("the HTML report shows verdict, description, a chart per metric and the checks") {
+TEST_CASE("the HTML report shows verdict - description - a chart per metric and the checks") {
   const std::string html = RenderHtml(ResultsToJson(testing::AbRun()));
   CheckSelfContained(html);
   CHECK(Has(html, "<div class=\"verdict PASSED\">PASSED</div><div><h1>hung-dependency</h1>"));

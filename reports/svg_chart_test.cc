@@ -53,7 +53,7 @@ TEST_CASE("downsampling leaves short series alone and marks empty buckets as gap
   CHECK(std::count_if(out.begin(), out.end(), [](const ChartPoint& p) { return std::isnan(p.v); }) == 2);
 }
 
-TEST_CASE("a chart draws a polyline per line, bands, and exact values on hover") {
+TEST_CASE("a chart draws a polyline per line - bands and exact values on hover") {
   Chart chart;
   chart.title = "Threads";
   chart.t_end = 3;

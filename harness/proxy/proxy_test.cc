@@ -439,7 +439,7 @@ TEST_CASE("jitter keeps each delay within latency +/- jitter") {
   CHECK(longest - shortest > 15ms);
 }
 
-TEST_CASE("hang discards bytes both ways, keeps connections open, and lets new bytes flow after") {
+TEST_CASE("hang discards bytes both ways - keeps connections open and lets new bytes flow after") {
   Rig rig;
   Client before(rig.port());
   REQUIRE(before.Exchange("ping") == "ping");
@@ -515,7 +515,7 @@ TEST_CASE("reset sends RST on open and new connections until cleared") {
   CHECK(RoundTrip(after) < 1s);
 }
 
-TEST_CASE("refuse closes the port and resets open connections, clearing listens on the same port") {
+TEST_CASE("refuse closes the port and resets open connections - clearing listens on the same port") {
   Rig rig;
   const uint16_t port = rig.port();
   Client open(port);
@@ -561,7 +561,7 @@ TEST_CASE("switching directly from one fault to another") {
   CHECK(RoundTrip(slow) < 150ms);
 }
 
-TEST_CASE("latency still queued when cleared is delivered at once, in order") {
+TEST_CASE("latency still queued when cleared is delivered at once - in order") {
   Rig rig;
   Client client(rig.port());
   REQUIRE(RoundTrip(client) < 1s);
