@@ -335,7 +335,11 @@ class LoadGeneratorCore : public std::enable_shared_from_this<LoadGeneratorCore>
 
   void ReadResponse(const ConnectionPtr& conn) {
     conn->parser.emplace();
-    conn->parser->body_limit(boost::none);  // nothing is kept; the timeout bounds it
+    // Nothing is kept, and the timeout bounds the read. Not boost::none: in
+    // Boost 1.74 basic_parser compares `len_ > body_limit_` against the empty
+    // optional, which is always true, so every Content-Length body whose
+    // header arrives in a separate read fails with body_limit.
+    conn->parser->body_limit(std::numeric_limits<std::uint64_t>::max());
     if (head_) conn->parser->skip(true);
     conn->buffer.reserve(kReadChunk);
     http::async_read(conn->socket, conn->buffer, *conn->parser,

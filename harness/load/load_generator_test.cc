@@ -30,6 +30,8 @@ enum class Mode {
   kResetOnRequest,    // reset the connection on the request (RST)
   kCloseSecond,       // answer a connection's first request, close on its second
   kAnswerNoReuse,     // answer with "Connection: close", leave closing to the client
+  kAnswerSplit,       // answer the header, then the body 20 ms later (as cpp-httplib
+                      // writes them separately), keep-alive
 };
 
 // A small HTTP/1.1-ish server on 127.0.0.1:0, on the test's io_context. It
@@ -118,6 +120,9 @@ class TestServer {
         }
         Answer(conn);
         return;
+      case Mode::kAnswerSplit:
+        AnswerSplit(conn);
+        return;
       case Mode::kAnswer:
       case Mode::kAnswerThenClose:
       case Mode::kAnswerNoReuse:
@@ -140,6 +145,22 @@ class TestServer {
                         conn->timer.expires_after(50ms);
                         conn->timer.async_wait([this, conn](const error_code& ec) {
                           if (!ec && !conn->closed) Close(conn);
+                        });
+                      });
+  }
+
+  void AnswerSplit(const ConnPtr& conn) {
+    const size_t head = response_.find("\r\n\r\n") + 4;
+    asio::async_write(conn->socket, asio::buffer(response_.data(), head),
+                      [this, conn, head](const error_code& ec, size_t) {
+                        if (ec || conn->closed) return;
+                        conn->timer.expires_after(20ms);
+                        conn->timer.async_wait([this, conn, head](const error_code& ec) {
+                          if (ec || conn->closed) return;
+                          asio::async_write(
+                              conn->socket,
+                              asio::buffer(response_.data() + head, response_.size() - head),
+                              [](const error_code&, size_t) {});
                         });
                       });
   }
@@ -431,6 +452,19 @@ TEST_CASE("a large response body is read and discarded and the connection is reu
   CHECK(tally.total() >= 3);
   CHECK(tally.count(Outcome::kOk) == static_cast<int>(tally.total()));
   CHECK(server.requests > server.accepted);
+}
+
+TEST_CASE("a body that arrives after its header in a separate read is ok") {
+  asio::io_context io;
+  TestServer server(io, Mode::kAnswerSplit, 200, Duration{0}, 64);
+  Tally tally;
+  LoadGenerator gen(io, Options(server.port()), tally.Sink());
+  gen.SetRate(50);
+  RunFor(io, 200ms);
+  gen.Stop();
+  REQUIRE(RunUntil(io, [&] { return gen.in_flight() == 0; }, 3s));
+  CHECK(tally.total() >= 5);
+  CHECK(tally.count(Outcome::kOk) == static_cast<int>(tally.total()));
 }
 
 TEST_CASE("latency is measured from the intended start") {
