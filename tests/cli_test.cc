@@ -110,6 +110,38 @@ TEST_CASE("exit 3: a target that exits before it is ready is reported with its l
   CHECK(Contains(r.err, "fatal: cannot open config"));
 }
 
+TEST_CASE("a target that dies mid-run fails its variant at once with its log") {
+  BecomeSubreaper();
+  TempDir dir;
+  auto r = Faultline({"run", kTests + "dies-mid-run.toml", "--out", dir.path()}, 30s);
+  CHECK(r.exit_code == 1);
+  CHECK(Contains(r.err, "process \"target\" exited with code 7 during the run"));
+  CHECK(Contains(r.err, "panic: out of widgets"));
+  json v = Results(dir)["variants"][0];
+  CHECK(v["outcome"] == "fail");
+  CHECK(v["checks"].back()["name"] == "processes stayed up");
+  CHECK(v["checks"].back()["passed"] == false);
+  // Noticed at once: the 20 s phase was cut short soon after the exit at ~1.5 s.
+  CHECK(v["phases"][0]["end_s"].get<double>() < 5);
+  CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
+}
+
+TEST_CASE("a hung metrics endpoint leaves gaps and counted misses and never stalls sampling") {
+  TempDir dir;
+  auto r = Faultline({"run", kTests + "scrape-hangs.toml", "--out", dir.path()}, 30s);
+  CHECK(r.exit_code == 0);
+  json v = Results(dir)["variants"][0];
+  CHECK(v["scrape"]["attempts"].get<int>() >= 9);
+  CHECK(v["scrape"]["misses"] == v["scrape"]["attempts"]);
+  CHECK(Contains(v["scrape"]["last_error"].get<std::string>(), "timed out after 40ms"));
+  // 1 s at 100 ms: the /proc samples kept their pace despite the hung scrapes.
+  CHECK(v["samples"].size() >= 10);
+  for (const auto& s : v["samples"]) {
+    CHECK(s["widgets"].is_null());
+    CHECK(s["threads"].is_number());
+  }
+}
+
 namespace {
 
 // Starts the long scenario, waits until the hang phase is under way, sends

@@ -88,3 +88,22 @@ TEST_CASE("slow-dependency: only the propagating variant keeps requests within t
   CHECK(bad["outcome"] == "fail");
   CHECK(bad["requests"]["latency_ms"]["max"].get<double>() >= 3000);
 }
+
+TEST_CASE("hung-dependency-go: goroutines stay bounded with r.Context() and pile up behind context.Background()") {
+  TempDir dir;
+  ProcessRun run;
+  json r = RunShipped("hung-dependency-go", dir, &run);
+  INFO(run.out);
+  INFO(run.err);
+  CHECK(run.exit_code == 0);
+  const json& good = Variant(r, "propagating");
+  CHECK(good["outcome"] == "pass");
+  const json& bad = Variant(r, "background");
+  CHECK(bad["outcome"] == "fail");
+  // OS threads hardly move in either variant: /proc alone would miss it.
+  CHECK(Peak(bad, "threads") < bad["baseline"]["threads"].get<double>() + 20);
+  CHECK(Peak(bad, "goroutines") >= bad["baseline"]["goroutines"].get<double>() + 1500);
+  CHECK(Check(bad, "goroutines back to baseline after the drain")["passed"] == false);
+  CHECK(Check(good, "goroutines back to baseline after the drain")["passed"] == true);
+  CHECK(bad["scrape"]["misses"].get<int>() < bad["scrape"]["attempts"].get<int>() / 10);
+}

@@ -229,7 +229,8 @@ class Runner::Impl {
       double t = ToSeconds(Clock::now() - epoch_);
       std::string msg = "process \"" + info.name + "\" " + info.Describe() + " during the run";
       vr.events.push_back({t, msg});
-      Note(msg);
+      Note(msg + "; last lines of its log (" + supervisor_->log_path(info.name) + "):\n" +
+           supervisor_->LogTail(info.name, 10));
       abort_ = msg;
       wait_timer_.cancel();
     });
@@ -434,7 +435,9 @@ class Runner::Impl {
       load_->Stop();
       // Requests still in flight end by their client timeout at the latest.
       const auto deadline = Clock::now() + scenario_.load.timeout + std::chrono::seconds(1);
-      while (!interrupted_ && load_->in_flight() > 0 && Clock::now() < deadline) {
+      // So does the last scrape (its timeout is shorter than an interval).
+      while (!interrupted_ && (load_->in_flight() > 0 || pending_scrapes_ > 0) &&
+             Clock::now() < deadline) {
         wait_timer_.expires_after(std::chrono::milliseconds(50));
         boost::system::error_code ec;
         co_await wait_timer_.async_wait(asio::redirect_error(use_awaitable, ec));
@@ -453,6 +456,7 @@ class Runner::Impl {
     }
     load_.reset();
     scraper_.reset();  // abandons a pending scrape: its callback never runs
+    pending_scrapes_ = 0;
     for (auto& [name, proxy] : proxies_) proxy->Close();
     proxies_.clear();
   }
@@ -544,7 +548,9 @@ class Runner::Impl {
   // the next sample; on failure the row keeps its gaps (NaN).
   void Scrape(VariantResult& vr, size_t index) {
     ++vr.scrape->attempts;
+    ++pending_scrapes_;
     scraper_->Scrape([this, &vr, index](StatusOr<PromParse> page) {
+      --pending_scrapes_;
       if (!page.ok()) {
         ++vr.scrape->misses;
         vr.scrape->last_error = page.status().message();
@@ -618,6 +624,7 @@ class Runner::Impl {
   std::unique_ptr<LoadGenerator> load_;
   std::unique_ptr<Scraper> scraper_;
   std::vector<std::pair<std::string, MetricSelector>> selectors_;
+  int pending_scrapes_ = 0;
   pid_t target_pid_ = 0;
   Clock::time_point epoch_;
   bool phases_running_ = false;
