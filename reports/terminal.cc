@@ -145,7 +145,8 @@ std::string RenderProgress(const Progress& p) {
     std::snprintf(buf, sizeof buf, "  threads %.0f", p.threads);
     line += buf;
     if (p.has_baseline) {
-      std::snprintf(buf, sizeof buf, " (%+.0f)", p.threads - p.threads_baseline);
+      std::snprintf(buf, sizeof buf, " (%+lld)",
+                    static_cast<long long>(std::llround(p.threads - p.threads_baseline)));
       line += buf;
     }
   }
