@@ -63,13 +63,15 @@ json Variant(const VariantResult& v) {
   const RequestBucket total = v.requests.Total();
   json requests = Counts(total.counts);
   requests["latency_ms"] = Latency(total.latency);
+  requests["abandoned"] = v.abandoned_requests;
   requests["per_second"] = std::move(per_second);
 
   json checks = json::array();
   for (const auto& c : v.checks)
     checks.push_back({{"name", c.name}, {"kind", c.kind}, {"metric", c.metric},
                       {"passed", c.passed}, {"observed", Number(c.observed)},
-                      {"limit", Number(c.limit)}, {"unit", c.unit}, {"detail", c.detail}});
+                      {"limit", Number(c.limit)}, {"unit", c.unit}, {"detail", c.detail},
+                      {"computed", c.computed}});
 
   json events = json::array();
   for (const auto& e : v.events) events.push_back({{"t_s", e.t_s}, {"message", e.message}});

@@ -85,11 +85,24 @@ TEST_CASE("exit 0 and 1: checks decide and results.json says why") {
 }
 
 TEST_CASE("exit 3: a program that does not exist") {
+  BecomeSubreaper();
   TempDir dir;
   auto r = Faultline({"run", kTests + "missing-program.toml", "--out", dir.path()});
   CHECK(r.exit_code == 3);
   CHECK(Contains(r.err, "no-such-program-faultline-test"));
   CHECK(Results(dir)["variants"][0]["outcome"] == "error");
+  CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
+}
+
+TEST_CASE("exit 3: a dependency that exits while the target is starting stops the run") {
+  BecomeSubreaper();
+  TempDir dir;
+  auto r = Faultline({"run", kTests + "dependency-dies-at-start.toml", "--out", dir.path()}, 30s);
+  CHECK(r.exit_code == 3);
+  CHECK(Contains(r.err, "process \"inventory\" exited with code 9 while the run was starting"));
+  CHECK(Contains(r.err, "inventory: lost its lease"));
+  CHECK(Results(dir)["variants"][0]["outcome"] == "error");
+  CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
 }
 
 TEST_CASE("exit 3: a target that never becomes ready gives up at its deadline") {
@@ -103,11 +116,13 @@ TEST_CASE("exit 3: a target that never becomes ready gives up at its deadline") 
 }
 
 TEST_CASE("exit 3: a target that exits before it is ready is reported with its log") {
+  BecomeSubreaper();
   TempDir dir;
   auto r = Faultline({"run", kTests + "crashes.toml", "--out", dir.path()}, 20s);
   CHECK(r.exit_code == 3);
   CHECK(Contains(r.err, "exited with code 3"));
   CHECK(Contains(r.err, "fatal: cannot open config"));
+  CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
 }
 
 TEST_CASE("a target that dies mid-run fails its variant at once with its log") {
@@ -127,6 +142,7 @@ TEST_CASE("a target that dies mid-run fails its variant at once with its log") {
 }
 
 TEST_CASE("a hung metrics endpoint leaves gaps and counted misses and never stalls sampling") {
+  BecomeSubreaper();
   TempDir dir;
   auto r = Faultline({"run", kTests + "scrape-hangs.toml", "--out", dir.path()}, 30s);
   CHECK(r.exit_code == 0);
@@ -140,6 +156,7 @@ TEST_CASE("a hung metrics endpoint leaves gaps and counted misses and never stal
     CHECK(s["widgets"].is_null());
     CHECK(s["threads"].is_number());
   }
+  CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
 }
 
 namespace {

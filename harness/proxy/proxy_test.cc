@@ -465,7 +465,7 @@ TEST_CASE("hang discards bytes both ways - keeps connections open and lets new b
   CHECK(rig.Counters().bytes_discarded == 9);
 }
 
-TEST_CASE("a hang hides the upstream closing from the client") {
+TEST_CASE("a hang hides the upstream closing - an idle connection sees it when the hang ends") {
   Rig rig;
   Client client(rig.port());
   REQUIRE(RoundTrip(client) < 1s);
@@ -476,10 +476,28 @@ TEST_CASE("a hang hides the upstream closing from the client") {
   CHECK(client.Silent(300ms));
   CHECK(rig.Counters().open_client == 1);
 
+  // Nothing was lost on this connection (it was idle, like a pooled
+  // keep-alive connection): when the hang ends the client sees the close.
+  rig.SetFault(std::nullopt);
+  CHECK(client.ReadEnd() == asio::error::eof);
+  CHECK(rig.WaitFor(NoOpenConnections));
+}
+
+TEST_CASE("a request lost in a hang is never answered - also after the hang ends") {
+  Rig rig;
+  Client client(rig.port());
+  REQUIRE(RoundTrip(client) < 1s);
+  rig.SetFault(Fault(FaultSpec::Kind::kHang));
+  REQUIRE(client.Send("lost request"));
+  CHECK(rig.WaitFor([](const ProxyCounters& c) { return c.bytes_discarded >= 12; }));
+  rig.OnIo([&] { rig.echo().CloseAll(); });
+  CHECK(rig.WaitFor([](const ProxyCounters& c) { return c.open_upstream == 0; }));
+
   // After the hang the connection stays open and silent until the client leaves.
   rig.SetFault(std::nullopt);
   REQUIRE(client.Send("anyone?"));
-  CHECK(client.Silent(100ms));
+  CHECK(client.Silent(300ms));
+  CHECK(rig.Counters().open_client == 1);
   client.Close();
   CHECK(rig.WaitFor(NoOpenConnections));
 }

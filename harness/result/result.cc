@@ -86,12 +86,29 @@ uint64_t OutcomeCounts::total() const {
   return t;
 }
 
+void RequestStats::SetPhaseStarts(std::vector<double> starts) {
+  phase_starts_ = std::move(starts);
+  phases_.assign(phase_starts_.size(), RequestBucket{});
+}
+
 void RequestStats::Add(const RequestResult& r) {
+  auto add = [&r](RequestBucket& b) {
+    b.counts.Add(r);
+    if (r.outcome != Outcome::kDropped) b.latency.Add(r.latency_s);
+  };
   double s = std::max(0.0, r.intended_s);
   size_t i = static_cast<size_t>(s);
   if (i >= buckets_.size()) buckets_.resize(i + 1);
-  buckets_[i].counts.Add(r);
-  if (r.outcome != Outcome::kDropped) buckets_[i].latency.Add(r.latency_s);
+  add(buckets_[i]);
+  if (!phase_starts_.empty()) {
+    auto it = std::upper_bound(phase_starts_.begin(), phase_starts_.end(), r.intended_s);
+    size_t p = it == phase_starts_.begin() ? 0 : static_cast<size_t>(it - phase_starts_.begin()) - 1;
+    add(phases_[p]);
+  }
+}
+
+RequestBucket RequestStats::Phase(size_t index) const {
+  return index < phases_.size() ? phases_[index] : RequestBucket{};
 }
 
 RequestBucket RequestStats::Window(double from_s, double to_s) const {

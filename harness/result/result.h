@@ -54,10 +54,17 @@ struct RequestBucket {
   LatencyHistogram latency;  // every request that was sent (not dropped)
 };
 
-/// Every request of a variant, bucketed by the second of its intended start.
+/// Every request of a variant, bucketed by the second of its intended start
+/// (for per-second charts) and by the phase it was meant to start in (so that
+/// a window of phases is exact, whatever the phase boundaries).
 class RequestStats {
  public:
+  /// Phase i spans [starts[i], starts[i + 1]); the last one is open-ended.
+  /// Call before the first Add().
+  void SetPhaseStarts(std::vector<double> starts);
   void Add(const RequestResult& r);
+  /// Requests whose intended start fell in phase `index` (empty if none).
+  RequestBucket Phase(size_t index) const;
   /// Merged over buckets whose second lies in [from_s, to_s).
   RequestBucket Window(double from_s, double to_s) const;
   RequestBucket Total() const { return Window(0, std::numeric_limits<double>::infinity()); }
@@ -65,6 +72,8 @@ class RequestStats {
 
  private:
   std::vector<RequestBucket> buckets_;
+  std::vector<double> phase_starts_;
+  std::vector<RequestBucket> phases_;
 };
 
 struct PhaseSpan {
@@ -97,6 +106,7 @@ struct CheckResult {
   double limit = 0;
   std::string unit;       // "", "bytes", "s", "/s", "ratio"
   std::string detail;     // one line: how observed was computed, or why it could not be
+  bool computed = true;   // false: no data to judge (no samples, no requests, no baseline)
 };
 
 struct Event {
@@ -131,6 +141,7 @@ struct VariantResult {
   std::vector<Event> events;
   std::vector<ProcessLog> logs;
   std::optional<ScrapeStats> scrape;   // set when the scenario scrapes custom metrics
+  uint64_t abandoned_requests = 0;     // in flight when an interrupt stopped the run
   double duration_s = 0;
 
   bool met_expectation() const { return outcome == expect; }

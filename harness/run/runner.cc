@@ -144,21 +144,26 @@ class Runner::Impl {
     }
     result_.environment["cores"] = std::to_string(::sysconf(_SC_NPROCESSORS_ONLN));
 
-    signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
-      if (ec) return;
-      Interrupt(signo);
-    });
+    WatchSignals();
     asio::co_spawn(io_, RunAll(), [this](std::exception_ptr e) {
       if (e) {
         try {
           std::rethrow_exception(e);
         } catch (const std::exception& ex) {
           Fail(RunEnd::kCouldNotRun, std::string("internal error: ") + ex.what());
+        } catch (...) {
+          Fail(RunEnd::kCouldNotRun, "internal error");
         }
+        StopNow();  // the coroutine's own teardown did not run
       }
       signals_.cancel();
     });
-    io_.run();
+    try {
+      io_.run();
+    } catch (const std::exception& ex) {  // thrown by a handler: stop, keep what was measured
+      Fail(RunEnd::kCouldNotRun, std::string("internal error: ") + ex.what());
+      StopNow();
+    }
     *end = end_;
     return result_;
   }
@@ -166,12 +171,43 @@ class Runner::Impl {
  private:
   // ---- Control flow ----
 
+  // The first SIGINT/SIGTERM stops the run in order (teardown is bounded by
+  // the processes' stop_grace); a second one stops everything at once.
+  void WatchSignals() {
+    signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
+      if (ec) return;
+      if (interrupted_) {
+        Note("second signal: killing every process now");
+        StopNow();
+        return;
+      }
+      Interrupt(signo);
+      WatchSignals();
+    });
+  }
+
+  // Ends the run at once: every process group gets SIGKILL (the Supervisor's
+  // destructor), every socket is closed, the event loop stops.
+  void StopNow() {
+    phases_running_ = false;
+    wait_timer_.cancel();
+    sample_timer_.cancel();
+    progress_timer_.cancel();
+    if (load_) load_->Abort();
+    load_.reset();
+    scraper_.reset();
+    proxies_.clear();
+    supervisor_.reset();
+    io_.stop();
+  }
+
   void Interrupt(int signo) {
     interrupted_ = true;
+    if (load_ && current_variant_) current_variant_->abandoned_requests = load_->in_flight();
     Note(std::string("received ") + (signo == SIGINT ? "SIGINT" : "SIGTERM") +
          ", stopping the run");
     wait_timer_.cancel();
-    if (load_) load_->Abort();
+    if (load_) load_->Abort();  // counted above as abandoned
     if (supervisor_) supervisor_->StopAll([] {});  // makes a pending readiness wait fail fast
   }
 
@@ -224,8 +260,21 @@ class Runner::Impl {
     Note("variant " + variant.name + " (expected " + vr.expect + ")");
 
     supervisor_ = std::make_unique<Supervisor>(io_, watchdog_);
+    current_variant_ = &vr;
+    startup_exit_.reset();
     supervisor_->OnUnexpectedExit([this, &vr](const ExitInfo& info) {
-      if (!phases_running_) return;  // a readiness wait reports it
+      if (!phases_running_) {
+        // While starting: the process being waited for fails its readiness
+        // wait; one that was already ready is caught by CheckStartup().
+        if (startup_exit_ || info.name == starting_) return;
+        startup_exit_ = "process \"" + info.name + "\" " + info.Describe() +
+                        " while the run was starting; last lines of its log (" +
+                        supervisor_->log_path(info.name) + "):\n" +
+                        supervisor_->LogTail(info.name, 10);
+        // Cut the pending readiness wait short: the run cannot go ahead.
+        if (!starting_.empty()) supervisor_->Stop(starting_, [] {});
+        return;
+      }
       double t = ToSeconds(Clock::now() - epoch_);
       std::string msg = "process \"" + info.name + "\" " + info.Describe() + " during the run";
       vr.events.push_back({t, msg});
@@ -279,6 +328,13 @@ class Runner::Impl {
       proxies_[d.name] = std::move(proxy);
     }
 
+    // The load's address is checked before anything starts: a bad one is
+    // the scenario's fault (exit 2), not worth a start-up.
+    auto base = ExpandVariables(scenario_.target.base_url, vars);
+    if (!base.ok()) co_return base.status().WithContext("target.base_url");
+    auto url = ParseLoopbackUrl(*base);
+    if (!url.ok()) co_return url.status();
+
     const std::string log_dir = options_.out_dir + "/logs/" + variant.name;
     std::error_code fs_ec;
     std::filesystem::create_directories(log_dir, fs_ec);
@@ -327,16 +383,15 @@ class Runner::Impl {
             sup->WaitReady(name, probe, timeout, std::move(done));
           };
       auto ready_op = AwaitValue<Status>(io_, std::move(wait_ready));
+      starting_ = name;
       Status ready = co_await std::move(ready_op);
+      starting_.clear();
       if (interrupted_) co_return Status::Interrupted("interrupted while starting " + name);
+      if (startup_exit_) co_return Status::Unavailable(*startup_exit_);
       if (!ready.ok()) co_return ready;
     }
 
     // Load.
-    auto base = ExpandVariables(scenario_.target.base_url, vars);
-    if (!base.ok()) co_return base.status().WithContext("target.base_url");
-    auto url = ParseLoopbackUrl(*base);
-    if (!url.ok()) co_return url.status();
     LoadOptions lo;
     lo.host = url->host;
     lo.port = url->port;
@@ -361,7 +416,11 @@ class Runner::Impl {
       vr.requests.Add(r);
       ++completed_;
     });
-    target_pid_ = *supervisor_->pid(scenario_.target.name);
+    auto target_pid = supervisor_->pid(scenario_.target.name);
+    if (startup_exit_) co_return Status::Unavailable(*startup_exit_);
+    if (!target_pid)
+      co_return Status::Unavailable("process \"" + scenario_.target.name + "\" is gone");
+    target_pid_ = *target_pid;
 
     selectors_.clear();
     if (const auto& spec = scenario_.target.scrape) {
@@ -388,6 +447,13 @@ class Runner::Impl {
     sample_index_ = 0;
     live_base_n_ = 0;
     live_base_threads_ = live_base_rss_ = 0;
+    std::vector<double> starts;
+    double at = 0;
+    for (const auto& p : scenario_.phases) {
+      starts.push_back(at);
+      at += ToSeconds(p.duration);
+    }
+    vr.requests.SetPhaseStarts(std::move(starts));
     StartSampling(vr);
     StartProgress(vr);
 
@@ -480,6 +546,14 @@ class Runner::Impl {
     bool all = std::all_of(vr.checks.begin(), vr.checks.end(),
                            [](const CheckResult& c) { return c.passed; });
     vr.outcome = all ? "pass" : "fail";
+    // A check with nothing to judge (a mistyped selector, a dead metrics
+    // endpoint, a phase with no requests) must not pass for an expected failure.
+    for (const auto& c : vr.checks) {
+      if (c.computed) continue;
+      vr.outcome = "error";
+      vr.error = "check \"" + c.name + "\" could not be computed: " + c.detail;
+      break;
+    }
     Note("variant " + vr.name + ": " + vr.outcome + " (expected " + vr.expect + ")");
   }
 
@@ -557,7 +631,12 @@ class Runner::Impl {
         return;
       }
       for (const auto& [name, selector] : selectors_) {
-        if (auto value = Select(*page, selector)) vr.samples.values[name][index] = *value;
+        if (auto value = Select(*page, selector)) {
+          vr.samples.values[name][index] = *value;
+        } else {
+          ++vr.scrape->misses;
+          vr.scrape->last_error = vr.scrape->url + ": no sample matches \"" + name + "\"";
+        }
       }
     });
   }
@@ -618,6 +697,9 @@ class Runner::Impl {
   RunEnd end_ = RunEnd::kCompleted;
   bool interrupted_ = false;
   std::optional<std::string> abort_;  // why the current variant stopped early
+  std::optional<std::string> startup_exit_;  // a process exited while the variant was starting
+  std::string starting_;                     // the process whose readiness is awaited
+  VariantResult* current_variant_ = nullptr;
 
   std::unique_ptr<Supervisor> supervisor_;
   std::map<std::string, std::unique_ptr<FaultProxy>> proxies_;
