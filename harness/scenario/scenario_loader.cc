@@ -665,6 +665,7 @@ class ScenarioReader {
   void ReadCheck(const toml::table& table, const std::string& key, CheckSpec* check);
   void ReadPort(const toml::node& n, const std::string& path, const std::string& process,
                 std::string* port);
+  bool ReadPath(const toml::node& n, const std::string& key, std::string* path);
   void ReadScrape(const toml::table& table, const std::string& key, const std::string& process,
                   ScrapeSpec* scrape);
   void CheckVariables();
@@ -895,15 +896,7 @@ void ScenarioReader::ReadReady(const toml::table& table, const std::string& key,
 
   if (const toml::node* n = t.Get("port")) ReadPort(*n, t.Path("port"), process, &ready->port);
 
-  if (const toml::node* n = t.Get("path")) {
-    if (auto v = String(*n, t.Path("path"))) {
-      if (v->empty() || (*v)[0] != '/') {
-        r_.Error(n->source(), t.Path("path"), "must start with \"/\", got " + Quote(*v));
-      } else {
-        ready->path = *v;
-      }
-    }
-  }
+  if (const toml::node* n = t.Get("path")) ReadPath(*n, t.Path("path"), &ready->path);
 
   if (const toml::node* n = t.Get("status")) {
     if (auto v = Integer(*n, t.Path("status"))) {
@@ -956,20 +949,24 @@ void ScenarioReader::ReadPort(const toml::node& n, const std::string& path,
     }
 }
 
+// An HTTP path: a string starting with "/". False (with an error) otherwise.
+bool ScenarioReader::ReadPath(const toml::node& n, const std::string& key, std::string* path) {
+  auto v = String(n, key);
+  if (!v) return false;
+  if (v->empty() || (*v)[0] != '/') {
+    r_.Error(n.source(), key, "must start with \"/\", got " + Quote(*v));
+    return false;
+  }
+  *path = *v;
+  return true;
+}
+
 void ScenarioReader::ReadScrape(const toml::table& table, const std::string& key,
                                 const std::string& process, ScrapeSpec* scrape) {
   TableView t(r_, table, key, ScrapeSchema());
   scrape->port = "${port." + process + "}";
   if (const toml::node* n = t.Get("port")) ReadPort(*n, t.Path("port"), process, &scrape->port);
-  if (const toml::node* n = t.Get("path")) {
-    if (auto v = String(*n, t.Path("path"))) {
-      if (v->empty() || (*v)[0] != '/') {
-        r_.Error(n->source(), t.Path("path"), "must start with \"/\", got " + Quote(*v));
-      } else {
-        scrape->path = *v;
-      }
-    }
-  }
+  if (const toml::node* n = t.Get("path")) ReadPath(*n, t.Path("path"), &scrape->path);
   if (const toml::node* n = t.Get("timeout")) {
     if (auto d = PositiveDuration(*n, t.Path("timeout"))) {
       scrape->timeout = *d;
@@ -1053,14 +1050,7 @@ void ScenarioReader::ReadLoad(const toml::table& table, const std::string& key) 
     }
   }
   if (const toml::node* n = t.Get("path")) {
-    if (auto v = String(*n, t.Path("path"))) {
-      if (v->empty() || (*v)[0] != '/') {
-        r_.Error(n->source(), t.Path("path"), "must start with \"/\", got " + Quote(*v));
-      } else {
-        load.path = *v;
-        Site(*v, *n, t.Path("path"));
-      }
-    }
+    if (ReadPath(*n, t.Path("path"), &load.path)) Site(load.path, *n, t.Path("path"));
   }
   if (const toml::node* n = t.Get("headers")) {
     load.headers = StringTable(*n, t.Path("headers"), /*scalars_as_text=*/false);
