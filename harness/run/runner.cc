@@ -264,8 +264,9 @@ class Runner::Impl {
     startup_exit_.reset();
     supervisor_->OnUnexpectedExit([this, &vr](const ExitInfo& info) {
       if (!phases_running_) {
-        // While starting: the process being waited for fails its readiness
-        // wait; one that was already ready is caught by CheckStartup().
+        // While starting: the process being waited for fails its own
+        // readiness wait; any other one is recorded here, and Setup() stops
+        // the run on it.
         if (startup_exit_ || info.name == starting_) return;
         startup_exit_ = "process \"" + info.name + "\" " + info.Describe() +
                         " while the run was starting; last lines of its log (" +
