@@ -8,14 +8,9 @@
 #include "reports/sample_results.h"
 
 using namespace faultline;
+using faultline::testing::Count;
 
 namespace {
-
-size_t Count(const std::string& s, const std::string& what) {
-  size_t n = 0;
-  for (size_t p = s.find(what); p != std::string::npos; p = s.find(what, p + 1)) ++n;
-  return n;
-}
 
 bool Has(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
 

@@ -27,4 +27,11 @@ RunResult AbRun(double duration_s = 22, double interval_s = 0.1);
 /// names and texts. One variant errored; the run has an error.
 RunResult HostileRun();
 
+/// How many times `what` occurs in `s` (overlapping occurrences count).
+inline size_t Count(const std::string& s, const std::string& what) {
+  size_t n = 0;
+  for (size_t p = s.find(what); p != std::string::npos; p = s.find(what, p + 1)) ++n;
+  return n;
+}
+
 }  // namespace faultline::testing

@@ -3,19 +3,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include "reports/sample_results.h"
 #include "reports/svg_chart.h"
 
 using namespace faultline;
-
-namespace {
-
-size_t Count(const std::string& s, const std::string& what) {
-  size_t n = 0;
-  for (size_t p = s.find(what); p != std::string::npos; p = s.find(what, p + 1)) ++n;
-  return n;
-}
-
-}  // namespace
+using faultline::testing::Count;
 
 TEST_CASE("downsampling an hour of samples keeps a one-sample spike and dip") {
   std::vector<double> t, v;

@@ -5,43 +5,13 @@
 #include <sstream>
 
 #include "common/units.h"
+#include "reports/text_format.h"
+#include "result/result.h"
 
 namespace faultline {
 namespace {
 
 using nlohmann::json;
-
-bool IsBytes(const std::string& metric) {
-  return metric.size() > 6 && metric.compare(metric.size() - 6, 6, "_bytes") == 0;
-}
-
-std::string Value(const json& v, const std::string& unit) {
-  if (!v.is_number()) return "n/a";
-  double x = v.get<double>();
-  char buf[64];
-  if (unit == "bytes") return FormatBytes(x);
-  if (unit == "bytes/s") return FormatBytes(x) + "/s";
-  if (unit == "s") {
-    if (x < 1) std::snprintf(buf, sizeof buf, "%.1fms", x * 1e3);
-    else std::snprintf(buf, sizeof buf, "%.2fs", x);
-    return buf;
-  }
-  if (unit == "ratio") {
-    std::snprintf(buf, sizeof buf, "%.1f%%", x * 100);
-    return buf;
-  }
-  std::snprintf(buf, sizeof buf, "%.4g%s", x, unit.c_str());
-  return buf;
-}
-
-std::string Ms(const json& v) {
-  if (!v.is_number()) return "n/a";
-  char buf[32];
-  double ms = v.get<double>();
-  if (ms >= 1000) std::snprintf(buf, sizeof buf, "%.2fs", ms / 1e3);
-  else std::snprintf(buf, sizeof buf, "%.1fms", ms);
-  return buf;
-}
 
 std::string Pad(std::string s, size_t width) {
   if (s.size() < width) s.append(width - s.size(), ' ');
@@ -76,11 +46,11 @@ void RenderVariant(const json& v, std::ostringstream& out) {
         if (std::isnan(peak) || x > peak) peak = x;
         end = x;
       }
-      const std::string unit = IsBytes(name) ? "bytes" : "";
+      const std::string unit = SeriesUnit(name);
       json base = v["baseline"].contains(name) ? v["baseline"][name] : json(nullptr);
-      out << "  " << Pad(name, 16) << PadLeft(Value(base, unit), 12)
-          << PadLeft(Value(std::isnan(peak) ? json(nullptr) : json(peak), unit), 12)
-          << PadLeft(Value(std::isnan(end) ? json(nullptr) : json(end), unit), 12) << "\n";
+      out << "  " << Pad(name, 16) << PadLeft(FormatMeasure(base, unit), 12)
+          << PadLeft(FormatMeasure(std::isnan(peak) ? json(nullptr) : json(peak), unit), 12)
+          << PadLeft(FormatMeasure(std::isnan(end) ? json(nullptr) : json(end), unit), 12) << "\n";
     }
   }
 
@@ -92,16 +62,16 @@ void RenderVariant(const json& v, std::ostringstream& out) {
         << ", connect error " << r.value("connect_error", 0) << ", dropped "
         << r.value("dropped", 0) << "\n";
     const json& lat = r["latency_ms"];
-    out << "  latency  p50 " << Ms(lat["p50"]) << "  p99 " << Ms(lat["p99"]) << "  max "
-        << Ms(lat["max"]) << "\n";
+    out << "  latency  p50 " << FormatMeasure(lat["p50"], "ms") << "  p99 "
+        << FormatMeasure(lat["p99"], "ms") << "  max " << FormatMeasure(lat["max"], "ms") << "\n";
   }
 
   if (!v["checks"].empty()) out << "  checks\n";
   for (const auto& c : v["checks"]) {
     const std::string unit = c.value("unit", "");
     out << "    " << (c.value("passed", false) ? "pass " : "FAIL ") << Pad(c.value("name", ""), 40)
-        << " observed " << PadLeft(Value(c["observed"], unit), 10) << "  limit "
-        << PadLeft(Value(c["limit"], unit), 10);
+        << " observed " << PadLeft(FormatMeasure(c["observed"], unit), 10) << "  limit "
+        << PadLeft(FormatMeasure(c["limit"], unit), 10);
     if (!c.value("detail", "").empty()) out << "  (" << c.value("detail", "") << ")";
     out << "\n";
   }

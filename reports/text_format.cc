@@ -128,16 +128,6 @@ std::string FormatMeasure(const nlohmann::json& value, const std::string& unit) 
   return buf;
 }
 
-std::string SeriesUnit(const std::string& series) {
-  auto ends_with = [&](std::string_view suffix) {
-    return series.size() >= suffix.size() &&
-           series.compare(series.size() - suffix.size(), suffix.size(), suffix) == 0;
-  };
-  if (ends_with("_bytes")) return "bytes";
-  if (ends_with("_percent")) return "%";
-  return "";
-}
-
 std::string JsonString(const nlohmann::json& object, const char* key) {
   if (!object.is_object()) return "";
   auto it = object.find(key);

@@ -29,10 +29,6 @@ std::string EscapeMarkdown(std::string_view text);
 /// "%", "ms"): "207", "12.3 MiB", "2.00s", "4.5%", "n/a" when not a number.
 std::string FormatMeasure(const nlohmann::json& value, const std::string& unit);
 
-/// The unit a sample series is shown in: "bytes" for names ending in
-/// "_bytes", "%" for names ending in "_percent", "" otherwise.
-std::string SeriesUnit(const std::string& series);
-
 /// Reads a string member; "" when absent or not a string.
 std::string JsonString(const nlohmann::json& object, const char* key);
 

@@ -78,12 +78,6 @@ double Slope(const std::vector<double>& t, const std::vector<double>& y) {
 
 }  // namespace
 
-std::string MetricUnit(const std::string& metric) {
-  if (metric.size() > 6 && metric.compare(metric.size() - 6, 6, "_bytes") == 0) return "bytes";
-  if (metric == "cpu_percent") return "%";
-  return "";
-}
-
 std::map<std::string, double> ComputeBaseline(const Series& samples, const PhaseSpan& span) {
   std::map<std::string, double> out;
   for (const auto& name : samples.names) {
@@ -122,7 +116,7 @@ CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& v) {
     case CheckSpec::Kind::kMax:
     case CheckSpec::Kind::kGrowth:
     case CheckSpec::Kind::kRate: {
-      r.unit = MetricUnit(check.metric);
+      r.unit = SeriesUnit(check.metric);
       std::vector<double> ts, ys;
       Collect(v, check.metric, w, &ts, &ys);
       if (ys.empty()) return fail("no samples of " + check.metric + " in " + w.label);
@@ -158,7 +152,7 @@ CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& v) {
       const double target = b->second + check.tolerance;
       const auto* column = v.samples.Find(check.metric);
       if (!column) return fail("no samples of " + check.metric);
-      const std::string unit = MetricUnit(check.metric);
+      const std::string unit = SeriesUnit(check.metric);
       double last = NAN;
       for (size_t i = 0; i < v.samples.t_s.size(); ++i) {
         double t = v.samples.t_s[i], y = (*column)[i];

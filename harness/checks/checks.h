@@ -24,7 +24,4 @@ CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& variant);
 /// with a `variants` list applies only to those), in scenario order.
 std::vector<CheckResult> EvaluateChecks(const Scenario& scenario, const VariantResult& variant);
 
-/// The unit a metric is measured in: "bytes" for *_bytes, "%" for cpu_percent, "" otherwise.
-std::string MetricUnit(const std::string& metric);
-
 }  // namespace faultline

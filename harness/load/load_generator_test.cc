@@ -220,6 +220,15 @@ void RunFor(asio::io_context& io, Duration d) {
   io.run_for(d);
 }
 
+// Sends at `rate` for `d`, stops, and lets every request end within `drain`.
+void Burst(asio::io_context& io, LoadGenerator& gen, double rate, Duration d,
+           Duration drain = 2s) {
+  gen.SetRate(rate);
+  RunFor(io, d);
+  gen.Stop();
+  REQUIRE(RunUntil(io, [&] { return gen.in_flight() == 0; }, drain));
+}
+
 TEST_CASE("outcome names are the results.json spellings") {
   CHECK(std::string(ToString(Outcome::kOk)) == "ok");
   CHECK(std::string(ToString(Outcome::kHttpStatus)) == "http_status");
@@ -287,10 +296,7 @@ TEST_CASE("client timeout ends the request as kTimeout and closes its connection
   TestServer server(io, Mode::kNever);
   Tally tally;
   LoadGenerator gen(io, Options(server.port(), 200ms), tally.Sink());
-  gen.SetRate(20);
-  RunFor(io, 300ms);
-  gen.Stop();
-  REQUIRE(RunUntil(io, [&] { return gen.in_flight() == 0; }, 2s));
+  Burst(io, gen, 20, 300ms);
   REQUIRE(tally.total() >= 5);
   CHECK(tally.count(Outcome::kTimeout) == static_cast<int>(tally.total()));
   for (const RequestResult& r : tally.results) {
@@ -334,10 +340,7 @@ TEST_CASE("a port with no listener gives kConnectError") {
   asio::io_context io;
   Tally tally;
   LoadGenerator gen(io, Options(*port), tally.Sink());
-  gen.SetRate(50);
-  RunFor(io, 200ms);
-  gen.Stop();
-  REQUIRE(RunUntil(io, [&] { return gen.in_flight() == 0; }, 2s));
+  Burst(io, gen, 50, 200ms);
   CHECK(tally.total() >= 5);
   CHECK(tally.count(Outcome::kConnectError) == static_cast<int>(tally.total()));
   CHECK(tally.total() == gen.scheduled());
@@ -365,10 +368,7 @@ TEST_CASE("a connection closed or reset on the request gives kReset") {
   TestServer server(io, mode);
   Tally tally;
   LoadGenerator gen(io, Options(server.port()), tally.Sink());
-  gen.SetRate(50);
-  RunFor(io, 200ms);
-  gen.Stop();
-  REQUIRE(RunUntil(io, [&] { return gen.in_flight() == 0; }, 2s));
+  Burst(io, gen, 50, 200ms);
   CHECK(tally.total() >= 5);
   CHECK(tally.count(Outcome::kReset) == static_cast<int>(tally.total()));
   // Fresh connections are not retried: one request, one connection.
@@ -395,10 +395,7 @@ TEST_CASE("a non-2xx response gives kHttpStatus with its code and 2xx gives kOk"
   TestServer server(io, Mode::kAnswer, code);
   Tally tally;
   LoadGenerator gen(io, Options(server.port()), tally.Sink());
-  gen.SetRate(50);
-  RunFor(io, 200ms);
-  gen.Stop();
-  REQUIRE(RunUntil(io, [&] { return gen.in_flight() == 0; }, 2s));
+  Burst(io, gen, 50, 200ms);
   CHECK(tally.total() >= 5);
   CHECK(tally.count(expected) == static_cast<int>(tally.total()));
   for (const RequestResult& r : tally.results) CHECK(r.status == code);
@@ -429,10 +426,7 @@ TEST_CASE("a response with Connection: close is not reused") {
   TestServer server(io, Mode::kAnswerNoReuse);
   Tally tally;
   LoadGenerator gen(io, Options(server.port()), tally.Sink());
-  gen.SetRate(50);
-  RunFor(io, 200ms);
-  gen.Stop();
-  REQUIRE(RunUntil(io, [&] { return gen.in_flight() == 0; }, 2s));
+  Burst(io, gen, 50, 200ms);
   CHECK(tally.total() >= 5);
   CHECK(tally.count(Outcome::kOk) == static_cast<int>(tally.total()));
   CHECK(server.accepted == static_cast<int>(tally.total()));
@@ -445,10 +439,7 @@ TEST_CASE("a large response body is read and discarded and the connection is reu
   TestServer server(io, Mode::kAnswer, 200, Duration{0}, 3 * 1024 * 1024);
   Tally tally;
   LoadGenerator gen(io, Options(server.port()), tally.Sink());
-  gen.SetRate(20);
-  RunFor(io, 200ms);
-  gen.Stop();
-  REQUIRE(RunUntil(io, [&] { return gen.in_flight() == 0; }, 3s));
+  Burst(io, gen, 20, 200ms, 3s);
   CHECK(tally.total() >= 3);
   CHECK(tally.count(Outcome::kOk) == static_cast<int>(tally.total()));
   CHECK(server.requests > server.accepted);
@@ -459,10 +450,7 @@ TEST_CASE("a body that arrives after its header in a separate read is ok") {
   TestServer server(io, Mode::kAnswerSplit, 200, Duration{0}, 64);
   Tally tally;
   LoadGenerator gen(io, Options(server.port()), tally.Sink());
-  gen.SetRate(50);
-  RunFor(io, 200ms);
-  gen.Stop();
-  REQUIRE(RunUntil(io, [&] { return gen.in_flight() == 0; }, 3s));
+  Burst(io, gen, 50, 200ms, 3s);
   CHECK(tally.total() >= 5);
   CHECK(tally.count(Outcome::kOk) == static_cast<int>(tally.total()));
 }
@@ -473,10 +461,7 @@ TEST_CASE("latency is measured from the intended start") {
   Tally tally;
   LoadOptions options = Options(server.port());
   LoadGenerator gen(io, options, tally.Sink());
-  gen.SetRate(20);
-  RunFor(io, 200ms);
-  gen.Stop();
-  REQUIRE(RunUntil(io, [&] { return gen.in_flight() == 0; }, 2s));
+  Burst(io, gen, 20, 200ms);
   REQUIRE(tally.total() >= 3);
   CHECK(tally.count(Outcome::kOk) == static_cast<int>(tally.total()));
   double previous = -1;
@@ -567,10 +552,7 @@ TEST_CASE("a reused connection the server closes on the request is retried once 
   TestServer server(io, Mode::kCloseSecond);
   Tally tally;
   LoadGenerator gen(io, Options(server.port()), tally.Sink());
-  gen.SetRate(20);
-  RunFor(io, 400ms);
-  gen.Stop();
-  REQUIRE(RunUntil(io, [&] { return gen.in_flight() == 0; }, 2s));
+  Burst(io, gen, 20, 400ms);
   REQUIRE(tally.total() >= 5);
   CHECK(tally.count(Outcome::kOk) == static_cast<int>(tally.total()));
   // The server answers only a connection's first request, so each ok came

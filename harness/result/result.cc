@@ -142,6 +142,16 @@ const std::vector<double>* Series::Find(const std::string& name) const {
   return it == values.end() ? nullptr : &it->second;
 }
 
+std::string SeriesUnit(const std::string& series) {
+  auto ends_with = [&](std::string_view suffix) {
+    return series.size() >= suffix.size() &&
+           series.compare(series.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  if (ends_with("_bytes")) return "bytes";
+  if (ends_with("_percent")) return "%";
+  return "";
+}
+
 bool RunResult::passed() const {
   if (interrupted || !error.empty() || variants.empty()) return false;
   return std::all_of(variants.begin(), variants.end(),

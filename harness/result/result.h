@@ -97,6 +97,10 @@ struct Series {
   const std::vector<double>* Find(const std::string& name) const;
 };
 
+/// The unit a sample series is measured in, from its name: "bytes" for names
+/// ending in "_bytes", "%" for names ending in "_percent", "" otherwise.
+std::string SeriesUnit(const std::string& series);
+
 struct CheckResult {
   std::string name;
   std::string kind;       // "max", "growth", ...
