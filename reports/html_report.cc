@@ -10,7 +10,7 @@
 #include "reports/report_json.h"
 #include "reports/svg_chart.h"
 #include "reports/text_format.h"
-#include "result/result.h"
+#include "harness/result/result.h"
 
 namespace faultline {
 namespace {

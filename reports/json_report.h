@@ -7,8 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/status.h"
-#include "result/result.h"
+#include "harness/common/status.h"
+#include "harness/result/result.h"
 
 namespace faultline {
 

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "result/result.h"
+#include "harness/result/result.h"
 
 namespace faultline::testing {
 

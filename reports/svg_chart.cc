@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <limits>
 
-#include "common/units.h"
+#include "harness/common/units.h"
 #include "reports/text_format.h"
 
 namespace faultline {

@@ -4,9 +4,9 @@
 #include <cstdio>
 #include <sstream>
 
-#include "common/units.h"
+#include "harness/common/units.h"
 #include "reports/text_format.h"
-#include "result/result.h"
+#include "harness/result/result.h"
 
 namespace faultline {
 namespace {

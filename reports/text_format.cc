@@ -3,7 +3,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "common/units.h"
+#include "harness/common/units.h"
 
 namespace faultline {
 

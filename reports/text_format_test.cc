@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "reports/text_format.h"
-#include "result/result.h"
+#include "harness/result/result.h"
 
 using namespace faultline;
 

@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/status.h"
+#include "harness/common/status.h"
 
 namespace faultline {
 

@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "child_process.h"
+#include "tests/child_process.h"
 
 using namespace faultline::testing;
 using namespace std::chrono_literals;

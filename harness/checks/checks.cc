@@ -1,11 +1,11 @@
-#include "checks/checks.h"
+#include "harness/checks/checks.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
 
-#include "common/units.h"
+#include "harness/common/units.h"
 
 namespace faultline {
 namespace {

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "result/result.h"
-#include "scenario/scenario.h"
+#include "harness/result/result.h"
+#include "harness/scenario/scenario.h"
 
 namespace faultline {
 

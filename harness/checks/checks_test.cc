@@ -1,4 +1,4 @@
-#include "checks/checks.h"
+#include "harness/checks/checks.h"
 
 #include <doctest/doctest.h>
 

@@ -3,8 +3,8 @@
 
 #include <iostream>
 
-#include "cli/commands.h"
-#include "cli/exit_status.h"
+#include "harness/cli/commands.h"
+#include "harness/cli/exit_status.h"
 
 namespace faultline {
 namespace {

@@ -8,8 +8,8 @@
 #include <system_error>
 #include <vector>
 
-#include "cli/commands.h"
-#include "cli/exit_status.h"
+#include "harness/cli/commands.h"
+#include "harness/cli/exit_status.h"
 #include "reports/html_report.h"
 #include "reports/json_report.h"
 #include "reports/junit_report.h"

@@ -6,8 +6,8 @@
 #include <iostream>
 #include <sstream>
 
-#include "cli/commands.h"
-#include "cli/exit_status.h"
+#include "harness/cli/commands.h"
+#include "harness/cli/exit_status.h"
 #include "reports/json_report.h"
 #include "reports/sample_results.h"
 

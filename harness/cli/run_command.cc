@@ -10,14 +10,14 @@
 #include <string>
 #include <vector>
 
-#include "cli/commands.h"
-#include "cli/exit_status.h"
+#include "harness/cli/commands.h"
+#include "harness/cli/exit_status.h"
 #include "reports/json_report.h"
 #include "reports/terminal.h"
 #include "reports/write_reports.h"
-#include "run/runner.h"
-#include "scenario/scenario_loader.h"
-#include "supervisor/supervisor.h"
+#include "harness/run/runner.h"
+#include "harness/scenario/scenario_loader.h"
+#include "harness/supervisor/supervisor.h"
 
 namespace faultline {
 namespace {

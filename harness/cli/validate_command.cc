@@ -3,9 +3,9 @@
 #include <string>
 #include <vector>
 
-#include "cli/commands.h"
-#include "cli/exit_status.h"
-#include "scenario/scenario_loader.h"
+#include "harness/cli/commands.h"
+#include "harness/cli/exit_status.h"
+#include "harness/scenario/scenario_loader.h"
 
 namespace faultline {
 namespace {

@@ -1,4 +1,4 @@
-#include "common/ports.h"
+#include "harness/common/ports.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "common/status.h"
+#include "harness/common/status.h"
 
 namespace faultline {
 

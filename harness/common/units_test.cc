@@ -1,4 +1,4 @@
-#include "common/units.h"
+#include "harness/common/units.h"
 
 #include <doctest/doctest.h>
 

@@ -25,7 +25,7 @@
 //   buffer holding at most a response header and one read's worth of body.
 //   No per-request record outlives its request.
 
-#include "load/load_generator.h"
+#include "harness/load/load_generator.h"
 
 #include <cctype>
 #include <iterator>

@@ -24,10 +24,10 @@
 #include <memory>
 #include <string>
 
-#include "common/asio.h"
-#include "common/status.h"
-#include "common/units.h"
-#include "load/outcome.h"
+#include "harness/common/asio.h"
+#include "harness/common/status.h"
+#include "harness/common/units.h"
+#include "harness/load/outcome.h"
 
 namespace faultline {
 

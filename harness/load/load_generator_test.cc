@@ -1,4 +1,4 @@
-#include "load/load_generator.h"
+#include "harness/load/load_generator.h"
 
 #include <sys/resource.h>
 
@@ -11,7 +11,7 @@
 
 #include <doctest/doctest.h>
 
-#include "common/ports.h"
+#include "harness/common/ports.h"
 
 namespace faultline {
 namespace {

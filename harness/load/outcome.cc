@@ -1,4 +1,4 @@
-#include "load/outcome.h"
+#include "harness/load/outcome.h"
 
 namespace faultline {
 

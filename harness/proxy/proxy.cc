@@ -1,4 +1,4 @@
-#include "proxy/proxy.h"
+#include "harness/proxy/proxy.h"
 
 #include <algorithm>
 #include <array>

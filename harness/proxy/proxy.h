@@ -30,9 +30,9 @@
 #include <optional>
 #include <string>
 
-#include "common/asio.h"
-#include "common/status.h"
-#include "scenario/scenario.h"
+#include "harness/common/asio.h"
+#include "harness/common/status.h"
+#include "harness/scenario/scenario.h"
 
 namespace faultline {
 

@@ -1,4 +1,4 @@
-#include "proxy/proxy.h"
+#include "harness/proxy/proxy.h"
 
 #include <doctest/doctest.h>
 #include <poll.h>
@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "common/ports.h"
+#include "harness/common/ports.h"
 
 namespace faultline {
 namespace {

@@ -1,4 +1,4 @@
-#include "result/result.h"
+#include "harness/result/result.h"
 
 #include <algorithm>
 #include <bit>

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "load/outcome.h"
+#include "harness/load/outcome.h"
 
 namespace faultline {
 

@@ -1,4 +1,4 @@
-#include "run/runner.h"
+#include "harness/run/runner.h"
 
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -18,15 +18,15 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "checks/checks.h"
-#include "common/ports.h"
-#include "load/load_generator.h"
-#include "proxy/proxy.h"
+#include "harness/checks/checks.h"
+#include "harness/common/ports.h"
+#include "harness/load/load_generator.h"
+#include "harness/proxy/proxy.h"
 #include "reports/terminal.h"
-#include "sampler/procfs.h"
-#include "scenario/variables.h"
-#include "scrape/prometheus.h"
-#include "scrape/scraper.h"
+#include "harness/sampler/procfs.h"
+#include "harness/scenario/variables.h"
+#include "harness/scrape/prometheus.h"
+#include "harness/scrape/scraper.h"
 
 namespace faultline {
 

@@ -16,10 +16,10 @@
 #include <string>
 #include <vector>
 
-#include "common/asio.h"
-#include "result/result.h"
-#include "scenario/scenario.h"
-#include "supervisor/supervisor.h"
+#include "harness/common/asio.h"
+#include "harness/result/result.h"
+#include "harness/scenario/scenario.h"
+#include "harness/supervisor/supervisor.h"
 
 namespace faultline {
 

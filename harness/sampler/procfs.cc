@@ -1,4 +1,4 @@
-#include "sampler/procfs.h"
+#include "harness/sampler/procfs.h"
 
 #include <dirent.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-#include "sampler/procfs.h"
+#include "harness/sampler/procfs.h"
 
 #include <fcntl.h>
 #include <netinet/in.h>

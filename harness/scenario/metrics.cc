@@ -1,4 +1,4 @@
-#include "scenario/metrics.h"
+#include "harness/scenario/metrics.h"
 
 namespace faultline {
 

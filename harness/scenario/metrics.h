@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "scenario/scenario.h"
+#include "harness/scenario/scenario.h"
 
 namespace faultline {
 

@@ -1,4 +1,4 @@
-#include "scenario/scenario.h"
+#include "harness/scenario/scenario.h"
 
 namespace faultline {
 

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "common/units.h"
+#include "harness/common/units.h"
 
 namespace faultline {
 

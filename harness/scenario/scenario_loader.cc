@@ -3,7 +3,7 @@
 // walk it with the schema below, reading typed values into a Scenario and
 // collecting every problem as a Diagnostic. Cross-references (phase names,
 // dependencies, variables, metrics) are checked once everything is read.
-#include "scenario/scenario_loader.h"
+#include "harness/scenario/scenario_loader.h"
 
 #include <toml++/toml.h>
 
@@ -19,10 +19,10 @@
 #include <set>
 #include <sstream>
 
-#include "common/units.h"
-#include "scenario/metrics.h"
-#include "scenario/variables.h"
-#include "scrape/prometheus.h"
+#include "harness/common/units.h"
+#include "harness/scenario/metrics.h"
+#include "harness/scenario/variables.h"
+#include "harness/scrape/prometheus.h"
 
 namespace faultline {
 namespace {

@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "common/status.h"
-#include "scenario/scenario.h"
+#include "harness/common/status.h"
+#include "harness/scenario/scenario.h"
 
 namespace faultline {
 

@@ -1,4 +1,4 @@
-#include "scenario/scenario_loader.h"
+#include "harness/scenario/scenario_loader.h"
 
 #include <doctest/doctest.h>
 
@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "scenario/metrics.h"
+#include "harness/scenario/metrics.h"
 
 using namespace faultline;
 using namespace std::chrono_literals;

@@ -1,4 +1,4 @@
-#include "scenario/variables.h"
+#include "harness/scenario/variables.h"
 
 #include <doctest/doctest.h>
 

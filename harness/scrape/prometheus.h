@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "common/status.h"
+#include "harness/common/status.h"
 
 namespace faultline {
 

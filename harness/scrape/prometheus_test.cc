@@ -1,4 +1,4 @@
-#include "scrape/prometheus.h"
+#include "harness/scrape/prometheus.h"
 
 #include <cmath>
 #include <limits>

@@ -1,4 +1,4 @@
-#include "scrape/scraper.h"
+#include "harness/scrape/scraper.h"
 
 #include <array>
 #include <charconv>

@@ -11,10 +11,10 @@
 #include <string_view>
 #include <vector>
 
-#include "common/asio.h"
-#include "common/status.h"
-#include "common/units.h"
-#include "scrape/prometheus.h"
+#include "harness/common/asio.h"
+#include "harness/common/status.h"
+#include "harness/common/units.h"
+#include "harness/scrape/prometheus.h"
 
 namespace faultline {
 

@@ -1,4 +1,4 @@
-#include "scrape/scraper.h"
+#include "harness/scrape/scraper.h"
 
 #include <chrono>
 #include <memory>
@@ -6,7 +6,7 @@
 
 #include <doctest/doctest.h>
 
-#include "common/ports.h"
+#include "harness/common/ports.h"
 
 using namespace faultline;
 using namespace std::chrono_literals;

@@ -1,4 +1,4 @@
-#include "supervisor/supervisor.h"
+#include "harness/supervisor/supervisor.h"
 
 #include <fcntl.h>
 #include <signal.h>

@@ -21,9 +21,9 @@
 #include <string>
 #include <vector>
 
-#include "common/asio.h"
-#include "common/status.h"
-#include "common/units.h"
+#include "harness/common/asio.h"
+#include "harness/common/status.h"
+#include "harness/common/units.h"
 
 namespace faultline {
 

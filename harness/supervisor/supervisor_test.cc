@@ -1,4 +1,4 @@
-#include "supervisor/supervisor.h"
+#include "harness/supervisor/supervisor.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -13,7 +13,7 @@
 
 #include <doctest/doctest.h>
 
-#include "common/ports.h"
+#include "harness/common/ports.h"
 
 namespace faultline {
 namespace {

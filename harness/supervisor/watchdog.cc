@@ -12,7 +12,7 @@
 #include <cstring>
 #include <string>
 
-#include "supervisor/supervisor.h"
+#include "harness/supervisor/supervisor.h"
 
 namespace faultline {
 namespace {

@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <chrono>
 
-#include "common/units.h"
+#include "harness/common/units.h"
 
 namespace faultline::orders {
 

@@ -5,7 +5,7 @@
 #include <iostream>
 #include <string>
 
-#include "common/units.h"
+#include "harness/common/units.h"
 #include "targets/common/serve.h"
 #include "targets/orders/orders.h"
 

@@ -33,7 +33,7 @@
 #include <string>
 #include <string_view>
 
-#include "common/units.h"
+#include "harness/common/units.h"
 #include "targets/orders/deadline.h"
 #include "targets/orders/inventory.h"
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <thread>
 
-#include "common/ports.h"
+#include "harness/common/ports.h"
 #include "targets/common/test_server.h"
 
 namespace faultline::orders {

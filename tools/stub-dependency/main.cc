@@ -6,7 +6,7 @@
 #include <iostream>
 #include <string>
 
-#include "common/units.h"
+#include "harness/common/units.h"
 #include "targets/common/serve.h"
 #include "tools/stub-dependency/stub_dependency.h"
 

@@ -11,7 +11,7 @@
 
 #include <cstdint>
 
-#include "common/units.h"
+#include "harness/common/units.h"
 
 namespace faultline::stub {
 
