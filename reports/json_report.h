@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/common/file.h"
 #include "harness/common/status.h"
 #include "harness/result/result.h"
 
@@ -15,10 +16,6 @@ namespace faultline {
 constexpr int kResultsSchemaVersion = 1;
 
 nlohmann::json ResultsToJson(const RunResult& result);
-
-/// Writes `content` to `path` atomically: a temporary file in the same
-/// directory, fsync, rename. Readers never see a partial file.
-Status WriteFileAtomic(const std::string& path, const std::string& content);
 
 /// Reads and parses a results.json; Invalid naming the file on bad JSON or a
 /// schema_version this build does not know.

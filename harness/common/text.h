@@ -1,0 +1,28 @@
+// Text for messages: the one quoting helper and "did you mean" suggestions.
+// Every message that names a user's value (a key, a file, a process, a
+// metric) quotes it with Quote(), so the same value reads the same way in
+// every error.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace faultline {
+
+/// `s` in double quotes with ", \, newline and tab escaped as in TOML and
+/// JSON: Quote("a\"b") is "\"a\\\"b\"".
+std::string Quote(std::string_view s);
+
+/// Optimal string alignment distance: insertions, deletions, substitutions,
+/// and adjacent transpositions counted as one ("hnag" -> "hang" is 1).
+size_t EditDistance(std::string_view a, std::string_view b);
+
+/// " (did you mean "x"?)" for the closest candidate within max(2, len/3)
+/// edits, or "" when none is close.
+std::string DidYouMean(std::string_view got, const std::vector<std::string>& candidates);
+
+/// "\"a\", \"b\" or \"c\"" (each name quoted).
+std::string OneOf(const std::vector<std::string>& names);
+
+}  // namespace faultline

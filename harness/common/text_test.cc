@@ -1,0 +1,32 @@
+#include "harness/common/text.h"
+
+#include <doctest/doctest.h>
+
+namespace faultline {
+namespace {
+
+TEST_CASE("Quote escapes quotes, backslashes, newlines and tabs") {
+  CHECK(Quote("plain") == "\"plain\"");
+  CHECK(Quote("a\"b\\c\nd\te") == "\"a\\\"b\\\\c\\nd\\te\"");
+  CHECK(Quote("") == "\"\"");
+}
+
+TEST_CASE("EditDistance counts an adjacent transposition as one edit") {
+  CHECK(EditDistance("hnag", "hang") == 1);
+  CHECK(EditDistance("", "abc") == 3);
+  CHECK(EditDistance("kitten", "sitting") == 3);
+}
+
+TEST_CASE("DidYouMean suggests the closest candidate only when it is close") {
+  CHECK(DidYouMean("hnag", {"latency", "hang", "reset"}) == " (did you mean \"hang\"?)");
+  CHECK(DidYouMean("xyz", {"latency", "hang"}).empty());
+  CHECK(DidYouMean("a", {"b"}).empty());  // everything would be an edit
+}
+
+TEST_CASE("OneOf lists quoted names with a final or") {
+  CHECK(OneOf({"a"}) == "\"a\"");
+  CHECK(OneOf({"a", "b", "c"}) == "\"a\", \"b\" or \"c\"");
+}
+
+}  // namespace
+}  // namespace faultline
