@@ -187,7 +187,7 @@ void Charts(const std::vector<VariantView>& views, std::string& out) {
   for (const auto& name : SeriesNames(views)) {
     Chart chart;
     chart.title = SeriesTitle(name);
-    chart.unit = SeriesUnit(name);
+    chart.unit = ToString(SeriesUnit(name));
     chart.t_end = t_end;
     chart.bands = bands;
     for (const auto& view : views) {
@@ -301,7 +301,7 @@ void PeakTable(const std::vector<VariantView>& views, std::string& out) {
     out += "<th class=\"num\">baseline</th><th class=\"num\">peak</th><th class=\"num\">end</th>";
   out += "</tr></thead><tbody>\n";
   for (const auto& name : names) {
-    const std::string unit = SeriesUnit(name);
+    const std::string unit = ToString(SeriesUnit(name));
     out += "<tr><td><code>" + E(name) + "</code></td>";
     for (const auto& view : views) {
       json peak, end;

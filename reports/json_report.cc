@@ -68,9 +68,9 @@ json Variant(const VariantResult& v) {
 
   json checks = json::array();
   for (const auto& c : v.checks)
-    checks.push_back({{"name", c.name}, {"kind", c.kind}, {"metric", c.metric},
+    checks.push_back({{"name", c.name}, {"kind", ToString(c.kind)}, {"metric", c.metric},
                       {"passed", c.passed}, {"observed", Number(c.observed)},
-                      {"limit", Number(c.limit)}, {"unit", c.unit}, {"detail", c.detail},
+                      {"limit", Number(c.limit)}, {"unit", ToString(c.unit)}, {"detail", c.detail},
                       {"computed", c.computed}});
 
   json events = json::array();
@@ -85,8 +85,8 @@ json Variant(const VariantResult& v) {
               {"last_error", v.scrape->last_error.empty() ? json(nullptr) : json(v.scrape->last_error)}};
 
   return {{"name", v.name},
-          {"expect", v.expect},
-          {"outcome", v.outcome},
+          {"expect", ToString(v.expect)},
+          {"outcome", ToString(v.outcome)},
           {"met_expectation", v.met_expectation()},
           {"error", v.error.empty() ? json(nullptr) : json(v.error)},
           {"duration_s", v.duration_s},

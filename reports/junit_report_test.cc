@@ -26,7 +26,7 @@ TEST_CASE("JUnit: a suite per variant and a case per check and a variant expecte
 
 TEST_CASE("JUnit: a failed check of a variant expected to pass is a failure with observed and limit") {
   RunResult run = testing::AbRun();
-  run.variants[0].outcome = "fail";
+  run.variants[0].outcome = VariantOutcome::kFail;
   run.variants[0].checks[0].passed = false;
   run.variants[0].checks[0].observed = 412;
   const std::string xml = RenderJunit(ResultsToJson(run));
@@ -37,7 +37,7 @@ TEST_CASE("JUnit: a failed check of a variant expected to pass is a failure with
 
 TEST_CASE("JUnit: a variant expected to fail that passes fails its expectation case") {
   RunResult run = testing::AbRun();
-  run.variants[1].outcome = "pass";
+  run.variants[1].outcome = VariantOutcome::kPass;
   for (auto& c : run.variants[1].checks) c.passed = true;
   const std::string xml = RenderJunit(ResultsToJson(run));
   CHECK(Has(xml, "name=\"variant meets expectation (expected fail)\" time=\"22.000\">\n      <failure "

@@ -19,15 +19,15 @@ RunResult Sample() {
   r.scenario_name = "demo";
   VariantResult v;
   v.name = "propagating";
-  v.expect = "pass";
-  v.outcome = "pass";
+  v.expect = Expectation::kPass;
+  v.outcome = VariantOutcome::kPass;
   v.phases = {{"baseline", 0, 1, 100, {}}, {"hang", 1, 2, 100, {"hang inventory"}}};
   v.samples.Append(0, {{"threads", 5}, {"rss_bytes", 1048576}});
   v.samples.Append(0.1, {{"threads", 7}});
   v.baseline = {{"threads", 5}, {"rss_bytes", 1048576}};
   v.requests.Add({Outcome::kOk, 200, 0.2, 0.004});
   v.requests.Add({Outcome::kHttpStatus, 504, 1.2, 2.0});
-  v.checks.push_back({"threads bounded", "growth", "threads", true, 2, 300, "", "peak 7 - baseline 5"});
+  v.checks.push_back({"threads bounded", CheckKind::kGrowth, "threads", true, 2, 300, Unit::kNone, "peak 7 - baseline 5"});
   r.variants.push_back(v);
   return r;
 }
@@ -60,9 +60,9 @@ TEST_CASE("results.json carries the documented fields") {
 
 TEST_CASE("a variant that missed its expectation fails the run") {
   RunResult r = Sample();
-  r.variants[0].outcome = "fail";
+  r.variants[0].outcome = VariantOutcome::kFail;
   CHECK_FALSE(r.passed());
-  r.variants[0].expect = "fail";
+  r.variants[0].expect = Expectation::kFail;
   CHECK(r.passed());
   r.interrupted = true;
   CHECK_FALSE(r.passed());

@@ -22,8 +22,8 @@ RunResult AbRun(double duration_s, double interval_s) {
     const bool naive = which == 1;
     VariantResult v;
     v.name = naive ? "naive" : "propagating";
-    v.expect = naive ? "fail" : "pass";
-    v.outcome = naive ? "fail" : "pass";
+    v.expect = naive ? Expectation::kFail : Expectation::kPass;
+    v.outcome = naive ? VariantOutcome::kFail : VariantOutcome::kPass;
     v.duration_s = duration_s;
     v.phases = {{"baseline", 0, hang_start, 100, {}},
                 {"hang", hang_start, hang_end, 100, {"hang inventory"}},
@@ -56,20 +56,20 @@ RunResult AbRun(double duration_s, double interval_s) {
         else v.requests.Add({Outcome::kHttpStatus, 504, t, 2.0 + 0.001 * k});
       }
     if (naive) {
-      v.checks.push_back({"threads bounded by rate x budget during the hang", "growth", "threads",
-                          false, 96 * (hang_end - hang_start), 300, "",
+      v.checks.push_back({"threads bounded by rate x budget during the hang", CheckKind::kGrowth, "threads",
+                          false, 96 * (hang_end - hang_start), 300, Unit::kNone,
                           "peak over hang - baseline 6"});
-      v.checks.push_back({"threads back to baseline after the hang", "recovery", "threads", false,
-                          NAN, 5, "s", "never came back within 5s of the hang's end"});
-      v.checks.push_back({"p50 latency", "latency", "", true, 0.0045, 1, "s", "p50 over run"});
+      v.checks.push_back({"threads back to baseline after the hang", CheckKind::kRecovers, "threads", false,
+                          NAN, 5, Unit::kSeconds, "never came back within 5s of the hang's end"});
+      v.checks.push_back({"p50 latency", CheckKind::kLatency, "", true, 0.0045, 1, Unit::kSeconds, "p50 over run"});
       v.events.push_back({hang_end + 1, "process \"target\" still holds 959 threads"});
     } else {
-      v.checks.push_back({"threads bounded by rate x budget during the hang", "growth", "threads",
-                          true, 200, 300, "", "peak 206 over hang - baseline 6"});
-      v.checks.push_back({"threads back to baseline after the hang", "recovery", "threads", true,
-                          2.1, 5, "s", "back within 2.1s"});
-      v.checks.push_back({"memory growth", "growth", "rss_bytes", true, 5.6e6, 64 * 1048576.0,
-                          "bytes", "peak over hang - baseline"});
+      v.checks.push_back({"threads bounded by rate x budget during the hang", CheckKind::kGrowth, "threads",
+                          true, 200, 300, Unit::kNone, "peak 206 over hang - baseline 6"});
+      v.checks.push_back({"threads back to baseline after the hang", CheckKind::kRecovers, "threads", true,
+                          2.1, 5, Unit::kSeconds, "back within 2.1s"});
+      v.checks.push_back({"memory growth", CheckKind::kGrowth, "rss_bytes", true, 5.6e6, 64 * 1048576.0,
+                          Unit::kBytes, "peak over hang - baseline"});
     }
     v.logs.push_back({"target", "out/hung-dependency/logs/" + v.name + "/target.log",
                       "listening on 127.0.0.1:40001\nGET /order 200\n"});
@@ -95,8 +95,8 @@ RunResult HostileRun() {
 
   VariantResult v;
   v.name = "variant " + h;
-  v.expect = "pass";
-  v.outcome = "fail";
+  v.expect = Expectation::kPass;
+  v.outcome = VariantOutcome::kFail;
   v.duration_s = 3;
   v.phases = {{"phase " + h, 0, 1, 10, {}}, {"fault phase " + h, 1, 3, 10, {"fault " + h}}};
   v.samples.AddName("series " + h);
@@ -105,15 +105,15 @@ RunResult HostileRun() {
     v.samples.Append(i * 0.1, {{"series " + h, i}, {"threads", i % 7 == 3 ? NAN : 5.0 + i}});
   v.requests.Add({Outcome::kOk, 200, 0.1, 0.01});
   v.requests.Add({Outcome::kHttpStatus, 503, 1.5, 0.2});
-  v.checks.push_back({"check " + h, "max", "series " + h, false, 29, 10, "", "detail " + h});
+  v.checks.push_back({"check " + h, CheckKind::kMax, "series " + h, false, 29, 10, Unit::kNone, "detail " + h});
   v.events.push_back({1.5, "event " + h});
   v.logs.push_back({"log " + h, "log path " + h, "tail " + h + "\n\x01\xff binary\n"});
   r.variants.push_back(v);
 
   VariantResult broken;
   broken.name = "errored " + h;
-  broken.expect = "fail";
-  broken.outcome = "error";
+  broken.expect = Expectation::kFail;
+  broken.outcome = VariantOutcome::kError;
   broken.error = "target did not start: " + h;
   r.variants.push_back(broken);
   return r;

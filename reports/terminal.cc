@@ -46,7 +46,7 @@ void RenderVariant(const json& v, std::ostringstream& out) {
         if (std::isnan(peak) || x > peak) peak = x;
         end = x;
       }
-      const std::string unit = SeriesUnit(name);
+      const std::string unit = ToString(SeriesUnit(name));
       json base = v["baseline"].contains(name) ? v["baseline"][name] : json(nullptr);
       out << "  " << Pad(name, 16) << PadLeft(FormatMeasure(base, unit), 12)
           << PadLeft(FormatMeasure(std::isnan(peak) ? json(nullptr) : json(peak), unit), 12)

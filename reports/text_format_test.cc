@@ -35,7 +35,7 @@ TEST_CASE("FormatMeasure shows values in their unit") {
   CHECK(FormatMeasure(json(0.045), "ratio") == "4.5%");
   CHECK(FormatMeasure(json(2003.5), "ms") == "2.00s");
   CHECK(FormatMeasure(json(nullptr), "s") == "n/a");
-  CHECK(SeriesUnit("rss_bytes") == "bytes");
-  CHECK(SeriesUnit("cpu_percent") == "%");
-  CHECK(SeriesUnit("goroutines") == "");
+  CHECK(SeriesUnit("rss_bytes") == Unit::kBytes);
+  CHECK(SeriesUnit("cpu_percent") == Unit::kPercent);
+  CHECK(SeriesUnit("goroutines") == Unit::kNone);
 }

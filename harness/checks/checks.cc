@@ -37,15 +37,15 @@ Window WindowOf(const CheckSpec& check, const VariantResult& v) {
   return w;
 }
 
-std::string Fmt(double v, const std::string& unit) {
+std::string Fmt(double v, Unit unit) {
   if (std::isnan(v)) return "n/a";
   char buf[64];
-  if (unit == "bytes") return FormatBytes(v);
-  if (unit == "s") {
+  if (unit == Unit::kBytes) return FormatBytes(v);
+  if (unit == Unit::kSeconds) {
     std::snprintf(buf, sizeof buf, "%.3gs", v);
     return buf;
   }
-  std::snprintf(buf, sizeof buf, "%.4g%s", v, unit.c_str());
+  std::snprintf(buf, sizeof buf, "%.4g%s", v, ToString(unit));
   return buf;
 }
 
@@ -98,7 +98,7 @@ std::map<std::string, double> ComputeBaseline(const Series& samples, const Phase
 CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& v) {
   CheckResult r;
   r.name = check.name;
-  r.kind = ToString(check.kind);
+  r.kind = check.kind;
   r.metric = check.metric;
   r.limit = check.limit;
   const Window w = WindowOf(check, v);
@@ -133,7 +133,7 @@ CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& v) {
       } else {
         if (ys.size() < 2) return fail("fewer than 2 samples of " + check.metric + " in " + w.label);
         r.observed = Slope(ts, ys);
-        r.unit = r.unit == "bytes" ? "bytes/s" : r.unit + "/s";
+        r.unit = PerSecond(r.unit);
         r.detail = "least-squares slope over " + w.label + " (" + std::to_string(ys.size()) +
                    " samples)";
       }
@@ -141,7 +141,7 @@ CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& v) {
       return r;
     }
     case CheckSpec::Kind::kRecovers: {
-      r.unit = "s";
+      r.unit = Unit::kSeconds;
       r.limit = ToSeconds(check.within);
       const PhaseSpan* after = nullptr;
       for (const auto& p : v.phases)
@@ -152,7 +152,7 @@ CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& v) {
       const double target = b->second + check.tolerance;
       const auto* column = v.samples.Find(check.metric);
       if (!column) return fail("no samples of " + check.metric);
-      const std::string unit = SeriesUnit(check.metric);
+      const Unit unit = SeriesUnit(check.metric);
       double last = NAN;
       for (size_t i = 0; i < v.samples.t_s.size(); ++i) {
         double t = v.samples.t_s[i], y = (*column)[i];
@@ -163,7 +163,7 @@ CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& v) {
           r.passed = r.observed <= r.limit;
           r.detail = check.metric + " back to " + Fmt(y, unit) + " (baseline " +
                      Fmt(b->second, unit) + " + " + Fmt(check.tolerance, unit) + ") " +
-                     Fmt(r.observed, "s") + " after " + check.after + " ended";
+                     Fmt(r.observed, Unit::kSeconds) + " after " + check.after + " ended";
           return r;
         }
       }
@@ -174,6 +174,8 @@ CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& v) {
                  Fmt(last, unit) + ")";
       return r;
     }
+    case CheckSpec::Kind::kProcess:
+      return fail("a process check is added by the run, not evaluated");
     case CheckSpec::Kind::kLatency:
     case CheckSpec::Kind::kErrorRatio: {
       // Requests are kept per phase, so a window of phases is exact.
@@ -188,7 +190,7 @@ CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& v) {
         }
       }
       if (check.kind == CheckSpec::Kind::kLatency) {
-        r.unit = "s";
+        r.unit = Unit::kSeconds;
         if (merged.latency.count() == 0) return fail("no requests were sent in " + w.label);
         r.observed = merged.latency.Percentile(check.percentile);
         char p[32];
@@ -196,7 +198,7 @@ CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& v) {
         r.detail = std::string(p) + " of " + std::to_string(merged.latency.count()) +
                    " requests started in " + w.label;
       } else {
-        r.unit = "ratio";
+        r.unit = Unit::kRatio;
         const uint64_t total = merged.counts.total();
         if (total == 0) return fail("no requests were scheduled in " + w.label);
         r.observed = static_cast<double>(merged.counts.errors()) / total;

@@ -58,7 +58,7 @@ TEST_CASE("rate is the least-squares slope per second") {
   auto r = EvaluateCheck(Check(CheckSpec::Kind::kRate, {"hang"}, 20), v);
   CHECK(r.observed == doctest::Approx(96));
   CHECK_FALSE(r.passed);
-  CHECK(r.unit == "/s");
+  CHECK(r.unit == Unit::kPerSecond);
   VariantResult flat = Piling(0, 5);
   CHECK(EvaluateCheck(Check(CheckSpec::Kind::kRate, {"hang"}, 20), flat).passed);
 }

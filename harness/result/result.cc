@@ -142,14 +142,78 @@ const std::vector<double>* Series::Find(const std::string& name) const {
   return it == values.end() ? nullptr : &it->second;
 }
 
-std::string SeriesUnit(const std::string& series) {
+Unit SeriesUnit(const std::string& series) {
   auto ends_with = [&](std::string_view suffix) {
     return series.size() >= suffix.size() &&
            series.compare(series.size() - suffix.size(), suffix.size(), suffix) == 0;
   };
-  if (ends_with("_bytes")) return "bytes";
-  if (ends_with("_percent")) return "%";
-  return "";
+  if (ends_with("_bytes")) return Unit::kBytes;
+  if (ends_with("_percent")) return Unit::kPercent;
+  return Unit::kNone;
+}
+
+namespace {
+
+// Parses an enum from its spelling by trying every value up to `last`.
+template <typename E>
+std::optional<E> ParseEnum(std::string_view text, E last) {
+  for (int i = 0; i <= static_cast<int>(last); ++i) {
+    if (text == ToString(static_cast<E>(i))) return static_cast<E>(i);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+const char* ToString(CheckKind kind) {
+  switch (kind) {
+    case CheckKind::kMax: return "max";
+    case CheckKind::kGrowth: return "growth";
+    case CheckKind::kRate: return "rate";
+    case CheckKind::kRecovers: return "recovers";
+    case CheckKind::kLatency: return "latency";
+    case CheckKind::kErrorRatio: return "error_ratio";
+    case CheckKind::kProcess: return "process";
+  }
+  return "?";
+}
+std::optional<CheckKind> ParseCheckKind(std::string_view text) {
+  return ParseEnum(text, CheckKind::kProcess);
+}
+
+const char* ToString(Unit unit) {
+  switch (unit) {
+    case Unit::kNone: return "";
+    case Unit::kBytes: return "bytes";
+    case Unit::kBytesPerSecond: return "bytes/s";
+    case Unit::kSeconds: return "s";
+    case Unit::kMilliseconds: return "ms";
+    case Unit::kPerSecond: return "/s";
+    case Unit::kRatio: return "ratio";
+    case Unit::kPercent: return "%";
+  }
+  return "?";
+}
+std::optional<Unit> ParseUnit(std::string_view text) { return ParseEnum(text, Unit::kPercent); }
+
+Unit PerSecond(Unit unit) { return unit == Unit::kBytes ? Unit::kBytesPerSecond : Unit::kPerSecond; }
+
+const char* ToString(Expectation e) { return e == Expectation::kFail ? "fail" : "pass"; }
+std::optional<Expectation> ParseExpectation(std::string_view text) {
+  return ParseEnum(text, Expectation::kFail);
+}
+
+const char* ToString(VariantOutcome o) {
+  switch (o) {
+    case VariantOutcome::kPass: return "pass";
+    case VariantOutcome::kFail: return "fail";
+    case VariantOutcome::kError: return "error";
+    case VariantOutcome::kInterrupted: return "interrupted";
+  }
+  return "?";
+}
+std::optional<VariantOutcome> ParseVariantOutcome(std::string_view text) {
+  return ParseEnum(text, VariantOutcome::kInterrupted);
 }
 
 bool RunResult::passed() const {

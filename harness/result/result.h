@@ -9,9 +9,11 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "harness/load/outcome.h"
+#include "harness/result/check_kind.h"
 
 namespace faultline {
 
@@ -97,18 +99,36 @@ struct Series {
   const std::vector<double>* Find(const std::string& name) const;
 };
 
-/// The unit a sample series is measured in, from its name: "bytes" for names
-/// ending in "_bytes", "%" for names ending in "_percent", "" otherwise.
-std::string SeriesUnit(const std::string& series);
+/// The unit of a measured value.
+enum class Unit {
+  kNone,            // a count: threads, fds, requests
+  kBytes,
+  kBytesPerSecond,
+  kSeconds,
+  kMilliseconds,
+  kPerSecond,       // a count per second
+  kRatio,           // 0..1
+  kPercent,
+};
+/// The results.json spelling: "", "bytes", "bytes/s", "s", "ms", "/s", "ratio", "%".
+const char* ToString(Unit unit);
+/// The inverse of ToString; nullopt for any other text.
+std::optional<Unit> ParseUnit(std::string_view text);
+/// The unit per second of `unit`: bytes -> bytes/s, a count -> /s.
+Unit PerSecond(Unit unit);
+
+/// The unit a sample series is measured in, from its name: bytes for names
+/// ending in "_bytes", percent for names ending in "_percent", none otherwise.
+Unit SeriesUnit(const std::string& series);
 
 struct CheckResult {
   std::string name;
-  std::string kind;       // "max", "growth", ...
+  CheckKind kind = CheckKind::kMax;
   std::string metric;     // empty for latency / error_ratio
   bool passed = false;
   double observed = NAN;  // NaN when it could not be computed (see detail)
   double limit = 0;
-  std::string unit;       // "", "bytes", "s", "/s", "ratio"
+  Unit unit = Unit::kNone;
   std::string detail;     // one line: how observed was computed, or why it could not be
   bool computed = true;   // false: no data to judge (no samples, no requests, no baseline)
 };
@@ -132,10 +152,26 @@ struct ScrapeStats {
   std::string last_error;
 };
 
+/// What a variant is expected to do: pass its checks, or fail them (the
+/// non-propagating demo, which proves the checks detect the pathology).
+enum class Expectation { kPass, kFail };
+const char* ToString(Expectation e);  // "pass", "fail"
+std::optional<Expectation> ParseExpectation(std::string_view text);
+
+/// How a variant ended.
+enum class VariantOutcome {
+  kPass,         // every check passed
+  kFail,         // a check failed
+  kError,        // it could not run, or a check could not be computed
+  kInterrupted,  // SIGINT/SIGTERM
+};
+const char* ToString(VariantOutcome o);  // "pass", "fail", "error", "interrupted"
+std::optional<VariantOutcome> ParseVariantOutcome(std::string_view text);
+
 struct VariantResult {
   std::string name;
-  std::string expect = "pass";      // "pass" | "fail"
-  std::string outcome = "pass";     // "pass" | "fail" | "error" | "interrupted"
+  Expectation expect = Expectation::kPass;
+  VariantOutcome outcome = VariantOutcome::kPass;
   std::string error;                // why the variant could not run (outcome "error")
   std::vector<PhaseSpan> phases;
   Series samples;
@@ -148,7 +184,10 @@ struct VariantResult {
   uint64_t abandoned_requests = 0;     // in flight when an interrupt stopped the run
   double duration_s = 0;
 
-  bool met_expectation() const { return outcome == expect; }
+  bool met_expectation() const {
+    return (outcome == VariantOutcome::kPass && expect == Expectation::kPass) ||
+           (outcome == VariantOutcome::kFail && expect == Expectation::kFail);
+  }
 };
 
 struct RunResult {

@@ -254,10 +254,10 @@ class Runner::Impl {
 
   awaitable<void> RunVariant(const Variant& variant, VariantResult& vr) {
     vr.name = variant.name;
-    vr.expect = ToString(variant.expect);
-    vr.outcome = "error";
+    vr.expect = variant.expect == Variant::Expect::kFail ? Expectation::kFail : Expectation::kPass;
+    vr.outcome = VariantOutcome::kError;
     abort_.reset();
-    Note("variant " + variant.name + " (expected " + vr.expect + ")");
+    Note("variant " + variant.name + " (expected " + ToString(vr.expect) + ")");
 
     supervisor_ = std::make_unique<Supervisor>(io_, watchdog_);
     current_variant_ = &vr;
@@ -290,9 +290,9 @@ class Runner::Impl {
     co_await Teardown(vr);
 
     if (interrupted_) {
-      vr.outcome = "interrupted";
+      vr.outcome = VariantOutcome::kInterrupted;
     } else if (!st.ok()) {
-      vr.outcome = "error";
+      vr.outcome = VariantOutcome::kError;
       vr.error = st.message();
       Fail(st.code() == Status::Code::kInvalid ? RunEnd::kInvalid : RunEnd::kCouldNotRun,
            "variant " + variant.name + ": " + st.message());
@@ -539,23 +539,23 @@ class Runner::Impl {
     if (abort_) {
       CheckResult c;
       c.name = "processes stayed up";
-      c.kind = "process";
+      c.kind = CheckKind::kProcess;
       c.passed = false;
       c.detail = *abort_;
       vr.checks.push_back(c);
     }
     bool all = std::all_of(vr.checks.begin(), vr.checks.end(),
                            [](const CheckResult& c) { return c.passed; });
-    vr.outcome = all ? "pass" : "fail";
+    vr.outcome = all ? VariantOutcome::kPass : VariantOutcome::kFail;
     // A check with nothing to judge (a mistyped selector, a dead metrics
     // endpoint, a phase with no requests) must not pass for an expected failure.
     for (const auto& c : vr.checks) {
       if (c.computed) continue;
-      vr.outcome = "error";
+      vr.outcome = VariantOutcome::kError;
       vr.error = "check \"" + c.name + "\" could not be computed: " + c.detail;
       break;
     }
-    Note("variant " + vr.name + ": " + vr.outcome + " (expected " + vr.expect + ")");
+    Note("variant " + vr.name + ": " + ToString(vr.outcome) + " (expected " + ToString(vr.expect) + ")");
   }
 
   // ---- Sampling ----

@@ -16,24 +16,6 @@ const char* ToString(FaultSpec::Kind kind) {
   return "?";
 }
 
-const char* ToString(CheckSpec::Kind kind) {
-  switch (kind) {
-    case CheckSpec::Kind::kMax:
-      return "max";
-    case CheckSpec::Kind::kGrowth:
-      return "growth";
-    case CheckSpec::Kind::kRate:
-      return "rate";
-    case CheckSpec::Kind::kRecovers:
-      return "recovers";
-    case CheckSpec::Kind::kLatency:
-      return "latency";
-    case CheckSpec::Kind::kErrorRatio:
-      return "error_ratio";
-  }
-  return "?";
-}
-
 const char* ToString(Variant::Expect expect) {
   switch (expect) {
     case Variant::Expect::kPass:

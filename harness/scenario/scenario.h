@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "harness/common/units.h"
+#include "harness/result/check_kind.h"
 
 namespace faultline {
 
@@ -101,14 +102,7 @@ struct Phase {
 };
 
 struct CheckSpec {
-  enum class Kind {
-    kMax,         // max(metric over window) <= limit
-    kGrowth,      // max(metric over window) - baseline(metric) <= limit
-    kRate,        // least-squares slope of metric over window, per second, <= limit
-    kRecovers,    // after `after` phase ends, metric <= baseline + tolerance within `within`
-    kLatency,     // latency percentile of requests started in window <= limit (a duration)
-    kErrorRatio,  // non-ok requests / all requests started in window <= limit
-  };
+  using Kind = CheckKind;  // harness/result/check_kind.h
   std::string name;                 // shown in reports; defaults to "<kind> <metric> <window>"
   Kind kind = Kind::kMax;
   std::string metric;               // a sample series name: threads, rss_bytes, fds, ...
@@ -144,7 +138,6 @@ struct Scenario {
 // The TOML spelling of each enum value; the loader parses with these, so
 // they are also what reports should print.
 const char* ToString(FaultSpec::Kind kind);
-const char* ToString(CheckSpec::Kind kind);
 const char* ToString(Variant::Expect expect);
 const char* ToString(Readiness::Kind kind);       // "tcp", "http", "log": the TOML spelling
 const char* ToString(FaultSpec::Direction direction);

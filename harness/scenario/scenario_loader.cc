@@ -1426,6 +1426,7 @@ void ScenarioReader::NameChecks() {
       case CheckSpec::Kind::kLatency:
         name = "p" + FormatNumber(c.percentile) + " latency over " + window;
         break;
+      case CheckSpec::Kind::kProcess:  // not accepted in scenarios
       case CheckSpec::Kind::kErrorRatio:
         name = "error_ratio over " + window;
         break;
