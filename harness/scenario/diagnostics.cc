@@ -57,6 +57,20 @@ bool IsBareKey(std::string_view key) {
   return true;
 }
 
+bool IsDigits(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+std::string CommaList(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
 std::string JoinKey(const std::string& prefix, std::string_view key) {
   std::string k = IsBareKey(key) ? std::string(key) : Quote(key);
   return prefix.empty() ? k : prefix + "." + k;

@@ -60,6 +60,12 @@ std::string JoinKey(const std::string& prefix, std::string_view key);
 /// "phases" + 1 = "phases[1]".
 std::string Indexed(const std::string& prefix, size_t i);
 
+/// At least one decimal digit and nothing else.
+bool IsDigits(std::string_view s);
+
+/// "a, b, c": names joined as they are, unquoted.
+std::string CommaList(const std::vector<std::string>& names);
+
 /// Letters, digits, "_" and "-", at least one: a bare TOML key, and a valid
 /// process name.
 bool IsBareKey(std::string_view key);

@@ -8,18 +8,6 @@
 #include "harness/scrape/prometheus.h"
 
 namespace faultline {
-namespace {
-
-bool IsDigits(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-  }
-  return true;
-}
-
-}  // namespace
-
 void ScenarioReader::ReadTarget(const toml::table& table) {
   using namespace keys;
   TableView t(r_, table, "target", schema::kTargetSchema);

@@ -17,14 +17,6 @@ struct PathSegment {
   std::optional<size_t> index;
 };
 
-bool IsDigits(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-  }
-  return true;
-}
-
 std::optional<std::vector<PathSegment>> SplitPath(const std::string& path) {
   std::vector<PathSegment> segments;
   size_t start = 0;

@@ -48,17 +48,6 @@ std::optional<Duration> ParseDurationValue(const std::string& text, std::string*
   return d;
 }
 
-namespace {
-
-// "a, b, c"
-std::string CommaList(const std::vector<std::string>& names) {
-  std::string out;
-  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
-
-}  // namespace
-
 TableView::TableView(Reporter& reporter, const toml::table& table, std::string path,
                      const schema::TableSchema& schema)
     : reporter_(reporter), table_(table), path_(std::move(path)), schema_(schema) {
