@@ -38,20 +38,27 @@ Series TwoRows() {
   return s;
 }
 
-}  // namespace
-
-TEST_CASE("a scraped page fills its row and leaves other rows alone") {
+// Scraped metrics over two sample rows, with the endpoint's callbacks held.
+struct Fixture {
   std::vector<MetricsEndpoint::Callback> held;
   Series samples = TwoRows();
   ScrapeStats stats;
-  ScrapedMetrics m(std::make_unique<HeldEndpoint>(&held), Selectors(), &samples, &stats);
-  CHECK(m.names() == std::vector<std::string>{"goroutines", "ok"});
+  std::unique_ptr<ScrapedMetrics> metrics = std::make_unique<ScrapedMetrics>(
+      std::make_unique<HeldEndpoint>(&held), Selectors(), &samples, &stats);
+};
+
+}  // namespace
+
+TEST_CASE("a scraped page fills its row and leaves other rows alone") {
+  Fixture f;
+  auto& [held, samples, stats, m] = f;
+  CHECK(m->names() == std::vector<std::string>{"goroutines", "ok"});
   CHECK(stats.url == "http://127.0.0.1:9/metrics");
-  m.ScrapeRow(1);
-  CHECK(m.pending() == 1);
+  m->ScrapeRow(1);
+  CHECK(m->pending() == 1);
   held[0](ParsePrometheusText("go_goroutines 12\nhttp_requests_total{code=\"200\"} 3\n"
                               "http_requests_total{code=\"500\"} 9\n"));
-  CHECK(m.pending() == 0);
+  CHECK(m->pending() == 0);
   CHECK(samples.values["goroutines"][1] == 12);
   CHECK(samples.values["ok"][1] == 3);
   CHECK(std::isnan(samples.values["goroutines"][0]));
@@ -60,12 +67,10 @@ TEST_CASE("a scraped page fills its row and leaves other rows alone") {
 }
 
 TEST_CASE("a failed scrape or a missing sample leaves a gap and counts a miss") {
-  std::vector<MetricsEndpoint::Callback> held;
-  Series samples = TwoRows();
-  ScrapeStats stats;
-  ScrapedMetrics m(std::make_unique<HeldEndpoint>(&held), Selectors(), &samples, &stats);
-  m.ScrapeRow(0);
-  m.ScrapeRow(1);
+  Fixture f;
+  auto& [held, samples, stats, m] = f;
+  m->ScrapeRow(0);
+  m->ScrapeRow(1);
   held[0](Status::Unavailable("http://127.0.0.1:9/metrics: timed out after 40ms"));
   CHECK(stats.misses == 1);
   CHECK(stats.last_error == "http://127.0.0.1:9/metrics: timed out after 40ms");
@@ -78,13 +83,9 @@ TEST_CASE("a failed scrape or a missing sample leaves a gap and counts a miss") 
 }
 
 TEST_CASE("destroying the metrics abandons pending scrapes") {
-  std::vector<MetricsEndpoint::Callback> held;
-  Series samples = TwoRows();
-  ScrapeStats stats;
-  {
-    ScrapedMetrics m(std::make_unique<HeldEndpoint>(&held), Selectors(), &samples, &stats);
-    m.ScrapeRow(0);
-    CHECK(held.size() == 1);
-  }
-  CHECK(held.empty());
+  Fixture f;
+  f.metrics->ScrapeRow(0);
+  CHECK(f.held.size() == 1);
+  f.metrics.reset();
+  CHECK(f.held.empty());
 }
