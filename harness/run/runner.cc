@@ -73,7 +73,7 @@ class Runner::Impl {
       if (ec) return;
       if (interrupted_) {
         progress_.Note("second signal: killing every process now");
-        if (run_ && !result_.variants.empty())
+        if (run_ && run_->state() != VariantRun::State::kDone)
           result_.variants.back().outcome = VariantOutcome::kInterrupted;
         StopNow();
         Finish();
