@@ -47,6 +47,27 @@ TEST_CASE("exit 2: a malformed scenario lists every error with file:line:col") {
   CHECK(run.exit_code == 2);
 }
 
+TEST_CASE("exit 2: validate expands every variant and names the key of a port that is no number") {
+  auto r = Faultline({"validate", kTests + "port-not-a-number.toml"});
+  CHECK(r.exit_code == 2);
+  CHECK(Contains(r.err, "port-not-a-number.toml: variant \"named\": target.ready.port: expected a "
+                        "port number 1..65535, got \"naive\" (from \"${variant.ready_port}\")"));
+  CHECK_FALSE(Contains(r.err, "variant \"numeric\""));
+  CHECK(Contains(r.err, "port-not-a-number.toml: 1 error"));
+}
+
+TEST_CASE("exit 2: run refuses a variant whose port is no number before starting it") {
+  BecomeSubreaper();
+  TempDir dir;
+  auto r = Faultline({"run", kTests + "port-not-a-number.toml", "--variant", "named", "--out",
+                      dir.path()});
+  CHECK(r.exit_code == 2);
+  CHECK(Contains(r.err, "variant named: target.ready.port: expected a port number"));
+  CHECK(Results(dir)["variants"][0]["outcome"] == "error");
+  CHECK(Results(dir)["variants"][0]["logs"].empty());  // nothing was started
+  CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
+}
+
 TEST_CASE("exit 2: bad usage") {
   CHECK(Faultline({"run"}).exit_code == 2);
   CHECK(Faultline({"frobnicate"}).exit_code == 2);

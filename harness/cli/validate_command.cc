@@ -1,10 +1,14 @@
-// faultline validate FILE...: loads each scenario and reports every error.
+// faultline validate FILE...: loads each scenario and reports every error,
+// including those that appear only once variables are expanded: every variant
+// is bound (run/bind.h) with placeholder ports, as `run` binds it with real ones.
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "harness/cli/commands.h"
 #include "harness/cli/exit_status.h"
+#include "harness/common/text.h"
+#include "harness/run/bind.h"
 #include "harness/scenario/scenario_loader.h"
 
 namespace faultline {
@@ -15,14 +19,36 @@ struct ValidateOptions {
   std::vector<std::string> overrides;  // --set, as `run` takes them
 };
 
+// "variant \"slow\": target.ready.port: ..." per variant that cannot be bound;
+// one line without the variant when every variant fails the same way.
+std::vector<std::string> BindErrors(const Scenario& s) {
+  const Ports ports = PlaceholderPorts(s);
+  std::vector<std::pair<std::string, std::string>> failed;  // variant, message
+  for (const auto& v : s.variants) {
+    StatusOr<Plan> plan = Bind(s, v, ports);
+    if (!plan.ok()) failed.emplace_back(v.name, plan.status().message());
+  }
+  bool same = failed.size() == s.variants.size() && failed.size() > 1;
+  for (const auto& f : failed) same = same && f.second == failed[0].second;
+  if (same) return {failed[0].second};
+  std::vector<std::string> out;
+  for (const auto& [variant, message] : failed)
+    out.push_back("variant " + Quote(variant) + ": " + message);
+  return out;
+}
+
 int RunValidate(const ValidateOptions& o) {
   int status = kExitPassed;
   for (const auto& file : o.files) {
     LoadOutcome out = LoadScenarioFile(file, o.overrides);
-    if (!out.errors.empty()) {
-      for (const auto& d : out.errors) std::cerr << d.ToString() << "\n";
-      std::cerr << file << ": " << out.errors.size() << " error"
-                << (out.errors.size() == 1 ? "" : "s") << "\n";
+    std::vector<std::string> errors;
+    for (const auto& d : out.errors) errors.push_back(d.ToString());
+    if (errors.empty())
+      for (const auto& e : BindErrors(*out.scenario)) errors.push_back(file + ": " + e);
+    if (!errors.empty()) {
+      for (const auto& e : errors) std::cerr << e << "\n";
+      std::cerr << file << ": " << errors.size() << " error" << (errors.size() == 1 ? "" : "s")
+                << "\n";
       status = kExitUsage;
       continue;
     }

@@ -1,13 +1,16 @@
-// Runner: runs a scenario's variants one after another and returns what
-// they measured. Owns the timeline of one variant: start the dependencies
-// (behind their fault proxies) and the target, drive load through the
-// phases while sampling, then tear everything down and evaluate the checks.
+// Runner: runs a scenario's selected variants one after another and returns
+// what they measured. For each variant it binds the scenario to freshly
+// allocated ports (run/bind.h) and hands the Plan to a new VariantRun
+// (run/variant_run.h), which starts the processes, drives the phases and
+// judges the result. The Runner owns what outlives a variant: the event
+// loop, the signals, the run's metadata and the checkpoints.
 //
 // Every step has a deadline (readiness, each phase, draining, teardown), so
-// Run() always returns. SIGINT/SIGTERM end the run early: processes are
-// stopped, what was measured is kept, and the result is marked interrupted.
-// results.json is rewritten atomically after every variant and at the end,
-// so an interrupted or killed run still leaves what it measured.
+// Run() always returns. The first SIGINT/SIGTERM stops the run in order:
+// processes are stopped, what was measured is kept, and the result is marked
+// interrupted; a second one kills every process at once. results.json is
+// rewritten atomically (by the checkpoint) after every variant and at the
+// end, so an interrupted or killed run still leaves what it measured.
 #pragma once
 
 #include <functional>
@@ -16,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "harness/common/asio.h"
 #include "harness/result/result.h"
+#include "harness/run/bind.h"
 #include "harness/scenario/scenario.h"
 #include "harness/supervisor/supervisor.h"
 
@@ -56,15 +59,5 @@ class Runner {
   class Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-/// Splits "http://HOST:PORT/prefix" where HOST is a loopback address
-/// (127.x.y.z, [::1] or localhost). Invalid otherwise: faultline only ever
-/// sends load to this machine.
-struct LoopbackUrl {
-  std::string host;    // numeric: "127.0.0.1" or "::1"
-  uint16_t port = 0;
-  std::string prefix;  // "" or "/api"
-};
-StatusOr<LoopbackUrl> ParseLoopbackUrl(const std::string& url);
 
 }  // namespace faultline

@@ -1,0 +1,126 @@
+// Bind: turns a scenario and one of its variants, given the ports of a run,
+// into a Plan with nothing left to expand or parse. The VariantRun only
+// executes a Plan; `faultline validate` binds every variant with placeholder
+// ports, so an error in an expanded value (a port variable that is not a
+// number, a base_url off this machine) is reported before anything starts.
+//
+// Bind is pure: no I/O, no clock, no processes. Its errors are Invalid and
+// name the scenario key they come from ("target.ready.port: ...",
+// "dependencies[0].argv: unknown variable \"port.db\"").
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/common/status.h"
+#include "harness/common/units.h"
+#include "harness/result/result.h"
+#include "harness/scenario/scenario.h"
+#include "harness/scrape/prometheus.h"
+
+namespace faultline {
+
+/// The ports a run binds its variables to.
+struct Ports {
+  std::map<std::string, uint16_t> processes;  // ${port.NAME}: every process, by name
+  std::map<std::string, uint16_t> proxies;    // ${proxy.NAME}: dependencies with proxy = true
+};
+
+/// Free ports from the kernel for every process and proxy of `scenario`
+/// (see AllocatePort: another program may take one before it is bound).
+StatusOr<Ports> AllocatePorts(const Scenario& scenario);
+/// Distinct fixed ports (40001, 40002, ...) for validation: nothing is bound.
+Ports PlaceholderPorts(const Scenario& scenario);
+
+/// Splits "http://HOST:PORT/prefix" where HOST is a loopback address
+/// (127.x.y.z, [::1] or localhost). Invalid otherwise: faultline only ever
+/// sends load to this machine.
+struct LoopbackUrl {
+  std::string host;    // numeric: "127.0.0.1" or "::1"
+  uint16_t port = 0;
+  std::string prefix;  // "" or "/api"
+};
+StatusOr<LoopbackUrl> ParseLoopbackUrl(const std::string& url);
+
+/// How to tell that a started process is ready; `port` is numeric.
+struct ReadyPlan {
+  Readiness::Kind kind = Readiness::Kind::kTcp;
+  uint16_t port = 0;       // tcp and http: connect to 127.0.0.1:port
+  std::string path = "/";  // http
+  int status = 200;        // http
+  std::string log_line;    // log
+  Duration timeout{0};
+};
+
+/// A process to start, fully expanded.
+struct ProcessPlan {
+  std::string name;
+  std::vector<std::string> argv;
+  std::map<std::string, std::string> env;
+  std::string log_file;  // relative to the run's out dir: "logs/<variant>/<name>.log"
+  Duration stop_grace{0};
+  ReadyPlan ready;
+};
+
+/// A fault proxy: listens on 127.0.0.1:listen_port, forwards to upstream_port.
+struct ProxyPlan {
+  std::string dependency;
+  uint16_t listen_port = 0;
+  uint16_t upstream_port = 0;
+};
+
+struct LoadPlan {
+  LoopbackUrl url;                           // from target.base_url
+  std::string method = "GET";
+  std::string target = "/";                  // url.prefix + load.path
+  std::map<std::string, std::string> headers;
+  std::string body;
+  Duration timeout{0};
+  uint64_t max_in_flight = 0;
+};
+
+struct ScrapePlan {
+  uint16_t port = 0;
+  std::string path = "/metrics";
+  Duration timeout{0};
+  std::vector<std::pair<std::string, MetricSelector>> selectors;  // series name, selector
+};
+
+struct PhasePlan {
+  std::string name;
+  Duration duration{0};
+  double rate = 0;                             // requests/s (load.rate unless the phase sets it)
+  std::map<std::string, FaultSpec> faults;     // dependency -> its fault in this phase
+  std::vector<std::string> descriptions;       // "hang inventory", "latency 3s±1s inventory"
+};
+
+/// Everything one variant's run does, concrete.
+struct Plan {
+  std::string variant;
+  Expectation expect = Expectation::kPass;
+  std::vector<ProcessPlan> processes;  // in start order: dependencies, then the target (last)
+  std::vector<ProxyPlan> proxies;      // in dependency order
+  LoadPlan load;
+  std::optional<ScrapePlan> scrape;
+  std::vector<PhasePlan> phases;       // at least one, in order
+  std::string baseline_phase;
+  std::vector<CheckSpec> checks;       // the scenario's checks that apply to this variant
+  Duration sampling_interval{0};
+  uint64_t seed = 1;
+
+  const ProcessPlan& target() const { return processes.back(); }
+};
+
+/// Expands every variable of `scenario` for `variant` (which must be one of
+/// its variants) with `ports`, which must hold a port for every process and
+/// every proxied dependency.
+StatusOr<Plan> Bind(const Scenario& scenario, const Variant& variant, const Ports& ports);
+
+/// "hang inventory", "latency 3s±1s upstream inventory": a fault as the
+/// phase spans in results.json describe it.
+std::string Describe(const FaultSpec& fault);
+
+}  // namespace faultline

@@ -1,0 +1,94 @@
+// The parts a VariantRun drives, each behind a small interface so that the
+// state machine is tested with fakes (run/variant_run_test.cc) and runs for
+// real over Supervisor, FaultProxy, LoadGenerator and Scraper
+// (run/real_parts.cc).
+//
+// Every part is single-threaded and calls back on the thread that runs the
+// event loop. A callback handed to a part (`done`, a sink, an exit handler)
+// never runs inside the call that handed it over, and never after the part
+// is destroyed.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "harness/common/clock.h"
+#include "harness/common/status.h"
+#include "harness/load/outcome.h"
+#include "harness/run/bind.h"
+#include "harness/sampler/procfs.h"
+#include "harness/sampler/scraped_metrics.h"
+#include "harness/supervisor/supervisor.h"
+
+namespace faultline {
+
+/// The run's child processes. Destroying it kills (SIGKILL) and reaps
+/// whatever is still running.
+class Processes {
+ public:
+  virtual ~Processes() = default;
+  /// Called once per process that exits while not being stopped.
+  virtual void OnUnexpectedExit(std::function<void(const ExitInfo&)> handler) = 0;
+  /// Starts `process` (its log goes to out_dir/process.log_file).
+  /// Unavailable when it cannot be started.
+  virtual Status Start(const ProcessPlan& process) = 0;
+  /// done(Ok) once `process` is ready; Unavailable with the reason when it
+  /// exits, is stopped, or its ready.timeout passes first.
+  virtual void WaitReady(const ProcessPlan& process, std::function<void(Status)> done) = 0;
+  /// Stops one process (SIGTERM, then SIGKILL after its stop_grace).
+  virtual void Stop(const std::string& name, std::function<void()> done) = 0;
+  /// Stops every process, in reverse start order; done() when all are reaped.
+  virtual void StopAll(std::function<void()> done) = 0;
+  virtual std::optional<pid_t> pid(const std::string& name) const = 0;
+  /// Last `lines` lines of its log, and the log's path.
+  virtual std::string LogTail(const std::string& name, size_t lines) const = 0;
+  virtual std::string log_path(const std::string& name) const = 0;
+};
+
+/// Open-loop load at the target.
+class Load {
+ public:
+  using Sink = std::function<void(const RequestResult&)>;
+  virtual ~Load() = default;  // closes every connection without calling the sink
+  virtual void SetRate(double rps) = 0;
+  /// Stops scheduling; requests in flight still end and are reported.
+  virtual void Stop() = 0;
+  /// Closes every connection; requests in flight are abandoned, not reported.
+  virtual void Abort() = 0;
+  virtual uint64_t in_flight() const = 0;
+  virtual uint64_t open_connections() const = 0;
+};
+
+/// A fault proxy in front of one dependency.
+class Proxy {
+ public:
+  virtual ~Proxy() = default;  // closes every socket
+  /// Starts listening on plan.listen_port. Unavailable naming the port.
+  virtual Status Listen() = 0;
+  /// Replaces the active fault; nullopt clears it.
+  virtual void SetFault(const std::optional<FaultSpec>& fault) = 0;
+  virtual void Close() = 0;
+  virtual uint64_t open_upstream() const = 0;
+};
+
+/// Makes the parts of one variant's run.
+class PartFactory {
+ public:
+  virtual ~PartFactory() = default;
+  /// Logs go under `out_dir`.
+  virtual std::unique_ptr<Processes> NewProcesses(const std::string& out_dir) = 0;
+  virtual std::unique_ptr<Proxy> NewProxy(const ProxyPlan& plan, uint64_t seed) = 0;
+  /// Latency is measured from `epoch`; `sink` gets every request that ends.
+  virtual std::unique_ptr<Load> NewLoad(const LoadPlan& plan, TimePoint epoch, Load::Sink sink) = 0;
+  virtual std::unique_ptr<MetricsEndpoint> NewMetricsEndpoint(const ScrapePlan& plan) = 0;
+  /// Where the sampler reads the process tree.
+  virtual ProcFs& procfs() = 0;
+  virtual long ticks_per_second() const = 0;
+};
+
+}  // namespace faultline

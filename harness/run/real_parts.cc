@@ -1,0 +1,171 @@
+#include "harness/run/real_parts.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "harness/load/load_generator.h"
+#include "harness/proxy/proxy.h"
+#include "harness/scrape/scraper.h"
+
+namespace faultline {
+namespace {
+
+// Runs a part's callback from a fresh handler on `io` (never inside the call
+// that armed it), and not at all once `alive` has expired.
+template <typename... Args>
+std::function<void(Args...)> Posted(asio::io_context& io, std::weak_ptr<bool> alive,
+                                    std::function<void(Args...)> f) {
+  return [&io, alive, f = std::move(f)](Args... args) {
+    asio::post(io, [alive, f, args...] {
+      if (!alive.expired()) f(args...);
+    });
+  };
+}
+
+class SupervisedProcesses final : public Processes {
+ public:
+  SupervisedProcesses(asio::io_context& io, Watchdog* watchdog, std::string out_dir)
+      : io_(io), supervisor_(io, watchdog), out_dir_(std::move(out_dir)) {}
+
+  void OnUnexpectedExit(std::function<void(const ExitInfo&)> handler) override {
+    supervisor_.OnUnexpectedExit(std::move(handler));
+  }
+
+  Status Start(const ProcessPlan& p) override {
+    ChildSpec child;
+    child.name = p.name;
+    child.argv = p.argv;
+    child.env = p.env;
+    child.log_path = out_dir_ + "/" + p.log_file;
+    child.stop_grace = p.stop_grace;
+    const std::string log_dir = std::filesystem::path(child.log_path).parent_path().string();
+    std::error_code ec;
+    std::filesystem::create_directories(log_dir, ec);
+    if (ec) return Status::Unavailable("create " + log_dir + ": " + ec.message());
+    auto pid = supervisor_.Start(child);
+    return pid.ok() ? Status::Ok() : pid.status();
+  }
+
+  void WaitReady(const ProcessPlan& p, std::function<void(Status)> done) override {
+    Supervisor::Probe probe;
+    switch (p.ready.kind) {
+      case Readiness::Kind::kTcp: probe = supervisor_.TcpProbe(p.ready.port); break;
+      case Readiness::Kind::kHttp:
+        probe = supervisor_.HttpProbe(p.ready.port, p.ready.path, p.ready.status);
+        break;
+      case Readiness::Kind::kLogLine: probe = supervisor_.LogProbe(p.name, p.ready.log_line); break;
+    }
+    supervisor_.WaitReady(p.name, std::move(probe), p.ready.timeout,
+                          Posted<Status>(io_, alive_, std::move(done)));
+  }
+
+  void Stop(const std::string& name, std::function<void()> done) override {
+    supervisor_.Stop(name, Posted<>(io_, alive_, std::move(done)));
+  }
+  void StopAll(std::function<void()> done) override {
+    supervisor_.StopAll(Posted<>(io_, alive_, std::move(done)));
+  }
+  std::optional<pid_t> pid(const std::string& name) const override { return supervisor_.pid(name); }
+  std::string LogTail(const std::string& name, size_t lines) const override {
+    return supervisor_.LogTail(name, lines);
+  }
+  std::string log_path(const std::string& name) const override {
+    return supervisor_.log_path(name);
+  }
+
+ private:
+  asio::io_context& io_;
+  Supervisor supervisor_;
+  std::string out_dir_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+class GeneratedLoad final : public Load {
+ public:
+  GeneratedLoad(asio::io_context& io, const LoadPlan& plan, TimePoint epoch, Sink sink)
+      : load_(io, Options(plan, epoch), std::move(sink)) {}
+  void SetRate(double rps) override { load_.SetRate(rps); }
+  void Stop() override { load_.Stop(); }
+  void Abort() override { load_.Abort(); }
+  uint64_t in_flight() const override { return load_.in_flight(); }
+  uint64_t open_connections() const override { return load_.open_connections(); }
+
+ private:
+  static LoadOptions Options(const LoadPlan& plan, TimePoint epoch) {
+    LoadOptions o;
+    o.host = plan.url.host;
+    o.port = plan.url.port;
+    o.method = plan.method;
+    o.target = plan.target;
+    o.headers = plan.headers;
+    o.body = plan.body;
+    o.timeout = plan.timeout;
+    o.max_in_flight = plan.max_in_flight;
+    o.epoch = epoch;
+    return o;
+  }
+  LoadGenerator load_;
+};
+
+class ProxyInFront final : public Proxy {
+ public:
+  ProxyInFront(asio::io_context& io, const ProxyPlan& plan, uint64_t seed)
+      : proxy_(io, plan.dependency, plan.upstream_port, seed), listen_port_(plan.listen_port) {}
+  Status Listen() override { return proxy_.Listen(listen_port_); }
+  // The scenario's fault becomes the proxy's (today the same type).
+  void SetFault(const std::optional<FaultSpec>& fault) override { proxy_.SetFault(fault); }
+  void Close() override { proxy_.Close(); }
+  uint64_t open_upstream() const override { return proxy_.counters().open_upstream; }
+
+ private:
+  FaultProxy proxy_;
+  uint16_t listen_port_;
+};
+
+class ScrapedEndpoint final : public MetricsEndpoint {
+ public:
+  ScrapedEndpoint(asio::io_context& io, const ScrapePlan& plan)
+      : scraper_(io, plan.port, plan.path, plan.timeout) {}
+  void Scrape(Callback done) override { scraper_.Scrape(std::move(done)); }
+  const std::string& url() const override { return scraper_.url(); }
+
+ private:
+  Scraper scraper_;
+};
+
+class RealParts final : public PartFactory {
+ public:
+  RealParts(asio::io_context& io, Clock& clock, Watchdog* watchdog)
+      : io_(io), clock_(clock), watchdog_(watchdog) {}
+
+  std::unique_ptr<Processes> NewProcesses(const std::string& out_dir) override {
+    return std::make_unique<SupervisedProcesses>(io_, watchdog_, out_dir);
+  }
+  std::unique_ptr<Proxy> NewProxy(const ProxyPlan& plan, uint64_t seed) override {
+    return std::make_unique<ProxyInFront>(io_, plan, seed);
+  }
+  std::unique_ptr<Load> NewLoad(const LoadPlan& plan, TimePoint epoch, Load::Sink sink) override {
+    return std::make_unique<GeneratedLoad>(io_, plan, epoch, std::move(sink));
+  }
+  std::unique_ptr<MetricsEndpoint> NewMetricsEndpoint(const ScrapePlan& plan) override {
+    return std::make_unique<ScrapedEndpoint>(io_, plan);
+  }
+  ProcFs& procfs() override { return procfs_; }
+  long ticks_per_second() const override { return ticks_; }
+
+ private:
+  asio::io_context& io_;
+  [[maybe_unused]] Clock& clock_;  // for the parts' constructors once they take a Clock
+  Watchdog* watchdog_;
+  RealProcFs procfs_;
+  long ticks_ = ::sysconf(_SC_CLK_TCK);
+};
+
+}  // namespace
+
+std::unique_ptr<PartFactory> NewRealParts(asio::io_context& io, Clock& clock, Watchdog* watchdog) {
+  return std::make_unique<RealParts>(io, clock, watchdog);
+}
+
+}  // namespace faultline

@@ -1,0 +1,293 @@
+#include "harness/run/variant_run.h"
+
+#include <cmath>
+
+#include "harness/checks/verdict.h"
+#include "harness/scenario/metrics.h"
+
+namespace faultline {
+
+namespace {
+constexpr auto kDrainPoll = std::chrono::milliseconds(50);
+constexpr auto kDrainSlack = std::chrono::seconds(1);  // past load.timeout
+}  // namespace
+
+VariantRun::VariantRun(Plan plan, std::string out_dir, Clock& clock, PartFactory& parts,
+                       ProgressLine& progress, VariantResult* result, Done done)
+    : plan_(std::move(plan)), out_dir_(std::move(out_dir)), clock_(clock), parts_(parts),
+      progress_(progress), vr_(*result), done_(std::move(done)),
+      phase_timer_(clock.NewTimer()), drain_timer_(clock.NewTimer()),
+      progress_timer_(clock.NewTimer()) {}
+
+VariantRun::~VariantRun() {
+  // The parts go first (they may hold callbacks into this object).
+  sampler_.reset();
+  scraped_.reset();
+  load_.reset();
+  proxies_.clear();
+  processes_.reset();
+}
+
+// ---- Starting ----
+
+void VariantRun::Start() {
+  vr_.name = plan_.variant;
+  vr_.expect = plan_.expect;
+  vr_.outcome = VariantOutcome::kError;
+  state_ = State::kStarting;
+  processes_ = parts_.NewProcesses(out_dir_);
+  processes_->OnUnexpectedExit([this](const ExitInfo& info) { OnExit(info); });
+  for (const ProxyPlan& p : plan_.proxies) {
+    auto proxy = parts_.NewProxy(p, plan_.seed);
+    Status s = proxy->Listen();
+    if (!s.ok()) return Teardown(s.WithContext("fault proxy for \"" + p.dependency + "\""));
+    proxies_.emplace_back(p.dependency, std::move(proxy));
+  }
+  StartProcess(0);
+}
+
+void VariantRun::StartProcess(size_t index) {
+  if (index == plan_.processes.size()) return StartPhases();
+  const ProcessPlan& p = plan_.processes[index];
+  vr_.logs.push_back({p.name, out_dir_ + "/" + p.log_file, ""});
+  Status started = processes_->Start(p);
+  if (!started.ok()) return Teardown(started);
+  starting_ = p.name;
+  processes_->WaitReady(p, [this, index](Status ready) {
+    starting_.clear();
+    if (interrupted_)
+      return Teardown(Status::Interrupted("interrupted while starting " +
+                                          plan_.processes[index].name));
+    if (startup_exit_) return Teardown(Status::Unavailable(*startup_exit_));
+    if (!ready.ok()) return Teardown(ready);
+    StartProcess(index + 1);
+  });
+}
+
+void VariantRun::OnExit(const ExitInfo& info) {
+  const std::string where = " (" + processes_->log_path(info.name) + "):\n" +
+                            processes_->LogTail(info.name, 10);
+  if (state_ == State::kStarting) {
+    // The process being waited for fails its own readiness wait; any other
+    // one is recorded here, and the wait is cut short: the run cannot go ahead.
+    if (startup_exit_ || info.name == starting_) return;
+    startup_exit_ = "process \"" + info.name + "\" " + info.Describe() +
+                    " while the run was starting; last lines of its log" + where;
+    if (!starting_.empty()) processes_->Stop(starting_, [] {});
+    return;
+  }
+  if (state_ != State::kPhases && state_ != State::kDraining) return;
+  const std::string msg = "process \"" + info.name + "\" " + info.Describe() + " during the run";
+  vr_.events.push_back({ToSeconds(clock_.Now() - epoch_), msg});
+  progress_.Note(msg + "; last lines of its log" + where);
+  if (!process_died_) process_died_ = msg;
+  if (state_ == State::kPhases) {
+    phase_timer_->Cancel();
+    EndPhase(/*full=*/false);
+  }
+}
+
+// ---- Phases ----
+
+void VariantRun::StartPhases() {
+  std::vector<double> starts;
+  for (const PhasePlan& p : plan_.phases) {
+    starts.push_back(total_s_);
+    total_s_ += ToSeconds(p.duration);
+  }
+  vr_.requests.SetPhaseStarts(std::move(starts));
+  epoch_ = clock_.Now();
+  load_ = parts_.NewLoad(plan_.load, epoch_, [this](const RequestResult& r) {
+    vr_.requests.Add(r);
+    ++completed_;
+  });
+  auto pid = processes_->pid(plan_.target().name);
+  if (startup_exit_) return Teardown(Status::Unavailable(*startup_exit_));
+  if (!pid) return Teardown(Status::Unavailable("process \"" + plan_.target().name + "\" is gone"));
+  target_pid_ = *pid;
+  if (plan_.scrape) {
+    scraped_ = std::make_unique<ScrapedMetrics>(parts_.NewMetricsEndpoint(*plan_.scrape),
+                                                plan_.scrape->selectors, &vr_.samples,
+                                                &vr_.scrape.emplace());
+  }
+
+  state_ = State::kPhases;
+  phase_ = 0;
+  SamplerOptions so;
+  so.pid = target_pid_;
+  so.interval = plan_.sampling_interval;
+  so.epoch = epoch_;
+  so.ticks_per_second = parts_.ticks_per_second();
+  sampler_ = std::make_unique<Sampler>(
+      clock_, parts_.procfs(), so, [this](SampleRow* row) { AddGauges(row); },
+      [this](double t, const SampleRow& row) { OnSample(t, row); });
+  sampler_->Start();
+  if (progress_.enabled()) ScheduleProgress();
+  phase_start_ = epoch_;
+  EnterPhase(0);
+}
+
+void VariantRun::EnterPhase(size_t index) {
+  phase_ = index;
+  const PhasePlan& phase = plan_.phases[index];
+  span_ = PhaseSpan{phase.name, ToSeconds(phase_start_ - epoch_), 0, phase.rate,
+                    phase.descriptions};
+  for (auto& [dependency, proxy] : proxies_) {
+    auto it = phase.faults.find(dependency);
+    proxy->SetFault(it == phase.faults.end() ? std::nullopt
+                                             : std::optional<FaultSpec>(it->second));
+  }
+  load_->SetRate(phase.rate);
+  progress_.PhaseStarted(vr_.name, phase.name, phase.duration, phase.rate, phase.descriptions);
+  phase_timer_->At(phase_start_ + phase.duration, [this] { EndPhase(/*full=*/true); });
+}
+
+// `full`: the phase ran its whole duration (else it was cut short now).
+void VariantRun::EndPhase(bool full) {
+  const TimePoint phase_end = phase_start_ + plan_.phases[phase_].duration;
+  span_.end_s = ToSeconds((full ? phase_end : clock_.Now()) - epoch_);
+  vr_.phases.push_back(span_);
+  phase_start_ = phase_end;
+  if (full && phase_ + 1 < plan_.phases.size()) return EnterPhase(phase_ + 1);
+
+  vr_.duration_s = ToSeconds(clock_.Now() - epoch_);
+  sampler_->Stop();
+  progress_timer_->Cancel();
+  progress_.PhasesEnded();
+  Drain();
+}
+
+void VariantRun::OnSample(double t_s, const SampleRow& row) {
+  Series& samples = vr_.samples;
+  if (samples.names.empty()) {
+    // A fixed column order, whatever the first sample could read.
+    for (const auto& name : BuiltinMetrics()) samples.AddName(name);
+    if (scraped_)
+      for (const auto& name : scraped_->names()) samples.AddName(name);
+  }
+  samples.Append(t_s, row);
+  if (scraped_) scraped_->ScrapeRow(samples.t_s.size() - 1);
+  auto threads = row.find("threads"), rss = row.find("rss_bytes");
+  if (state_ == State::kPhases && plan_.phases[phase_].name == plan_.baseline_phase &&
+      threads != row.end() && rss != row.end())
+    live_baseline_.Add(threads->second, rss->second);
+}
+
+void VariantRun::AddGauges(SampleRow* row) const {
+  if (load_) {
+    (*row)["in_flight"] = static_cast<double>(load_->in_flight());
+    (*row)["connections"] = static_cast<double>(load_->open_connections());
+  }
+  for (const auto& [dependency, proxy] : proxies_)
+    (*row)["upstream." + dependency] = static_cast<double>(proxy->open_upstream());
+}
+
+void VariantRun::ScheduleProgress() {
+  ++progress_tick_;
+  progress_timer_->At(epoch_ + progress_.every() * progress_tick_, [this] {
+    if (state_ != State::kPhases) return;
+    Progress p;
+    p.variant = vr_.name;
+    p.phase = plan_.phases[phase_].name;
+    p.elapsed_s = ToSeconds(clock_.Now() - epoch_);
+    p.total_s = total_s_;
+    p.rate = plan_.phases[phase_].rate;
+    p.in_flight = load_ ? load_->in_flight() : 0;
+    p.completed = completed_;
+    const auto* th = vr_.samples.Find("threads");
+    const auto* rss = vr_.samples.Find("rss_bytes");
+    p.threads = th && !th->empty() ? th->back() : NAN;
+    p.rss_bytes = rss && !rss->empty() ? rss->back() : NAN;
+    live_baseline_.Fill(&p);
+    progress_.Show(p);
+    ScheduleProgress();
+  });
+}
+
+// ---- Draining, stopping, verdict ----
+
+void VariantRun::Teardown(Status status) {
+  if (status_.ok()) status_ = std::move(status);
+  Drain();
+}
+
+void VariantRun::Drain() {
+  state_ = State::kDraining;
+  if (!load_) return StopProcesses();
+  load_->Stop();
+  // Requests still in flight end by their client timeout at the latest; so
+  // does the last scrape (its timeout is shorter than an interval).
+  drain_deadline_ = clock_.Now() + plan_.load.timeout + kDrainSlack;
+  CheckDrained();
+}
+
+void VariantRun::CheckDrained() {
+  const bool drained = load_->in_flight() == 0 && (!scraped_ || scraped_->pending() == 0);
+  if (interrupted_ || drained || clock_.Now() >= drain_deadline_) {
+    load_->Abort();
+    return StopProcesses();
+  }
+  clock_.After(*drain_timer_, kDrainPoll, [this] { CheckDrained(); });
+}
+
+void VariantRun::StopProcesses() {
+  state_ = State::kStopping;
+  for (auto& [dependency, proxy] : proxies_) proxy->SetFault(std::nullopt);
+  processes_->StopAll([this] {
+    for (auto& log : vr_.logs) log.tail = processes_->LogTail(log.name, 30);
+    load_.reset();
+    scraped_.reset();  // abandons a pending scrape: its callback never runs
+    for (auto& [dependency, proxy] : proxies_) proxy->Close();
+    proxies_.clear();
+    Decide();
+  });
+}
+
+void VariantRun::Decide() {
+  if (interrupted_) {
+    vr_.outcome = VariantOutcome::kInterrupted;
+  } else if (!status_.ok()) {
+    vr_.outcome = VariantOutcome::kError;
+    vr_.error = status_.message();
+  } else {
+    Judge(plan_.checks, plan_.baseline_phase, process_died_, &vr_);
+    progress_.Note("variant " + vr_.name + ": " + ToString(vr_.outcome) + " (expected " +
+                   ToString(vr_.expect) + ")");
+  }
+  state_ = State::kDone;
+  done_(interrupted_ ? Status::Ok() : status_);
+}
+
+// ---- Signals ----
+
+void VariantRun::Interrupt() {
+  if (interrupted_ || state_ == State::kDone || state_ == State::kCreated) return;
+  interrupted_ = true;
+  if (load_) {
+    vr_.abandoned_requests = load_->in_flight();
+    load_->Abort();  // counted above as abandoned
+  }
+  processes_->StopAll([] {});  // makes a pending readiness wait fail fast
+  if (state_ == State::kPhases) {
+    phase_timer_->Cancel();
+    EndPhase(/*full=*/false);
+  } else if (state_ == State::kDraining) {
+    drain_timer_->Cancel();
+    CheckDrained();
+  }
+}
+
+void VariantRun::Kill() {
+  phase_timer_->Cancel();
+  drain_timer_->Cancel();
+  progress_timer_->Cancel();
+  if (load_) load_->Abort();
+  sampler_.reset();
+  scraped_.reset();
+  load_.reset();
+  proxies_.clear();
+  processes_.reset();  // SIGKILL to every process group
+  state_ = State::kDone;
+}
+
+}  // namespace faultline

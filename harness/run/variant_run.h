@@ -1,0 +1,121 @@
+// VariantRun: executes one variant's Plan, from starting its processes to
+// the verdict, as an explicit state machine driven by callbacks and timers:
+//
+//   kStarting  proxies listen; each process is started and waited for in
+//              turn. Any failure (cannot start, not ready, another process
+//              exits meanwhile) ends the variant as an error.
+//   kPhases    load starts; each phase sets the load rate and the proxies'
+//              faults, and ends at epoch + the durations so far (so timer
+//              lateness never accumulates). The sampler runs throughout.
+//              A process that exits ends the phases at once and fails the
+//              variant ("processes stayed up").
+//   kDraining  no new requests; waits (polling every 50 ms) for requests in
+//              flight and the last scrape, at most load.timeout + 1 s.
+//   kStopping  faults cleared, every process stopped, log tails read.
+//   kDone      outcome decided: interrupted, error, or the checks' verdict.
+//
+// Interrupt() (first SIGINT/SIGTERM) stops in order from any state: load is
+// aborted (its in-flight requests counted as abandoned), processes are told
+// to stop, and the variant moves straight on to draining and stopping; its
+// outcome is "interrupted". Kill() (second signal) destroys every part at
+// once (processes get SIGKILL) without calling `done`.
+//
+// One object per variant: create, Start(), and destroy it after `done` ran,
+// never from inside `done` (post the destruction). Time and timers come from
+// `clock`; every part from `parts`. Single-threaded.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "harness/common/clock.h"
+#include "harness/common/status.h"
+#include "harness/result/result.h"
+#include "harness/run/bind.h"
+#include "harness/run/parts.h"
+#include "harness/run/progress_line.h"
+#include "harness/sampler/sampler.h"
+#include "harness/sampler/scraped_metrics.h"
+
+namespace faultline {
+
+class VariantRun {
+ public:
+  enum class State { kCreated, kStarting, kPhases, kDraining, kStopping, kDone };
+
+  /// Called once, at kDone: Ok, or why the variant could not run (Invalid
+  /// or Unavailable; its outcome is then "error"). Ok when interrupted.
+  using Done = std::function<void(Status)>;
+
+  /// `result` is filled as the run goes and must outlive this object; logs
+  /// go under `out_dir`.
+  VariantRun(Plan plan, std::string out_dir, Clock& clock, PartFactory& parts,
+             ProgressLine& progress, VariantResult* result, Done done);
+  ~VariantRun();
+  VariantRun(const VariantRun&) = delete;
+  VariantRun& operator=(const VariantRun&) = delete;
+
+  void Start();
+  void Interrupt();
+  void Kill();
+
+  State state() const { return state_; }
+  /// The phase under way (meaningful in kPhases).
+  size_t phase() const { return phase_; }
+
+ private:
+  void StartProcess(size_t index);
+  void StartPhases();
+  void EnterPhase(size_t index);
+  void EndPhase(bool full);
+  void Drain();
+  void CheckDrained();
+  void StopProcesses();
+  void Decide();
+  void Teardown(Status status);
+  void OnExit(const ExitInfo& info);
+  void OnSample(double t_s, const SampleRow& row);
+  void AddGauges(SampleRow* row) const;
+  void ScheduleProgress();
+
+  const Plan plan_;
+  const std::string out_dir_;
+  Clock& clock_;
+  PartFactory& parts_;
+  ProgressLine& progress_;
+  VariantResult& vr_;
+  Done done_;
+
+  State state_ = State::kCreated;
+  Status status_;                            // why the variant could not run
+  bool interrupted_ = false;
+  std::optional<std::string> process_died_;  // a process exited during the phases or draining
+  std::optional<std::string> startup_exit_;  // a process exited while others were starting
+  std::string starting_;                     // the process whose readiness is awaited
+
+  // Declared before the parts that call back into this object, so they are
+  // destroyed after them.
+  std::unique_ptr<Timer> phase_timer_, drain_timer_, progress_timer_;
+  std::unique_ptr<Processes> processes_;
+  std::vector<std::pair<std::string, std::unique_ptr<Proxy>>> proxies_;  // by dependency
+  std::unique_ptr<Load> load_;
+  std::unique_ptr<ScrapedMetrics> scraped_;
+  std::unique_ptr<Sampler> sampler_;
+
+  TimePoint epoch_{};        // t = 0: when load started
+  TimePoint phase_start_{};
+  TimePoint drain_deadline_{};
+  size_t phase_ = 0;
+  PhaseSpan span_;           // the phase under way
+  double total_s_ = 0;
+  uint64_t completed_ = 0;   // requests ended
+  pid_t target_pid_ = 0;
+  uint64_t progress_tick_ = 0;
+  LiveBaseline live_baseline_;
+};
+
+}  // namespace faultline

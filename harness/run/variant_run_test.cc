@@ -1,0 +1,346 @@
+// The variant state machine with fake parts on a ManualClock: what a user
+// relies on (outcome, events, phases, samples, every process stopped) in a
+// normal run, when the target dies in each state, and on Ctrl-C in each state.
+#include "harness/run/variant_run.h"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "harness/run/fake_parts.h"
+#include "harness/scenario/scenario_loader.h"
+
+using namespace faultline;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Load starts at 0.2 s (each process is ready 100 ms after it starts), so
+// the phases run 0.2-1.2 (baseline), 1.2-2.2 (hang) and 2.2-3.2 (drain, no load).
+const char* kScenario = R"(
+[target]
+argv = ["svc", "--port", "${port.target}", "--inventory", "${proxy.inventory}"]
+[[dependencies]]
+name = "inventory"
+argv = ["stub", "--port", "${port.inventory}"]
+proxy = true
+[load]
+rate = 10
+timeout = "2s"
+[[phases]]
+name = "baseline"
+duration = "1s"
+[[phases]]
+name = "hang"
+duration = "1s"
+faults = [{ kind = "hang", dependency = "inventory" }]
+[[phases]]
+name = "drain"
+duration = "1s"
+rate = 0
+[[checks]]
+name = "threads bounded"
+kind = "max"
+metric = "threads"
+limit = 50
+)";
+
+Plan PlanFor(const std::string& text) {
+  LoadOutcome loaded = LoadScenarioText(text, "s.toml");
+  REQUIRE(loaded.errors.empty());
+  const Scenario& s = *loaded.scenario;
+  StatusOr<Plan> plan = Bind(s, s.variants[0], PlaceholderPorts(s));
+  REQUIRE(plan.ok());
+  return *plan;
+}
+
+struct Harness {
+  ManualClock clock;
+  FakeWorld world{clock};
+  FakeParts parts{world};
+  std::ostringstream out;
+  ProgressLine progress{&out, /*live=*/false};
+  VariantResult result;
+  std::optional<Status> done;
+  std::unique_ptr<VariantRun> run;
+
+  explicit Harness(const std::string& text = kScenario) {
+    run = std::make_unique<VariantRun>(PlanFor(text), "/out", clock, parts, progress, &result,
+                                       [this](Status s) { done = s; });
+  }
+  // Moves time to `s` seconds after the start, firing every timer on the way.
+  void At(double s) { clock.AdvanceTo(world.start + FromSeconds(s)); }
+  VariantRun::State state() const { return run->state(); }
+  bool Logged(const std::string& line) const {
+    return std::find(world.log.begin(), world.log.end(), line) != world.log.end();
+  }
+  // Done, with every process stopped and every part closed.
+  void CheckAllStopped() {
+    CHECK(state() == VariantRun::State::kDone);
+    REQUIRE(done.has_value());
+    CHECK(world.running.empty());
+    CHECK_FALSE(world.load_exists);
+    CHECK(Logged(world.log.back()));
+    run.reset();
+    CHECK(world.killed.empty());  // nothing was left for the destructor to kill
+  }
+  std::string Log() const {
+    std::string s;
+    for (const auto& line : world.log) s += line + "\n";
+    return s;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a normal run goes through its phases in order and stops everything") {
+  Harness h;
+  h.run->Start();
+  CHECK(h.state() == VariantRun::State::kStarting);
+  h.At(1.0);
+  CHECK(h.state() == VariantRun::State::kPhases);
+  CHECK(h.run->phase() == 0);
+  h.world.load_sink({Outcome::kOk, 200, 0.1, 0.01});
+  h.world.load_sink({Outcome::kHttpStatus, 504, 1.5, 0.3});
+  h.At(2.5);
+  CHECK(h.run->phase() == 2);
+  h.world.in_flight = 2;  // still running when the phases end
+  h.At(3.3);
+  CHECK(h.state() == VariantRun::State::kDraining);
+  h.world.in_flight = 0;
+  h.At(3.4);
+
+  CHECK(h.Log() ==
+        "0.000 proxy inventory listens\n"
+        "0.000 start inventory\n"
+        "0.100 ready inventory\n"
+        "0.100 start target\n"
+        "0.200 ready target\n"
+        "0.200 load starts\n"
+        "0.200 fault inventory none\n"
+        "0.200 rate 10\n"
+        "1.200 fault inventory hang\n"
+        "1.200 rate 10\n"
+        "2.200 fault inventory none\n"
+        "2.200 rate 0\n"
+        "3.200 load stops\n"
+        "3.350 load aborted\n"
+        "3.350 fault inventory none\n"
+        "3.350 stop all\n"
+        "3.350 all stopped\n"
+        "3.350 proxy inventory closed\n");
+  CHECK(h.done->ok());
+  const VariantResult& r = h.result;
+  CHECK(r.outcome == VariantOutcome::kPass);
+  REQUIRE(r.phases.size() == 3);
+  CHECK(r.phases[0].name == "baseline");
+  CHECK(r.phases[0].start_s == 0);
+  CHECK(r.phases[1].start_s == doctest::Approx(1));
+  CHECK(r.phases[1].faults == std::vector<std::string>{"hang inventory"});
+  CHECK(r.phases[2].rate == 0);
+  CHECK(r.phases[2].end_s == doctest::Approx(3));
+  CHECK(r.duration_s == doctest::Approx(3));
+  // A sample every 100 ms from the load's start until the phases end.
+  REQUIRE(r.samples.t_s.size() == 30);
+  CHECK(r.samples.t_s[29] == doctest::Approx(2.9));
+  CHECK(r.samples.names[0] == "threads");
+  CHECK(r.samples.Find("threads")->at(5) == 4);
+  CHECK(r.samples.Find("upstream.inventory")->at(5) == 3);
+  CHECK(r.baseline.at("threads") == 4);
+  CHECK(r.requests.Total().counts.ok == 1);
+  CHECK(r.requests.Phase(1).counts.status.at(504) == 1);
+  REQUIRE(r.checks.size() == 1);
+  CHECK(r.checks[0].passed);
+  REQUIRE(r.logs.size() == 2);
+  CHECK(r.logs[1].path == "/out/logs/default/target.log");
+  CHECK(r.logs[1].tail == "last 30 lines of target");
+  CHECK(h.out.str() ==
+        "[default] phase baseline for 1s, rate 10/s\n"
+        "[default] phase hang for 1s, rate 10/s faults: hang inventory\n"
+        "[default] phase drain for 1s, rate 0/s\n"
+        "variant default: pass (expected pass)\n");
+  h.CheckAllStopped();
+}
+
+TEST_CASE("draining gives up at the client timeout plus a second") {
+  Harness h;
+  h.run->Start();
+  h.world.in_flight = 5;
+  h.At(6.15);
+  CHECK(h.Logged("3.200 load stops"));
+  CHECK(h.state() == VariantRun::State::kDraining);
+  h.At(6.3);
+  CHECK(h.Logged("6.200 load aborted"));  // 3.2 + 2 s timeout + 1 s
+  CHECK(h.result.outcome == VariantOutcome::kPass);
+  h.CheckAllStopped();
+}
+
+TEST_CASE("the target dying while the run starts ends the variant as an error") {
+  SUBCASE("a dependency exits while the target is starting") {
+    Harness h;
+    h.run->Start();
+    h.At(0.15);
+    h.world.Exit("inventory", 9);
+    h.At(0.5);
+    CHECK(h.done->code() == Status::Code::kUnavailable);
+    CHECK(h.done->message() ==
+          "process \"inventory\" exited with code 9 while the run was starting; last lines of "
+          "its log (/out/logs/default/inventory.log):\nlast 10 lines of inventory");
+    CHECK(h.Logged("0.150 stop target"));  // its readiness wait is cut short
+    CHECK(h.result.outcome == VariantOutcome::kError);
+    CHECK(h.result.phases.empty());
+    CHECK_FALSE(h.Logged("0.150 load starts"));
+    h.CheckAllStopped();
+  }
+  SUBCASE("the target exits before it is ready") {
+    Harness h;
+    h.run->Start();
+    h.At(0.15);
+    h.world.Exit("target", 3);
+    h.At(0.5);
+    CHECK(h.done->message() == "process \"target\" exited with code 3 before it was ready");
+    CHECK(h.result.outcome == VariantOutcome::kError);
+    CHECK(h.result.error == h.done->message());
+    h.CheckAllStopped();
+  }
+  SUBCASE("the target never becomes ready") {
+    Harness h;
+    h.world.never_ready.insert("target");
+    h.run->Start();
+    h.At(20);
+    CHECK(h.done->message() == "process \"target\" not ready after 10s");
+    CHECK(h.Logged("10.100 not ready target"));
+    h.CheckAllStopped();
+  }
+  SUBCASE("a program cannot be started") {
+    Harness h;
+    h.world.cannot_start.insert("target");
+    h.run->Start();
+    h.At(1);
+    CHECK(h.done->message() == "start \"target\" (svc): No such file or directory");
+    CHECK(h.Logged("0.100 stop all"));
+    h.CheckAllStopped();
+  }
+  SUBCASE("a proxy cannot listen: nothing starts") {
+    Harness h;
+    h.world.proxy_cannot_listen = true;
+    h.run->Start();
+    h.At(1);
+    CHECK(h.done->message() ==
+          "fault proxy for \"inventory\": listen on 127.0.0.1:40003: Address already in use");
+    CHECK_FALSE(h.Logged("0.000 start inventory"));
+    h.CheckAllStopped();
+  }
+}
+
+TEST_CASE("the target dying mid-run cuts the phases short and fails the variant") {
+  struct Case {
+    std::string state;
+    double at;               // when the target exits
+    size_t phases;           // phases recorded
+    bool phases_cut;         // the last recorded phase ended at the exit
+  };
+  for (const Case& c : {Case{"a phase with load", 0.7, 1, true},
+                        Case{"a phase with a fault", 1.7, 2, true},
+                        Case{"a phase without load", 2.7, 3, true},
+                        Case{"draining", 3.3, 3, false}}) {
+    CAPTURE(c.state);
+    Harness h;
+    h.run->Start();
+    if (!c.phases_cut) h.world.in_flight = 1;  // keeps it draining
+    h.At(c.at);
+    h.world.Exit("target", 7);
+    h.world.in_flight = 0;
+    h.At(10);
+    const std::string msg = "process \"target\" exited with code 7 during the run";
+    REQUIRE(h.result.events.size() == 1);
+    CHECK(h.result.events[0].message == msg);
+    CHECK(h.result.events[0].t_s == doctest::Approx(c.at - 0.2));
+    REQUIRE(h.result.phases.size() == c.phases);
+    if (c.phases_cut) CHECK(h.result.phases.back().end_s == doctest::Approx(c.at - 0.2));
+    CHECK(h.result.outcome == VariantOutcome::kFail);
+    REQUIRE_FALSE(h.result.checks.empty());
+    CHECK(h.result.checks.back().name == "processes stayed up");
+    CHECK(h.result.checks.back().detail == msg);
+    CHECK(h.out.str().find(msg + "; last lines of its log (/out/logs/default/target.log):\n"
+                                 "last 10 lines of target\n") != std::string::npos);
+    CHECK(h.done->ok());
+    h.CheckAllStopped();
+  }
+}
+
+TEST_CASE("a process that exits while being stopped is not a failure") {
+  Harness h;
+  h.world.stop_takes = 500ms;
+  h.run->Start();
+  h.At(3.3);
+  CHECK(h.state() == VariantRun::State::kStopping);
+  h.world.Exit("target", 143);
+  h.At(4);
+  CHECK(h.result.events.empty());
+  CHECK(h.result.outcome == VariantOutcome::kPass);
+  h.CheckAllStopped();
+}
+
+TEST_CASE("an interrupt stops the variant in order from every state") {
+  struct Case {
+    std::string state;
+    double at;
+    size_t phases;
+  };
+  for (const Case& c : {Case{"starting", 0.15, 0}, Case{"a phase with load", 0.7, 1},
+                        Case{"a phase with a fault", 1.7, 2}, Case{"a phase without load", 2.7, 3},
+                        Case{"draining", 3.3, 3}, Case{"stopping", 3.5, 3}}) {
+    CAPTURE(c.state);
+    Harness h;
+    h.world.stop_takes = 500ms;
+    h.run->Start();
+    if (c.state == "draining") h.world.in_flight = 4;
+    h.At(c.at);
+    if (c.state != "starting" && c.state != "draining" && c.state != "stopping")
+      h.world.in_flight = 6;
+    h.run->Interrupt();
+    h.At(10);
+    CHECK(h.result.outcome == VariantOutcome::kInterrupted);
+    CHECK(h.result.checks.empty());  // nothing judged
+    CHECK(h.result.phases.size() == c.phases);
+    if (c.phases > 0 && c.state != "draining" && c.state != "stopping")
+      CHECK(h.result.phases.back().end_s == doctest::Approx(c.at - 0.2));
+    if (c.phases > 0) CHECK_FALSE(h.result.samples.t_s.empty());  // what was measured is kept
+    const bool abandoned = c.state != "starting" && c.state != "stopping";
+    CHECK(h.result.abandoned_requests == (abandoned ? (c.state == "draining" ? 4u : 6u) : 0u));
+    CHECK(h.done->ok());
+    h.CheckAllStopped();
+  }
+}
+
+TEST_CASE("kill stops every part at once without finishing") {
+  Harness h;
+  h.run->Start();
+  h.At(1.5);
+  h.run->Kill();
+  CHECK(h.state() == VariantRun::State::kDone);
+  CHECK(h.world.killed == std::set<std::string>{"inventory", "target"});
+  CHECK_FALSE(h.world.load_exists);
+  h.At(10);
+  CHECK_FALSE(h.done.has_value());
+}
+
+TEST_CASE("scraped metrics fill the sample rows") {
+  Harness h(std::string(kScenario) + R"(
+[target.scrape]
+metrics = { widgets = "widgets_total" }
+)");
+  h.run->Start();
+  h.At(4);
+  const auto* widgets = h.result.samples.Find("widgets");
+  REQUIRE(widgets != nullptr);
+  CHECK(widgets->size() == 30);
+  CHECK(widgets->at(12) == 7);
+  REQUIRE(h.result.scrape.has_value());
+  CHECK(h.result.scrape->attempts == 30);
+  CHECK(h.result.scrape->misses == 0);
+  CHECK(h.result.samples.names[9] == "widgets");  // after the built-in series
+  h.CheckAllStopped();
+}

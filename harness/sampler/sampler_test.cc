@@ -1,0 +1,113 @@
+#include "harness/sampler/sampler.h"
+
+#include <doctest/doctest.h>
+
+#include <vector>
+
+#include "harness/sampler/fake_procfs.h"
+
+using namespace faultline;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A clock that reports its time `late` behind its timers: as if the event
+// loop had been busy when a timer fired.
+class LateClock final : public Clock {
+ public:
+  explicit LateClock(ManualClock& base) : base_(base) {}
+  TimePoint Now() const override { return base_.Now() + late; }
+  std::unique_ptr<Timer> NewTimer() override { return base_.NewTimer(); }
+  Duration late{0};
+
+ private:
+  ManualClock& base_;
+};
+
+struct Rows {
+  std::vector<double> t;
+  std::vector<SampleRow> rows;
+  Sampler::Sink Sink() {
+    return [this](double t_s, const SampleRow& row) {
+      t.push_back(t_s);
+      rows.push_back(row);
+    };
+  }
+};
+
+bool Near(const std::vector<double>& got, const std::vector<double>& want) {
+  if (got.size() != want.size()) return false;
+  for (size_t i = 0; i < got.size(); ++i)
+    if (got[i] != doctest::Approx(want[i])) return false;
+  return true;
+}
+
+SamplerOptions Options(TimePoint epoch) {
+  SamplerOptions o;
+  o.pid = 100;
+  o.interval = 100ms;
+  o.epoch = epoch;
+  o.ticks_per_second = 100;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("the sampler takes a row at start and one per slot from the epoch") {
+  ManualClock clock;
+  FakeProcFs fs;
+  fs.AddProcess(100, 1, 5, 1024, 10, 0, {{3, "socket:[1]"}});
+  fs.AddProcess(101, 100, 2, 512, 0, 0, {});
+  Rows got;
+  Sampler sampler(clock, fs, Options(clock.Now()), [](SampleRow* r) { (*r)["in_flight"] = 7; },
+                  got.Sink());
+  sampler.Start();
+  REQUIRE(got.rows.size() == 1);
+  CHECK(got.t[0] == 0);
+  CHECK(got.rows[0].at("threads") == 7);
+  CHECK(got.rows[0].at("processes") == 2);
+  CHECK(got.rows[0].at("rss_bytes") == 1536 * 1024);
+  CHECK(got.rows[0].at("fds") == 1);
+  CHECK(got.rows[0].at("in_flight") == 7);
+  CHECK(got.rows[0].count("cpu_percent") == 0);  // no previous row to compare with
+
+  fs.AddProcess(100, 1, 5, 1024, 15, 0, {{3, "socket:[1]"}});  // 50 ms of CPU in 100 ms
+  clock.Advance(100ms);
+  REQUIRE(got.rows.size() == 2);
+  CHECK(got.t[1] == doctest::Approx(0.1));
+  CHECK(got.rows[1].at("cpu_percent") == doctest::Approx(50));
+
+  clock.Advance(250ms);
+  CHECK(Near(got.t, {0, 0.1, 0.2, 0.3}));
+  sampler.Stop();
+  clock.Advance(1s);
+  CHECK(got.rows.size() == 4);
+}
+
+TEST_CASE("missed slots are skipped and not bunched") {
+  ManualClock base;
+  LateClock clock(base);
+  FakeProcFs fs;
+  fs.AddProcess(100, 1, 5, 1024, 0, 0, {});
+  Rows got;
+  Sampler sampler(clock, fs, Options(base.Now()), nullptr, got.Sink());
+  sampler.Start();
+  clock.late = 250ms;  // the slot at 0.1 s fires at 0.35 s
+  base.Advance(100ms);
+  REQUIRE(got.t.size() == 2);
+  CHECK(got.t[1] == doctest::Approx(0.35));
+  clock.late = 0ms;
+  base.Advance(300ms);  // slots 0.2 and 0.3 were missed: the next is 0.4
+  CHECK(Near(got.t, {0, 0.35, 0.4}));
+}
+
+TEST_CASE("when the process is gone a row holds only the gauges") {
+  ManualClock clock;
+  FakeProcFs fs;
+  Rows got;
+  Sampler sampler(clock, fs, Options(clock.Now()), [](SampleRow* r) { (*r)["connections"] = 2; },
+                  got.Sink());
+  sampler.Start();
+  REQUIRE(got.rows.size() == 1);
+  CHECK(got.rows[0] == SampleRow{{"connections", 2}});
+}

@@ -1,0 +1,41 @@
+#include "harness/sampler/scraped_metrics.h"
+
+namespace faultline {
+
+ScrapedMetrics::ScrapedMetrics(std::unique_ptr<MetricsEndpoint> endpoint, Selectors selectors,
+                               Series* samples, ScrapeStats* stats)
+    : endpoint_(std::move(endpoint)), selectors_(std::move(selectors)), samples_(samples),
+      stats_(stats) {
+  *stats_ = ScrapeStats{endpoint_->url(), 0, 0, ""};
+}
+
+std::vector<std::string> ScrapedMetrics::names() const {
+  std::vector<std::string> out;
+  for (const auto& [name, selector] : selectors_) out.push_back(name);
+  return out;
+}
+
+void ScrapedMetrics::ScrapeRow(size_t row) {
+  ++stats_->attempts;
+  ++pending_;
+  // The endpoint is destroyed with this object, so the callback never
+  // outlives `this`.
+  endpoint_->Scrape([this, row](StatusOr<PromParse> page) {
+    --pending_;
+    if (!page.ok()) {
+      ++stats_->misses;
+      stats_->last_error = page.status().message();
+      return;
+    }
+    for (const auto& [name, selector] : selectors_) {
+      if (auto value = Select(*page, selector)) {
+        samples_->values[name][row] = *value;
+      } else {
+        ++stats_->misses;
+        stats_->last_error = stats_->url + ": no sample matches \"" + name + "\"";
+      }
+    }
+  });
+}
+
+}  // namespace faultline
