@@ -8,35 +8,39 @@ namespace {
 
 class AsioTimer final : public Timer {
  public:
-  explicit AsioTimer(asio::io_context& io) : timer_(io) {}
-  // The steady_timer's destructor cancels: a pending handler then sees
-  // operation_aborted and drops its callback without touching `this`.
-  ~AsioTimer() override = default;
+  explicit AsioTimer(asio::io_context& io) : timer_(io), state_(std::make_shared<State>()) {}
+  // A wait that already completed has its handler queued with success, and
+  // destroying the steady_timer cannot take that back: the handler keeps the
+  // shared state alive and finds its generation stale, so it never fires.
+  ~AsioTimer() override { ++state_->generation; }
 
   void At(TimePoint when, std::function<void()> fire) override {
     timer_.expires_at(when);  // cancels a pending wait (its handler sees aborted)
-    pending_ = true;
-    const uint64_t generation = ++generation_;
-    timer_.async_wait([this, generation, fire = std::move(fire)](const boost::system::error_code& ec) {
-      if (ec) return;  // cancelled, replaced or destroyed: `this` may be gone
-      if (generation != generation_) return;
-      pending_ = false;
+    state_->pending = true;
+    const uint64_t generation = ++state_->generation;
+    timer_.async_wait([state = state_, generation, fire = std::move(fire)](
+                          const boost::system::error_code& ec) {
+      if (ec || generation != state->generation) return;  // cancelled, replaced or destroyed
+      state->pending = false;
       fire();
     });
   }
 
   void Cancel() override {
-    pending_ = false;
-    ++generation_;
+    state_->pending = false;
+    ++state_->generation;
     timer_.cancel();
   }
 
-  bool pending() const override { return pending_; }
+  bool pending() const override { return state_->pending; }
 
  private:
+  struct State {
+    uint64_t generation = 0;
+    bool pending = false;
+  };
   asio::steady_timer timer_;
-  uint64_t generation_ = 0;
-  bool pending_ = false;
+  std::shared_ptr<State> state_;
 };
 
 }  // namespace

@@ -93,5 +93,21 @@ TEST_CASE("AsioClock: destroying a timer with a pending wait drops the callback"
   CHECK_FALSE(fired);
 }
 
+TEST_CASE("AsioClock: a timer destroyed after its wait completed but before its handler ran never fires") {
+  asio::io_context io;
+  AsioClock clock(io);
+  bool second_fired = false;
+  auto first = clock.NewTimer();
+  auto second = clock.NewTimer();
+  // Both are due before the loop runs, so both completions are queued in the
+  // same pass; the first (earlier) one destroys the second, whose completion
+  // is already queued with success.
+  first->At(clock.Now() - milliseconds(2), [&] { second.reset(); });
+  second->At(clock.Now() - milliseconds(1), [&] { second_fired = true; });
+  io.run_for(std::chrono::seconds(5));
+  CHECK(second == nullptr);
+  CHECK_FALSE(second_fired);
+}
+
 }  // namespace
 }  // namespace faultline

@@ -30,7 +30,7 @@ limit = 1
       "\"rate\", \"recovers\", \"latency\" or \"error_ratio\")",
       "s.toml:9:10: checks[1].metric: unknown metric \"thread\" (did you mean \"threads\"?)",
       "s.toml:13:10: checks[2].metric: unknown metric \"goroutines\" (known metrics: threads, "
-      "processes, rss_bytes, fds, cpu_percent, established, close_wait, in_flight, "
+      "rss_bytes, fds, cpu_percent, processes, established, close_wait, in_flight, "
       "connections)"}},
 
     {"recovers without after, and keys of other kinds",

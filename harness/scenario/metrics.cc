@@ -12,10 +12,10 @@ constexpr std::string_view kUpstreamPrefix = "upstream.";
 const std::vector<BuiltinMetric>& BuiltinMetricTable() {
   static const std::vector<BuiltinMetric> table = {
       {"threads", "threads of the target's whole process tree"},
-      {"processes", "processes in the target's tree"},
       {"rss_bytes", "resident memory of the tree, bytes"},
       {"fds", "open file descriptors of the tree"},
       {"cpu_percent", "CPU use of the tree, percent of one core"},
+      {"processes", "processes in the target's tree"},
       {"established", "the tree's TCP sockets in ESTABLISHED"},
       {"close_wait",
        "the tree's TCP sockets in CLOSE_WAIT (growing: the target never noticed its client "
