@@ -30,7 +30,6 @@
 
 namespace faultline {
 
-using Clock = std::chrono::steady_clock;
 using asio::awaitable;
 using asio::use_awaitable;
 
@@ -126,7 +125,7 @@ class Runner::Impl {
  public:
   Impl(const Scenario& scenario, RunOptions options, Watchdog* watchdog)
       : scenario_(scenario), options_(std::move(options)), watchdog_(watchdog),
-        signals_(io_, SIGINT, SIGTERM), wait_timer_(io_), sample_timer_(io_),
+        signals_(io_, SIGINT, SIGTERM), clock_(io_), wait_timer_(io_), sample_timer_(io_),
         progress_timer_(io_), ticks_(::sysconf(_SC_CLK_TCK)) {}
 
   RunResult Run(RunEnd* end) {
@@ -276,7 +275,7 @@ class Runner::Impl {
         if (!starting_.empty()) supervisor_->Stop(starting_, [] {});
         return;
       }
-      double t = ToSeconds(Clock::now() - epoch_);
+      double t = ToSeconds(SteadyClock::now() - epoch_);
       std::string msg = "process \"" + info.name + "\" " + info.Describe() + " during the run";
       vr.events.push_back({t, msg});
       Note(msg + "; last lines of its log (" + supervisor_->log_path(info.name) + "):\n" +
@@ -322,7 +321,7 @@ class Runner::Impl {
     proxies_.clear();
     for (const auto& d : scenario_.dependencies) {
       if (!d.proxy) continue;
-      auto proxy = std::make_unique<FaultProxy>(io_, d.name, ports[d.name], scenario_.seed);
+      auto proxy = std::make_unique<FaultProxy>(io_, clock_, d.name, ports[d.name], scenario_.seed);
       Status s = proxy->Listen(0);
       if (!s.ok()) co_return s.WithContext("fault proxy for \"" + d.name + "\"");
       vars["proxy." + d.name] = std::to_string(proxy->port());
@@ -410,10 +409,10 @@ class Runner::Impl {
     lo.body = *body;
     lo.timeout = scenario_.load.timeout;
     lo.max_in_flight = scenario_.load.max_in_flight;
-    epoch_ = Clock::now();
+    epoch_ = SteadyClock::now();
     lo.epoch = epoch_;
     completed_ = 0;
-    load_ = std::make_unique<LoadGenerator>(io_, lo, [this, &vr](const RequestResult& r) {
+    load_ = std::make_unique<LoadGenerator>(io_, clock_, lo, [this, &vr](const RequestResult& r) {
       vr.requests.Add(r);
       ++completed_;
     });
@@ -427,7 +426,7 @@ class Runner::Impl {
     if (const auto& spec = scenario_.target.scrape) {
       auto port = ExpandVariables(spec->port, vars);
       if (!port.ok()) co_return port.status().WithContext("target.scrape.port");
-      scraper_ = std::make_unique<Scraper>(io_, static_cast<uint16_t>(std::atoi(port->c_str())),
+      scraper_ = std::make_unique<Scraper>(io_, clock_, static_cast<uint16_t>(std::atoi(port->c_str())),
                                            spec->path, spec->timeout);
       for (const auto& [name, text] : spec->metrics) {
         auto selector = ParseSelector(text);
@@ -458,7 +457,7 @@ class Runner::Impl {
     StartSampling(vr);
     StartProgress(vr);
 
-    Clock::time_point phase_start = epoch_;
+    SteadyClock::time_point phase_start = epoch_;
     for (const auto& phase : scenario_.phases) {
       current_phase_ = phase.name;
       PhaseSpan span;
@@ -472,7 +471,15 @@ class Runner::Impl {
       }
       for (auto& [name, proxy] : proxies_) {
         auto it = active.find(name);
-        proxy->SetFault(it == active.end() ? std::nullopt : std::optional<FaultSpec>(*it->second));
+        std::optional<ProxyFault> fault;
+        if (it != active.end()) {
+          fault.emplace();
+          fault->kind = static_cast<ProxyFault::Kind>(it->second->kind);
+          fault->latency = it->second->latency;
+          fault->jitter = it->second->jitter;
+          fault->direction = static_cast<ProxyFault::Direction>(it->second->direction);
+        }
+        proxy->SetFault(fault);
       }
       current_rate_ = span.rate;
       load_->SetRate(span.rate);
@@ -483,15 +490,15 @@ class Runner::Impl {
              ", rate " + std::to_string(static_cast<int>(span.rate)) + "/s" + faults);
       }
       // Phase ends are anchored to the epoch so timer lateness cannot accumulate.
-      Clock::time_point phase_end = phase_start + phase.duration;
-      bool full = co_await Wait(phase_end - Clock::now());
-      span.end_s = ToSeconds((full ? phase_end : Clock::now()) - epoch_);
+      SteadyClock::time_point phase_end = phase_start + phase.duration;
+      bool full = co_await Wait(phase_end - SteadyClock::now());
+      span.end_s = ToSeconds((full ? phase_end : SteadyClock::now()) - epoch_);
       vr.phases.push_back(span);
       phase_start = phase_end;
       if (!full) break;
     }
     phases_running_ = false;
-    vr.duration_s = ToSeconds(Clock::now() - epoch_);
+    vr.duration_s = ToSeconds(SteadyClock::now() - epoch_);
     sample_timer_.cancel();
     progress_timer_.cancel();
     if (options_.live_progress && line_open_) Note("");
@@ -501,10 +508,10 @@ class Runner::Impl {
     if (load_) {
       load_->Stop();
       // Requests still in flight end by their client timeout at the latest.
-      const auto deadline = Clock::now() + scenario_.load.timeout + std::chrono::seconds(1);
+      const auto deadline = SteadyClock::now() + scenario_.load.timeout + std::chrono::seconds(1);
       // So does the last scrape (its timeout is shorter than an interval).
       while (!interrupted_ && (load_->in_flight() > 0 || pending_scrapes_ > 0) &&
-             Clock::now() < deadline) {
+             SteadyClock::now() < deadline) {
         wait_timer_.expires_after(std::chrono::milliseconds(50));
         boost::system::error_code ec;
         co_await wait_timer_.async_wait(asio::redirect_error(use_awaitable, ec));
@@ -571,7 +578,7 @@ class Runner::Impl {
     sample_timer_.async_wait([this, &vr](const boost::system::error_code& ec) {
       if (ec || !phases_running_) return;
       // Skip slots missed while the loop was busy rather than bunching samples.
-      while (epoch_ + scenario_.sampling.interval * (sample_index_ + 1) < Clock::now())
+      while (epoch_ + scenario_.sampling.interval * (sample_index_ + 1) < SteadyClock::now())
         ++sample_index_;
       TakeSample(vr);
       ScheduleSample(vr);
@@ -579,7 +586,7 @@ class Runner::Impl {
   }
 
   void TakeSample(VariantResult& vr) {
-    const auto now = Clock::now();
+    const auto now = SteadyClock::now();
     const double t = ToSeconds(now - epoch_);
     std::map<std::string, double> row;
     if (auto tree = SampleProcessTree(procfs_, target_pid_, ticks_)) {
@@ -660,7 +667,7 @@ class Runner::Impl {
       Progress p;
       p.variant = vr.name;
       p.phase = current_phase_;
-      p.elapsed_s = ToSeconds(Clock::now() - epoch_);
+      p.elapsed_s = ToSeconds(SteadyClock::now() - epoch_);
       p.total_s = total_s_;
       p.rate = current_rate_;
       p.in_flight = load_ ? load_->in_flight() : 0;
@@ -688,6 +695,7 @@ class Runner::Impl {
   Watchdog* watchdog_;
   asio::io_context io_;
   asio::signal_set signals_;
+  AsioClock clock_;
   asio::steady_timer wait_timer_;
   asio::steady_timer sample_timer_;
   asio::steady_timer progress_timer_;
@@ -709,7 +717,7 @@ class Runner::Impl {
   std::vector<std::pair<std::string, MetricSelector>> selectors_;
   int pending_scrapes_ = 0;
   pid_t target_pid_ = 0;
-  Clock::time_point epoch_;
+  SteadyClock::time_point epoch_;
   bool phases_running_ = false;
   std::string current_phase_;
   double current_rate_ = 0;
@@ -717,7 +725,7 @@ class Runner::Impl {
   uint64_t completed_ = 0;
   uint64_t sample_index_ = 0;
   uint64_t progress_tick_ = 0;
-  std::optional<std::pair<Clock::time_point, double>> last_cpu_;
+  std::optional<std::pair<SteadyClock::time_point, double>> last_cpu_;
   double live_base_threads_ = 0, live_base_rss_ = 0;
   int live_base_n_ = 0;
   bool line_open_ = false;
