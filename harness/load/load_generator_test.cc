@@ -30,11 +30,8 @@ TEST_CASE("outcome names are the results.json spellings") {
 }
 
 TEST_CASE("client timeout ends the request as kTimeout and closes its connection") {
-  asio::io_context io;
-  AsioClock clock(io);
-  TestHttpServer server(io, ServerMode::kNever);
-  Tally tally;
-  LoadGenerator gen(io, clock, Options(server.port(), 200ms), tally.Sink());
+  LoadRig rig(200ms, ServerMode::kNever);
+  auto& [io, clock, server, tally, gen] = rig;
   Burst(io, gen, 20, 300ms);
   REQUIRE(tally.total() >= 5);
   CHECK(tally.count(Outcome::kTimeout) == static_cast<int>(tally.total()));
@@ -81,11 +78,8 @@ TEST_CASE("a connection closed or reset on the request gives kReset") {
   ServerMode mode = ServerMode::kClose;
   SUBCASE("FIN") { mode = ServerMode::kClose; }
   SUBCASE("RST") { mode = ServerMode::kResetOnRequest; }
-  asio::io_context io;
-  AsioClock clock(io);
-  TestHttpServer server(io, mode);
-  Tally tally;
-  LoadGenerator gen(io, clock, Options(server.port()), tally.Sink());
+  LoadRig rig(10s, mode);
+  auto& [io, clock, server, tally, gen] = rig;
   Burst(io, gen, 50, 200ms);
   CHECK(tally.total() >= 5);
   CHECK(tally.count(Outcome::kReset) == static_cast<int>(tally.total()));
@@ -109,11 +103,8 @@ TEST_CASE("a non-2xx response gives kHttpStatus with its code and 2xx gives kOk"
     code = 201;
     expected = Outcome::kOk;
   }
-  asio::io_context io;
-  AsioClock clock(io);
-  TestHttpServer server(io, ServerMode::kAnswer, code);
-  Tally tally;
-  LoadGenerator gen(io, clock, Options(server.port()), tally.Sink());
+  LoadRig rig(10s, ServerMode::kAnswer, code);
+  auto& [io, clock, server, tally, gen] = rig;
   Burst(io, gen, 50, 200ms);
   CHECK(tally.total() >= 5);
   CHECK(tally.count(expected) == static_cast<int>(tally.total()));
@@ -142,11 +133,8 @@ TEST_CASE("the request carries method - target - Host and the configured headers
 }
 
 TEST_CASE("a response with Connection: close is not reused") {
-  asio::io_context io;
-  AsioClock clock(io);
-  TestHttpServer server(io, ServerMode::kAnswerNoReuse);
-  Tally tally;
-  LoadGenerator gen(io, clock, Options(server.port()), tally.Sink());
+  LoadRig rig(10s, ServerMode::kAnswerNoReuse);
+  auto& [io, clock, server, tally, gen] = rig;
   Burst(io, gen, 50, 200ms);
   CHECK(tally.total() >= 5);
   CHECK(tally.count(Outcome::kOk) == static_cast<int>(tally.total()));
@@ -156,11 +144,8 @@ TEST_CASE("a response with Connection: close is not reused") {
 }
 
 TEST_CASE("a large response body is read and discarded and the connection is reused") {
-  asio::io_context io;
-  AsioClock clock(io);
-  TestHttpServer server(io, ServerMode::kAnswer, 200, Duration{0}, 3 * 1024 * 1024);
-  Tally tally;
-  LoadGenerator gen(io, clock, Options(server.port()), tally.Sink());
+  LoadRig rig(10s, ServerMode::kAnswer, 200, Duration{0}, 3 * 1024 * 1024);
+  auto& [io, clock, server, tally, gen] = rig;
   Burst(io, gen, 20, 200ms, 3s);
   CHECK(tally.total() >= 3);
   CHECK(tally.count(Outcome::kOk) == static_cast<int>(tally.total()));
@@ -168,22 +153,16 @@ TEST_CASE("a large response body is read and discarded and the connection is reu
 }
 
 TEST_CASE("a body that arrives after its header in a separate read is ok") {
-  asio::io_context io;
-  AsioClock clock(io);
-  TestHttpServer server(io, ServerMode::kAnswerSplit, 200, Duration{0}, 64);
-  Tally tally;
-  LoadGenerator gen(io, clock, Options(server.port()), tally.Sink());
+  LoadRig rig(10s, ServerMode::kAnswerSplit, 200, Duration{0}, 64);
+  auto& [io, clock, server, tally, gen] = rig;
   Burst(io, gen, 50, 200ms, 3s);
   CHECK(tally.total() >= 5);
   CHECK(tally.count(Outcome::kOk) == static_cast<int>(tally.total()));
 }
 
 TEST_CASE("a reused connection the server closes on the request is retried once instead of kReset") {
-  asio::io_context io;
-  AsioClock clock(io);
-  TestHttpServer server(io, ServerMode::kCloseSecond);
-  Tally tally;
-  LoadGenerator gen(io, clock, Options(server.port()), tally.Sink());
+  LoadRig rig(10s, ServerMode::kCloseSecond);
+  auto& [io, clock, server, tally, gen] = rig;
   Burst(io, gen, 20, 400ms);
   REQUIRE(tally.total() >= 5);
   CHECK(tally.count(Outcome::kOk) == static_cast<int>(tally.total()));
@@ -194,11 +173,8 @@ TEST_CASE("a reused connection the server closes on the request is retried once 
 }
 
 TEST_CASE("an idle connection the server closes leaves the pool") {
-  asio::io_context io;
-  AsioClock clock(io);
-  TestHttpServer server(io, ServerMode::kAnswerThenClose);
-  Tally tally;
-  LoadGenerator gen(io, clock, Options(server.port()), tally.Sink());
+  LoadRig rig(10s, ServerMode::kAnswerThenClose);
+  auto& [io, clock, server, tally, gen] = rig;
   gen.SetRate(2);  // due at 0, 500 ms, 1 s
   REQUIRE(RunUntil(io, [&] { return tally.total() == 1; }, 400ms));
   CHECK(gen.open_connections() == 1);
@@ -227,11 +203,8 @@ TEST_CASE("destroying the generator with requests in flight closes them without 
 }
 
 TEST_CASE("Abort abandons in-flight requests without reporting them") {
-  asio::io_context io;
-  AsioClock clock(io);
-  TestHttpServer server(io, ServerMode::kNever);
-  Tally tally;
-  LoadGenerator gen(io, clock, Options(server.port(), 100ms), tally.Sink());
+  LoadRig rig(100ms, ServerMode::kNever);
+  auto& [io, clock, server, tally, gen] = rig;
   gen.SetRate(100);
   REQUIRE(RunUntil(io, [&] { return server.requests >= 3; }, 2s));
   gen.Abort();
@@ -244,11 +217,8 @@ TEST_CASE("Abort abandons in-flight requests without reporting them") {
 
 // Out of file descriptors (EMFILE), requests end kConnectError; nothing crashes.
 TEST_CASE("running out of file descriptors gives kConnectError") {
-  asio::io_context io;
-  AsioClock clock(io);
-  TestHttpServer server(io, ServerMode::kNever);
-  Tally tally;
-  LoadGenerator gen(io, clock, Options(server.port()), tally.Sink());
+  LoadRig rig(10s, ServerMode::kNever);
+  auto& [io, clock, server, tally, gen] = rig;
 
   rlimit saved{};
   REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);

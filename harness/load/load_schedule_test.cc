@@ -18,11 +18,8 @@ using namespace std::chrono_literals;
 using namespace faultline::testing;
 
 TEST_CASE("open loop: in-flight requests grow at the rate when the server never answers") {
-  asio::io_context io;
-  AsioClock clock(io);
-  TestHttpServer server(io, ServerMode::kNever);
-  Tally tally;
-  LoadGenerator gen(io, clock, Options(server.port(), 30s), tally.Sink());
+  LoadRig rig(30s, ServerMode::kNever);
+  auto& [io, clock, server, tally, gen] = rig;
   SteadyClock::time_point t0 = SteadyClock::now();
   gen.SetRate(200);
   // At each check, every request due by then is in flight: about 200 per
@@ -44,11 +41,8 @@ TEST_CASE("open loop: in-flight requests grow at the rate when the server never 
 }
 
 TEST_CASE("keep-alive: 1000 req/s for 5 s sends 5000 requests within 2% over few connections") {
-  asio::io_context io;
-  AsioClock clock(io);
-  TestHttpServer server(io, ServerMode::kAnswer);
-  Tally tally;
-  LoadGenerator gen(io, clock, Options(server.port()), tally.Sink());
+  LoadRig rig(10s, ServerMode::kAnswer);
+  auto& [io, clock, server, tally, gen] = rig;
   SteadyClock::time_point t0 = SteadyClock::now();
   gen.SetRate(1000);
   io.run_until(t0 + 5s);
@@ -120,11 +114,8 @@ TEST_CASE("latency is measured from the intended start") {
 }
 
 TEST_CASE("a stalled loop catches up: latency includes the stall") {
-  asio::io_context io;
-  AsioClock clock(io);
-  TestHttpServer server(io, ServerMode::kAnswer);
-  Tally tally;
-  LoadGenerator gen(io, clock, Options(server.port()), tally.Sink());
+  LoadRig rig(10s, ServerMode::kAnswer);
+  auto& [io, clock, server, tally, gen] = rig;
   SteadyClock::time_point t0 = SteadyClock::now();
   gen.SetRate(100);
   // Block the loop for 300 ms: the requests due meanwhile start late, at once.

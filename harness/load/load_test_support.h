@@ -8,6 +8,7 @@
 
 #include <doctest/doctest.h>
 
+#include "harness/common/clock.h"
 #include "harness/common/test_http_server.h"
 #include "harness/load/load_generator.h"
 
@@ -37,6 +38,20 @@ inline LoadOptions Options(uint16_t port, Duration timeout = std::chrono::second
   options.epoch = SteadyClock::now();
   return options;
 }
+
+// A generator on a real loop and clock, sending to a TestHttpServer.
+struct LoadRig {
+  LoadRig(Duration timeout, ServerMode mode, int status = 200, Duration delay = Duration{0},
+          size_t body_size = 2)
+      : clock(io),
+        server(io, mode, status, delay, body_size),
+        gen(io, clock, Options(server.port(), timeout), tally.Sink()) {}
+  asio::io_context io;
+  AsioClock clock;
+  TestHttpServer server;
+  Tally tally;
+  LoadGenerator gen;
+};
 
 // Sends at `rate` for `d`, stops, and lets every request end within `drain`.
 inline void Burst(asio::io_context& io, LoadGenerator& gen, double rate, Duration d,

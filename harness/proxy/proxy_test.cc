@@ -194,12 +194,19 @@ TEST_CASE("Listen names the port when it is taken") {
   CHECK(status.message().find("127.0.0.1:" + std::to_string(rig.port())) != std::string::npos);
 }
 
-TEST_CASE("fake time: a delayed chunk is delivered exactly when its latency has passed") {
+// A proxy in front of an echo server, both on the test's thread, with time
+// from a ManualClock.
+struct FakeTimeRig {
+  FakeTimeRig() { REQUIRE(proxy.Listen(0).ok()); }
   ManualClock clock;
   asio::io_context io;
-  EchoServer echo(io);
-  FaultProxy proxy(io, clock, "inventory", echo.port(), /*seed=*/7);
-  REQUIRE(proxy.Listen(0).ok());
+  EchoServer echo{io};
+  FaultProxy proxy{io, clock, "inventory", echo.port(), /*seed=*/7};
+};
+
+TEST_CASE("fake time: a delayed chunk is delivered exactly when its latency has passed") {
+  FakeTimeRig rig;
+  auto& [clock, io, echo, proxy] = rig;
   proxy.SetFault(Latency(200ms));  // downstream only
   Client client(proxy.port());
   REQUIRE_FALSE(client.connect_error());
@@ -220,11 +227,8 @@ TEST_CASE("fake time: a delayed chunk is delivered exactly when its latency has 
 }
 
 TEST_CASE("fake time: jitter keeps each due time within latency +/- jitter") {
-  ManualClock clock;
-  asio::io_context io;
-  EchoServer echo(io);
-  FaultProxy proxy(io, clock, "inventory", echo.port(), /*seed=*/7);
-  REQUIRE(proxy.Listen(0).ok());
+  FakeTimeRig rig;
+  auto& [clock, io, echo, proxy] = rig;
   proxy.SetFault(Latency(80ms, ProxyFault::Direction::kDownstream, 60ms));
   Client client(proxy.port());
   Duration shortest = 1h, longest = 0s;

@@ -37,6 +37,23 @@ struct Outcome {
   }
 };
 
+// One scrape of a server that answers `raw` and closes: the result, and the
+// URL its messages name.
+struct RawScrape {
+  StatusOr<PromParse> result;
+  std::string url;
+};
+RawScrape ScrapeRaw(const std::string& raw) {
+  asio::io_context io;
+  AsioClock clock(io);
+  TestHttpServer server(io, raw);
+  Scraper scraper(io, clock, server.port(), "/metrics", 5s);
+  Outcome out;
+  scraper.Scrape(out.callback());
+  REQUIRE(RunUntil(io, [&] { return out.calls > 0; }));
+  return {std::move(*out.result), scraper.url()};
+}
+
 }  // namespace
 
 TEST_CASE("scrapes a page sent with Content-Length") {
@@ -60,24 +77,17 @@ TEST_CASE("scrapes a page sent with Content-Length") {
 }
 
 TEST_CASE("scrapes a chunked page - as Go's net/http sends large bodies") {
-  asio::io_context io;
-  AsioClock clock(io);
   // Chunks split mid-line; sizes in hex, one with an extension.
-  std::string response =
+  RawScrape got = ScrapeRaw(
       "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
       "1a\r\n# TYPE go_goroutines gauge\r\n"
       "5;ext=1\r\n\ngo_g\r\n"
       "e\r\noroutines 812\n\r\n"
-      "0\r\n\r\n";
-  TestHttpServer server(io, response);
-  Scraper scraper(io, clock, server.port(), "/metrics", 2s);
-  Outcome out;
-  scraper.Scrape(out.callback());
-  REQUIRE(RunUntil(io, [&] { return out.calls > 0; }));
-  INFO(out.result->status().message());
-  REQUIRE(out.result->ok());
-  CHECK(out.result->value().errors.empty());
-  CHECK(Select(out.result->value(), {"go_goroutines", {}}) == 812.0);
+      "0\r\n\r\n");
+  INFO(got.result.status().message());
+  REQUIRE(got.result.ok());
+  CHECK(got.result->errors.empty());
+  CHECK(Select(*got.result, {"go_goroutines", {}}) == 812.0);
 }
 
 TEST_CASE("a server that never answers times out within bound and loses its connection") {
@@ -101,16 +111,9 @@ TEST_CASE("a server that never answers times out within bound and loses its conn
 }
 
 TEST_CASE("a non-200 status is an error carrying the status line") {
-  asio::io_context io;
-  AsioClock clock(io);
-  TestHttpServer server(io, Response("HTTP/1.1 500 Internal Server Error", "boom\n"));
-  Scraper scraper(io, clock, server.port(), "/metrics", 2s);
-  Outcome out;
-  scraper.Scrape(out.callback());
-  REQUIRE(RunUntil(io, [&] { return out.calls > 0; }));
-  REQUIRE_FALSE(out.result->ok());
-  CHECK(out.result->status().message() == "scrape http://127.0.0.1:" + std::to_string(server.port()) +
-                                              "/metrics: HTTP 500 Internal Server Error");
+  RawScrape got = ScrapeRaw(Response("HTTP/1.1 500 Internal Server Error", "boom\n"));
+  REQUIRE_FALSE(got.result.ok());
+  CHECK(got.result.status().message() == "scrape " + got.url + ": HTTP 500 Internal Server Error");
 }
 
 TEST_CASE("connection refused is an error naming the URL") {
@@ -128,16 +131,10 @@ TEST_CASE("connection refused is an error naming the URL") {
 }
 
 TEST_CASE("a response over the size cap is refused") {
-  asio::io_context io;
-  AsioClock clock(io);
-  TestHttpServer server(io, Response("HTTP/1.1 200 OK", std::string(Scraper::kMaxResponseBytes, '#')));
-  Scraper scraper(io, clock, server.port(), "/metrics", 5s);
-  Outcome out;
-  scraper.Scrape(out.callback());
-  REQUIRE(RunUntil(io, [&] { return out.calls > 0; }, 5s));
-  REQUIRE_FALSE(out.result->ok());
-  CHECK(out.result->status().message() ==
-        "scrape http://127.0.0.1:" + std::to_string(server.port()) + "/metrics: response larger than 4.0 MiB");
+  RawScrape got =
+      ScrapeRaw(Response("HTTP/1.1 200 OK", std::string(Scraper::kMaxResponseBytes, '#')));
+  REQUIRE_FALSE(got.result.ok());
+  CHECK(got.result.status().message() == "scrape " + got.url + ": response larger than 4.0 MiB");
 }
 
 TEST_CASE("destroying the scraper mid-scrape closes the connection and drops the callback") {
@@ -178,14 +175,8 @@ TEST_CASE("fake time: a scrape times out exactly when its deadline passes") {
 }
 
 TEST_CASE("a page with no length is read up to the server's close") {
-  asio::io_context io;
-  AsioClock clock(io);
-  TestHttpServer server(io, "HTTP/1.0 200 OK\r\n\r\n" + std::string(kPage));
-  Scraper scraper(io, clock, server.port(), "/metrics", 2s);
-  Outcome out;
-  scraper.Scrape(out.callback());
-  REQUIRE(RunUntil(io, [&] { return out.calls > 0; }));
-  INFO(out.result->status().message());
-  REQUIRE(out.result->ok());
-  CHECK(Select(out.result->value(), {"go_goroutines", {}}) == 812.0);
+  RawScrape got = ScrapeRaw("HTTP/1.0 200 OK\r\n\r\n" + std::string(kPage));
+  INFO(got.result.status().message());
+  REQUIRE(got.result.ok());
+  CHECK(Select(*got.result, {"go_goroutines", {}}) == 812.0);
 }

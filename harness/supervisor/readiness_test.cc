@@ -56,10 +56,8 @@ TEST_CASE("HttpProbe waits for the expected status") {
   TestHttpServer server(io, ServerMode::kAnswer);
   server.SetStatus([](int n) { return n > 3 ? 200 : 503; });  // three 503s, then 200
 
-  std::optional<Status> ready;
-  sup.WaitReady("target", sup.HttpProbe(server.port(), "/health", 200), 5s,
-                [&](Status s) { ready = s; });
-  REQUIRE(RunUntil(io, [&] { return ready.has_value(); }));
+  std::optional<Status> ready =
+      AwaitReady(io, sup, "target", sup.HttpProbe(server.port(), "/health", 200), 5s);
   CHECK_MESSAGE(ready->ok(), ready->message());
   CHECK(server.requests == 4);  // three 503s were not taken for ready
   CHECK(server.last_request.starts_with("GET /health HTTP/1.1\r\n"));
@@ -72,10 +70,8 @@ TEST_CASE("HttpProbe times out on a server that keeps answering 503") {
   REQUIRE(sup.Start(Spec(dir, "target", {"sleep", "30"})).ok());
   TestHttpServer server(io, ServerMode::kAnswer, 503);
 
-  std::optional<Status> ready;
-  sup.WaitReady("target", sup.HttpProbe(server.port(), "/ready", 200), 300ms,
-                [&](Status s) { ready = s; });
-  REQUIRE(RunUntil(io, [&] { return ready.has_value(); }));
+  std::optional<Status> ready =
+      AwaitReady(io, sup, "target", sup.HttpProbe(server.port(), "/ready", 200), 300ms);
   CHECK(ready->code() == Status::Code::kUnavailable);
   CHECK(ready->message() == "\"target\" was not ready after 300ms (http GET 127.0.0.1:" +
                                 std::to_string(server.port()) + "/ready for status 200); its log (" +
@@ -103,9 +99,7 @@ TEST_CASE("LogProbe is ready when a log line contains the needle") {
   asio::io_context io;
   Supervisor sup(io, nullptr);
   REQUIRE(sup.Start(Shell(dir, "target", "echo starting; sleep 0.2; echo 'now listening on 8080'; exec sleep 30")).ok());
-  std::optional<Status> ready;
-  sup.WaitReady("target", sup.LogProbe("target", "listening"), 5s, [&](Status s) { ready = s; });
-  REQUIRE(RunUntil(io, [&] { return ready.has_value(); }));
+  std::optional<Status> ready = AwaitReady(io, sup, "target", sup.LogProbe("target", "listening"), 5s);
   CHECK_MESSAGE(ready->ok(), ready->message());
   CHECK(ReadAll(dir.File("target.log")).find("now listening on 8080\n") != std::string::npos);
 }
@@ -115,10 +109,8 @@ TEST_CASE("WaitReady fails fast when the child exits first") {
   asio::io_context io;
   Supervisor sup(io, nullptr);
   REQUIRE(sup.Start(Shell(dir, "target", "echo 'loading config'; echo 'error: port missing'; exit 1")).ok());
-  std::optional<Status> ready;
   auto start = SteadyClock::now();
-  sup.WaitReady("target", sup.TcpProbe(FreePort()), 10s, [&](Status s) { ready = s; });
-  REQUIRE(RunUntil(io, [&] { return ready.has_value(); }));
+  std::optional<Status> ready = AwaitReady(io, sup, "target", sup.TcpProbe(FreePort()), 10s);
   CHECK(SteadyClock::now() - start < 2s);
   CHECK(ready->code() == Status::Code::kUnavailable);
   CHECK(ready->message() == "\"target\" exited with code 1 before it was ready; last lines of its log (" +
@@ -130,16 +122,12 @@ TEST_CASE("WaitReady times out naming the probe and the log tail") {
   asio::io_context io;
   Supervisor sup(io, nullptr);
   REQUIRE(sup.Start(Shell(dir, "target", "echo 'warming up'; exec sleep 30")).ok());
-  std::optional<Status> logged;
-  sup.WaitReady("target", sup.LogProbe("target", "warming"), 5s, [&](Status s) { logged = s; });
-  REQUIRE(RunUntil(io, [&] { return logged.has_value(); }));
+  std::optional<Status> logged = AwaitReady(io, sup, "target", sup.LogProbe("target", "warming"), 5s);
   REQUIRE(logged->ok());
 
   uint16_t port = FreePort();
-  std::optional<Status> ready;
   auto start = SteadyClock::now();
-  sup.WaitReady("target", sup.TcpProbe(port), 300ms, [&](Status s) { ready = s; });
-  REQUIRE(RunUntil(io, [&] { return ready.has_value(); }));
+  std::optional<Status> ready = AwaitReady(io, sup, "target", sup.TcpProbe(port), 300ms);
   CHECK(SteadyClock::now() - start >= 300ms);
   CHECK(ready->message() == "\"target\" was not ready after 300ms (tcp 127.0.0.1:" +
                                 std::to_string(port) + "); last lines of its log (" +

@@ -94,9 +94,7 @@ TEST_CASE("Stop escalates to SIGKILL after the grace period for the whole group"
   ChildSpec spec = Shell(dir, "stubborn", "trap '' TERM; sleep 300 & echo grandchild $!; wait");
   spec.stop_grace = 300ms;
   REQUIRE(sup.Start(spec).ok());
-  std::optional<Status> ready;
-  sup.WaitReady("stubborn", sup.LogProbe("stubborn", "grandchild"), 5s, [&](Status s) { ready = s; });
-  REQUIRE(RunUntil(io, [&] { return ready.has_value(); }));
+  std::optional<Status> ready = AwaitReady(io, sup, "stubborn", sup.LogProbe("stubborn", "grandchild"), 5s);
   REQUIRE(ready->ok());
   pid_t grandchild = PidFromLog(spec.log_path, "grandchild");
   REQUIRE(grandchild > 0);
@@ -124,10 +122,7 @@ TEST_CASE("StopAll stops children in reverse start order") {
                                            "; exit 0' TERM; sleep 300 & echo up; wait")).ok());
   }
   for (const std::string name : {"dependency", "target"}) {
-    std::optional<Status> ready;
-    sup.WaitReady(name, sup.LogProbe(name, "up"), 5s, [&](Status s) { ready = s; });
-    REQUIRE(RunUntil(io, [&] { return ready.has_value(); }));
-    REQUIRE(ready->ok());
+    REQUIRE(AwaitReady(io, sup, name, sup.LogProbe(name, "up"), 5s).ok());
   }
   bool stopped = false;
   sup.StopAll([&] { stopped = true; });

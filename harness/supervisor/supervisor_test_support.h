@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <optional>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -96,6 +97,15 @@ inline pid_t PidFromLog(const std::string& path, const std::string& key) {
     if (word == key && in >> word) return static_cast<pid_t>(std::stol(word));
   }
   return 0;
+}
+
+// Waits for `name` to be ready with `probe`, running the loop; the verdict.
+inline Status AwaitReady(asio::io_context& io, Supervisor& sup, const std::string& name,
+                         Supervisor::Probe probe, Duration timeout) {
+  std::optional<Status> ready;
+  sup.WaitReady(name, std::move(probe), timeout, [&](Status s) { ready = s; });
+  REQUIRE(RunUntil(io, [&] { return ready.has_value(); }));
+  return *ready;
 }
 
 inline uint16_t FreePort() {
