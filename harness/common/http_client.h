@@ -102,7 +102,8 @@ class HttpClient {
   HttpClient& operator=(const HttpClient&) = delete;
 
   /// Starts one exchange sending `request` (wire text, see FormatHttpRequest).
-  /// `done` runs exactly once, later, never inside Send. Unavailable (and
+  /// `done` runs exactly once, later, never inside Send (unless the client
+  /// is destroyed or CloseAll() comes first: then never). Unavailable (and
   /// `done` never runs) when no connection can even be opened: the host is
   /// not an address, or the socket cannot be created (out of descriptors).
   /// The client may be destroyed from inside `done`.
