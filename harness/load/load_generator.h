@@ -1,4 +1,5 @@
-// LoadGenerator: an event-driven, open-loop HTTP/1.1 client (Asio + Beast).
+// LoadGenerator: an event-driven, open-loop HTTP/1.1 load source, sending
+// through HttpClient (harness/common/http_client.h).
 //
 // Open loop: request n is due at start + sum of 1/rate intervals, and starts
 // then whether or not earlier requests finished (a late timer catches up by
@@ -14,7 +15,10 @@
 // server closes is dropped from the idle pool. SetRate(0) also closes idle
 // connections (the clients went away).
 //
-// Runs on the caller's io_context, single-threaded; holds no threads.
+// Time comes from the Clock: the schedule, the intended start times, the
+// latencies and the client timeouts (so the schedule is tested on a
+// ManualClock). Runs on the caller's io_context, single-threaded; holds no
+// threads.
 #pragma once
 
 #include <chrono>
@@ -25,6 +29,7 @@
 #include <string>
 
 #include "harness/common/asio.h"
+#include "harness/common/clock.h"
 #include "harness/common/status.h"
 #include "harness/common/units.h"
 #include "harness/load/outcome.h"
@@ -40,15 +45,16 @@ struct LoadOptions {
   std::string body;
   Duration timeout = std::chrono::seconds(5);
   uint64_t max_in_flight = 10000;
-  std::chrono::steady_clock::time_point epoch;  // intended_s is measured from here
+  TimePoint epoch;  // intended_s is measured from here (on the generator's Clock)
 };
 
 class LoadGenerator {
  public:
   using Sink = std::function<void(const RequestResult&)>;
 
-  /// `sink` is called once per request, on the io_context's thread.
-  LoadGenerator(asio::io_context& io, LoadOptions options, Sink sink);
+  /// `sink` is called once per request, on the io_context's thread. `clock`
+  /// must outlive the generator.
+  LoadGenerator(asio::io_context& io, Clock& clock, LoadOptions options, Sink sink);
   ~LoadGenerator();  // closes every connection without calling the sink
   LoadGenerator(const LoadGenerator&) = delete;
   LoadGenerator& operator=(const LoadGenerator&) = delete;
@@ -70,8 +76,8 @@ class LoadGenerator {
   uint64_t scheduled() const;          // requests due so far (sent + dropped)
 
  private:
-  class Impl;
-  std::unique_ptr<Impl> impl_;
+  class Core;
+  std::unique_ptr<Core> core_;
 };
 
 }  // namespace faultline

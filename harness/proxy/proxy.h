@@ -1,8 +1,10 @@
 // FaultProxy: an event-driven TCP proxy that sits in front of one dependency
-// and injects the faults of the current phase. Runs on the caller's
-// io_context (single-threaded use: call every method from that context's
-// thread). Holds no threads of its own; memory per connection is bounded by
-// two fixed-size buffers (plus queued delayed chunks under `latency`).
+// and injects the faults of the current phase (ProxyFault, fault.h). Runs on
+// the caller's io_context (single-threaded use: call every method from that
+// context's thread) and takes every time and timer from the caller's Clock
+// (latency due times, retry back-off). Holds no threads of its own; memory
+// per connection is bounded by two fixed-size buffers (plus queued delayed
+// chunks under `latency`).
 //
 // Fault semantics (a fault applies from SetFault until the next SetFault, to
 // connections already open and to new ones):
@@ -31,8 +33,9 @@
 #include <string>
 
 #include "harness/common/asio.h"
+#include "harness/common/clock.h"
 #include "harness/common/status.h"
-#include "harness/scenario/scenario.h"
+#include "harness/proxy/fault.h"
 
 namespace faultline {
 
@@ -50,8 +53,10 @@ struct ProxyCounters {
 class FaultProxy {
  public:
   /// Does not listen yet. `upstream_port` is on 127.0.0.1. `seed` drives
-  /// the jitter's random source, so a run can be repeated.
-  FaultProxy(asio::io_context& io, std::string name, uint16_t upstream_port, uint64_t seed);
+  /// the jitter's random source, so a run can be repeated. `clock` must
+  /// outlive the proxy.
+  FaultProxy(asio::io_context& io, Clock& clock, std::string name, uint16_t upstream_port,
+             uint64_t seed);
   ~FaultProxy();  // closes every socket
   FaultProxy(const FaultProxy&) = delete;
   FaultProxy& operator=(const FaultProxy&) = delete;
@@ -61,9 +66,8 @@ class FaultProxy {
   Status Listen(uint16_t listen_port);
   uint16_t port() const;
 
-  /// Replaces the active fault; nullopt clears it. Only fault.kind, latency,
-  /// jitter and direction are read (fault.dependency is the caller's).
-  void SetFault(std::optional<FaultSpec> fault);
+  /// Replaces the active fault; nullopt clears it.
+  void SetFault(std::optional<ProxyFault> fault);
 
   /// Closes the listener and every connection.
   void Close();

@@ -83,8 +83,9 @@ class SupervisedProcesses final : public Processes {
 
 class GeneratedLoad final : public Load {
  public:
-  GeneratedLoad(asio::io_context& io, const LoadPlan& plan, TimePoint epoch, Sink sink)
-      : load_(io, Options(plan, epoch), std::move(sink)) {}
+  GeneratedLoad(asio::io_context& io, Clock& clock, const LoadPlan& plan, TimePoint epoch,
+                Sink sink)
+      : load_(io, clock, Options(plan, epoch), std::move(sink)) {}
   void SetRate(double rps) override { load_.SetRate(rps); }
   void Stop() override { load_.Stop(); }
   void Abort() override { load_.Abort(); }
@@ -108,13 +109,34 @@ class GeneratedLoad final : public Load {
   LoadGenerator load_;
 };
 
+// The scenario's fault as the proxy's own type: the one place the two meet.
+ProxyFault ToProxyFault(const FaultSpec& f) {
+  ProxyFault p;
+  switch (f.kind) {
+    case FaultSpec::Kind::kLatency: p.kind = ProxyFault::Kind::kLatency; break;
+    case FaultSpec::Kind::kHang: p.kind = ProxyFault::Kind::kHang; break;
+    case FaultSpec::Kind::kReset: p.kind = ProxyFault::Kind::kReset; break;
+    case FaultSpec::Kind::kRefuse: p.kind = ProxyFault::Kind::kRefuse; break;
+  }
+  switch (f.direction) {
+    case FaultSpec::Direction::kBoth: p.direction = ProxyFault::Direction::kBoth; break;
+    case FaultSpec::Direction::kUpstream: p.direction = ProxyFault::Direction::kUpstream; break;
+    case FaultSpec::Direction::kDownstream: p.direction = ProxyFault::Direction::kDownstream; break;
+  }
+  p.latency = f.latency;
+  p.jitter = f.jitter;
+  return p;
+}
+
 class ProxyInFront final : public Proxy {
  public:
-  ProxyInFront(asio::io_context& io, const ProxyPlan& plan, uint64_t seed)
-      : proxy_(io, plan.dependency, plan.upstream_port, seed), listen_port_(plan.listen_port) {}
+  ProxyInFront(asio::io_context& io, Clock& clock, const ProxyPlan& plan, uint64_t seed)
+      : proxy_(io, clock, plan.dependency, plan.upstream_port, seed),
+        listen_port_(plan.listen_port) {}
   Status Listen() override { return proxy_.Listen(listen_port_); }
-  // The scenario's fault becomes the proxy's (today the same type).
-  void SetFault(const std::optional<FaultSpec>& fault) override { proxy_.SetFault(fault); }
+  void SetFault(const std::optional<FaultSpec>& fault) override {
+    proxy_.SetFault(fault ? std::optional<ProxyFault>(ToProxyFault(*fault)) : std::nullopt);
+  }
   void Close() override { proxy_.Close(); }
   uint64_t open_upstream() const override { return proxy_.counters().open_upstream; }
 
@@ -125,8 +147,8 @@ class ProxyInFront final : public Proxy {
 
 class ScrapedEndpoint final : public MetricsEndpoint {
  public:
-  ScrapedEndpoint(asio::io_context& io, const ScrapePlan& plan)
-      : scraper_(io, plan.port, plan.path, plan.timeout) {}
+  ScrapedEndpoint(asio::io_context& io, Clock& clock, const ScrapePlan& plan)
+      : scraper_(io, clock, plan.port, plan.path, plan.timeout) {}
   void Scrape(Callback done) override { scraper_.Scrape(std::move(done)); }
   const std::string& url() const override { return scraper_.url(); }
 
@@ -143,20 +165,20 @@ class RealParts final : public PartFactory {
     return std::make_unique<SupervisedProcesses>(io_, watchdog_, out_dir);
   }
   std::unique_ptr<Proxy> NewProxy(const ProxyPlan& plan, uint64_t seed) override {
-    return std::make_unique<ProxyInFront>(io_, plan, seed);
+    return std::make_unique<ProxyInFront>(io_, clock_, plan, seed);
   }
   std::unique_ptr<Load> NewLoad(const LoadPlan& plan, TimePoint epoch, Load::Sink sink) override {
-    return std::make_unique<GeneratedLoad>(io_, plan, epoch, std::move(sink));
+    return std::make_unique<GeneratedLoad>(io_, clock_, plan, epoch, std::move(sink));
   }
   std::unique_ptr<MetricsEndpoint> NewMetricsEndpoint(const ScrapePlan& plan) override {
-    return std::make_unique<ScrapedEndpoint>(io_, plan);
+    return std::make_unique<ScrapedEndpoint>(io_, clock_, plan);
   }
   ProcFs& procfs() override { return procfs_; }
   long ticks_per_second() const override { return ticks_; }
 
  private:
   asio::io_context& io_;
-  [[maybe_unused]] Clock& clock_;  // for the parts' constructors once they take a Clock
+  Clock& clock_;
   Watchdog* watchdog_;
   RealProcFs procfs_;
   long ticks_ = ::sysconf(_SC_CLK_TCK);

@@ -8,10 +8,10 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <string_view>
-#include <vector>
 
 #include "harness/common/asio.h"
+#include "harness/common/clock.h"
+#include "harness/common/http_client.h"
 #include "harness/common/status.h"
 #include "harness/common/units.h"
 #include "harness/scrape/prometheus.h"
@@ -19,13 +19,14 @@
 namespace faultline {
 
 /// Scrapes http://127.0.0.1:PORT/PATH. Runs entirely on the given io_context
-/// (no threads of its own); not thread-safe, use it from the thread that runs
-/// the io_context, which must outlive it.
+/// (no threads of its own) and takes its deadlines from `clock`; not
+/// thread-safe, use it from the thread that runs the io_context, which must
+/// outlive it (as must the clock).
 ///
 /// Each scrape opens a fresh loopback connection and sends an HTTP/1.1 GET with
-/// `Connection: close`, then reads until the server closes. Chunked transfer
-/// encoding (which Go's net/http uses for bodies it did not size up front) and
-/// Content-Length bodies are both understood.
+/// `Connection: close` through HttpClient, which reads the response by its
+/// framing: chunked transfer encoding (which Go's net/http uses for bodies it
+/// did not size up front), Content-Length, or up to the server's close.
 class Scraper {
  public:
   using Callback = std::function<void(StatusOr<PromParse>)>;
@@ -35,7 +36,7 @@ class Scraper {
 
   /// `path` is the request target, e.g. "/metrics". `timeout` bounds each
   /// scrape as a whole: connect, request and response.
-  Scraper(asio::io_context& io, uint16_t port, std::string path, Duration timeout);
+  Scraper(asio::io_context& io, Clock& clock, uint16_t port, std::string path, Duration timeout);
   /// Abandons pending scrapes: their connections are closed at once and their
   /// callbacks never run.
   ~Scraper();
@@ -54,20 +55,14 @@ class Scraper {
   const std::string& url() const { return url_; }
 
  private:
-  struct Attempt;
+  StatusOr<PromParse> Interpret(const HttpResult& result) const;
 
   asio::io_context& io_;
-  uint16_t port_;
-  std::string path_;
-  Duration timeout_;
   std::string url_;
-  std::vector<std::weak_ptr<Attempt>> pending_;  // to abandon on destruction
+  std::string request_;  // the same for every scrape
+  HttpClient client_;    // destroyed first: pending callbacks go with it
+  // Posted callbacks check it, so none runs after the Scraper is gone.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
-
-/// Splits a complete HTTP/1.x response (as read up to EOF) and returns its
-/// body, decoding chunked transfer encoding and honouring Content-Length.
-/// A status other than 200 is an error carrying the status line, e.g.
-/// "HTTP 500 Internal Server Error". Exposed for tests.
-StatusOr<std::string> DecodeHttpResponse(std::string_view response);
 
 }  // namespace faultline

@@ -13,17 +13,19 @@
 #include <string>
 
 #include "harness/supervisor/supervisor.h"
+#include "harness/supervisor/supervisor_impl.h"
 
 namespace faultline {
-namespace {
-
-constexpr int kMaxGroups = 4096;
 
 void SleepMillis(long ms) {
   timespec ts{ms / 1000, (ms % 1000) * 1000000L};
   while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
   }
 }
+
+namespace {
+
+constexpr int kMaxGroups = 4096;
 
 bool GroupGone(pid_t pgid) { return kill(-pgid, 0) != 0 && errno == ESRCH; }
 

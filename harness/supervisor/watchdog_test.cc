@@ -1,0 +1,100 @@
+// The guarantee that no child outlives the harness, whatever kills it.
+#include "harness/supervisor/supervisor.h"
+
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <doctest/doctest.h>
+
+#include "harness/supervisor/supervisor_test_support.h"
+
+namespace faultline {
+namespace {
+
+using namespace std::chrono_literals;
+using namespace faultline::testing;
+
+// The guarantee: the harness is SIGKILLed, and still nothing it started
+// survives. The grandchild has no PDEATHSIG (fork clears it): only the
+// watchdog can kill it.
+TEST_CASE("No child outlives a SIGKILLed harness") {
+  // Orphans are reparented to this process, so they can be reaped here.
+  REQUIRE(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
+  int report[2];
+  REQUIRE(pipe2(report, O_CLOEXEC) == 0);
+  TempDir dir;
+
+  pid_t harness = fork();
+  REQUIRE(harness >= 0);
+  if (harness == 0) {
+    // The fake harness: no doctest here, only an exit code.
+    close(report[0]);
+    alarm(30);  // bounds its life if the test fails to kill it
+    auto watchdog = Watchdog::Start();
+    if (!watchdog.ok()) _exit(10);
+    asio::io_context io;
+    Supervisor sup(io, watchdog->get());
+    ChildSpec spec = Shell(dir, "target", "sleep 300 & echo grandchild $!; wait");
+    auto pid = sup.Start(spec);
+    if (!pid.ok()) _exit(11);
+    bool ready = false;
+    sup.WaitReady("target", sup.LogProbe("target", "grandchild"), 5s, [&](Status s) {
+      if (!s.ok()) _exit(12);
+      ready = true;
+    });
+    if (!RunUntil(io, [&] { return ready; })) _exit(13);
+    pid_t pids[3] = {(*watchdog)->pid(), *pid, PidFromLog(spec.log_path, "grandchild")};
+    if (write(report[1], pids, sizeof pids) != sizeof pids) _exit(14);
+    for (;;) pause();
+  }
+  close(report[1]);
+  KillOnExit cleanup{{harness}};
+  pid_t pids[3] = {0, 0, 0};
+  ssize_t n = read(report[0], pids, sizeof pids);
+  close(report[0]);
+  REQUIRE(n == sizeof pids);
+  const pid_t watchdog = pids[0], child = pids[1], grandchild = pids[2];
+  cleanup.pids.insert(cleanup.pids.end(), {watchdog, child, grandchild});
+  REQUIRE(grandchild > 0);
+  CHECK(kill(child, 0) == 0);
+  CHECK(kill(grandchild, 0) == 0);
+
+  REQUIRE(kill(harness, SIGKILL) == 0);
+  int status = 0;
+  REQUIRE(waitpid(harness, &status, 0) == harness);
+  CHECK(WIFSIGNALED(status));
+  cleanup.pids[0] = 0;
+
+  CHECK(WaitGone(child));
+  CHECK(WaitGone(grandchild));
+  CHECK(WaitGone(watchdog));  // its job done, it exits
+}
+
+TEST_CASE("The watchdog leaves unregistered groups alone and exits when closed") {
+  auto watchdog = Watchdog::Start();
+  REQUIRE(watchdog.ok());
+  TempDir dir;
+  asio::io_context io;
+  pid_t watchdog_pid = (*watchdog)->pid();
+  CHECK(kill(watchdog_pid, 0) == 0);
+  pid_t pid = 0;
+  {
+    Supervisor sup(io, watchdog->get());
+    auto started = sup.Start(Spec(dir, "target", {"sleep", "30"}));
+    REQUIRE(started.ok());
+    pid = *started;
+    bool stopped = false;
+    sup.Stop("target", [&] { stopped = true; });
+    REQUIRE(RunUntil(io, [&] { return stopped; }));
+  }
+  auto start = SteadyClock::now();
+  watchdog = Status::Unavailable("closed");  // ~Watchdog: closes the socket, reaps
+  CHECK(SteadyClock::now() - start < 1s);  // nothing registered: no grace period to wait out
+  CHECK(kill(watchdog_pid, 0) != 0);
+  CHECK(kill(pid, 0) != 0);
+}
+
+}  // namespace
+}  // namespace faultline
