@@ -8,7 +8,8 @@
 
 #include "harness/cli/commands.h"
 #include "harness/cli/exit_status.h"
-#include "reports/json_report.h"
+#include "harness/common/file.h"
+#include "harness/result/results_json.h"
 #include "reports/sample_results.h"
 
 using namespace faultline;
@@ -44,7 +45,7 @@ struct Saved {
     REQUIRE(::mkdtemp(tmpl) != nullptr);
     dir = tmpl;
     results = (dir / "results.json").string();
-    REQUIRE(WriteFileAtomic(results, ResultsToJson(testing::AbRun()).dump()).ok());
+    REQUIRE(WriteFileAtomic(results, ResultsJsonText(testing::AbRun())).ok());
   }
   ~Saved() { fs::remove_all(dir); }
   fs::path dir;
