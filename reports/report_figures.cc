@@ -13,15 +13,20 @@ std::string RunVerdict(const RunResult& r) {
 
 uint64_t OutcomeClass::CountIn(const OutcomeCounts& c) const {
   switch (kind) {
-    case Kind::kOk: return c.ok;
+    case Kind::kOk:
+      return c.ok;
     case Kind::kStatus: {
       auto it = c.status.find(status);
       return it == c.status.end() ? 0 : it->second;
     }
-    case Kind::kTimeout: return c.timeout;
-    case Kind::kReset: return c.reset;
-    case Kind::kConnectError: return c.connect_error;
-    case Kind::kDropped: return c.dropped;
+    case Kind::kTimeout:
+      return c.timeout;
+    case Kind::kReset:
+      return c.reset;
+    case Kind::kConnectError:
+      return c.connect_error;
+    case Kind::kDropped:
+      return c.dropped;
   }
   return 0;
 }

@@ -50,12 +50,7 @@ TEST_CASE("the summary shows metrics - requests - latency and every check") {
 }
 
 TEST_CASE("the summary of a variant with nothing measured shows gaps") {
-  RunResult r;
-  VariantResult v;
-  v.name = "empty";
-  v.outcome = VariantOutcome::kError;
-  v.samples.AddName("threads");
-  r.variants.push_back(v);
+  RunResult r = testing::EmptyRun();
   r.interrupted = true;
   CHECK(RenderSummary(r) ==
         "\nscenario \n\nvariant empty (expected pass): ERROR, NOT as expected\n"

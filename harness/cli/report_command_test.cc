@@ -2,8 +2,8 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <set>
 #include <sstream>
@@ -87,7 +87,7 @@ TEST_CASE("report writes only the outputs asked for") {
   CHECK(o.out.find("PASSED: 2 of 2 variants met their expectation") != std::string::npos);
 
   Invocation d = Report({s.results, "--out-dir", (s.dir / "a" / "b").string(), "--html",
-                      (s.dir / "x.html").string()});
+                         (s.dir / "x.html").string()});
   CHECK(d.status == kExitPassed);
   CHECK(fs::exists(s.dir / "x.html"));
   CHECK_FALSE(fs::exists(s.dir / "a" / "b" / "report.html"));
@@ -126,7 +126,13 @@ struct FileCase {
   std::string error;  // after "faultline report: PATH: "; empty: it renders
 };
 
-std::string Dump(const json& doc) { return doc.dump(1); }
+// The case's file: faultline's own output with `edit` applied.
+std::function<std::string(json, const std::string&)> Edited(std::function<void(json&)> edit) {
+  return [edit](json doc, const std::string&) {
+    edit(doc);
+    return doc.dump(1);
+  };
+}
 
 // Every kind of file a user could have: cut short, from an older or a newer
 // faultline, edited by hand (fields missing, of the wrong type, added).
@@ -137,43 +143,38 @@ const FileCase kFileCases[] = {
     {"invalid UTF-8", [](json, const std::string& t) { return "\xff" + t; }, "not valid JSON"},
     {"not an object", [](json, const std::string&) { return std::string("[1, 2]"); },
      "not a faultline results file (no schema_version)"},
-    {"no schema_version", [](json d, const std::string&) { d.erase("schema_version"); return Dump(d); },
+    {"no schema_version", Edited([](json& d) { d.erase("schema_version"); }),
      "not a faultline results file (no schema_version)"},
-    {"schema_version as text", [](json d, const std::string&) { d["schema_version"] = "1"; return Dump(d); },
+    {"schema_version as text", Edited([](json& d) { d["schema_version"] = "1"; }),
      "not a faultline results file (no schema_version)"},
-    {"newer schema_version", [](json d, const std::string&) { d["schema_version"] = 2; return Dump(d); },
+    {"newer schema_version", Edited([](json& d) { d["schema_version"] = 2; }),
      "schema_version 2 is not supported (this faultline reads version 1)"},
-    {"older schema_version", [](json d, const std::string&) { d["schema_version"] = 0; return Dump(d); },
+    {"older schema_version", Edited([](json& d) { d["schema_version"] = 0; }),
      "schema_version 0 is not supported (this faultline reads version 1)"},
-    {"first version 1 writer: no scrape - abandoned or computed",
-     [](json d, const std::string&) {
+    {"first version 1 writer: no scrape - abandoned or computed", Edited([](json& d) {
        for (auto& v : d["variants"]) {
          v.erase("scrape");
          v["requests"].erase("abandoned");
          for (auto& c : v["checks"]) c.erase("computed");
        }
-       return Dump(d);
-     },
+     }),
      ""},
-    {"extra fields everywhere",
-     [](json d, const std::string&) {
+    {"extra fields everywhere", Edited([](json& d) {
        d["census"] = {{"stacks", json::array({1, 2})}};
        d["scenario"]["suite"] = "nightly";
        d["variants"][0]["cancellation"] = {{"orphans", 3}};
        d["variants"][0]["checks"][0]["window"] = json::array({"hang"});
        d["variants"][0]["requests"]["per_second"][0]["p90_ms"] = 4.5;
-       return Dump(d);
-     },
+     }),
      ""},
-    {"nulls where values may be missing",
-     [](json d, const std::string&) {
-       for (const char* k : {"faultline_version", "scenario", "environment", "interrupted"}) d[k] = nullptr;
+    {"nulls where values may be missing", Edited([](json& d) {
+       for (const char* k : {"faultline_version", "scenario", "environment", "interrupted"})
+         d[k] = nullptr;
        for (const char* k : {"duration_s", "phases", "series", "baseline", "samples", "requests",
                              "checks", "events", "logs"})
          d["variants"][0][k] = nullptr;
        d["variants"][1]["checks"][0]["observed"] = nullptr;
-       return Dump(d);
-     },
+     }),
      ""},
     {"the least a file can hold",
      [](json, const std::string&) {
@@ -183,74 +184,67 @@ const FileCase kFileCases[] = {
      ""},
     {"an unknown field nested very deep",
      [](json, const std::string& t) {
-       return "{\"deep\": " + std::string(100000, '[') + std::string(100000, ']') + "," + t.substr(1);
+       return "{\"deep\": " + std::string(100000, '[') + std::string(100000, ']') + "," +
+              t.substr(1);
      },
      ""},
-    {"values too large to draw",
-     [](json d, const std::string&) {
+    {"values too large to draw", Edited([](json& d) {
        for (auto& row : d["variants"][0]["samples"]) row["threads"] = -1e17;
        for (auto& row : d["variants"][1]["samples"]) row["fds"] = 1.7e308;
        d["variants"][1]["duration_s"] = 1e300;
-       return Dump(d);
-     },
+     }),
      ""},
-    {"no variants", [](json d, const std::string&) { d.erase("variants"); return Dump(d); },
+    {"no variants", Edited([](json& d) { d.erase("variants"); }),
      "variants: missing required field"},
-    {"variants not an array",
-     [](json d, const std::string&) { d["variants"] = {{"name", "v"}}; return Dump(d); },
+    {"variants not an array", Edited([](json& d) {
+       d["variants"] = {{"name", "v"}};
+     }),
      "variants: expected an array, got object"},
-    {"variant not an object",
-     [](json d, const std::string&) { d["variants"][1] = 3; return Dump(d); },
+    {"variant not an object", Edited([](json& d) { d["variants"][1] = 3; }),
      "variants[1]: expected an object, got number"},
-    {"variant without outcome",
-     [](json d, const std::string&) { d["variants"][1].erase("outcome"); return Dump(d); },
+    {"variant without outcome", Edited([](json& d) { d["variants"][1].erase("outcome"); }),
      "variants[1].outcome: missing required field"},
-    {"variant name null",
-     [](json d, const std::string&) { d["variants"][0]["name"] = nullptr; return Dump(d); },
+    {"variant name null", Edited([](json& d) { d["variants"][0]["name"] = nullptr; }),
      "variants[0].name: expected a string, got null"},
-    {"misspelt outcome",
-     [](json d, const std::string&) { d["variants"][0]["outcome"] = "passed"; return Dump(d); },
-     "variants[0].outcome: \"passed\" is not one of \"pass\", \"fail\", \"error\" or \"interrupted\""},
-    {"duration as text",
-     [](json d, const std::string&) { d["variants"][0]["duration_s"] = "22s"; return Dump(d); },
+    {"misspelt outcome", Edited([](json& d) { d["variants"][0]["outcome"] = "passed"; }),
+     "variants[0].outcome: \"passed\" is not one of \"pass\", \"fail\", \"error\" or "
+     "\"interrupted\""},
+    {"duration as text", Edited([](json& d) { d["variants"][0]["duration_s"] = "22s"; }),
      "variants[0].duration_s: expected a number, got string"},
     {"unknown check kind",
-     [](json d, const std::string&) { d["variants"][0]["checks"][1]["kind"] = "maximum"; return Dump(d); },
+     Edited([](json& d) { d["variants"][0]["checks"][1]["kind"] = "maximum"; }),
      "variants[0].checks[1].kind: \"maximum\" is not one of \"max\", \"growth\", \"rate\", "
      "\"recovers\", \"latency\", \"error_ratio\" or \"process\""},
-    {"unknown unit",
-     [](json d, const std::string&) { d["variants"][0]["checks"][0]["unit"] = "MB"; return Dump(d); },
-     "variants[0].checks[0].unit: \"MB\" is not one of \"\", \"bytes\", \"bytes/s\", \"s\", \"ms\", "
+    {"unknown unit", Edited([](json& d) { d["variants"][0]["checks"][0]["unit"] = "MB"; }),
+     "variants[0].checks[0].unit: \"MB\" is not one of \"\", \"bytes\", \"bytes/s\", \"s\", "
+     "\"ms\", "
      "\"/s\", \"ratio\" or \"%\""},
     {"check passed as text",
-     [](json d, const std::string&) { d["variants"][0]["checks"][0]["passed"] = "yes"; return Dump(d); },
+     Edited([](json& d) { d["variants"][0]["checks"][0]["passed"] = "yes"; }),
      "variants[0].checks[0].passed: expected a boolean, got string"},
-    {"negative count",
-     [](json d, const std::string&) { d["variants"][0]["requests"]["ok"] = -1; return Dump(d); },
+    {"negative count", Edited([](json& d) { d["variants"][0]["requests"]["ok"] = -1; }),
      "variants[0].requests.ok: expected a non-negative whole number, got number"},
     {"status code that is not one",
-     [](json d, const std::string&) { d["variants"][0]["requests"]["status"]["5xx"] = 1; return Dump(d); },
+     Edited([](json& d) { d["variants"][0]["requests"]["status"]["5xx"] = 1; }),
      "variants[0].requests.status[\"5xx\"]: not an HTTP status code"},
     {"sample value as text",
-     [](json d, const std::string&) { d["variants"][0]["samples"][2]["threads"] = "many"; return Dump(d); },
+     Edited([](json& d) { d["variants"][0]["samples"][2]["threads"] = "many"; }),
      "variants[0].samples[2].threads: expected a number, got string"},
-    {"sample without time",
-     [](json d, const std::string&) { d["variants"][0]["samples"][1].erase("t_s"); return Dump(d); },
+    {"sample without time", Edited([](json& d) { d["variants"][0]["samples"][1].erase("t_s"); }),
      "variants[0].samples[1].t_s: missing required field"},
-    {"samples out of order",
-     [](json d, const std::string&) { d["variants"][0]["samples"][1]["t_s"] = 100; return Dump(d); },
+    {"samples out of order", Edited([](json& d) { d["variants"][0]["samples"][1]["t_s"] = 100; }),
      "variants[0].samples[2].t_s: 0.2 is before the previous row's 100"},
-    {"series name not text",
-     [](json d, const std::string&) { d["variants"][1]["series"][0] = 7; return Dump(d); },
+    {"series name not text", Edited([](json& d) { d["variants"][1]["series"][0] = 7; }),
      "variants[1].series[0]: expected a string, got number"},
     {"environment value an object",
-     [](json d, const std::string&) { d["environment"]["cores"] = json::object(); return Dump(d); },
+     Edited([](json& d) { d["environment"]["cores"] = json::object(); }),
      "environment.cores: expected a string, got object"},
 };
 
 }  // namespace
 
-TEST_CASE("report on a truncated - older - newer or hand-edited file renders or exits 2 with one line") {
+TEST_CASE(
+    "report on a truncated - older - newer or hand-edited file renders or exits 2 with one line") {
   Saved s;
   const std::string text = Read(s.results);
   const json doc = json::parse(text);
@@ -295,7 +289,8 @@ TEST_CASE("every field of a results file removed or of another type reads or fai
   const json flat = doc.flatten();
   for (const auto& [leaf, value] : flat.items()) {
     (void)value;
-    for (json::json_pointer p(leaf); !p.empty(); p = p.parent_pointer()) pointers.insert(p.to_string());
+    for (json::json_pointer p(leaf); !p.empty(); p = p.parent_pointer())
+      pointers.insert(p.to_string());
   }
   const json replacements[] = {nullptr, "text", -1, 1.5, 1e300, json::object(), json::array()};
   size_t rendered = 0, refused = 0;
@@ -304,8 +299,10 @@ TEST_CASE("every field of a results file removed or of another type reads or fai
     std::vector<json> mutants;
     json removed = doc;
     json& parent = removed[p.parent_pointer()];
-    if (parent.is_object()) parent.erase(p.back());
-    else parent.erase(std::stoul(p.back()));
+    if (parent.is_object())
+      parent.erase(p.back());
+    else
+      parent.erase(std::stoul(p.back()));
     mutants.push_back(std::move(removed));
     for (const auto& r : replacements) {
       json changed = doc;
@@ -326,7 +323,8 @@ TEST_CASE("every field of a results file removed or of another type reads or fai
       CHECK(!RenderSummary(*read).empty());
     }
   }
-  MESSAGE(pointers.size() << " fields: " << rendered << " files rendered, " << refused << " refused");
+  MESSAGE(pointers.size() << " fields: " << rendered << " files rendered, " << refused
+                          << " refused");
   CHECK(rendered > 0);
   CHECK(refused > 0);
 }

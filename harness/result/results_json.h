@@ -14,9 +14,8 @@
 // read: the model recomputes them.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "harness/common/status.h"
 #include "harness/result/result.h"

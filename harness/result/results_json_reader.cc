@@ -81,8 +81,7 @@ class Reader {
   }
 
   // A number; `fallback` when absent or null.
-  double Number(const Node& at, const char* key, Need need = Need::kOptional,
-                double fallback = 0) {
+  double Number(const Node& at, const char* key, Need need = Need::kOptional, double fallback = 0) {
     auto n = Typed(at, key, need, "number", [](const json& j) { return j.is_number(); });
     return n ? n->value.get<double>() : fallback;
   }
@@ -101,7 +100,8 @@ class Reader {
     return n ? n->value.get<bool>() : fallback;
   }
 
-  // An enum by its spelling; `parse` is ParseUnit, ParseCheckKind, ...
+  // An enum by its spelling; `parse` is ParseUnit, ParseCheckKind, ...;
+  // `last` is the enum's last value, for the list of spellings in the message.
   template <typename E>
   E Enum(const Node& at, const char* key, Need need, std::optional<E> (*parse)(std::string_view),
          E last, E fallback) {
@@ -131,16 +131,20 @@ class Reader {
   template <typename Each>
   void ObjectArray(const Node& at, const char* key, Need need, Each each) {
     Array(at, key, need, [&](const Node& e) {
-      if (!e.value.is_object()) WrongType(e.path, "object", e.value);
-      else each(e);
+      if (!e.value.is_object())
+        WrongType(e.path, "object", e.value);
+      else
+        each(e);
     });
   }
 
   std::vector<std::string> Strings(const Node& at, const char* key) {
     std::vector<std::string> out;
     Array(at, key, Need::kOptional, [&](const Node& e) {
-      if (!e.value.is_string()) WrongType(e.path, "string", e.value);
-      else out.push_back(e.value.get<std::string>());
+      if (!e.value.is_string())
+        WrongType(e.path, "string", e.value);
+      else
+        out.push_back(e.value.get<std::string>());
     });
     return out;
   }
@@ -219,7 +223,8 @@ Series ReadSamples(Reader& r, const Node& v) {
     const double t = r.Number(row, "t_s", Need::kRequired);
     if (!series.t_s.empty()) CheckAscending(r, row, t, series.t_s.back());
     series.t_s.push_back(t);
-    for (const auto& name : series.names) series.values[name].push_back(r.NumberOrNaN(row, name.c_str()));
+    for (const auto& name : series.names)
+      series.values[name].push_back(r.NumberOrNaN(row, name.c_str()));
   });
   return series;
 }
@@ -227,15 +232,16 @@ Series ReadSamples(Reader& r, const Node& v) {
 CheckResult ReadCheck(Reader& r, const Node& c) {
   CheckResult check;
   check.name = r.String(c, "name", Need::kRequired);
-  check.kind = r.Enum(c, "kind", Need::kRequired, ParseCheckKind, CheckKind::kProcess,
-                      CheckKind::kMax);
+  check.kind =
+      r.Enum(c, "kind", Need::kRequired, ParseCheckKind, CheckKind::kProcess, CheckKind::kMax);
   check.metric = r.String(c, "metric");
   check.passed = r.Bool(c, "passed", Need::kRequired);
   check.observed = r.NumberOrNaN(c, "observed");
   check.limit = r.NumberOrNaN(c, "limit");
   check.unit = r.Enum(c, "unit", Need::kOptional, ParseUnit, Unit::kPercent, Unit::kNone);
   check.detail = r.String(c, "detail");
-  check.computed = r.Bool(c, "computed", Need::kOptional, true);  // added in version 1's second writer
+  check.computed =
+      r.Bool(c, "computed", Need::kOptional, true);  // added in version 1's second writer
   return check;
 }
 
@@ -269,10 +275,12 @@ VariantResult ReadVariant(Reader& r, const Node& v) {
   r.ObjectArray(v, "checks", Need::kOptional,
                 [&](const Node& c) { out.checks.push_back(ReadCheck(r, c)); });
   r.ObjectArray(v, "events", Need::kOptional, [&](const Node& e) {
-    out.events.push_back({r.Number(e, "t_s", Need::kRequired), r.String(e, "message", Need::kRequired)});
+    out.events.push_back(
+        {r.Number(e, "t_s", Need::kRequired), r.String(e, "message", Need::kRequired)});
   });
   r.ObjectArray(v, "logs", Need::kOptional, [&](const Node& l) {
-    out.logs.push_back({r.String(l, "name", Need::kRequired), r.String(l, "path"), r.String(l, "tail")});
+    out.logs.push_back(
+        {r.String(l, "name", Need::kRequired), r.String(l, "path"), r.String(l, "tail")});
   });
   if (auto scrape = r.Object(v, "scrape", Need::kOptional))  // added in version 1's second writer
     out.scrape = ScrapeStats{r.String(*scrape, "url"), r.Count(*scrape, "attempts"),
@@ -304,9 +312,12 @@ StatusOr<RunResult> ResultsFromJson(const json& doc) {
   }
   out.started_at = r.String(root, "started_at");
   r.Members(root, "environment", [&](const std::string& key, const Node& n) {
-    if (n.value.is_string()) out.environment[key] = n.value.get<std::string>();
-    else if (n.value.is_number() || n.value.is_boolean()) out.environment[key] = n.value.dump();
-    else r.WrongType(n.path, "string", n.value);
+    if (n.value.is_string())
+      out.environment[key] = n.value.get<std::string>();
+    else if (n.value.is_number() || n.value.is_boolean())
+      out.environment[key] = n.value.dump();
+    else
+      r.WrongType(n.path, "string", n.value);
   });
   out.interrupted = r.Bool(root, "interrupted", Need::kOptional);
   out.error = r.String(root, "error");

@@ -34,8 +34,8 @@ RunResult Sample() {
   v.abandoned_requests = 3;
   v.checks.push_back({"threads bounded", CheckKind::kGrowth, "threads", true, 2, 300, Unit::kNone,
                       "peak 7 - baseline 5"});
-  v.checks.push_back({"p99", CheckKind::kLatency, "", false, NAN, 1, Unit::kSeconds, "no data",
-                      false});
+  v.checks.push_back(
+      {"p99", CheckKind::kLatency, "", false, NAN, 1, Unit::kSeconds, "no data", false});
   v.events.push_back({1.5, "event"});
   v.logs.push_back({"target", "logs/target.log", "tail\n"});
   v.scrape = ScrapeStats{"http://127.0.0.1:1/metrics", 20, 1, "timed out"};

@@ -67,13 +67,16 @@ json Variant(const VariantResult& v) {
   json events = json::array();
   for (const auto& e : v.events) events.push_back({{"t_s", e.t_s}, {"message", e.message}});
   json logs = json::array();
-  for (const auto& l : v.logs) logs.push_back({{"name", l.name}, {"path", l.path}, {"tail", l.tail}});
+  for (const auto& l : v.logs)
+    logs.push_back({{"name", l.name}, {"path", l.path}, {"tail", l.tail}});
 
   json scrape = nullptr;
   if (v.scrape)
-    scrape = {{"url", v.scrape->url}, {"attempts", v.scrape->attempts},
+    scrape = {{"url", v.scrape->url},
+              {"attempts", v.scrape->attempts},
               {"misses", v.scrape->misses},
-              {"last_error", v.scrape->last_error.empty() ? json(nullptr) : json(v.scrape->last_error)}};
+              {"last_error",
+               v.scrape->last_error.empty() ? json(nullptr) : json(v.scrape->last_error)}};
 
   return {{"name", v.name},
           {"expect", ToString(v.expect)},
