@@ -137,16 +137,18 @@ int RunScenario(const RunCommandOptions& o) {
   // reader, exactly as `faultline report` would redo it (also when the file
   // could not be written: then from the text that was meant for it).
   StatusOr<RunResult> read = ResultsFromJson(nlohmann::json::parse(written, nullptr, false));
-  if (!read.ok()) {  // the writer and the reader disagree: a bug, not the user's
-    std::cerr << "faultline: internal error: results.json: " << read.status().message() << "\n";
-    return kExitCouldNotRun;
+  if (!read.ok()) {  // the writer and the reader disagree: a bug; still show what was measured
+    std::cerr << "faultline: internal error: results.json cannot be read back: "
+              << read.status().message() << "\n";
+    write_failed = true;
   }
-  Status reports = WriteReports(*read, ro_out_dir);
+  const RunResult& rendered = read.ok() ? *read : result;
+  Status reports = WriteReports(rendered, ro_out_dir);
   if (!reports.ok()) {
     std::cerr << "faultline: " << reports.message() << "\n";
     write_failed = true;
   }
-  std::cout << RenderSummary(*read);
+  std::cout << RenderSummary(rendered);
   std::cout << "results: " << results_path << " (report.html, junit.xml, summary.md beside it)\n";
   if (!result.error.empty()) std::cerr << "faultline: " << result.error << "\n";
 

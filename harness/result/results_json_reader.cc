@@ -181,7 +181,9 @@ OutcomeCounts ReadCounts(Reader& r, const Node& at) {
     char* end = nullptr;
     errno = 0;
     const long value = std::strtol(code.c_str(), &end, 10);
-    if (code.empty() || *end != '\0' || errno != 0 || value < 100 || value > 999)
+    // Any number the load generator could have parsed from a status line.
+    if (code.empty() || !std::isdigit(static_cast<unsigned char>(code[0])) || *end != '\0' ||
+        errno != 0 || value > 999)
       return r.Fail(n.path, "not an HTTP status code");
     if (!n.value.is_number_unsigned()) return r.WrongType(n.path, kCount, n.value);
     c.status[static_cast<int>(value)] = n.value.get<uint64_t>();
