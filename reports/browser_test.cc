@@ -20,7 +20,6 @@
 #include <nlohmann/json.hpp>
 
 #include "reports/html_report.h"
-#include "reports/json_report.h"
 #include "reports/sample_results.h"
 
 using nlohmann::json;
@@ -303,7 +302,7 @@ std::string Join(const std::vector<std::string>& v) {
 }  // namespace
 
 TEST_CASE("report.html draws its charts in Chromium with no request and no error") {
-  const std::string html = faultline::RenderHtml(faultline::ResultsToJson(faultline::testing::AbRun()));
+  const std::string html = faultline::RenderHtml(faultline::testing::AbRun());
   const PageReport r = Open(html, fs::path(REPORT_ARTIFACT_DIR) / "report-ab.png");
   CHECK_MESSAGE(r.requests.empty(), Join(r.requests));
   CHECK_MESSAGE(r.errors.empty(), Join(r.errors));
@@ -321,7 +320,7 @@ TEST_CASE("report.html draws its charts in Chromium with no request and no error
 
 TEST_CASE("hostile strings in report.html stay text in Chromium") {
   const std::string html =
-      faultline::RenderHtml(faultline::ResultsToJson(faultline::testing::HostileRun()));
+      faultline::RenderHtml(faultline::testing::HostileRun());
   const PageReport r = Open(html, fs::path(REPORT_ARTIFACT_DIR) / "report-hostile.png");
   CHECK_MESSAGE(r.requests.empty(), Join(r.requests));
   CHECK_MESSAGE(r.errors.empty(), Join(r.errors));
@@ -343,7 +342,7 @@ TEST_CASE("the browser check catches a request and a console error") {
 }
 
 TEST_CASE("the browser check catches a fetch the report's security policy blocks") {
-  std::string html = faultline::RenderHtml(faultline::ResultsToJson(faultline::testing::AbRun()));
+  std::string html = faultline::RenderHtml(faultline::testing::AbRun());
   html.insert(html.find("</main>"), "<img src=\"http://127.0.0.1:9/y.png\">");
   const PageReport r = Open(html);
   const bool noticed = !r.requests.empty() || !r.errors.empty();

@@ -7,15 +7,13 @@
 #include <map>
 #include <vector>
 
-#include "reports/report_json.h"
+#include "harness/result/result.h"
+#include "reports/report_figures.h"
 #include "reports/svg_chart.h"
 #include "reports/text_format.h"
-#include "harness/result/result.h"
 
 namespace faultline {
 namespace {
-
-using nlohmann::json;
 
 // Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 // Blue then vermillion gives the strongest contrast for the usual A/B pair.
@@ -101,17 +99,23 @@ std::string SeriesTitle(const std::string& name) {
   return name;
 }
 
+// A variant as the report draws it: its colour and its requests.
 struct VariantView {
-  const json* v;
-  std::string name;
+  const VariantResult& v;
   std::string colour;
+  RequestSummary requests;
 };
 
-std::string BandLabel(const json& phase) {
-  std::string label = JsonString(phase, "name");
+std::vector<OutcomeCounts> Totals(const std::vector<VariantView>& views) {
+  std::vector<OutcomeCounts> totals;
+  for (const auto& view : views) totals.push_back(view.requests.counts);
+  return totals;
+}
+
+std::string BandLabel(const PhaseSpan& phase) {
+  std::string label = phase.name;
   std::string faults;
-  for (const auto& f : ArrayMember(phase, "faults"))
-    if (f.is_string()) faults += (faults.empty() ? "" : ", ") + f.get<std::string>();
+  for (const auto& f : phase.faults) faults += (faults.empty() ? "" : ", ") + f;
   if (!faults.empty()) label += ": " + faults;
   return label;
 }
@@ -119,11 +123,9 @@ std::string BandLabel(const json& phase) {
 std::vector<ChartBand> Bands(const std::vector<VariantView>& views) {
   std::vector<ChartBand> bands;
   for (const auto& view : views) {
-    const json& phases = ArrayMember(*view.v, "phases");
-    if (phases.empty()) continue;
-    for (const auto& p : phases)
-      bands.push_back({NumberMember(p, "start_s", 0), NumberMember(p, "end_s", 0), BandLabel(p),
-                       !ArrayMember(p, "faults").empty()});
+    if (view.v.phases.empty()) continue;
+    for (const auto& p : view.v.phases)
+      bands.push_back({p.start_s, p.end_s, BandLabel(p), !p.faults.empty()});
     break;  // every variant runs the scenario's phases: the first suffices
   }
   return bands;
@@ -132,13 +134,11 @@ std::vector<ChartBand> Bands(const std::vector<VariantView>& views) {
 double TimelineEnd(const std::vector<VariantView>& views) {
   double end = 0;
   for (const auto& view : views) {
-    end = std::max(end, NumberMember(*view.v, "duration_s", 0));
-    for (const auto& p : ArrayMember(*view.v, "phases"))
-      end = std::max(end, NumberMember(p, "end_s", 0));
-    const json& samples = ArrayMember(*view.v, "samples");
-    if (!samples.empty()) end = std::max(end, NumberMember(samples.back(), "t_s", 0));
-    const json& per_second = ArrayMember(Member(*view.v, "requests"), "per_second");
-    if (!per_second.empty()) end = std::max(end, NumberMember(per_second.back(), "t_s", 0) + 1);
+    end = std::max(end, view.v.duration_s);
+    for (const auto& p : view.v.phases) end = std::max(end, p.end_s);
+    if (!view.v.samples.t_s.empty()) end = std::max(end, view.v.samples.t_s.back());
+    const auto& per_second = view.requests.per_second;
+    if (!per_second.empty()) end = std::max(end, per_second.back().t_s + 1);
   }
   return end;
 }
@@ -147,9 +147,7 @@ double TimelineEnd(const std::vector<VariantView>& views) {
 std::vector<std::string> SeriesNames(const std::vector<VariantView>& views) {
   std::vector<std::string> names;
   for (const auto& view : views)
-    for (const auto& n : ArrayMember(*view.v, "series")) {
-      if (!n.is_string()) continue;
-      const std::string s = n.get<std::string>();
+    for (const auto& s : view.v.samples.names) {
       bool seen = false;
       for (const auto& x : names) seen = seen || x == s;
       if (!seen) names.push_back(s);
@@ -160,7 +158,7 @@ std::vector<std::string> SeriesNames(const std::vector<VariantView>& views) {
 std::string Legend(const std::vector<VariantView>& views, bool with_fault) {
   std::string s = "<span class=\"legend\">";
   for (const auto& view : views)
-    s += "<span><span class=\"swatch\" style=\"--c:" + view.colour + "\"></span>" + E(view.name) +
+    s += "<span><span class=\"swatch\" style=\"--c:" + view.colour + "\"></span>" + E(view.v.name) +
          "</span>";
   if (with_fault) s += "<span><span class=\"fault\"></span>fault active</span>";
   return s + "</span>";
@@ -187,43 +185,36 @@ void Charts(const std::vector<VariantView>& views, std::string& out) {
   for (const auto& name : SeriesNames(views)) {
     Chart chart;
     chart.title = SeriesTitle(name);
-    chart.unit = ToString(SeriesUnit(name));
+    chart.unit = SeriesUnit(name);
     chart.t_end = t_end;
     chart.bands = bands;
     for (const auto& view : views) {
-      ChartLine line{view.name, view.colour, {}, {}};
-      const json& samples = ArrayMember(*view.v, "samples");
-      line.t.reserve(samples.size());
-      line.v.reserve(samples.size());
-      for (const auto& row : samples) {
-        line.t.push_back(NumberMember(row, "t_s", 0));
-        line.v.push_back(NumberMember(row, name.c_str(), std::numeric_limits<double>::quiet_NaN()));
-      }
+      ChartLine line{view.v.name, view.colour, view.v.samples.t_s, {}};
+      const std::vector<double>* values = view.v.samples.Find(name);
+      if (values) line.v = *values;
+      else line.v.assign(line.t.size(), std::numeric_limits<double>::quiet_NaN());
       chart.lines.push_back(std::move(line));
     }
     out += Figure(chart, chart.title == name ? "" : name, legend);
   }
 
   // Requests per second by outcome, and latency per second.
-  json variants = json::array();
-  for (const auto& view : views) variants.push_back(*view.v);
   struct PerSecond {
-    std::string title, code, unit;
-    std::function<double(const json&)> value;
+    std::string title, code;
+    Unit unit;
+    std::function<double(const RequestSecond&)> value;
   };
   std::vector<PerSecond> per_second_charts;
-  for (const auto& cls : OutcomeClasses(variants))
-    per_second_charts.push_back({"Requests per second: " + cls.label, "", "",
-                                 [cls](const json& row) { return OutcomeCount(row, cls); }});
-  per_second_charts.push_back({"Latency p50 per second", "p50_ms", "ms", [](const json& row) {
-                                 return NumberMember(row, "p50_ms", NAN);
-                               }});
-  per_second_charts.push_back({"Latency p99 per second", "p99_ms", "ms", [](const json& row) {
-                                 return NumberMember(row, "p99_ms", NAN);
-                               }});
+  for (const auto& cls : OutcomeClasses(Totals(views)))
+    per_second_charts.push_back(
+        {"Requests per second: " + cls.label, "", Unit::kNone,
+         [cls](const RequestSecond& row) { return static_cast<double>(cls.CountIn(row.counts)); }});
+  per_second_charts.push_back({"Latency p50 per second", "p50_ms", Unit::kMilliseconds,
+                               [](const RequestSecond& row) { return row.p50_ms; }});
+  per_second_charts.push_back({"Latency p99 per second", "p99_ms", Unit::kMilliseconds,
+                               [](const RequestSecond& row) { return row.p99_ms; }});
   bool any_requests = false;
-  for (const auto& view : views)
-    any_requests = any_requests || !ArrayMember(Member(*view.v, "requests"), "per_second").empty();
+  for (const auto& view : views) any_requests = any_requests || !view.requests.per_second.empty();
   if (!any_requests) return;
   for (const auto& spec : per_second_charts) {
     Chart chart;
@@ -232,10 +223,10 @@ void Charts(const std::vector<VariantView>& views, std::string& out) {
     chart.t_end = t_end;
     chart.bands = bands;
     for (const auto& view : views) {
-      ChartLine line{view.name, view.colour, {}, {}};
-      for (const auto& row : ArrayMember(Member(*view.v, "requests"), "per_second")) {
+      ChartLine line{view.v.name, view.colour, {}, {}};
+      for (const auto& row : view.requests.per_second) {
         // A second's requests are drawn at the middle of that second.
-        line.t.push_back(NumberMember(row, "t_s", 0) + 0.5);
+        line.t.push_back(row.t_s + 0.5);
         line.v.push_back(spec.value(row));
       }
       chart.lines.push_back(std::move(line));
@@ -252,37 +243,29 @@ std::string Percent(double part, double whole) {
 void Cards(const std::vector<VariantView>& views, std::string& out) {
   out += "<section class=\"cards\">\n";
   for (const auto& view : views) {
-    const json& v = *view.v;
-    const std::string expect = JsonString(v, "expect");
-    const std::string outcome = JsonString(v, "outcome");
-    const json& met_j = Member(v, "met_expectation");
-    const bool met = met_j.is_boolean() && met_j.get<bool>();
-    std::string upper = outcome;
+    const VariantResult& v = view.v;
+    const bool met = v.met_expectation();
+    std::string upper = ToString(v.outcome);
     for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     out += "<div class=\"card\" style=\"--c:" + view.colour + "\">";
-    out += "<h3><span class=\"swatch\"></span>" + E(view.name) + "</h3>";
+    out += "<h3><span class=\"swatch\"></span>" + E(v.name) + "</h3>";
     out += "<p><span class=\"badge " + std::string(met ? "ok" : "bad") + "\">" + E(upper) +
            (met ? ", as expected" : ", NOT as expected") + "</span> <span class=\"meta\">expected " +
-           E(expect) + "</span></p>";
-    if (Member(v, "error").is_string())
-      out += "<p class=\"notice\">" + E(JsonString(v, "error")) + "</p>";
-    const json& checks = ArrayMember(v, "checks");
+           E(ToString(v.expect)) + "</span></p>";
+    if (!v.error.empty()) out += "<p class=\"notice\">" + E(v.error) + "</p>";
     size_t passed = 0;
-    for (const auto& c : checks) passed += Member(c, "passed") == true ? 1 : 0;
-    if (!checks.empty())
-      out += "<p>checks: " + std::to_string(passed) + " of " + std::to_string(checks.size()) +
+    for (const auto& c : v.checks) passed += c.passed ? 1 : 0;
+    if (!v.checks.empty())
+      out += "<p>checks: " + std::to_string(passed) + " of " + std::to_string(v.checks.size()) +
              " passed</p>";
-    const json& r = Member(v, "requests");
-    if (r.is_object()) {
-      const double total = NumberMember(r, "total", 0);
-      const double ok = NumberMember(r, "ok", 0);
-      out += "<p>requests: " + Fmt("%.0f", total) + ", ok " + Fmt("%.0f", ok) + Percent(ok, total) +
-             ", errors " + Fmt("%.0f", total - ok) + Percent(total - ok, total) + "</p>";
-      const json& lat = Member(r, "latency_ms");
-      out += "<p>latency p50 " + FormatMeasure(Member(lat, "p50"), "ms") + " · p99 " +
-             FormatMeasure(Member(lat, "p99"), "ms") + " · max " +
-             FormatMeasure(Member(lat, "max"), "ms") + "</p>";
-    }
+    const RequestSummary& r = view.requests;
+    const double total = static_cast<double>(r.counts.total());
+    const double ok = static_cast<double>(r.counts.ok);
+    out += "<p>requests: " + Fmt("%.0f", total) + ", ok " + Fmt("%.0f", ok) + Percent(ok, total) +
+           ", errors " + Fmt("%.0f", total - ok) + Percent(total - ok, total) + "</p>";
+    out += "<p>latency p50 " + FormatMeasure(r.latency.p50_ms, Unit::kMilliseconds) + " · p99 " +
+           FormatMeasure(r.latency.p99_ms, Unit::kMilliseconds) + " · max " +
+           FormatMeasure(r.latency.max_ms, Unit::kMilliseconds) + "</p>";
     out += "</div>\n";
   }
   out += "</section>\n";
@@ -295,25 +278,19 @@ void PeakTable(const std::vector<VariantView>& views, std::string& out) {
   out += "<table class=\"peaks\"><thead><tr><th>metric</th>";
   for (const auto& view : views)
     out += "<th class=\"num\" colspan=\"3\"><span class=\"swatch\" style=\"--c:" + view.colour +
-           "\"></span>" + E(view.name) + "</th>";
+           "\"></span>" + E(view.v.name) + "</th>";
   out += "</tr><tr><th></th>";
   for (size_t i = 0; i < views.size(); ++i)
     out += "<th class=\"num\">baseline</th><th class=\"num\">peak</th><th class=\"num\">end</th>";
   out += "</tr></thead><tbody>\n";
   for (const auto& name : names) {
-    const std::string unit = ToString(SeriesUnit(name));
+    const Unit unit = SeriesUnit(name);
     out += "<tr><td><code>" + E(name) + "</code></td>";
     for (const auto& view : views) {
-      json peak, end;
-      for (const auto& row : ArrayMember(*view.v, "samples")) {
-        const json& x = Member(row, name.c_str());
-        if (!x.is_number()) continue;
-        if (!peak.is_number() || x.get<double>() > peak.get<double>()) peak = x;
-        end = x;
-      }
-      out += "<td class=\"num\">" + E(FormatMeasure(Member(Member(*view.v, "baseline"), name.c_str()), unit)) +
-             "</td><td class=\"num\">" + E(FormatMeasure(peak, unit)) + "</td><td class=\"num\">" +
-             E(FormatMeasure(end, unit)) + "</td>";
+      const SeriesExtent x = Extent(view.v, name);
+      out += "<td class=\"num\">" + E(FormatMeasure(x.baseline, unit)) +
+             "</td><td class=\"num\">" + E(FormatMeasure(x.peak, unit)) +
+             "</td><td class=\"num\">" + E(FormatMeasure(x.end, unit)) + "</td>";
     }
     out += "</tr>\n";
   }
@@ -323,128 +300,119 @@ void PeakTable(const std::vector<VariantView>& views, std::string& out) {
 void Checks(const std::vector<VariantView>& views, std::string& out) {
   out += "<h2 id=\"checks\">Checks</h2>\n";
   for (const auto& view : views) {
-    const json& v = *view.v;
-    const bool expect_fail = JsonString(v, "expect") == "fail";
-    out += "<h3><span class=\"swatch\" style=\"--c:" + view.colour + "\"></span>" + E(view.name) +
+    const VariantResult& v = view.v;
+    const bool expect_fail = v.expect == Expectation::kFail;
+    out += "<h3><span class=\"swatch\" style=\"--c:" + view.colour + "\"></span>" + E(v.name) +
            " <span class=\"meta\">expected to " + (expect_fail ? "fail" : "pass") + "</span></h3>\n";
-    const json& checks = ArrayMember(v, "checks");
-    if (checks.empty()) {
+    if (v.checks.empty()) {
       out += "<p class=\"meta\">no checks were evaluated</p>\n";
       continue;
     }
     out += "<table><thead><tr><th>check</th><th>kind</th><th class=\"num\">observed</th>"
            "<th class=\"num\">limit</th><th>result</th><th>detail</th></tr></thead><tbody>\n";
-    for (const auto& c : checks) {
-      const bool passed = Member(c, "passed") == true;
-      const std::string unit = JsonString(c, "unit");
-      std::string kind = JsonString(c, "kind");
-      if (!JsonString(c, "metric").empty()) kind += " of " + JsonString(c, "metric");
+    for (const auto& c : v.checks) {
+      std::string kind = ToString(c.kind);
+      if (!c.metric.empty()) kind += " of " + c.metric;
       std::string result;
-      if (passed) result = "<span class=\"badge ok\">pass</span>";
+      if (c.passed) result = "<span class=\"badge ok\">pass</span>";
       else if (expect_fail) result = "<span class=\"badge exp\">fail, as expected</span>";
       else result = "<span class=\"badge bad\">FAIL</span>";
-      out += std::string("<tr") + (passed ? "" : " class=\"fail\"") + "><td>" +
-             E(JsonString(c, "name")) + "</td><td>" + E(kind) + "</td><td class=\"num\">" +
-             E(FormatMeasure(Member(c, "observed"), unit)) + "</td><td class=\"num\">" +
-             E(FormatMeasure(Member(c, "limit"), unit)) + "</td><td>" + result +
-             "</td><td class=\"detail\">" + E(JsonString(c, "detail")) + "</td></tr>\n";
+      out += std::string("<tr") + (c.passed ? "" : " class=\"fail\"") + "><td>" + E(c.name) +
+             "</td><td>" + E(kind) + "</td><td class=\"num\">" +
+             E(FormatMeasure(c.observed, c.unit)) + "</td><td class=\"num\">" +
+             E(FormatMeasure(c.limit, c.unit)) + "</td><td>" + result +
+             "</td><td class=\"detail\">" + E(c.detail) + "</td></tr>\n";
     }
     out += "</tbody></table>\n";
   }
 }
 
 void Requests(const std::vector<VariantView>& views, std::string& out) {
-  json variants = json::array();
-  for (const auto& view : views) variants.push_back(*view.v);
-  bool any = false;
-  for (const auto& view : views) any = any || Member(*view.v, "requests").is_object();
-  if (!any) return;
+  if (views.empty()) return;
   out += "<h2 id=\"requests\">Requests by outcome</h2>\n<table><thead><tr><th>outcome</th>";
   for (const auto& view : views)
     out += "<th class=\"num\"><span class=\"swatch\" style=\"--c:" + view.colour + "\"></span>" +
-           E(view.name) + "</th>";
+           E(view.v.name) + "</th>";
   out += "</tr></thead><tbody>\n";
-  auto row = [&](const std::string& label, const std::function<std::string(const json&)>& cell) {
+  auto row = [&](const std::string& label,
+                 const std::function<std::string(const RequestSummary&)>& cell) {
     out += "<tr><td>" + E(label) + "</td>";
-    for (const auto& view : views)
-      out += "<td class=\"num\">" + cell(Member(*view.v, "requests")) + "</td>";
+    for (const auto& view : views) out += "<td class=\"num\">" + cell(view.requests) + "</td>";
     out += "</tr>\n";
   };
-  row("total", [](const json& r) { return Fmt("%.0f", NumberMember(r, "total", 0)); });
-  for (const auto& cls : OutcomeClasses(variants))
-    row(cls.label, [&cls](const json& r) {
-      const double n = OutcomeCount(r, cls);
-      return Fmt("%.0f", n) + Percent(n, NumberMember(r, "total", 0));
+  row("total", [](const RequestSummary& r) {
+    return Fmt("%.0f", static_cast<double>(r.counts.total()));
+  });
+  for (const auto& cls : OutcomeClasses(Totals(views)))
+    row(cls.label, [&cls](const RequestSummary& r) {
+      const double n = static_cast<double>(cls.CountIn(r.counts));
+      return Fmt("%.0f", n) + Percent(n, static_cast<double>(r.counts.total()));
     });
-  for (const char* p : {"p50", "p99", "max"})
-    row(std::string("latency ") + p, [p](const json& r) {
-      return E(FormatMeasure(Member(Member(r, "latency_ms"), p), "ms"));
+  const std::pair<const char*, double LatencySummary::*> latencies[] = {
+      {"p50", &LatencySummary::p50_ms},
+      {"p99", &LatencySummary::p99_ms},
+      {"max", &LatencySummary::max_ms}};
+  for (const auto& [name, field] : latencies)
+    row(std::string("latency ") + name, [field = field](const RequestSummary& r) {
+      return E(FormatMeasure(r.latency.*field, Unit::kMilliseconds));
     });
   out += "</tbody></table>\n";
 }
 
 void Events(const std::vector<VariantView>& views, std::string& out) {
   bool any = false;
-  for (const auto& view : views) any = any || !ArrayMember(*view.v, "events").empty();
+  for (const auto& view : views) any = any || !view.v.events.empty();
   if (!any) return;
   out += "<h2 id=\"events\">Events</h2>\n<table><thead><tr><th>variant</th><th class=\"num\">t</th>"
          "<th>event</th></tr></thead><tbody>\n";
   for (const auto& view : views)
-    for (const auto& e : ArrayMember(*view.v, "events"))
-      out += "<tr><td>" + E(view.name) + "</td><td class=\"num\">" +
-             Fmt("%.1fs", NumberMember(e, "t_s", 0)) + "</td><td>" +
-             E(JsonString(e, "message")) + "</td></tr>\n";
+    for (const auto& e : view.v.events)
+      out += "<tr><td>" + E(view.v.name) + "</td><td class=\"num\">" + Fmt("%.1fs", e.t_s) +
+             "</td><td>" + E(e.message) + "</td></tr>\n";
   out += "</tbody></table>\n";
 }
 
 void Logs(const std::vector<VariantView>& views, std::string& out) {
   bool any = false;
-  for (const auto& view : views) any = any || !ArrayMember(*view.v, "logs").empty();
+  for (const auto& view : views) any = any || !view.v.logs.empty();
   if (!any) return;
   out += "<h2 id=\"logs\">Process logs (tail)</h2>\n";
   for (const auto& view : views)
-    for (const auto& l : ArrayMember(*view.v, "logs")) {
-      const std::string tail = JsonString(l, "tail");
-      out += "<details><summary>" + E(view.name) + " / " + E(JsonString(l, "name")) +
-             " <span class=\"meta mono\">" + E(JsonString(l, "path")) + "</span></summary><pre>" +
-             (tail.empty() ? "(empty)" : E(tail)) + "</pre></details>\n";
-    }
+    for (const auto& l : view.v.logs)
+      out += "<details><summary>" + E(view.v.name) + " / " + E(l.name) +
+             " <span class=\"meta mono\">" + E(l.path) + "</span></summary><pre>" +
+             (l.tail.empty() ? "(empty)" : E(l.tail)) + "</pre></details>\n";
 }
 
-void ScenarioAndEnvironment(const json& results, std::string& out) {
-  const json& scenario = Member(results, "scenario");
+void ScenarioAndEnvironment(const RunResult& results, std::string& out) {
   out += "<h2 id=\"scenario\">Scenario</h2>\n";
-  const std::string source = JsonString(scenario, "source");
-  out += "<details><summary>" + E(JsonString(scenario, "path").empty() ? "source"
-                                                                     : JsonString(scenario, "path")) +
-         "</summary><pre>" + (source.empty() ? "(not recorded)" : E(source)) + "</pre></details>\n";
+  out += "<details><summary>" +
+         E(results.scenario_path.empty() ? "source" : results.scenario_path) + "</summary><pre>" +
+         (results.scenario_source.empty() ? "(not recorded)" : E(results.scenario_source)) +
+         "</pre></details>\n";
 
   out += "<h2 id=\"environment\">Environment</h2>\n<dl>\n";
   auto item = [&](const std::string& k, const std::string& v) {
     out += "<dt>" + E(k) + "</dt><dd>" + E(v) + "</dd>\n";
   };
-  item("faultline", JsonString(results, "faultline_version"));
-  item("started at", JsonString(results, "started_at"));
-  for (const auto& [k, v] : Member(results, "environment").items())
-    item(k, v.is_string() ? v.get<std::string>() : v.dump());
+  item("faultline", results.faultline_version);
+  item("started at", results.started_at);
+  for (const auto& [k, v] : results.environment) item(k, v);
   std::string overrides;
-  for (const auto& o : ArrayMember(scenario, "overrides"))
-    if (o.is_string()) overrides += (overrides.empty() ? "" : "  ") + o.get<std::string>();
+  for (const auto& o : results.overrides) overrides += (overrides.empty() ? "" : "  ") + o;
   if (!overrides.empty()) item("overrides (--set)", overrides);
   out += "</dl>\n";
 }
 
 }  // namespace
 
-std::string RenderHtml(const json& results) {
-  const json& scenario = Member(results, "scenario");
-  const std::string name = JsonString(scenario, "name");
+std::string RenderHtml(const RunResult& results) {
+  const std::string& name = results.scenario_name;
   const std::string verdict = RunVerdict(results);
 
   std::vector<VariantView> views;
-  size_t i = 0;
-  for (const auto& v : ArrayMember(results, "variants"))
-    views.push_back({&v, JsonString(v, "name"), Colour(i++)});
+  for (const auto& v : results.variants)
+    views.push_back({v, Colour(views.size()), v.SummarizedRequests()});
 
   std::string out;
   out.reserve(256 * 1024);
@@ -459,18 +427,17 @@ std::string RenderHtml(const json& results) {
 
   out += "<header class=\"top\"><div class=\"verdict " + verdict + "\">" + verdict +
          "</div><div><h1>" + E(name) + "</h1>";
-  const std::string description = JsonString(scenario, "description");
-  if (!description.empty()) out += "<p class=\"desc\">" + E(description) + "</p>";
+  if (!results.scenario_description.empty())
+    out += "<p class=\"desc\">" + E(results.scenario_description) + "</p>";
   int met = 0;
-  for (const auto& view : views) met += Member(*view.v, "met_expectation") == true ? 1 : 0;
+  for (const auto& v : results.variants) met += v.met_expectation() ? 1 : 0;
   out += "<p class=\"meta\">" + std::to_string(met) + " of " + std::to_string(views.size()) +
-         " variants met their expectation · started " + E(JsonString(results, "started_at")) +
-         " · faultline " + E(JsonString(results, "faultline_version")) + "</p>";
+         " variants met their expectation · started " + E(results.started_at) + " · faultline " +
+         E(results.faultline_version) + "</p>";
   out += "</div></header>\n";
-  if (Member(results, "error").is_string())
-    out += "<p class=\"notice\">the run could not complete: " + E(JsonString(results, "error")) +
-           "</p>\n";
-  if (Member(results, "interrupted") == true)
+  if (!results.error.empty())
+    out += "<p class=\"notice\">the run could not complete: " + E(results.error) + "</p>\n";
+  if (results.interrupted)
     out += "<p class=\"notice\">interrupted: the run did not finish; what was measured up to "
            "then is shown</p>\n";
 
@@ -486,7 +453,7 @@ std::string RenderHtml(const json& results) {
   Logs(views, out);
   ScenarioAndEnvironment(results, out);
   out += "<footer>rendered by faultline from results.json (schema_version " +
-         E(Member(results, "schema_version").dump()) +
+         std::to_string(results.schema_version) +
          "); re-render with <code>faultline report results.json</code></footer>\n";
   out += "</main>\n</body>\n</html>\n";
   return out;

@@ -5,16 +5,16 @@
 
 #include <string>
 
-#include <nlohmann/json.hpp>
+#include "harness/result/result.h"
 
 namespace faultline {
 
-/// Renders a results document (docs/results-schema.md) as HTML: the verdict
+/// Renders a run's results as HTML: the verdict
 /// and description, a card per variant, a chart per metric with every
 /// variant on the same axes and the phases shaded (fault phases in red), the
 /// checks, requests by outcome, events, log tails, the scenario source and
-/// the environment. Every string from the document is escaped. Deterministic:
-/// the same document gives the same bytes. Missing members render as absent.
-std::string RenderHtml(const nlohmann::json& results);
+/// the environment. Every string from the results is escaped. Deterministic:
+/// the same results give the same bytes.
+std::string RenderHtml(const RunResult& results);
 
 }  // namespace faultline

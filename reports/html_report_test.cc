@@ -3,8 +3,8 @@
 #include <chrono>
 #include <cstdio>
 
+#include "harness/result/results_json.h"
 #include "reports/html_report.h"
-#include "reports/json_report.h"
 #include "reports/sample_results.h"
 
 using namespace faultline;
@@ -28,7 +28,7 @@ void CheckSelfContained(const std::string& html) {
 }  // namespace
 
 TEST_CASE("the HTML report shows verdict - description - a chart per metric and the checks") {
-  const std::string html = RenderHtml(ResultsToJson(testing::AbRun()));
+  const std::string html = RenderHtml(testing::AbRun());
   CheckSelfContained(html);
   CHECK(Has(html, "<div class=\"verdict PASSED\">PASSED</div><div><h1>hung-dependency</h1>"));
   CHECK(Has(html, "the naive one piles up a thread per request."));
@@ -67,7 +67,7 @@ TEST_CASE("the HTML report shows verdict - description - a chart per metric and 
 }
 
 TEST_CASE("every string from the results is escaped in the HTML report") {
-  const std::string html = RenderHtml(ResultsToJson(testing::HostileRun()));
+  const std::string html = RenderHtml(testing::HostileRun());
   CheckSelfContained(html);
   CHECK_FALSE(Has(html, "<script"));
   CHECK_FALSE(Has(html, "<b>"));
@@ -87,10 +87,14 @@ TEST_CASE("every string from the results is escaped in the HTML report") {
 }
 
 TEST_CASE("the HTML report is deterministic and survives a round trip through results.json") {
-  const nlohmann::json j = ResultsToJson(testing::AbRun());
-  const std::string a = RenderHtml(j);
-  CHECK(a == RenderHtml(j));
-  CHECK(a == RenderHtml(nlohmann::json::parse(j.dump())));
+  const RunResult run = testing::AbRun();
+  const std::string a = RenderHtml(run);
+  CHECK(a == RenderHtml(run));
+  // Read back from the JSON text, requests come from the file's summary
+  // instead of the run's histograms: the same bytes.
+  StatusOr<RunResult> read = ResultsFromJson(nlohmann::json::parse(ResultsJsonText(run)));
+  REQUIRE(read.ok());
+  CHECK(a == RenderHtml(*read));
 }
 
 TEST_CASE("an hour at 100ms sampling renders under 2 MB and keeps a spike") {
@@ -98,8 +102,7 @@ TEST_CASE("an hour at 100ms sampling renders under 2 MB and keeps a spike") {
   auto& threads = run.variants[0].samples.values.at("threads");
   REQUIRE(threads.size() == 36000);
   threads[30001] = 5000;  // one sample after the hang, deep inside a drawing bucket
-  const nlohmann::json j = ResultsToJson(run);
-  const std::string html = RenderHtml(j);
+  const std::string html = RenderHtml(run);
   MESSAGE("report.html for 1 h x 2 variants: " << html.size() << " bytes");
   CHECK(html.size() < 2'000'000);
   CHECK(Count(html, "<svg class=\"chart\"") == 11);
@@ -108,10 +111,19 @@ TEST_CASE("an hour at 100ms sampling renders under 2 MB and keeps a spike") {
   CHECK(Has(html, "\npropagating: 6 to 5000\n"));
 }
 
-TEST_CASE("a results document with missing members still renders") {
-  const std::string html = RenderHtml(nlohmann::json::parse(
-      R"({"schema_version": 1, "variants": [{"name": "v", "samples": "oops"}]})"));
+TEST_CASE("a run with nothing measured still renders") {
+  RunResult run = testing::EmptyRun();
+  run.variants[0].phases = {{"hang", 0, 0, 0, {"hang x"}}};
+  const std::string html = RenderHtml(run);
   CHECK(Has(html, "FAILED"));
   CHECK(Has(html, "no checks were evaluated"));
+  CHECK(Has(html, ">no data</text>"));
   CHECK(Has(html, "</html>"));
+}
+
+TEST_CASE("a chart of values too large to step through still ends") {
+  RunResult run = testing::AbRun(2, 0.5);
+  for (auto& x : run.variants[0].samples.values.at("threads")) x = -1e17;
+  for (auto& x : run.variants[1].samples.values.at("threads")) x = -1e17;
+  CHECK(Has(RenderHtml(run), "</html>"));
 }

@@ -3,13 +3,10 @@
 #include <cstdio>
 #include <vector>
 
-#include "reports/report_json.h"
 #include "reports/text_format.h"
 
 namespace faultline {
 namespace {
-
-using nlohmann::json;
 
 std::string E(const std::string& s) { return EscapeXml(s); }
 
@@ -37,38 +34,35 @@ struct Suite {
   std::vector<TestCase> cases;
 };
 
-std::string Measured(const json& check) {
-  const std::string unit = JsonString(check, "unit");
-  std::string s = "observed " + FormatMeasure(Member(check, "observed"), unit) + ", limit " +
-                  FormatMeasure(Member(check, "limit"), unit);
-  const std::string metric = JsonString(check, "metric");
-  if (!metric.empty()) s += " (" + JsonString(check, "kind") + " of " + metric + ")";
-  else if (!JsonString(check, "kind").empty()) s += " (" + JsonString(check, "kind") + ")";
-  return s;
+std::string Measured(const CheckResult& check) {
+  std::string s = "observed " + FormatMeasure(check.observed, check.unit) + ", limit " +
+                  FormatMeasure(check.limit, check.unit);
+  return s + " (" + ToString(check.kind) + (check.metric.empty() ? "" : " of " + check.metric) +
+         ")";
 }
 
-Suite VariantSuite(const std::string& scenario, const json& v, const std::string& started_at) {
-  const std::string name = JsonString(v, "name");
-  const std::string expect = JsonString(v, "expect").empty() ? "pass" : JsonString(v, "expect");
-  const std::string outcome = JsonString(v, "outcome");
-  const bool expect_fail = expect == "fail";
-  const bool met = Member(v, "met_expectation") == true;
+Suite VariantSuite(const std::string& scenario, const VariantResult& v,
+                   const std::string& started_at) {
+  const std::string expect = ToString(v.expect);
+  const std::string outcome = ToString(v.outcome);
+  const bool expect_fail = v.expect == Expectation::kFail;
+  const bool met = v.met_expectation();
 
   Suite suite;
-  suite.name = scenario + "." + name;
-  suite.time = NumberMember(v, "duration_s", 0);
+  suite.name = scenario + "." + v.name;
+  suite.time = v.duration_s;
   suite.timestamp = started_at;
   suite.properties = {{"expect", expect}, {"outcome", outcome}};
 
   TestCase expectation;
   expectation.name = "variant meets expectation (expected " + expect + ")";
   expectation.time = suite.time;
-  if (outcome == "error" || outcome == "interrupted" || Member(v, "error").is_string()) {
+  if (v.outcome == VariantOutcome::kError || v.outcome == VariantOutcome::kInterrupted ||
+      !v.error.empty()) {
     expectation.kind = TestCase::kError;
-    expectation.type = outcome.empty() ? "error" : outcome;
-    expectation.message = Member(v, "error").is_string()
-                              ? JsonString(v, "error")
-                              : "the variant was " + outcome + " before its checks ran";
+    expectation.type = outcome;
+    expectation.message =
+        !v.error.empty() ? v.error : "the variant was " + outcome + " before its checks ran";
     expectation.body = expectation.message;
   } else if (!met) {
     expectation.kind = TestCase::kFailure;
@@ -83,19 +77,18 @@ Suite VariantSuite(const std::string& scenario, const json& v, const std::string
   }
   suite.cases.push_back(expectation);
 
-  for (const auto& c : ArrayMember(v, "checks")) {
+  for (const auto& c : v.checks) {
     TestCase tc;
-    tc.name = JsonString(c, "name");
-    const bool passed = Member(c, "passed") == true;
-    const std::string detail = JsonString(c, "detail");
+    tc.name = c.name;
+    const std::string& detail = c.detail;
     const std::string measured = Measured(c);
-    if (passed) {
+    if (c.passed) {
       tc.out = "passed: " + measured + (detail.empty() ? "" : "; " + detail);
     } else if (expect_fail) {
       tc.out = "failed as expected: " + measured + (detail.empty() ? "" : "; " + detail);
     } else {
       tc.kind = TestCase::kFailure;
-      tc.type = JsonString(c, "kind").empty() ? "check" : JsonString(c, "kind");
+      tc.type = ToString(c.kind);
       tc.message = measured;
       tc.body = measured + (detail.empty() ? "" : "\n" + detail);
     }
@@ -106,28 +99,24 @@ Suite VariantSuite(const std::string& scenario, const json& v, const std::string
 
 }  // namespace
 
-std::string RenderJunit(const json& results) {
-  const json& scenario_j = Member(results, "scenario");
-  const std::string scenario = JsonString(scenario_j, "name").empty()
-                                   ? std::string("scenario")
-                                   : JsonString(scenario_j, "name");
-  const std::string started_at = JsonString(results, "started_at");
+std::string RenderJunit(const RunResult& results) {
+  const std::string scenario =
+      results.scenario_name.empty() ? std::string("scenario") : results.scenario_name;
+  const std::string& started_at = results.started_at;
 
   std::vector<Suite> suites;
-  for (const auto& v : ArrayMember(results, "variants"))
-    suites.push_back(VariantSuite(scenario, v, started_at));
+  for (const auto& v : results.variants) suites.push_back(VariantSuite(scenario, v, started_at));
   // A run that stopped early gets a case of its own, so CI never shows green
   // for an experiment that did not finish.
-  if (Member(results, "error").is_string() || Member(results, "interrupted") == true) {
+  if (!results.error.empty() || results.interrupted) {
     Suite run;
     run.name = scenario;
     run.timestamp = started_at;
     TestCase tc;
     tc.name = "run completed";
     tc.kind = TestCase::kError;
-    tc.type = Member(results, "error").is_string() ? "error" : "interrupted";
-    tc.message = Member(results, "error").is_string() ? JsonString(results, "error")
-                                                      : "interrupted: the run did not finish";
+    tc.type = !results.error.empty() ? "error" : "interrupted";
+    tc.message = !results.error.empty() ? results.error : "interrupted: the run did not finish";
     tc.body = tc.message;
     run.cases.push_back(tc);
     suites.push_back(run);

@@ -5,16 +5,16 @@
 
 #include <string>
 
-#include <nlohmann/json.hpp>
+#include "harness/result/result.h"
 
 namespace faultline {
 
-/// Renders a results document as JUnit XML (valid against
+/// Renders a run's results as JUnit XML (valid against
 /// reports/testdata/junit.xsd). A variant expected to fail that failed is
 /// green: its failed checks are passing test cases whose <system-out> says
 /// "failed as expected: ...". A variant that missed its expectation has a
 /// failing "variant meets expectation" case; one that could not run (or was
 /// interrupted) has an <error>. Deterministic; every string is escaped.
-std::string RenderJunit(const nlohmann::json& results);
+std::string RenderJunit(const RunResult& results);
 
 }  // namespace faultline

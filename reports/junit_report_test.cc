@@ -1,6 +1,5 @@
 #include <doctest/doctest.h>
 
-#include "reports/json_report.h"
 #include "reports/junit_report.h"
 #include "reports/sample_results.h"
 
@@ -13,7 +12,7 @@ bool Has(const std::string& s, const std::string& what) { return s.find(what) !=
 }  // namespace
 
 TEST_CASE("JUnit: a suite per variant and a case per check and a variant expected to fail is green") {
-  const std::string xml = RenderJunit(ResultsToJson(testing::AbRun()));
+  const std::string xml = RenderJunit(testing::AbRun());
   CHECK(Has(xml, "<testsuites name=\"faultline hung-dependency\" tests=\"8\" failures=\"0\" errors=\"0\""));
   CHECK(Has(xml, "<testsuite name=\"hung-dependency.propagating\" tests=\"4\" failures=\"0\""));
   CHECK(Has(xml, "<testcase classname=\"hung-dependency.naive\" name=\"variant meets expectation (expected fail)\""));
@@ -29,7 +28,7 @@ TEST_CASE("JUnit: a failed check of a variant expected to pass is a failure with
   run.variants[0].outcome = VariantOutcome::kFail;
   run.variants[0].checks[0].passed = false;
   run.variants[0].checks[0].observed = 412;
-  const std::string xml = RenderJunit(ResultsToJson(run));
+  const std::string xml = RenderJunit(run);
   CHECK(Has(xml, "<failure message=\"observed 412, limit 300 (growth of threads)\" type=\"growth\">"));
   CHECK(Has(xml, "<failure message=\"expected every check to pass; outcome fail\" type=\"expectation\">"));
   CHECK(Has(xml, "tests=\"8\" failures=\"2\" errors=\"0\""));
@@ -39,14 +38,14 @@ TEST_CASE("JUnit: a variant expected to fail that passes fails its expectation c
   RunResult run = testing::AbRun();
   run.variants[1].outcome = VariantOutcome::kPass;
   for (auto& c : run.variants[1].checks) c.passed = true;
-  const std::string xml = RenderJunit(ResultsToJson(run));
+  const std::string xml = RenderJunit(run);
   CHECK(Has(xml, "name=\"variant meets expectation (expected fail)\" time=\"22.000\">\n      <failure "
                  "message=\"expected the checks to fail, but every check passed"));
   CHECK(Has(xml, "failures=\"1\""));
 }
 
 TEST_CASE("JUnit: errored variants and an unfinished run are errors and strings are escaped") {
-  const std::string xml = RenderJunit(ResultsToJson(testing::HostileRun()));
+  const std::string xml = RenderJunit(testing::HostileRun());
   CHECK_FALSE(Has(xml, "<script"));
   CHECK_FALSE(Has(xml, "\x1b"));
   CHECK(Has(xml, "<error message=\"target did not start: &lt;script&gt;alert(&quot;x&amp;y&quot;)"));

@@ -1,71 +1,55 @@
 #include "reports/markdown_report.h"
 
-#include <cctype>
-
-#include "reports/report_json.h"
+#include "reports/report_figures.h"
 #include "reports/text_format.h"
 
 namespace faultline {
 
-using nlohmann::json;
-
-std::string RenderMarkdown(const json& results) {
-  const json& scenario = Member(results, "scenario");
+std::string RenderMarkdown(const RunResult& results) {
   const std::string verdict = RunVerdict(results);
-  const json& variants = ArrayMember(results, "variants");
   auto M = [](const std::string& s) { return EscapeMarkdown(s); };
 
-  std::string out = "## faultline: " + M(JsonString(scenario, "name")) + " — " +
+  std::string out = "## faultline: " + M(results.scenario_name) + " — " +
                     (verdict == "PASSED" ? "✅ " : "❌ ") + verdict + "\n\n";
-  const std::string description = JsonString(scenario, "description");
+  const std::string& description = results.scenario_description;
   if (!description.empty()) {
     // First paragraph only: a summary, not the whole scenario comment.
     std::string first = description.substr(0, description.find("\n\n"));
     out += "> " + M(first) + "\n\n";
   }
-  if (Member(results, "error").is_string())
-    out += "**The run could not complete:** " + M(JsonString(results, "error")) + "\n\n";
-  if (Member(results, "interrupted") == true)
-    out += "**Interrupted:** the run did not finish.\n\n";
+  if (!results.error.empty())
+    out += "**The run could not complete:** " + M(results.error) + "\n\n";
+  if (results.interrupted) out += "**Interrupted:** the run did not finish.\n\n";
 
   out += "| variant | expected | outcome | verdict |\n|---|---|---|---|\n";
-  for (const auto& v : variants) {
-    const bool met = Member(v, "met_expectation") == true;
-    out += "| " + M(JsonString(v, "name")) + " | " + M(JsonString(v, "expect")) + " | " +
-           M(JsonString(v, "outcome")) + " | " + (met ? "✅ as expected" : "❌ not as expected") +
-           " |\n";
+  for (const auto& v : results.variants) {
+    out += "| " + M(v.name) + " | " + M(ToString(v.expect)) + " | " + M(ToString(v.outcome)) +
+           " | " + (v.met_expectation() ? "✅ as expected" : "❌ not as expected") + " |\n";
   }
   out += "\n";
 
-  for (const auto& v : variants) {
-    const bool expect_fail = JsonString(v, "expect") == "fail";
-    out += "### " + M(JsonString(v, "name")) + " (expected to " + (expect_fail ? "fail" : "pass") +
-           ")\n\n";
-    if (Member(v, "error").is_string()) out += "Error: " + M(JsonString(v, "error")) + "\n\n";
-    const json& checks = ArrayMember(v, "checks");
-    if (!checks.empty()) {
+  for (const auto& v : results.variants) {
+    const bool expect_fail = v.expect == Expectation::kFail;
+    out += "### " + M(v.name) + " (expected to " + (expect_fail ? "fail" : "pass") + ")\n\n";
+    if (!v.error.empty()) out += "Error: " + M(v.error) + "\n\n";
+    if (!v.checks.empty()) {
       out += "| check | observed | limit | result |\n|---|---:|---:|---|\n";
-      for (const auto& c : checks) {
-        const bool passed = Member(c, "passed") == true;
-        const std::string unit = JsonString(c, "unit");
-        const char* result = passed ? "✅ pass" : expect_fail ? "☑️ fail (expected)" : "❌ FAIL";
-        out += "| " + M(JsonString(c, "name")) + " | " +
-               M(FormatMeasure(Member(c, "observed"), unit)) + " | " +
-               M(FormatMeasure(Member(c, "limit"), unit)) + " | " + result + " |\n";
+      for (const auto& c : v.checks) {
+        const char* result = c.passed ? "✅ pass" : expect_fail ? "☑️ fail (expected)" : "❌ FAIL";
+        out += "| " + M(c.name) + " | " + M(FormatMeasure(c.observed, c.unit)) + " | " +
+               M(FormatMeasure(c.limit, c.unit)) + " | " + result + " |\n";
       }
       out += "\n";
     }
-    const json& r = Member(v, "requests");
-    if (r.is_object()) {
-      std::string line = "Requests: " + FormatMeasure(Member(r, "total"), "") + " total";
-      for (const auto& cls : OutcomeClasses(json::array({v})))
-        line += ", " + cls.label + " " + FormatMeasure(OutcomeCount(r, cls), "");
-      const json& lat = Member(r, "latency_ms");
-      line += "; latency p50 " + FormatMeasure(Member(lat, "p50"), "ms") + ", p99 " +
-              FormatMeasure(Member(lat, "p99"), "ms") + ", max " +
-              FormatMeasure(Member(lat, "max"), "ms");
-      out += M(line) + "\n\n";
-    }
+    const RequestSummary r = v.SummarizedRequests();
+    auto count = [](uint64_t n) { return FormatMeasure(static_cast<double>(n), Unit::kNone); };
+    std::string line = "Requests: " + count(r.counts.total()) + " total";
+    for (const auto& cls : OutcomeClasses({r.counts}))
+      line += ", " + cls.label + " " + count(cls.CountIn(r.counts));
+    line += "; latency p50 " + FormatMeasure(r.latency.p50_ms, Unit::kMilliseconds) + ", p99 " +
+            FormatMeasure(r.latency.p99_ms, Unit::kMilliseconds) + ", max " +
+            FormatMeasure(r.latency.max_ms, Unit::kMilliseconds);
+    out += M(line) + "\n\n";
   }
   return out;
 }

@@ -4,13 +4,13 @@
 
 #include <string>
 
-#include <nlohmann/json.hpp>
+#include "harness/result/result.h"
 
 namespace faultline {
 
-/// Renders a results document as GitHub-flavoured Markdown. Every name from
-/// the document is escaped (| ` * _ [ ] < > and more), so it cannot break a
+/// Renders a run's results as GitHub-flavoured Markdown. Every name from
+/// the results is escaped (| ` * _ [ ] < > and more), so it cannot break a
 /// table or inject markup. Deterministic.
-std::string RenderMarkdown(const nlohmann::json& results);
+std::string RenderMarkdown(const RunResult& results);
 
 }  // namespace faultline

@@ -1,6 +1,5 @@
 #include <doctest/doctest.h>
 
-#include "reports/json_report.h"
 #include "reports/markdown_report.h"
 #include "reports/sample_results.h"
 
@@ -13,7 +12,7 @@ bool Has(const std::string& s, const std::string& what) { return s.find(what) !=
 }  // namespace
 
 TEST_CASE("Markdown: the verdict and a check table per variant") {
-  const std::string md = RenderMarkdown(ResultsToJson(testing::AbRun()));
+  const std::string md = RenderMarkdown(testing::AbRun());
   CHECK(md.rfind("## faultline: hung-dependency — ✅ PASSED\n", 0) == 0);
   CHECK(Has(md, "| naive | fail | fail | ✅ as expected |\n"));
   CHECK(Has(md, "### naive (expected to fail)\n\n| check | observed | limit | result |\n|---|---:|---:|---|\n"
@@ -23,7 +22,7 @@ TEST_CASE("Markdown: the verdict and a check table per variant") {
 }
 
 TEST_CASE("Markdown: pipes and backticks in names cannot break a table") {
-  const std::string md = RenderMarkdown(ResultsToJson(testing::HostileRun()));
+  const std::string md = RenderMarkdown(testing::HostileRun());
   CHECK_FALSE(Has(md, "<script"));
   CHECK(Has(md, "| check &lt;script&gt;alert\\(\"x&amp;y\"\\)&lt;/script&gt;&lt;/svg&gt;&lt;b&gt;'q'&lt;/b&gt; "
                 "\\| \\`tick\\` &amp;amp; red | 29 | 10 | ❌ FAIL |\n"));

@@ -1,10 +1,12 @@
 // render_sample_reports DIR: writes results.json and every report of the
 // sample runs (reports/sample_results.h) into DIR/ab and DIR/hostile, for
-// the JUnit schema test and by hand to look at the HTML.
+// the JUnit schema test and by hand to look at the HTML. The reports render
+// from the results as read back from the JSON, as `faultline run` does.
 #include <filesystem>
 #include <iostream>
 
-#include "reports/json_report.h"
+#include "harness/common/file.h"
+#include "harness/result/results_json.h"
 #include "reports/sample_results.h"
 #include "reports/write_reports.h"
 
@@ -20,7 +22,8 @@ int main(int argc, char** argv) {
   for (const auto& [name, run] : runs) {
     const std::string out = (dir / name).string();
     const nlohmann::json results = ResultsToJson(run);
-    Status s = WriteReports(results, out);
+    StatusOr<RunResult> read = ResultsFromJson(results);
+    Status s = read.ok() ? WriteReports(*read, out) : read.status();
     if (s.ok()) s = WriteFileAtomic(out + "/results.json", results.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     if (!s.ok()) {
       std::cerr << "render_sample_reports: " << s.message() << "\n";

@@ -5,32 +5,14 @@
 #include <filesystem>
 #include <fstream>
 
-#include "reports/json_report.h"
+#include "harness/common/file.h"
+#include "reports/sample_results.h"
 #include "reports/terminal.h"
 
 using namespace faultline;
 namespace fs = std::filesystem;
 
 namespace {
-
-RunResult Sample() {
-  RunResult r;
-  r.faultline_version = "0.1.0";
-  r.scenario_name = "demo";
-  VariantResult v;
-  v.name = "propagating";
-  v.expect = Expectation::kPass;
-  v.outcome = VariantOutcome::kPass;
-  v.phases = {{"baseline", 0, 1, 100, {}}, {"hang", 1, 2, 100, {"hang inventory"}}};
-  v.samples.Append(0, {{"threads", 5}, {"rss_bytes", 1048576}});
-  v.samples.Append(0.1, {{"threads", 7}});
-  v.baseline = {{"threads", 5}, {"rss_bytes", 1048576}};
-  v.requests.Add({Outcome::kOk, 200, 0.2, 0.004});
-  v.requests.Add({Outcome::kHttpStatus, 504, 1.2, 2.0});
-  v.checks.push_back({"threads bounded", CheckKind::kGrowth, "threads", true, 2, 300, Unit::kNone, "peak 7 - baseline 5"});
-  r.variants.push_back(v);
-  return r;
-}
 
 fs::path TempDir() {
   char tmpl[] = "/tmp/faultline-reports-XXXXXX";
@@ -39,34 +21,6 @@ fs::path TempDir() {
 }
 
 }  // namespace
-
-TEST_CASE("results.json carries the documented fields") {
-  auto j = ResultsToJson(Sample());
-  CHECK(j["schema_version"] == 1);
-  CHECK(j["passed"] == true);
-  const auto& v = j["variants"][0];
-  CHECK(v["name"] == "propagating");
-  CHECK(v["outcome"] == "pass");
-  CHECK(v["phases"][1]["name"] == "hang");
-  CHECK(v["phases"][1]["start_s"] == 1.0);
-  CHECK(v["samples"][1]["threads"] == 7.0);
-  CHECK(v["samples"][1]["rss_bytes"].is_null());  // a gap, not a zero
-  CHECK(v["requests"]["total"] == 2);
-  CHECK(v["requests"]["status"]["504"] == 1);
-  CHECK(v["requests"]["latency_ms"]["max"].get<double>() == doctest::Approx(2000));
-  CHECK(v["checks"][0]["observed"] == 2.0);
-  CHECK(v["checks"][0]["limit"] == 300.0);
-}
-
-TEST_CASE("a variant that missed its expectation fails the run") {
-  RunResult r = Sample();
-  r.variants[0].outcome = VariantOutcome::kFail;
-  CHECK_FALSE(r.passed());
-  r.variants[0].expect = Expectation::kFail;
-  CHECK(r.passed());
-  r.interrupted = true;
-  CHECK_FALSE(r.passed());
-}
 
 TEST_CASE("WriteFileAtomic replaces the file and leaves no temporary behind") {
   fs::path dir = TempDir();
@@ -82,29 +36,28 @@ TEST_CASE("WriteFileAtomic replaces the file and leaves no temporary behind") {
   fs::remove_all(dir);
 }
 
-TEST_CASE("ReadResultsJson rejects what is not a results file") {
-  fs::path dir = TempDir();
-  std::string path = (dir / "r.json").string();
-  REQUIRE(WriteFileAtomic(path, "{not json").ok());
-  CHECK(ReadResultsJson(path).status().message() == path + ": not valid JSON");
-  REQUIRE(WriteFileAtomic(path, R"({"schema_version": 99})").ok());
-  CHECK(ReadResultsJson(path).status().message() ==
-        path + ": schema_version 99 is not supported (this faultline reads version 1)");
-  REQUIRE(WriteFileAtomic(path, ResultsToJson(Sample()).dump()).ok());
-  auto ok = ReadResultsJson(path);
-  REQUIRE(ok.ok());
-  CHECK((*ok)["scenario"]["name"] == "demo");
-  fs::remove_all(dir);
+TEST_CASE("the summary shows metrics - requests - latency and every check") {
+  std::string s = RenderSummary(testing::AbRun());
+  CHECK(s.find("variant propagating (expected pass): PASS, as expected\n") != std::string::npos);
+  CHECK(s.find("  threads                    6         206           6\n") != std::string::npos);
+  CHECK(s.find("  close_wait               n/a           0           0\n") != std::string::npos);
+  CHECK(s.find("requests 220: ok 121, 504 99, timeout 0") != std::string::npos);
+  CHECK(s.find("p99 2.01s") != std::string::npos);
+  CHECK(s.find("pass threads bounded") != std::string::npos);
+  CHECK(s.find("FAIL threads back to baseline after the hang  observed        n/a") !=
+        std::string::npos);
+  CHECK(s.find("PASSED: 2 of 2 variants met their expectation") != std::string::npos);
 }
 
-TEST_CASE("the summary shows metrics - requests - latency and every check") {
-  std::string s = RenderSummary(ResultsToJson(Sample()));
-  CHECK(s.find("variant propagating (expected pass): PASS, as expected") != std::string::npos);
-  CHECK(s.find("threads") != std::string::npos);
-  CHECK(s.find("requests 2: ok 1, 504 1, timeout 0") != std::string::npos);
-  CHECK(s.find("p99 2.00s") != std::string::npos);
-  CHECK(s.find("pass threads bounded") != std::string::npos);
-  CHECK(s.find("PASSED: 1 of 1 variants met their expectation") != std::string::npos);
+TEST_CASE("the summary of a variant with nothing measured shows gaps") {
+  RunResult r = testing::EmptyRun();
+  r.interrupted = true;
+  CHECK(RenderSummary(r) ==
+        "\nscenario \n\nvariant empty (expected pass): ERROR, NOT as expected\n"
+        "  requests 0: ok 0, timeout 0, reset 0, connect error 0, dropped 0\n"
+        "  latency  p50 n/a  p99 n/a  max n/a\n\n"
+        "interrupted: the run did not finish\n"
+        "FAILED: 0 of 1 variants met their expectation\n");
 }
 
 TEST_CASE("the progress line shows growth against the baseline") {

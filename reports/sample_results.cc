@@ -119,4 +119,14 @@ RunResult HostileRun() {
   return r;
 }
 
+RunResult EmptyRun() {
+  RunResult r;
+  VariantResult v;
+  v.name = "empty";
+  v.outcome = VariantOutcome::kError;
+  v.samples.AddName("threads");
+  r.variants.push_back(v);
+  return r;
+}
+
 }  // namespace faultline::testing

@@ -27,6 +27,10 @@ RunResult AbRun(double duration_s = 22, double interval_s = 0.1);
 /// names and texts. One variant errored; the run has an error.
 RunResult HostileRun();
 
+/// One variant, "empty", expected to pass, that errored before anything was
+/// measured: a "threads" series with no samples, no requests, no checks.
+RunResult EmptyRun();
+
 /// How many times `what` occurs in `s` (overlapping occurrences count).
 inline size_t Count(const std::string& s, const std::string& what) {
   size_t n = 0;

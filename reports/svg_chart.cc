@@ -22,6 +22,11 @@ std::string Fmt(const char* format, double a) {
   return buf;
 }
 
+// Most grid lines or time labels drawn on one axis. Far more than a sane
+// range needs (about 6 and 9); it bounds the loops when the values are so
+// large that adding a step no longer changes them.
+constexpr int kMaxTicks = 50;
+
 // 1, 2 or 5 times a power of ten, at least `raw`.
 double NiceStep(double raw) {
   if (!(raw > 0)) return 1;
@@ -39,10 +44,10 @@ double NiceByteStep(double raw) {
   return NiceStep(raw / scale) * scale;
 }
 
-std::string AxisLabel(double v, const std::string& unit) {
-  if (unit == "bytes") return FormatBytes(v);
-  if (unit == "ms") return v >= 1000 ? Fmt("%gs", v / 1000) : Fmt("%gms", v);
-  if (unit == "%") return Fmt("%g%%", v);
+std::string AxisLabel(double v, Unit unit) {
+  if (unit == Unit::kBytes) return FormatBytes(v);
+  if (unit == Unit::kMilliseconds) return v >= 1000 ? Fmt("%gs", v / 1000) : Fmt("%gms", v);
+  if (unit == Unit::kPercent) return Fmt("%g%%", v);
   if (std::fabs(v) >= 1e6) return Fmt("%gM", v / 1e6);
   if (std::fabs(v) >= 1e4) return Fmt("%gk", v / 1e3);
   return Fmt("%g", v);
@@ -54,10 +59,10 @@ std::string TimeLabel(double t, double t_end) {
 }
 
 // Hover values: as exact as the sample allows.
-std::string HoverValue(double v, const std::string& unit) {
-  if (unit == "bytes") return FormatBytes(v);
-  if (unit == "ms") return Fmt("%.1fms", v);
-  if (unit == "%") return Fmt("%.1f%%", v);
+std::string HoverValue(double v, Unit unit) {
+  if (unit == Unit::kBytes) return FormatBytes(v);
+  if (unit == Unit::kMilliseconds) return Fmt("%.1fms", v);
+  if (unit == Unit::kPercent) return Fmt("%.1f%%", v);
   if (v == std::round(v) && std::fabs(v) < 1e15) return Fmt("%.0f", v);
   return Fmt("%.6g", v);
 }
@@ -135,7 +140,7 @@ std::string RenderSvgChart(const Chart& chart) {
   if (!has_data) hi = 1;
   if (hi <= lo) hi = lo + 1;
   const double raw_step = (hi - lo) / 4;
-  const double step = chart.unit == "bytes" ? NiceByteStep(raw_step) : NiceStep(raw_step);
+  const double step = chart.unit == Unit::kBytes ? NiceByteStep(raw_step) : NiceStep(raw_step);
   const double y0 = std::floor(lo / step) * step;
   const double y1 = std::max(std::ceil(hi / step) * step, y0 + step);
 
@@ -177,7 +182,8 @@ std::string RenderSvgChart(const Chart& chart) {
 
   // Grid and axes.
   s += "<g class=\"axis\">";
-  for (double v = y0; v <= y1 + step / 2; v += step) {
+  int ticks = 0;
+  for (double v = y0; v <= y1 + step / 2 && ticks < kMaxTicks; v += step, ++ticks) {
     const double y = Y(v);
     s += "<line x1=\"" + Fmt("%g", kLeft) + "\" x2=\"" + Fmt("%g", kLeft + kPlotW) + "\" y1=\"" +
          Fmt("%.1f", y) + "\" y2=\"" + Fmt("%.1f", y) + "\" class=\"grid\"/>";
@@ -185,7 +191,8 @@ std::string RenderSvgChart(const Chart& chart) {
          "\" text-anchor=\"end\">" + EscapeXml(AxisLabel(v, chart.unit)) + "</text>";
   }
   const double t_step = NiceStep(t_end / 8);
-  for (double t = 0; t <= t_end + t_step / 1000; t += t_step) {
+  ticks = 0;
+  for (double t = 0; t <= t_end + t_step / 1000 && ticks < kMaxTicks; t += t_step, ++ticks) {
     s += "<text x=\"" + Fmt("%.1f", X(t)) + "\" y=\"" + Fmt("%g", kHeight - 10) +
          "\" text-anchor=\"middle\">" + TimeLabel(t, t_end) + "</text>";
   }

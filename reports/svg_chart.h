@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "harness/result/result.h"
+
 namespace faultline {
 
 /// One point of a drawn line; v is NaN for a gap.
@@ -39,7 +41,7 @@ struct ChartBand {
 
 struct Chart {
   std::string title;   // escaped by the renderer
-  std::string unit;    // as FormatMeasure takes it: axis labels and hover
+  Unit unit = Unit::kNone;  // of the values: axis labels and hover
   double t_end = 0;    // the x axis spans [0, t_end] seconds
   std::vector<ChartBand> bands;
   std::vector<ChartLine> lines;

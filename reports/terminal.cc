@@ -5,13 +5,11 @@
 #include <sstream>
 
 #include "harness/common/units.h"
+#include "reports/report_figures.h"
 #include "reports/text_format.h"
-#include "harness/result/result.h"
 
 namespace faultline {
 namespace {
-
-using nlohmann::json;
 
 std::string Pad(std::string s, size_t width) {
   if (s.size() < width) s.append(width - s.size(), ' ');
@@ -22,85 +20,66 @@ std::string PadLeft(std::string s, size_t width) {
   return s;
 }
 
-void RenderVariant(const json& v, std::ostringstream& out) {
-  const std::string outcome = v.value("outcome", "");
-  const std::string expect = v.value("expect", "");
-  const bool met = v.value("met_expectation", false);
-  out << "variant " << v.value("name", "") << " (expected " << expect << "): ";
-  std::string verdict = outcome;
+void RenderVariant(const VariantResult& v, std::ostringstream& out) {
+  out << "variant " << v.name << " (expected " << ToString(v.expect) << "): ";
+  std::string verdict = ToString(v.outcome);
   for (auto& c : verdict) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  out << verdict << (met ? ", as expected" : ", NOT as expected") << "\n";
-  if (v["error"].is_string()) out << "  error: " << v["error"].get<std::string>() << "\n";
+  out << verdict << (v.met_expectation() ? ", as expected" : ", NOT as expected") << "\n";
+  if (!v.error.empty()) out << "  error: " << v.error << "\n";
 
   // Metrics: baseline, peak, end.
-  const json& samples = v["samples"];
-  if (!samples.empty()) {
+  if (!v.samples.t_s.empty()) {
     out << "  " << Pad("metric", 16) << PadLeft("baseline", 12) << PadLeft("peak", 12)
         << PadLeft("end", 12) << "\n";
-    for (const auto& name_j : v["series"]) {
-      const std::string name = name_j.get<std::string>();
-      double peak = NAN, end = NAN;
-      for (const auto& row : samples) {
-        if (!row.contains(name) || !row[name].is_number()) continue;
-        double x = row[name].get<double>();
-        if (std::isnan(peak) || x > peak) peak = x;
-        end = x;
-      }
-      const std::string unit = ToString(SeriesUnit(name));
-      json base = v["baseline"].contains(name) ? v["baseline"][name] : json(nullptr);
-      out << "  " << Pad(name, 16) << PadLeft(FormatMeasure(base, unit), 12)
-          << PadLeft(FormatMeasure(std::isnan(peak) ? json(nullptr) : json(peak), unit), 12)
-          << PadLeft(FormatMeasure(std::isnan(end) ? json(nullptr) : json(end), unit), 12) << "\n";
+    for (const auto& name : v.samples.names) {
+      const SeriesExtent x = Extent(v, name);
+      const Unit unit = SeriesUnit(name);
+      out << "  " << Pad(name, 16) << PadLeft(FormatMeasure(x.baseline, unit), 12)
+          << PadLeft(FormatMeasure(x.peak, unit), 12) << PadLeft(FormatMeasure(x.end, unit), 12)
+          << "\n";
     }
   }
 
-  const json& r = v["requests"];
-  if (r.is_object()) {
-    out << "  requests " << r.value("total", 0) << ": ok " << r.value("ok", 0);
-    for (const auto& [code, n] : r["status"].items()) out << ", " << code << " " << n.get<uint64_t>();
-    out << ", timeout " << r.value("timeout", 0) << ", reset " << r.value("reset", 0)
-        << ", connect error " << r.value("connect_error", 0) << ", dropped "
-        << r.value("dropped", 0) << "\n";
-    const json& lat = r["latency_ms"];
-    out << "  latency  p50 " << FormatMeasure(lat["p50"], "ms") << "  p99 "
-        << FormatMeasure(lat["p99"], "ms") << "  max " << FormatMeasure(lat["max"], "ms") << "\n";
-  }
+  const RequestSummary r = v.SummarizedRequests();
+  const OutcomeCounts& c = r.counts;
+  out << "  requests " << c.total() << ": ok " << c.ok;
+  for (const auto& [code, n] : c.status) out << ", " << code << " " << n;
+  out << ", timeout " << c.timeout << ", reset " << c.reset << ", connect error "
+      << c.connect_error << ", dropped " << c.dropped << "\n";
+  out << "  latency  p50 " << FormatMeasure(r.latency.p50_ms, Unit::kMilliseconds) << "  p99 "
+      << FormatMeasure(r.latency.p99_ms, Unit::kMilliseconds) << "  max "
+      << FormatMeasure(r.latency.max_ms, Unit::kMilliseconds) << "\n";
 
-  if (!v["checks"].empty()) out << "  checks\n";
-  for (const auto& c : v["checks"]) {
-    const std::string unit = c.value("unit", "");
-    out << "    " << (c.value("passed", false) ? "pass " : "FAIL ") << Pad(c.value("name", ""), 40)
-        << " observed " << PadLeft(FormatMeasure(c["observed"], unit), 10) << "  limit "
-        << PadLeft(FormatMeasure(c["limit"], unit), 10);
-    if (!c.value("detail", "").empty()) out << "  (" << c.value("detail", "") << ")";
+  if (!v.checks.empty()) out << "  checks\n";
+  for (const auto& check : v.checks) {
+    out << "    " << (check.passed ? "pass " : "FAIL ") << Pad(check.name, 40) << " observed "
+        << PadLeft(FormatMeasure(check.observed, check.unit), 10) << "  limit "
+        << PadLeft(FormatMeasure(check.limit, check.unit), 10);
+    if (!check.detail.empty()) out << "  (" << check.detail << ")";
     out << "\n";
   }
-  for (const auto& e : v["events"]) {
+  for (const auto& e : v.events) {
     char t[32];
-    std::snprintf(t, sizeof t, "%.1fs", e.value("t_s", 0.0));
-    out << "  event at " << t << ": " << e.value("message", "") << "\n";
+    std::snprintf(t, sizeof t, "%.1fs", e.t_s);
+    out << "  event at " << t << ": " << e.message << "\n";
   }
 }
 
 }  // namespace
 
-std::string RenderSummary(const json& results) {
+std::string RenderSummary(const RunResult& results) {
   std::ostringstream out;
-  const json& scenario = results["scenario"];
-  out << "\nscenario " << scenario.value("name", "") << "\n\n";
-  for (const auto& v : results["variants"]) {
+  out << "\nscenario " << results.scenario_name << "\n\n";
+  for (const auto& v : results.variants) {
     RenderVariant(v, out);
     out << "\n";
   }
-  if (results["error"].is_string()) out << "error: " << results["error"].get<std::string>() << "\n";
-  if (results.value("interrupted", false)) out << "interrupted: the run did not finish\n";
-  int met = 0, total = 0;
-  for (const auto& v : results["variants"]) {
-    ++total;
-    met += v.value("met_expectation", false) ? 1 : 0;
-  }
-  out << (results.value("passed", false) ? "PASSED" : "FAILED") << ": " << met << " of " << total
-      << " variants met their expectation\n";
+  if (!results.error.empty()) out << "error: " << results.error << "\n";
+  if (results.interrupted) out << "interrupted: the run did not finish\n";
+  int met = 0;
+  for (const auto& v : results.variants) met += v.met_expectation() ? 1 : 0;
+  out << (results.passed() ? "PASSED" : "FAILED") << ": " << met << " of "
+      << results.variants.size() << " variants met their expectation\n";
   return out.str();
 }
 

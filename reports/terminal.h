@@ -1,18 +1,18 @@
-// Terminal output: the end-of-run summary (rendered from results.json, like
-// every report) and the live progress line.
+// Terminal output: the end-of-run summary (rendered from the results read
+// back from results.json, like every report) and the live progress line.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
-#include <nlohmann/json.hpp>
+#include "harness/result/result.h"
 
 namespace faultline {
 
 /// The summary printed after a run: per variant, baseline/peak/end of each
 /// metric, requests by outcome, latency p50/p99/max and every check with its
 /// observed value and limit; then the verdict.
-std::string RenderSummary(const nlohmann::json& results);
+std::string RenderSummary(const RunResult& results);
 
 /// What the live line shows at one instant.
 struct Progress {

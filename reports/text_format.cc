@@ -103,36 +103,31 @@ std::string EscapeMarkdown(std::string_view text) {
   return out;
 }
 
-std::string FormatMeasure(const nlohmann::json& value, const std::string& unit) {
-  if (!value.is_number()) return "n/a";
-  const double x = value.get<double>();
+std::string FormatMeasure(double x, Unit unit) {
+  if (!std::isfinite(x)) return "n/a";
   char buf[64];
-  if (unit == "bytes") return FormatBytes(x);
-  if (unit == "bytes/s") return FormatBytes(x) + "/s";
-  if (unit == "s") {
-    if (std::fabs(x) < 1) std::snprintf(buf, sizeof buf, "%.1fms", x * 1e3);
-    else std::snprintf(buf, sizeof buf, "%.2fs", x);
-    return buf;
+  switch (unit) {
+    case Unit::kBytes: return FormatBytes(x);
+    case Unit::kBytesPerSecond: return FormatBytes(x) + "/s";
+    case Unit::kSeconds:
+      if (std::fabs(x) < 1) std::snprintf(buf, sizeof buf, "%.1fms", x * 1e3);
+      else std::snprintf(buf, sizeof buf, "%.2fs", x);
+      return buf;
+    case Unit::kMilliseconds:
+      if (std::fabs(x) >= 1000) std::snprintf(buf, sizeof buf, "%.2fs", x / 1e3);
+      else std::snprintf(buf, sizeof buf, "%.1fms", x);
+      return buf;
+    case Unit::kRatio:
+      std::snprintf(buf, sizeof buf, "%.1f%%", x * 100);
+      return buf;
+    case Unit::kNone:
+    case Unit::kPerSecond:
+    case Unit::kPercent:
+      break;
   }
-  if (unit == "ms") {
-    if (std::fabs(x) >= 1000) std::snprintf(buf, sizeof buf, "%.2fs", x / 1e3);
-    else std::snprintf(buf, sizeof buf, "%.1fms", x);
-    return buf;
-  }
-  if (unit == "ratio") {
-    std::snprintf(buf, sizeof buf, "%.1f%%", x * 100);
-    return buf;
-  }
-  if (x == std::round(x) && std::fabs(x) < 1e15) std::snprintf(buf, sizeof buf, "%.0f%s", x, unit.c_str());
-  else std::snprintf(buf, sizeof buf, "%.4g%s", x, unit.c_str());
+  if (x == std::round(x) && std::fabs(x) < 1e15) std::snprintf(buf, sizeof buf, "%.0f%s", x, ToString(unit));
+  else std::snprintf(buf, sizeof buf, "%.4g%s", x, ToString(unit));
   return buf;
-}
-
-std::string JsonString(const nlohmann::json& object, const char* key) {
-  if (!object.is_object()) return "";
-  auto it = object.find(key);
-  if (it == object.end() || !it->is_string()) return "";
-  return it->get<std::string>();
 }
 
 }  // namespace faultline

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
+#include "harness/result/result.h"
 
 namespace faultline {
 
@@ -25,11 +25,8 @@ std::string EscapeXml(std::string_view text);
 /// escaped, so a name shows literally inside a table cell.
 std::string EscapeMarkdown(std::string_view text);
 
-/// A measured value in `unit` ("", "bytes", "bytes/s", "s", "/s", "ratio",
-/// "%", "ms"): "207", "12.3 MiB", "2.00s", "4.5%", "n/a" when not a number.
-std::string FormatMeasure(const nlohmann::json& value, const std::string& unit);
-
-/// Reads a string member; "" when absent or not a string.
-std::string JsonString(const nlohmann::json& object, const char* key);
+/// A measured value in `unit`: "207", "12.3 MiB", "2.00s", "4.5%"; "n/a"
+/// when it is NaN or infinite (not measured).
+std::string FormatMeasure(double value, Unit unit);
 
 }  // namespace faultline

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <cmath>
+
 #include "reports/text_format.h"
 #include "harness/result/result.h"
 
@@ -25,16 +27,16 @@ TEST_CASE("EscapeMarkdown keeps a name inside one table cell") {
 }
 
 TEST_CASE("FormatMeasure shows values in their unit") {
-  using nlohmann::json;
-  CHECK(FormatMeasure(json(207.0), "") == "207");
-  CHECK(FormatMeasure(json(950.4), "") == "950.4");
-  CHECK(FormatMeasure(json(12345.0), "") == "12345");
-  CHECK(FormatMeasure(json(3 * 1048576.0), "bytes") == "3.0 MiB");
-  CHECK(FormatMeasure(json(2.0), "s") == "2.00s");
-  CHECK(FormatMeasure(json(0.25), "s") == "250.0ms");
-  CHECK(FormatMeasure(json(0.045), "ratio") == "4.5%");
-  CHECK(FormatMeasure(json(2003.5), "ms") == "2.00s");
-  CHECK(FormatMeasure(json(nullptr), "s") == "n/a");
+  CHECK(FormatMeasure(207.0, Unit::kNone) == "207");
+  CHECK(FormatMeasure(950.4, Unit::kNone) == "950.4");
+  CHECK(FormatMeasure(12345.0, Unit::kNone) == "12345");
+  CHECK(FormatMeasure(3 * 1048576.0, Unit::kBytes) == "3.0 MiB");
+  CHECK(FormatMeasure(2.0, Unit::kSeconds) == "2.00s");
+  CHECK(FormatMeasure(0.25, Unit::kSeconds) == "250.0ms");
+  CHECK(FormatMeasure(0.045, Unit::kRatio) == "4.5%");
+  CHECK(FormatMeasure(2003.5, Unit::kMilliseconds) == "2.00s");
+  CHECK(FormatMeasure(12.5, Unit::kPerSecond) == "12.5/s");
+  CHECK(FormatMeasure(NAN, Unit::kSeconds) == "n/a");
   CHECK(SeriesUnit("rss_bytes") == Unit::kBytes);
   CHECK(SeriesUnit("cpu_percent") == Unit::kPercent);
   CHECK(SeriesUnit("goroutines") == Unit::kNone);

@@ -4,14 +4,14 @@
 #include <functional>
 #include <system_error>
 
+#include "harness/common/file.h"
 #include "reports/html_report.h"
-#include "reports/json_report.h"
 #include "reports/junit_report.h"
 #include "reports/markdown_report.h"
 
 namespace faultline {
 
-Status WriteReports(const nlohmann::json& results, const std::string& dir) {
+Status WriteReports(const RunResult& results, const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::Unavailable("create directory " + dir + ": " + ec.message());

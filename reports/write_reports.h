@@ -3,9 +3,8 @@
 
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "harness/common/status.h"
+#include "harness/result/result.h"
 
 namespace faultline {
 
@@ -18,6 +17,6 @@ inline constexpr const char* kMarkdownReportName = "summary.md";
 /// `dir` (created if missing), each atomically (WriteFileAtomic). Tries all
 /// three; returns Unavailable naming the first file that could not be
 /// written, Ok when all were.
-Status WriteReports(const nlohmann::json& results, const std::string& dir);
+Status WriteReports(const RunResult& results, const std::string& dir);
 
 }  // namespace faultline

@@ -5,7 +5,6 @@
 #include <fstream>
 
 #include "reports/html_report.h"
-#include "reports/json_report.h"
 #include "reports/junit_report.h"
 #include "reports/markdown_report.h"
 #include "reports/sample_results.h"
@@ -27,7 +26,7 @@ TEST_CASE("WriteReports writes the three reports into a new directory") {
   char tmpl[] = "/tmp/faultline-write-reports-XXXXXX";
   REQUIRE(::mkdtemp(tmpl) != nullptr);
   const fs::path dir = fs::path(tmpl) / "out" / "demo";
-  const nlohmann::json j = ResultsToJson(testing::AbRun());
+  const RunResult j = testing::AbRun();
   REQUIRE(WriteReports(j, dir.string()).ok());
   CHECK(Read(dir / "report.html") == RenderHtml(j));
   CHECK(Read(dir / "junit.xml") == RenderJunit(j));

@@ -10,8 +10,9 @@
 
 #include "harness/cli/commands.h"
 #include "harness/cli/exit_status.h"
+#include "harness/common/file.h"
+#include "harness/result/results_json.h"
 #include "reports/html_report.h"
-#include "reports/json_report.h"
 #include "reports/junit_report.h"
 #include "reports/markdown_report.h"
 #include "reports/terminal.h"
@@ -30,7 +31,7 @@ struct ReportOptions {
 };
 
 int RunReport(ReportOptions o) {
-  StatusOr<nlohmann::json> results = ReadResultsJson(o.results);
+  StatusOr<RunResult> results = ReadResultsFile(o.results);
   if (!results.ok()) {
     std::cerr << "faultline report: " << results.status().message() << "\n";
     return kExitUsage;
@@ -59,7 +60,7 @@ int RunReport(ReportOptions o) {
 
   int status = kExitPassed;
   auto write = [&](const std::string& path,
-                   const std::function<std::string(const nlohmann::json&)>& render) {
+                   const std::function<std::string(const RunResult&)>& render) {
     if (path.empty()) return;
     Status s = WriteFileAtomic(path, render(*results));
     if (!s.ok()) {

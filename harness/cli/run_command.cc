@@ -12,12 +12,13 @@
 
 #include "harness/cli/commands.h"
 #include "harness/cli/exit_status.h"
-#include "reports/json_report.h"
-#include "reports/terminal.h"
-#include "reports/write_reports.h"
+#include "harness/common/file.h"
+#include "harness/result/results_json.h"
 #include "harness/run/runner.h"
 #include "harness/scenario/scenario_loader.h"
 #include "harness/supervisor/supervisor.h"
+#include "reports/terminal.h"
+#include "reports/write_reports.h"
 
 namespace faultline {
 namespace {
@@ -109,18 +110,17 @@ int RunScenario(const RunCommandOptions& o) {
   const std::string ro_out_dir = ro.out_dir;
   const std::string results_path = ro.out_dir + "/results.json";
   bool write_failed = false;
-  // A process's log tail may hold invalid UTF-8: replace it rather than throw.
-  auto dump = [](const nlohmann::json& j) {
-    return j.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  };
+  // Returns the text written, so that the reports render from exactly that.
   auto write = [&](const RunResult& r) {
-    Status s = WriteFileAtomic(results_path, dump(ResultsToJson(r)));
+    std::string text = ResultsJsonText(r);
+    Status s = WriteFileAtomic(results_path, text);
     if (!s.ok()) {
       std::cerr << "faultline: " << s.message() << "\n";
       write_failed = true;
     }
+    return text;
   };
-  ro.checkpoint = write;
+  ro.checkpoint = [&](const RunResult& r) { write(r); };
 
   RunEnd end = RunEnd::kCompleted;
   RunResult result;
@@ -132,16 +132,23 @@ int RunScenario(const RunCommandOptions& o) {
     result.scenario_name = scenario.name;
     result.error = std::string("internal error: ") + e.what();
   }
-  write(result);
-  // Every other report renders from the JSON as written, exactly as
-  // `faultline report` would redo it.
-  const nlohmann::json doc = nlohmann::json::parse(dump(ResultsToJson(result)));
-  Status reports = WriteReports(doc, ro_out_dir);
+  const std::string written = write(result);
+  // Every report renders from results.json as written, read back by the one
+  // reader, exactly as `faultline report` would redo it (also when the file
+  // could not be written: then from the text that was meant for it).
+  StatusOr<RunResult> read = ResultsFromJson(nlohmann::json::parse(written, nullptr, false));
+  if (!read.ok()) {  // the writer and the reader disagree: a bug; still show what was measured
+    std::cerr << "faultline: internal error: results.json cannot be read back: "
+              << read.status().message() << "\n";
+    write_failed = true;
+  }
+  const RunResult& rendered = read.ok() ? *read : result;
+  Status reports = WriteReports(rendered, ro_out_dir);
   if (!reports.ok()) {
     std::cerr << "faultline: " << reports.message() << "\n";
     write_failed = true;
   }
-  std::cout << RenderSummary(doc);
+  std::cout << RenderSummary(rendered);
   std::cout << "results: " << results_path << " (report.html, junit.xml, summary.md beside it)\n";
   if (!result.error.empty()) std::cerr << "faultline: " << result.error << "\n";
 

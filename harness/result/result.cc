@@ -122,6 +122,32 @@ RequestBucket RequestStats::Window(double from_s, double to_s) const {
   return out;
 }
 
+RequestSummary Summarize(const RequestStats& stats) {
+  RequestSummary out;
+  const RequestBucket total = stats.Total();
+  out.counts = total.counts;
+  if (total.latency.count() > 0)
+    out.latency = {total.latency.Percentile(50) * 1e3, total.latency.Percentile(99) * 1e3,
+                   total.latency.max() * 1e3};
+  const auto& buckets = stats.per_second();
+  out.per_second.reserve(buckets.size());
+  for (size_t i = 0; i < buckets.size(); ++i) {
+    RequestSecond row;
+    row.t_s = static_cast<double>(i);
+    row.counts = buckets[i].counts;
+    if (buckets[i].latency.count() > 0) {
+      row.p50_ms = buckets[i].latency.Percentile(50) * 1e3;
+      row.p99_ms = buckets[i].latency.Percentile(99) * 1e3;
+    }
+    out.per_second.push_back(std::move(row));
+  }
+  return out;
+}
+
+RequestSummary VariantResult::SummarizedRequests() const {
+  return request_summary ? *request_summary : Summarize(requests);
+}
+
 void Series::AddName(const std::string& name) {
   if (values.count(name)) return;
   names.push_back(name);

@@ -1,6 +1,7 @@
 // The result model: what one run measured, independent of how it is shown.
-// results.json (reports/json_report.h) is its serialised form and the source
-// of truth for every other report.
+// results.json (harness/result/results_json.h) is its serialised form and the
+// source of truth for every report: a run writes it, reads it back and renders
+// from what it read, exactly as `faultline report` does.
 #pragma once
 
 #include <cmath>
@@ -77,6 +78,35 @@ class RequestStats {
   std::vector<double> phase_starts_;
   std::vector<RequestBucket> phases_;
 };
+
+/// Latency of a set of requests in milliseconds, as results.json holds it;
+/// NaN when no request was sent.
+struct LatencySummary {
+  double p50_ms = NAN;
+  double p99_ms = NAN;
+  double max_ms = NAN;
+};
+
+/// The requests whose intended start fell in one second of the run.
+struct RequestSecond {
+  double t_s = 0;       // the second's start
+  OutcomeCounts counts;
+  double p50_ms = NAN;  // NaN when no request of the second was sent
+  double p99_ms = NAN;
+};
+
+/// What results.json keeps of a variant's requests: totals by outcome,
+/// latency percentiles and a row per second (no histograms, so checks cannot
+/// be evaluated again from it).
+struct RequestSummary {
+  OutcomeCounts counts;
+  LatencySummary latency;
+  std::vector<RequestSecond> per_second;  // ascending t_s
+};
+
+/// The summary of `stats`: the one place the figures results.json holds are
+/// computed from the full statistics.
+RequestSummary Summarize(const RequestStats& stats);
 
 struct PhaseSpan {
   std::string name;
@@ -176,13 +206,19 @@ struct VariantResult {
   std::vector<PhaseSpan> phases;
   Series samples;
   std::map<std::string, double> baseline;  // mean over the baseline phase
-  RequestStats requests;
+  RequestStats requests;              // filled by the run; empty when read from results.json
+  /// Set when read from results.json; a run leaves it empty and
+  /// SummarizedRequests() derives it from `requests`.
+  std::optional<RequestSummary> request_summary;
   std::vector<CheckResult> checks;
   std::vector<Event> events;
   std::vector<ProcessLog> logs;
   std::optional<ScrapeStats> scrape;   // set when the scenario scrapes custom metrics
   uint64_t abandoned_requests = 0;     // in flight when an interrupt stopped the run
   double duration_s = 0;
+
+  /// request_summary when set, else Summarize(requests).
+  RequestSummary SummarizedRequests() const;
 
   bool met_expectation() const {
     return (outcome == VariantOutcome::kPass && expect == Expectation::kPass) ||

@@ -1,13 +1,7 @@
-#include "reports/json_report.h"
+// ResultsToJson: the one results.json writer.
+#include "harness/result/results_json.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cmath>
-#include <cstring>
-#include <fstream>
-#include <sstream>
 
 namespace faultline {
 namespace {
@@ -28,9 +22,23 @@ json Counts(const OutcomeCounts& c) {
           {"dropped", c.dropped}};
 }
 
-json Latency(const LatencyHistogram& h) {
-  if (h.count() == 0) return {{"p50", nullptr}, {"p99", nullptr}, {"max", nullptr}};
-  return {{"p50", h.Percentile(50) * 1e3}, {"p99", h.Percentile(99) * 1e3}, {"max", h.max() * 1e3}};
+json Requests(const VariantResult& v) {
+  const RequestSummary summary = v.SummarizedRequests();
+  json per_second = json::array();
+  for (const auto& second : summary.per_second) {
+    json row = Counts(second.counts);
+    row["t_s"] = second.t_s;
+    row["p50_ms"] = Number(second.p50_ms);
+    row["p99_ms"] = Number(second.p99_ms);
+    per_second.push_back(std::move(row));
+  }
+  json requests = Counts(summary.counts);
+  requests["latency_ms"] = {{"p50", Number(summary.latency.p50_ms)},
+                            {"p99", Number(summary.latency.p99_ms)},
+                            {"max", Number(summary.latency.max_ms)}};
+  requests["abandoned"] = v.abandoned_requests;
+  requests["per_second"] = std::move(per_second);
+  return requests;
 }
 
 json Variant(const VariantResult& v) {
@@ -49,23 +57,6 @@ json Variant(const VariantResult& v) {
   json baseline = json::object();
   for (const auto& [k, val] : v.baseline) baseline[k] = Number(val);
 
-  json per_second = json::array();
-  const auto& buckets = v.requests.per_second();
-  for (size_t i = 0; i < buckets.size(); ++i) {
-    const auto& b = buckets[i];
-    json row = Counts(b.counts);
-    row["t_s"] = static_cast<double>(i);
-    json lat = Latency(b.latency);
-    row["p50_ms"] = lat["p50"];
-    row["p99_ms"] = lat["p99"];
-    per_second.push_back(std::move(row));
-  }
-  const RequestBucket total = v.requests.Total();
-  json requests = Counts(total.counts);
-  requests["latency_ms"] = Latency(total.latency);
-  requests["abandoned"] = v.abandoned_requests;
-  requests["per_second"] = std::move(per_second);
-
   json checks = json::array();
   for (const auto& c : v.checks)
     checks.push_back({{"name", c.name}, {"kind", ToString(c.kind)}, {"metric", c.metric},
@@ -76,13 +67,16 @@ json Variant(const VariantResult& v) {
   json events = json::array();
   for (const auto& e : v.events) events.push_back({{"t_s", e.t_s}, {"message", e.message}});
   json logs = json::array();
-  for (const auto& l : v.logs) logs.push_back({{"name", l.name}, {"path", l.path}, {"tail", l.tail}});
+  for (const auto& l : v.logs)
+    logs.push_back({{"name", l.name}, {"path", l.path}, {"tail", l.tail}});
 
   json scrape = nullptr;
   if (v.scrape)
-    scrape = {{"url", v.scrape->url}, {"attempts", v.scrape->attempts},
+    scrape = {{"url", v.scrape->url},
+              {"attempts", v.scrape->attempts},
               {"misses", v.scrape->misses},
-              {"last_error", v.scrape->last_error.empty() ? json(nullptr) : json(v.scrape->last_error)}};
+              {"last_error",
+               v.scrape->last_error.empty() ? json(nullptr) : json(v.scrape->last_error)}};
 
   return {{"name", v.name},
           {"expect", ToString(v.expect)},
@@ -94,7 +88,7 @@ json Variant(const VariantResult& v) {
           {"series", v.samples.names},
           {"baseline", baseline},
           {"samples", samples},
-          {"requests", requests},
+          {"requests", Requests(v)},
           {"checks", checks},
           {"events", events},
           {"logs", logs},
@@ -122,22 +116,8 @@ nlohmann::json ResultsToJson(const RunResult& r) {
           {"variants", variants}};
 }
 
-
-StatusOr<nlohmann::json> ReadResultsJson(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Status::Invalid(path + ": cannot open: " + std::strerror(errno));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  json doc = json::parse(ss.str(), nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return Status::Invalid(path + ": not valid JSON");
-  if (!doc.is_object() || !doc.contains("schema_version") ||
-      !doc["schema_version"].is_number_integer())
-    return Status::Invalid(path + ": not a faultline results file (no schema_version)");
-  if (doc["schema_version"].get<int>() != kResultsSchemaVersion)
-    return Status::Invalid(path + ": schema_version " + doc["schema_version"].dump() +
-                           " is not supported (this faultline reads version " +
-                           std::to_string(kResultsSchemaVersion) + ")");
-  return doc;
+std::string ResultsJsonText(const RunResult& result) {
+  return ResultsToJson(result).dump(1, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace faultline

@@ -1,0 +1,162 @@
+#include "harness/result/results_json.h"
+
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "harness/common/file.h"
+
+using namespace faultline;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+RunResult Sample() {
+  RunResult r;
+  r.faultline_version = "0.1.0";
+  r.scenario_name = "demo";
+  r.overrides = {"load.rate=5"};
+  r.environment = {{"cores", "2"}};
+  VariantResult v;
+  v.name = "propagating";
+  v.expect = Expectation::kPass;
+  v.outcome = VariantOutcome::kPass;
+  v.duration_s = 2;
+  v.phases = {{"baseline", 0, 1, 100, {}}, {"hang", 1, 2, 100, {"hang inventory"}}};
+  v.samples.Append(0, {{"threads", 5}, {"rss_bytes", 1048576}});
+  v.samples.Append(0.1, {{"threads", 7}});
+  v.baseline = {{"threads", 5}, {"rss_bytes", 1048576}, {"fds", NAN}};
+  v.requests.Add({Outcome::kOk, 200, 0.2, 0.004});
+  v.requests.Add({Outcome::kHttpStatus, 504, 1.2, 2.0});
+  v.abandoned_requests = 3;
+  v.checks.push_back({"threads bounded", CheckKind::kGrowth, "threads", true, 2, 300, Unit::kNone,
+                      "peak 7 - baseline 5"});
+  v.checks.push_back(
+      {"p99", CheckKind::kLatency, "", false, NAN, 1, Unit::kSeconds, "no data", false});
+  v.events.push_back({1.5, "event"});
+  v.logs.push_back({"target", "logs/target.log", "tail\n"});
+  v.scrape = ScrapeStats{"http://127.0.0.1:1/metrics", 20, 1, "timed out"};
+  r.variants.push_back(v);
+  return r;
+}
+
+fs::path TempDir() {
+  char tmpl[] = "/tmp/faultline-results-json-XXXXXX";
+  REQUIRE(::mkdtemp(tmpl) != nullptr);
+  return tmpl;
+}
+
+}  // namespace
+
+TEST_CASE("results.json carries the documented fields") {
+  auto j = ResultsToJson(Sample());
+  CHECK(j["schema_version"] == 1);
+  CHECK(j["passed"] == true);
+  const auto& v = j["variants"][0];
+  CHECK(v["name"] == "propagating");
+  CHECK(v["outcome"] == "pass");
+  CHECK(v["phases"][1]["name"] == "hang");
+  CHECK(v["phases"][1]["start_s"] == 1.0);
+  CHECK(v["samples"][1]["threads"] == 7.0);
+  CHECK(v["samples"][1]["rss_bytes"].is_null());  // a gap, not a zero
+  CHECK(v["requests"]["total"] == 2);
+  CHECK(v["requests"]["status"]["504"] == 1);
+  CHECK(v["requests"]["latency_ms"]["max"].get<double>() == doctest::Approx(2000));
+  CHECK(v["requests"]["abandoned"] == 3);
+  CHECK(v["requests"]["per_second"][1]["t_s"] == 1.0);
+  CHECK(v["checks"][0]["observed"] == 2.0);
+  CHECK(v["checks"][0]["limit"] == 300.0);
+  CHECK(v["checks"][1]["observed"].is_null());
+}
+
+TEST_CASE("a variant that missed its expectation fails the run") {
+  RunResult r = Sample();
+  r.variants[0].outcome = VariantOutcome::kFail;
+  CHECK_FALSE(r.passed());
+  r.variants[0].expect = Expectation::kFail;
+  CHECK(r.passed());
+  r.interrupted = true;
+  CHECK_FALSE(r.passed());
+}
+
+TEST_CASE("what the reader reads the writer writes again byte for byte") {
+  const json written = ResultsToJson(Sample());
+  StatusOr<RunResult> read = ResultsFromJson(written);
+  REQUIRE_MESSAGE(read.ok(), read.status().message());
+  const VariantResult& v = read->variants[0];
+  REQUIRE(v.request_summary);
+  CHECK(v.request_summary->counts.status.at(504) == 1);
+  CHECK(v.request_summary->per_second.size() == 2);
+  CHECK(v.requests.per_second().empty());  // no histograms in the file
+  CHECK(std::isnan(v.checks[1].observed));
+  CHECK_FALSE(v.checks[1].computed);
+  CHECK(v.scrape->last_error == "timed out");
+  CHECK(ResultsJsonText(*read) == ResultsJsonText(Sample()));
+}
+
+TEST_CASE("the reader ignores unknown fields and defaults fields older files lack") {
+  json doc = ResultsToJson(Sample());
+  doc["written_by"] = "a newer faultline";
+  doc["variants"][0]["census"] = json::array({1, 2});
+  doc["variants"][0]["checks"][0]["window"] = "hang";
+  // The first schema_version 1 writer had no scrape, abandoned or computed.
+  doc["variants"][0].erase("scrape");
+  doc["variants"][0]["requests"].erase("abandoned");
+  doc["variants"][0]["checks"][1].erase("computed");
+  StatusOr<RunResult> read = ResultsFromJson(doc);
+  REQUIRE_MESSAGE(read.ok(), read.status().message());
+  CHECK_FALSE(read->variants[0].scrape);
+  CHECK(read->variants[0].abandoned_requests == 0);
+  CHECK(read->variants[0].checks[1].computed);
+}
+
+TEST_CASE("the reader names the field it cannot read by its path") {
+  json doc = ResultsToJson(Sample());
+  doc["variants"].push_back(doc["variants"][0]);
+  doc["variants"][1].erase("outcome");
+  CHECK(ResultsFromJson(doc).status().message() == "variants[1].outcome: missing required field");
+  doc["variants"][1]["outcome"] = "passs";
+  CHECK(ResultsFromJson(doc).status().message() ==
+        "variants[1].outcome: \"passs\" is not one of \"pass\", \"fail\", \"error\" or "
+        "\"interrupted\"");
+  doc["variants"][1]["outcome"] = "pass";
+  doc["variants"][1]["baseline"]["upstream.inventory"] = "6";
+  CHECK(ResultsFromJson(doc).status().message() ==
+        "variants[1].baseline[\"upstream.inventory\"]: expected a number, got string");
+}
+
+TEST_CASE("ReadResultsFile rejects what is not a results file") {
+  fs::path dir = TempDir();
+  std::string path = (dir / "r.json").string();
+  REQUIRE(WriteFileAtomic(path, "{not json").ok());
+  CHECK(ReadResultsFile(path).status().message() == path + ": not valid JSON");
+  REQUIRE(WriteFileAtomic(path, R"({"schema_version": 99})").ok());
+  CHECK(ReadResultsFile(path).status().message() ==
+        path + ": schema_version 99 is not supported (this faultline reads version 1)");
+  REQUIRE(WriteFileAtomic(path, R"({"schema_version": 1, "variants": [{"name": 1}]})").ok());
+  CHECK(ReadResultsFile(path).status().message() ==
+        path + ": variants[0].name: expected a string, got number");
+  REQUIRE(WriteFileAtomic(path, ResultsJsonText(Sample())).ok());
+  auto ok = ReadResultsFile(path);
+  REQUIRE(ok.ok());
+  CHECK(ok->scenario_name == "demo");
+  fs::remove_all(dir);
+}
+
+TEST_CASE("the request summary has a row per second and no latency where nothing was sent") {
+  RequestStats stats;
+  stats.Add({Outcome::kOk, 200, 0.5, 0.010});
+  stats.Add({Outcome::kDropped, 0, 2.5, 0});
+  const RequestSummary s = Summarize(stats);
+  CHECK(s.counts.total() == 2);
+  CHECK(s.latency.max_ms == doctest::Approx(10));
+  REQUIRE(s.per_second.size() == 3);
+  CHECK(s.per_second[2].t_s == 2);
+  CHECK(s.per_second[2].counts.dropped == 1);
+  CHECK(std::isnan(s.per_second[1].p50_ms));
+  CHECK(std::isnan(s.per_second[2].p99_ms));  // dropped requests have no latency
+  CHECK(std::isnan(Summarize(RequestStats{}).latency.p50_ms));
+}
