@@ -5,8 +5,8 @@
 // structs, and docs/scenarios.md is generated from the schema.
 //
 // Strings that may hold variables ("${port.inventory}", "${variant.mode}")
-// are kept unexpanded here; the runner expands them per variant once ports
-// are allocated (see Expand in variables.h).
+// are kept unexpanded here; Bind (harness/run/bind.h) expands them per
+// variant once ports are allocated (see ExpandVariables in variables.h).
 #pragma once
 
 #include <chrono>
