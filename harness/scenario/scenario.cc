@@ -1,53 +1,40 @@
 #include "harness/scenario/scenario.h"
 
+#include "harness/scenario/schema.h"
+
 namespace faultline {
+namespace {
+
+// The spelling of `value` among the schema's allowed values.
+const char* Spell(const schema::ChoiceList& list, int value) {
+  const schema::Choice* c = schema::FindChoice(list, value);
+  return c ? c->name.data() : "?";  // the names are string literals
+}
+
+}  // namespace
+
+std::string PortVariable(std::string_view process) {
+  return "${port." + std::string(process) + "}";
+}
+
+std::string DefaultBaseUrl(std::string_view target) {
+  return "http://127.0.0.1:" + PortVariable(target);
+}
 
 const char* ToString(FaultSpec::Kind kind) {
-  switch (kind) {
-    case FaultSpec::Kind::kLatency:
-      return "latency";
-    case FaultSpec::Kind::kHang:
-      return "hang";
-    case FaultSpec::Kind::kReset:
-      return "reset";
-    case FaultSpec::Kind::kRefuse:
-      return "refuse";
-  }
-  return "?";
+  return Spell(schema::kFaultKinds, static_cast<int>(kind));
 }
 
 const char* ToString(Variant::Expect expect) {
-  switch (expect) {
-    case Variant::Expect::kPass:
-      return "pass";
-    case Variant::Expect::kFail:
-      return "fail";
-  }
-  return "?";
+  return Spell(schema::kExpectations, static_cast<int>(expect));
 }
 
 const char* ToString(Readiness::Kind kind) {
-  switch (kind) {
-    case Readiness::Kind::kTcp:
-      return "tcp";
-    case Readiness::Kind::kHttp:
-      return "http";
-    case Readiness::Kind::kLogLine:
-      return "log";
-  }
-  return "?";
+  return Spell(schema::kReadyKinds, static_cast<int>(kind));
 }
 
 const char* ToString(FaultSpec::Direction direction) {
-  switch (direction) {
-    case FaultSpec::Direction::kBoth:
-      return "both";
-    case FaultSpec::Direction::kUpstream:
-      return "upstream";
-    case FaultSpec::Direction::kDownstream:
-      return "downstream";
-  }
-  return "?";
+  return Spell(schema::kDirections, static_cast<int>(direction));
 }
 
 }  // namespace faultline

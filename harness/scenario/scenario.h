@@ -1,7 +1,8 @@
 // Scenario: the typed, validated form of a scenario TOML file. The loader
 // (scenario_loader.h) is the only code that sees TOML; everything else reads
-// these structs. Every field has its default here, and docs/scenarios.md
-// documents each key (a test keeps the two in step).
+// these structs. Every field has its default here and nowhere else: the
+// schema (schema.h) renders the reference's default column from these
+// structs, and docs/scenarios.md is generated from the schema.
 //
 // Strings that may hold variables ("${port.inventory}", "${variant.mode}")
 // are kept unexpanded here; the runner expands them per variant once ports
@@ -13,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "harness/common/units.h"
@@ -22,6 +24,14 @@ namespace faultline {
 
 using namespace std::chrono_literals;
 
+/// "${port.NAME}": the variable holding the port allocated for `process`,
+/// which is the default of every port a process is reached on.
+std::string PortVariable(std::string_view process);
+
+/// "http://127.0.0.1:${port.NAME}": where load goes for a target named
+/// `target` that sets no base_url.
+std::string DefaultBaseUrl(std::string_view target);
+
 /// How the supervisor decides a started process is ready.
 struct Readiness {
   enum class Kind {
@@ -30,8 +40,8 @@ struct Readiness {
     kLogLine,  // a line of the process's output contains `log_line`
   };
   Kind kind = Kind::kTcp;
-  std::string port = "";        // for tcp/http: a number or "${port.NAME}"; the loader's
-                                // default is "${port.<this process>}"
+  std::string port = "";        // for tcp/http: a number or "${port.NAME}"; the loader
+                                // sets PortVariable(<this process>) unless given
   std::string path = "/";       // for http
   int status = 200;             // for http
   std::string log_line;         // for log
@@ -53,7 +63,8 @@ struct ProcessSpec {
 /// sampling interval; a scrape that fails or times out leaves a gap in the
 /// series and counts as a miss, and never delays the other samples.
 struct ScrapeSpec {
-  std::string port;               // a number or "${port.NAME}"; default: the target's own port
+  std::string port;               // a number or "${port.NAME}"; the loader sets
+                                  // PortVariable(<the target>) unless given
   std::string path = "/metrics";
   Duration timeout = 50ms;        // per scrape; must be shorter than sampling.interval
   /// Series name -> selector: `goroutines = "go_goroutines"`, or with labels
@@ -63,9 +74,15 @@ struct ScrapeSpec {
 
 /// The target: a process plus where the load goes.
 struct TargetSpec : ProcessSpec {
-  std::string base_url = "http://127.0.0.1:${port.target}";  // load is sent here
+  static constexpr std::string_view kDefaultName = "target";
+  TargetSpec() { name = kDefaultName; }  // the name unless the file gives one
+  std::string base_url = DefaultBaseUrl(kDefaultName);  // load is sent here; the loader
+                                                        // sets DefaultBaseUrl(name)
   std::optional<ScrapeSpec> scrape;  // [target.scrape]: custom metrics
 };
+
+/// The one variant of a scenario that declares none.
+inline constexpr std::string_view kDefaultVariantName = "default";
 
 struct Variant {
   std::string name;
@@ -135,8 +152,9 @@ struct Scenario {
   uint64_t seed = 1;               // seeds the proxy's random choices (jitter)
 };
 
-// The TOML spelling of each enum value; the loader parses with these, so
-// they are also what reports should print.
+// The TOML spelling of each enum value, from the schema's allowed values
+// (schema.h); the loader parses with these, so they are also what reports
+// should print.
 const char* ToString(FaultSpec::Kind kind);
 const char* ToString(Variant::Expect expect);
 const char* ToString(Readiness::Kind kind);       // "tcp", "http", "log": the TOML spelling

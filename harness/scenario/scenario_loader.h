@@ -1,5 +1,8 @@
-// Loading and validating scenario files. The only translation unit that
-// includes toml++ is scenario_loader.cc.
+// Loading and validating scenario files. The loader is split by job, all
+// internal to harness/scenario: the schema (schema.h), diagnostics
+// (diagnostics.h), TOML reading (toml_values.h, scenario_reader.h: with
+// set_overrides.h the only headers that include toml++), --set overrides
+// (set_overrides.h) and cross-references (crossrefs.h).
 #pragma once
 
 #include <map>
@@ -9,21 +12,10 @@
 #include <vector>
 
 #include "harness/common/status.h"
+#include "harness/scenario/diagnostics.h"
 #include "harness/scenario/scenario.h"
 
 namespace faultline {
-
-/// One problem found in a scenario, with where it is.
-struct Diagnostic {
-  std::string file;     // path as given
-  int line = 0;         // 1-based; 0 when unknown (e.g. a missing key)
-  int column = 0;       // 1-based; 0 when unknown
-  std::string key;      // key path, e.g. "phases[1].faults[0].kind"; may be empty
-  std::string message;  // e.g. "unknown fault kind \"hnag\" (did you mean \"hang\"?)"
-
-  /// "file:line:col: key: message" (parts that are unknown are left out).
-  std::string ToString() const;
-};
 
 struct LoadOutcome {
   std::optional<Scenario> scenario;  // set only when `errors` is empty
@@ -47,8 +39,8 @@ LoadOutcome LoadScenarioText(std::string_view text, const std::string& path,
 
 /// Every key the loader accepts, as a path: "seed", "target.ready.timeout",
 /// "phases[]" (an array of tables), "phases[].faults[].jitter", "load.headers"
-/// (a table of free-form keys). Generated from the tables the loader
-/// validates with, so docs/scenarios.md can be tested against it.
+/// (a table of free-form keys). Generated from the schema the loader
+/// validates with (schema.h), as is docs/scenarios.md.
 std::vector<std::string> AcceptedKeyPaths();
 
 }  // namespace faultline

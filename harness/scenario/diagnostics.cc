@@ -1,0 +1,83 @@
+#include "harness/scenario/diagnostics.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+
+#include "harness/common/text.h"
+
+namespace faultline {
+
+std::string Diagnostic::ToString() const {
+  std::string out = file;
+  if (line > 0) {
+    out += ":" + std::to_string(line);
+    if (column > 0) out += ":" + std::to_string(column);
+  }
+  if (!key.empty()) out += (out.empty() ? "" : ": ") + key;
+  out += (out.empty() ? "" : ": ") + message;
+  return out;
+}
+
+void Reporter::Error(SourcePos where, std::string key, std::string message) {
+  errors_.push_back(
+      Diagnostic{file_, where.line, where.column, std::move(key), std::move(message)});
+}
+
+void Reporter::SetError(std::string key, std::string message) {
+  errors_.push_back(Diagnostic{"--set", 0, 0, std::move(key), std::move(message)});
+}
+
+std::vector<Diagnostic> Reporter::Sorted() && {
+  std::stable_sort(errors_.begin(), errors_.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    const bool a_set = a.file == "--set", b_set = b.file == "--set";
+    if (a_set != b_set) return a_set;
+    if (a.line != b.line) return a.line < b.line;
+    return a.column < b.column;
+  });
+  return std::move(errors_);
+}
+
+std::string FormatNumber(double v) {
+  char buf[64];
+  if (v == std::floor(v) && std::fabs(v) < 1e15) {
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+  } else {
+    std::snprintf(buf, sizeof buf, "%g", v);
+  }
+  return buf;
+}
+
+bool IsBareKey(std::string_view key) {
+  if (key.empty()) return false;
+  for (char c : key) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') return false;
+  }
+  return true;
+}
+
+bool IsDigits(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+std::string CommaList(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+std::string JoinKey(const std::string& prefix, std::string_view key) {
+  std::string k = IsBareKey(key) ? std::string(key) : Quote(key);
+  return prefix.empty() ? k : prefix + "." + k;
+}
+
+std::string Indexed(const std::string& prefix, size_t i) {
+  return prefix + "[" + std::to_string(i) + "]";
+}
+
+}  // namespace faultline

@@ -1,0 +1,138 @@
+// The reader of [[checks]] entries.
+#include <cmath>
+#include <string>
+
+#include "harness/common/text.h"
+#include "harness/scenario/scenario_reader.h"
+
+namespace faultline {
+namespace {
+
+// "20MiB" -> bytes; error text in *why.
+std::optional<double> SizeValue(const std::string& text, std::string* why) {
+  std::optional<uint64_t> v = ParseSize(text, why);
+  if (!v) return std::nullopt;
+  return static_cast<double>(*v);
+}
+
+// A TOML number as a double: nullopt (with *why set) when it is not finite.
+std::optional<double> FiniteNumber(const toml::node& n, std::string* why) {
+  if (const auto* i = n.as_integer()) return static_cast<double>(i->get());
+  const double v = n.as_floating_point()->get();
+  if (std::isfinite(v)) return v;
+  *why = "expected a finite number, got " + Describe(n);
+  return std::nullopt;
+}
+
+}  // namespace
+
+void ScenarioReader::ReadCheck(const toml::table& table, const std::string& key,
+                               CheckSpec* check) {
+  using namespace keys;
+  TableView t(r_, table, key, schema::kCheckSchema);
+  const std::optional<CheckSpec::Kind> kind = t.Read(kCheckKind);
+  if (kind) {
+    check->kind = *kind;
+    t.SetKind(static_cast<int>(*kind));
+  }
+
+  if (auto v = t.Read(kCheckName)) check->name = *v;
+  check_has_name_.push_back(!check->name.empty());
+
+  if (auto v = t.Read(kCheckMetric)) {
+    check->metric = *v;
+    refs_.Metric(*v, t.At(kCheckMetric), t.Path(kCheckMetric));
+  }
+
+  std::vector<Element> phases;
+  if (auto v = t.Read(kCheckPhases, &phases)) {
+    for (const Element& p : phases) refs_.Phase(p.text, p.where, p.key);
+    check->phases = std::move(*v);
+  }
+
+  if (const toml::node* n = t.Present(kCheckLimit); n && t.Applies(kCheckLimit)) {
+    ReadLimit(*n, t.Path(kCheckLimit), kind == CheckSpec::Kind::kLatency, &check->limit);
+  }
+
+  if (auto v = t.Read(kCheckPercentile)) {
+    if (*v <= 0 || *v > 100) {
+      r_.Error(t.At(kCheckPercentile), t.Path(kCheckPercentile),
+               "must be > 0 and <= 100, got " + FormatNumber(*v));
+    } else {
+      check->percentile = *v;
+    }
+  }
+
+  if (auto v = t.Read(kCheckAfter)) {
+    check->after = *v;
+    refs_.Phase(*v, t.At(kCheckAfter), t.Path(kCheckAfter));
+  }
+  if (auto v = t.Read(kCheckWithin)) check->within = *v;
+  if (const toml::node* n = t.Get(kCheckTolerance)) {
+    ReadTolerance(*n, t.Path(kCheckTolerance), &check->tolerance);
+  }
+
+  std::vector<Element> variants;
+  if (auto v = t.Read(kCheckVariants, &variants)) {
+    for (const Element& e : variants) refs_.Variant(e.text, e.where, e.key);
+    check->variants = std::move(*v);
+  }
+}
+
+// A limit: a number, a duration (in seconds) or a size (in bytes); for a
+// latency check only a duration or a number of seconds.
+void ScenarioReader::ReadLimit(const toml::node& n, const std::string& key, bool is_latency,
+                               double* limit) {
+  const std::string expected =
+      is_latency ? "expected a duration string like \"250ms\" or a number of seconds"
+                 : "expected a number, a duration like \"2s\" or a size like \"20MiB\"";
+  if (const auto* s = n.as_string()) {
+    std::string why;
+    if (auto d = ParseDurationValue(s->get(), &why)) {
+      *limit = ToSeconds(*d);
+    } else if (is_latency) {
+      r_.Error(Pos(n.source()), key, expected + ", got " + Describe(n));
+    } else if (auto b = SizeValue(s->get(), &why)) {
+      *limit = *b;
+    } else {
+      r_.Error(Pos(n.source()), key, expected + ", got " + Describe(n));
+    }
+  } else if (n.is_number()) {
+    std::string why;
+    if (auto v = FiniteNumber(n, &why)) {
+      *limit = *v;
+    } else {
+      r_.Error(Pos(n.source()), key, why);
+    }
+  } else {
+    r_.Error(Pos(n.source()), key, expected + ", got " + Describe(n));
+  }
+}
+
+// A tolerance: a number >= 0 or a size in bytes.
+void ScenarioReader::ReadTolerance(const toml::node& n, const std::string& key,
+                                   double* tolerance) {
+  if (const auto* s = n.as_string()) {
+    std::string why;
+    if (auto b = SizeValue(s->get(), &why)) {
+      *tolerance = *b;
+    } else {
+      r_.Error(Pos(n.source()), key, "invalid size " + Quote(s->get()) + ": " + why);
+    }
+  } else if (n.is_number()) {
+    std::string why;
+    std::optional<double> v = FiniteNumber(n, &why);
+    if (!v) {
+      r_.Error(Pos(n.source()), key, why);
+    } else if (*v < 0) {
+      r_.Error(Pos(n.source()), key, "must be >= 0, got " + FormatNumber(*v));
+    } else {
+      *tolerance = *v;
+    }
+  } else {
+    r_.Error(Pos(n.source()), key,
+             "expected a number or a size like \"1MiB\", got " + Describe(n));
+  }
+}
+
+}  // namespace faultline

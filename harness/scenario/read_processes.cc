@@ -1,0 +1,171 @@
+// The readers of the processes: the target, the dependencies, readiness
+// and the target's scrape table.
+#include <string>
+
+#include "harness/common/text.h"
+#include "harness/scenario/metrics.h"
+#include "harness/scenario/scenario_reader.h"
+#include "harness/scrape/prometheus.h"
+
+namespace faultline {
+void ScenarioReader::ReadTarget(const toml::table& table) {
+  using namespace keys;
+  TableView t(r_, table, "target", schema::kTargetSchema);
+  TargetSpec& target = s_.target;
+  ReadProcess(t, kTargetProcess, &target, /*is_target=*/true);
+
+  target.base_url = DefaultBaseUrl(target.name);
+  if (const toml::node* n = t.Get(kTargetScrape)) {
+    if (const toml::table* st = Table(*n, t.Path(kTargetScrape))) {
+      target.scrape.emplace();
+      ReadScrape(*st, t.Path(kTargetScrape), target.name, &*target.scrape);
+    }
+  }
+  if (auto v = t.Read(kTargetBaseUrl)) {
+    if (v->rfind("http://", 0) != 0) {
+      r_.Error(t.At(kTargetBaseUrl), t.Path(kTargetBaseUrl),
+               "must start with \"http://\", got " + Quote(*v));
+    } else {
+      target.base_url = *v;
+      // The load goes there: through the proxy when it names one.
+      refs_.Variables(*v, t.At(kTargetBaseUrl), t.Path(kTargetBaseUrl), /*reaches_target=*/true);
+    }
+  }
+}
+
+void ScenarioReader::ReadDependency(const toml::table& table, const std::string& key) {
+  using namespace keys;
+  TableView t(r_, table, key, schema::kDependencySchema);
+  ProcessSpec dep;
+  ReadProcess(t, kDependencyProcess, &dep, /*is_target=*/false);
+  if (auto v = t.Read(kDependencyProxy)) {
+    dep.proxy = *v;
+    if (*v) refs_.Proxy(dep.name, t.KeyWhere(kDependencyProxy), t.Path(kDependencyProxy));
+  }
+  s_.dependencies.push_back(std::move(dep));
+}
+
+void ScenarioReader::ReadProcess(TableView& t, const keys::ProcessKeys& k, ProcessSpec* p,
+                                 bool is_target) {
+  const std::string owner = is_target ? "the target" : t.path();
+  constexpr auto kProcess = CrossReferences::Names::kProcess;
+  if (auto v = t.Read(k.name)) {
+    p->name = *v;
+    refs_.Unique(kProcess, *v, owner, t.At(k.name), t.Path(k.name));
+  } else if (is_target && !t.Get(k.name)) {
+    refs_.Unique(kProcess, p->name, owner, t.Where(), t.Path(k.name));
+  }
+
+  std::vector<Element> argv;
+  if (auto v = t.Read(k.argv, &argv)) {
+    if (v->empty()) {
+      r_.Error(t.At(k.argv), t.Path(k.argv),
+               "expected a non-empty array of strings (the program and its arguments), got an "
+               "empty array");
+    }
+    Variables(argv, is_target);
+    p->argv = std::move(*v);
+  }
+
+  std::vector<Element> env;
+  if (auto v = t.Read(k.env, &env)) p->env = std::move(*v);
+  Variables(env, is_target);
+
+  p->ready.port = PortVariable(p->name);
+  if (const toml::node* n = t.Get(k.ready)) {
+    if (const toml::table* rt = Table(*n, t.Path(k.ready))) {
+      ReadReady(*rt, t.Path(k.ready), p->name, &p->ready);
+    }
+  }
+
+  if (auto v = t.Read(k.stop_grace)) p->stop_grace = *v;
+}
+
+void ScenarioReader::ReadReady(const toml::table& table, const std::string& key,
+                               const std::string& process, Readiness* ready) {
+  using namespace keys;
+  TableView t(r_, table, key, schema::kReadySchema);
+  bool known = true;  // the default kind, unless the file names a kind that does not exist
+  if (t.Get(kReadyKind)) {
+    auto k = t.Read(kReadyKind);
+    if (k) ready->kind = *k;
+    known = k.has_value();
+  }
+  if (known) t.SetKind(static_cast<int>(ready->kind));
+
+  if (const toml::node* n = t.Get(kReadyPort)) ReadPort(*n, t.Path(kReadyPort), process, &ready->port);
+  if (auto v = t.Read(kReadyPath)) ready->path = *v;
+  if (auto v = t.Read(kReadyStatus)) {
+    if (*v < 100 || *v > 599) {
+      r_.Error(t.At(kReadyStatus), t.Path(kReadyStatus),
+               "expected an HTTP status 100..599, got " + std::to_string(*v));
+    } else {
+      ready->status = static_cast<int>(*v);
+    }
+  }
+  if (auto v = t.Read(kReadyLogLine)) ready->log_line = *v;
+  if (auto v = t.Read(kReadyTimeout)) ready->timeout = *v;
+}
+
+// A port: a number 1..65535, as an integer or a string, or a string with
+// variables (checked with the others once every name is known).
+void ScenarioReader::ReadPort(const toml::node& n, const std::string& path,
+                              const std::string& process, std::string* port) {
+  if (const auto* i = n.as_integer()) {
+    if (i->get() < 1 || i->get() > 65535) {
+      r_.Error(Pos(n.source()), path,
+               "expected a port number 1..65535, got " + std::to_string(i->get()));
+    } else {
+      *port = std::to_string(i->get());
+    }
+  } else if (const auto* s = n.as_string()) {
+    const std::string& text = s->get();
+    const bool has_variable = text.find("${") != std::string::npos;
+    const bool is_number =
+        IsDigits(text) && text.size() <= 5 && std::stoi(text) >= 1 && std::stoi(text) <= 65535;
+    if (!has_variable && !is_number) {
+      r_.Error(Pos(n.source()), path,
+               "expected a port number 1..65535 or a variable like " +
+                   Quote(PortVariable(process)) + ", got " + Quote(text));
+    } else {
+      *port = text;
+      refs_.Variables(text, Pos(n.source()), path);
+    }
+  } else {
+    r_.Error(Pos(n.source()), path,
+             "expected a port number or a string like " + Quote(PortVariable(process)) +
+                 ", got " + Describe(n));
+  }
+}
+
+void ScenarioReader::ReadScrape(const toml::table& table, const std::string& key,
+                                const std::string& process, ScrapeSpec* scrape) {
+  using namespace keys;
+  TableView t(r_, table, key, schema::kScrapeSchema);
+  scrape->port = PortVariable(process);
+  if (const toml::node* n = t.Get(kScrapePort)) {
+    ReadPort(*n, t.Path(kScrapePort), process, &scrape->port);
+  }
+  if (auto v = t.Read(kScrapePath)) scrape->path = *v;
+  if (auto v = t.Read(kScrapeTimeout)) {
+    scrape->timeout = *v;
+    scrape_timeout_site_ = {t.At(kScrapeTimeout), t.Path(kScrapeTimeout)};
+  }
+  std::vector<Element> entries;
+  if (auto v = t.Read(kScrapeMetrics, &entries)) scrape->metrics = std::move(*v);
+  Variables(entries);
+  if (!t.Get(kScrapeMetrics)) return;  // reported missing by Read
+  for (const Element& e : entries) {
+    if (IsReservedMetricName(e.name)) {
+      r_.Error(e.where, e.key, Quote(e.name) + " is a built-in metric; choose another name");
+    }
+    auto parsed = ParseSelector(e.text);
+    if (!parsed.ok()) r_.Error(e.where, e.key, parsed.status().message());
+  }
+  if (scrape->metrics.empty()) {
+    r_.Error(t.At(kScrapeMetrics), t.Path(kScrapeMetrics),
+             "names no metric: add entries like goroutines = \"go_goroutines\"");
+  }
+}
+
+}  // namespace faultline

@@ -1,0 +1,217 @@
+#include "harness/scenario/scenario_reader.h"
+
+#include <cctype>
+#include <cstring>
+
+#include "harness/common/text.h"
+#include "harness/scenario/check_names.h"
+
+namespace faultline {
+namespace {
+
+bool IsHttpToken(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (std::isalnum(static_cast<unsigned char>(c))) continue;
+    if (std::strchr("!#$%&'*+-.^_`|~", c) == nullptr || c == '\0') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void ScenarioReader::Read(const toml::table& root) {
+  using namespace keys;
+  TableView top(r_, root, "", schema::kScenarioSchema);
+
+  if (auto v = top.Read(kName)) s_.name = *v;
+  if (auto v = top.Read(kDescription)) s_.description = *v;
+  if (auto v = top.Read(kSeed)) s_.seed = static_cast<uint64_t>(*v);
+
+  // Processes first: faults, metrics and variables refer to them.
+  if (const toml::node* n = top.Present(kTarget)) {
+    if (const toml::table* t = Table(*n, top.Path(kTarget))) ReadTarget(*t);
+  }
+  if (const toml::node* n = top.Get(kDependencies)) {
+    ForEachTable(*n, top.Path(kDependencies),
+                 [&](const toml::table& t, const std::string& key) { ReadDependency(t, key); });
+  }
+
+  if (const toml::node* n = top.Get(kVariants)) {
+    ForEachTable(*n, top.Path(kVariants), [&](const toml::table& t, const std::string& key) {
+      Variant v;
+      ReadVariant(t, key, &v);
+      s_.variants.push_back(std::move(v));
+    });
+  }
+  if (s_.variants.empty()) {
+    Variant v;
+    v.name = kDefaultVariantName;
+    s_.variants.push_back(v);
+    refs_.Unique(CrossReferences::Names::kVariant, v.name, "the default variant", {}, "");
+  }
+
+  if (const toml::node* n = top.Get(kLoad)) {
+    if (const toml::table* t = Table(*n, top.Path(kLoad))) ReadLoad(*t, top.Path(kLoad));
+  }
+
+  const toml::node* phases = top.Get(kPhases);
+  if (phases) {
+    ForEachTable(*phases, top.Path(kPhases), [&](const toml::table& t, const std::string& key) {
+      Phase phase;
+      ReadPhase(t, key, &phase);
+      s_.phases.push_back(std::move(phase));
+    });
+  }
+  if (s_.phases.empty() && (!phases || phases->is_array())) {
+    r_.Error(top.Where(), top.Path(kPhases), "at least one [[phases]] entry is required");
+  }
+
+  if (auto v = top.Read(kBaselinePhase)) {
+    s_.baseline_phase = *v;
+    refs_.Phase(*v, top.At(kBaselinePhase), top.Path(kBaselinePhase));
+  } else if (!top.Get(kBaselinePhase) && !s_.phases.empty()) {
+    s_.baseline_phase = s_.phases.front().name;
+  }
+
+  if (const toml::node* n = top.Get(kSampling)) {
+    if (const toml::table* t = Table(*n, top.Path(kSampling))) {
+      ReadSampling(*t, top.Path(kSampling));
+    }
+  }
+
+  if (const toml::node* n = top.Get(kChecks)) {
+    ForEachTable(*n, top.Path(kChecks), [&](const toml::table& t, const std::string& key) {
+      CheckSpec check;
+      ReadCheck(t, key, &check);
+      s_.checks.push_back(std::move(check));
+    });
+  }
+
+  if (s_.target.scrape && s_.target.scrape->timeout >= s_.sampling.interval) {
+    r_.Error(scrape_timeout_site_.first,
+             scrape_timeout_site_.second.empty() ? "target.scrape.timeout"
+                                                 : scrape_timeout_site_.second,
+             "must be shorter than sampling.interval (" + FormatDuration(s_.sampling.interval) +
+                 "), got " + FormatDuration(s_.target.scrape->timeout) +
+                 ": a scrape must end before the next sample is due");
+  }
+
+  refs_.Finish();
+  NameChecks(&s_.checks, check_has_name_);
+}
+
+const toml::table* ScenarioReader::Table(const toml::node& n, const std::string& key) {
+  if (const auto* t = n.as_table()) return t;
+  r_.Error(Pos(n.source()), key, "expected a table, got " + Describe(n));
+  return nullptr;
+}
+
+void ScenarioReader::Variables(const std::vector<Element>& elements, bool reaches_target) {
+  for (const Element& e : elements) refs_.Variables(e.text, e.where, e.key, reaches_target);
+}
+
+void ScenarioReader::ReadVariant(const toml::table& table, const std::string& key, Variant* v) {
+  using namespace keys;
+  TableView t(r_, table, key, schema::kVariantSchema);
+  if (auto name = t.Read(kVariantName)) {
+    v->name = *name;
+    refs_.Unique(CrossReferences::Names::kVariant, *name, key, t.At(kVariantName),
+                 t.Path(kVariantName));
+  }
+  if (auto e = t.Read(kVariantExpect)) v->expect = *e;
+  if (auto vars = t.Read(kVariantVars)) {
+    v->vars = std::move(*vars);
+    if (v->vars.count("name")) {
+      const toml::table& entries = *t.Get(kVariantVars)->as_table();
+      r_.Error(Pos(entries.get("name")->source()), JoinKey(t.Path(kVariantVars), "name"),
+               "\"name\" is reserved: ${variant.name} is the variant's name");
+      v->vars.erase("name");
+    }
+  }
+}
+
+void ScenarioReader::ReadLoad(const toml::table& table, const std::string& key) {
+  using namespace keys;
+  TableView t(r_, table, key, schema::kLoadSchema);
+  LoadSpec& load = s_.load;
+  if (auto v = t.Read(kLoadRate)) load.rate = *v;
+  if (auto v = t.Read(kLoadMethod)) {
+    if (!IsHttpToken(*v)) {
+      r_.Error(t.At(kLoadMethod), t.Path(kLoadMethod),
+               "expected an HTTP method like \"GET\" or \"POST\", got " + Quote(*v));
+    } else {
+      load.method = *v;
+    }
+  }
+  if (auto v = t.Read(kLoadPath)) {
+    load.path = *v;
+    refs_.Variables(load.path, t.At(kLoadPath), t.Path(kLoadPath));
+  }
+  std::vector<Element> headers;
+  if (auto v = t.Read(kLoadHeaders, &headers)) load.headers = std::move(*v);
+  Variables(headers);
+  if (auto v = t.Read(kLoadBody)) {
+    load.body = *v;
+    refs_.Variables(load.body, t.At(kLoadBody), t.Path(kLoadBody));
+  }
+  if (auto v = t.Read(kLoadTimeout)) load.timeout = *v;
+  if (auto v = t.Read(kLoadMaxInFlight)) load.max_in_flight = static_cast<uint64_t>(*v);
+}
+
+void ScenarioReader::ReadPhase(const toml::table& table, const std::string& key, Phase* phase) {
+  using namespace keys;
+  TableView t(r_, table, key, schema::kPhaseSchema);
+  if (auto v = t.Read(kPhaseName)) {
+    phase->name = *v;
+    refs_.Unique(CrossReferences::Names::kPhase, *v, key, t.At(kPhaseName), t.Path(kPhaseName));
+  }
+  if (auto v = t.Read(kPhaseDuration)) phase->duration = *v;
+  if (auto v = t.Read(kPhaseRate)) phase->rate = *v;
+  if (const toml::node* n = t.Get(kPhaseFaults)) {
+    ForEachTable(*n, t.Path(kPhaseFaults), [&](const toml::table& ft, const std::string& fkey) {
+      FaultSpec fault;
+      ReadFault(ft, fkey, &fault);
+      phase->faults.push_back(std::move(fault));
+    });
+  }
+}
+
+void ScenarioReader::ReadFault(const toml::table& table, const std::string& key, FaultSpec* fault) {
+  using namespace keys;
+  TableView t(r_, table, key, schema::kFaultSchema);
+  if (auto k = t.Read(kFaultKind)) {
+    fault->kind = *k;
+    t.SetKind(static_cast<int>(*k));
+  }
+  if (auto v = t.Read(kFaultDependency)) {
+    fault->dependency = *v;
+    refs_.ProxiedDependency(*v, t.At(kFaultDependency), t.Path(kFaultDependency));
+  }
+  const std::optional<Duration> latency = t.Read(kFaultLatency);
+  if (latency) fault->latency = *latency;
+  if (auto d = t.Read(kFaultJitter)) {
+    fault->jitter = *d;
+    if (latency && *d > *latency) {
+      r_.Error(t.At(kFaultJitter), t.Path(kFaultJitter),
+               "jitter " + FormatDuration(*d) + " is larger than latency " +
+                   FormatDuration(*latency));
+    }
+  }
+  if (auto d = t.Read(kFaultDirection)) fault->direction = *d;
+}
+
+void ScenarioReader::ReadSampling(const toml::table& table, const std::string& key) {
+  using namespace keys;
+  TableView t(r_, table, key, schema::kSamplingSchema);
+  if (auto d = t.Read(kSamplingInterval)) {
+    if (*d < 10ms) {
+      r_.Error(t.At(kSamplingInterval), t.Path(kSamplingInterval),
+               "must be at least 10ms, got " + Quote(t.Get(kSamplingInterval)->as_string()->get()));
+    } else {
+      s_.sampling.interval = *d;
+    }
+  }
+}
+
+}  // namespace faultline

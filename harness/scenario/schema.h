@@ -1,0 +1,306 @@
+// The scenario schema: one row per key a scenario file may hold (see
+// key_schema.h for what a row says). This table is the single source of the
+// loader's validation and of the reference in docs/scenarios.md; defaults are
+// rendered from the structs of scenario.h.
+//
+// Adding a key: add its row here and its field to scenario.h, then read it
+// through its handle (FieldOf below) in the table's reader. Adding a fault
+// kind or a check kind: add its enumerator to scenario.h and its Choice here,
+// and list it in the `applies`/`required` sets of the rows that concern it.
+#pragma once
+
+#include "harness/scenario/key_schema.h"
+#include "harness/scenario/scenario.h"
+
+namespace faultline::schema {
+
+// ---------------------------------------------------------------------------
+// Allowed values.
+
+inline constexpr Choice kReadyKindChoices[] = {
+    {static_cast<int>(Readiness::Kind::kTcp), "tcp", "a TCP connect to 127.0.0.1:`port` succeeds"},
+    {static_cast<int>(Readiness::Kind::kHttp), "http",
+     "`GET http://127.0.0.1:port<path>` answers `status`"},
+    {static_cast<int>(Readiness::Kind::kLogLine), "log",
+     "a line of the process's output contains `log_line`"},
+};
+inline constexpr ChoiceList kReadyKinds{"ready kind", kReadyKindChoices,
+                                        &kEnumTag<Readiness::Kind>};
+
+inline constexpr Choice kExpectChoices[] = {
+    {static_cast<int>(Variant::Expect::kPass), "pass", "every check of the variant must pass"},
+    {static_cast<int>(Variant::Expect::kFail), "fail",
+     "the variant must fail at least one of its checks (a demonstration of the pathology); the "
+     "run succeeds only if it does"},
+};
+inline constexpr ChoiceList kExpectations{"expectation", kExpectChoices,
+                                          &kEnumTag<Variant::Expect>};
+
+inline constexpr Choice kFaultKindChoices[] = {
+    {static_cast<int>(FaultSpec::Kind::kLatency), "latency", "delay data"},
+    {static_cast<int>(FaultSpec::Kind::kHang), "hang", "accept and forward nothing"},
+    {static_cast<int>(FaultSpec::Kind::kReset), "reset", "close connections with RST"},
+    {static_cast<int>(FaultSpec::Kind::kRefuse), "refuse", "refuse new connections"},
+};
+inline constexpr ChoiceList kFaultKinds{"fault kind", kFaultKindChoices,
+                                        &kEnumTag<FaultSpec::Kind>};
+
+inline constexpr Choice kDirectionChoices[] = {
+    {static_cast<int>(FaultSpec::Direction::kDownstream), "downstream",
+     "from the dependency back to the target"},
+    {static_cast<int>(FaultSpec::Direction::kUpstream), "upstream",
+     "from the target to the dependency"},
+    {static_cast<int>(FaultSpec::Direction::kBoth), "both", "both ways"},
+};
+inline constexpr ChoiceList kDirections{"direction", kDirectionChoices,
+                                        &kEnumTag<FaultSpec::Direction>};
+
+// A check kind's label is its default name (check_names.h): {kind},
+// {metric}, {window}, {after}, {within} and {percentile} are filled in.
+inline constexpr Choice kCheckKindChoices[] = {
+    {static_cast<int>(CheckSpec::Kind::kMax), "max", "the maximum of the metric over the window",
+     "{kind} {metric} over {window}"},
+    {static_cast<int>(CheckSpec::Kind::kGrowth), "growth",
+     "the maximum of the metric over the window minus its baseline",
+     "{kind} {metric} over {window}"},
+    {static_cast<int>(CheckSpec::Kind::kRate), "rate",
+     "the least-squares slope of the metric over the window, in units per second",
+     "{kind} {metric} over {window}"},
+    {static_cast<int>(CheckSpec::Kind::kRecovers), "recovers",
+     "the seconds from the end of `after` to the first sample at or below baseline + "
+     "`tolerance`; fails when none comes within `within`",
+     "{metric} recovers within {within} after {after}"},
+    {static_cast<int>(CheckSpec::Kind::kLatency), "latency",
+     "the `percentile` of the latencies, in seconds, of the requests started in the window",
+     "p{percentile} latency over {window}"},
+    {static_cast<int>(CheckSpec::Kind::kErrorRatio), "error_ratio",
+     "non-ok requests / all requests started in the window; dropped requests count as errors",
+     "{kind} over {window}"},
+};
+inline constexpr ChoiceList kCheckKinds{"check kind", kCheckKindChoices,
+                                        &kEnumTag<CheckSpec::Kind>};
+
+// ---------------------------------------------------------------------------
+// Tables, innermost first.
+
+inline constexpr KindSet kTcpOrHttp = Kinds(Readiness::Kind::kTcp, Readiness::Kind::kHttp);
+
+inline constexpr Key kReadyKeys[] = {
+    {.name = "kind", .type = Type::kEnum, .doc = "how readiness is told", .def = Default<&Readiness::kind>,
+     .choices = &kReadyKinds},
+    {.name = "port", .type = Type::kPort, .doc = "where to connect",
+     .def_note = "`\"${port.NAME}\"`, the process's own port",
+     .type_note = "(1..65535, or a string: a number or variables)", .applies = kTcpOrHttp},
+    {.name = "path", .type = Type::kHttpPath, .doc = "the path to GET",
+     .def = Default<&Readiness::path>, .applies = Kinds(Readiness::Kind::kHttp)},
+    {.name = "status", .type = Type::kInteger, .doc = "the status that means ready",
+     .def = Default<&Readiness::status>, .type_note = "100..599",
+     .applies = Kinds(Readiness::Kind::kHttp)},
+    {.name = "log_line", .type = Type::kNonEmptyString,
+     .doc = "text to look for in stdout or stderr", .applies = Kinds(Readiness::Kind::kLogLine),
+     .required = Kinds(Readiness::Kind::kLogLine)},
+    {.name = "timeout", .type = Type::kPositiveDuration,
+     .doc = "give up (exit 3) when not ready after this long", .def = Default<&Readiness::timeout>},
+};
+inline constexpr TableSchema kReadySchema{"ready", kReadyKeys, &kReadyKinds};
+
+inline constexpr Key kScrapeKeys[] = {
+    {.name = "port", .type = Type::kPort, .doc = "where the metrics endpoint listens (127.0.0.1)",
+     .def_note = "`\"${port.NAME}\"`, the target's port",
+     .type_note = "(1..65535, or a string: a number or variables)"},
+    {.name = "path", .type = Type::kHttpPath, .doc = "the endpoint's path",
+     .def = Default<&ScrapeSpec::path>},
+    {.name = "timeout", .type = Type::kPositiveDuration,
+     .doc = "limit for one scrape: connect, request and response",
+     .def = Default<&ScrapeSpec::timeout>, .type_note = ", shorter than `sampling.interval`"},
+    {.name = "metrics", .type = Type::kStringTable,
+     .doc = "series name = selector: `goroutines = \"go_goroutines\"`; a selector may name labels, "
+            "`ok = 'http_requests_total{code=\"200\"}'`, and the values of every matching sample "
+            "are summed; a series name may not be a built-in metric's",
+     .type_note = ", at least one entry", .required = kAllKinds},
+};
+inline constexpr TableSchema kScrapeSchema{"scrape", kScrapeKeys};
+
+inline constexpr Key kTargetKeys[] = {
+    {.name = "name", .type = Type::kName,
+     .doc = "the process name, used in `${port.NAME}`; unique among all processes",
+     .def = Default<&TargetSpec::name, TargetSpec>},
+    {.name = "argv", .type = Type::kStrings,
+     .doc = "program and arguments; `argv[0]` is looked up in `PATH` (the harness's own "
+            "directory first); no shell",
+     .type_note = ", non-empty", .required = kAllKinds},
+    {.name = "env", .type = Type::kStringTable, .doc = "added to the harness's environment",
+     .def = Default<&TargetSpec::env, TargetSpec>},
+    {.name = "ready", .type = Type::kTable,
+     .doc = "how to tell the target has started (see [ready](#ready--readiness))",
+     .def_note = "tcp on the target's port", .sub = &kReadySchema},
+    {.name = "stop_grace", .type = Type::kDuration,
+     .doc = "at the end, SIGTERM, then SIGKILL after this long",
+     .def = Default<&TargetSpec::stop_grace, TargetSpec>},
+    {.name = "base_url", .type = Type::kString,
+     .doc = "where the load is sent; `load.path` is appended; for a target named NAME the "
+            "default is `\"http://127.0.0.1:${port.NAME}\"`; must be a loopback address when the "
+            "run starts",
+     .def = Default<&TargetSpec::base_url>, .type_note = "starting with `http://`"},
+    {.name = "scrape", .type = Type::kTable, .doc = "custom metrics read from the target",
+     .def_note = "none", .sub = &kScrapeSchema},
+};
+inline constexpr TableSchema kTargetSchema{"target", kTargetKeys};
+
+inline constexpr Key kDependencyKeys[] = {
+    {.name = "name", .type = Type::kName,
+     .doc = "used in `${port.NAME}`; unique among all processes (target included)",
+     .required = kAllKinds},
+    {.name = "argv", .type = Type::kStrings, .doc = "as `target.argv`", .type_note = ", non-empty",
+     .required = kAllKinds},
+    {.name = "env", .type = Type::kStringTable, .doc = "as `target.env`",
+     .def = Default<&ProcessSpec::env>},
+    {.name = "ready", .type = Type::kTable, .doc = "see [ready](#ready--readiness)",
+     .def_note = "tcp on the dependency's port", .sub = &kReadySchema},
+    {.name = "stop_grace", .type = Type::kDuration, .doc = "as `target.stop_grace`",
+     .def = Default<&ProcessSpec::stop_grace>},
+    {.name = "proxy", .type = Type::kBool,
+     .doc = "put a fault proxy in front of this dependency; the target must then reach it "
+            "through `${proxy.NAME}` (an error otherwise), and faults may name it",
+     .def = Default<&ProcessSpec::proxy>},
+};
+inline constexpr TableSchema kDependencySchema{"dependency", kDependencyKeys};
+
+inline constexpr Key kVariantKeys[] = {
+    {.name = "name", .type = Type::kNonEmptyString, .doc = "unique; `${variant.name}`",
+     .required = kAllKinds},
+    {.name = "expect", .type = Type::kEnum, .doc = "what the variant's checks must show",
+     .def = Default<&Variant::expect>, .choices = &kExpectations},
+    {.name = "vars", .type = Type::kScalarTable,
+     .doc = "`${variant.KEY}` values; numbers and booleans become their text; the key `name` is "
+            "reserved",
+     .def = Default<&Variant::vars>},
+};
+inline constexpr TableSchema kVariantSchema{"variant", kVariantKeys};
+
+inline constexpr Key kLoadKeys[] = {
+    {.name = "rate", .type = Type::kNonNegativeNumber,
+     .doc = "requests per second; a phase's `rate` overrides it", .def = Default<&LoadSpec::rate>},
+    {.name = "method", .type = Type::kString, .doc = "e.g. `\"GET\"`, `\"POST\"`",
+     .def = Default<&LoadSpec::method>, .type_note = "(an HTTP method token)"},
+    {.name = "path", .type = Type::kHttpPath, .doc = "appended to `target.base_url`",
+     .def = Default<&LoadSpec::path>},
+    {.name = "headers", .type = Type::kStringTable, .doc = "extra request headers",
+     .def = Default<&LoadSpec::headers>},
+    {.name = "body", .type = Type::kString, .doc = "request body", .def = Default<&LoadSpec::body>},
+    {.name = "timeout", .type = Type::kPositiveDuration,
+     .doc = "client timeout per request; on timeout the client closes the connection (the "
+            "cancellation signal)",
+     .def = Default<&LoadSpec::timeout>},
+    {.name = "max_in_flight", .type = Type::kInteger,
+     .doc = "a request due while this many are in flight is counted as dropped, never silently "
+            "skipped",
+     .def = Default<&LoadSpec::max_in_flight>, .min = 1},
+};
+inline constexpr TableSchema kLoadSchema{"load", kLoadKeys};
+
+inline constexpr KindSet kLatencyFault = Kinds(FaultSpec::Kind::kLatency);
+
+inline constexpr Key kFaultKeys[] = {
+    {.name = "kind", .type = Type::kEnum, .doc = "what the proxy does", .choices = &kFaultKinds,
+     .required = kAllKinds},
+    {.name = "dependency", .type = Type::kString,
+     .doc = "must name a dependency with `proxy = true`", .type_note = "(a dependency name)",
+     .required = kAllKinds},
+    {.name = "latency", .type = Type::kDuration, .doc = "delay added to each chunk of data",
+     .applies = kLatencyFault, .required = kLatencyFault},
+    {.name = "jitter", .type = Type::kDuration,
+     .doc = "uniform random +/- jitter on the delay (seeded by `seed`)",
+     .def = Default<&FaultSpec::jitter>, .type_note = "<= `latency`", .applies = kLatencyFault},
+    {.name = "direction", .type = Type::kEnum, .doc = "which way is delayed",
+     .def = Default<&FaultSpec::direction>, .choices = &kDirections, .applies = kLatencyFault},
+};
+inline constexpr TableSchema kFaultSchema{"fault", kFaultKeys, &kFaultKinds};
+
+inline constexpr Key kPhaseKeys[] = {
+    {.name = "name", .type = Type::kNonEmptyString,
+     .doc = "unique; used by checks and `baseline_phase`", .required = kAllKinds},
+    {.name = "duration", .type = Type::kPositiveDuration, .doc = "how long the phase lasts",
+     .required = kAllKinds},
+    {.name = "rate", .type = Type::kNonNegativeNumber,
+     .doc = "the request rate during this phase; `0` means no load: a **drain** phase, "
+            "typically used to watch recovery",
+     .def_note = "`load.rate`"},
+    {.name = "faults", .type = Type::kTables,
+     .doc = "faults active during this phase, written `faults = [{ ... }]` or as "
+            "`[[phases.faults]]` under the phase",
+     .def_note = "none", .sub = &kFaultSchema},
+};
+inline constexpr TableSchema kPhaseSchema{"phase", kPhaseKeys};
+
+inline constexpr Key kSamplingKeys[] = {
+    {.name = "interval", .type = Type::kDuration, .doc = "how often every metric is sampled",
+     .def = Default<&SamplingSpec::interval>, .type_note = ">= 10ms"},
+};
+inline constexpr TableSchema kSamplingSchema{"sampling", kSamplingKeys};
+
+inline constexpr KindSet kMetricChecks = Kinds(CheckSpec::Kind::kMax, CheckSpec::Kind::kGrowth,
+                                               CheckSpec::Kind::kRate, CheckSpec::Kind::kRecovers);
+inline constexpr KindSet kRecovers = Kinds(CheckSpec::Kind::kRecovers);
+inline constexpr KindSet kWindowChecks = kAllKinds & ~kRecovers;
+
+inline constexpr Key kCheckKeys[] = {
+    {.name = "name", .type = Type::kNonEmptyString,
+     .doc = "shown in reports and JUnit; the default describes the check, e.g. `\"growth threads "
+            "over hang\"`; generated names are made unique with a suffix `\" (2)\"`",
+     .def_note = "generated"},
+    {.name = "kind", .type = Type::kEnum, .doc = "what is computed (see below)",
+     .choices = &kCheckKinds, .required = kAllKinds},
+    {.name = "metric", .type = Type::kString, .doc = "the series the check reads",
+     .type_note = "(a metric name)", .applies = kMetricChecks, .required = kMetricChecks},
+    {.name = "phases", .type = Type::kStrings,
+     .doc = "the window: the union of these phases; empty: the whole run",
+     .def = Default<&CheckSpec::phases>, .type_note = "(phase names)", .applies = kWindowChecks},
+    {.name = "limit", .type = Type::kLimit,
+     .doc = "a duration becomes seconds (`\"2s\"` = 2), a size bytes (`\"20MiB\"` = 20971520); "
+            "for latency only a duration or a number of seconds",
+     .applies = kWindowChecks, .required = kWindowChecks},
+    {.name = "percentile", .type = Type::kNumber, .doc = "which latency percentile",
+     .def = Default<&CheckSpec::percentile>, .type_note = ", 0 < p <= 100",
+     .applies = Kinds(CheckSpec::Kind::kLatency)},
+    {.name = "after", .type = Type::kString, .doc = "the phase whose end starts the clock",
+     .type_note = "(a phase name)", .applies = kRecovers, .required = kRecovers},
+    {.name = "within", .type = Type::kPositiveDuration,
+     .doc = "the limit: how soon the metric must be back", .def = Default<&CheckSpec::within>,
+     .applies = kRecovers},
+    {.name = "tolerance", .type = Type::kTolerance,
+     .doc = "how far above the baseline still counts as recovered",
+     .def = Default<&CheckSpec::tolerance>, .applies = kRecovers},
+    {.name = "variants", .type = Type::kStrings, .doc = "the variants this check applies to",
+     .def_note = "all variants", .type_note = "(variant names)"},
+};
+inline constexpr TableSchema kCheckSchema{"check", kCheckKeys, &kCheckKinds};
+
+inline constexpr Key kScenarioKeys[] = {
+    {.name = "name", .type = Type::kNonEmptyString, .doc = "the scenario's name in reports",
+     .def_note = "the file name without extension"},
+    {.name = "description", .type = Type::kString, .doc = "free text shown in reports",
+     .def = Default<&Scenario::description>},
+    {.name = "seed", .type = Type::kInteger,
+     .doc = "seeds the proxy's random choices (jitter), so runs repeat",
+     .def = Default<&Scenario::seed>, .min = 0},
+    {.name = "baseline_phase", .type = Type::kString,
+     .doc = "the phase whose samples define each metric's **baseline** (see checks)",
+     .def_note = "the first phase", .type_note = "(a phase name)"},
+    {.name = "target", .type = Type::kTable, .doc = "the service under test",
+     .required = kAllKinds, .sub = &kTargetSchema},
+    {.name = "dependencies", .type = Type::kTables, .doc = "processes the target calls",
+     .def_note = "none", .sub = &kDependencySchema},
+    {.name = "variants", .type = Type::kTables, .doc = "versions of the experiment",
+     .def_note = "one variant named `\"default\"`", .sub = &kVariantSchema},
+    {.name = "load", .type = Type::kTable, .doc = "open-loop HTTP load", .sub = &kLoadSchema},
+    {.name = "phases", .type = Type::kTables, .doc = "the timeline: at least one phase",
+     .required = kAllKinds, .sub = &kPhaseSchema},
+    {.name = "sampling", .type = Type::kTable, .doc = "what is sampled how often",
+     .sub = &kSamplingSchema},
+    {.name = "checks", .type = Type::kTables, .doc = "verdicts", .def_note = "none",
+     .sub = &kCheckSchema},
+};
+inline constexpr TableSchema kScenarioSchema{"scenario", kScenarioKeys};
+
+}  // namespace faultline::schema

@@ -1,0 +1,60 @@
+#include <doctest/doctest.h>
+
+#include "harness/scenario/loader_test_util.h"
+
+using namespace faultline;
+using namespace faultline::testing;
+
+namespace {
+
+const char* kForOverrides = R"(
+[target]
+argv = ["svc", "${proxy.inventory}", "${variant.mode}"]
+[[dependencies]]
+name = "inventory"
+argv = ["d"]
+proxy = true
+[[variants]]
+name = "naive"
+vars = { mode = "a" }
+[[phases]]
+name = "warm"
+duration = "1s"
+[[phases]]
+name = "hang"
+duration = "5s"
+faults = [{ kind = "hang", dependency = "inventory" }]
+)";
+
+TEST_CASE("--set addresses arrays of tables by name and by index") {
+  Scenario s =
+      Load(kForOverrides,
+           {"phases.hang.duration=20s", "phases[0].rate=0", "variants.naive.vars.mode=naive",
+            "load.rate=5", "phases.hang.faults[0].kind=reset", "seed=9", "target.env.DEBUG=1",
+            "target.env.Q=\"x y\"", "description=\"a b\"",
+            "checks=[{kind=\"max\", metric=\"threads\", limit=3}]"});
+  CHECK(s.phases[1].duration == 20s);
+  REQUIRE(s.phases[0].rate.has_value());
+  CHECK(*s.phases[0].rate == 0);
+  CHECK(s.variants[0].vars.at("mode") == "naive");
+  CHECK(s.load.rate == 5);
+  CHECK(s.phases[1].faults[0].kind == FaultSpec::Kind::kReset);
+  CHECK(s.seed == 9);
+  CHECK(s.target.env.at("DEBUG") == "1");
+  CHECK(s.target.env.at("Q") == "x y");
+  CHECK(s.description == "a b");
+  REQUIRE(s.checks.size() == 1);
+  CHECK(s.checks[0].limit == 3);
+  CHECK(s.source == kForOverrides);
+}
+
+TEST_CASE("--set can turn a proxy off and the usual validation follows") {
+  std::vector<std::string> errors = Errors(kForOverrides, {"dependencies.inventory.proxy=false"});
+  CHECK(errors == std::vector<std::string>{
+                      "s.toml:3:16: target.argv[1]: unknown variable \"proxy.inventory\" (did you "
+                      "mean \"port.inventory\"?)",
+                      "s.toml:17:41: phases[1].faults[0].dependency: dependency \"inventory\" has "
+                      "no fault proxy (set proxy = true in its [[dependencies]] entry)"});
+}
+
+}  // namespace

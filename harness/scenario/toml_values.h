@@ -1,0 +1,137 @@
+// Reading TOML tables through the schema: a TableView reports the keys its
+// table's schema lacks, and reads each key through its row (schema.h), with
+// the row's type check, its "missing required key" and its "only applies to
+// kind" errors. Internal to the loader: with set_overrides.h, the only
+// headers that include toml++, and only the loader's .cc files include them.
+#pragma once
+
+#include <toml++/toml.h>
+
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "harness/scenario/diagnostics.h"
+#include "harness/scenario/schema.h"
+
+namespace faultline {
+
+SourcePos Pos(const toml::source_region& where);
+
+/// What a node is, for "expected X, got Y": "string \"x\"", "integer 10".
+std::string Describe(const toml::node& n);
+
+/// A duration string, refusing a negative one; on failure sets *error to the
+/// whole message ("invalid duration \"10\": missing unit in ...").
+std::optional<Duration> ParseDurationValue(const std::string& text, std::string* error);
+
+/// One element of an array of strings or one entry of a table of strings.
+struct Element {
+  std::string name;  // a table entry's own key ("A"); "" in an array
+  std::string key;   // its key path: "target.argv[1]", "target.env.A"
+  std::string text;  // its value
+  SourcePos where;
+};
+
+class TableView {
+ public:
+  /// Reports every key of `table` that `schema` lacks, with a suggestion.
+  TableView(Reporter& reporter, const toml::table& table, std::string path,
+            const schema::TableSchema& schema);
+
+  /// The value of `f`'s key, or null. Reports nothing.
+  template <typename T>
+  const toml::node* Get(schema::Field<T> f) const {
+    return table_.get(f.key->name);
+  }
+  /// The same, reporting "missing required key" when the key is absent and
+  /// its row requires it (for the kind set by SetKind, when it is known).
+  template <typename T>
+  const toml::node* Present(schema::Field<T> f) const {
+    return Present(*f.key);
+  }
+
+  /// The typed value of `f`'s key: nullopt when it is absent (reported when
+  /// required, as Present does) or malformed (reported). For arrays and
+  /// tables of strings, `elements` receives each element as read.
+  template <typename T>
+  std::optional<T> Read(schema::Field<T> f, std::vector<Element>* elements = nullptr) {
+    const toml::node* n = Present(*f.key);
+    if (!n) return std::nullopt;
+    const schema::Key& k = *f.key;
+    if constexpr (std::is_same_v<T, std::string>) {
+      return Text(k, *n);
+    } else if constexpr (std::is_same_v<T, int64_t>) {
+      return Integer(k, *n);
+    } else if constexpr (std::is_same_v<T, double>) {
+      return Number(k, *n);
+    } else if constexpr (std::is_same_v<T, bool>) {
+      return Bool(k, *n);
+    } else if constexpr (std::is_same_v<T, Duration>) {
+      return DurationOf(k, *n);
+    } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+      return Strings(k, *n, elements);
+    } else if constexpr (std::is_same_v<T, std::map<std::string, std::string>>) {
+      return StringTable(k, *n, elements);
+    } else {
+      static_assert(std::is_enum_v<T>, "read this type with its own function");
+      std::optional<int> v = Choice(k, *n);
+      if (!v) return std::nullopt;
+      return static_cast<T>(*v);
+    }
+  }
+
+  /// The key path of `f`'s key in this table: "phases[0].duration".
+  template <typename T>
+  std::string Path(schema::Field<T> f) const {
+    return JoinKey(path_, f.key->name);
+  }
+  /// Where `f`'s value is written (the table when it is absent).
+  template <typename T>
+  SourcePos At(schema::Field<T> f) const {
+    const toml::node* n = Get(f);
+    return n ? Pos(n->source()) : Where();
+  }
+  /// Where `f`'s key itself is written (the table when it is absent).
+  template <typename T>
+  SourcePos KeyWhere(schema::Field<T> f) const {
+    return KeyWhere(f.key->name);
+  }
+  /// False when the kind is known and `f`'s key does not apply to it.
+  template <typename T>
+  bool Applies(schema::Field<T> f) const {
+    return !kind_ || schema::Contains(f.key->applies, *kind_);
+  }
+
+  /// Sets the table's kind (the enumerator of its `kind` key) and reports
+  /// each key present that does not apply to it.
+  void SetKind(int kind);
+
+  const std::string& path() const { return path_; }
+  SourcePos Where() const { return Pos(table_.source()); }
+
+ private:
+  const toml::node* Present(const schema::Key& k) const;
+  SourcePos KeyWhere(std::string_view key) const;
+  void Error(const toml::node& n, const schema::Key& k, std::string message) const;
+
+  std::optional<std::string> Text(const schema::Key& k, const toml::node& n) const;
+  std::optional<int64_t> Integer(const schema::Key& k, const toml::node& n) const;
+  std::optional<double> Number(const schema::Key& k, const toml::node& n) const;
+  std::optional<bool> Bool(const schema::Key& k, const toml::node& n) const;
+  std::optional<Duration> DurationOf(const schema::Key& k, const toml::node& n) const;
+  std::optional<std::vector<std::string>> Strings(const schema::Key& k, const toml::node& n,
+                                                  std::vector<Element>* elements) const;
+  std::optional<std::map<std::string, std::string>> StringTable(
+      const schema::Key& k, const toml::node& n, std::vector<Element>* elements) const;
+  std::optional<int> Choice(const schema::Key& k, const toml::node& n) const;
+
+  Reporter& reporter_;
+  const toml::table& table_;
+  std::string path_;
+  const schema::TableSchema& schema_;
+  std::optional<int> kind_;
+};
+
+}  // namespace faultline
