@@ -26,6 +26,10 @@ void ServeUntilSignal(httplib::Server& server, int port,
   // A client that hangs up mid-response must cost an error, not the process.
   signal(SIGPIPE, SIG_IGN);
 
+  // Without it, the second write of each response (cpp-httplib writes the
+  // header and the body separately) waits for the client's delayed ACK: about
+  // 40 ms added to every answer, a service that does not exist.
+  server.set_tcp_nodelay(true);
   auto threads = std::make_shared<ConnectionThreads>();
   server.new_task_queue = ThreadPerConnection::Factory(threads);
 

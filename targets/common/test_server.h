@@ -33,6 +33,7 @@ class TestServer {
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
   void Start() {
+    server_->set_tcp_nodelay(true);  // as ServeUntilSignal: no delayed-ACK wait per answer
     server_->new_task_queue = ThreadPerConnection::Factory(threads_);
     port_ = server_->bind_to_any_port("127.0.0.1");
     REQUIRE(port_ > 0);

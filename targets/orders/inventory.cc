@@ -30,6 +30,7 @@ StockReply Inventory::GetStock(Deadline deadline, int id) const {
   // so that when it fires, deadline.expired() below is true.
   const auto timeout = std::chrono::ceil<std::chrono::milliseconds>(deadline.remaining());
   httplib::Client client(base_url_);
+  client.set_tcp_nodelay(true);  // the request's header and body go out at once
   client.set_connection_timeout(timeout);
   client.set_write_timeout(timeout);
   client.set_read_timeout(timeout);  // per read, hence also the check below
@@ -45,6 +46,7 @@ StockReply Inventory::GetStock(Deadline deadline, int id) const {
 
 StockReply Inventory::GetStockWithoutDeadline(int id) const {
   httplib::Client client(base_url_);
+  client.set_tcp_nodelay(true);
   // "No timeouts" has to be spelled out: cpp-httplib's DEFAULT read timeout
   // (5 s) is itself a hidden deadline, and the code it would protect is the
   // code that never chose one. The incident had none, so neither does this.
