@@ -1,15 +1,13 @@
 #include <doctest/doctest.h>
 
 #include "reports/junit_report.h"
+#include "reports/report_checks.h"
 #include "reports/sample_results.h"
 
 using namespace faultline;
 
-namespace {
-
-bool Has(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
-
-}  // namespace
+using faultline::testing::CheckNone;
+using faultline::testing::Has;
 
 TEST_CASE("JUnit: a suite per variant and a case per check and a variant expected to fail is green") {
   const std::string xml = RenderJunit(testing::AbRun());
@@ -19,8 +17,7 @@ TEST_CASE("JUnit: a suite per variant and a case per check and a variant expecte
   CHECK(Has(xml, "<testcase classname=\"hung-dependency.naive\" name=\"threads bounded by rate x budget "
                  "during the hang\" time=\"0.000\">\n      <system-out>failed as expected: observed 950.4, "
                  "limit 300 (growth of threads); peak over hang - baseline 6</system-out>"));
-  CHECK_FALSE(Has(xml, "<failure"));
-  CHECK_FALSE(Has(xml, "<error"));
+  CheckNone(xml, {"<failure", "<error"});
 }
 
 TEST_CASE("JUnit: a failed check of a variant expected to pass is a failure with observed and limit") {
@@ -46,8 +43,7 @@ TEST_CASE("JUnit: a variant expected to fail that passes fails its expectation c
 
 TEST_CASE("JUnit: errored variants and an unfinished run are errors and strings are escaped") {
   const std::string xml = RenderJunit(testing::HostileRun());
-  CHECK_FALSE(Has(xml, "<script"));
-  CHECK_FALSE(Has(xml, "\x1b"));
+  CheckNone(xml, {"<script", "\x1b"});
   CHECK(Has(xml, "<error message=\"target did not start: &lt;script&gt;alert(&quot;x&amp;y&quot;)"));
   CHECK(Has(xml, "name=\"run completed\""));
   CHECK(Has(xml, "<error message=\"run error &lt;script&gt;"));

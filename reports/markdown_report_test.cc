@@ -1,15 +1,12 @@
 #include <doctest/doctest.h>
 
 #include "reports/markdown_report.h"
+#include "reports/report_checks.h"
 #include "reports/sample_results.h"
 
 using namespace faultline;
 
-namespace {
-
-bool Has(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
-
-}  // namespace
+using faultline::testing::Has;
 
 TEST_CASE("Markdown: the verdict and a check table per variant") {
   const std::string md = RenderMarkdown(testing::AbRun());

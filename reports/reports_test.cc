@@ -6,24 +6,15 @@
 #include <fstream>
 
 #include "harness/common/file.h"
+#include "harness/common/test_temp_dir.h"
 #include "reports/sample_results.h"
 #include "reports/terminal.h"
 
 using namespace faultline;
 namespace fs = std::filesystem;
 
-namespace {
-
-fs::path TempDir() {
-  char tmpl[] = "/tmp/faultline-reports-XXXXXX";
-  REQUIRE(::mkdtemp(tmpl) != nullptr);
-  return tmpl;
-}
-
-}  // namespace
-
 TEST_CASE("WriteFileAtomic replaces the file and leaves no temporary behind") {
-  fs::path dir = TempDir();
+  fs::path dir = testing::MakeTempDir("reports");
   std::string path = (dir / "results.json").string();
   REQUIRE(WriteFileAtomic(path, "first").ok());
   REQUIRE(WriteFileAtomic(path, "second").ok());
@@ -61,18 +52,9 @@ TEST_CASE("the summary of a variant with nothing measured shows gaps") {
 }
 
 TEST_CASE("the progress line shows growth against the baseline") {
-  Progress p;
-  p.variant = "naive";
-  p.phase = "hang";
-  p.elapsed_s = 12.3;
-  p.total_s = 22;
-  p.rate = 100;
-  p.in_flight = 180;
-  p.threads = 205;
-  p.threads_baseline = 5;
-  p.rss_bytes = 10 * 1048576.0;
-  p.rss_baseline = 2 * 1048576.0;
-  p.has_baseline = true;
+  const Progress p{.variant = "naive", .phase = "hang", .elapsed_s = 12.3, .total_s = 22, .rate = 100,
+                   .in_flight = 180, .threads = 205, .threads_baseline = 5,
+                   .rss_bytes = 10 * 1048576.0, .rss_baseline = 2 * 1048576.0, .has_baseline = true};
   std::string line = RenderProgress(p);
   CHECK(line.find("threads 205 (+200)") != std::string::npos);
   CHECK(line.find("rss 10.0 MiB (+8.0 MiB)") != std::string::npos);

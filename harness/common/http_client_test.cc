@@ -206,14 +206,13 @@ TEST_CASE("an idle connection the server closes leaves the pool - CloseIdle clos
 }
 
 TEST_CASE("a refused connection and a host that is not an address") {
-  auto port = AllocatePort();
-  REQUIRE(port.ok());
+  const uint16_t port = FreePort();
   asio::io_context io;
   AsioClock clock(io);
   HttpClientOptions options;
-  options.port = *port;
+  options.port = port;
   HttpClient refused(io, clock, options);
-  const std::string request = FormatHttpRequest({}, "127.0.0.1", *port);
+  const std::string request = FormatHttpRequest({}, "127.0.0.1", port);
   std::optional<HttpResult> got;
   REQUIRE(refused.Send(request, [&](const HttpResult& r) { got = r; }).ok());
   REQUIRE(RunUntil(io, [&] { return got.has_value(); }));

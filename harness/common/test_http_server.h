@@ -12,7 +12,10 @@
 #include <string>
 #include <utility>
 
+#include <doctest/doctest.h>
+
 #include "harness/common/asio.h"
+#include "harness/common/ports.h"
 #include "harness/common/units.h"
 
 namespace faultline::testing {
@@ -214,6 +217,13 @@ bool RunUntil(asio::io_context& io, Pred done, Duration limit = std::chrono::sec
 inline void RunFor(asio::io_context& io, Duration d) {
   io.restart();
   io.run_for(d);
+}
+
+// A loopback port that was free a moment ago and that nothing listens on.
+inline uint16_t FreePort() {
+  auto port = AllocatePort();
+  REQUIRE(port.ok());
+  return *port;
 }
 
 }  // namespace faultline::testing

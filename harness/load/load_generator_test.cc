@@ -47,12 +47,10 @@ TEST_CASE("client timeout ends the request as kTimeout and closes its connection
 }
 
 TEST_CASE("a port with no listener gives kConnectError") {
-  auto port = AllocatePort();
-  REQUIRE(port.ok());
   asio::io_context io;
   AsioClock clock(io);
   Tally tally;
-  LoadGenerator gen(io, clock, Options(*port), tally.Sink());
+  LoadGenerator gen(io, clock, Options(FreePort()), tally.Sink());
   Burst(io, gen, 50, 200ms);
   CHECK(tally.total() >= 5);
   CHECK(tally.count(Outcome::kConnectError) == static_cast<int>(tally.total()));
@@ -113,10 +111,8 @@ TEST_CASE("a non-2xx response gives kHttpStatus with its code and 2xx gives kOk"
 }
 
 TEST_CASE("the request carries method - target - Host and the configured headers") {
-  asio::io_context io;
-  AsioClock clock(io);
-  TestHttpServer server(io, ServerMode::kAnswer);
-  Tally tally;
+  ServedLoop loop(ServerMode::kAnswer);
+  auto& [io, clock, server, tally] = loop;
   LoadOptions options = Options(server.port());
   options.target = "/orders?id=7";
   options.headers["X-Test"] = "yes";

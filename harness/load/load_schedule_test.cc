@@ -67,10 +67,8 @@ TEST_CASE("keep-alive: 1000 req/s for 5 s sends 5000 requests within 2% over few
 }
 
 TEST_CASE("max_in_flight: requests beyond the ceiling are dropped and every request is reported once") {
-  asio::io_context io;
-  AsioClock clock(io);
-  TestHttpServer server(io, ServerMode::kNever);
-  Tally tally;
+  ServedLoop loop(ServerMode::kNever);
+  auto& [io, clock, server, tally] = loop;
   LoadOptions options = Options(server.port(), 1500ms);
   options.max_in_flight = 10;
   LoadGenerator gen(io, clock, options, tally.Sink());
@@ -92,10 +90,8 @@ TEST_CASE("max_in_flight: requests beyond the ceiling are dropped and every requ
 }
 
 TEST_CASE("latency is measured from the intended start") {
-  asio::io_context io;
-  AsioClock clock(io);
-  TestHttpServer server(io, ServerMode::kAnswer, 200, 150ms);
-  Tally tally;
+  ServedLoop loop(ServerMode::kAnswer, 200, 150ms);
+  auto& [io, clock, server, tally] = loop;
   LoadOptions options = Options(server.port());
   LoadGenerator gen(io, clock, options, tally.Sink());
   Burst(io, gen, 20, 200ms);
@@ -137,10 +133,8 @@ TEST_CASE("a stalled loop catches up: latency includes the stall") {
 }
 
 TEST_CASE("SetRate changes the rate mid-run and SetRate(0) stops and closes idle connections") {
-  asio::io_context io;
-  AsioClock clock(io);
-  TestHttpServer server(io, ServerMode::kAnswer);
-  Tally tally;
+  ServedLoop loop(ServerMode::kAnswer);
+  auto& [io, clock, server, tally] = loop;
   LoadOptions options = Options(server.port());
   LoadGenerator gen(io, clock, options, tally.Sink());
   auto since_epoch = [&] { return ToSeconds(SteadyClock::now() - options.epoch); };

@@ -39,6 +39,17 @@ inline LoadOptions Options(uint16_t port, Duration timeout = std::chrono::second
   return options;
 }
 
+// A real loop and clock with a TestHttpServer and a Tally, for tests that
+// build their generator from options of their own.
+struct ServedLoop {
+  explicit ServedLoop(ServerMode mode, int status = 200, Duration delay = Duration{0})
+      : clock(io), server(io, mode, status, delay) {}
+  asio::io_context io;
+  AsioClock clock;
+  TestHttpServer server;
+  Tally tally;
+};
+
 // A generator on a real loop and clock, sending to a TestHttpServer.
 struct LoadRig {
   LoadRig(Duration timeout, ServerMode mode, int status = 200, Duration delay = Duration{0},

@@ -11,9 +11,7 @@
 namespace faultline {
 namespace {
 
-using namespace std::chrono_literals;
 using namespace faultline::testing;
-using boost::system::error_code;
 
 TEST_CASE("hang discards bytes both ways - keeps connections open and lets new bytes flow after") {
   Rig rig;
@@ -41,14 +39,9 @@ TEST_CASE("hang discards bytes both ways - keeps connections open and lets new b
   CHECK(rig.Counters().bytes_discarded == 9);
 }
 
-TEST_CASE("a hang hides the upstream closing - an idle connection sees it when the hang ends") {
-  Rig rig;
-  Client client(rig.port());
-  REQUIRE(RoundTrip(client) < 1s);
-  rig.SetFault(Fault(ProxyFault::Kind::kHang));
-  rig.OnIo([&] { rig.echo().CloseAll(); });
+TEST_CASE_FIXTURE(Hung, "a hang hides the upstream closing - an idle connection sees it when the hang ends") {
   // The proxy notices the upstream went away, but the client must not.
-  CHECK(rig.WaitFor([](const ProxyCounters& c) { return c.open_upstream == 0; }));
+  CHECK(rig.CloseUpstream());
   CHECK(client.Silent(300ms));
   CHECK(rig.Counters().open_client == 1);
 
@@ -59,15 +52,10 @@ TEST_CASE("a hang hides the upstream closing - an idle connection sees it when t
   CHECK(rig.WaitFor(NoOpenConnections));
 }
 
-TEST_CASE("a request lost in a hang is never answered - also after the hang ends") {
-  Rig rig;
-  Client client(rig.port());
-  REQUIRE(RoundTrip(client) < 1s);
-  rig.SetFault(Fault(ProxyFault::Kind::kHang));
+TEST_CASE_FIXTURE(Hung, "a request lost in a hang is never answered - also after the hang ends") {
   REQUIRE(client.Send("lost request"));
   CHECK(rig.WaitFor([](const ProxyCounters& c) { return c.bytes_discarded >= 12; }));
-  rig.OnIo([&] { rig.echo().CloseAll(); });
-  CHECK(rig.WaitFor([](const ProxyCounters& c) { return c.open_upstream == 0; }));
+  CHECK(rig.CloseUpstream());
 
   // After the hang the connection stays open and silent until the client leaves.
   rig.SetFault(std::nullopt);
@@ -78,11 +66,7 @@ TEST_CASE("a request lost in a hang is never answered - also after the hang ends
   CHECK(rig.WaitFor(NoOpenConnections));
 }
 
-TEST_CASE("a client closing during a hang closes the upstream") {
-  Rig rig;
-  Client client(rig.port());
-  REQUIRE(RoundTrip(client) < 1s);
-  rig.SetFault(Fault(ProxyFault::Kind::kHang));
+TEST_CASE_FIXTURE(Hung, "a client closing during a hang closes the upstream") {
   client.Close();
   CHECK(rig.WaitFor(NoOpenConnections));
   CHECK(rig.OnIo([&] { return rig.echo().stats().open; }) == 0);
@@ -128,11 +112,7 @@ TEST_CASE("refuse closes the port and resets open connections - clearing listens
   CHECK(after.Exchange("back") == "back");
 }
 
-TEST_CASE("switching directly from one fault to another") {
-  Rig rig;
-  Client client(rig.port());
-  REQUIRE(RoundTrip(client) < 1s);
-
+TEST_CASE_FIXTURE(Connected, "switching directly from one fault to another") {
   rig.SetFault(Latency(5s));
   REQUIRE(client.Send("late"));
   // hang drops what latency still held; reset then resets the hung connection.

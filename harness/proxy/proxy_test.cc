@@ -17,7 +17,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using namespace faultline::testing;
-using boost::system::error_code;
 
 TEST_CASE("pass-through forwards both ways unchanged and counts bytes") {
   Rig rig;
@@ -48,20 +47,14 @@ TEST_CASE("pass-through forwards both ways unchanged and counts bytes") {
   CHECK(rig.WaitFor(NoOpenConnections));
 }
 
-TEST_CASE("the upstream closing is passed on to the client") {
-  Rig rig;
-  Client client(rig.port());
-  REQUIRE(RoundTrip(client) < 1s);
+TEST_CASE_FIXTURE(Connected, "the upstream closing is passed on to the client") {
   rig.OnIo([&] { rig.echo().CloseAll(); });
   CHECK(client.ReadEnd() == asio::error::eof);
   client.Close();
   CHECK(rig.WaitFor(NoOpenConnections));
 }
 
-TEST_CASE("latency delays only the chosen direction") {
-  Rig rig;
-  Client client(rig.port());
-  REQUIRE(RoundTrip(client) < 1s);
+TEST_CASE_FIXTURE(Connected, "latency delays only the chosen direction") {
   const size_t arrivals_before = rig.EchoStats().arrivals.size();
 
   ProxyFault::Direction direction = ProxyFault::Direction::kDownstream;
@@ -129,10 +122,7 @@ TEST_CASE("jitter keeps each delay within latency +/- jitter") {
   CHECK(longest - shortest > 15ms);
 }
 
-TEST_CASE("latency still queued when cleared is delivered at once - in order") {
-  Rig rig;
-  Client client(rig.port());
-  REQUIRE(RoundTrip(client) < 1s);
+TEST_CASE_FIXTURE(Connected, "latency still queued when cleared is delivered at once - in order") {
   rig.SetFault(Latency(5s));
   REQUIRE(client.Send("abc"));
   REQUIRE(client.Send("def"));

@@ -191,6 +191,13 @@ class Rig {
     return true;
   }
 
+  // Closes every connection the echo server accepted, as a dependency going
+  // away would, and waits until the proxy has no upstream connection left.
+  bool CloseUpstream() {
+    OnIo([this] { echo_->CloseAll(); });
+    return WaitFor([](const ProxyCounters& c) { return c.open_upstream == 0; });
+  }
+
   uint16_t port() const { return port_; }
   FaultProxy& proxy() { return *proxy_; }
   EchoServer& echo() { return *echo_; }
@@ -327,6 +334,19 @@ inline Duration RoundTrip(Client& client) {
   if (client.Exchange("x", 3s) != "x") return 1h;
   return Since(start);
 }
+
+// A rig and a client whose connection through the proxy has carried one
+// round trip (so both halves are open), for TEST_CASE_FIXTURE.
+struct Connected {
+  Connected() { REQUIRE(RoundTrip(client) < 1s); }
+  Rig rig;
+  Client client{rig.port()};
+};
+
+// Connected, then the proxy hangs.
+struct Hung : Connected {
+  Hung() { rig.SetFault(Fault(ProxyFault::Kind::kHang)); }
+};
 
 inline bool NoOpenConnections(const ProxyCounters& c) {
   return c.open_client == 0 && c.open_upstream == 0;

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "harness/common/file.h"
+#include "harness/common/test_temp_dir.h"
 
 using namespace faultline;
 using nlohmann::json;
@@ -41,12 +42,6 @@ RunResult Sample() {
   v.scrape = ScrapeStats{"http://127.0.0.1:1/metrics", 20, 1, "timed out"};
   r.variants.push_back(v);
   return r;
-}
-
-fs::path TempDir() {
-  char tmpl[] = "/tmp/faultline-results-json-XXXXXX";
-  REQUIRE(::mkdtemp(tmpl) != nullptr);
-  return tmpl;
 }
 
 }  // namespace
@@ -129,7 +124,7 @@ TEST_CASE("the reader names the field it cannot read by its path") {
 }
 
 TEST_CASE("ReadResultsFile rejects what is not a results file") {
-  fs::path dir = TempDir();
+  fs::path dir = testing::MakeTempDir("results-json");
   std::string path = (dir / "r.json").string();
   REQUIRE(WriteFileAtomic(path, "{not json").ok());
   CHECK(ReadResultsFile(path).status().message() == path + ": not valid JSON");

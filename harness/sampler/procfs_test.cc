@@ -29,29 +29,30 @@ std::string TestData(const std::string& name) {
   return ss.str();
 }
 
+// Every field ParseProcStat fills, one CHECK each.
+void CheckStat(const ProcStat& got, const ProcStat& want) {
+  CHECK(got.pid == want.pid);
+  CHECK(got.state == want.state);
+  CHECK(got.ppid == want.ppid);
+  CHECK(got.utime_ticks == want.utime_ticks);
+  CHECK(got.stime_ticks == want.stime_ticks);
+  CHECK(got.num_threads == want.num_threads);
+  CHECK(got.rss_pages == want.rss_pages);
+}
+
 TEST_CASE("ParseProcStat reads a real stat whose comm holds spaces and parentheses") {
   auto stat = ParseProcStat(TestData("stat_weird_comm"));
   REQUIRE(stat);
-  CHECK(stat->pid == 7585);
-  CHECK(stat->state == 'S');
-  CHECK(stat->ppid == 7584);
-  CHECK(stat->utime_ticks == 0);
-  CHECK(stat->stime_ticks == 0);
-  CHECK(stat->num_threads == 1);
-  CHECK(stat->rss_pages == 416);
+  CheckStat(*stat, {.pid = 7585, .state = 'S', .ppid = 7584, .utime_ticks = 0, .stime_ticks = 0,
+                    .num_threads = 1, .rss_pages = 416});
 }
 
 TEST_CASE("ParseProcStat takes fields after the last parenthesis") {
   auto stat = ParseProcStat(
       "42 (x) S 1 (y)) R 7 42 42 0 -1 0 0 0 0 0 250 125 0 0 20 0 9 0 100 1000 33 0\n");
   REQUIRE(stat);
-  CHECK(stat->pid == 42);
-  CHECK(stat->state == 'R');
-  CHECK(stat->ppid == 7);
-  CHECK(stat->utime_ticks == 250);
-  CHECK(stat->stime_ticks == 125);
-  CHECK(stat->num_threads == 9);
-  CHECK(stat->rss_pages == 33);
+  CheckStat(*stat, {.pid = 42, .state = 'R', .ppid = 7, .utime_ticks = 250, .stime_ticks = 125,
+                    .num_threads = 9, .rss_pages = 33});
 }
 
 TEST_CASE("ParseProcStat rejects malformed input") {

@@ -119,15 +119,14 @@ TEST_CASE("a non-200 status is an error carrying the status line") {
 TEST_CASE("connection refused is an error naming the URL") {
   asio::io_context io;
   AsioClock clock(io);
-  auto port = AllocatePort();
-  REQUIRE(port.ok());
-  Scraper scraper(io, clock, *port, "/metrics", 2s);
+  const uint16_t port = FreePort();
+  Scraper scraper(io, clock, port, "/metrics", 2s);
   Outcome out;
   scraper.Scrape(out.callback());
   REQUIRE(RunUntil(io, [&] { return out.calls > 0; }));
   REQUIRE_FALSE(out.result->ok());
   CHECK(out.result->status().message() ==
-        "scrape http://127.0.0.1:" + std::to_string(*port) + "/metrics: connect: Connection refused");
+        "scrape http://127.0.0.1:" + std::to_string(port) + "/metrics: connect: Connection refused");
 }
 
 TEST_CASE("a response over the size cap is refused") {

@@ -12,10 +12,7 @@ namespace {
 using namespace std::chrono_literals;
 using namespace faultline::testing;
 
-TEST_CASE("TcpProbe is ready only once something listens on the port") {
-  TempDir dir;
-  asio::io_context io;
-  Supervisor sup(io, nullptr);
+TEST_CASE_FIXTURE(SupervisorRig, "TcpProbe is ready only once something listens on the port") {
   REQUIRE(sup.Start(Spec(dir, "target", {"sleep", "30"})).ok());
 
   // The test plays the target's listener, opened 200 ms into the wait.
@@ -48,10 +45,7 @@ TEST_CASE("TcpProbe is ready only once something listens on the port") {
   CHECK_FALSE(sup.running("target"));
 }
 
-TEST_CASE("HttpProbe waits for the expected status") {
-  TempDir dir;
-  asio::io_context io;
-  Supervisor sup(io, nullptr);
+TEST_CASE_FIXTURE(SupervisorRig, "HttpProbe waits for the expected status") {
   REQUIRE(sup.Start(Spec(dir, "target", {"sleep", "30"})).ok());
   TestHttpServer server(io, ServerMode::kAnswer);
   server.SetStatus([](int n) { return n > 3 ? 200 : 503; });  // three 503s, then 200
@@ -63,10 +57,7 @@ TEST_CASE("HttpProbe waits for the expected status") {
   CHECK(server.last_request.starts_with("GET /health HTTP/1.1\r\n"));
 }
 
-TEST_CASE("HttpProbe times out on a server that keeps answering 503") {
-  TempDir dir;
-  asio::io_context io;
-  Supervisor sup(io, nullptr);
+TEST_CASE_FIXTURE(SupervisorRig, "HttpProbe times out on a server that keeps answering 503") {
   REQUIRE(sup.Start(Spec(dir, "target", {"sleep", "30"})).ok());
   TestHttpServer server(io, ServerMode::kAnswer, 503);
 
@@ -79,10 +70,7 @@ TEST_CASE("HttpProbe times out on a server that keeps answering 503") {
   CHECK(server.requests >= 2);
 }
 
-TEST_CASE("HttpProbe gives up on a server that accepts and never answers") {
-  TempDir dir;
-  asio::io_context io;
-  Supervisor sup(io, nullptr);
+TEST_CASE_FIXTURE(SupervisorRig, "HttpProbe gives up on a server that accepts and never answers") {
   REQUIRE(sup.Start(Spec(dir, "target", {"sleep", "30"})).ok());
   // Listening, never accepting: connects succeed, no reply ever comes.
   tcp::acceptor silent(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
@@ -94,20 +82,14 @@ TEST_CASE("HttpProbe gives up on a server that accepts and never answers") {
   CHECK(SteadyClock::now() - start < 3s);  // one attempt's own deadline, not the caller's
 }
 
-TEST_CASE("LogProbe is ready when a log line contains the needle") {
-  TempDir dir;
-  asio::io_context io;
-  Supervisor sup(io, nullptr);
+TEST_CASE_FIXTURE(SupervisorRig, "LogProbe is ready when a log line contains the needle") {
   REQUIRE(sup.Start(Shell(dir, "target", "echo starting; sleep 0.2; echo 'now listening on 8080'; exec sleep 30")).ok());
   std::optional<Status> ready = AwaitReady(io, sup, "target", sup.LogProbe("target", "listening"), 5s);
   CHECK_MESSAGE(ready->ok(), ready->message());
   CHECK(ReadAll(dir.File("target.log")).find("now listening on 8080\n") != std::string::npos);
 }
 
-TEST_CASE("WaitReady fails fast when the child exits first") {
-  TempDir dir;
-  asio::io_context io;
-  Supervisor sup(io, nullptr);
+TEST_CASE_FIXTURE(SupervisorRig, "WaitReady fails fast when the child exits first") {
   REQUIRE(sup.Start(Shell(dir, "target", "echo 'loading config'; echo 'error: port missing'; exit 1")).ok());
   auto start = SteadyClock::now();
   std::optional<Status> ready = AwaitReady(io, sup, "target", sup.TcpProbe(FreePort()), 10s);
@@ -117,10 +99,7 @@ TEST_CASE("WaitReady fails fast when the child exits first") {
                                 dir.File("target.log") + "):\nloading config\nerror: port missing");
 }
 
-TEST_CASE("WaitReady times out naming the probe and the log tail") {
-  TempDir dir;
-  asio::io_context io;
-  Supervisor sup(io, nullptr);
+TEST_CASE_FIXTURE(SupervisorRig, "WaitReady times out naming the probe and the log tail") {
   REQUIRE(sup.Start(Shell(dir, "target", "echo 'warming up'; exec sleep 30")).ok());
   std::optional<Status> logged = AwaitReady(io, sup, "target", sup.LogProbe("target", "warming"), 5s);
   REQUIRE(logged->ok());

@@ -15,10 +15,7 @@ namespace {
 using namespace std::chrono_literals;
 using namespace faultline::testing;
 
-TEST_CASE("Start reports a program that cannot be executed") {
-  TempDir dir;
-  asio::io_context io;
-  Supervisor sup(io, nullptr);
+TEST_CASE_FIXTURE(SupervisorRig, "Start reports a program that cannot be executed") {
   auto pid = sup.Start(Spec(dir, "inventory", {"faultline-no-such-program"}));
   REQUIRE_FALSE(pid.ok());
   CHECK(pid.status().code() == Status::Code::kUnavailable);
@@ -46,10 +43,7 @@ TEST_CASE("Start reports a program that cannot be executed") {
                                                bad_log.log_path + "\": No such file or directory");
 }
 
-TEST_CASE("An unexpected exit is noticed at once with its code and log") {
-  TempDir dir;
-  asio::io_context io;
-  Supervisor sup(io, nullptr);
+TEST_CASE_FIXTURE(SupervisorRig, "An unexpected exit is noticed at once with its code and log") {
   std::vector<ExitInfo> exits;
   sup.OnUnexpectedExit([&](const ExitInfo& info) { exits.push_back(info); });
   auto start = SteadyClock::now();
@@ -70,10 +64,7 @@ TEST_CASE("An unexpected exit is noticed at once with its code and log") {
   CHECK(exits.size() == 1);
 }
 
-TEST_CASE("A child killed by a signal is described with the signal's name") {
-  TempDir dir;
-  asio::io_context io;
-  Supervisor sup(io, nullptr);
+TEST_CASE_FIXTURE(SupervisorRig, "A child killed by a signal is described with the signal's name") {
   std::optional<ExitInfo> exit;
   sup.OnUnexpectedExit([&](const ExitInfo& info) { exit = info; });
   auto pid = sup.Start(Spec(dir, "target", {"sleep", "30"}));
@@ -85,10 +76,7 @@ TEST_CASE("A child killed by a signal is described with the signal's name") {
   CHECK(exit->Describe() == "killed by signal 9 (SIGKILL)");
 }
 
-TEST_CASE("Stop escalates to SIGKILL after the grace period for the whole group") {
-  TempDir dir;
-  asio::io_context io;
-  Supervisor sup(io, nullptr);
+TEST_CASE_FIXTURE(SupervisorRig, "Stop escalates to SIGKILL after the grace period for the whole group") {
   bool unexpected = false;
   sup.OnUnexpectedExit([&](const ExitInfo&) { unexpected = true; });
   ChildSpec spec = Shell(dir, "stubborn", "trap '' TERM; sleep 300 & echo grandchild $!; wait");
@@ -112,10 +100,7 @@ TEST_CASE("Stop escalates to SIGKILL after the grace period for the whole group"
   CHECK(WaitGone(grandchild));
 }
 
-TEST_CASE("StopAll stops children in reverse start order") {
-  TempDir dir;
-  asio::io_context io;
-  Supervisor sup(io, nullptr);
+TEST_CASE_FIXTURE(SupervisorRig, "StopAll stops children in reverse start order") {
   const std::string order = dir.File("order");
   for (const std::string name : {"dependency", "target"}) {
     REQUIRE(sup.Start(Shell(dir, name, "trap 'echo " + name + " >> " + order +
@@ -137,10 +122,7 @@ TEST_CASE("StopAll stops children in reverse start order") {
   REQUIRE(RunUntil(io, [&] { return again; }, 1s));
 }
 
-TEST_CASE("The log captures stdout and stderr with the extended environment and an empty stdin") {
-  TempDir dir;
-  asio::io_context io;
-  Supervisor sup(io, nullptr);
+TEST_CASE_FIXTURE(SupervisorRig, "The log captures stdout and stderr with the extended environment and an empty stdin") {
   std::optional<ExitInfo> exit;
   sup.OnUnexpectedExit([&](const ExitInfo& info) { exit = info; });
   ChildSpec spec = Shell(dir, "target", "echo out; echo err >&2; echo \"mode=$FAULTLINE_MODE\"; cat; echo end");

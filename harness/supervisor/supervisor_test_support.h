@@ -18,7 +18,7 @@
 #include <doctest/doctest.h>
 
 #include "harness/common/ports.h"
-#include "harness/common/test_http_server.h"  // RunUntil
+#include "harness/common/test_http_server.h"  // RunUntil, FreePort
 #include "harness/supervisor/supervisor.h"
 
 namespace faultline::testing {
@@ -36,6 +36,13 @@ struct TempDir {
   ~TempDir() { std::filesystem::remove_all(path); }
   std::string File(const std::string& name) const { return path + "/" + name; }
   std::string path;
+};
+
+// A log directory, a loop and a Supervisor on it, for TEST_CASE_FIXTURE.
+struct SupervisorRig {
+  TempDir dir;
+  asio::io_context io;
+  Supervisor sup{io, nullptr};
 };
 
 inline std::string ReadAll(const std::string& path) {
@@ -106,12 +113,6 @@ inline Status AwaitReady(asio::io_context& io, Supervisor& sup, const std::strin
   sup.WaitReady(name, std::move(probe), timeout, [&](Status s) { ready = s; });
   REQUIRE(RunUntil(io, [&] { return ready.has_value(); }));
   return *ready;
-}
-
-inline uint16_t FreePort() {
-  auto port = AllocatePort();
-  REQUIRE(port.ok());
-  return *port;
 }
 
 }  // namespace faultline::testing
