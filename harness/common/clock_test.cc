@@ -32,7 +32,7 @@ TEST_CASE("ManualClock fires due timers in time order with Now at their due time
   CHECK(fired.back() == "c");
 }
 
-TEST_CASE("ManualClock: a cancelled, replaced or destroyed timer never fires") {
+TEST_CASE("ManualClock: a cancelled or replaced or destroyed timer never fires") {
   ManualClock clock;
   int fired = 0;
   auto a = clock.NewTimer();
@@ -64,7 +64,7 @@ TEST_CASE("ManualClock: a callback may re-arm its timer and it fires again withi
   CHECK(clock.next_due() == clock.Now() + milliseconds(50));
 }
 
-TEST_CASE("AsioClock timers fire on the io_context; cancelled and replaced waits do not") {
+TEST_CASE("AsioClock timers fire on the io_context but cancelled and replaced waits do not") {
   asio::io_context io;
   AsioClock clock(io);
   auto a = clock.NewTimer();

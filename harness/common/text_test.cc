@@ -5,7 +5,7 @@
 namespace faultline {
 namespace {
 
-TEST_CASE("Quote escapes quotes, backslashes, newlines and tabs") {
+TEST_CASE("Quote escapes quotes and backslashes and newlines and tabs") {
   CHECK(Quote("plain") == "\"plain\"");
   CHECK(Quote("a\"b\\c\nd\te") == "\"a\\\"b\\\\c\\nd\\te\"");
   CHECK(Quote("") == "\"\"");
