@@ -1,6 +1,7 @@
 #include "reports/harness_cost.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "reports/text_format.h"
 
@@ -46,8 +47,15 @@ std::string HtmlHarnessCost(const std::vector<HarnessCostRow>& rows) {
   bool any = false;
   for (const auto& row : rows) any = any || row.cost.any();
   if (!any) return "";
+  // Hundredths of a millisecond below 10 ms: the goals are 1 and 2 ms.
   auto cell = [](double ms) {
-    return "<td class=\"num\">" + EscapeXml(FormatMeasure(ms, Unit::kMilliseconds)) + "</td>";
+    std::string text = FormatMeasure(ms, Unit::kMilliseconds);
+    if (std::isfinite(ms) && ms < 10) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.2fms", ms);
+      text = buf;
+    }
+    return "<td class=\"num\">" + EscapeXml(text) + "</td>";
   };
   std::string out = "<h2 id=\"harness\">Harness cost</h2>\n";
   out += "<p class=\"meta\">faultline's own cost, not the target's: how long a sample took, "
