@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "harness/result/result.h"
+#include "reports/harness_cost.h"
 #include "reports/report_figures.h"
 #include "reports/svg_chart.h"
 #include "reports/text_format.h"
@@ -143,11 +144,12 @@ double TimelineEnd(const std::vector<VariantView>& views) {
   return end;
 }
 
-// Every series name across variants, in first-seen order.
+// Every target series name across variants, in first-seen order.
 std::vector<std::string> SeriesNames(const std::vector<VariantView>& views) {
   std::vector<std::string> names;
   for (const auto& view : views)
     for (const auto& s : view.v.samples.names) {
+      if (IsHarnessSeries(s)) continue;  // faultline's own cost: its own section
       bool seen = false;
       for (const auto& x : names) seen = seen || x == s;
       if (!seen) names.push_back(s);
@@ -446,6 +448,10 @@ std::string RenderHtml(const RunResult& results) {
     Charts(views, out);
     out += "<h2 id=\"summary\">Baseline, peak and end</h2>\n";
     PeakTable(views, out);
+    std::vector<HarnessCostRow> cost;
+    for (const auto& view : views)
+      cost.push_back({view.v.name, view.colour, HarnessCostOf(view.v, view.requests)});
+    out += HtmlHarnessCost(cost);
   }
   Checks(views, out);
   Requests(views, out);

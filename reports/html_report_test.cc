@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -89,6 +90,46 @@ TEST_CASE("the HTML report is deterministic and survives a round trip through re
   StatusOr<RunResult> read = ResultsFromJson(nlohmann::json::parse(ResultsJsonText(run)));
   REQUIRE(read.ok());
   CHECK(a == RenderHtml(*read));
+}
+
+TEST_CASE("the harness cost section shows sample cost - loop lag and start lag apart from the metrics") {
+  const std::string html = RenderHtml(testing::AbRun());
+  const size_t section = html.find("<h2 id=\"harness\">Harness cost</h2>");
+  REQUIRE(section != std::string::npos);
+  // sample p50 / max, loop lag p99 / max, start lag p50 / p99 / max, per variant.
+  CHECK(Has(html, "propagating</td><td class=\"num\">0.40ms</td><td class=\"num\">0.80ms</td>"
+                  "<td class=\"num\">0.11ms</td><td class=\"num\">0.11ms</td>"));
+  CHECK(Has(html, "<td class=\"num\">0.09ms</td><td class=\"num\">0.14ms</td>"
+                  "<td class=\"num\">0.14ms</td></tr>"));
+  // Not target metrics: no chart, no row in the baseline/peak/end table.
+  CHECK_FALSE(Has(html.substr(0, section), "sample_ms"));
+  CHECK_FALSE(Has(html.substr(0, section), "loop_lag_ms"));
+  CHECK(Count(html, "<svg class=\"chart\"") == 11);
+}
+
+TEST_CASE("results without harness figures render exactly as before - without the section") {
+  const RunResult run = testing::AbRun();
+  const std::string with = RenderHtml(run);
+  nlohmann::json doc = ResultsToJson(run);
+  for (auto& v : doc["variants"]) {
+    v["requests"].erase("start_lag_ms");
+    auto& series = v["series"];
+    series.erase(std::remove(series.begin(), series.end(), "sample_ms"), series.end());
+    series.erase(std::remove(series.begin(), series.end(), "loop_lag_ms"), series.end());
+    for (auto& row : v["samples"]) {
+      row.erase("sample_ms");
+      row.erase("loop_lag_ms");
+    }
+  }
+  StatusOr<RunResult> old = ResultsFromJson(doc);
+  REQUIRE(old.ok());
+  const std::string without = RenderHtml(*old);
+  CHECK_FALSE(Has(without, "Harness cost"));
+  // The same page but for the section.
+  const size_t from = with.find("<h2 id=\"harness\">");
+  const size_t to = with.find("</table>\n", from) + 9;
+  REQUIRE(from != std::string::npos);
+  CHECK(with.substr(0, from) + with.substr(to) == without);
 }
 
 TEST_CASE("an hour at 100ms sampling renders under 2 MB and keeps a spike") {

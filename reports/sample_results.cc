@@ -28,7 +28,8 @@ RunResult AbRun(double duration_s, double interval_s) {
     v.phases = {{"baseline", 0, hang_start, 100, {}},
                 {"hang", hang_start, hang_end, 100, {"hang inventory"}},
                 {"recovery", hang_end, duration_s, 100, {}}};
-    for (const char* name : {"threads", "rss_bytes", "fds", "close_wait", "in_flight", "goroutines"})
+    for (const char* name : {"threads", "rss_bytes", "fds", "close_wait", "in_flight", "goroutines",
+                             "sample_ms", "loop_lag_ms"})
       v.samples.AddName(name);
     const size_t n = static_cast<size_t>(std::llround(duration_s / interval_s));
     for (size_t i = 0; i < n; ++i) {
@@ -44,16 +45,20 @@ RunResult AbRun(double duration_s, double interval_s) {
                            {"fds", 9 + stuck},
                            {"close_wait", naive ? stuck : 0},
                            {"in_flight", hanging ? std::min(200.0, 100 * into_hang) : 1},
-                           {"goroutines", 3 + stuck * 4}});
+                           {"goroutines", 3 + stuck * 4},
+                           // The harness's own cost: a sample costs more as the tree grows.
+                           {"sample_ms", 0.4 + stuck * 0.002},
+                           {"loop_lag_ms", 0.05 + 0.01 * static_cast<double>(i % 7)}});
     }
     v.baseline = {{"threads", 6}, {"rss_bytes", 5242880}, {"fds", 9}};
     for (int s = 0; s < static_cast<int>(duration_s); ++s)
       for (int k = 0; k < 10; ++k) {
         const double t = s + k / 10.0;
         const bool hanging = t >= hang_start && t < hang_end;
-        if (!hanging) v.requests.Add({Outcome::kOk, 200, t, 0.004 + 0.001 * k});
-        else if (naive) v.requests.Add({Outcome::kTimeout, 0, t, 5.0});
-        else v.requests.Add({Outcome::kHttpStatus, 504, t, 2.0 + 0.001 * k});
+        const double lag = 0.00005 + 0.00001 * k;  // start lag: 50 to 140 us
+        if (!hanging) v.requests.Add({Outcome::kOk, 200, t, 0.004 + 0.001 * k, lag});
+        else if (naive) v.requests.Add({Outcome::kTimeout, 0, t, 5.0, lag});
+        else v.requests.Add({Outcome::kHttpStatus, 504, t, 2.0 + 0.001 * k, lag});
       }
     if (naive) {
       v.checks.push_back({"threads bounded by rate x budget during the hang", CheckKind::kGrowth, "threads",

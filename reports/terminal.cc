@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "harness/common/units.h"
+#include "reports/harness_cost.h"
 #include "reports/report_figures.h"
 #include "reports/text_format.h"
 
@@ -32,6 +33,7 @@ void RenderVariant(const VariantResult& v, std::ostringstream& out) {
     out << "  " << Pad("metric", 16) << PadLeft("baseline", 12) << PadLeft("peak", 12)
         << PadLeft("end", 12) << "\n";
     for (const auto& name : v.samples.names) {
+      if (IsHarnessSeries(name)) continue;  // faultline's own cost, not the target's
       const SeriesExtent x = Extent(v, name);
       const Unit unit = SeriesUnit(name);
       out << "  " << Pad(name, 16) << PadLeft(FormatMeasure(x.baseline, unit), 12)

@@ -93,6 +93,7 @@ TEST_CASE("exit 0 and 1: checks decide and results.json says why") {
   CHECK(r["variants"][0]["samples"].size() > 20);
   CHECK(r["variants"][0]["requests"]["total"].get<int>() > 50);
   CHECK(Contains(ok.out, "PASSED: 1 of 1 variants met their expectation"));
+  CHECK_FALSE(Contains(ok.err, "warning"));  // 50/s x 2 s fits in any limit
 
   TempDir dir2;
   auto fail = Faultline({"run", kTests + "quick.toml", "--out", dir2.path(), "--set",
@@ -113,6 +114,24 @@ TEST_CASE("exit 3: a program that does not exist") {
   CHECK(Contains(r.err, "no-such-program-faultline-test"));
   CHECK(Results(dir)["variants"][0]["outcome"] == "error");
   CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
+}
+
+// Issue 8 point 8: a scenario whose rate x timeout cannot fit in the fds
+// faultline has is warned about, with the numbers, before anything starts
+// (even as root, whose hard limit faultline raises to 65536 first).
+TEST_CASE("capacity: rate x timeout past the open-file limit is a warning with the numbers") {
+  BecomeSubreaper();
+  TempDir dir;
+  auto r = Faultline({"run", kTests + "missing-program.toml", "--out", dir.path(), "--set",
+                      "load.rate=5000", "--set", "load.timeout=30s", "--set",
+                      "load.max_in_flight=1000000"});
+  INFO(r.err);
+  CHECK(r.exit_code == 3);
+  CHECK(Contains(r.err, "faultline: warning: open-file limit is "));
+  CHECK(Contains(r.err, "but this scenario may need 150256: peak rate 5000/s x timeout 30s = "
+                        "150000 requests in flight x 1 fds/request in faultline"));
+  // Before the run: the warning comes ahead of the run's own error.
+  CHECK(r.err.find("warning") < r.err.find("no-such-program-faultline-test"));
 }
 
 TEST_CASE("exit 3: a dependency that exits while the target is starting stops the run") {
@@ -217,3 +236,22 @@ void KillMidRun(int sig, int expected_exit) {
 TEST_CASE("SIGINT mid-run: exit 130 - results written - no process left") { KillMidRun(SIGINT, 130); }
 TEST_CASE("SIGTERM mid-run: exit 130 - results written - no process left") { KillMidRun(SIGTERM, 130); }
 TEST_CASE("SIGKILL mid-run: the watchdog still stops every child") { KillMidRun(SIGKILL, -SIGKILL); }
+
+// Issue 8 point 7: with TCP_NODELAY on every hop (load generator, orders
+// service, proxy both sides, stub) no response waits for a delayed ACK.
+TEST_CASE("no hidden latency: baseline p50 through orders - proxy - stub at 5 ms is at most 8 ms") {
+  BecomeSubreaper();
+  TempDir dir;
+  auto run = Faultline({"run", kTests + "nodelay.toml", "--out", dir.path()});
+  INFO(run.out);
+  INFO(run.err);
+  CHECK(run.exit_code == 0);
+  json r = Results(dir);
+  const json& requests = r["variants"][0]["requests"];
+  CHECK(requests["total"].get<int>() >= 90);
+  CHECK(requests["ok"] == requests["total"]);
+  const double p50 = requests["latency_ms"]["p50"].get<double>();
+  MESSAGE("baseline latency p50 " << p50 << " ms");
+  CHECK(p50 >= 5.0);
+  CHECK(p50 <= 8.0);
+}

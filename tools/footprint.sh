@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Benchmark: faultline's own threads and RSS with 5,000+ requests in flight
-# against a hung dependency (tools/footprint/footprint.toml). Prints the
-# figures; exits non-zero if threads varied or exceeded 4, or RSS >= 150 MB.
+# against a hung dependency (tools/footprint/footprint.toml); then
+# build/bin/footprint_bench: bytes per in-flight request of the load
+# generator alone with 19,000 held under a 20,000-fd limit, and bytes per
+# idle connection through the fault proxy (goals: at most 4 KiB each).
+# Prints the figures; exits non-zero if threads varied or exceeded 4, RSS
+# >= 150 MB, or a footprint_bench goal was missed.
 # Needs a built tree (tools/build.sh). Run as root for the open-file limit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,4 +40,6 @@ ok=1
 (( peak_threads == min_threads && peak_threads <= 4 )) || { echo "FAIL: thread count not constant at <= 4"; ok=0; }
 (( peak_rss_kb < 150 * 1024 )) || { echo "FAIL: RSS >= 150 MB"; ok=0; }
 [ $ok -eq 1 ] && echo "OK: constant threads <= 4, RSS < 150 MB"
+echo
+build/bin/footprint_bench --requests 19000 --connections 5000 || ok=0
 [ $ok -eq 1 ]

@@ -2,11 +2,15 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,9 +46,39 @@ void PrependOwnDirToPath() {
   ::setenv("PATH", path.c_str(), 1);
 }
 
-// Raises the open-file limit (inherited by the children) and says so when
-// the run may need more than it could get: every request in flight holds
-// up to three sockets in faultline (client, proxy in, proxy out).
+// How many descriptors faultline needs for `s`, and why, when `limit` is too
+// few; nullopt when it fits. At the peak rate, rate x timeout requests can be
+// in flight at once (at most load.max_in_flight); each holds one socket in the
+// load generator and two in every fault proxy it passes (client side and
+// dependency side), plus a fixed allowance for everything else.
+std::optional<std::string> CapacityWarning(const Scenario& s, rlim_t limit) {
+  constexpr double kFixed = 256;  // logs, pidfds, pipes, listeners, /proc reads
+  double peak_rate = s.load.rate;
+  for (const auto& p : s.phases) peak_rate = std::max(peak_rate, p.rate.value_or(s.load.rate));
+  double proxied = 0;
+  for (const auto& d : s.dependencies) proxied += d.proxy ? 1 : 0;
+  const double by_rate = peak_rate * ToSeconds(s.load.timeout);
+  const double in_flight = std::min(static_cast<double>(s.load.max_in_flight), by_rate);
+  const double per_request = 1 + 2 * proxied;
+  const double need = std::ceil(in_flight * per_request + kFixed);
+  if (static_cast<double>(limit) >= need) return std::nullopt;
+  char text[640];
+  std::snprintf(text, sizeof text,
+                "open-file limit is %llu but this scenario may need %.0f: peak rate %g/s x "
+                "timeout %gs = %.0f requests in flight%s x %g fds/request in faultline (1 "
+                "for the load generator + 2 per proxied dependency) + %.0f for the rest; "
+                "requests past the limit will "
+                "count as connect errors. Lower load.rate or load.timeout, set "
+                "load.max_in_flight, or raise the hard limit (ulimit -Hn, or run as root)",
+                static_cast<unsigned long long>(limit), need, peak_rate,
+                ToSeconds(s.load.timeout), in_flight,
+                in_flight < by_rate ? " (capped by load.max_in_flight)" : "", per_request, kFixed);
+  return std::string(text);
+}
+
+// Raises the soft open-file limit to the hard one (as root, the hard one to
+// at least 65536 first); children inherit it. Warns, with the numbers, when
+// the scenario may need more than faultline got.
 void RaiseFileLimit(const Scenario& s) {
   rlimit lim{};
   if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
@@ -57,16 +91,9 @@ void RaiseFileLimit(const Scenario& s) {
     lim.rlim_cur = lim.rlim_max;
     ::setrlimit(RLIMIT_NOFILE, &lim);
   }
-  double peak_rate = s.load.rate;
-  for (const auto& p : s.phases) peak_rate = std::max(peak_rate, p.rate.value_or(s.load.rate));
-  double in_flight = std::min<double>(static_cast<double>(s.load.max_in_flight),
-                                      peak_rate * ToSeconds(s.load.timeout));
-  double need = 3 * in_flight + 256;
-  if (static_cast<double>(lim.rlim_cur) < need)
-    std::cerr << "faultline: warning: open-file limit is " << lim.rlim_cur << " but up to "
-              << static_cast<long long>(need) << " may be needed (rate x timeout in flight, 3 "
-              << "sockets each); requests past the limit will count as connect errors. "
-              << "Run as root or raise `ulimit -n`.\n";
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;  // what it really is now
+  if (auto warning = CapacityWarning(s, lim.rlim_cur))
+    std::cerr << "faultline: warning: " << *warning << "\n";
 }
 
 int RunScenario(const RunCommandOptions& o) {

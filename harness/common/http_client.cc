@@ -130,6 +130,7 @@ class HttpClient::Pool {
   // What survives a move to another connection (the stale-connection retry).
   struct Exchange {
     std::string_view request;
+    TimePoint sent_at;  // when Send() was called
     TimePoint deadline;
     Done done;
     bool retried = false;
@@ -275,6 +276,7 @@ class HttpClient::Connection : public std::enable_shared_from_this<Connection> {
     if (!parser_->is_done()) return ReadSome();
 
     HttpResult result;
+    result.sent_at = exchange_.sent_at;
     result.status = static_cast<int>(parser_->get().result_int());
     if (pool_->options.keep_body) {
       result.reason = std::string(parser_->get().reason());
@@ -308,6 +310,7 @@ class HttpClient::Connection : public std::enable_shared_from_this<Connection> {
       HttpResult result;
       result.error = HttpResult::Error::kConnect;
       result.cause = open_error;
+      result.sent_at = retry.sent_at;
       retry.done(result);
     }
   }
@@ -316,6 +319,7 @@ class HttpClient::Connection : public std::enable_shared_from_this<Connection> {
     HttpResult result;
     result.error = error;
     result.cause = ec;
+    result.sent_at = exchange_.sent_at;
     Done done = std::move(exchange_.done);
     Close();
     done(result);  // last: it may destroy the client
@@ -351,7 +355,8 @@ class HttpClient::Connection : public std::enable_shared_from_this<Connection> {
 };
 
 Status HttpClient::Pool::Send(std::string_view request, Done done) {
-  Exchange exchange{request, clock.Now() + options.timeout, std::move(done), false};
+  const TimePoint now = clock.Now();
+  Exchange exchange{request, now, now + options.timeout, std::move(done), false};
   if (!idle.empty()) {
     Connection* conn = idle.back();
     idle.pop_back();

@@ -79,6 +79,7 @@ struct HttpResult {
   int status = 0;                   // the HTTP status when a response arrived
   std::string reason;               // the reason phrase; only with keep_body
   std::string body;                 // the decoded body; only with keep_body
+  TimePoint sent_at;                // when Send() started the exchange, on the Clock
   bool ok() const { return error == Error::kNone; }
 };
 

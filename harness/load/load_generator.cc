@@ -17,6 +17,8 @@
 //   SetRate(0) or Stop) is closed rather than pooled.
 // - SetRate() and Stop() first start the requests already due at the old
 //   rate (a late loop catches up), so they may call the sink.
+// - Start lag: the request's actual send is when it was handed to the
+//   HttpClient (HttpResult::sent_at); a late schedule timer shows up there.
 // - Per request, memory is one connection (see HttpClient) and a callback
 //   holding the intended start: no per-request record outlives its request.
 
@@ -164,7 +166,7 @@ class LoadGenerator::Core {
   void StartRequest(TimePoint due) {
     ++scheduled_;
     if (in_flight_ >= options_.max_in_flight) {
-      Report(Outcome::kDropped, 0, due, due);
+      Report(Outcome::kDropped, 0, due, due, due);
       return;
     }
     ++in_flight_;
@@ -172,17 +174,18 @@ class LoadGenerator::Core {
     Status sent = client_.Send(request_text_, [this, due](const HttpResult& r) { OnResult(due, r); });
     if (!sent.ok()) {
       --in_flight_;
-      Report(Outcome::kConnectError, 0, due, clock_.Now());
+      const TimePoint now = clock_.Now();
+      Report(Outcome::kConnectError, 0, due, now, now);
     }
   }
 
   void OnResult(TimePoint intended, const HttpResult& r) {
     if (rate_ == 0) client_.CloseIdle();  // the clients went away: nothing to keep alive for
     --in_flight_;
-    Report(OutcomeOf(r), r.ok() ? r.status : 0, intended, clock_.Now());
+    Report(OutcomeOf(r), r.ok() ? r.status : 0, intended, r.sent_at, clock_.Now());
   }
 
-  void Report(Outcome outcome, int status, TimePoint intended, TimePoint done) {
+  void Report(Outcome outcome, int status, TimePoint intended, TimePoint sent, TimePoint done) {
     if (aborted_ || !sink_) return;
     ++reporting_;
     RequestResult result;
@@ -190,6 +193,7 @@ class LoadGenerator::Core {
     result.status = status;
     result.intended_s = ToSeconds(intended - options_.epoch);
     result.latency_s = outcome == Outcome::kDropped ? 0 : ToSeconds(done - intended);
+    result.start_lag_s = ToSeconds(sent - intended);
     sink_(result);
     if (--reporting_ == 0 && aborted_) sink_ = nullptr;
   }

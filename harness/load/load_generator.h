@@ -7,6 +7,8 @@
 // already outstanding, a due request is not sent: it is recorded as kDropped.
 // Latency is measured from the request's intended start time, so a stalled
 // generator or a slow connect shows up in the numbers (no coordinated omission).
+// Each result also carries its start lag: actual send minus intended start,
+// how late the generator itself was.
 //
 // Connections: an idle keep-alive connection is reused when there is one
 // (most recently used first); otherwise a new one is opened. When a request's

@@ -20,6 +20,7 @@ struct RequestResult {
   int status = 0;                  // HTTP status when a response arrived, else 0
   double intended_s = 0;           // intended start, seconds since LoadOptions::epoch
   double latency_s = 0;            // completion - intended start (0 for kDropped)
+  double start_lag_s = 0;          // actual send - intended start (0 for kDropped)
 };
 
 }  // namespace faultline

@@ -118,14 +118,29 @@ void FaultProxy::Impl::Connection::Read(Flow& flow) {
     if (flow.queued_bytes >= limit) return;
   }
   flow.reading = true;
-  flow.from->async_read_some(asio::buffer(flow.buffer),
-                             [self = shared_from_this(), &flow](error_code ec, size_t n) {
-                               self->OnRead(flow, ec, n);
-                             });
+  flow.from->async_wait(tcp::socket::wait_read,
+                        [self = shared_from_this(), &flow](error_code ec) {
+                          self->OnReadable(flow, ec);
+                        });
 }
 
-void FaultProxy::Impl::Connection::OnRead(Flow& flow, error_code ec, size_t n) {
+// Readable (or failed): read what is there into the proxy's scratch buffer.
+void FaultProxy::Impl::Connection::OnReadable(Flow& flow, error_code ec) {
   flow.reading = false;
+  if (closed_) return;
+  size_t n = 0;
+  if (!ec) {
+    flow.from->non_blocking(true, ec);
+    if (!ec) n = flow.from->read_some(asio::buffer(owner_->scratch_), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      Read(flow);  // spuriously readable: wait again
+      return;
+    }
+  }
+  OnRead(flow, ec, owner_->scratch_.data(), n);
+}
+
+void FaultProxy::Impl::Connection::OnRead(Flow& flow, error_code ec, const char* data, size_t n) {
   if (closed_) return;
   if (!flow.to_upstream && upstream_gone_) return;  // aborted by UpstreamGone
   if (n > 0) {
@@ -133,7 +148,7 @@ void FaultProxy::Impl::Connection::OnRead(Flow& flow, error_code ec, size_t n) {
       owner_->counters_.bytes_discarded += n;
       lost_bytes_ = true;
     } else {
-      Enqueue(flow, n);
+      Enqueue(flow, data, n);
     }
   }
   if (ec) {
@@ -149,12 +164,12 @@ void FaultProxy::Impl::Connection::OnRead(Flow& flow, error_code ec, size_t n) {
   Read(flow);
 }
 
-void FaultProxy::Impl::Connection::Enqueue(Flow& flow, size_t n) {
+void FaultProxy::Impl::Connection::Enqueue(Flow& flow, const char* data, size_t n) {
   Duration delay = owner_->Delays(flow.to_upstream) ? owner_->SampleDelay() : Duration::zero();
   // Order is kept: a chunk is never due before the one read ahead of it.
   auto due = std::max(flow.last_due, owner_->clock_.Now() + delay);
   flow.last_due = due;
-  flow.queue.push_back(Chunk{std::vector<char>(flow.buffer.data(), flow.buffer.data() + n), due});
+  flow.queue.push_back(Chunk{std::vector<char>(data, data + n), due});
   flow.queued_bytes += n;
 }
 

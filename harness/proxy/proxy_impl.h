@@ -17,8 +17,12 @@
 
 namespace faultline {
 
-// Each direction reads into one buffer of this size; without `latency` it
-// reads again only once the previous chunk has been written.
+// A direction waits for its socket to be readable, then reads at most this
+// much into the proxy's one scratch buffer and copies what it read into a
+// chunk of exactly that size: a connection holds no buffer while no data is
+// in flight (an idle proxied connection costs its sockets, timers and
+// bookkeeping only). Without `latency` it reads again only once the
+// previous chunk has been written.
 constexpr size_t kProxyReadBufferSize = 16 * 1024;
 // Under `latency`, a direction stops reading while this many bytes wait for
 // their due time, so a slow fault cannot make the proxy's memory grow.
@@ -75,6 +79,9 @@ class FaultProxy::Impl {
   std::unique_ptr<Timer> retry_timer_;
 
   std::unordered_map<Connection*, std::shared_ptr<Connection>> connections_;
+  // Every connection reads into this, synchronously once its socket is
+  // readable, and copies out at once (single-threaded: one read at a time).
+  std::array<char, kProxyReadBufferSize> scratch_;
   // Completion handlers of the acceptor hold a weak_ptr to this and return
   // at once when it has expired: the proxy may be destroyed while they are
   // queued.
@@ -112,8 +119,7 @@ class FaultProxy::Impl::Connection : public std::enable_shared_from_this<Connect
     const bool to_upstream;  // client -> upstream
     tcp::socket* const from;
     tcp::socket* const to;
-    std::array<char, kProxyReadBufferSize> buffer;
-    bool reading = false;
+    bool reading = false;   // waiting for `from` to be readable
     bool writing = false;   // the front chunk is being written
     bool eof = false;       // `from` sent FIN
     bool finished = false;  // FIN passed on to `to`
@@ -126,8 +132,9 @@ class FaultProxy::Impl::Connection : public std::enable_shared_from_this<Connect
 
   void OnConnect(boost::system::error_code ec);
   void Read(Flow& flow);
-  void OnRead(Flow& flow, boost::system::error_code ec, size_t n);
-  void Enqueue(Flow& flow, size_t n);
+  void OnReadable(Flow& flow, boost::system::error_code ec);
+  void OnRead(Flow& flow, boost::system::error_code ec, const char* data, size_t n);
+  void Enqueue(Flow& flow, const char* data, size_t n);
   void OnEof(Flow& flow);
   void OnError(Flow& flow, boost::system::error_code ec);
   void Write(Flow& flow);

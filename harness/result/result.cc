@@ -100,6 +100,7 @@ void RequestStats::Add(const RequestResult& r) {
   size_t i = static_cast<size_t>(s);
   if (i >= buckets_.size()) buckets_.resize(i + 1);
   add(buckets_[i]);
+  if (r.outcome != Outcome::kDropped) start_lag_.Add(r.start_lag_s);
   if (!phase_starts_.empty()) {
     auto it = std::upper_bound(phase_starts_.begin(), phase_starts_.end(), r.intended_s);
     size_t p = it == phase_starts_.begin() ? 0 : static_cast<size_t>(it - phase_starts_.begin()) - 1;
@@ -126,9 +127,11 @@ RequestSummary Summarize(const RequestStats& stats) {
   RequestSummary out;
   const RequestBucket total = stats.Total();
   out.counts = total.counts;
-  if (total.latency.count() > 0)
-    out.latency = {total.latency.Percentile(50) * 1e3, total.latency.Percentile(99) * 1e3,
-                   total.latency.max() * 1e3};
+  auto summary_ms = [](const LatencyHistogram& h) {
+    return LatencySummary{h.Percentile(50) * 1e3, h.Percentile(99) * 1e3, h.max() * 1e3};
+  };
+  if (total.latency.count() > 0) out.latency = summary_ms(total.latency);
+  if (stats.start_lag().count() > 0) out.start_lag = summary_ms(stats.start_lag());
   const auto& buckets = stats.per_second();
   out.per_second.reserve(buckets.size());
   for (size_t i = 0; i < buckets.size(); ++i) {

@@ -72,9 +72,12 @@ class RequestStats {
   RequestBucket Window(double from_s, double to_s) const;
   RequestBucket Total() const { return Window(0, std::numeric_limits<double>::infinity()); }
   const std::vector<RequestBucket>& per_second() const { return buckets_; }
+  /// Start lag (actual send - intended start) of every request that was sent.
+  const LatencyHistogram& start_lag() const { return start_lag_; }
 
  private:
   std::vector<RequestBucket> buckets_;
+  LatencyHistogram start_lag_;
   std::vector<double> phase_starts_;
   std::vector<RequestBucket> phases_;
 };
@@ -101,6 +104,7 @@ struct RequestSecond {
 struct RequestSummary {
   OutcomeCounts counts;
   LatencySummary latency;
+  LatencySummary start_lag;  // actual send - intended start; NaN in files without it
   std::vector<RequestSecond> per_second;  // ascending t_s
 };
 

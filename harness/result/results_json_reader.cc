@@ -202,9 +202,13 @@ void CheckAscending(Reader& r, const Node& row, double t, double previous) {
 RequestSummary ReadRequests(Reader& r, const Node& at, uint64_t* abandoned) {
   RequestSummary s;
   s.counts = ReadCounts(r, at);
-  if (auto lat = r.Object(at, "latency_ms", Need::kOptional))
-    s.latency = {r.NumberOrNaN(*lat, "p50"), r.NumberOrNaN(*lat, "p99"),
-                 r.NumberOrNaN(*lat, "max")};
+  auto read_ms = [&r](const Node& l) {
+    return LatencySummary{r.NumberOrNaN(l, "p50"), r.NumberOrNaN(l, "p99"),
+                          r.NumberOrNaN(l, "max")};
+  };
+  if (auto lat = r.Object(at, "latency_ms", Need::kOptional)) s.latency = read_ms(*lat);
+  // Absent in files written before issue 8: reads as not measured.
+  if (auto lag = r.Object(at, "start_lag_ms", Need::kOptional)) s.start_lag = read_ms(*lag);
   *abandoned = r.Count(at, "abandoned");
   r.ObjectArray(at, "per_second", Need::kOptional, [&](const Node& row) {
     RequestSecond second;

@@ -30,8 +30,9 @@ RunResult Sample() {
   v.samples.Append(0, {{"threads", 5}, {"rss_bytes", 1048576}});
   v.samples.Append(0.1, {{"threads", 7}});
   v.baseline = {{"threads", 5}, {"rss_bytes", 1048576}, {"fds", NAN}};
-  v.requests.Add({Outcome::kOk, 200, 0.2, 0.004});
-  v.requests.Add({Outcome::kHttpStatus, 504, 1.2, 2.0});
+  v.requests.Add({Outcome::kOk, 200, 0.2, 0.004, 0.0002});
+  v.requests.Add({Outcome::kHttpStatus, 504, 1.2, 2.0, 0.003});
+  v.requests.Add({Outcome::kDropped, 0, 1.3, 0, 0});  // never sent: no start lag
   v.abandoned_requests = 3;
   v.checks.push_back({"threads bounded", CheckKind::kGrowth, "threads", true, 2, 300, Unit::kNone,
                       "peak 7 - baseline 5"});
@@ -57,7 +58,10 @@ TEST_CASE("results.json carries the documented fields") {
   CHECK(v["phases"][1]["start_s"] == 1.0);
   CHECK(v["samples"][1]["threads"] == 7.0);
   CHECK(v["samples"][1]["rss_bytes"].is_null());  // a gap, not a zero
-  CHECK(v["requests"]["total"] == 2);
+  CHECK(v["requests"]["total"] == 3);
+  CHECK(v["requests"]["dropped"] == 1);
+  CHECK(v["requests"]["start_lag_ms"]["max"].get<double>() == doctest::Approx(3));
+  CHECK(v["requests"]["start_lag_ms"]["p50"].get<double>() == doctest::Approx(0.2).epsilon(0.04));
   CHECK(v["requests"]["status"]["504"] == 1);
   CHECK(v["requests"]["latency_ms"]["max"].get<double>() == doctest::Approx(2000));
   CHECK(v["requests"]["abandoned"] == 3);
@@ -101,8 +105,11 @@ TEST_CASE("the reader ignores unknown fields and defaults fields older files lac
   doc["variants"][0].erase("scrape");
   doc["variants"][0]["requests"].erase("abandoned");
   doc["variants"][0]["checks"][1].erase("computed");
+  // Files before issue 8 have no start lag.
+  doc["variants"][0]["requests"].erase("start_lag_ms");
   StatusOr<RunResult> read = ResultsFromJson(doc);
   REQUIRE_MESSAGE(read.ok(), read.status().message());
+  CHECK(std::isnan(read->variants[0].request_summary->start_lag.p99_ms));
   CHECK_FALSE(read->variants[0].scrape);
   CHECK(read->variants[0].abandoned_requests == 0);
   CHECK(read->variants[0].checks[1].computed);

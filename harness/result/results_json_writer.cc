@@ -32,10 +32,12 @@ json Requests(const VariantResult& v) {
     row["p99_ms"] = Number(second.p99_ms);
     per_second.push_back(std::move(row));
   }
+  auto ms = [](const LatencySummary& l) {
+    return json{{"p50", Number(l.p50_ms)}, {"p99", Number(l.p99_ms)}, {"max", Number(l.max_ms)}};
+  };
   json requests = Counts(summary.counts);
-  requests["latency_ms"] = {{"p50", Number(summary.latency.p50_ms)},
-                            {"p99", Number(summary.latency.p99_ms)},
-                            {"max", Number(summary.latency.max_ms)}};
+  requests["latency_ms"] = ms(summary.latency);
+  requests["start_lag_ms"] = ms(summary.start_lag);
   requests["abandoned"] = v.abandoned_requests;
   requests["per_second"] = std::move(per_second);
   return requests;

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "harness/checks/verdict.h"
+#include "harness/load/loop_lag_probe.h"
 #include "harness/scenario/metrics.h"
 
 namespace faultline {
@@ -118,8 +119,15 @@ void VariantRun::StartPhases() {
   so.interval = plan_.sampling_interval;
   so.epoch = epoch_;
   so.ticks_per_second = parts_.ticks_per_second();
+  // Issue 8: the loop's own lateness, worst since the previous row; the
+  // probe lives as long as the sampler's callback that reads it.
+  auto loop_lag = std::make_shared<LoopLagProbe>(clock_, std::chrono::milliseconds(10));
   sampler_ = std::make_unique<Sampler>(
-      clock_, parts_.procfs(), so, [this](SampleRow* row) { AddGauges(row); },
+      clock_, parts_.procfs(), so,
+      [this, loop_lag](SampleRow* row) {
+        AddGauges(row);
+        (*row)["loop_lag_ms"] = loop_lag->TakeWorstMs();
+      },
       [this](double t, const SampleRow& row) { OnSample(t, row); });
   sampler_->Start();
   if (progress_.enabled()) ScheduleProgress();
