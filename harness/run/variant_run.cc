@@ -1,5 +1,7 @@
 #include "harness/run/variant_run.h"
 
+#include <unistd.h>
+
 #include <cmath>
 
 #include "harness/checks/verdict.h"
@@ -117,9 +119,9 @@ void VariantRun::StartPhases() {
   so.pid = target_pid_;
   so.interval = plan_.sampling_interval;
   so.epoch = epoch_;
-  so.ticks_per_second = parts_.ticks_per_second();
+  so.page_size = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
   sampler_ = std::make_unique<Sampler>(
-      clock_, parts_.procfs(), so, [this](SampleRow* row) { AddGauges(row); },
+      clock_, parts_.procfs(), parts_.NewSampleReads(), so, [this](SampleRow* row) { AddGauges(row); },
       [this](double t, const SampleRow& row) { OnSample(t, row); });
   sampler_->Start();
   if (progress_.enabled()) ScheduleProgress();

@@ -341,6 +341,6 @@ metrics = { widgets = "widgets_total" }
   REQUIRE(h.result.scrape.has_value());
   CHECK(h.result.scrape->attempts == 30);
   CHECK(h.result.scrape->misses == 0);
-  CHECK(h.result.samples.names[9] == "widgets");  // after the built-in series
+  CHECK(h.result.samples.names[10] == "widgets");  // after the built-in series (sample_ms last)
   h.CheckAllStopped();
 }

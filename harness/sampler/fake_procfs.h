@@ -5,6 +5,8 @@
 #include <sys/types.h>
 
 #include <map>
+#include <optional>
+#include <vector>
 #include <set>
 #include <sstream>
 #include <string>
@@ -20,6 +22,9 @@ class FakeProcFs : public ProcFs {
   std::map<std::string, std::string> files;
   std::map<std::string, std::string> links;
   std::set<std::string> listed_only;  // e.g. "77": listed, but exited before its stat was read
+  std::map<pid_t, uint64_t> cpu_ns;          // by pid; AddProcess sets (utime + stime) * 10 ms
+  std::vector<TcpSocket> tcp;                // the namespace's sockets, whatever their state
+  std::map<pid_t, std::set<pid_t>> children; // AddProcess keeps the task/*/children files from it
   int reads = 0;
 
   std::optional<std::string> ReadFile(const std::string& path) override {
@@ -46,6 +51,34 @@ class FakeProcFs : public ProcFs {
     return it->second;
   }
 
+  std::optional<int64_t> CountFds(pid_t pid) override {
+    if (!files.contains(std::to_string(pid) + "/stat")) return std::nullopt;
+    return static_cast<int64_t>(ListDir(std::to_string(pid) + "/fd").size());
+  }
+  std::vector<uint64_t> SocketInodes(pid_t pid) override {
+    std::vector<uint64_t> out;
+    const std::string dir = std::to_string(pid) + "/fd";
+    for (const std::string& fd : ListDir(dir)) {
+      auto target = ReadLink(dir + "/" + fd);
+      if (!target) continue;
+      if (auto inode = ParseSocketInode(*target)) out.push_back(*inode);
+    }
+    return out;
+  }
+  std::optional<uint64_t> CpuNanos(pid_t pid) override {
+    if (!files.contains(std::to_string(pid) + "/stat")) return std::nullopt;
+    auto it = cpu_ns.find(pid);
+    if (it == cpu_ns.end()) return std::nullopt;
+    return it->second;
+  }
+  std::optional<std::vector<TcpSocket>> TcpSockets(uint32_t states) override {
+    std::vector<TcpSocket> out;
+    for (const TcpSocket& s : tcp) {
+      if (states & (1u << s.state)) out.push_back(s);
+    }
+    return out;
+  }
+
   // A process with the given parent, resources and open fds (fd -> link target).
   void AddProcess(pid_t pid, pid_t ppid, int threads, uint64_t rss_kb, uint64_t utime,
                   uint64_t stime, const std::map<int, std::string>& fds) {
@@ -60,6 +93,14 @@ class FakeProcFs : public ProcFs {
            << "\nVmRSS:\t" << rss_kb << " kB\nThreads:\t" << threads << "\n";
     files[dir + "/status"] = status.str();
     for (const auto& [fd, target] : fds) links[dir + "/fd/" + std::to_string(fd)] = target;
+    cpu_ns[pid] = (utime + stime) * 10000000u;
+    children[ppid].insert(pid);
+    children.try_emplace(pid);
+    for (pid_t parent : {ppid, pid}) {
+      std::string list;
+      for (pid_t child : children[parent]) list += std::to_string(child) + " ";
+      files[std::to_string(parent) + "/task/" + std::to_string(parent) + "/children"] = list;
+    }
   }
 };
 
