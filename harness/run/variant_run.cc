@@ -121,7 +121,8 @@ void VariantRun::StartPhases() {
   so.epoch = epoch_;
   so.page_size = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
   sampler_ = std::make_unique<Sampler>(
-      clock_, parts_.procfs(), parts_.NewSampleReads(), so, [this](SampleRow* row) { AddGauges(row); },
+      clock_, parts_.procfs(), parts_.NewSampleReads(), so,
+      [this](SampleRow* row) { AddGauges(row); },
       [this](double t, const SampleRow& row) { OnSample(t, row); });
   sampler_->Start();
   if (progress_.enabled()) ScheduleProgress();

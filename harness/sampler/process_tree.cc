@@ -42,10 +42,17 @@ void CountTcp(ProcFs& fs, const std::vector<pid_t>& tree, TreeSample* sample) {
       auto it = state_of.find(inode);
       if (it == state_of.end()) continue;
       switch (it->second) {
-        case kTcpEstablished: sample->tcp_established += 1; break;
-        case kTcpCloseWait: sample->tcp_close_wait += 1; break;
-        case kTcpListen: sample->tcp_listen += 1; break;
-        default: break;
+        case kTcpEstablished:
+          sample->tcp_established += 1;
+          break;
+        case kTcpCloseWait:
+          sample->tcp_close_wait += 1;
+          break;
+        case kTcpListen:
+          sample->tcp_listen += 1;
+          break;
+        default:
+          break;
       }
       state_of.erase(it);  // a socket shared by two processes counts once
     }

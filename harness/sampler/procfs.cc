@@ -152,13 +152,15 @@ std::optional<int64_t> RealProcFs::CountFds(pid_t pid) {
 
 std::vector<uint64_t> RealProcFs::SocketInodes(pid_t pid) {
   std::vector<uint64_t> out;
-  int fd = ::open(Join(root_, std::to_string(pid) + "/fd").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  const std::string path = Join(root_, std::to_string(pid) + "/fd");
+  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return out;
   ForEachEntry(fd, [&](const char* name) {
     char target[64];
     ssize_t n = ::readlinkat(fd, name, target, sizeof target);
     if (n <= 0) return;
-    if (auto inode = ParseSocketInode(std::string_view(target, static_cast<size_t>(n)))) out.push_back(*inode);
+    auto inode = ParseSocketInode(std::string_view(target, static_cast<size_t>(n)));
+    if (inode) out.push_back(*inode);
   });
   ::close(fd);
   return out;

@@ -47,7 +47,8 @@ class RealProcFs : public ProcFs {
   std::optional<std::string> ReadFile(const std::string& path) override;
   std::vector<std::string> ListDir(const std::string& path) override;
   std::optional<std::string> ReadLink(const std::string& path) override;
-  std::optional<int64_t> CountFds(pid_t pid) override;    // stat() size of PID/fd (Linux >= 6.2), else getdents
+  // stat() size of PID/fd (the count on Linux >= 6.2), else getdents.
+  std::optional<int64_t> CountFds(pid_t pid) override;
   std::vector<uint64_t> SocketInodes(pid_t pid) override;  // getdents + readlinkat
   std::optional<uint64_t> CpuNanos(pid_t pid) override;    // clock_getcpuclockid
   std::optional<std::vector<TcpSocket>> TcpSockets(uint32_t states) override;  // inet_diag
@@ -95,6 +96,7 @@ struct TreeSample {
   int64_t tcp_established = 0;   // sockets owned by the tree, by state
   int64_t tcp_close_wait = 0;
   int64_t tcp_listen = 0;
+  bool operator==(const TreeSample&) const = default;
 };
 
 /// The old way, kept for the benchmark's comparison: scans the stat of every

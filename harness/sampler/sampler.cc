@@ -6,8 +6,13 @@ namespace faultline {
 
 Sampler::Sampler(Clock& clock, ProcFs& procfs, std::unique_ptr<SampleReads> reads,
                  SamplerOptions options, Gauges gauges, Sink sink)
-    : clock_(clock), procfs_(procfs), options_(options), gauges_(std::move(gauges)),
-      sink_(std::move(sink)), timer_(clock.NewTimer()), reads_(std::move(reads)) {}
+    : clock_(clock),
+      procfs_(procfs),
+      options_(options),
+      gauges_(std::move(gauges)),
+      sink_(std::move(sink)),
+      timer_(clock.NewTimer()),
+      reads_(std::move(reads)) {}
 
 Sampler::~Sampler() { Stop(); }
 

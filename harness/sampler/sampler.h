@@ -39,10 +39,10 @@ namespace faultline {
 using SampleRow = std::map<std::string, double>;
 
 struct SamplerOptions {
-  pid_t pid = 0;                  // root of the process tree
+  pid_t pid = 0;  // root of the process tree
   Duration interval = std::chrono::milliseconds(100);
-  TimePoint epoch;                // slot k is due at epoch + k * interval; t_s is from here
-  uint64_t page_size = 4096;      // sysconf(_SC_PAGESIZE) in production
+  TimePoint epoch;            // slot k is due at epoch + k * interval; t_s is from here
+  uint64_t page_size = 4096;  // sysconf(_SC_PAGESIZE) in production
 };
 
 class Sampler {

@@ -31,7 +31,8 @@ DiagParse ParseInetDiagReply(std::string_view bytes, std::vector<TcpSocket>* out
   while (bytes.size() >= sizeof(nlmsghdr)) {
     nlmsghdr header;
     std::memcpy(&header, bytes.data(), sizeof header);
-    if (header.nlmsg_len < sizeof header || header.nlmsg_len > bytes.size()) return DiagParse::kError;
+    if (header.nlmsg_len < sizeof header || header.nlmsg_len > bytes.size())
+      return DiagParse::kError;
     if (header.nlmsg_type == NLMSG_DONE) return DiagParse::kDone;
     if (header.nlmsg_type == NLMSG_ERROR) return DiagParse::kError;
     if (header.nlmsg_type == SOCK_DIAG_BY_FAMILY) {
@@ -54,17 +55,22 @@ Status DumpFamily(int fd, int family, uint32_t states, std::vector<TcpSocket>* o
   kernel.nl_family = AF_NETLINK;
   if (::sendto(fd, request.data(), request.size(), 0, reinterpret_cast<sockaddr*>(&kernel),
                sizeof kernel) < 0) {
-    return Status::Unavailable(std::string("inet_diag: send dump request: ") + std::strerror(errno));
+    return Status::Unavailable(std::string("inet_diag: send dump request: ") +
+                               std::strerror(errno));
   }
   alignas(nlmsghdr) static thread_local char buf[64 * 1024];
   for (;;) {
     ssize_t n = ::recv(fd, buf, sizeof buf, 0);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::Unavailable(std::string("inet_diag: read dump: ") + std::strerror(errno));
+    if (n < 0)
+      return Status::Unavailable(std::string("inet_diag: read dump: ") + std::strerror(errno));
     switch (ParseInetDiagReply(std::string_view(buf, static_cast<size_t>(n)), out)) {
-      case DiagParse::kDone: return Status::Ok();
-      case DiagParse::kError: return Status::Unavailable("inet_diag: malformed or error reply");
-      case DiagParse::kMore: break;
+      case DiagParse::kDone:
+        return Status::Ok();
+      case DiagParse::kError:
+        return Status::Unavailable("inet_diag: malformed or error reply");
+      case DiagParse::kMore:
+        break;
     }
   }
 }
@@ -73,7 +79,9 @@ Status DumpFamily(int fd, int family, uint32_t states, std::vector<TcpSocket>* o
 
 StatusOr<std::vector<TcpSocket>> DumpTcpSockets(uint32_t states) {
   int fd = ::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-  if (fd < 0) return Status::Unavailable(std::string("inet_diag: open netlink socket: ") + std::strerror(errno));
+  if (fd < 0)
+    return Status::Unavailable(std::string("inet_diag: open netlink socket: ") +
+                               std::strerror(errno));
   std::vector<TcpSocket> out;
   Status s = DumpFamily(fd, AF_INET, states, &out);
   if (s.ok()) s = DumpFamily(fd, AF_INET6, states, &out);

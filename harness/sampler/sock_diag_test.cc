@@ -58,9 +58,11 @@ TEST_CASE("InetDiagRequest asks for a TCP dump filtered by state") {
 
 TEST_CASE("ParseInetDiagReply reads inodes and states until DONE") {
   std::vector<TcpSocket> got;
-  CHECK(ParseInetDiagReply(Message(SOCK_DIAG_BY_FAMILY, 11, 1) + Message(SOCK_DIAG_BY_FAMILY, 12, 8, 20),
-                           &got) == DiagParse::kMore);
-  CHECK(ParseInetDiagReply(Message(SOCK_DIAG_BY_FAMILY, 13, 10) + Done(), &got) == DiagParse::kDone);
+  CHECK(ParseInetDiagReply(
+            Message(SOCK_DIAG_BY_FAMILY, 11, 1) + Message(SOCK_DIAG_BY_FAMILY, 12, 8, 20), &got) ==
+        DiagParse::kMore);
+  CHECK(ParseInetDiagReply(Message(SOCK_DIAG_BY_FAMILY, 13, 10) + Done(), &got) ==
+        DiagParse::kDone);
   REQUIRE(got.size() == 3);
   CHECK(got[0].inode == 11u);
   CHECK(got[0].state == 1);
@@ -85,12 +87,13 @@ TEST_CASE("DumpTcpSockets finds a listener of this process over loopback") {
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
   REQUIRE(::listen(fd, 1) == 0);
-  struct stat st{};
+  struct stat st {};
   REQUIRE(::fstat(fd, &st) == 0);
   auto sockets = DumpTcpSockets(TcpStateBit(kTcpListen));
   ::close(fd);
   REQUIRE(sockets.ok());
   bool found = false;
-  for (const TcpSocket& s : *sockets) found = found || (s.inode == st.st_ino && s.state == kTcpListen);
+  for (const TcpSocket& s : *sockets)
+    found = found || (s.inode == st.st_ino && s.state == kTcpListen);
   CHECK(found);
 }

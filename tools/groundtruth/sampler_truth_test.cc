@@ -54,7 +54,8 @@ class Child {
     const std::string want = "groundtruth: step " + std::to_string(n) + " at";
     const auto deadline = SteadyClock::now() + 20s;
     while (buffer_.find(want) == std::string::npos) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
       REQUIRE(left.count() > 0);
       pollfd p{err_, POLLIN, 0};
       if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
@@ -80,7 +81,8 @@ void CheckWithin2Percent(double got, double want) {
 }  // namespace
 
 TEST_CASE("the sampler reads groundtruth within 2 percent") {
-  Child gt({"0s:threads=1", "1s:memory=64MiB", "2s:threads=200,fds=400,close_wait=30,established=40"});
+  Child gt(
+      {"0s:threads=1", "1s:memory=64MiB", "2s:threads=200,fds=400,close_wait=30,established=40"});
   RealProcFs fs;
   const auto page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
   gt.WaitStep(0);
@@ -90,7 +92,8 @@ TEST_CASE("the sampler reads groundtruth within 2 percent") {
   gt.WaitStep(1);
   auto grown = ReadProcessTree(fs, gt.pid(), page);
   REQUIRE(grown);
-  CheckWithin2Percent(static_cast<double>(grown->rss_bytes - before->rss_bytes), 64.0 * 1024 * 1024);
+  CheckWithin2Percent(static_cast<double>(grown->rss_bytes - before->rss_bytes),
+                      64.0 * 1024 * 1024);
   gt.WaitStep(2);
   auto after = ReadProcessTree(fs, gt.pid(), page);
   REQUIRE(after);
@@ -136,7 +139,10 @@ TEST_CASE("the running sampler sees a groundtruth step within one interval") {
     }
     if (!first_after) std::this_thread::sleep_for(10ms);  // polling a result, not synchronising
   }
-  asio::post(io, [&] { sampler.Stop(); io.stop(); });
+  asio::post(io, [&] {
+    sampler.Stop();
+    io.stop();
+  });
   loop.join();
   REQUIRE(first_after);
   CHECK(first_after->first - seen <= options.interval);
