@@ -24,14 +24,23 @@ void ThreadReads::Run(std::function<void()> read, std::function<void()> done) {
   wake_.notify_one();
 }
 
+void ThreadReads::Finished::RunOnce() {
+  std::function<void()> run;
+  {
+    std::lock_guard lock(mutex);
+    run = std::exchange(done, nullptr);
+  }
+  if (run) run();
+}
+
 void ThreadReads::Stop() {
-  *alive_ = false;  // a `done` already posted is dropped
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
     wake_.notify_one();
   }
   if (thread_.joinable()) thread_.join();
+  finished_->RunOnce();  // a read that finished but whose post has not run yet
 }
 
 void ThreadReads::Loop() {
@@ -42,16 +51,17 @@ void ThreadReads::Loop() {
     {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [this] { return stopping_ || read_; });
-      if (stopping_) return;
+      if (!read_) return;  // stopping, with no read handed over: a handed-over read still runs
       read = std::exchange(read_, nullptr);
       done = std::exchange(done_, nullptr);
       work = std::move(work_);
     }
     read();
-    // `alive_` is only touched on the loop thread: the check there is exact.
-    asio::post(io_, [alive = alive_, done = std::move(done)] {
-      if (*alive) done();
-    });
+    {
+      std::lock_guard lock(finished_->mutex);
+      finished_->done = std::move(done);
+    }
+    asio::post(io_, [finished = finished_] { finished->RunOnce(); });
   }
 }
 

@@ -6,9 +6,11 @@
 //   ThreadReads  one dedicated thread runs `read`, then posts `done` to the
 //                event loop (asio::post); nothing blocking runs on the loop.
 //
-// Stop() (also done by the destructor) returns once no read is running;
-// a read in progress finishes first. No `done` is called after Stop().
-// Run() and Stop() are called on the event loop's thread.
+// Stop() (also done by the destructor) returns once no read is running: a
+// read handed over (running or not yet started) finishes first, and the `done` of a finished read that
+// has not run yet runs inside Stop(), so the last sample is not lost. No
+// `done` is called after Stop(); Run() after Stop() does nothing. Run() and
+// Stop() are called on the event loop's thread.
 #pragma once
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -51,8 +53,16 @@ class ThreadReads final : public SampleReads {
   void Loop();
   using Work = asio::executor_work_guard<asio::io_context::executor_type>;
 
+  // The `done` of a finished read, until it runs on the loop (posted) or in
+  // Stop(), whichever comes first.
+  struct Finished {
+    std::mutex mutex;
+    std::function<void()> done;
+    void RunOnce();
+  };
+
   asio::io_context& io_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // read and written on the loop only
+  std::shared_ptr<Finished> finished_ = std::make_shared<Finished>();
   std::mutex mutex_;
   std::condition_variable wake_;
   std::function<void()> read_;  // guarded by mutex_

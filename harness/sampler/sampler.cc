@@ -14,7 +14,10 @@ Sampler::Sampler(Clock& clock, ProcFs& procfs, std::unique_ptr<SampleReads> read
       timer_(clock.NewTimer()),
       reads_(std::move(reads)) {}
 
-Sampler::~Sampler() { Stop(); }
+Sampler::~Sampler() {
+  deliver_ = false;  // the sink's owner may be half destroyed
+  Stop();
+}
 
 void Sampler::Start() {
   running_ = true;
@@ -47,9 +50,9 @@ void Sampler::Take() {
         reading->end = clock_.Now();
       },
       [this, reading] {
-        if (!running_) return;
-        Deliver(*reading);
-        Schedule();
+        if (!deliver_) return;
+        Deliver(*reading);  // also the read Stop() waited for
+        if (running_) Schedule();
       });
 }
 

@@ -16,8 +16,8 @@
 // The reads run through `reads` (a dedicated thread in production, see
 // sample_reads.h): never on the event loop. Everything else, the sink and
 // the gauges included, runs on the thread that runs the clock's timers;
-// never inside Start() unless `reads` is inline; none after Stop() or
-// destruction. The clock's Now() must be callable from the reads' thread.
+// never inside Start() unless `reads` is inline; none after Stop() returns,
+// none from the destructor. The clock's Now() must be callable from the reads' thread.
 #pragma once
 
 #include <sys/types.h>
@@ -58,7 +58,8 @@ class Sampler {
 
   /// Starts the first row's reads now and schedules the rest. Call once.
   void Start();
-  /// No more rows; returns once no read is running.
+  /// No more rows after it returns. A read in progress finishes and its
+  /// row is handed to the sink inside Stop(), so a short run still has one.
   void Stop();
 
  private:
@@ -80,6 +81,7 @@ class Sampler {
   uint64_t slot_ = 0;
   std::optional<std::pair<TimePoint, double>> last_cpu_;  // when, cumulative CPU seconds
   bool running_ = false;
+  bool deliver_ = true;  // false once destruction began
   std::unique_ptr<SampleReads> reads_;  // last: stopped first, while the rest still exists
 };
 
