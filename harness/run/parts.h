@@ -22,6 +22,7 @@
 #include "harness/load/outcome.h"
 #include "harness/run/bind.h"
 #include "harness/sampler/procfs.h"
+#include "harness/sampler/sample_reads.h"
 #include "harness/sampler/scraped_metrics.h"
 #include "harness/supervisor/supervisor.h"
 
@@ -88,6 +89,8 @@ class PartFactory {
   virtual std::unique_ptr<MetricsEndpoint> NewMetricsEndpoint(const ScrapePlan& plan) = 0;
   /// Where the sampler reads the process tree.
   virtual ProcFs& procfs() = 0;
+  /// Where the sampler's blocking reads run (off the event loop).
+  virtual std::unique_ptr<SampleReads> NewSampleReads() = 0;
   virtual long ticks_per_second() const = 0;
 };
 

@@ -174,6 +174,9 @@ class RealParts final : public PartFactory {
     return std::make_unique<ScrapedEndpoint>(io_, clock_, plan);
   }
   ProcFs& procfs() override { return procfs_; }
+  std::unique_ptr<SampleReads> NewSampleReads() override {
+    return std::make_unique<ThreadReads>(io_);
+  }
   long ticks_per_second() const override { return ticks_; }
 
  private:

@@ -1,5 +1,7 @@
 #include "harness/run/variant_run.h"
 
+#include <unistd.h>
+
 #include <cmath>
 
 #include "harness/checks/verdict.h"
@@ -118,12 +120,12 @@ void VariantRun::StartPhases() {
   so.pid = target_pid_;
   so.interval = plan_.sampling_interval;
   so.epoch = epoch_;
-  so.ticks_per_second = parts_.ticks_per_second();
-  // Issue 8: the loop's own lateness, worst since the previous row; the
-  // probe lives as long as the sampler's callback that reads it.
+  so.page_size = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  // The loop's own lateness, worst since the previous row; the probe lives as
+  // long as the sampler's callback that reads it.
   auto loop_lag = std::make_shared<LoopLagProbe>(clock_, std::chrono::milliseconds(10));
   sampler_ = std::make_unique<Sampler>(
-      clock_, parts_.procfs(), so,
+      clock_, parts_.procfs(), parts_.NewSampleReads(), so,
       [this, loop_lag](SampleRow* row) {
         AddGauges(row);
         (*row)["loop_lag_ms"] = loop_lag->TakeWorstMs();

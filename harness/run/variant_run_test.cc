@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "harness/run/fake_parts.h"
+#include "harness/scenario/metrics.h"
 #include "harness/scenario/scenario_loader.h"
 
 using namespace faultline;
@@ -341,6 +342,6 @@ metrics = { widgets = "widgets_total" }
   REQUIRE(h.result.scrape.has_value());
   CHECK(h.result.scrape->attempts == 30);
   CHECK(h.result.scrape->misses == 0);
-  CHECK(h.result.samples.names[9] == "widgets");  // after the built-in series
+  CHECK(h.result.samples.names[BuiltinMetrics().size()] == "widgets");  // after the built-in series
   h.CheckAllStopped();
 }

@@ -2,13 +2,19 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <deque>
 #include <unordered_map>
 #include <unordered_set>
+
+#include "harness/sampler/sock_diag.h"
 
 namespace faultline {
 
@@ -102,6 +108,76 @@ std::optional<std::string> RealProcFs::ReadLink(const std::string& path) {
   ssize_t n = ::readlink(Join(root_, path).c_str(), buf, sizeof buf);
   if (n < 0) return std::nullopt;
   return std::string(buf, static_cast<size_t>(n));
+}
+
+namespace {
+
+// Calls `each(name)` for every entry of the open directory `fd` but "." and
+// "..", reading it with getdents64 (no per-entry allocation). False on error.
+template <typename Each>
+bool ForEachEntry(int fd, Each each) {
+  alignas(8) char buf[32768];
+  for (;;) {
+    long n = ::syscall(SYS_getdents64, fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    if (n == 0) return true;
+    for (long offset = 0; offset < n;) {
+      // linux_dirent64: ino 8, off 8, reclen 2, type 1, then the name.
+      unsigned short reclen;
+      std::memcpy(&reclen, buf + offset + 16, sizeof reclen);
+      const char* name = buf + offset + 19;
+      offset += reclen;
+      if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) continue;
+      each(name);
+    }
+  }
+}
+
+}  // namespace
+
+std::optional<int64_t> RealProcFs::CountFds(pid_t pid) {
+  const std::string path = Join(root_, std::to_string(pid) + "/fd");
+  struct stat st{};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  if (st.st_size > 0) return static_cast<int64_t>(st.st_size);  // the count itself, Linux >= 6.2
+  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  int64_t count = 0;
+  const bool ok = ForEachEntry(fd, [&count](const char*) { ++count; });
+  ::close(fd);
+  if (!ok) return std::nullopt;
+  return count;
+}
+
+std::vector<uint64_t> RealProcFs::SocketInodes(pid_t pid) {
+  std::vector<uint64_t> out;
+  const std::string path = Join(root_, std::to_string(pid) + "/fd");
+  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return out;
+  ForEachEntry(fd, [&](const char* name) {
+    char target[64];
+    ssize_t n = ::readlinkat(fd, name, target, sizeof target);
+    if (n <= 0) return;
+    auto inode = ParseSocketInode(std::string_view(target, static_cast<size_t>(n)));
+    if (inode) out.push_back(*inode);
+  });
+  ::close(fd);
+  return out;
+}
+
+std::optional<uint64_t> RealProcFs::CpuNanos(pid_t pid) {
+  clockid_t clock;
+  if (::clock_getcpuclockid(pid, &clock) != 0) return std::nullopt;
+  timespec ts{};
+  if (::clock_gettime(clock, &ts) != 0) return std::nullopt;
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+std::optional<std::vector<TcpSocket>> RealProcFs::TcpSockets(uint32_t states) {
+  auto sockets = DumpTcpSockets(states);
+  if (!sockets.ok()) return std::nullopt;
+  return std::move(*sockets);
 }
 
 std::optional<ProcStat> ParseProcStat(std::string_view text) {

@@ -13,6 +13,12 @@
 
 namespace faultline {
 
+/// A TCP socket: a row of /proc/net/tcp{,6} or of an inet_diag dump.
+struct TcpSocket {
+  uint64_t inode = 0;
+  int state = 0;  // kernel TCP state number: 1 ESTABLISHED, 8 CLOSE_WAIT, 10 LISTEN, ...
+};
+
 /// The seam: the few filesystem calls the sampler makes.
 class ProcFs {
  public:
@@ -23,6 +29,15 @@ class ProcFs {
   virtual std::vector<std::string> ListDir(const std::string& path) = 0;
   /// Target of a symlink; nullopt if unreadable.
   virtual std::optional<std::string> ReadLink(const std::string& path) = 0;
+  /// Open fds of a process, counted without reading their links; nullopt if gone.
+  virtual std::optional<int64_t> CountFds(pid_t pid) = 0;
+  /// Inodes of the sockets among a process's fds (empty if gone).
+  virtual std::vector<uint64_t> SocketInodes(pid_t pid) = 0;
+  /// CPU time of a whole process (every thread), in ns; nullopt if gone.
+  virtual std::optional<uint64_t> CpuNanos(pid_t pid) = 0;
+  /// Every TCP socket of the network namespace in one of `states` (bit
+  /// 1 << state); nullopt when they cannot be listed.
+  virtual std::optional<std::vector<TcpSocket>> TcpSockets(uint32_t states) = 0;
 };
 
 /// The real /proc (root defaults to "/proc").
@@ -32,6 +47,11 @@ class RealProcFs : public ProcFs {
   std::optional<std::string> ReadFile(const std::string& path) override;
   std::vector<std::string> ListDir(const std::string& path) override;
   std::optional<std::string> ReadLink(const std::string& path) override;
+  // stat() size of PID/fd (the count on Linux >= 6.2), else getdents.
+  std::optional<int64_t> CountFds(pid_t pid) override;
+  std::vector<uint64_t> SocketInodes(pid_t pid) override;  // getdents + readlinkat
+  std::optional<uint64_t> CpuNanos(pid_t pid) override;    // clock_getcpuclockid
+  std::optional<std::vector<TcpSocket>> TcpSockets(uint32_t states) override;  // inet_diag
  private:
   std::string root_;  // paths given are relative to it, e.g. "123/status"
 };
@@ -58,11 +78,6 @@ struct ProcStatus {
 };
 std::optional<ProcStatus> ParseProcStatus(std::string_view text);
 
-/// One row of /proc/net/tcp or /proc/net/tcp6.
-struct TcpSocket {
-  uint64_t inode = 0;
-  int state = 0;  // kernel TCP state number: 1 ESTABLISHED, 8 CLOSE_WAIT, 10 LISTEN, ...
-};
 /// Parses every data row (the header line is skipped; malformed rows are skipped).
 std::vector<TcpSocket> ParseNetTcp(std::string_view text);
 
@@ -81,8 +96,12 @@ struct TreeSample {
   int64_t tcp_established = 0;   // sockets owned by the tree, by state
   int64_t tcp_close_wait = 0;
   int64_t tcp_listen = 0;
+  bool operator==(const TreeSample&) const = default;
 };
 
+/// The old way, kept for the benchmark's comparison: scans the stat of every
+/// process on the host, readlinks every fd of the tree and parses
+/// /proc/net/tcp{,6}. Production uses ReadProcessTree (process_tree.h).
 /// Walks /proc for `root` and its descendants (by ppid) and sums them.
 /// nullopt when `root` no longer exists. `ticks_per_second` converts CPU
 /// ticks (sysconf(_SC_CLK_TCK) in production).

@@ -124,25 +124,13 @@ TEST_CASE("ParseSocketInode accepts only socket links") {
 TEST_CASE("SampleProcessTree sums the root and its descendants only") {
   FakeProcFs fs;
   // 100 -> 101 -> 102; 200 is unrelated (its sockets and resources must not count).
-  fs.AddProcess(1, 0, 1, 4000, 5, 5, {});
-  fs.AddProcess(100, 1, 4, 1000, 300, 100,
-                {{0, "/dev/null"}, {1, "pipe:[1]"}, {3, "socket:[28502]"}, {4, "socket:[28504]"}});
-  fs.AddProcess(101, 100, 2, 2000, 50, 50, {{0, "/dev/null"}, {5, "socket:[28506]"}});
-  fs.AddProcess(102, 101, 1, 500, 0, 0, {{7, "socket:[28509]"}, {8, "socket:[28511]"}});
-  fs.AddProcess(200, 1, 30, 90000, 900, 900, {{3, "socket:[28503]"}, {4, "socket:[28507]"}});
+  fs.AddSampleTree();
   fs.files["100/net/tcp"] = TestData("net_tcp");
   fs.files["100/net/tcp6"] = TestData("net_tcp6");
 
   auto sample = SampleProcessTree(fs, 100, 100);
   REQUIRE(sample);
-  CHECK(sample->processes == 3);
-  CHECK(sample->threads == 7);
-  CHECK(sample->rss_bytes == 3500 * 1024);
-  CHECK(sample->fds == 8);
-  CHECK(sample->cpu_seconds == doctest::Approx(5.0));
-  CHECK(sample->tcp_listen == 1);       // 28502 (28507 is 200's)
-  CHECK(sample->tcp_established == 2);  // 28504, 28509 (28503 is 200's)
-  CHECK(sample->tcp_close_wait == 2);   // 28506, 28511
+  CHECK(*sample == FakeProcFs::SampleTreeTotals());
 
   // A subtree root counts only below itself.
   auto sub = SampleProcessTree(fs, 102, 100);
@@ -182,7 +170,7 @@ TEST_CASE("SampleProcessTree does not read the network tables when the tree has 
   fs.files["100/net/tcp"] = TestData("net_tcp");
   auto sample = SampleProcessTree(fs, 100, 100);
   REQUIRE(sample);
-  CHECK(fs.reads == 2);  // 100/stat and 100/status
+  CHECK(fs.reads == 3);  // 1/stat (listed: the fake's children file of 1), 100/stat, 100/status
 }
 
 // The real /proc: this test process (which holds sockets in known states and

@@ -1,22 +1,33 @@
 #include "harness/sampler/sampler.h"
 
+#include "harness/sampler/process_tree.h"
+
 namespace faultline {
 
-Sampler::Sampler(Clock& clock, ProcFs& procfs, SamplerOptions options, Gauges gauges, Sink sink)
-    : clock_(clock), procfs_(procfs), options_(options), gauges_(std::move(gauges)),
-      sink_(std::move(sink)), timer_(clock.NewTimer()) {}
+Sampler::Sampler(Clock& clock, ProcFs& procfs, std::unique_ptr<SampleReads> reads,
+                 SamplerOptions options, Gauges gauges, Sink sink)
+    : clock_(clock),
+      procfs_(procfs),
+      options_(options),
+      gauges_(std::move(gauges)),
+      sink_(std::move(sink)),
+      timer_(clock.NewTimer()),
+      reads_(std::move(reads)) {}
 
-Sampler::~Sampler() = default;
+Sampler::~Sampler() {
+  deliver_ = false;  // the sink's owner may be half destroyed
+  Stop();
+}
 
 void Sampler::Start() {
   running_ = true;
   Take();
-  Schedule();
 }
 
 void Sampler::Stop() {
   running_ = false;
   timer_->Cancel();
+  reads_->Stop();
 }
 
 void Sampler::Schedule() {
@@ -26,14 +37,28 @@ void Sampler::Schedule() {
     // Skip slots missed while the loop was busy rather than bunching samples.
     while (options_.epoch + options_.interval * (slot_ + 1) < clock_.Now()) ++slot_;
     Take();
-    Schedule();
   });
 }
 
 void Sampler::Take() {
-  const TimePoint now = clock_.Now();
+  auto reading = std::make_shared<Reading>();
+  // On the reads' thread: only procfs_, clock_.Now() and the options are touched.
+  reads_->Run(
+      [this, reading] {
+        reading->start = clock_.Now();
+        reading->tree = ReadProcessTree(procfs_, options_.pid, options_.page_size);
+        reading->end = clock_.Now();
+      },
+      [this, reading] {
+        if (!deliver_) return;
+        Deliver(*reading);  // also the read Stop() waited for
+        if (running_) Schedule();
+      });
+}
+
+void Sampler::Deliver(const Reading& reading) {
   SampleRow row;
-  if (auto tree = SampleProcessTree(procfs_, options_.pid, options_.ticks_per_second)) {
+  if (const auto& tree = reading.tree) {
     row["threads"] = static_cast<double>(tree->threads);
     row["processes"] = static_cast<double>(tree->processes);
     row["rss_bytes"] = static_cast<double>(tree->rss_bytes);
@@ -41,13 +66,14 @@ void Sampler::Take() {
     row["established"] = static_cast<double>(tree->tcp_established);
     row["close_wait"] = static_cast<double>(tree->tcp_close_wait);
     if (last_cpu_) {
-      const double dt = ToSeconds(now - last_cpu_->first);
+      const double dt = ToSeconds(reading.start - last_cpu_->first);
       if (dt > 0) row["cpu_percent"] = 100.0 * (tree->cpu_seconds - last_cpu_->second) / dt;
     }
-    last_cpu_ = std::make_pair(now, tree->cpu_seconds);
+    last_cpu_ = std::make_pair(reading.start, tree->cpu_seconds);
+    row["sample_ms"] = ToSeconds(reading.end - reading.start) * 1000.0;
   }
   if (gauges_) gauges_(&row);
-  sink_(ToSeconds(now - options_.epoch), row);
+  sink_(ToSeconds(reading.start - options_.epoch), row);
 }
 
 }  // namespace faultline

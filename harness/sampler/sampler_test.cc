@@ -47,7 +47,6 @@ SamplerOptions Options(TimePoint epoch) {
   o.pid = 100;
   o.interval = 100ms;
   o.epoch = epoch;
-  o.ticks_per_second = 100;
   return o;
 }
 
@@ -59,8 +58,9 @@ TEST_CASE("the sampler takes a row at start and one per slot from the epoch") {
   fs.AddProcess(100, 1, 5, 1024, 10, 0, {{3, "socket:[1]"}});
   fs.AddProcess(101, 100, 2, 512, 0, 0, {});
   Rows got;
-  Sampler sampler(clock, fs, Options(clock.Now()), [](SampleRow* r) { (*r)["in_flight"] = 7; },
-                  got.Sink());
+  Sampler sampler(
+      clock, fs, std::make_unique<InlineReads>(), Options(clock.Now()),
+      [](SampleRow* r) { (*r)["in_flight"] = 7; }, got.Sink());
   sampler.Start();
   REQUIRE(got.rows.size() == 1);
   CHECK(got.t[0] == 0);
@@ -69,7 +69,9 @@ TEST_CASE("the sampler takes a row at start and one per slot from the epoch") {
   CHECK(got.rows[0].at("rss_bytes") == 1536 * 1024);
   CHECK(got.rows[0].at("fds") == 1);
   CHECK(got.rows[0].at("in_flight") == 7);
-  CHECK(got.rows[0].count("cpu_percent") == 0);  // no previous row to compare with
+  CHECK(got.rows[0].count("cpu_percent") == 0);
+  CHECK(got.rows[0].at("sample_ms") ==
+        0);  // the manual clock stood still during the reads  // no previous row to compare with
 
   fs.AddProcess(100, 1, 5, 1024, 15, 0, {{3, "socket:[1]"}});  // 50 ms of CPU in 100 ms
   clock.Advance(100ms);
@@ -90,7 +92,8 @@ TEST_CASE("missed slots are skipped and not bunched") {
   FakeProcFs fs;
   fs.AddProcess(100, 1, 5, 1024, 0, 0, {});
   Rows got;
-  Sampler sampler(clock, fs, Options(base.Now()), nullptr, got.Sink());
+  Sampler sampler(clock, fs, std::make_unique<InlineReads>(), Options(base.Now()), nullptr,
+                  got.Sink());
   sampler.Start();
   clock.late = 250ms;  // the slot at 0.1 s fires at 0.35 s
   base.Advance(100ms);
@@ -105,8 +108,9 @@ TEST_CASE("when the process is gone a row holds only the gauges") {
   ManualClock clock;
   FakeProcFs fs;
   Rows got;
-  Sampler sampler(clock, fs, Options(clock.Now()), [](SampleRow* r) { (*r)["connections"] = 2; },
-                  got.Sink());
+  Sampler sampler(
+      clock, fs, std::make_unique<InlineReads>(), Options(clock.Now()),
+      [](SampleRow* r) { (*r)["connections"] = 2; }, got.Sink());
   sampler.Start();
   REQUIRE(got.rows.size() == 1);
   CHECK(got.rows[0] == SampleRow{{"connections", 2}});

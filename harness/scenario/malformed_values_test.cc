@@ -31,7 +31,7 @@ limit = 1
       "s.toml:9:10: checks[1].metric: unknown metric \"thread\" (did you mean \"threads\"?)",
       "s.toml:13:10: checks[2].metric: unknown metric \"goroutines\" (known metrics: threads, "
       "rss_bytes, fds, cpu_percent, processes, established, close_wait, in_flight, "
-      "connections)"}},
+      "connections, sample_ms, loop_lag_ms)"}},
 
     {"recovers without after, and keys of other kinds",
      R"(target = { argv = ["t"] }

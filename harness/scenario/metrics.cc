@@ -22,6 +22,8 @@ const std::vector<BuiltinMetric>& BuiltinMetricTable() {
        "left)"},
       {"in_flight", "requests the load generator has in flight"},
       {"connections", "the load generator's open connections"},
+      {"sample_ms", "how long the sampler's reads of the tree took, ms (the harness's own cost)"},
+      {"loop_lag_ms", "the event loop's worst lateness since the previous sample, ms"},
   };
   return table;
 }
