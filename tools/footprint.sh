@@ -4,8 +4,9 @@
 # build/bin/footprint_bench: bytes per in-flight request of the load
 # generator alone with 19,000 held under a 20,000-fd limit, and bytes per
 # idle connection through the fault proxy (goals: at most 4 KiB each).
-# Prints the figures; exits non-zero if threads varied or exceeded 4, RSS
-# >= 150 MB, or a footprint_bench goal was missed.
+# Prints the figures; exits non-zero if faultline ever had more than 2
+# threads (the event loop and the sampling thread, however many requests are
+# in flight), RSS >= 150 MB, or a footprint_bench goal was missed.
 # Needs a built tree (tools/build.sh). Run as root for the open-file limit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,9 +38,9 @@ echo "faultline threads:        min $min_threads, peak $peak_threads"
 echo "faultline peak RSS:       $((peak_rss_kb / 1024)) MiB"
 ok=1
 (( in_flight >= 5000 )) || { echo "FAIL: fewer than 5,000 requests in flight"; ok=0; }
-(( peak_threads == min_threads && peak_threads <= 4 )) || { echo "FAIL: thread count not constant at <= 4"; ok=0; }
+(( peak_threads <= 2 )) || { echo "FAIL: more than 2 threads (event loop + sampling thread)"; ok=0; }
 (( peak_rss_kb < 150 * 1024 )) || { echo "FAIL: RSS >= 150 MB"; ok=0; }
-[ $ok -eq 1 ] && echo "OK: constant threads <= 4, RSS < 150 MB"
+[ $ok -eq 1 ] && echo "OK: at most 2 threads, RSS < 150 MB"
 echo
 build/bin/footprint_bench --requests 19000 --connections 5000 || ok=0
 [ $ok -eq 1 ]
