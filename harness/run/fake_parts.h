@@ -61,7 +61,6 @@ class FakeParts final : public PartFactory {
   std::unique_ptr<MetricsEndpoint> NewMetricsEndpoint(const ScrapePlan& plan) override;
   ProcFs& procfs() override { return world_.procfs; }
   std::unique_ptr<SampleReads> NewSampleReads() override { return std::make_unique<InlineReads>(); }
-  long ticks_per_second() const override { return 100; }
 
  private:
   FakeWorld& world_;

@@ -91,7 +91,6 @@ class PartFactory {
   virtual ProcFs& procfs() = 0;
   /// Where the sampler's blocking reads run (off the event loop).
   virtual std::unique_ptr<SampleReads> NewSampleReads() = 0;
-  virtual long ticks_per_second() const = 0;
 };
 
 }  // namespace faultline

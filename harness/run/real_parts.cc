@@ -177,14 +177,12 @@ class RealParts final : public PartFactory {
   std::unique_ptr<SampleReads> NewSampleReads() override {
     return std::make_unique<ThreadReads>(io_);
   }
-  long ticks_per_second() const override { return ticks_; }
 
  private:
   asio::io_context& io_;
   Clock& clock_;
   Watchdog* watchdog_;
   RealProcFs procfs_;
-  long ticks_ = ::sysconf(_SC_CLK_TCK);
 };
 
 }  // namespace
