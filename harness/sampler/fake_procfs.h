@@ -25,7 +25,9 @@ class FakeProcFs : public ProcFs {
   std::map<pid_t, uint64_t> cpu_ns;   // by pid; AddProcess sets (utime + stime) * 10 ms
   std::vector<TcpSocket> tcp;         // the namespace's sockets, whatever their state
   std::map<pid_t, std::set<pid_t>> children;  // AddProcess keeps the task/*/children files from it
+  std::optional<pid_t> last_pid;  // LastPid(); nullopt makes every read walk the tree
   int reads = 0;
+  int readlinks = 0;
 
   std::optional<std::string> ReadFile(const std::string& path) override {
     ++reads;
@@ -71,6 +73,29 @@ class FakeProcFs : public ProcFs {
     if (it == cpu_ns.end()) return std::nullopt;
     return it->second;
   }
+  std::optional<std::vector<FdLink>> ReadFds(
+      pid_t pid, const std::function<bool(int fd)>& read_link) override {
+    if (!files.contains(std::to_string(pid) + "/stat")) return std::nullopt;
+    std::vector<FdLink> out;
+    const std::string dir = std::to_string(pid) + "/fd";
+    for (const std::string& name : ListDir(dir)) {
+      FdLink link{std::stoi(name), false, 0};
+      if (read_link(link.fd)) {
+        ++readlinks;
+        link.linked = true;
+        link.socket_inode = ParseSocketInode(*ReadLink(dir + "/" + name)).value_or(0);
+      }
+      out.push_back(link);
+    }
+    return out;
+  }
+  std::optional<uint64_t> FdSocketInode(pid_t pid, int fd) override {
+    auto target = ReadLink(std::to_string(pid) + "/fd/" + std::to_string(fd));
+    if (!target) return std::nullopt;
+    ++readlinks;
+    return ParseSocketInode(*target).value_or(0);
+  }
+  std::optional<pid_t> LastPid() override { return last_pid; }
   std::optional<std::vector<TcpSocket>> TcpSockets(uint32_t states) override {
     std::vector<TcpSocket> out;
     for (const TcpSocket& s : tcp) {
@@ -118,7 +143,8 @@ class FakeProcFs : public ProcFs {
          << " 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0\n";
     files[dir + "/stat"] = stat.str();
     std::ostringstream status;
-    status << "Name:\tproc " << pid << "\nState:\tS (sleeping)\nPPid:\t" << ppid << "\nVmRSS:\t"
+    status << "Name:\tproc " << pid << "\nState:\tS (sleeping)\nTgid:\t" << pid << "\nPPid:\t"
+           << ppid << "\nVmRSS:\t"
            << rss_kb << " kB\nThreads:\t" << threads << "\n";
     files[dir + "/status"] = status.str();
     for (const auto& [fd, target] : fds) links[dir + "/fd/" + std::to_string(fd)] = target;

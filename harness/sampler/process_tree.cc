@@ -2,8 +2,6 @@
 
 #include <charconv>
 #include <deque>
-#include <unordered_map>
-#include <unordered_set>
 
 #include "harness/sampler/sock_diag.h"
 
@@ -24,74 +22,224 @@ std::vector<pid_t> ParseChildren(std::string_view text) {
   return out;
 }
 
-namespace {
+TreeReader::TreeReader(ProcFs& fs, pid_t root, uint64_t page_size)
+    : fs_(fs), root_(root), page_size_(page_size) {}
 
-// Matches the tree's sockets to the namespace's sockets in the counted states.
-void CountTcp(ProcFs& fs, const std::vector<pid_t>& tree, TreeSample* sample) {
-  constexpr uint32_t kStates =
-      TcpStateBit(kTcpEstablished) | TcpStateBit(kTcpCloseWait) | TcpStateBit(kTcpListen);
-  auto sockets = fs.TcpSockets(kStates);
-  if (!sockets || sockets->empty()) return;
-  std::unordered_map<uint64_t, int> state_of;
-  state_of.reserve(sockets->size());
-  for (const TcpSocket& s : *sockets) {
-    if (s.inode != 0) state_of.emplace(s.inode, s.state);
-  }
-  for (pid_t pid : tree) {
-    for (uint64_t inode : fs.SocketInodes(pid)) {
-      auto it = state_of.find(inode);
-      if (it == state_of.end()) continue;
-      switch (it->second) {
-        case kTcpEstablished:
-          sample->tcp_established += 1;
-          break;
-        case kTcpCloseWait:
-          sample->tcp_close_wait += 1;
-          break;
-        case kTcpListen:
-          sample->tcp_listen += 1;
-          break;
-        default:
-          break;
-      }
-      state_of.erase(it);  // a socket shared by two processes counts once
-    }
-  }
-}
-
-}  // namespace
-
-std::optional<TreeSample> ReadProcessTree(ProcFs& fs, pid_t root, uint64_t page_size) {
-  TreeSample sample;
-  std::vector<pid_t> tree;
-  std::deque<pid_t> queue{root};
-  std::unordered_set<pid_t> seen{root};
+std::vector<pid_t> TreeReader::WalkChildren() {
+  std::vector<pid_t> out;
+  std::deque<pid_t> queue{root_};
+  std::unordered_set<pid_t> seen{root_};
   while (!queue.empty()) {
     const pid_t pid = queue.front();
     queue.pop_front();
     const std::string dir = std::to_string(pid);
-    auto text = fs.ReadFile(dir + "/stat");
-    auto stat = text ? ParseProcStat(*text) : std::nullopt;
-    if (!stat) {
-      if (pid == root) return std::nullopt;
-      continue;  // exited since its parent listed it
-    }
-    tree.push_back(pid);
-    sample.processes += 1;
-    sample.threads += stat->num_threads;
-    sample.rss_bytes += stat->rss_pages * page_size;
-    if (auto fds = fs.CountFds(pid)) sample.fds += *fds;
-    if (auto ns = fs.CpuNanos(pid)) sample.cpu_seconds += static_cast<double>(*ns) / 1e9;
-    for (const std::string& tid : fs.ListDir(dir + "/task")) {
-      auto children = fs.ReadFile(dir + "/task/" + tid + "/children");
+    const std::vector<std::string> tasks = fs_.ListDir(dir + "/task");
+    if (tasks.empty()) continue;  // exited since its parent listed it
+    out.push_back(pid);
+    for (const std::string& tid : tasks) {
+      auto children = fs_.ReadFile(dir + "/task/" + tid + "/children");
       if (!children) continue;
       for (pid_t child : ParseChildren(*children)) {
         if (seen.insert(child).second) queue.push_back(child);
       }
     }
   }
-  CountTcp(fs, tree, &sample);
+  return out;
+}
+
+void TreeReader::ProbeNewPids(pid_t from, pid_t to) {
+  std::unordered_set<pid_t> members;
+  for (const Process& p : processes_) members.insert(p.pid);
+  // Increasing order: a parent forked before its child, so a grandchild
+  // born since the last read finds its parent already added.
+  for (pid_t pid = from + 1; pid <= to; ++pid) {
+    ++work_.pid_probes;
+    auto text = fs_.ReadFile(std::to_string(pid) + "/status");
+    auto ids = text ? ParseProcIds(*text) : std::nullopt;
+    if (!ids || ids->tgid != pid || !members.contains(ids->ppid)) continue;  // gone, a thread, or not ours
+    members.insert(pid);
+    processes_.push_back(Process{pid, false, {}});
+  }
+}
+
+std::optional<TreeSample> TreeReader::Read() {
+  work_ = Work{};
+  const std::optional<pid_t> last_pid = fs_.LastPid();
+  const bool walk = processes_.empty() || !last_pid || !last_pid_ || *last_pid < *last_pid_ ||
+                    *last_pid - *last_pid_ > kMaxPidProbes;
+  if (walk) {
+    work_.full_walk = true;
+    std::unordered_map<pid_t, Process> known;
+    for (Process& p : processes_) known.emplace(p.pid, std::move(p));
+    processes_.clear();
+    for (pid_t pid : WalkChildren()) {
+      auto it = known.find(pid);
+      processes_.push_back(it != known.end() ? std::move(it->second) : Process{pid, false, {}});
+    }
+  } else {
+    ProbeNewPids(*last_pid_, *last_pid);
+  }
+  last_pid_ = last_pid;
+
+  // The dump before the fd counts: every socket in it was opened before its
+  // process's fds were counted, so probing looks for enough new fds.
+  constexpr uint32_t kStates =
+      TcpStateBit(kTcpEstablished) | TcpStateBit(kTcpCloseWait) | TcpStateBit(kTcpListen);
+  const std::optional<std::vector<TcpSocket>> sockets = fs_.TcpSockets(kStates);
+
+  TreeSample sample;
+  std::unordered_set<pid_t> kept;
+  std::vector<Process> alive;
+  alive.reserve(processes_.size());
+  for (Process& p : processes_) {
+    auto text = fs_.ReadFile(std::to_string(p.pid) + "/stat");
+    auto stat = text ? ParseProcStat(*text) : std::nullopt;
+    // Gone, or its parent left the tree (a child then hangs off init or a
+    // subreaper, outside the tree, as the children files would say).
+    if (!stat || (p.pid != root_ && !kept.contains(stat->ppid))) continue;
+    kept.insert(p.pid);
+    sample.processes += 1;
+    sample.threads += stat->num_threads;
+    sample.rss_bytes += stat->rss_pages * page_size_;
+    p.fd_count = fs_.CountFds(p.pid);
+    if (p.fd_count) sample.fds += *p.fd_count;
+    if (auto ns = fs_.CpuNanos(p.pid)) sample.cpu_seconds += static_cast<double>(*ns) / 1e9;
+    alive.push_back(std::move(p));
+  }
+  processes_ = std::move(alive);
+  if (processes_.empty() || processes_.front().pid != root_) {
+    processes_.clear();  // the root is gone: start afresh if asked again
+    return std::nullopt;
+  }
+  if (sockets) CountSockets(*sockets, &sample);
   return sample;
+}
+
+std::unordered_set<uint64_t> TreeReader::TreeInodes() const {
+  std::unordered_set<uint64_t> inodes;
+  for (const Process& p : processes_) {
+    for (const auto& [fd, inode] : p.fds) {
+      if (inode != 0) inodes.insert(inode);
+    }
+  }
+  return inodes;
+}
+
+void TreeReader::ListFds(Process& p, const std::unordered_map<uint64_t, int>& state_of,
+                         bool non_sockets) {
+  auto listed = fs_.ReadFds(p.pid, [&](int fd) {
+    auto it = p.fds.find(fd);
+    // A cached socket still in the dump is still this fd's: a closed socket
+    // leaves the dump (its inode reads 0), and its number is free.
+    const bool read = it == p.fds.end() ||
+                      (it->second == 0 ? non_sockets : !state_of.contains(it->second));
+    work_.readlinks += read ? 1 : 0;
+    return read;
+  });
+  ++work_.fd_listings;
+  if (!listed) return;  // exited since its stat was read
+  std::unordered_map<int, uint64_t> fds;
+  fds.reserve(listed->size());
+  for (const FdLink& link : *listed) {
+    fds.emplace(link.fd, link.linked ? link.socket_inode : p.fds[link.fd]);
+  }
+  p.fds = std::move(fds);
+  p.fds_known = true;
+}
+
+bool TreeReader::ProbeFds(Process& p, const std::unordered_map<uint64_t, int>& state_of) {
+  if (!p.fds_known || !p.fd_count) return false;
+  // Still open, as far as the dump tells: files and pipes, and sockets
+  // still in it. The rest were closed (or left the dump's states: then
+  // probing finds them again).
+  int64_t open = 0;
+  for (auto it = p.fds.begin(); it != p.fds.end();) {
+    if (it->second == 0 || state_of.contains(it->second)) {
+      ++open;
+      ++it;
+    } else {
+      it = p.fds.erase(it);
+    }
+  }
+  int64_t wanted = *p.fd_count - open;  // fds opened since
+  if (wanted < 0) return false;         // a file or pipe was closed: list
+  int misses = 0;
+  for (int fd = 0; wanted > 0; ++fd) {
+    if (p.fds.contains(fd)) continue;
+    ++work_.readlinks;
+    auto inode = fs_.FdSocketInode(p.pid, fd);
+    if (!inode) {
+      if (++misses > kMaxProbeMisses) return false;  // not lowest-first: list
+      continue;
+    }
+    p.fds.emplace(fd, *inode);
+    --wanted;
+  }
+  return true;
+}
+
+void TreeReader::CountSockets(const std::vector<TcpSocket>& sockets, TreeSample* sample) {
+  if (sockets.empty()) return;
+  std::unordered_map<uint64_t, int> state_of;
+  state_of.reserve(sockets.size());
+  for (const TcpSocket& s : sockets) {
+    if (s.inode != 0) state_of.emplace(s.inode, s.state);  // 0: closed, not yet gone
+  }
+
+  bool listed = true;
+  for (const Process& p : processes_) listed = listed && p.fds_known;
+  if (!listed || ++reads_since_listing_ >= kListEvery) {
+    // Every process listed, and the links cached as files or pipes read
+    // again: a number once a file's may now be a socket's, at the same count.
+    for (Process& p : processes_) ListFds(p, state_of, true);
+    reads_since_listing_ = 0;
+  }
+  std::unordered_set<uint64_t> tree = TreeInodes();
+  auto unplaced = [&] {
+    std::vector<uint64_t> out;
+    for (const auto& [inode, state] : state_of) {
+      if (!tree.contains(inode) && !foreign_.contains(inode)) out.push_back(inode);
+    }
+    return out;
+  };
+  std::vector<uint64_t> unknown = unplaced();
+  if (!unknown.empty()) {
+    // New sockets somewhere: find the tree's new fds, lowest numbers first
+    // as the kernel hands them out, and list only where that fails.
+    for (Process& p : processes_) {
+      if (!ProbeFds(p, state_of)) ListFds(p, state_of, false);
+    }
+    tree = TreeInodes();
+    unknown = unplaced();
+  }
+  // Someone else's: forget those that left the dump, so the set stays small.
+  std::unordered_set<uint64_t> foreign(unknown.begin(), unknown.end());
+  for (uint64_t inode : foreign_) {
+    if (state_of.contains(inode)) foreign.insert(inode);
+  }
+  foreign_ = std::move(foreign);
+
+  for (uint64_t inode : tree) {  // a socket shared by two processes counts once
+    auto it = state_of.find(inode);
+    if (it == state_of.end()) continue;
+    switch (it->second) {
+      case kTcpEstablished:
+        sample->tcp_established += 1;
+        break;
+      case kTcpCloseWait:
+        sample->tcp_close_wait += 1;
+        break;
+      case kTcpListen:
+        sample->tcp_listen += 1;
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+std::optional<TreeSample> ReadProcessTree(ProcFs& fs, pid_t root, uint64_t page_size) {
+  return TreeReader(fs, root, page_size).Read();
 }
 
 }  // namespace faultline

@@ -1,16 +1,37 @@
-// Reading a process tree's resource use cheaply: the cost follows the tree
-// being measured, never the rest of the host.
+// Reading a process tree's resource use cheaply: the cost follows what
+// changed in the tree being measured, never the rest of the host.
 //
-//   tree     /proc/PID/task/TID/children of every thread (a child hangs off
-//            the thread that forked it), from the root down
+//   tree     the first read walks /proc/PID/task/TID/children of every
+//            thread (a child hangs off the thread that forked it) from the
+//            root down. Later reads walk again only when the kernel's last
+//            allocated pid (ProcFs::LastPid) moved by more than kMaxPidProbes;
+//            otherwise they read the status of each pid allocated since the
+//            last read (a new process whose parent is in the tree joins it;
+//            a thread is skipped) and drop processes that exited or whose
+//            parent left the tree. A pile-up of 100 new threads a second
+//            costs about 10 small reads per sample, not one per thread.
 //   threads  num_threads of each process's own stat; rss from the same stat
 //   fds      counted without readlink (ProcFs::CountFds)
 //   CPU      each process's ns counter (ProcFs::CpuNanos)
 //   TCP      one inet_diag dump of the sockets in ESTABLISHED, CLOSE_WAIT or
-//            LISTEN (the kernel filters by state); the tree's fds are
-//            readlink'ed only when that dump is not empty, and its sockets
-//            are matched to the dump by inode: exact, and free when the
-//            namespace holds no socket in those states.
+//            LISTEN (the kernel filters by state), matched to the tree's
+//            sockets by inode. Each process's fd -> inode map is kept
+//            between reads. When the dump holds a socket that is neither
+//            known to be the tree's nor known to be someone else's, the fds
+//            opened since are found without listing the directory: the
+//            kernel hands out the lowest free number, so they are the lowest
+//            numbers not cached as open (a cached socket that left the dump
+//            was closed), as many as the fd count says; one readlink each.
+//            Where that does not add up, the directory is listed and only
+//            new or stale numbers readlink'ed. Every kListEvery reads every
+//            process is listed and its cached files re-read, which bounds
+//            any miss of the cheap path. Nothing is read when the dump is
+//            empty.
+//
+// Known limit: a socket that enters the tree from outside it (passed over a
+// unix socket with SCM_RIGHTS) after it was seen outside is not counted
+// until it leaves the dump's states; a process reparented into the tree
+// from outside it joins at the next full walk.
 #pragma once
 
 #include <sys/types.h>
@@ -18,6 +39,8 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "harness/sampler/procfs.h"
@@ -27,9 +50,73 @@ namespace faultline {
 /// "12 345 \n" -> {12, 345}; a malformed field ends the list.
 std::vector<pid_t> ParseChildren(std::string_view text);
 
-/// Totals over `root` and its descendants; nullopt when `root` is gone.
-/// `page_size` converts stat's rss pages (sysconf(_SC_PAGESIZE)).
-/// cpu_seconds is from the ns counters.
+/// Reads `root`'s tree again and again, keeping what it learnt between
+/// reads. Not thread-safe: one thread calls Read().
+class TreeReader {
+ public:
+  /// Above this many pids allocated since the last read, the tree is
+  /// walked again rather than probed pid by pid.
+  static constexpr pid_t kMaxPidProbes = 256;
+  /// Every this many reads (that see sockets), each process's fds are
+  /// listed and every cached file's link read again, so a miss of the
+  /// cheap path lasts at most this long.
+  static constexpr int kListEvery = 10;
+  /// Probing gives up and lists after this many numbers that are not open.
+  static constexpr int kMaxProbeMisses = 8;
+
+  /// `page_size` converts stat's rss pages (sysconf(_SC_PAGESIZE)).
+  TreeReader(ProcFs& fs, pid_t root, uint64_t page_size);
+
+  /// Totals over the root and its descendants now; nullopt when the root is
+  /// gone. cpu_seconds is from the ns counters.
+  std::optional<TreeSample> Read();
+
+  /// What the last Read() did, for the benchmark and the tests.
+  struct Work {
+    bool full_walk = false;  // the tree came from every thread's children
+    int pid_probes = 0;      // status files of new pids read
+    int fd_listings = 0;     // PID/fd directories listed
+    int readlinks = 0;       // fd links read
+  };
+  const Work& work() const { return work_; }
+
+ private:
+  struct Process {
+    pid_t pid = 0;
+    std::optional<int64_t> fd_count;        // this read's CountFds
+    bool fds_known = false;                 // `fds` came from a listing
+    std::unordered_map<int, uint64_t> fds;  // fd -> socket inode, 0 = not a socket
+  };
+
+  // Pids of the root and its descendants from the children files, parents
+  // first; empty when the root is gone.
+  std::vector<pid_t> WalkChildren();
+  // Adds the processes among pids (from, to] whose parent is in the tree.
+  void ProbeNewPids(pid_t from, pid_t to);
+  // Counts the tree's sockets among `sockets` (the dump) by state.
+  void CountSockets(const std::vector<TcpSocket>& sockets, TreeSample* sample);
+  // Lists p's fds and readlinks the new ones and those whose cached socket
+  // is not in the dump (`state_of`); with `non_sockets`, also those cached
+  // as not a socket.
+  void ListFds(Process& p, const std::unordered_map<uint64_t, int>& state_of, bool non_sockets);
+  // Finds the fds p opened since the last read without listing: the kernel
+  // gives out the lowest free number, so they are the lowest numbers not
+  // cached as open, as many as fd_count says. False when that does not add
+  // up (then list).
+  bool ProbeFds(Process& p, const std::unordered_map<uint64_t, int>& state_of);
+  std::unordered_set<uint64_t> TreeInodes() const;
+
+  ProcFs& fs_;
+  const pid_t root_;
+  const uint64_t page_size_;
+  std::vector<Process> processes_;  // parents before their children
+  std::optional<pid_t> last_pid_;   // LastPid() before the last read's walk
+  std::unordered_set<uint64_t> foreign_;  // dumped sockets no tree fd holds
+  int reads_since_listing_ = 0;
+  Work work_;
+};
+
+/// One read of a tree with nothing remembered (a fresh TreeReader).
 std::optional<TreeSample> ReadProcessTree(ProcFs& fs, pid_t root, uint64_t page_size);
 
 }  // namespace faultline

@@ -1,6 +1,9 @@
 #include "harness/sampler/process_tree.h"
 
 #include <doctest/doctest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "harness/sampler/fake_procfs.h"
 
@@ -33,7 +36,8 @@ TEST_CASE("ReadProcessTree sums the root and its descendants only") {
 TEST_CASE("ReadProcessTree follows children of every thread") {
   FakeProcFs fs;
   fs.AddProcess(100, 1, 3, 1000, 0, 0, {});
-  fs.AddProcess(300, 1, 1, 1000, 0, 0, {});
+  fs.AddProcess(300, 100, 1, 1000, 0, 0, {});
+  fs.files["100/task/100/children"] = "";
   fs.files["100/task/101/children"] = "300\n";  // forked by thread 101, not the leader
   auto sample = ReadProcessTree(fs, 100, 4096);
   REQUIRE(sample);
@@ -61,4 +65,144 @@ TEST_CASE("ReadProcessTree returns nullopt when the root is gone") {
   CHECK_FALSE(ReadProcessTree(fs, 555, 4096));
   fs.files.erase("100/stat");
   CHECK_FALSE(ReadProcessTree(fs, 100, 4096));
+}
+
+TEST_CASE("TreeReader adds a process forked since the last read without walking the tree") {
+  FakeProcFs fs;
+  fs.AddProcess(100, 1, 3, 1000, 0, 0, {});
+  fs.last_pid = 120;
+  TreeReader reader(fs, 100, 4096);
+  REQUIRE(reader.Read());
+  CHECK(reader.work().full_walk);
+
+  fs.AddProcess(121, 100, 2, 1000, 0, 0, {});  // a child
+  fs.AddProcess(122, 121, 1, 1000, 0, 0, {});  // its child, born after it
+  fs.AddProcess(123, 1, 1, 1000, 0, 0, {});    // someone else's
+  fs.files["124/status"] = "Name:\tt\nTgid:\t100\nPPid:\t1\n";  // a new thread of 100
+  fs.last_pid = 125;                                           // 125 already exited
+  auto sample = reader.Read();
+  REQUIRE(sample);
+  CHECK_FALSE(reader.work().full_walk);
+  CHECK(reader.work().pid_probes == 5);
+  CHECK(sample->processes == 3);
+  CHECK(sample->threads == 6);
+}
+
+TEST_CASE("TreeReader drops a process that exited and the children it left behind") {
+  FakeProcFs fs;
+  fs.AddProcess(100, 1, 1, 1000, 0, 0, {});
+  fs.AddProcess(101, 100, 1, 1000, 0, 0, {});
+  fs.AddProcess(102, 101, 1, 1000, 0, 0, {});
+  fs.last_pid = 102;
+  TreeReader reader(fs, 100, 4096);
+  REQUIRE(reader.Read()->processes == 3);
+  fs.files.erase("101/stat");
+  fs.AddProcess(102, 1, 1, 1000, 0, 0, {});  // reparented to init
+  auto sample = reader.Read();
+  REQUIRE(sample);
+  CHECK_FALSE(reader.work().full_walk);
+  CHECK(sample->processes == 1);
+}
+
+TEST_CASE("TreeReader walks the tree again when many pids were allocated or they wrapped") {
+  FakeProcFs fs;
+  fs.AddProcess(100, 1, 1, 1000, 0, 0, {});
+  fs.last_pid = 100;
+  TreeReader reader(fs, 100, 4096);
+  REQUIRE(reader.Read());
+  fs.last_pid = 100 + TreeReader::kMaxPidProbes + 1;
+  REQUIRE(reader.Read());
+  CHECK(reader.work().full_walk);
+  CHECK(reader.work().pid_probes == 0);
+  fs.last_pid = 50;  // wrapped at pid_max
+  REQUIRE(reader.Read());
+  CHECK(reader.work().full_walk);
+}
+
+TEST_CASE("TreeReader reads fd links again only for sockets it cannot place") {
+  FakeProcFs fs;
+  fs.AddProcess(100, 1, 1, 1000, 0, 0,
+                {{0, "/dev/null"}, {3, "pipe:[5]"}, {4, "socket:[40]"}, {5, "socket:[50]"}});
+  fs.AddProcess(200, 1, 1, 1000, 0, 0, {{3, "socket:[90]"}});
+  fs.tcp = {{40, 1}, {50, 8}, {90, 1}};
+  fs.last_pid = 200;
+  TreeReader reader(fs, 100, 4096);
+  auto first = reader.Read();
+  REQUIRE(first);
+  CHECK(first->tcp_established == 1);
+  CHECK(first->tcp_close_wait == 1);
+
+  SUBCASE("nothing new: no listing and no link read") {
+    fs.readlinks = 0;
+    auto again = reader.Read();
+    REQUIRE(again);
+    CHECK(*again == *first);
+    CHECK(reader.work().fd_listings == 0);
+    CHECK(fs.readlinks == 0);
+  }
+  SUBCASE("a new socket on the lowest free fd: one link read and no listing") {
+    fs.links["100/fd/1"] = "socket:[60]";
+    fs.tcp.push_back({60, 1});
+    fs.readlinks = 0;
+    auto again = reader.Read();
+    REQUIRE(again);
+    CHECK(again->tcp_established == 2);
+    CHECK(reader.work().fd_listings == 0);
+    CHECK(fs.readlinks == 1);
+  }
+  SUBCASE("a new socket on a high fd number is found by listing") {
+    fs.links["100/fd/900"] = "socket:[60]";
+    fs.tcp.push_back({60, 1});
+    auto again = reader.Read();
+    REQUIRE(again);
+    CHECK(again->tcp_established == 2);
+    CHECK(reader.work().fd_listings == 1);
+  }
+  SUBCASE("a closed socket's fd number reused by a new socket") {
+    fs.links["100/fd/4"] = "socket:[41]";
+    fs.tcp = {{41, 8}, {50, 8}, {90, 1}};
+    auto again = reader.Read();
+    REQUIRE(again);
+    CHECK(again->tcp_established == 0);
+    CHECK(again->tcp_close_wait == 2);
+  }
+  SUBCASE("a pipe's fd number reused by a socket is counted within kListEvery reads") {
+    fs.links["100/fd/3"] = "socket:[30]";
+    fs.tcp.push_back({30, 1});
+    std::optional<TreeSample> last;
+    for (int i = 0; i < TreeReader::kListEvery; ++i) last = reader.Read();
+    REQUIRE(last);
+    CHECK(last->tcp_established == 2);
+  }
+  SUBCASE("someone else's new socket costs the tree no link read") {
+    fs.links["200/fd/4"] = "socket:[91]";
+    fs.tcp.push_back({91, 1});
+    fs.readlinks = 0;
+    auto again = reader.Read();
+    REQUIRE(again);
+    CHECK(*again == *first);
+    CHECK(reader.work().fd_listings == 0);
+    CHECK(fs.readlinks == 0);
+  }
+}
+
+TEST_CASE("TreeReader sees a real child process come and go") {
+  RealProcFs fs;
+  TreeReader reader(fs, ::getpid(), 4096);
+  auto before = reader.Read();
+  REQUIRE(before);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::pause();  // until killed
+    ::_exit(0);
+  }
+  auto with = reader.Read();
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  auto after = reader.Read();
+  REQUIRE(with);
+  REQUIRE(after);
+  CHECK(with->processes == before->processes + 1);
+  CHECK(after->processes == before->processes);
 }

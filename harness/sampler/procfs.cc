@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <unordered_map>
@@ -174,6 +175,45 @@ std::optional<uint64_t> RealProcFs::CpuNanos(pid_t pid) {
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
 }
 
+std::optional<std::vector<FdLink>> RealProcFs::ReadFds(
+    pid_t pid, const std::function<bool(int fd)>& read_link) {
+  const std::string path = Join(root_, std::to_string(pid) + "/fd");
+  int dir = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return std::nullopt;
+  std::vector<FdLink> out;
+  const bool ok = ForEachEntry(dir, [&](const char* name) {
+    auto number = ToNumber<int>(name);
+    if (!number) return;
+    FdLink link{*number, false, 0};
+    if (read_link(*number)) {
+      char target[64];
+      ssize_t n = ::readlinkat(dir, name, target, sizeof target);
+      if (n <= 0) return;  // closed since the listing
+      link.linked = true;
+      link.socket_inode =
+          ParseSocketInode(std::string_view(target, static_cast<size_t>(n))).value_or(0);
+    }
+    out.push_back(link);
+  });
+  ::close(dir);
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+std::optional<uint64_t> RealProcFs::FdSocketInode(pid_t pid, int fd) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/%d/fd/%d", static_cast<int>(pid), fd);
+  char target[64];
+  ssize_t n = ::readlink((root_ + path).c_str(), target, sizeof target);
+  if (n <= 0) return std::nullopt;
+  return ParseSocketInode(std::string_view(target, static_cast<size_t>(n))).value_or(0);
+}
+
+std::optional<pid_t> RealProcFs::LastPid() {
+  auto text = ReadFile("loadavg");
+  return text ? ParseLoadavgLastPid(*text) : std::nullopt;
+}
+
 std::optional<std::vector<TcpSocket>> RealProcFs::TcpSockets(uint32_t states) {
   auto sockets = DumpTcpSockets(states);
   if (!sockets.ok()) return std::nullopt;
@@ -253,6 +293,36 @@ std::vector<TcpSocket> ParseNetTcp(std::string_view text) {
     out.push_back(TcpSocket{*inode, *state});
   }
   return out;
+}
+
+std::optional<pid_t> ParseLoadavgLastPid(std::string_view text) {
+  // "0.52 0.58 0.59 2/431 12345\n"
+  std::vector<std::string_view> f = Fields(text.substr(0, text.find('\n')));
+  if (f.size() != 5 || f[3].find('/') == std::string_view::npos) return std::nullopt;
+  auto pid = ToNumber<pid_t>(f[4]);
+  if (!pid || *pid < 0) return std::nullopt;
+  return pid;
+}
+
+std::optional<ProcIds> ParseProcIds(std::string_view text) {
+  std::optional<pid_t> tgid;
+  std::optional<pid_t> ppid;
+  while (!text.empty() && !(tgid && ppid)) {
+    size_t eol = text.find('\n');
+    std::string_view line = text.substr(0, eol);
+    text.remove_prefix(eol == std::string_view::npos ? text.size() : eol + 1);
+    if (line.starts_with("Tgid:")) {
+      line.remove_prefix(5);
+      tgid = TakeNumber<pid_t>(line);
+      if (!tgid) return std::nullopt;
+    } else if (line.starts_with("PPid:")) {
+      line.remove_prefix(5);
+      ppid = TakeNumber<pid_t>(line);
+      if (!ppid) return std::nullopt;
+    }
+  }
+  if (!tgid || !ppid) return std::nullopt;
+  return ProcIds{*tgid, *ppid};
 }
 
 std::optional<uint64_t> ParseSocketInode(std::string_view link_target) {

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +18,15 @@ namespace faultline {
 struct TcpSocket {
   uint64_t inode = 0;
   int state = 0;  // kernel TCP state number: 1 ESTABLISHED, 8 CLOSE_WAIT, 10 LISTEN, ...
+  bool operator==(const TcpSocket&) const = default;
+};
+
+/// One open fd of a process. `linked` says whether its link was read; then
+/// `socket_inode` is the socket's inode, or 0 when it is not a socket.
+struct FdLink {
+  int fd = -1;
+  bool linked = false;
+  uint64_t socket_inode = 0;
 };
 
 /// The seam: the few filesystem calls the sampler makes.
@@ -35,6 +45,17 @@ class ProcFs {
   virtual std::vector<uint64_t> SocketInodes(pid_t pid) = 0;
   /// CPU time of a whole process (every thread), in ns; nullopt if gone.
   virtual std::optional<uint64_t> CpuNanos(pid_t pid) = 0;
+  /// The open fds of a process, in one listing of PID/fd; the link of fd N
+  /// is read only when read_link(N) is true. nullopt if the process is gone.
+  virtual std::optional<std::vector<FdLink>> ReadFds(
+      pid_t pid, const std::function<bool(int fd)>& read_link) = 0;
+  /// One fd's link: its socket inode, 0 when it is not a socket, nullopt
+  /// when the fd is not open (or the process is gone).
+  virtual std::optional<uint64_t> FdSocketInode(pid_t pid, int fd) = 0;
+  /// The pid the kernel allocated last in this pid namespace (the last
+  /// field of loadavg); nullopt if unknown. Pids are allocated in increasing
+  /// order until they wrap at pid_max.
+  virtual std::optional<pid_t> LastPid() = 0;
   /// Every TCP socket of the network namespace in one of `states` (bit
   /// 1 << state); nullopt when they cannot be listed.
   virtual std::optional<std::vector<TcpSocket>> TcpSockets(uint32_t states) = 0;
@@ -51,6 +72,10 @@ class RealProcFs : public ProcFs {
   std::optional<int64_t> CountFds(pid_t pid) override;
   std::vector<uint64_t> SocketInodes(pid_t pid) override;  // getdents + readlinkat
   std::optional<uint64_t> CpuNanos(pid_t pid) override;    // clock_getcpuclockid
+  std::optional<std::vector<FdLink>> ReadFds(
+      pid_t pid, const std::function<bool(int fd)>& read_link) override;  // getdents + readlinkat
+  std::optional<uint64_t> FdSocketInode(pid_t pid, int fd) override;     // readlink
+  std::optional<pid_t> LastPid() override;                                // loadavg
   std::optional<std::vector<TcpSocket>> TcpSockets(uint32_t states) override;  // inet_diag
  private:
   std::string root_;  // paths given are relative to it, e.g. "123/status"
@@ -80,6 +105,17 @@ std::optional<ProcStatus> ParseProcStatus(std::string_view text);
 
 /// Parses every data row (the header line is skipped; malformed rows are skipped).
 std::vector<TcpSocket> ParseNetTcp(std::string_view text);
+
+/// /proc/loadavg -> its last field, the last pid allocated.
+std::optional<pid_t> ParseLoadavgLastPid(std::string_view text);
+
+/// /proc/PID/status -> its "Tgid:" and "PPid:" (a thread's tgid is its
+/// process's pid; a process's tgid is its own).
+struct ProcIds {
+  pid_t tgid = 0;
+  pid_t ppid = 0;
+};
+std::optional<ProcIds> ParseProcIds(std::string_view text);
 
 /// "socket:[12345]" -> 12345; anything else -> nullopt.
 std::optional<uint64_t> ParseSocketInode(std::string_view link_target);

@@ -254,5 +254,40 @@ TEST_CASE("SampleProcessTree on the real /proc counts this process tree") {
   for (int fd : {listener, client, server, close_wait}) close(fd);
 }
 
+
+TEST_CASE("ParseLoadavgLastPid reads the last allocated pid") {
+  CHECK(ParseLoadavgLastPid("0.52 0.58 0.59 2/431 12345\n") == 12345);
+  CHECK_FALSE(ParseLoadavgLastPid("0.52 0.58 0.59 2/431\n"));
+  CHECK_FALSE(ParseLoadavgLastPid("0.52 0.58 0.59 2/431 x\n"));
+}
+
+TEST_CASE("ParseProcIds reads Tgid and PPid of a process or a thread") {
+  auto ids = ParseProcIds("Name:\tw\nUmask:\t0022\nState:\tS\nTgid:\t700\nNgid:\t0\nPid:\t701\nPPid:\t1\n");
+  REQUIRE(ids);
+  CHECK(ids->tgid == 700);
+  CHECK(ids->ppid == 1);
+  CHECK_FALSE(ParseProcIds("Name:\tw\nTgid:\t700\n"));
+  CHECK_FALSE(ParseProcIds("Tgid:\tx\nPPid:\t1\n"));
+}
+
+TEST_CASE("RealProcFs reads this process's fds and the last pid") {
+  RealProcFs fs;
+  auto last = fs.LastPid();
+  REQUIRE(last);
+  CHECK(*last >= getpid());  // pids only grow until they wrap; a test run does not wrap them
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  auto links = fs.ReadFds(getpid(), [&](int fd) { return fd == fds[0]; });
+  ::close(fds[0]);
+  ::close(fds[1]);
+  REQUIRE(links);
+  bool saw = false;
+  for (const FdLink& l : *links) {
+    if (l.fd == fds[0]) saw = l.linked && l.socket_inode == 0;
+    if (l.fd == fds[1]) CHECK_FALSE(l.linked);
+  }
+  CHECK(saw);
+}
+
 }  // namespace
 }  // namespace faultline

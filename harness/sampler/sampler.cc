@@ -1,14 +1,12 @@
 #include "harness/sampler/sampler.h"
 
-#include "harness/sampler/process_tree.h"
-
 namespace faultline {
 
 Sampler::Sampler(Clock& clock, ProcFs& procfs, std::unique_ptr<SampleReads> reads,
                  SamplerOptions options, Gauges gauges, Sink sink)
     : clock_(clock),
-      procfs_(procfs),
       options_(options),
+      tree_(procfs, options.pid, options.page_size),
       gauges_(std::move(gauges)),
       sink_(std::move(sink)),
       timer_(clock.NewTimer()),
@@ -46,7 +44,7 @@ void Sampler::Take() {
   reads_->Run(
       [this, reading] {
         reading->start = clock_.Now();
-        reading->tree = ReadProcessTree(procfs_, options_.pid, options_.page_size);
+        reading->tree = tree_.Read();
         reading->end = clock_.Now();
       },
       [this, reading] {

@@ -31,6 +31,7 @@
 #include "harness/common/clock.h"
 #include "harness/common/units.h"
 #include "harness/sampler/procfs.h"
+#include "harness/sampler/process_tree.h"
 #include "harness/sampler/sample_reads.h"
 
 namespace faultline {
@@ -73,8 +74,8 @@ class Sampler {
   void Deliver(const Reading& reading);
 
   Clock& clock_;
-  ProcFs& procfs_;
   SamplerOptions options_;
+  TreeReader tree_;  // used on the reads' thread only
   Gauges gauges_;
   Sink sink_;
   std::unique_ptr<Timer> timer_;

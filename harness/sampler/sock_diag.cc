@@ -12,6 +12,20 @@
 
 namespace faultline {
 
+std::string InetDiagCompatRequest(uint32_t states, uint32_t seq) {
+  struct {
+    nlmsghdr header;
+    inet_diag_req request;
+  } message{};
+  message.header.nlmsg_len = sizeof message;
+  message.header.nlmsg_type = TCPDIAG_GETSOCK;
+  message.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  message.header.nlmsg_seq = seq;
+  message.request.idiag_family = AF_INET;  // the kernel walks both families for this request
+  message.request.idiag_states = states;
+  return std::string(reinterpret_cast<const char*>(&message), sizeof message);
+}
+
 std::string InetDiagRequest(int family, uint32_t states, uint32_t seq) {
   struct {
     nlmsghdr header;
@@ -35,7 +49,7 @@ DiagParse ParseInetDiagReply(std::string_view bytes, std::vector<TcpSocket>* out
       return DiagParse::kError;
     if (header.nlmsg_type == NLMSG_DONE) return DiagParse::kDone;
     if (header.nlmsg_type == NLMSG_ERROR) return DiagParse::kError;
-    if (header.nlmsg_type == SOCK_DIAG_BY_FAMILY) {
+    if (header.nlmsg_type == SOCK_DIAG_BY_FAMILY || header.nlmsg_type == TCPDIAG_GETSOCK) {
       if (header.nlmsg_len < NLMSG_LENGTH(sizeof(inet_diag_msg))) return DiagParse::kError;
       inet_diag_msg msg;
       std::memcpy(&msg, bytes.data() + NLMSG_HDRLEN, sizeof msg);
@@ -49,8 +63,8 @@ DiagParse ParseInetDiagReply(std::string_view bytes, std::vector<TcpSocket>* out
 
 namespace {
 
-Status DumpFamily(int fd, int family, uint32_t states, std::vector<TcpSocket>* out) {
-  const std::string request = InetDiagRequest(family, states, static_cast<uint32_t>(family));
+// Sends `request` and appends every socket of the reply to `out`.
+Status Dump(int fd, const std::string& request, std::vector<TcpSocket>* out) {
   sockaddr_nl kernel{};
   kernel.nl_family = AF_NETLINK;
   if (::sendto(fd, request.data(), request.size(), 0, reinterpret_cast<sockaddr*>(&kernel),
@@ -83,8 +97,14 @@ StatusOr<std::vector<TcpSocket>> DumpTcpSockets(uint32_t states) {
     return Status::Unavailable(std::string("inet_diag: open netlink socket: ") +
                                std::strerror(errno));
   std::vector<TcpSocket> out;
-  Status s = DumpFamily(fd, AF_INET, states, &out);
-  if (s.ok()) s = DumpFamily(fd, AF_INET6, states, &out);
+  // One walk of the kernel's TCP hash for both families; a kernel without the
+  // compat request gets one walk per family.
+  Status s = Dump(fd, InetDiagCompatRequest(states, 1), &out);
+  if (!s.ok()) {
+    out.clear();
+    s = Dump(fd, InetDiagRequest(AF_INET, states, 2), &out);
+    if (s.ok()) s = Dump(fd, InetDiagRequest(AF_INET6, states, 3), &out);
+  }
   ::close(fd);
   if (!s.ok()) return s;
   return out;

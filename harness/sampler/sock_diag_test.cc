@@ -79,21 +79,68 @@ TEST_CASE("ParseInetDiagReply rejects errors and truncated messages") {
   CHECK(got.empty());
 }
 
-TEST_CASE("DumpTcpSockets finds a listener of this process over loopback") {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  REQUIRE(::listen(fd, 1) == 0);
-  struct stat st {};
-  REQUIRE(::fstat(fd, &st) == 0);
+TEST_CASE("InetDiagCompatRequest asks for one dump of both families") {
+  const std::string request = InetDiagCompatRequest(TcpStateBit(kTcpListen), 3);
+  REQUIRE(request.size() == sizeof(nlmsghdr) + sizeof(inet_diag_req));
+  nlmsghdr header;
+  std::memcpy(&header, request.data(), sizeof header);
+  CHECK(header.nlmsg_type == TCPDIAG_GETSOCK);
+  CHECK(header.nlmsg_flags == (NLM_F_REQUEST | NLM_F_DUMP));
+  inet_diag_req req;
+  std::memcpy(&req, request.data() + sizeof header, sizeof req);
+  CHECK(req.idiag_states == 1u << 10);
+  std::vector<TcpSocket> got;
+  CHECK(ParseInetDiagReply(Message(TCPDIAG_GETSOCK, 21, 10) + Done(), &got) == DiagParse::kDone);
+  CHECK(got == std::vector<TcpSocket>{{21, 10}});
+}
+
+namespace {
+
+// A listening socket on loopback in `family`, and its inode.
+struct Listener {
+  explicit Listener(int family) {
+    fd = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_storage storage{};
+    socklen_t len = 0;
+    if (family == AF_INET) {
+      auto* a = reinterpret_cast<sockaddr_in*>(&storage);
+      a->sin_family = AF_INET;
+      a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      len = sizeof *a;
+    } else {
+      auto* a = reinterpret_cast<sockaddr_in6*>(&storage);
+      a->sin6_family = AF_INET6;
+      a->sin6_addr = in6addr_loopback;
+      len = sizeof *a;
+    }
+    bound = ::bind(fd, reinterpret_cast<sockaddr*>(&storage), len) == 0 && ::listen(fd, 1) == 0;
+    struct stat st {};
+    REQUIRE(::fstat(fd, &st) == 0);
+    inode = st.st_ino;
+  }
+  ~Listener() { ::close(fd); }
+  int fd = -1;
+  bool bound = false;
+  uint64_t inode = 0;
+};
+
+bool Holds(const std::vector<TcpSocket>& sockets, uint64_t inode, int state) {
+  for (const TcpSocket& s : sockets) {
+    if (s.inode == inode && s.state == state) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("DumpTcpSockets finds listeners of this process over IPv4 and IPv6 loopback") {
+  Listener v4(AF_INET);
+  REQUIRE(v4.bound);
+  Listener v6(AF_INET6);  // a host without IPv6 loopback skips that half
   auto sockets = DumpTcpSockets(TcpStateBit(kTcpListen));
-  ::close(fd);
   REQUIRE(sockets.ok());
-  bool found = false;
-  for (const TcpSocket& s : *sockets)
-    found = found || (s.inode == st.st_ino && s.state == kTcpListen);
-  CHECK(found);
+  CHECK(Holds(*sockets, v4.inode, kTcpListen));
+  if (v6.bound) CHECK(Holds(*sockets, v6.inode, kTcpListen));
+  CHECK_FALSE(Holds(*sockets, v4.inode, kTcpEstablished));
 }

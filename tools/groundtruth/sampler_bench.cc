@@ -1,7 +1,9 @@
-// sampler_bench PID [N]: the CPU cost of one sample of PID's tree, new reads
-// (ReadProcessTree) and old (SampleProcessTree), N samples each. Prints
-// "new min median max" and "old min median max" in ms of this thread's CPU,
-// and between them the new reads' parts (of the root process).
+// sampler_bench PID [N]: the CPU cost of one sample of PID's tree, N samples
+// each way, in ms of this thread's CPU (min median max):
+//   new    what the sampler does each interval: a TreeReader kept across reads
+//   fresh  a TreeReader made for each read (the first read of a run)
+//   old    SampleProcessTree: every /proc/*/stat, every fd link, /proc/net/tcp
+// and between them the parts of a fresh read (of the root process).
 // Not a test: tools/bench/sampler.sh runs it against groundtruth.
 #include <time.h>
 #include <unistd.h>
@@ -56,7 +58,16 @@ int main(int argc, char** argv) {
                 static_cast<long long>(s->tcp_close_wait));
   }
   std::printf("# CPU ms per sample    min   median      max\n");
-  Measure("new", n, [&] { return faultline::ReadProcessTree(fs, pid, page).has_value(); });
+  // The sampler keeps one TreeReader for the run: the first read walks the
+  // tree and reads every fd link; later reads only what changed.
+  faultline::TreeReader reader(fs, pid, page);
+  Measure("first", 1, [&] { return reader.Read().has_value(); });
+  Measure("new", n, [&] { return reader.Read().has_value(); });
+  const auto& work = reader.work();
+  std::printf("# last read: %s, %d pid probes, %d fd listings, %d readlinks\n",
+              work.full_walk ? "full walk" : "incremental", work.pid_probes, work.fd_listings,
+              work.readlinks);
+  Measure("fresh", n, [&] { return faultline::ReadProcessTree(fs, pid, page).has_value(); });
   // Where the new reads spend it (root process only).
   const std::string dir = std::to_string(pid);
   Measure("  stat", n, [&] { return fs.ReadFile(dir + "/stat").has_value(); });

@@ -85,17 +85,20 @@ TEST_CASE("the sampler reads groundtruth within 2 percent") {
       {"0s:threads=1", "1s:memory=64MiB", "2s:threads=200,fds=400,close_wait=30,established=40"});
   RealProcFs fs;
   const auto page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  // One reader across the steps, as the sampler keeps it: later reads see
+  // only what changed, and must still see all of it.
+  TreeReader reader(fs, gt.pid(), page);
   gt.WaitStep(0);
-  auto before = ReadProcessTree(fs, gt.pid(), page);
+  auto before = reader.Read();
   REQUIRE(before);
   CHECK(before->threads == 1);
   gt.WaitStep(1);
-  auto grown = ReadProcessTree(fs, gt.pid(), page);
+  auto grown = reader.Read();
   REQUIRE(grown);
   CheckWithin2Percent(static_cast<double>(grown->rss_bytes - before->rss_bytes),
                       64.0 * 1024 * 1024);
   gt.WaitStep(2);
-  auto after = ReadProcessTree(fs, gt.pid(), page);
+  auto after = reader.Read();
   REQUIRE(after);
   CheckWithin2Percent(static_cast<double>(after->threads), 200);
   CheckWithin2Percent(static_cast<double>(after->fds), 400);
