@@ -181,6 +181,33 @@ TEST_CASE("a target that dies mid-run fails its variant at once with its log") {
   CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
 }
 
+TEST_CASE("exit 3: a crash in a variant expected to fail is an error not a met expectation") {
+  BecomeSubreaper();
+  TempDir dir;
+  auto r = Faultline({"run", kTests + "dies-expected-to-fail.toml", "--out", dir.path()}, 30s);
+  CHECK(r.exit_code == 3);
+  json v = Results(dir)["variants"][0];
+  CHECK(v["outcome"] == "error");
+  CHECK(v["met_expectation"] == false);
+  CHECK(Contains(v["error"].get<std::string>(),
+                 "exited with code 7 during the run; a variant expected to fail must fail its "
+                 "checks, not crash"));
+  CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
+}
+
+TEST_CASE("exit 3: a recovers check with no sample after its phase is an error") {
+  BecomeSubreaper();
+  TempDir dir;
+  auto r = Faultline({"run", kTests + "recovers-unmeasured.toml", "--out", dir.path()}, 30s);
+  CHECK(r.exit_code == 3);
+  json v = Results(dir)["variants"][0];
+  CHECK(v["outcome"] == "error");
+  CHECK(v["checks"][0]["passed"] == false);
+  CHECK(v["error"] == "check \"threads recover\" could not be computed: no samples of threads "
+                      "after steady ended");
+  CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
+}
+
 TEST_CASE("a hung metrics endpoint leaves gaps and counted misses and never stalls sampling") {
   BecomeSubreaper();
   TempDir dir;

@@ -167,6 +167,9 @@ CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& v) {
           return r;
         }
       }
+      // No sample after the phase: nothing says whether it recovered.
+      if (std::isnan(last))
+        return fail("no samples of " + check.metric + " after " + check.after + " ended");
       r.passed = false;
       r.observed = NAN;
       r.detail = check.metric + " never returned to baseline " + Fmt(b->second, unit) + " + " +

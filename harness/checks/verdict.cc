@@ -36,7 +36,13 @@ void Judge(const std::vector<CheckSpec>& checks, const std::string& baseline_pha
     if (c.computed) continue;
     v->outcome = VariantOutcome::kError;
     v->error = "check \"" + c.name + "\" could not be computed: " + c.detail;
-    break;
+    return;
+  }
+  // A crash is not the pathology an expected failure is about: meeting that
+  // expectation takes a check that failed on what was measured.
+  if (process_died && v->expect == Expectation::kFail) {
+    v->outcome = VariantOutcome::kError;
+    v->error = *process_died + "; a variant expected to fail must fail its checks, not crash";
   }
 }
 

@@ -20,10 +20,11 @@ CheckResult ProcessesStayedUp(const std::string& why);
 ///    `baseline_phase` (the first phase when none has that name);
 ///  - checks: each of `checks` in order, then ProcessesStayedUp(*process_died)
 ///    when a process died mid-run;
-///  - outcome: pass when every check passed, fail otherwise; but error when a
-///    check could not be computed (no samples, no requests, no baseline),
-///    with `error` naming it, so that nothing to judge never passes for an
-///    expected failure.
+///  - outcome: pass when every check passed, fail otherwise; but error, with
+///    `error` saying why, when a check could not be computed (no samples, no
+///    requests, no baseline) or when a process died in a variant expected to
+///    fail: an expected failure is met only by a check that failed on
+///    measured data, never by nothing to judge or by a crash.
 /// A variant with no phases gets no baseline.
 void Judge(const std::vector<CheckSpec>& checks, const std::string& baseline_phase,
            const std::optional<std::string>& process_died, VariantResult* variant);

@@ -66,6 +66,52 @@ TEST_CASE("a process that died mid-run adds a failed process check") {
   CHECK(v.outcome == VariantOutcome::kFail);
 }
 
+TEST_CASE("a process that died in a variant expected to fail makes it an error not a met failure") {
+  VariantResult v = Measured(50);  // its check fails too: the crash still must not count
+  v.expect = Expectation::kFail;
+  Judge({Growth(10)}, "warmup", std::string("process \"target\" exited with code 7 during the run"),
+        &v);
+  CHECK(v.outcome == VariantOutcome::kError);
+  CHECK_FALSE(v.met_expectation());
+  CHECK(v.error == "process \"target\" exited with code 7 during the run; a variant expected to "
+                   "fail must fail its checks, not crash");
+  REQUIRE(v.checks.size() == 2);
+  CHECK(v.checks[1].name == "processes stayed up");
+}
+
+TEST_CASE("a variant expected to fail meets it only by a check failing on measured data") {
+  VariantResult failed = Measured(50);
+  failed.expect = Expectation::kFail;
+  Judge({Growth(10)}, "warmup", std::nullopt, &failed);
+  CHECK(failed.outcome == VariantOutcome::kFail);
+  CHECK(failed.met_expectation());
+
+  VariantResult nothing = Measured(50);
+  nothing.expect = Expectation::kFail;
+  CheckSpec missing = Growth(10);
+  missing.metric = "goroutines";
+  Judge({missing}, "warmup", std::nullopt, &nothing);
+  CHECK(nothing.outcome == VariantOutcome::kError);
+  CHECK_FALSE(nothing.met_expectation());
+}
+
+TEST_CASE("a recovers check with no sample after its phase cannot be computed") {
+  VariantResult v = Measured(50);
+  v.expect = Expectation::kFail;
+  CheckSpec recovers;
+  recovers.name = "threads recover";
+  recovers.kind = CheckKind::kRecovers;
+  recovers.metric = "threads";
+  recovers.after = "hang";  // the samples end with it
+  recovers.within = std::chrono::seconds(3);
+  Judge({recovers}, "warmup", std::nullopt, &v);
+  REQUIRE(v.checks.size() == 1);
+  CHECK_FALSE(v.checks[0].computed);
+  CHECK(v.outcome == VariantOutcome::kError);
+  CHECK(v.error == "check \"threads recover\" could not be computed: no samples of threads after "
+                   "hang ended");
+}
+
 TEST_CASE("a check that cannot be computed makes the variant an error") {
   VariantResult v = Measured(50);
   CheckSpec missing = Growth(10);

@@ -186,6 +186,11 @@ int RunScenario(const RunCommandOptions& o) {
     case RunEnd::kCompleted: break;
   }
   if (write_failed) return kExitCouldNotRun;
+  // A variant that could not be judged (a check with nothing to compute, a
+  // crash where a failure was expected) is not a verdict either way.
+  for (const VariantResult& v : result.variants) {
+    if (v.outcome == VariantOutcome::kError) return kExitCouldNotRun;
+  }
   return result.passed() ? kExitPassed : kExitCheckFailed;
 }
 
