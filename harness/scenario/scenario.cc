@@ -91,6 +91,18 @@ std::optional<HostPort> ParseHostPort(std::string_view text, bool allow_any_port
   return HostPort{host, static_cast<uint16_t>(p)};
 }
 
+uint64_t ProxySeed(uint64_t scenario_seed, std::string_view dependency) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (char c : dependency) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001b3ull;
+  }
+  uint64_t z = h ^ scenario_seed;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
 void NameFaults(std::vector<FaultSpec>* faults) {
   std::set<std::string> taken;
   for (const FaultSpec& f : *faults) {

@@ -125,12 +125,14 @@ struct FaultRamp {
   int64_t from = 0;
   int64_t to = 0;
   int steps = 2;                             // at least 2
+  bool operator==(const FaultRamp&) const = default;
 };
 
 /// Active for `on`, inactive for `off`, repeated from the phase's start.
 struct FaultFlap {
   Duration on = 0s;
   Duration off = 0s;
+  bool operator==(const FaultFlap&) const = default;
 };
 
 struct FaultSpec {
@@ -166,7 +168,14 @@ struct FaultSpec {
   std::string EffectiveName() const;
   /// Sets the main value to `v` (in the ramp's unit).
   void SetMain(int64_t v);
+  bool operator==(const FaultSpec&) const = default;
 };
+
+/// The seed of the fault proxy in front of `dependency`: the FNV-1a 64-bit
+/// hash of the name (offset basis 0xcbf29ce484222325, prime 0x100000001b3),
+/// XORed with the scenario's `seed` and put through SplitMix64's finalizer,
+/// so two dependencies draw independently and a run repeats.
+uint64_t ProxySeed(uint64_t scenario_seed, std::string_view dependency);
 
 /// Gives each fault of `faults` (the faults of one proxy) that has no `name`
 /// a unique one: its kind's name, or "<kind>_2", "<kind>_3", ... when that
