@@ -36,9 +36,11 @@ json Results(const TempDir& dir) { return json::parse(ReadFile(dir.path() + "/re
 
 TEST_CASE("validate accepts the shipped scenarios") {
   auto r = Faultline({"validate", FAULTLINE_SOURCE_DIR "/scenarios/hung-dependency.toml",
-                      FAULTLINE_SOURCE_DIR "/scenarios/slow-dependency.toml"});
+                      FAULTLINE_SOURCE_DIR "/scenarios/slow-dependency.toml",
+                      FAULTLINE_SOURCE_DIR "/scenarios/fault-tour.toml"});
   CHECK(r.exit_code == 0);
   CHECK(Contains(r.out, "hung-dependency.toml: ok (2 variants, 4 phases, 4 checks)"));
+  CHECK(Contains(r.out, "fault-tour.toml: ok (1 variants, 7 phases, 18 checks)"));
 }
 
 TEST_CASE("exit 2: a malformed scenario lists every error with file:line:col") {
