@@ -17,6 +17,22 @@ namespace {
 // EMFILE, so an error that persists does not spin the loop.
 constexpr auto kRetryDelay = std::chrono::milliseconds(50);
 
+// "localhost" and address literals; nullopt for a name to resolve.
+std::optional<asio::ip::address> AddressOf(const std::string& host) {
+  if (host == "localhost") return asio::ip::address_v4::loopback();
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(host, ec);
+  if (ec) return std::nullopt;
+  return address;
+}
+
+// "127.0.0.1:80", "[::1]:80".
+std::string HostPort(const asio::ip::address& address, uint16_t port) {
+  std::string host = address.to_string();
+  if (address.is_v6()) host = "[" + host + "]";
+  return host + ":" + std::to_string(port);
+}
+
 }  // namespace
 
 void SetAbortiveClose(tcp::socket& socket) {
@@ -25,58 +41,45 @@ void SetAbortiveClose(tcp::socket& socket) {
 }
 
 FaultProxy::Impl::Impl(asio::io_context& io, Clock& clock, std::string name,
-                       uint16_t upstream_port, uint64_t seed)
+                       std::string upstream_host, uint16_t upstream_port, uint64_t seed)
     : io_(io),
       clock_(clock),
       name_(std::move(name)),
+      upstream_host_(std::move(upstream_host)),
       upstream_port_(upstream_port),
+      upstream_address_(AddressOf(upstream_host_)),
       rng_(seed),
       acceptor_(io),
       retry_timer_(clock.NewTimer()) {}
 
-bool FaultProxy::Impl::Delays(bool to_upstream) const {
-  if (!FaultIs(ProxyFault::Kind::kLatency)) return false;
-  switch (fault_->direction) {
-    case ProxyFault::Direction::kBoth:
-      return true;
-    case ProxyFault::Direction::kUpstream:
-      return to_upstream;
-    case ProxyFault::Direction::kDownstream:
-      return !to_upstream;
+Status FaultProxy::Impl::Listen(const std::string& host, uint16_t port) {
+  if (listener_ != Listener::kClosed) {
+    return Status::Unavailable("proxy " + name_ + ": already listening on " +
+                               HostPort(listen_address_, listen_port_));
   }
-  return false;
-}
-
-Duration FaultProxy::Impl::SampleDelay() {
-  Duration delay = fault_->latency;
-  int64_t jitter = fault_->jitter.count();
-  if (jitter > 0) {
-    std::uniform_int_distribution<int64_t> offset(-jitter, jitter);
-    delay += Duration(offset(rng_));
+  std::optional<asio::ip::address> address = AddressOf(host);
+  if (!address) {
+    return Status::Invalid("proxy " + name_ + ": listen on " + host + ":" + std::to_string(port) +
+                           ": not an IP address or localhost");
   }
-  return std::max(delay, Duration::zero());
-}
-
-Status FaultProxy::Impl::Listen(uint16_t listen_port) {
-  if (want_listening_) {
-    return Status::Unavailable("proxy " + name_ +
-                               ": already listening on 127.0.0.1:" + std::to_string(listen_port_));
-  }
-  Status status = OpenAcceptor(listen_port);
+  listen_host_ = host;
+  listen_address_ = *address;
+  Status status = OpenAcceptor(port, asio::socket_base::max_listen_connections);
   if (!status.ok()) return status;
-  want_listening_ = true;
-  if (FaultIs(ProxyFault::Kind::kRefuse)) CloseAcceptor();  // port now known and reserved
+  listener_ = Listener::kAccepting;
+  Accept();
+  UpdateListener();  // port now known and reserved, whatever the faults
   return Status::Ok();
 }
 
-Status FaultProxy::Impl::OpenAcceptor(uint16_t port) {
-  tcp::endpoint endpoint(asio::ip::address_v4::loopback(), port);
+Status FaultProxy::Impl::OpenAcceptor(uint16_t port, int backlog) {
+  tcp::endpoint endpoint(listen_address_, port);
   boost::system::error_code ec;
   auto fail = [&](const char* what) {
     boost::system::error_code ignored;
     acceptor_.close(ignored);
-    return Status::Unavailable("proxy " + name_ + ": " + what +
-                               " 127.0.0.1:" + std::to_string(port) + ": " + ec.message());
+    return Status::Unavailable("proxy " + name_ + ": " + what + " " +
+                               HostPort(listen_address_, port) + ": " + ec.message());
   };
   if (acceptor_.open(endpoint.protocol(), ec)) return fail("open");
   // The same port is bound again after `refuse`, while old connections to it
@@ -84,10 +87,9 @@ Status FaultProxy::Impl::OpenAcceptor(uint16_t port) {
   if (acceptor_.set_option(tcp::acceptor::reuse_address(true), ec))
     return fail("set SO_REUSEADDR on");
   if (acceptor_.bind(endpoint, ec)) return fail("bind");
-  if (acceptor_.listen(asio::socket_base::max_listen_connections, ec)) return fail("listen on");
+  if (acceptor_.listen(backlog, ec)) return fail("listen on");
   listen_port_ = acceptor_.local_endpoint(ec).port();
   if (ec) return fail("read the address of");
-  Accept();
   return Status::Ok();
 }
 
@@ -96,6 +98,40 @@ void FaultProxy::Impl::CloseAcceptor() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
   retry_timer_->Cancel();
+}
+
+FaultProxy::Impl::Listener FaultProxy::Impl::WantedListener() const {
+  if (listener_ == Listener::kClosed) return Listener::kClosed;
+  bool hang = false;
+  for (const ProxyFault& f : faults_) {
+    // A fraction of the listener cannot be refused: below 1, `refuse`
+    // resets a drawn share of the connections instead (Connection).
+    if (f.kind == ProxyFault::Kind::kRefuse && f.fraction >= 1.0) return Listener::kRefusing;
+    // The kernel completes handshakes before the proxy sees a connection,
+    // so connect_hang acts on every new connection when its fraction > 0.
+    if (f.kind == ProxyFault::Kind::kConnectHang && f.fraction > 0.0) hang = true;
+  }
+  return hang ? Listener::kHanging : Listener::kAccepting;
+}
+
+void FaultProxy::Impl::UpdateListener() {
+  const Listener wanted = WantedListener();
+  if (wanted == listener_) return;
+  if (listener_ == Listener::kHanging) StopConnectHang();
+  if (wanted == Listener::kRefusing) {
+    CloseAcceptor();
+  } else if (!acceptor_.is_open()) {
+    // SO_REUSEADDR makes this succeed unless another process took the port
+    // meanwhile; then keep trying, as the fault's end must restore service.
+    if (!OpenAcceptor(listen_port_, asio::socket_base::max_listen_connections).ok()) {
+      listener_ = Listener::kAccepting;
+      RetryAfterDelay(/*reopen=*/true);
+      return;
+    }
+    Accept();
+  }
+  listener_ = wanted;
+  if (wanted == Listener::kHanging) StartConnectHang();
 }
 
 void FaultProxy::Impl::Accept() {
@@ -124,21 +160,19 @@ void FaultProxy::Impl::RetryAfterDelay(bool reopen) {
     if (generation != accept_generation_) return;
     if (!reopen) {
       Accept();
-    } else if (!OpenAcceptor(listen_port_).ok()) {
+    } else if (!OpenAcceptor(listen_port_, asio::socket_base::max_listen_connections).ok()) {
       RetryAfterDelay(/*reopen=*/true);
+    } else {
+      Accept();
+      listener_ = Listener::kAccepting;
+      UpdateListener();
     }
   });
 }
 
 void FaultProxy::Impl::OnAccepted(tcp::socket socket) {
+  if (IsPlug(socket)) return;
   counters_.accepted++;
-  if (FaultIs(ProxyFault::Kind::kReset)) {
-    SetAbortiveClose(socket);
-    boost::system::error_code ignored;
-    socket.close(ignored);
-    counters_.resets++;
-    return;
-  }
   counters_.open_client++;
   auto connection = std::make_shared<Connection>(this, std::move(socket));
   connections_.emplace(connection.get(), connection);
@@ -152,35 +186,44 @@ std::vector<std::shared_ptr<FaultProxy::Impl::Connection>> FaultProxy::Impl::Sna
   return all;
 }
 
-void FaultProxy::Impl::SetFault(std::optional<ProxyFault> fault) {
-  bool was_refusing = FaultIs(ProxyFault::Kind::kRefuse);
-  fault_ = std::move(fault);
-  bool refusing = FaultIs(ProxyFault::Kind::kRefuse);
-  if (refusing && !was_refusing && want_listening_) CloseAcceptor();
-  if (!refusing && was_refusing && want_listening_ && !acceptor_.is_open()) {
-    // SO_REUSEADDR makes this succeed unless another process took the port
-    // meanwhile; then keep trying, as the fault's end must restore service.
-    if (!OpenAcceptor(listen_port_).ok()) RetryAfterDelay(/*reopen=*/true);
-  }
-  for (const auto& connection : Snapshot()) connection->OnFaultChanged();
+void FaultProxy::Impl::SetFaults(std::vector<ProxyFault> faults) {
+  faults_ = std::move(faults);
+  UpdateListener();
+  for (const auto& connection : Snapshot()) connection->ApplyFaults();
+}
+
+void FaultProxy::Impl::SetUpstream(std::string host, uint16_t port) {
+  upstream_host_ = std::move(host);
+  upstream_port_ = port;
+  upstream_address_ = AddressOf(upstream_host_);
+  for (const auto& connection : Snapshot()) connection->Close(/*abortive=*/false);
 }
 
 void FaultProxy::Impl::Close() {
-  want_listening_ = false;
+  if (listener_ == Listener::kHanging) StopConnectHang();
+  listener_ = Listener::kClosed;
   CloseAcceptor();
   for (const auto& connection : Snapshot()) connection->Close(/*abortive=*/false);
   connections_.clear();
 }
 
 FaultProxy::FaultProxy(asio::io_context& io, Clock& clock, std::string name,
-                       uint16_t upstream_port, uint64_t seed)
-    : impl_(std::make_unique<Impl>(io, clock, std::move(name), upstream_port, seed)) {}
+                       std::string upstream_host, uint16_t upstream_port, uint64_t seed)
+    : impl_(std::make_unique<Impl>(io, clock, std::move(name), std::move(upstream_host),
+                                   upstream_port, seed)) {}
 
 FaultProxy::~FaultProxy() = default;
 
-Status FaultProxy::Listen(uint16_t listen_port) { return impl_->Listen(listen_port); }
+Status FaultProxy::Listen(const std::string& host, uint16_t port) {
+  return impl_->Listen(host, port);
+}
 uint16_t FaultProxy::port() const { return impl_->port(); }
-void FaultProxy::SetFault(std::optional<ProxyFault> fault) { impl_->SetFault(std::move(fault)); }
+const std::string& FaultProxy::listen_host() const { return impl_->listen_host(); }
+void FaultProxy::SetFaults(std::vector<ProxyFault> faults) { impl_->SetFaults(std::move(faults)); }
+const std::vector<ProxyFault>& FaultProxy::faults() const { return impl_->faults(); }
+void FaultProxy::SetUpstream(std::string host, uint16_t port) {
+  impl_->SetUpstream(std::move(host), port);
+}
 void FaultProxy::Close() { impl_->Close(); }
 const std::string& FaultProxy::name() const { return impl_->name(); }
 ProxyCounters FaultProxy::counters() const { return impl_->counters(); }
