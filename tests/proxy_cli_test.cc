@@ -12,6 +12,8 @@
 #include "tests/child_process.h"
 
 using namespace faultline::testing;
+namespace asio = faultline::asio;
+using faultline::tcp;
 using namespace std::chrono_literals;
 
 namespace {
@@ -88,7 +90,7 @@ TEST_CASE("faultline proxy --toxic puts a fault on the proxy and logs it") {
                    ::kill(pid, SIGINT);
                  });
   CHECK(r.exit_code == 0);
-  CHECK(Contains(r.err, "proxy proxy: toxic latency_downstream added: "));
+  CHECK(Contains(r.err, "proxy proxy: toxic added: latency_downstream: latency 100ms\n"));
   CHECK(Contains(r.err, "received SIGINT, stopping"));
 }
 

@@ -80,6 +80,9 @@ int RunProxy(const ProxyCommandOptions& o) {
 
   asio::io_context io;
   AsioClock clock(io);
+  // Watched from here on, before any address is printed: a signal sent by
+  // whoever read that line is handled, never fatal.
+  asio::signal_set signals(io, SIGINT, SIGTERM);
   ProxyRegistry registry(io, clock, o.seed, Log);
   if (!o.listen.empty()) {
     ApiResult<ProxyState> created = registry.Create({o.name, o.listen, o.upstream, true});
@@ -96,8 +99,6 @@ int RunProxy(const ProxyCommandOptions& o) {
     if (!listening.ok()) return Fail(kExitCouldNotRun, listening.message());
     Log("api listening on " + ToString(Address{plan.api->host, server.port()}));
   }
-
-  asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) return;
     Log(std::string("received ") + (signo == SIGINT ? "SIGINT" : "SIGTERM") + ", stopping");
@@ -105,6 +106,7 @@ int RunProxy(const ProxyCommandOptions& o) {
     registry.CloseAll();
     io.stop();
   });
+
   try {
     io.run();
   } catch (const std::exception& e) {

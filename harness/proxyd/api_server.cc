@@ -52,6 +52,15 @@ ApiServer::ApiServer(asio::io_context& io, ToxiproxyApi& api)
     res.status = job->response.status;
     if (res.status != 204) res.set_content(job->response.body, "application/json");
   };
+  // cpp-httplib answers 400 to a POST without Content-Length (Ruby's
+  // Net::HTTP sends `POST /reset` so, as does `curl -X POST`): a request
+  // that announces no body is answered here, before the server reads one.
+  server_->set_pre_routing_handler([handler](const httplib::Request& req, httplib::Response& res) {
+    if (req.has_header("Content-Length") || req.has_header("Transfer-Encoding"))
+      return httplib::Server::HandlerResponse::Unhandled;
+    handler(req, res);
+    return httplib::Server::HandlerResponse::Handled;
+  });
   server_->Get(".*", handler);
   server_->Post(".*", handler);
   server_->Patch(".*", handler);

@@ -297,6 +297,14 @@ TEST_CASE("POST /reset enables every proxy and removes every toxic") {
   CHECK(testing::Client(PortOf(p)).Exchange("ping") == "ping");
 }
 
+TEST_CASE("POST /reset without Content-Length is answered as Ruby's Net::HTTP sends it") {
+  ApiRig rig;
+  testing::Client raw(rig.server().port());
+  const std::string request = "POST /reset HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  REQUIRE(raw.Send(request));
+  CHECK(raw.Read(12).starts_with("HTTP/1.1 204"));
+}
+
 TEST_CASE("GET /version answers with the version") {
   ApiRig rig;
   auto c = rig.Client();

@@ -25,7 +25,7 @@ ApiFailure CheckSettings(const ProxySettings& s, const std::string& at) {
 }
 
 std::string ToxicLine(const std::string& proxy, const ProxyFault& t, const char* what) {
-  return "proxy " + proxy + ": toxic " + t.name + " " + what + ": " + Describe(t);
+  return "proxy " + proxy + ": toxic " + what + ": " + Describe(t);  // Describe names it
 }
 
 }  // namespace
@@ -65,9 +65,10 @@ ApiFailure ProxyRegistry::Start(Entry& e) {
                                             SeedFor(s.name));
   proxy->SetFaults(e.state.toxics);
   Status status = proxy->Listen(listen->host, listen->port);
-  if (!status.ok()) {
+  if (!status.ok()) {  // Invalid: not an address; Unavailable: cannot bind
     s.enabled = false;
-    return ApiError{500, "proxy " + Quote(s.name) + ": " + status.message()};
+    const int code = status.code() == Status::Code::kInvalid ? 400 : 500;
+    return ApiError{code, "proxy " + Quote(s.name) + ": " + status.message()};
   }
   s.listen = ToString(Address{proxy->listen_host(), proxy->port()});
   s.enabled = true;
