@@ -18,6 +18,9 @@ ApiResponse Error(const ApiError& e) {
   return Json(e.status, json{{"error", e.message}, {"status", e.status}});
 }
 ApiResponse NoContent() { return {204, ""}; }
+const ApiError kMethodNotAllowed{405, "method not allowed"};
+// Toxiproxy takes POST as well as PATCH for an update.
+bool IsUpdate(const std::string& method) { return method == "POST" || method == "PATCH"; }
 
 json ProxyToJson(const ProxyState& p) {
   json toxics = json::array();
@@ -108,88 +111,92 @@ ToxiproxyApi::ToxiproxyApi(ProxyRegistry& registry, std::string version)
 ApiResponse ToxiproxyApi::Handle(const ApiRequest& r) {
   if (r.user_agent.starts_with("Mozilla/")) return Error({403, "User agent not allowed"});
   const std::vector<std::string> p = Split(r.path);
-  const std::string& m = r.method;
-  const bool update = m == "POST" || m == "PATCH";
-  auto body = [&] { return ParseBody(r.body); };
-  auto not_allowed = [] { return Error({405, "method not allowed"}); };
+  auto only = [&](const char* method, auto answer) {
+    return r.method == method ? answer() : Error(kMethodNotAllowed);
+  };
+  if (p.size() == 1 && p[0] == "version")
+    return only("GET", [&] { return Json(200, json{{"version", version_}}); });
+  if (p.size() == 1 && p[0] == "reset")
+    return only("POST", [&] { return Done(registry_.Reset()); });
+  if (p.size() == 1 && p[0] == "populate") return only("POST", [&] { return Populate(r); });
+  if (p.empty() || p[0] != "proxies" || p.size() > 4 || (p.size() >= 3 && p[2] != "toxics"))
+    return Error({404, "not found"});
+  switch (p.size()) {
+    case 1: return Proxies(r);
+    case 2: return Proxy(r, p[1]);
+    case 3: return Toxics(r, p[1]);
+    default: return Toxic(r, p[1], p[3]);
+  }
+}
 
-  if (p.size() == 1 && p[0] == "version") {
-    if (m != "GET") return not_allowed();
-    return Json(200, json{{"version", version_}});
+ApiResponse ToxiproxyApi::Populate(const ApiRequest& r) {
+  ApiResult<json> b = ParseBody(r.body);
+  if (!b.ok()) return Error(b.error());
+  if (!b->is_array()) return Error(BadRequestBody("expected a JSON array of proxies"));
+  std::vector<ProxySettings> all;
+  for (const auto& item : *b) {
+    ApiResult<ProxySettings> s = ReadNewProxy(item);
+    if (!s.ok()) return Error(s.error());
+    all.push_back(*s);
   }
-  if (p.size() == 1 && p[0] == "reset") {
-    if (m != "POST") return not_allowed();
-    return Done(registry_.Reset());
+  return Answer(201, registry_.Populate(std::move(all)), [](const std::vector<ProxyState>& ps) {
+    json list = json::array();
+    for (const auto& s : ps) list.push_back(ProxyToJson(s));
+    return json{{"proxies", std::move(list)}};
+  });
+}
+
+ApiResponse ToxiproxyApi::Proxies(const ApiRequest& r) {
+  if (r.method == "GET") {
+    json all = json::object();
+    for (const auto& s : registry_.List()) all[s.settings.name] = ProxyToJson(s);
+    return Json(200, all);
   }
-  if (p.size() == 1 && p[0] == "populate") {
-    if (m != "POST") return not_allowed();
-    ApiResult<json> b = body();
-    if (!b.ok()) return Error(b.error());
-    if (!b->is_array()) return Error(BadRequestBody("expected a JSON array of proxies"));
-    std::vector<ProxySettings> all;
-    for (const auto& item : *b) {
-      ApiResult<ProxySettings> s = ReadNewProxy(item);
-      if (!s.ok()) return Error(s.error());
-      all.push_back(*s);
-    }
-    return Answer(201, registry_.Populate(std::move(all)), [](const std::vector<ProxyState>& ps) {
+  if (r.method != "POST") return Error(kMethodNotAllowed);
+  ApiResult<json> b = ParseBody(r.body);
+  if (!b.ok()) return Error(b.error());
+  ApiResult<ProxySettings> s = ReadNewProxy(*b);
+  if (!s.ok()) return Error(s.error());
+  return Answer(201, registry_.Create(*s), ProxyToJson);
+}
+
+ApiResponse ToxiproxyApi::Proxy(const ApiRequest& r, const std::string& proxy) {
+  if (r.method == "GET") return Answer(200, registry_.Get(proxy), ProxyToJson);
+  if (r.method == "DELETE") return Done(registry_.Delete(proxy));
+  if (!IsUpdate(r.method)) return Error(kMethodNotAllowed);
+  if (ApiResult<ProxyState> found = registry_.Get(proxy); !found.ok()) return Error(found.error());
+  ApiResult<json> b = ParseBody(r.body);
+  if (!b.ok()) return Error(b.error());
+  ApiResult<ProxyPatch> patch = ReadProxyFields(*b, nullptr);
+  if (!patch.ok()) return Error(patch.error());
+  return Answer(200, registry_.Update(proxy, *patch), ProxyToJson);
+}
+
+ApiResponse ToxiproxyApi::Toxics(const ApiRequest& r, const std::string& proxy) {
+  if (r.method == "GET") {
+    return Answer(200, registry_.Toxics(proxy), [](const std::vector<ProxyFault>& ts) {
       json list = json::array();
-      for (const auto& s : ps) list.push_back(ProxyToJson(s));
-      return json{{"proxies", std::move(list)}};
+      for (const auto& t : ts) list.push_back(ToxicToJson(t));
+      return list;
     });
   }
-  if (p.empty() || p[0] != "proxies" || p.size() > 4 || (p.size() == 3 && p[2] != "toxics") ||
-      (p.size() == 4 && p[2] != "toxics"))
-    return Error({404, "not found"});
+  if (r.method != "POST") return Error(kMethodNotAllowed);
+  if (ApiResult<ProxyState> found = registry_.Get(proxy); !found.ok()) return Error(found.error());
+  ApiResult<json> b = ParseBody(r.body);
+  if (!b.ok()) return Error(b.error());
+  ApiResult<ProxyFault> toxic = ToxicFromJson(*b);
+  if (!toxic.ok()) return Error(toxic.error());
+  return Answer(200, registry_.AddToxic(proxy, *toxic), ToxicToJson);
+}
 
-  if (p.size() == 1) {  // /proxies
-    if (m == "GET") {
-      json all = json::object();
-      for (const auto& s : registry_.List()) all[s.settings.name] = ProxyToJson(s);
-      return Json(200, all);
-    }
-    if (m != "POST") return not_allowed();
-    ApiResult<json> b = body();
-    if (!b.ok()) return Error(b.error());
-    ApiResult<ProxySettings> s = ReadNewProxy(*b);
-    if (!s.ok()) return Error(s.error());
-    return Answer(201, registry_.Create(*s), ProxyToJson);
-  }
-  const std::string& proxy = p[1];
-  if (p.size() == 2) {  // /proxies/{p}
-    if (m == "GET") return Answer(200, registry_.Get(proxy), ProxyToJson);
-    if (m == "DELETE") return Done(registry_.Delete(proxy));
-    if (!update) return not_allowed();
-    if (!registry_.Get(proxy).ok()) return Error(registry_.Get(proxy).error());
-    ApiResult<json> b = body();
-    if (!b.ok()) return Error(b.error());
-    ApiResult<ProxyPatch> patch = ReadProxyFields(*b, nullptr);
-    if (!patch.ok()) return Error(patch.error());
-    return Answer(200, registry_.Update(proxy, *patch), ProxyToJson);
-  }
-  if (p.size() == 3) {  // /proxies/{p}/toxics
-    if (m == "GET") {
-      return Answer(200, registry_.Toxics(proxy), [](const std::vector<ProxyFault>& ts) {
-        json list = json::array();
-        for (const auto& t : ts) list.push_back(ToxicToJson(t));
-        return list;
-      });
-    }
-    if (m != "POST") return not_allowed();
-    if (!registry_.Get(proxy).ok()) return Error(registry_.Get(proxy).error());
-    ApiResult<json> b = body();
-    if (!b.ok()) return Error(b.error());
-    ApiResult<ProxyFault> toxic = ToxicFromJson(*b);
-    if (!toxic.ok()) return Error(toxic.error());
-    return Answer(200, registry_.AddToxic(proxy, *toxic), ToxicToJson);
-  }
-  const std::string& name = p[3];  // /proxies/{p}/toxics/{t}
-  if (m == "GET") return Answer(200, registry_.GetToxic(proxy, name), ToxicToJson);
-  if (m == "DELETE") return Done(registry_.RemoveToxic(proxy, name));
-  if (!update) return not_allowed();
+ApiResponse ToxiproxyApi::Toxic(const ApiRequest& r, const std::string& proxy,
+                                const std::string& name) {
+  if (r.method == "GET") return Answer(200, registry_.GetToxic(proxy, name), ToxicToJson);
+  if (r.method == "DELETE") return Done(registry_.RemoveToxic(proxy, name));
+  if (!IsUpdate(r.method)) return Error(kMethodNotAllowed);
   ApiResult<ProxyFault> current = registry_.GetToxic(proxy, name);
   if (!current.ok()) return Error(current.error());
-  ApiResult<json> b = body();
+  ApiResult<json> b = ParseBody(r.body);
   if (!b.ok()) return Error(b.error());
   ApiResult<ProxyFault> updated = UpdatedToxic(*current, *b);
   if (!updated.ok()) return Error(updated.error());

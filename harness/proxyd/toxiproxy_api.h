@@ -50,6 +50,12 @@ class ToxiproxyApi {
   ApiResponse Handle(const ApiRequest& request);
 
  private:
+  ApiResponse Populate(const ApiRequest& r);                        // /populate
+  ApiResponse Proxies(const ApiRequest& r);                         // /proxies
+  ApiResponse Proxy(const ApiRequest& r, const std::string& proxy);  // /proxies/{p}
+  ApiResponse Toxics(const ApiRequest& r, const std::string& proxy);
+  ApiResponse Toxic(const ApiRequest& r, const std::string& proxy, const std::string& name);
+
   ProxyRegistry& registry_;
   std::string version_;
 };
