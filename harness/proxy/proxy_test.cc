@@ -184,16 +184,6 @@ TEST_CASE("Listen names the port when it is taken") {
   CHECK(status.message().find("127.0.0.1:" + std::to_string(rig.port())) != std::string::npos);
 }
 
-// A proxy in front of an echo server, both on the test's thread, with time
-// from a ManualClock.
-struct FakeTimeRig {
-  FakeTimeRig() { REQUIRE(proxy.Listen("127.0.0.1", 0).ok()); }
-  ManualClock clock;
-  asio::io_context io;
-  EchoServer echo{io};
-  FaultProxy proxy{io, clock, "inventory", "127.0.0.1", echo.port(), /*seed=*/7};
-};
-
 TEST_CASE("fake time: a delayed chunk is delivered exactly when its latency has passed") {
   FakeTimeRig rig;
   auto& [clock, io, echo, proxy] = rig;

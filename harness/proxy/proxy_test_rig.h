@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 #include <poll.h>
+#include <sys/socket.h>
 
 #include <array>
 #include <chrono>
@@ -19,6 +20,7 @@
 
 #include "harness/common/clock.h"
 #include "harness/common/ports.h"
+#include "harness/common/test_http_server.h"
 #include "harness/proxy/proxy.h"
 
 namespace faultline::testing {
@@ -113,14 +115,74 @@ class EchoServer {
   std::shared_ptr<State> state_;
 };
 
+// An upstream that closes every connection it accepted `idle` after
+// accepting it, whatever arrived (as a dependency that closes idle
+// connections does when nothing it understood came in). Lives on the rig's
+// io thread.
+class IdleClosingServer {
+ public:
+  IdleClosingServer(asio::io_context& io, Clock& clock, Duration idle)
+      : state_(std::make_shared<State>(io, clock, idle)) {
+    state_->acceptor.open(tcp::v4());
+    state_->acceptor.bind(tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+    state_->acceptor.listen();
+    Accept(state_);
+  }
+  ~IdleClosingServer() {
+    error_code ignored;
+    state_->acceptor.close(ignored);
+    state_->connections.clear();
+  }
+  uint16_t port() const { return state_->acceptor.local_endpoint().port(); }
+  int closed() const { return state_->closed; }
+
+ private:
+  struct Held {
+    std::unique_ptr<tcp::socket> socket;
+    std::unique_ptr<Timer> timer;
+  };
+  struct State {
+    State(asio::io_context& io, Clock& clock, Duration idle)
+        : acceptor(io), clock(clock), idle(idle) {}
+    tcp::acceptor acceptor;
+    Clock& clock;
+    Duration idle;
+    std::list<Held> connections;
+    int closed = 0;
+  };
+  static void Accept(std::shared_ptr<State> state) {
+    state->acceptor.async_accept([state](error_code ec, tcp::socket socket) {
+      if (ec) return;
+      auto& held = state->connections.emplace_back();
+      held.socket = std::make_unique<tcp::socket>(std::move(socket));
+      held.timer = state->clock.NewTimer();
+      tcp::socket* s = held.socket.get();
+      state->clock.After(*held.timer, state->idle, [s, raw = state.get()] {
+        error_code ignored;
+        s->close(ignored);
+        raw->closed++;
+      });
+      Accept(state);
+    });
+  }
+  std::shared_ptr<State> state_;
+};
+
 // A proxy and its echo upstream on an io_context run by a thread of the
 // test; the test thread talks to them through OnIo and to the proxy's port
 // through Client.
 class Rig {
  public:
-  explicit Rig(bool upstream_up = true) : work_(io_.get_executor()) {
+  // With an upstream that closes its connections `idle_close` after
+  // accepting them instead of the echo server.
+  explicit Rig(Duration idle_close) : Rig(false, idle_close) {}
+  explicit Rig(bool upstream_up = true, Duration idle_close = Duration::zero())
+      : work_(io_.get_executor()) {
     uint16_t upstream_port = 0;
-    if (upstream_up) {
+    if (idle_close > Duration::zero()) {
+      idle_closing_ = std::make_unique<IdleClosingServer>(io_, clock_, idle_close);
+      upstream_port = idle_closing_->port();
+    } else if (upstream_up) {
       echo_ = std::make_unique<EchoServer>(io_);
       upstream_port = echo_->port();
     } else {
@@ -143,6 +205,7 @@ class Rig {
     OnIo([this] {
       proxy_.reset();
       echo_.reset();
+      idle_closing_.reset();
     });
     work_.reset();
     // Once the proxy is gone nothing of it may keep the loop busy (timers,
@@ -206,6 +269,7 @@ class Rig {
   uint16_t port() const { return port_; }
   FaultProxy& proxy() { return *proxy_; }
   EchoServer& echo() { return *echo_; }
+  IdleClosingServer& idle_closing() { return *idle_closing_; }
   void DestroyProxy() { proxy_.reset(); }
 
  private:
@@ -213,6 +277,7 @@ class Rig {
   AsioClock clock_{io_};
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::unique_ptr<EchoServer> echo_;
+  std::unique_ptr<IdleClosingServer> idle_closing_;
   std::unique_ptr<FaultProxy> proxy_;
   uint16_t port_ = 0;
   std::promise<void> done_;
@@ -231,6 +296,25 @@ class Client {
     }
   }
 
+  // Connects without blocking past `timeout`: connect_error() is
+  // timed_out when the handshake did not complete in time.
+  Client(uint16_t port, Duration timeout) : socket_(io_) {
+    socket_.open(tcp::v4());
+    socket_.non_blocking(true);
+    socket_.connect(tcp::endpoint(asio::ip::address_v4::loopback(), port), connect_error_);
+    if (connect_error_ == asio::error::in_progress || connect_error_ == asio::error::would_block) {
+      if (!Wait(POLLOUT, SteadyClock::now() + timeout)) {
+        connect_error_ = asio::error::timed_out;
+        return;
+      }
+      int error = 0;
+      socklen_t size = sizeof error;
+      ::getsockopt(socket_.native_handle(), SOL_SOCKET, SO_ERROR, &error, &size);
+      connect_error_ = error_code(error, boost::system::system_category());
+    }
+    if (!connect_error_) socket_.set_option(tcp::no_delay(true));
+  }
+
   const error_code& connect_error() const { return connect_error_; }
 
   bool Send(std::string_view data, Duration timeout = 5s) {
@@ -243,6 +327,12 @@ class Client {
       data.remove_prefix(n);
     }
     return true;
+  }
+
+  // Writes what the socket takes now; how much it took.
+  size_t SendSome(std::string_view data) {
+    error_code ec;
+    return socket_.write_some(asio::buffer(data.data(), data.size()), ec);
   }
 
   // Reads until `n` bytes arrived, the peer closed or failed (*error), or
@@ -331,6 +421,11 @@ inline ProxyFault Latency(Duration latency,
   return fault;
 }
 
+inline ProxyFault Named(ProxyFault fault, std::string name) {
+  fault.name = std::move(name);
+  return fault;
+}
+
 inline Duration Since(SteadyClock::time_point start) { return SteadyClock::now() - start; }
 
 // The round-trip time of one byte, or a huge value when it did not return.
@@ -351,6 +446,16 @@ struct Connected {
 // Connected, then the proxy hangs.
 struct Hung : Connected {
   Hung() { rig.SetFault(Fault(ProxyFault::Kind::kHang)); }
+};
+
+// A proxy in front of an echo server, both on the test's thread, with time
+// from a ManualClock.
+struct FakeTimeRig {
+  FakeTimeRig() { REQUIRE(proxy.Listen("127.0.0.1", 0).ok()); }
+  ManualClock clock;
+  asio::io_context io;
+  EchoServer echo{io};
+  FaultProxy proxy{io, clock, "inventory", "127.0.0.1", echo.port(), /*seed=*/7};
 };
 
 inline bool NoOpenConnections(const ProxyCounters& c) {

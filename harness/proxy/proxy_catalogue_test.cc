@@ -1,0 +1,184 @@
+// The per-direction fault kinds over real loopback sockets: bandwidth,
+// slow_close, timeout, reset_peer, slicer, limit_data, and stacking.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <string>
+
+#include "harness/proxy/proxy.h"
+#include "harness/proxy/proxy_test_rig.h"
+
+namespace faultline {
+namespace {
+
+using namespace faultline::testing;
+
+ProxyFault Make(ProxyFault::Kind kind,
+                ProxyFault::Direction direction = ProxyFault::Direction::kDownstream) {
+  ProxyFault fault = Fault(kind);
+  fault.direction = direction;
+  return fault;
+}
+
+TEST_CASE("fake time: bandwidth carries 1 MB at 1 MB/s in 1 s within 2 percent") {
+  FakeTimeRig rig;
+  auto& [clock, io, echo, proxy] = rig;
+  ProxyFault bandwidth = Make(ProxyFault::Kind::kBandwidth);
+  bandwidth.bytes_per_second = 1'000'000;
+  proxy.SetFaults({bandwidth});
+  Client client(proxy.port());
+  REQUIRE_FALSE(client.connect_error());
+
+  const std::string payload(1'000'000, 'b');
+  std::string_view unsent = payload;
+  size_t received = 0;
+  const TimePoint start = clock.Now();
+  TimePoint done{};
+  auto deadline = SteadyClock::now() + 20s;
+  while (received < payload.size() && SteadyClock::now() < deadline) {
+    unsent.remove_prefix(client.SendSome(unsent));
+    received += client.Read(payload.size() - received, 0s).size();
+    if (received == payload.size()) {
+      done = clock.Now();
+      break;
+    }
+    // Let every byte the kernel holds reach the proxy before time moves on,
+    // so the link never idles for want of data.
+    RunFor(io, 2ms);
+    if (clock.pending_timers() > 0) clock.AdvanceTo(clock.next_due());
+  }
+  REQUIRE(received == payload.size());
+  const double seconds = ToSeconds(done - start);
+  CHECK(seconds >= 0.98);
+  CHECK(seconds <= 1.02);
+  CHECK(proxy.counters().bytes_up == payload.size());  // upstream unaffected
+}
+
+TEST_CASE_FIXTURE(Connected, "slow_close lets data through and holds the close for its delay") {
+  ProxyFault slow_close = Make(ProxyFault::Kind::kSlowClose);
+  slow_close.delay = 400ms;
+  rig.SetFault(slow_close);
+  CHECK(RoundTrip(client) < 300ms);  // data flows as usual
+  auto closed = SteadyClock::now();
+  rig.OnIo([&] { rig.echo().CloseAll(); });
+  CHECK(client.Silent(300ms));
+  CHECK(client.ReadEnd(3s) == asio::error::eof);
+  CHECK(Since(closed) >= 400ms);
+}
+
+TEST_CASE_FIXTURE(Connected, "timeout drops the direction's data and closes after its timeout") {
+  ProxyFault timeout = Make(ProxyFault::Kind::kTimeout);
+  timeout.timeout = 500ms;
+  auto applied = SteadyClock::now();
+  rig.SetFault(timeout);
+  const size_t received = rig.EchoStats().received;
+  REQUIRE(client.Send("ping"));
+  CHECK(rig.WaitForEcho(received + 4));  // upstream is not affected
+  CHECK(client.Silent(200ms));           // the echo is dropped
+  CHECK(client.ReadEnd(3s) == asio::error::eof);
+  CHECK(Since(applied) >= 500ms);
+  CHECK(rig.WaitFor([](const ProxyCounters& c) {
+    return c.bytes_discarded == 4 && NoOpenConnections(c);
+  }));
+}
+
+TEST_CASE_FIXTURE(Connected, "timeout 0 never closes - removing it closes the connection") {
+  rig.SetFault(Make(ProxyFault::Kind::kTimeout, ProxyFault::Direction::kBoth));
+  REQUIRE(client.Send("ping"));
+  CHECK(client.Silent(400ms));
+  CHECK(rig.Counters().open_client == 1);
+  rig.SetFault(std::nullopt);
+  CHECK(client.ReadEnd() == asio::error::eof);
+  Client fresh(rig.port());
+  CHECK(RoundTrip(fresh) < 1s);
+}
+
+TEST_CASE_FIXTURE(Connected, "reset_peer with timeout 0 resets on the first data") {
+  rig.SetFault(Make(ProxyFault::Kind::kResetPeer, ProxyFault::Direction::kUpstream));
+  CHECK(client.Silent(200ms));  // nothing happens before data
+  const size_t received = rig.EchoStats().received;
+  REQUIRE(client.Send("boom"));
+  CHECK(client.ReadEnd() == asio::error::connection_reset);
+  CHECK(rig.WaitFor([](const ProxyCounters& c) { return c.resets == 1 && NoOpenConnections(c); }));
+  CHECK(rig.EchoStats().received == received);  // the data was not forwarded
+}
+
+TEST_CASE_FIXTURE(Connected, "reset_peer resets its timeout after it applied") {
+  ProxyFault reset_peer = Make(ProxyFault::Kind::kResetPeer);
+  reset_peer.timeout = 300ms;
+  auto applied = SteadyClock::now();
+  rig.SetFault(reset_peer);
+  CHECK(client.ReadEnd(3s) == asio::error::connection_reset);
+  CHECK(Since(applied) >= 300ms);
+  // A connection made later gets its own 300 ms.
+  Client later(rig.port());
+  CHECK(RoundTrip(later) < 200ms);
+  CHECK(later.ReadEnd(3s) == asio::error::connection_reset);
+}
+
+TEST_CASE_FIXTURE(Connected, "slicer delivers the bytes intact in slices with a delay between them") {
+  ProxyFault slicer = Make(ProxyFault::Kind::kSlicer);
+  slicer.slice_bytes = 4;
+  slicer.slice_variation = 2;
+  slicer.delay = 25ms;
+  rig.SetFault(slicer);
+  const std::string data = "0123456789abcdefghijklmnopqrstuvwxyz";
+  auto start = SteadyClock::now();
+  REQUIRE(client.Send(data));
+  std::string got;
+  int reads = 0;
+  while (got.size() < data.size() && reads < 100) {
+    std::string part = client.Read(1, 2s);
+    if (part.empty()) break;
+    got += part;
+    got += client.Read(data.size() - got.size(), 0s);
+    reads++;
+  }
+  CHECK(got == data);
+  // 36 bytes in slices of 2..6: at least 6 slices, 25 ms apart.
+  CHECK(reads >= 6);
+  CHECK(Since(start) >= 5 * 25ms);
+}
+
+TEST_CASE_FIXTURE(Connected, "limit_data forwards its bytes then closes the connection") {
+  ProxyFault limit = Make(ProxyFault::Kind::kLimitData);
+  limit.bytes = 10;
+  rig.SetFault(limit);
+  REQUIRE(client.Send("0123456789abcdefghij"));
+  error_code end;
+  CHECK(client.Read(100, 3s, &end) == "0123456789");
+  CHECK(end == asio::error::eof);
+  CHECK(rig.WaitFor([](const ProxyCounters& c) {
+    return c.bytes_discarded == 10 && NoOpenConnections(c);
+  }));
+}
+
+TEST_CASE_FIXTURE(Connected, "faults stack in list order - latency then limit_data") {
+  ProxyFault limit = Make(ProxyFault::Kind::kLimitData);
+  limit.bytes = 5;
+  rig.SetFaults({Latency(200ms), limit});
+  CHECK(rig.OnIo([&] { return rig.proxy().faults().size(); }) == 2);
+  auto start = SteadyClock::now();
+  REQUIRE(client.Send("abcdefgh"));
+  error_code end;
+  std::string got = client.Read(100, 3s, &end);
+  CHECK(got == "abcde");
+  CHECK(end == asio::error::eof);
+  CHECK(Since(start) >= 200ms);
+}
+
+TEST_CASE_FIXTURE(Connected, "a fault whose parameters change keeps its place and its state") {
+  ProxyFault limit = Make(ProxyFault::Kind::kLimitData);
+  limit.bytes = 6;
+  rig.SetFault(limit);
+  CHECK(client.Exchange("abcd") == "abcd");
+  limit.bytes = 8;  // 4 of them already forwarded
+  rig.SetFault(limit);
+  REQUIRE(client.Send("efghij"));
+  error_code end;
+  CHECK(client.Read(100, 3s, &end) == "efgh");
+  CHECK(end == asio::error::eof);
+}
+
+}  // namespace
+}  // namespace faultline
