@@ -5,6 +5,7 @@
 #include "harness/common/asio.h"
 #include "harness/common/ports.h"
 #include "harness/common/text.h"
+#include "harness/scenario/diagnostics.h"
 #include "harness/scenario/variables.h"
 
 namespace faultline {
@@ -50,24 +51,91 @@ StatusOr<LoopbackUrl> ParseLoopbackUrl(const std::string& url) {
   return out;
 }
 
+namespace {
+
+// "1MB/s", "64KB/s", "1500B/s": the largest decimal unit that divides it.
+std::string FormatRate(uint64_t bytes_per_second) {
+  if (bytes_per_second >= 1000000 && bytes_per_second % 1000000 == 0)
+    return std::to_string(bytes_per_second / 1000000) + "MB/s";
+  if (bytes_per_second >= 1000 && bytes_per_second % 1000 == 0)
+    return std::to_string(bytes_per_second / 1000) + "KB/s";
+  return std::to_string(bytes_per_second) + "B/s";
+}
+
+// The main value `v` of a fault of kind `kind`, as Describe writes it.
+std::string MainText(FaultSpec::Kind kind, int64_t v) {
+  switch (FaultSpec::MainValue(kind)) {
+    case FaultSpec::Main::kRate: return FormatRate(static_cast<uint64_t>(v));
+    case FaultSpec::Main::kBytes: return std::to_string(v) + "B";
+    default: return FormatDuration(Duration(v));
+  }
+}
+
+// The kind's values, after its name: "3s±1s", "1MB/s", "after 2s".
+std::string Values(const FaultSpec& f) {
+  using K = FaultSpec::Kind;
+  std::string main;
+  if (f.ramp) {
+    main = MainText(f.kind, f.ramp->from) + "→" + MainText(f.kind, f.ramp->to) + " in " +
+           std::to_string(f.ramp->steps) + " steps";
+  }
+  switch (f.kind) {
+    case K::kLatency:
+      if (main.empty()) main = FormatDuration(f.latency);
+      return f.jitter.count() > 0 ? main + "±" + FormatDuration(f.jitter) : main;
+    case K::kBandwidth:
+      return main.empty() ? FormatRate(f.rate) : main;
+    case K::kSlowClose:
+      return main.empty() ? FormatDuration(f.delay) : main;
+    case K::kTimeout:
+      return main.empty() ? FormatDuration(f.timeout) : main;
+    case K::kResetPeer:
+      if (!main.empty()) return "after " + main;
+      return f.timeout.count() > 0 ? "after " + FormatDuration(f.timeout) : "on first data";
+    case K::kSlicer: {
+      std::string s = std::to_string(f.size) + "B";
+      if (f.size_variation > 0) s += "±" + std::to_string(f.size_variation) + "B";
+      if (!main.empty()) return s + " every " + main;
+      return f.delay.count() > 0 ? s + " every " + FormatDuration(f.delay) : s;
+    }
+    case K::kLimitData:
+      return main.empty() ? std::to_string(f.bytes) + "B" : main;
+    case K::kHang:
+    case K::kReset:
+    case K::kRefuse:
+    case K::kConnectHang:
+      break;
+  }
+  return "";
+}
+
+}  // namespace
+
 std::string Describe(const FaultSpec& f) {
   std::string s = ToString(f.kind);
-  if (f.kind == FaultSpec::Kind::kLatency) {
-    s += " " + FormatDuration(f.latency);
-    if (f.jitter.count() > 0) s += "±" + FormatDuration(f.jitter);
+  const std::string values = Values(f);
+  if (!values.empty()) s += " " + values;
+  if (FaultSpec::MainValue(f.kind) != FaultSpec::Main::kNone) {
     if (f.direction == FaultSpec::Direction::kUpstream) s += " upstream";
     if (f.direction == FaultSpec::Direction::kBoth) s += " both ways";
+  }
+  if (f.fraction < 1) s += " " + FormatNumber(f.fraction * 100) + "%";
+  if (f.flap) {
+    s += " flapping " + FormatDuration(f.flap->on) + " on/" + FormatDuration(f.flap->off) + " off";
   }
   return s + " " + f.dependency;
 }
 
 namespace {
 
-// The processes of a scenario in start order, each with its key path.
+// The processes of a scenario in start order, each with its key path
+// (external dependencies are not started: not among them).
 std::vector<std::pair<const ProcessSpec*, std::string>> ProcessesOf(const Scenario& s) {
   std::vector<std::pair<const ProcessSpec*, std::string>> out;
-  for (size_t i = 0; i < s.dependencies.size(); ++i)
+  for (size_t i = 0; i < s.dependencies.size(); ++i) {
+    if (s.dependencies[i].external()) continue;
     out.emplace_back(&s.dependencies[i], "dependencies[" + std::to_string(i) + "]");
+  }
   out.emplace_back(&s.target, "target");
   return out;
 }
@@ -143,10 +211,22 @@ ProcessPlan BindProcess(Binder& b, const ProcessSpec& p, const std::string& key,
   return out;
 }
 
+// An external dependency's address (validated by the loader).
+HostPort AddressOf(const ProcessSpec& d) {
+  std::string error;
+  return ParseHostPort(d.address, /*allow_any_port=*/false, &error).value_or(HostPort{});
+}
+
+void AddExternalPorts(const Scenario& scenario, Ports* ports) {
+  for (const auto& d : scenario.dependencies)
+    if (d.external()) ports->processes[d.name] = AddressOf(d).port;
+}
+
 }  // namespace
 
 StatusOr<Ports> AllocatePorts(const Scenario& scenario) {
   Ports ports;
+  AddExternalPorts(scenario, &ports);
   for (const auto& [p, key] : ProcessesOf(scenario)) {
     auto port = AllocatePort();
     if (!port.ok()) return port.status();
@@ -163,6 +243,7 @@ StatusOr<Ports> AllocatePorts(const Scenario& scenario) {
 
 Ports PlaceholderPorts(const Scenario& scenario) {
   Ports ports;
+  AddExternalPorts(scenario, &ports);
   uint16_t next = 40001;
   for (const auto& [p, key] : ProcessesOf(scenario)) ports.processes[p->name] = next++;
   for (const auto& d : scenario.dependencies)
@@ -184,13 +265,25 @@ StatusOr<Plan> Bind(const Scenario& scenario, const Variant& variant, const Port
 
   for (const auto& [p, key] : ProcessesOf(scenario))
     plan.processes.push_back(BindProcess(b, *p, key, variant.name));
+  for (size_t i = 0; i < scenario.dependencies.size(); ++i) {
+    const ProcessSpec& d = scenario.dependencies[i];
+    if (!d.external()) continue;
+    ExternalPlan external{d.name, AddressOf(d).host, AddressOf(d).port, std::nullopt};
+    if (d.check_ready) {
+      external.ready = BindProcess(b, d, "dependencies[" + std::to_string(i) + "]", variant.name).ready;
+      external.ready->host = external.host;
+    }
+    plan.externals.push_back(std::move(external));
+  }
   for (const auto& d : scenario.dependencies) {
     if (!d.proxy) continue;
     auto listen = ports.proxies.find(d.name);
     auto upstream = ports.processes.find(d.name);
     if (listen == ports.proxies.end() || upstream == ports.processes.end())
       return Status::Invalid("no port for the fault proxy in front of " + Quote(d.name));
-    plan.proxies.push_back({d.name, listen->second, upstream->second});
+    const std::string host = d.external() ? AddressOf(d).host : "127.0.0.1";
+    plan.proxies.push_back(
+        {d.name, listen->second, host, upstream->second, ProxySeed(scenario.seed, d.name)});
   }
 
   const LoadSpec& load = scenario.load;
@@ -221,9 +314,10 @@ StatusOr<Plan> Bind(const Scenario& scenario, const Variant& variant, const Port
     p.duration = phase.duration;
     p.rate = phase.rate.value_or(load.rate);
     for (const auto& f : phase.faults) {
-      p.faults[f.dependency] = f;  // the last fault named for a dependency wins
+      p.faults[f.dependency].push_back(f);
       p.descriptions.push_back(Describe(f));
     }
+    for (auto& [dependency, faults] : p.faults) NameFaults(&faults);
     plan.phases.push_back(std::move(p));
   }
   plan.baseline_phase = scenario.baseline_phase;

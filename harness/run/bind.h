@@ -30,6 +30,7 @@ struct Ports {
 };
 
 /// Free ports from the kernel for every process and proxy of `scenario`
+/// (an external dependency's port is its address's)
 /// (see AllocatePort: another program may take one before it is bound).
 StatusOr<Ports> AllocatePorts(const Scenario& scenario);
 /// Distinct fixed ports (40001, 40002, ...) for validation: nothing is bound.
@@ -48,7 +49,8 @@ StatusOr<LoopbackUrl> ParseLoopbackUrl(const std::string& url);
 /// How to tell that a started process is ready; `port` is numeric.
 struct ReadyPlan {
   Readiness::Kind kind = Readiness::Kind::kTcp;
-  uint16_t port = 0;       // tcp and http: connect to 127.0.0.1:port
+  std::string host = "127.0.0.1";  // tcp and http: an external dependency's address host
+  uint16_t port = 0;       // tcp and http: connect to host:port
   std::string path = "/";  // http
   int status = 200;        // http
   std::string log_line;    // log
@@ -65,11 +67,22 @@ struct ProcessPlan {
   ReadyPlan ready;
 };
 
-/// A fault proxy: listens on 127.0.0.1:listen_port, forwards to upstream_port.
+/// A dependency already running at an address: not started or stopped.
+struct ExternalPlan {
+  std::string name;
+  std::string host;                  // numeric: "127.0.0.1", "::1", ...
+  uint16_t port = 0;
+  std::optional<ReadyPlan> ready;    // checked before the processes start, when given
+};
+
+/// A fault proxy: listens on 127.0.0.1:listen_port, forwards to
+/// upstream_host:upstream_port.
 struct ProxyPlan {
   std::string dependency;
   uint16_t listen_port = 0;
+  std::string upstream_host = "127.0.0.1";  // an external dependency's host
   uint16_t upstream_port = 0;
+  uint64_t seed = 0;                        // ProxySeed(scenario seed, dependency)
 };
 
 struct LoadPlan {
@@ -93,7 +106,9 @@ struct PhasePlan {
   std::string name;
   Duration duration{0};
   double rate = 0;                             // requests/s (load.rate unless the phase sets it)
-  std::map<std::string, FaultSpec> faults;     // dependency -> its fault in this phase
+  /// dependency -> its faults in this phase, each with a unique name
+  /// (NameFaults), ramp and flap still on (fault_schedule.h resolves them).
+  std::map<std::string, std::vector<FaultSpec>> faults;
   std::vector<std::string> descriptions;       // "hang inventory", "latency 3s±1s inventory"
 };
 
@@ -102,6 +117,7 @@ struct Plan {
   std::string variant;
   Expectation expect = Expectation::kPass;
   std::vector<ProcessPlan> processes;  // in start order: dependencies, then the target (last)
+  std::vector<ExternalPlan> externals; // dependencies with an address, in dependency order
   std::vector<ProxyPlan> proxies;      // in dependency order
   LoadPlan load;
   std::optional<ScrapePlan> scrape;
@@ -109,7 +125,7 @@ struct Plan {
   std::string baseline_phase;
   std::vector<CheckSpec> checks;       // the scenario's checks that apply to this variant
   Duration sampling_interval{0};
-  uint64_t seed = 1;
+  uint64_t seed = 1;                   // the scenario's; each proxy has its own (ProxyPlan::seed)
 
   const ProcessPlan& target() const { return processes.back(); }
 };
@@ -119,8 +135,10 @@ struct Plan {
 /// every proxied dependency.
 StatusOr<Plan> Bind(const Scenario& scenario, const Variant& variant, const Ports& ports);
 
-/// "hang inventory", "latency 3s±1s upstream inventory": a fault as the
-/// phase spans in results.json describe it.
+/// "hang inventory", "latency 3s±1s upstream inventory", "bandwidth 1MB/s
+/// 30% inventory", "latency 0s→400ms in 5 steps inventory", "hang flapping
+/// 2s on/3s off inventory": a fault as the phase spans in results.json and
+/// the event lines describe it.
 std::string Describe(const FaultSpec& fault);
 
 }  // namespace faultline

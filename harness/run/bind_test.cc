@@ -38,9 +38,10 @@ Scenario Everything() {
   s.load.headers = {{"X-Variant", "${variant.name}"}};
   s.load.body = "{\"db\": ${port.db}}";
   s.load.timeout = 2s;
-  s.phases = {{"baseline", 1s, std::nullopt, {}},
-              {"hang", 2s, 50.0, {FaultSpec{FaultSpec::Kind::kHang, "db"}}},
-              {"drain", 1s, 0.0, {}}};
+  FaultSpec hang;
+  hang.kind = FaultSpec::Kind::kHang;
+  hang.dependency = "db";
+  s.phases = {{"baseline", 1s, std::nullopt, {}}, {"hang", 2s, 50.0, {hang}}, {"drain", 1s, 0.0, {}}};
   s.baseline_phase = "baseline";
   CheckSpec all, only_slow;
   all.name = "threads bounded";
@@ -103,7 +104,12 @@ TEST_CASE("Bind expands every variable kind into a concrete plan") {
   CHECK(plan->phases[0].rate == 20);  // load.rate
   CHECK(plan->phases[0].faults.empty());
   CHECK(plan->phases[1].rate == 50);
-  CHECK(plan->phases[1].faults.at("db").kind == FaultSpec::Kind::kHang);
+  REQUIRE(plan->phases[1].faults.at("db").size() == 1);
+  CHECK(plan->phases[1].faults.at("db")[0].kind == FaultSpec::Kind::kHang);
+  CHECK(plan->phases[1].faults.at("db")[0].name == "hang");
+  REQUIRE(plan->proxies.size() == 1);
+  CHECK(plan->proxies[0].upstream_host == "127.0.0.1");
+  CHECK(plan->proxies[0].seed == ProxySeed(9, "db"));
   CHECK(plan->phases[1].descriptions == std::vector<std::string>{"hang db"});
   CHECK(plan->phases[2].rate == 0);
   CHECK(plan->baseline_phase == "baseline");

@@ -95,6 +95,13 @@ class FakeProcesses final : public Processes {
     later_.After(after, [finish] { finish(Status::Ok(), "ready"); });
   }
 
+  void WaitExternal(const ExternalPlan& external, std::function<void(Status)> done) override {
+    later_.After(std::chrono::milliseconds(100), [this, name = external.name, done] {
+      w_.Log("reachable " + name);
+      done(Status::Ok());
+    });
+  }
+
   void Stop(const std::string& name, std::function<void()> done) override {
     w_.Log("stop " + name);
     Stopping({name});
@@ -178,8 +185,16 @@ class FakeProxy final : public Proxy {
     w_.Log("proxy " + plan_.dependency + " listens");
     return Status::Ok();
   }
-  void SetFault(const std::optional<FaultSpec>& fault) override {
-    w_.Log("fault " + plan_.dependency + " " + (fault ? ToString(fault->kind) : "none"));
+  // "fault inventory latency 250ms, hang": each as Describe says, without
+  // the dependency's name.
+  void SetFaults(const std::vector<FaultSpec>& faults) override {
+    std::string what;
+    for (const FaultSpec& f : faults) {
+      std::string d = Describe(f);
+      d.resize(d.size() - plan_.dependency.size() - 1);
+      what += (what.empty() ? "" : ", ") + d;
+    }
+    w_.Log("fault " + plan_.dependency + " " + (what.empty() ? "none" : what));
   }
   void Close() override { w_.Log("proxy " + plan_.dependency + " closed"); }
   uint64_t open_upstream() const override { return 3; }
@@ -209,7 +224,7 @@ class FakeEndpoint final : public MetricsEndpoint {
 std::unique_ptr<Processes> FakeParts::NewProcesses(const std::string& out_dir) {
   return std::make_unique<FakeProcesses>(world_, out_dir);
 }
-std::unique_ptr<Proxy> FakeParts::NewProxy(const ProxyPlan& plan, uint64_t) {
+std::unique_ptr<Proxy> FakeParts::NewProxy(const ProxyPlan& plan) {
   return std::make_unique<FakeProxy>(world_, plan);
 }
 std::unique_ptr<Load> FakeParts::NewLoad(const LoadPlan&, TimePoint, Load::Sink sink) {

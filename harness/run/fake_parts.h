@@ -56,7 +56,7 @@ class FakeParts final : public PartFactory {
  public:
   explicit FakeParts(FakeWorld& world) : world_(world) {}
   std::unique_ptr<Processes> NewProcesses(const std::string& out_dir) override;
-  std::unique_ptr<Proxy> NewProxy(const ProxyPlan& plan, uint64_t seed) override;
+  std::unique_ptr<Proxy> NewProxy(const ProxyPlan& plan) override;
   std::unique_ptr<Load> NewLoad(const LoadPlan& plan, TimePoint epoch, Load::Sink sink) override;
   std::unique_ptr<MetricsEndpoint> NewMetricsEndpoint(const ScrapePlan& plan) override;
   ProcFs& procfs() override { return world_.procfs; }

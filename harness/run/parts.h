@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "harness/common/clock.h"
 #include "harness/common/status.h"
@@ -41,6 +42,10 @@ class Processes {
   /// done(Ok) once `process` is ready; Unavailable with the reason when it
   /// exits, is stopped, or its ready.timeout passes first.
   virtual void WaitReady(const ProcessPlan& process, std::function<void(Status)> done) = 0;
+  /// done(Ok) once the external dependency answers its readiness probe
+  /// (external.ready, which is set) at its address; Unavailable when
+  /// external.ready->timeout passes first.
+  virtual void WaitExternal(const ExternalPlan& external, std::function<void(Status)> done) = 0;
   /// Stops one process (SIGTERM, then SIGKILL after its stop_grace).
   virtual void Stop(const std::string& name, std::function<void()> done) = 0;
   /// Stops every process, in reverse start order; done() when all are reaped.
@@ -71,8 +76,10 @@ class Proxy {
   virtual ~Proxy() = default;  // closes every socket
   /// Starts listening on plan.listen_port. Unavailable naming the port.
   virtual Status Listen() = 0;
-  /// Replaces the active fault; nullopt clears it.
-  virtual void SetFault(const std::optional<FaultSpec>& fault) = 0;
+  /// Replaces the faults in force with `faults` (plain values: no ramp or
+  /// flap; FaultsAt in fault_schedule.h); {} clears them. A fault whose
+  /// name stays keeps each connection's fraction draw.
+  virtual void SetFaults(const std::vector<FaultSpec>& faults) = 0;
   virtual void Close() = 0;
   virtual uint64_t open_upstream() const = 0;
 };
@@ -83,7 +90,8 @@ class PartFactory {
   virtual ~PartFactory() = default;
   /// Logs go under `out_dir`.
   virtual std::unique_ptr<Processes> NewProcesses(const std::string& out_dir) = 0;
-  virtual std::unique_ptr<Proxy> NewProxy(const ProxyPlan& plan, uint64_t seed) = 0;
+  /// Its random draws are seeded with plan.seed.
+  virtual std::unique_ptr<Proxy> NewProxy(const ProxyPlan& plan) = 0;
   /// Latency is measured from `epoch`; `sink` gets every request that ends.
   virtual std::unique_ptr<Load> NewLoad(const LoadPlan& plan, TimePoint epoch, Load::Sink sink) = 0;
   virtual std::unique_ptr<MetricsEndpoint> NewMetricsEndpoint(const ScrapePlan& plan) = 0;

@@ -3,9 +3,12 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <utility>
 
 #include "harness/load/load_generator.h"
 #include "harness/proxy/proxy.h"
+#include "harness/run/external_ready.h"
+#include "harness/run/proxy_fault.h"
 #include "harness/scrape/scraper.h"
 
 namespace faultline {
@@ -25,8 +28,8 @@ std::function<void(Args...)> Posted(asio::io_context& io, std::weak_ptr<bool> al
 
 class SupervisedProcesses final : public Processes {
  public:
-  SupervisedProcesses(asio::io_context& io, Watchdog* watchdog, std::string out_dir)
-      : io_(io), supervisor_(io, watchdog), out_dir_(std::move(out_dir)) {}
+  SupervisedProcesses(asio::io_context& io, Clock& clock, Watchdog* watchdog, std::string out_dir)
+      : io_(io), clock_(clock), supervisor_(io, watchdog), out_dir_(std::move(out_dir)) {}
 
   void OnUnexpectedExit(std::function<void(const ExitInfo&)> handler) override {
     supervisor_.OnUnexpectedExit(std::move(handler));
@@ -60,10 +63,25 @@ class SupervisedProcesses final : public Processes {
                           Posted<Status>(io_, alive_, std::move(done)));
   }
 
+  void WaitExternal(const ExternalPlan& external, std::function<void(Status)> done) override {
+    auto once = std::make_shared<std::function<void(Status)>>(
+        Posted<Status>(io_, alive_, std::move(done)));
+    external_waits_.push_back(once);
+    external_.push_back(
+        std::make_unique<ExternalReadiness>(io_, clock_, external, [once](Status s) {
+          if (*once) std::exchange(*once, nullptr)(std::move(s));
+        }));
+  }
+
   void Stop(const std::string& name, std::function<void()> done) override {
     supervisor_.Stop(name, Posted<>(io_, alive_, std::move(done)));
   }
   void StopAll(std::function<void()> done) override {
+    for (auto& once : external_waits_) {  // a pending probe fails at once, as a process's does
+      if (*once) std::exchange(*once, nullptr)(Status::Unavailable("stopped while waiting"));
+    }
+    external_waits_.clear();
+    external_.clear();
     supervisor_.StopAll(Posted<>(io_, alive_, std::move(done)));
   }
   std::optional<pid_t> pid(const std::string& name) const override { return supervisor_.pid(name); }
@@ -76,8 +94,11 @@ class SupervisedProcesses final : public Processes {
 
  private:
   asio::io_context& io_;
+  Clock& clock_;
   Supervisor supervisor_;
   std::string out_dir_;
+  std::vector<std::unique_ptr<ExternalReadiness>> external_;  // probes of external dependencies
+  std::vector<std::shared_ptr<std::function<void(Status)>>> external_waits_;  // their `done`s
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
@@ -109,33 +130,16 @@ class GeneratedLoad final : public Load {
   LoadGenerator load_;
 };
 
-// The scenario's fault as the proxy's own type: the one place the two meet.
-ProxyFault ToProxyFault(const FaultSpec& f) {
-  ProxyFault p;
-  switch (f.kind) {
-    case FaultSpec::Kind::kLatency: p.kind = ProxyFault::Kind::kLatency; break;
-    case FaultSpec::Kind::kHang: p.kind = ProxyFault::Kind::kHang; break;
-    case FaultSpec::Kind::kReset: p.kind = ProxyFault::Kind::kReset; break;
-    case FaultSpec::Kind::kRefuse: p.kind = ProxyFault::Kind::kRefuse; break;
-  }
-  switch (f.direction) {
-    case FaultSpec::Direction::kBoth: p.direction = ProxyFault::Direction::kBoth; break;
-    case FaultSpec::Direction::kUpstream: p.direction = ProxyFault::Direction::kUpstream; break;
-    case FaultSpec::Direction::kDownstream: p.direction = ProxyFault::Direction::kDownstream; break;
-  }
-  p.latency = f.latency;
-  p.jitter = f.jitter;
-  return p;
-}
-
 class ProxyInFront final : public Proxy {
  public:
-  ProxyInFront(asio::io_context& io, Clock& clock, const ProxyPlan& plan, uint64_t seed)
-      : proxy_(io, clock, plan.dependency, "127.0.0.1", plan.upstream_port, seed),
+  ProxyInFront(asio::io_context& io, Clock& clock, const ProxyPlan& plan)
+      : proxy_(io, clock, plan.dependency, plan.upstream_host, plan.upstream_port, plan.seed),
         listen_port_(plan.listen_port) {}
   Status Listen() override { return proxy_.Listen("127.0.0.1", listen_port_); }
-  void SetFault(const std::optional<FaultSpec>& fault) override {
-    proxy_.SetFaults(fault ? std::vector{ToProxyFault(*fault)} : std::vector<ProxyFault>{});
+  void SetFaults(const std::vector<FaultSpec>& faults) override {
+    std::vector<ProxyFault> converted;
+    for (const FaultSpec& f : faults) converted.push_back(ToProxyFault(f));
+    proxy_.SetFaults(std::move(converted));
   }
   void Close() override { proxy_.Close(); }
   uint64_t open_upstream() const override { return proxy_.counters().open_upstream; }
@@ -162,10 +166,10 @@ class RealParts final : public PartFactory {
       : io_(io), clock_(clock), watchdog_(watchdog) {}
 
   std::unique_ptr<Processes> NewProcesses(const std::string& out_dir) override {
-    return std::make_unique<SupervisedProcesses>(io_, watchdog_, out_dir);
+    return std::make_unique<SupervisedProcesses>(io_, clock_, watchdog_, out_dir);
   }
-  std::unique_ptr<Proxy> NewProxy(const ProxyPlan& plan, uint64_t seed) override {
-    return std::make_unique<ProxyInFront>(io_, clock_, plan, seed);
+  std::unique_ptr<Proxy> NewProxy(const ProxyPlan& plan) override {
+    return std::make_unique<ProxyInFront>(io_, clock_, plan);
   }
   std::unique_ptr<Load> NewLoad(const LoadPlan& plan, TimePoint epoch, Load::Sink sink) override {
     return std::make_unique<GeneratedLoad>(io_, clock_, plan, epoch, std::move(sink));

@@ -20,7 +20,7 @@ VariantRun::VariantRun(Plan plan, std::string out_dir, Clock& clock, PartFactory
     : plan_(std::move(plan)), out_dir_(std::move(out_dir)), clock_(clock), parts_(parts),
       progress_(progress), vr_(*result), done_(std::move(done)),
       phase_timer_(clock.NewTimer()), drain_timer_(clock.NewTimer()),
-      progress_timer_(clock.NewTimer()) {}
+      progress_timer_(clock.NewTimer()), fault_timer_(clock.NewTimer()) {}
 
 VariantRun::~VariantRun() {
   // The parts go first (they may hold callbacks into this object).
@@ -41,12 +41,26 @@ void VariantRun::Start() {
   processes_ = parts_.NewProcesses(out_dir_);
   processes_->OnUnexpectedExit([this](const ExitInfo& info) { OnExit(info); });
   for (const ProxyPlan& p : plan_.proxies) {
-    auto proxy = parts_.NewProxy(p, plan_.seed);
+    auto proxy = parts_.NewProxy(p);
     Status s = proxy->Listen();
     if (!s.ok()) return Teardown(s.WithContext("fault proxy for \"" + p.dependency + "\""));
     proxies_.emplace_back(p.dependency, std::move(proxy));
   }
-  StartProcess(0);
+  WaitExternal(0);
+}
+
+// External dependencies are not started: those with `ready` are probed
+// first, in order, since the processes may need them.
+void VariantRun::WaitExternal(size_t index) {
+  while (index < plan_.externals.size() && !plan_.externals[index].ready) ++index;
+  if (index == plan_.externals.size()) return StartProcess(0);
+  processes_->WaitExternal(plan_.externals[index], [this, index](Status ready) {
+    if (interrupted_)
+      return Teardown(Status::Interrupted("interrupted while waiting for " +
+                                          plan_.externals[index].name));
+    if (!ready.ok()) return Teardown(ready);
+    WaitExternal(index + 1);
+  });
 }
 
 void VariantRun::StartProcess(size_t index) {
@@ -116,6 +130,10 @@ void VariantRun::StartPhases() {
 
   state_ = State::kPhases;
   phase_ = 0;
+  for (const ExternalPlan& e : plan_.externals) {
+    vr_.events.push_back({0, "dependency \"" + e.name + "\" is external at " + e.host + ":" +
+                                 std::to_string(e.port) + ": not started or stopped by faultline"});
+  }
   SamplerOptions so;
   so.pid = target_pid_;
   so.interval = plan_.sampling_interval;
@@ -144,16 +162,40 @@ void VariantRun::EnterPhase(size_t index) {
                     phase.descriptions};
   for (auto& [dependency, proxy] : proxies_) {
     auto it = phase.faults.find(dependency);
-    proxy->SetFault(it == phase.faults.end() ? std::nullopt
-                                             : std::optional<FaultSpec>(it->second));
+    proxy->SetFaults(it == phase.faults.end() ? std::vector<FaultSpec>{}
+                                              : FaultsAt(it->second, Duration(0), phase.duration));
   }
   load_->SetRate(phase.rate);
   progress_.PhaseStarted(vr_.name, phase.name, phase.duration, phase.rate, phase.descriptions);
   phase_timer_->At(phase_start_ + phase.duration, [this] { EndPhase(/*full=*/true); });
+  changes_ = FaultSchedule(phase.faults, phase.duration);
+  next_change_ = 0;
+  NextFaultChange();
+}
+
+// Arms the timer for the next ramp step or flap of the phase under way.
+void VariantRun::NextFaultChange() {
+  if (next_change_ == changes_.size()) return;
+  const FaultChange& change = changes_[next_change_];
+  fault_timer_->At(phase_start_ + change.at, [this] {
+    const FaultChange& c = changes_[next_change_++];
+    for (auto& [dependency, proxy] : proxies_) {
+      if (dependency == c.dependency) proxy->SetFaults(c.faults);
+    }
+    std::string what;
+    for (const FaultSpec& f : c.faults) what += (what.empty() ? "" : ", ") + Describe(f);
+    const std::string msg =
+        "faults on " + c.dependency + ": " + (what.empty() ? std::string("none") : what);
+    vr_.events.push_back({ToSeconds(clock_.Now() - epoch_), msg});
+    progress_.Note("[" + vr_.name + "] " + msg);
+    NextFaultChange();
+  });
 }
 
 // `full`: the phase ran its whole duration (else it was cut short now).
 void VariantRun::EndPhase(bool full) {
+  fault_timer_->Cancel();
+  changes_.clear();
   const TimePoint phase_end = phase_start_ + plan_.phases[phase_].duration;
   span_.end_s = ToSeconds((full ? phase_end : clock_.Now()) - epoch_);
   vr_.phases.push_back(span_);
@@ -242,7 +284,7 @@ void VariantRun::CheckDrained() {
 
 void VariantRun::StopProcesses() {
   state_ = State::kStopping;
-  for (auto& [dependency, proxy] : proxies_) proxy->SetFault(std::nullopt);
+  for (auto& [dependency, proxy] : proxies_) proxy->SetFaults({});
   processes_->StopAll([this] {
     for (auto& log : vr_.logs) log.tail = processes_->LogTail(log.name, 30);
     load_.reset();
@@ -289,6 +331,7 @@ void VariantRun::Interrupt() {
 
 void VariantRun::Kill() {
   phase_timer_->Cancel();
+  fault_timer_->Cancel();
   drain_timer_->Cancel();
   progress_timer_->Cancel();
   if (load_) load_->Abort();

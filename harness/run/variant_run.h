@@ -1,12 +1,18 @@
 // VariantRun: executes one variant's Plan, from starting its processes to
 // the verdict, as an explicit state machine driven by callbacks and timers:
 //
-//   kStarting  proxies listen; each process is started and waited for in
+//   kStarting  proxies listen; each external dependency with `ready` is
+//              probed, then each process is started and waited for in
 //              turn. Any failure (cannot start, not ready, another process
 //              exits meanwhile) ends the variant as an error.
 //   kPhases    load starts; each phase sets the load rate and the proxies'
 //              faults, and ends at epoch + the durations so far (so timer
-//              lateness never accumulates). The sampler runs throughout.
+//              lateness never accumulates). Within a phase, ramps and flaps
+//              change a dependency's faults at the moments FaultSchedule
+//              (fault_schedule.h) gives, each at phase start + its offset;
+//              each change is an event line ("faults on inventory: latency
+//              250ms inventory") and a progress note. The sampler runs
+//              throughout.
 //              A process that exits ends the phases at once and fails the
 //              variant ("processes stayed up").
 //   kDraining  no new requests; waits (polling every 50 ms) for requests in
@@ -36,6 +42,7 @@
 #include "harness/common/status.h"
 #include "harness/result/result.h"
 #include "harness/run/bind.h"
+#include "harness/run/fault_schedule.h"
 #include "harness/run/parts.h"
 #include "harness/run/progress_line.h"
 #include "harness/sampler/sampler.h"
@@ -68,7 +75,9 @@ class VariantRun {
   size_t phase() const { return phase_; }
 
  private:
+  void WaitExternal(size_t index);
   void StartProcess(size_t index);
+  void NextFaultChange();
   void StartPhases();
   void EnterPhase(size_t index);
   void EndPhase(bool full);
@@ -99,7 +108,7 @@ class VariantRun {
 
   // Declared before the parts that call back into this object, so they are
   // destroyed after them.
-  std::unique_ptr<Timer> phase_timer_, drain_timer_, progress_timer_;
+  std::unique_ptr<Timer> phase_timer_, drain_timer_, progress_timer_, fault_timer_;
   std::unique_ptr<Processes> processes_;
   std::vector<std::pair<std::string, std::unique_ptr<Proxy>>> proxies_;  // by dependency
   std::unique_ptr<Load> load_;
@@ -111,6 +120,8 @@ class VariantRun {
   TimePoint drain_deadline_{};
   size_t phase_ = 0;
   PhaseSpan span_;           // the phase under way
+  std::vector<FaultChange> changes_;  // the phase's fault changes
+  size_t next_change_ = 0;            // the next one due
   double total_s_ = 0;
   uint64_t completed_ = 0;   // requests ended
   pid_t target_pid_ = 0;

@@ -345,3 +345,88 @@ metrics = { widgets = "widgets_total" }
   CHECK(h.result.samples.names[BuiltinMetrics().size()] == "widgets");  // after the built-in series
   h.CheckAllStopped();
 }
+
+TEST_CASE("ramp steps and flaps set the proxy's faults at their exact times and log an event each") {
+  // Load starts at 0.2 s; phase "ramp" runs 1.2-5.2 and phase "flap" 5.2-9.2.
+  Harness h(R"(
+[target]
+argv = ["svc", "${proxy.inventory}"]
+[[dependencies]]
+name = "inventory"
+argv = ["stub"]
+proxy = true
+[[phases]]
+name = "baseline"
+duration = "1s"
+[[phases]]
+name = "ramp"
+duration = "4s"
+faults = [{ kind = "latency", dependency = "inventory", ramp = { from = "100ms", to = "400ms", steps = 4 } },
+          { kind = "reset_peer", dependency = "inventory", fraction = 0.3 }]
+[[phases]]
+name = "flap"
+duration = "4s"
+faults = [{ kind = "hang", dependency = "inventory", flap = { on = "1s", off = "1.5s" } }]
+)");
+  h.run->Start();
+  h.At(9.5);
+  std::string faults;
+  for (const std::string& line : h.world.log)
+    if (line.find(" fault ") != std::string::npos) faults += line + "\n";
+  CHECK(faults ==
+        "0.200 fault inventory none\n"
+        "1.200 fault inventory latency 100ms, reset_peer on first data 30%\n"
+        "2.200 fault inventory latency 200ms, reset_peer on first data 30%\n"
+        "3.200 fault inventory latency 300ms, reset_peer on first data 30%\n"
+        "4.200 fault inventory latency 400ms, reset_peer on first data 30%\n"
+        "5.200 fault inventory hang\n"
+        "6.200 fault inventory none\n"
+        "7.700 fault inventory hang\n"
+        "8.700 fault inventory none\n"
+        "9.200 fault inventory none\n");
+  std::string events;
+  for (const auto& e : h.result.events) events += FormatDuration(FromSeconds(e.t_s)) + " " + e.message + "\n";
+  CHECK(events ==
+        "2s faults on inventory: latency 200ms inventory, reset_peer on first data 30% inventory\n"
+        "3s faults on inventory: latency 300ms inventory, reset_peer on first data 30% inventory\n"
+        "4s faults on inventory: latency 400ms inventory, reset_peer on first data 30% inventory\n"
+        "6s faults on inventory: none\n"
+        "7.5s faults on inventory: hang inventory\n"
+        "8.5s faults on inventory: none\n");
+  REQUIRE(h.result.phases.size() == 3);
+  CHECK(h.result.phases[1].faults ==
+        std::vector<std::string>{"latency 100ms→400ms in 4 steps inventory",
+                                 "reset_peer on first data 30% inventory"});
+  CHECK(h.result.phases[2].faults ==
+        std::vector<std::string>{"hang flapping 1s on/1.5s off inventory"});
+  h.CheckAllStopped();
+}
+
+TEST_CASE("an external dependency is probed not started and listed as external") {
+  Harness h(R"(
+[target]
+argv = ["svc", "${proxy.db}"]
+[[dependencies]]
+name = "db"
+address = "127.0.0.1:5432"
+ready = { kind = "tcp" }
+proxy = true
+[[phases]]
+name = "only"
+duration = "1s"
+)");
+  h.run->Start();
+  h.At(2);
+  CHECK(h.Log().rfind("0.000 proxy db listens\n"
+                      "0.100 reachable db\n"
+                      "0.100 start target\n"
+                      "0.200 ready target\n"
+                      "0.200 load starts\n",
+                      0) == 0);
+  CHECK_FALSE(h.Logged("0.000 start db"));
+  REQUIRE_FALSE(h.result.events.empty());
+  CHECK(h.result.events[0].message ==
+        "dependency \"db\" is external at 127.0.0.1:5432: not started or stopped by faultline");
+  CHECK(h.result.outcome == VariantOutcome::kPass);
+  h.CheckAllStopped();
+}

@@ -38,9 +38,12 @@ enum class Type {
   kInteger,            // int64_t, at least Key::min when set
   kNumber,             // double, finite
   kNonNegativeNumber,  // double >= 0
+  kFraction,           // double, 0 <= x <= 1
   kBool,               // bool
   kDuration,           // Duration, a string with a unit, not negative
   kPositiveDuration,   // Duration > 0
+  kRate,               // uint64_t bytes per second > 0, a string "1MB/s" (size units, per second)
+  kSize,               // uint64_t bytes: an integer >= 0 or a size string "64KiB"
   kStrings,            // std::vector<std::string>
   kStringTable,        // std::map<std::string, std::string>: free-form keys, string values
   kScalarTable,        // the same, with numbers and booleans taken as their text
@@ -48,6 +51,7 @@ enum class Type {
   kPort,               // PortText: a port number, or a string with variables
   kLimit,              // LimitValue: a number, a duration or a size (checks)
   kTolerance,          // ToleranceValue: a number >= 0 or a size (checks)
+  kFaultValue,         // FaultValue: a duration, rate or size, as its fault kind's main value
   kTable,              // TableTag: a table with its own schema (Key::sub)
   kTables,             // TablesTag: an array of such tables
 };
@@ -57,6 +61,7 @@ enum class Type {
 struct PortText {};
 struct LimitValue {};
 struct ToleranceValue {};
+struct FaultValue {};
 struct TableTag {};
 struct TablesTag {};
 
@@ -131,12 +136,18 @@ consteval bool Holds(Type type, const ChoiceList* choices) {
       return std::is_same_v<T, int64_t>;
     case Type::kNumber:
     case Type::kNonNegativeNumber:
+    case Type::kFraction:
       return std::is_same_v<T, double>;
     case Type::kBool:
       return std::is_same_v<T, bool>;
     case Type::kDuration:
     case Type::kPositiveDuration:
       return std::is_same_v<T, Duration>;
+    case Type::kRate:
+    case Type::kSize:
+      return std::is_same_v<T, uint64_t>;
+    case Type::kFaultValue:
+      return std::is_same_v<T, FaultValue>;
     case Type::kStrings:
       return std::is_same_v<T, std::vector<std::string>>;
     case Type::kStringTable:

@@ -89,8 +89,9 @@ faults = [{ kind = "latency", dependency = "inv" },
       "s.toml:7:79: phases[0].faults[1].jitter: jitter 300ms is larger than latency 200ms",
       "s.toml:8:48: phases[0].faults[2].latency: \"latency\" only applies to kind \"latency\", "
       "not \"hang\"",
-      "s.toml:8:64: phases[0].faults[2].direction: \"direction\" only applies to kind "
-      "\"latency\", not \"hang\""}},
+      "s.toml:8:64: phases[0].faults[2].direction: \"direction\" only applies to kinds "
+      "\"latency\", \"bandwidth\", \"slow_close\", \"timeout\", \"reset_peer\", \"slicer\" and "
+      "\"limit_data\", not \"hang\""}},
 
     {"ready keys that do not apply to the kind",
      R"(target = { argv = ["t"], ready = { path = "/health" } }

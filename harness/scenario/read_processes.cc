@@ -42,6 +42,37 @@ void ScenarioReader::ReadDependency(const toml::table& table, const std::string&
     dep.proxy = *v;
     if (*v) refs_.Proxy(dep.name, t.KeyWhere(kDependencyProxy), t.Path(kDependencyProxy));
   }
+  const std::string who = "dependency " + Quote(dep.name.empty() ? key : dep.name);
+  if (auto v = t.Read(kDependencyAddress)) {
+    std::string error;
+    if (t.Get(kDependencyProcess.argv)) {
+      r_.Error(t.At(kDependencyAddress), t.Path(kDependencyAddress),
+               who + " has both argv and address: give argv to start it, or address to use one "
+                     "already running");
+    } else if (!ParseHostPort(*v, /*allow_any_port=*/false, &error)) {
+      r_.Error(t.At(kDependencyAddress), t.Path(kDependencyAddress), error);
+    } else {
+      dep.address = *v;
+      dep.check_ready = t.Get(kDependencyProcess.ready) != nullptr;
+      if (dep.ready.kind == Readiness::Kind::kLogLine) {
+        r_.Error(t.At(kDependencyProcess.ready), t.Path(kDependencyProcess.ready),
+                 who + " is external: it has no output to read, so its ready kind must be " +
+                     "\"tcp\" or \"http\"");
+      }
+      for (const auto& [node, name] : {std::pair{t.Get(kDependencyProcess.env), "env"},
+                                       std::pair{t.Get(kDependencyProcess.stop_grace),
+                                                 "stop_grace"}}) {
+        if (!node) continue;
+        r_.Error(Pos(node->source()), JoinKey(t.path(), name),
+                 Quote(name) + " only applies to a dependency started from argv, not to " + who +
+                     " at an address");
+      }
+    }
+  } else if (!t.Get(kDependencyAddress) && !t.Get(kDependencyProcess.argv)) {
+    r_.Error(t.Where(), t.path(),
+             who + " needs argv (a program to start) or address (\"host:port\" of one already "
+                   "running)");
+  }
   s_.dependencies.push_back(std::move(dep));
 }
 

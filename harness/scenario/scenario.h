@@ -32,6 +32,17 @@ std::string PortVariable(std::string_view process);
 /// `target` that sets no base_url.
 std::string DefaultBaseUrl(std::string_view target);
 
+/// "host:port" split: host an IP literal ("[::1]" for IPv6) or "localhost"
+/// (returned as "127.0.0.1"); no DNS names. Port 1..65535, or 0 too when
+/// `allow_any_port`. On failure, nullopt and *error says why
+/// ("expected \"host:port\", got \"x\"").
+struct HostPort {
+  std::string host;
+  uint16_t port = 0;
+};
+std::optional<HostPort> ParseHostPort(std::string_view text, bool allow_any_port,
+                                      std::string* error);
+
 /// How the supervisor decides a started process is ready.
 struct Readiness {
   enum class Kind {
@@ -56,6 +67,10 @@ struct ProcessSpec {
   Readiness ready;
   Duration stop_grace = 3s;                 // SIGTERM, then SIGKILL after this long
   bool proxy = false;                       // dependencies only: put a fault proxy in front
+  std::string address;                      // dependencies only: "host:port" of one already
+                                            // running (not started; argv is empty)
+  bool check_ready = true;                  // false for an external dependency without `ready`
+  bool external() const { return !address.empty(); }
 };
 
 /// Custom metrics read from the target over HTTP, in Prometheus text format
@@ -101,15 +116,71 @@ struct LoadSpec {
   uint64_t max_in_flight = 10000;            // past this, scheduled requests count as dropped
 };
 
+/// A value that steps from `from` to `to` across its phase, in the unit of
+/// its fault kind's main value (FaultSpec::MainValue): nanoseconds for a
+/// duration, bytes per second for a rate, bytes for a size. Step i of
+/// `steps` (0-based) starts at phase start + i x duration / steps and holds
+/// from + (to - from) x i / (steps - 1).
+struct FaultRamp {
+  int64_t from = 0;
+  int64_t to = 0;
+  int steps = 2;                             // at least 2
+  bool operator==(const FaultRamp&) const = default;
+};
+
+/// Active for `on`, inactive for `off`, repeated from the phase's start.
+struct FaultFlap {
+  Duration on = 0s;
+  Duration off = 0s;
+  bool operator==(const FaultFlap&) const = default;
+};
+
 struct FaultSpec {
-  enum class Kind { kLatency, kHang, kReset, kRefuse };
+  // Data faults first (they take `direction`), then the connection-level ones.
+  enum class Kind {
+    kLatency, kBandwidth, kSlowClose, kTimeout, kResetPeer, kSlicer, kLimitData,
+    kHang, kReset, kRefuse, kConnectHang
+  };
   enum class Direction { kBoth, kUpstream, kDownstream };
+  /// The field a ramp moves, per kind.
+  enum class Main { kNone, kLatency, kRate, kDelay, kTimeout, kBytes };
+
   Kind kind = Kind::kHang;
   std::string dependency;                    // a dependency with proxy = true
+  std::string name;                          // identity in the proxy; "" = the kind's name
+  double fraction = 1;                       // share of connections it applies to, 0..1
+  Direction direction = Direction::kDownstream;  // data faults: which way
   Duration latency = 0s;                     // latency: added delay per chunk
   Duration jitter = 0s;                      // latency: +/- uniform jitter
-  Direction direction = Direction::kDownstream;  // latency: which way is delayed
+  uint64_t rate = 0;                         // bandwidth: bytes per second
+  Duration delay = 0s;                       // slow_close: close held; slicer: between slices
+  Duration timeout = 0s;                     // timeout: close after (0 = never);
+                                             // reset_peer: RST after (0 = on first data)
+  uint64_t size = 0;                         // slicer: average slice, bytes
+  uint64_t size_variation = 0;               // slicer: +/- uniform on the size
+  uint64_t bytes = 0;                        // limit_data: forwarded before the close
+  std::optional<FaultRamp> ramp;             // the main value moves across the phase
+  std::optional<FaultFlap> flap;             // on/off across the phase
+
+  /// The field `ramp` moves for `kind`; kNone for the connection-level kinds.
+  static Main MainValue(Kind kind);
+  /// The name the proxy knows it by: `name`, or the kind's name.
+  std::string EffectiveName() const;
+  /// Sets the main value to `v` (in the ramp's unit).
+  void SetMain(int64_t v);
+  bool operator==(const FaultSpec&) const = default;
 };
+
+/// The seed of the fault proxy in front of `dependency`: the FNV-1a 64-bit
+/// hash of the name (offset basis 0xcbf29ce484222325, prime 0x100000001b3),
+/// XORed with the scenario's `seed` and put through SplitMix64's finalizer,
+/// so two dependencies draw independently and a run repeats.
+uint64_t ProxySeed(uint64_t scenario_seed, std::string_view dependency);
+
+/// Gives each fault of `faults` (the faults of one proxy) that has no `name`
+/// a unique one: its kind's name, or "<kind>_2", "<kind>_3", ... when that
+/// is taken by an earlier fault or by an explicit name.
+void NameFaults(std::vector<FaultSpec>* faults);
 
 struct Phase {
   std::string name;
@@ -149,7 +220,8 @@ struct Scenario {
   std::string baseline_phase;      // phase whose samples define "baseline"; default: the first
   SamplingSpec sampling;
   std::vector<CheckSpec> checks;
-  uint64_t seed = 1;               // seeds the proxy's random choices (jitter)
+  uint64_t seed = 1;               // seeds the proxies' random choices (ProxySeed in
+                                   // harness/run/bind.h)
 };
 
 // The TOML spelling of each enum value, from the schema's allowed values

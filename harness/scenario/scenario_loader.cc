@@ -25,12 +25,7 @@ LoadOutcome LoadScenarioText(std::string_view text, const std::string& path,
     root = toml::parse(text, std::string_view(path));
   } catch (const toml::parse_error& e) {
     // Nothing after a syntax error can be trusted, so it is reported alone.
-    std::string message(e.description());
-    if (!message.empty()) message[0] = static_cast<char>(std::tolower(message[0]));
-    while (!message.empty() && (message.back() == '.' || message.back() == '\n'))
-      message.pop_back();
-    const SourcePos where = Pos(e.source());
-    outcome.errors.push_back(Diagnostic{path, where.line, where.column, "", message});
+    outcome.errors.push_back(SyntaxError(e, path));
     return outcome;
   }
 

@@ -169,36 +169,25 @@ void ScenarioReader::ReadPhase(const toml::table& table, const std::string& key,
   if (auto v = t.Read(kPhaseDuration)) phase->duration = *v;
   if (auto v = t.Read(kPhaseRate)) phase->rate = *v;
   if (const toml::node* n = t.Get(kPhaseFaults)) {
+    FaultNames names(r_);
     ForEachTable(*n, t.Path(kPhaseFaults), [&](const toml::table& ft, const std::string& fkey) {
       FaultSpec fault;
-      ReadFault(ft, fkey, &fault);
+      ReadFault(ft, fkey, &fault, &names);
       phase->faults.push_back(std::move(fault));
     });
   }
 }
 
-void ScenarioReader::ReadFault(const toml::table& table, const std::string& key, FaultSpec* fault) {
+void ScenarioReader::ReadFault(const toml::table& table, const std::string& key, FaultSpec* fault,
+                               FaultNames* names) {
   using namespace keys;
   TableView t(r_, table, key, schema::kFaultSchema);
-  if (auto k = t.Read(kFaultKind)) {
-    fault->kind = *k;
-    t.SetKind(static_cast<int>(*k));
-  }
   if (auto v = t.Read(kFaultDependency)) {
     fault->dependency = *v;
     refs_.ProxiedDependency(*v, t.At(kFaultDependency), t.Path(kFaultDependency));
   }
-  const std::optional<Duration> latency = t.Read(kFaultLatency);
-  if (latency) fault->latency = *latency;
-  if (auto d = t.Read(kFaultJitter)) {
-    fault->jitter = *d;
-    if (latency && *d > *latency) {
-      r_.Error(t.At(kFaultJitter), t.Path(kFaultJitter),
-               "jitter " + FormatDuration(*d) + " is larger than latency " +
-                   FormatDuration(*latency));
-    }
-  }
-  if (auto d = t.Read(kFaultDirection)) fault->direction = *d;
+  ReadFaultKeys(r_, t, /*in_phase=*/true, fault);
+  if (!fault->dependency.empty()) names->Add(*fault, t, Quote(fault->dependency));
 }
 
 void ScenarioReader::ReadSampling(const toml::table& table, const std::string& key) {

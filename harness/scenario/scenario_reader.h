@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "harness/scenario/crossrefs.h"
+#include "harness/scenario/read_faults.h"
 #include "harness/scenario/schema.h"
 #include "harness/scenario/toml_values.h"
 
@@ -57,6 +58,7 @@ inline constexpr ProcessKeys kDependencyProcess = ProcessKeysOf(schema::kDepende
 inline constexpr auto kTargetBaseUrl = FieldOf<std::string>(schema::kTargetKeys, "base_url");
 inline constexpr auto kTargetScrape = FieldOf<schema::TableTag>(schema::kTargetKeys, "scrape");
 inline constexpr auto kDependencyProxy = FieldOf<bool>(schema::kDependencyKeys, "proxy");
+inline constexpr auto kDependencyAddress = FieldOf<std::string>(schema::kDependencyKeys, "address");
 
 inline constexpr auto kReadyKind = FieldOf<Readiness::Kind>(schema::kReadyKeys, "kind");
 inline constexpr auto kReadyPort = FieldOf<schema::PortText>(schema::kReadyKeys, "port");
@@ -87,12 +89,7 @@ inline constexpr auto kPhaseDuration = FieldOf<Duration>(schema::kPhaseKeys, "du
 inline constexpr auto kPhaseRate = FieldOf<double>(schema::kPhaseKeys, "rate");
 inline constexpr auto kPhaseFaults = FieldOf<schema::TablesTag>(schema::kPhaseKeys, "faults");
 
-inline constexpr auto kFaultKind = FieldOf<FaultSpec::Kind>(schema::kFaultKeys, "kind");
 inline constexpr auto kFaultDependency = FieldOf<std::string>(schema::kFaultKeys, "dependency");
-inline constexpr auto kFaultLatency = FieldOf<Duration>(schema::kFaultKeys, "latency");
-inline constexpr auto kFaultJitter = FieldOf<Duration>(schema::kFaultKeys, "jitter");
-inline constexpr auto kFaultDirection =
-    FieldOf<FaultSpec::Direction>(schema::kFaultKeys, "direction");
 
 inline constexpr auto kSamplingInterval = FieldOf<Duration>(schema::kSamplingKeys, "interval");
 
@@ -140,7 +137,8 @@ class ScenarioReader {
   void ReadVariant(const toml::table& table, const std::string& key, Variant* v);
   void ReadLoad(const toml::table& table, const std::string& key);
   void ReadPhase(const toml::table& table, const std::string& key, Phase* phase);
-  void ReadFault(const toml::table& table, const std::string& key, FaultSpec* fault);
+  void ReadFault(const toml::table& table, const std::string& key, FaultSpec* fault,
+                 FaultNames* names);
   void ReadSampling(const toml::table& table, const std::string& key);
   void ReadCheck(const toml::table& table, const std::string& key, CheckSpec* check);
   void ReadLimit(const toml::node& n, const std::string& key, bool is_latency, double* limit);

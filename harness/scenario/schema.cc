@@ -78,6 +78,14 @@ const char* BaseTypeText(Type type) {
       return "number";
     case Type::kNonNegativeNumber:
       return "number >= 0";
+    case Type::kFraction:
+      return "number 0..1";
+    case Type::kRate:
+      return "rate: size per second, `\"1MB/s\"`";
+    case Type::kSize:
+      return "size: bytes, `1500` or `\"64KiB\"`";
+    case Type::kFaultValue:
+      return "the kind's main value: duration, rate or size";
     case Type::kBool:
       return "boolean";
     case Type::kDuration:

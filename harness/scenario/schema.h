@@ -37,10 +37,28 @@ inline constexpr ChoiceList kExpectations{"expectation", kExpectChoices,
                                           &kEnumTag<Variant::Expect>};
 
 inline constexpr Choice kFaultKindChoices[] = {
-    {static_cast<int>(FaultSpec::Kind::kLatency), "latency", "delay data"},
-    {static_cast<int>(FaultSpec::Kind::kHang), "hang", "accept and forward nothing"},
+    {static_cast<int>(FaultSpec::Kind::kLatency), "latency",
+     "each chunk of data is delivered `latency` (+/- `jitter`) after it was read"},
+    {static_cast<int>(FaultSpec::Kind::kBandwidth), "bandwidth",
+     "data flows at most at `rate` bytes per second"},
+    {static_cast<int>(FaultSpec::Kind::kSlowClose), "slow_close",
+     "data flows; a close is passed on `delay` late"},
+    {static_cast<int>(FaultSpec::Kind::kTimeout), "timeout",
+     "data is dropped; the connection is closed after `timeout` (`\"0s\"`: never)"},
+    {static_cast<int>(FaultSpec::Kind::kResetPeer), "reset_peer",
+     "the connection is reset (RST) `timeout` after the fault applies to it (`\"0s\"`: on the "
+     "first data)"},
+    {static_cast<int>(FaultSpec::Kind::kSlicer), "slicer",
+     "data is cut into pieces of about `size` bytes, `delay` apart"},
+    {static_cast<int>(FaultSpec::Kind::kLimitData), "limit_data",
+     "`bytes` are forwarded, then the connection is closed"},
+    {static_cast<int>(FaultSpec::Kind::kHang), "hang",
+     "accept and forward nothing; the client side stays open and silent"},
     {static_cast<int>(FaultSpec::Kind::kReset), "reset", "close connections with RST"},
     {static_cast<int>(FaultSpec::Kind::kRefuse), "refuse", "refuse new connections"},
+    {static_cast<int>(FaultSpec::Kind::kConnectHang), "connect_hang",
+     "new connections never complete their handshake (the caller's connect times out); open "
+     "ones are unaffected"},
 };
 inline constexpr ChoiceList kFaultKinds{"fault kind", kFaultKindChoices,
                                         &kEnumTag<FaultSpec::Kind>};
@@ -151,8 +169,15 @@ inline constexpr Key kDependencyKeys[] = {
     {.name = "name", .type = Type::kName,
      .doc = "used in `${port.NAME}`; unique among all processes (target included)",
      .required = kAllKinds},
-    {.name = "argv", .type = Type::kStrings, .doc = "as `target.argv`", .type_note = ", non-empty",
-     .required = kAllKinds},
+    {.name = "argv", .type = Type::kStrings, .doc = "as `target.argv`; either `argv` or `address`",
+     .def_note = "required unless `address` is set", .type_note = ", non-empty"},
+    {.name = "address", .type = Type::kString,
+     .doc = "an **external** dependency, already running at `\"host:port\"`: faultline does not "
+            "start or stop it, `${port.NAME}` is its port, and its proxy (with `proxy = true`) "
+            "forwards there; `ready` is optional (checked against the address when given); "
+            "`env` and `stop_grace` do not apply",
+     .def_note = "none: the dependency is started from `argv`",
+     .type_note = "`\"host:port\"`, host an IP address or `localhost`"},
     {.name = "env", .type = Type::kStringTable, .doc = "as `target.env`",
      .def = Default<&ProcessSpec::env>},
     {.name = "ready", .type = Type::kTable, .doc = "see [ready](#ready--readiness)",
@@ -200,22 +225,96 @@ inline constexpr Key kLoadKeys[] = {
 inline constexpr TableSchema kLoadSchema{"load", kLoadKeys};
 
 inline constexpr KindSet kLatencyFault = Kinds(FaultSpec::Kind::kLatency);
+inline constexpr KindSet kDataFaults =
+    Kinds(FaultSpec::Kind::kLatency, FaultSpec::Kind::kBandwidth, FaultSpec::Kind::kSlowClose,
+          FaultSpec::Kind::kTimeout, FaultSpec::Kind::kResetPeer, FaultSpec::Kind::kSlicer,
+          FaultSpec::Kind::kLimitData);
+inline constexpr KindSet kTimeoutFaults =
+    Kinds(FaultSpec::Kind::kTimeout, FaultSpec::Kind::kResetPeer);
+inline constexpr KindSet kSlicerFault = Kinds(FaultSpec::Kind::kSlicer);
 
-inline constexpr Key kFaultKeys[] = {
-    {.name = "kind", .type = Type::kEnum, .doc = "what the proxy does", .choices = &kFaultKinds,
+inline constexpr Key kRampKeys[] = {
+    {.name = "from", .type = Type::kFaultValue, .doc = "the value at the phase's start",
      .required = kAllKinds},
+    {.name = "to", .type = Type::kFaultValue, .doc = "the value of the last step",
+     .required = kAllKinds},
+    {.name = "steps", .type = Type::kInteger,
+     .doc = "how many values, evenly spaced in value and in time across the phase (from, ..., "
+            "to); step i starts at i x duration / steps",
+     .def = Default<&FaultRamp::steps>, .min = 2},
+};
+inline constexpr TableSchema kRampSchema{"ramp", kRampKeys};
+
+inline constexpr Key kFlapKeys[] = {
+    {.name = "on", .type = Type::kPositiveDuration, .doc = "how long the fault is active",
+     .required = kAllKinds},
+    {.name = "off", .type = Type::kPositiveDuration, .doc = "how long it is then lifted",
+     .required = kAllKinds},
+};
+inline constexpr TableSchema kFlapSchema{"flap", kFlapKeys};
+
+// `dependency` is the first row: a stand-alone proxy's file (proxy_config.h)
+// reads the same rows without it (kProxyFaultSchema).
+inline constexpr Key kFaultKeys[] = {
     {.name = "dependency", .type = Type::kString,
      .doc = "must name a dependency with `proxy = true`", .type_note = "(a dependency name)",
      .required = kAllKinds},
-    {.name = "latency", .type = Type::kDuration, .doc = "delay added to each chunk of data",
-     .applies = kLatencyFault, .required = kLatencyFault},
+    {.name = "kind", .type = Type::kEnum, .doc = "what the proxy does", .choices = &kFaultKinds,
+     .required = kAllKinds},
+    {.name = "name", .type = Type::kName,
+     .doc = "the fault's identity in its proxy, unique among the faults a phase puts on one "
+            "dependency; a connection's `fraction` draw is kept per name (across ramp steps, "
+            "flaps and phases)",
+     .def_note = "the kind, e.g. `\"latency\"`"},
+    {.name = "fraction", .type = Type::kFraction,
+     .doc = "the share of connections the fault applies to, drawn once per connection and fault "
+            "name from the proxy's seeded generator (see `seed`)",
+     .def = Default<&FaultSpec::fraction>},
+    {.name = "direction", .type = Type::kEnum, .doc = "which way the data fault acts",
+     .def = Default<&FaultSpec::direction>, .choices = &kDirections, .applies = kDataFaults},
+    {.name = "latency", .type = Type::kDuration,
+     .doc = "delay added to each chunk of data (or a `ramp`)", .applies = kLatencyFault,
+     .required = kLatencyFault},
     {.name = "jitter", .type = Type::kDuration,
      .doc = "uniform random +/- jitter on the delay (seeded by `seed`)",
      .def = Default<&FaultSpec::jitter>, .type_note = "<= `latency`", .applies = kLatencyFault},
-    {.name = "direction", .type = Type::kEnum, .doc = "which way is delayed",
-     .def = Default<&FaultSpec::direction>, .choices = &kDirections, .applies = kLatencyFault},
+    {.name = "rate", .type = Type::kRate,
+     .doc = "bytes per second, in size units (`KB` = 1000 B, `KiB` = 1024 B): `\"1MB/s\"`, "
+            "`\"64KiB/s\"`, `\"500B/s\"` (or a `ramp`)",
+     .type_note = "> 0", .applies = Kinds(FaultSpec::Kind::kBandwidth),
+     .required = Kinds(FaultSpec::Kind::kBandwidth)},
+    {.name = "delay", .type = Type::kDuration,
+     .doc = "slow_close: how long a close is held back; slicer: the pause between slices (`\"0s\"` "
+            "by default) (or a `ramp`)",
+     .applies = Kinds(FaultSpec::Kind::kSlowClose, FaultSpec::Kind::kSlicer),
+     .required = Kinds(FaultSpec::Kind::kSlowClose)},
+    {.name = "timeout", .type = Type::kDuration,
+     .doc = "timeout: close the connection this long after the fault applies (`\"0s\"`: never); "
+            "reset_peer: reset it this long after (`\"0s\"`, the default: on the first data) (or "
+            "a `ramp`)",
+     .applies = kTimeoutFaults, .required = Kinds(FaultSpec::Kind::kTimeout)},
+    {.name = "size", .type = Type::kSize, .doc = "the average slice, in bytes", .type_note = ">= 1",
+     .applies = kSlicerFault, .required = kSlicerFault},
+    {.name = "size_variation", .type = Type::kSize,
+     .doc = "uniform random +/- variation of a slice's size", .def = Default<&FaultSpec::size_variation>,
+     .type_note = "< `size`", .applies = kSlicerFault},
+    {.name = "bytes", .type = Type::kSize,
+     .doc = "how many bytes are forwarded in each direction before the connection is closed (or "
+            "a `ramp`)",
+     .applies = Kinds(FaultSpec::Kind::kLimitData), .required = Kinds(FaultSpec::Kind::kLimitData)},
+    {.name = "ramp", .type = Type::kTable,
+     .doc = "the kind's main value (latency, rate, delay, timeout or bytes) steps from `from` to "
+            "`to` across the phase, instead of the fixed key (see [ramp](#ramp))",
+     .def_note = "none", .applies = kDataFaults, .sub = &kRampSchema},
+    {.name = "flap", .type = Type::kTable,
+     .doc = "the fault is active for `on`, lifted for `off`, repeated from the phase's start (see "
+            "[flap](#flap))",
+     .def_note = "none", .sub = &kFlapSchema},
 };
 inline constexpr TableSchema kFaultSchema{"fault", kFaultKeys, &kFaultKinds};
+/// A stand-alone proxy's faults: the same rows without `dependency`.
+inline constexpr TableSchema kProxyFaultSchema{"fault", std::span<const Key>(kFaultKeys).subspan(1),
+                                               &kFaultKinds};
 
 inline constexpr Key kPhaseKeys[] = {
     {.name = "name", .type = Type::kNonEmptyString,
@@ -282,7 +381,9 @@ inline constexpr Key kScenarioKeys[] = {
     {.name = "description", .type = Type::kString, .doc = "free text shown in reports",
      .def = Default<&Scenario::description>},
     {.name = "seed", .type = Type::kInteger,
-     .doc = "seeds the proxy's random choices (jitter), so runs repeat",
+     .doc = "seeds the proxies' random choices (jitter, `fraction`, slicer sizes), so runs repeat; "
+            "each proxy's seed is this one mixed with the FNV-1a 64 hash of its dependency's "
+            "name, so dependencies draw independently",
      .def = Default<&Scenario::seed>, .min = 0},
     {.name = "baseline_phase", .type = Type::kString,
      .doc = "the phase whose samples define each metric's **baseline** (see checks)",
@@ -302,5 +403,28 @@ inline constexpr Key kScenarioKeys[] = {
      .sub = &kCheckSchema},
 };
 inline constexpr TableSchema kScenarioSchema{"scenario", kScenarioKeys};
+
+// ---------------------------------------------------------------------------
+// A stand-alone proxy's file (`faultline proxy --config`, proxy_config.h).
+
+inline constexpr Key kProxyKeys[] = {
+    {.name = "name", .type = Type::kName, .doc = "the proxy's name, unique in the file",
+     .required = kAllKinds},
+    {.name = "listen", .type = Type::kString,
+     .doc = "where the proxy listens; port 0 picks a free one",
+     .type_note = "`\"host:port\"`", .required = kAllKinds},
+    {.name = "upstream", .type = Type::kString, .doc = "where it forwards to",
+     .type_note = "`\"host:port\"`", .required = kAllKinds},
+    {.name = "faults", .type = Type::kTables,
+     .doc = "its faults, as a scenario's without `dependency`, `ramp` and `flap`",
+     .def_note = "none", .sub = &kProxyFaultSchema},
+};
+inline constexpr TableSchema kProxySchema{"proxy", kProxyKeys};
+
+inline constexpr Key kProxyFileKeys[] = {
+    {.name = "proxies", .type = Type::kTables, .doc = "the proxies to create",
+     .required = kAllKinds, .sub = &kProxySchema},
+};
+inline constexpr TableSchema kProxyFileSchema{"proxy file", kProxyFileKeys};
 
 }  // namespace faultline::schema

@@ -1,5 +1,6 @@
 #include "harness/scenario/toml_values.h"
 
+#include <cctype>
 #include <cmath>
 #include <sstream>
 
@@ -9,6 +10,14 @@ namespace faultline {
 
 SourcePos Pos(const toml::source_region& where) {
   return SourcePos{static_cast<int>(where.begin.line), static_cast<int>(where.begin.column)};
+}
+
+Diagnostic SyntaxError(const toml::parse_error& e, const std::string& path) {
+  std::string message(e.description());
+  if (!message.empty()) message[0] = static_cast<char>(std::tolower(message[0]));
+  while (!message.empty() && (message.back() == '.' || message.back() == '\n')) message.pop_back();
+  const SourcePos where = Pos(e.source());
+  return Diagnostic{path, where.line, where.column, "", message};
 }
 
 std::string Describe(const toml::node& n) {
@@ -46,6 +55,28 @@ std::optional<Duration> ParseDurationValue(const std::string& text, std::string*
   std::optional<Duration> d = ParseDuration(text, &why);
   if (!d) *error = "invalid duration " + Quote(text) + ": " + why;
   return d;
+}
+
+std::optional<uint64_t> ParseRateValue(const std::string& text, std::string* error) {
+  const std::string_view t(text);
+  const std::string_view per = "/s";
+  if (t.size() <= per.size() || t.substr(t.size() - per.size()) != per) {
+    *error = "invalid rate " + Quote(text) + ": expected a size per second like \"1MB/s\"";
+    return std::nullopt;
+  }
+  if (t[0] == '-') {
+    *error = "a rate must not be negative, got " + Quote(text);
+    return std::nullopt;
+  }
+  std::string why;
+  std::optional<uint64_t> bytes = ParseSize(t.substr(0, t.size() - per.size()), &why);
+  if (!bytes) {
+    *error = "invalid rate " + Quote(text) + ": " + why;
+  } else if (*bytes == 0) {
+    *error = "a rate must be more than 0 bytes per second, got " + Quote(text);
+    return std::nullopt;
+  }
+  return bytes;
 }
 
 TableView::TableView(Reporter& reporter, const toml::table& table, std::string path,
@@ -165,6 +196,10 @@ std::optional<double> TableView::Number(const schema::Key& k, const toml::node& 
     Error(n, k, "must be >= 0, got " + FormatNumber(v));
     return std::nullopt;
   }
+  if (k.type == schema::Type::kFraction && (v < 0 || v > 1)) {
+    Error(n, k, "must be between 0 and 1, got " + FormatNumber(v));
+    return std::nullopt;
+  }
   return v;
 }
 
@@ -190,6 +225,69 @@ std::optional<Duration> TableView::DurationOf(const schema::Key& k, const toml::
     return std::nullopt;
   }
   return d;
+}
+
+// A rate is a string "1MB/s"; a size an integer number of bytes or a string
+// with a unit ("64KiB").
+std::optional<uint64_t> TableView::Bytes(const schema::Key& k, const toml::node& n) const {
+  const bool rate = k.type == schema::Type::kRate;
+  if (const auto* i = n.as_integer(); i && !rate) {
+    if (i->get() < 0) {
+      Error(n, k, "a size must not be negative, got " + std::to_string(i->get()));
+      return std::nullopt;
+    }
+    return static_cast<uint64_t>(i->get());
+  }
+  const auto* s = n.as_string();
+  if (!s) {
+    Error(n, k, std::string(rate ? "expected a rate string like \"1MB/s\"" :
+                                   "expected a number of bytes or a size like \"64KiB\"") +
+                    ", got " + Describe(n));
+    return std::nullopt;
+  }
+  std::string error;
+  std::optional<uint64_t> v;
+  if (rate) {
+    v = ParseRateValue(s->get(), &error);
+  } else if (!s->get().empty() && s->get()[0] == '-') {
+    error = "a size must not be negative, got " + Quote(s->get());
+  } else {
+    std::string why;
+    v = ParseSize(s->get(), &why);
+    if (!v) error = "invalid size " + Quote(s->get()) + ": " + why;
+  }
+  if (!v) Error(n, k, error);
+  return v;
+}
+
+std::optional<int64_t> TableView::Read(schema::Field<schema::FaultValue> f, FaultSpec::Main main) {
+  const toml::node* n = Present(*f.key);
+  if (!n) return std::nullopt;
+  schema::Key as = *f.key;  // read as the main value's own type, with its messages
+  switch (main) {
+    case FaultSpec::Main::kLatency:
+    case FaultSpec::Main::kDelay:
+    case FaultSpec::Main::kTimeout: {
+      as.type = schema::Type::kDuration;
+      std::optional<Duration> d = DurationOf(as, *n);
+      if (!d) return std::nullopt;
+      return d->count();
+    }
+    case FaultSpec::Main::kRate:
+    case FaultSpec::Main::kBytes: {
+      as.type = main == FaultSpec::Main::kRate ? schema::Type::kRate : schema::Type::kSize;
+      std::optional<uint64_t> b = Bytes(as, *n);
+      if (!b) return std::nullopt;
+      if (*b > static_cast<uint64_t>(INT64_MAX)) {
+        Error(*n, as, "too large");
+        return std::nullopt;
+      }
+      return static_cast<int64_t>(*b);
+    }
+    case FaultSpec::Main::kNone:
+      break;
+  }
+  return std::nullopt;
 }
 
 std::optional<std::vector<std::string>> TableView::Strings(const schema::Key& k,

@@ -19,12 +19,20 @@ namespace faultline {
 
 SourcePos Pos(const toml::source_region& where);
 
+/// A TOML syntax error as a diagnostic of `path`: its message lower-cased
+/// first, without a trailing period.
+Diagnostic SyntaxError(const toml::parse_error& e, const std::string& path);
+
 /// What a node is, for "expected X, got Y": "string \"x\"", "integer 10".
 std::string Describe(const toml::node& n);
 
 /// A duration string, refusing a negative one; on failure sets *error to the
 /// whole message ("invalid duration \"10\": missing unit in ...").
 std::optional<Duration> ParseDurationValue(const std::string& text, std::string* error);
+
+/// "1MB/s": a size (units.h's ParseSize) per second, more than 0; on
+/// failure sets *error to the whole message.
+std::optional<uint64_t> ParseRateValue(const std::string& text, std::string* error);
 
 /// One element of an array of strings or one entry of a table of strings.
 struct Element {
@@ -70,6 +78,8 @@ class TableView {
       return Bool(k, *n);
     } else if constexpr (std::is_same_v<T, Duration>) {
       return DurationOf(k, *n);
+    } else if constexpr (std::is_same_v<T, uint64_t>) {
+      return Bytes(k, *n);
     } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
       return Strings(k, *n, elements);
     } else if constexpr (std::is_same_v<T, std::map<std::string, std::string>>) {
@@ -81,6 +91,11 @@ class TableView {
       return static_cast<T>(*v);
     }
   }
+
+  /// A ramp's `from` or `to`: read as the type of the fault kind's main
+  /// value (a duration in ns, a rate in bytes/s, a size in bytes). nullopt
+  /// when absent (reported when required) or malformed (reported).
+  std::optional<int64_t> Read(schema::Field<schema::FaultValue> f, FaultSpec::Main main);
 
   /// The key path of `f`'s key in this table: "phases[0].duration".
   template <typename T>
@@ -121,6 +136,7 @@ class TableView {
   std::optional<double> Number(const schema::Key& k, const toml::node& n) const;
   std::optional<bool> Bool(const schema::Key& k, const toml::node& n) const;
   std::optional<Duration> DurationOf(const schema::Key& k, const toml::node& n) const;
+  std::optional<uint64_t> Bytes(const schema::Key& k, const toml::node& n) const;
   std::optional<std::vector<std::string>> Strings(const schema::Key& k, const toml::node& n,
                                                   std::vector<Element>* elements) const;
   std::optional<std::map<std::string, std::string>> StringTable(
