@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <nlohmann/json.hpp>
+#include <fstream>
 #include <regex>
 
 #include "harness/proxy/proxy_test_rig.h"
@@ -115,6 +116,52 @@ TEST_CASE("faultline proxy --api serves the control API until SIGTERM") {
   CHECK(Contains(version, "\"version\""));
   CHECK(r.exit_code == 0);
   CHECK(Contains(r.err, "proxy redis listening on 127.0.0.1:"));
+}
+
+TEST_CASE("faultline proxy --config creates the file's proxies and faults - the API shows them") {
+  Upstream upstream;
+  TempDir dir;
+  const std::string config = dir.path() + "/proxies.toml";
+  std::ofstream(config) << "[[proxies]]\nname = \"db\"\nlisten = \"127.0.0.1:0\"\n"
+                        << "upstream = \"" << upstream.address() << "\"\n"
+                        << "faults = [{ kind = \"latency\", latency = \"200ms\" }]\n";
+  std::string echoed;
+  nlohmann::json toxics;
+  auto elapsed = faultline::Duration(0);
+  bool signalled = false;
+  auto r = Proxy({"--config", config, "--api", "127.0.0.1:0"}, [&](pid_t pid, const std::string& err) {
+    const int port = PortIn(err, "proxy db listening on 127\\.0\\.0\\.1:(\\d+) -> ");
+    const int api_port = PortIn(err, "api listening on 127\\.0\\.0\\.1:(\\d+)\n");
+    if (port == 0 || api_port == 0 || signalled) return;
+    Client client(static_cast<uint16_t>(port));
+    const auto start = faultline::SteadyClock::now();
+    echoed = client.Exchange("hello");
+    elapsed = faultline::SteadyClock::now() - start;
+    httplib::Client api("127.0.0.1", api_port);
+    api.set_read_timeout(5s);
+    if (auto got = api.Get("/proxies/db/toxics")) toxics = nlohmann::json::parse(got->body);
+    signalled = true;
+    ::kill(pid, SIGTERM);
+  });
+  CHECK(r.exit_code == 0);
+  CHECK(echoed == "hello");
+  CHECK(elapsed >= 200ms);
+  REQUIRE(toxics.size() == 1);
+  CHECK(toxics[0]["type"] == "latency");
+  CHECK(toxics[0]["attributes"]["latency"] == 200);
+  CHECK(Contains(r.err, "proxy db: toxic added: latency 200ms\n"));
+}
+
+TEST_CASE("faultline proxy --config with errors exits 2 naming file line and key") {
+  TempDir dir;
+  const std::string config = dir.path() + "/proxies.toml";
+  std::ofstream(config) << "[[proxies]]\nname = \"db\"\nlisten = \"127.0.0.1:0\"\n"
+                        << "upstream = \"127.0.0.1:9\"\n"
+                        << "faults = [{ kind = \"latency\", latncy = \"200ms\" }]\n";
+  auto r = Proxy({"--config", config});
+  CHECK(r.exit_code == 2);
+  CHECK(Contains(r.err, config + ":5:"));
+  CHECK(Contains(r.err, "(did you mean \"latency\"?)"));
 }
 
 TEST_CASE("faultline proxy refuses bad arguments with exit 2 and a port in use with exit 3") {

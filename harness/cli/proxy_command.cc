@@ -16,11 +16,14 @@
 #include "harness/cli/exit_status.h"
 #include "harness/common/asio.h"
 #include "harness/common/clock.h"
+#include "harness/common/text.h"
 #include "harness/proxyd/address.h"
 #include "harness/proxyd/api_server.h"
 #include "harness/proxyd/registry.h"
 #include "harness/proxyd/toxic_json.h"
 #include "harness/proxyd/toxiproxy_api.h"
+#include "harness/run/proxy_fault.h"
+#include "harness/scenario/proxy_config.h"
 
 namespace faultline {
 namespace {
@@ -32,7 +35,7 @@ struct ProxyCommandOptions {
   std::vector<std::string> toxics;  // --toxic JSON: faults on the --listen proxy
   std::string api;                  // --api host:port
   std::string config;               // --config FILE.toml
-  uint64_t seed = 1;                // --seed: with each proxy's name, its seed
+  uint64_t seed = 1;                // --seed: with each proxy's name, its seed (ProxySeed)
 };
 
 void Log(const std::string& line) { std::cerr << line << std::endl; }
@@ -48,6 +51,7 @@ int ExitFor(const ApiError& e) { return e.status >= 500 ? kExitCouldNotRun : kEx
 struct Plan {
   std::vector<ProxyFault> toxics;  // for the --listen proxy
   std::optional<Address> api;
+  std::vector<ProxyConfigEntry> config;
 };
 
 int Check(const ProxyCommandOptions& o, Plan* plan) {
@@ -70,6 +74,14 @@ int Check(const ProxyCommandOptions& o, Plan* plan) {
     if (!api.ok()) return Fail(kExitUsage, "--api: " + api.status().message());
     plan->api = *api;
   }
+  if (!o.config.empty()) {
+    StatusOr<std::vector<ProxyConfigEntry>> config = LoadProxyConfig(o.config);
+    if (!config.ok()) {  // every error, one per line, each naming file:line:col
+      std::cerr << config.status().message() << "\n";
+      return kExitUsage;
+    }
+    plan->config = std::move(*config);
+  }
   return kExitPassed;
 }
 
@@ -83,13 +95,23 @@ int RunProxy(const ProxyCommandOptions& o) {
   // Watched from here on, before any address is printed: a signal sent by
   // whoever read that line is handled, never fatal.
   asio::signal_set signals(io, SIGINT, SIGTERM);
-  ProxyRegistry registry(io, clock, o.seed, Log);
+  ProxyRegistry registry(
+      io, clock, [seed = o.seed](const std::string& name) { return ProxySeed(seed, name); }, Log);
   if (!o.listen.empty()) {
     ApiResult<ProxyState> created = registry.Create({o.name, o.listen, o.upstream, true});
     if (!created.ok()) return Fail(ExitFor(created.error()), created.error().message);
     for (const auto& toxic : plan.toxics) {
       ApiResult<ProxyFault> added = registry.AddToxic(o.name, toxic);
       if (!added.ok()) return Fail(kExitUsage, "--toxic: " + added.error().message);
+    }
+  }
+  for (const auto& entry : plan.config) {
+    const std::string where = o.config + ": proxy " + Quote(entry.name) + ": ";
+    ApiResult<ProxyState> created = registry.Create({entry.name, entry.listen, entry.upstream, true});
+    if (!created.ok()) return Fail(ExitFor(created.error()), where + created.error().message);
+    for (const auto& fault : entry.faults) {
+      ApiResult<ProxyFault> added = registry.AddToxic(entry.name, ToProxyFault(fault));
+      if (!added.ok()) return Fail(ExitFor(added.error()), where + added.error().message);
     }
   }
   ToxiproxyApi api(registry, FAULTLINE_VERSION);

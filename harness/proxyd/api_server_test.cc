@@ -24,7 +24,8 @@ using testing::EchoServer;
 class ApiRig {
  public:
   ApiRig() : work_(io_.get_executor()) {
-    registry_ = std::make_unique<ProxyRegistry>(io_, clock_, 1, [](const std::string&) {});
+    registry_ = std::make_unique<ProxyRegistry>(
+        io_, clock_, [](const std::string&) { return 1; }, [](const std::string&) {});
     api_ = std::make_unique<ToxiproxyApi>(*registry_, "test-1.0");
     server_ = std::make_unique<ApiServer>(io_, *api_);
     echo_ = std::make_unique<EchoServer>(io_);

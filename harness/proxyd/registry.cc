@@ -30,8 +30,8 @@ std::string ToxicLine(const std::string& proxy, const ProxyFault& t, const char*
 
 }  // namespace
 
-ProxyRegistry::ProxyRegistry(asio::io_context& io, Clock& clock, uint64_t seed, Log log)
-    : io_(io), clock_(clock), seed_(seed), log_(std::move(log)) {
+ProxyRegistry::ProxyRegistry(asio::io_context& io, Clock& clock, SeedFor seed_for, Log log)
+    : io_(io), clock_(clock), seed_for_(std::move(seed_for)), log_(std::move(log)) {
   if (!log_) log_ = [](const std::string&) {};
 }
 
@@ -47,22 +47,12 @@ const ProxyRegistry::Entry* ProxyRegistry::Find(const std::string& name) const {
   return it == proxies_.end() ? nullptr : &it->second;
 }
 
-// FNV-1a over the name, started from the registry's seed.
-uint64_t ProxyRegistry::SeedFor(const std::string& name) const {
-  uint64_t h = 14695981039346656037ull ^ seed_;
-  for (unsigned char c : name) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
 ApiFailure ProxyRegistry::Start(Entry& e) {
   ProxySettings& s = e.state.settings;
   StatusOr<Address> listen = ParseAddress(s.listen);
   if (!listen.ok()) return BadRequestBody("listen: " + listen.status().message());
   auto proxy = std::make_unique<FaultProxy>(io_, clock_, s.name, e.upstream.host, e.upstream.port,
-                                            SeedFor(s.name));
+                                            seed_for_(s.name));
   proxy->SetFaults(e.state.toxics);
   Status status = proxy->Listen(listen->host, listen->port);
   if (!status.ok()) {  // Invalid: not an address; Unavailable: cannot bind

@@ -61,11 +61,13 @@ struct ProxyPatch {
 class ProxyRegistry {
  public:
   using Log = std::function<void(const std::string& line)>;
+  /// The seed of the proxy of that name (its per-connection draws of
+  /// `toxicity`, jitter, slice sizes), so that a run repeats; `faultline
+  /// proxy` uses ProxySeed(--seed, name), as a scenario does.
+  using SeedFor = std::function<uint64_t(const std::string& proxy)>;
 
-  /// `seed` and each proxy's name make that proxy's seed, so that the
-  /// per-connection draws of `toxicity` repeat from run to run. `io` and
-  /// `clock` must outlive the registry.
-  ProxyRegistry(asio::io_context& io, Clock& clock, uint64_t seed, Log log);
+  /// `io` and `clock` must outlive the registry.
+  ProxyRegistry(asio::io_context& io, Clock& clock, SeedFor seed_for, Log log);
   ~ProxyRegistry();  // closes every proxy
   ProxyRegistry(const ProxyRegistry&) = delete;
   ProxyRegistry& operator=(const ProxyRegistry&) = delete;
@@ -122,11 +124,10 @@ class ProxyRegistry {
   ApiFailure Start(Entry& e);
   void Stop(Entry& e, const char* why);
   void ApplyToxics(Entry& e);
-  uint64_t SeedFor(const std::string& name) const;
 
   asio::io_context& io_;
   Clock& clock_;
-  uint64_t seed_;
+  SeedFor seed_for_;
   Log log_;
   std::map<std::string, Entry> proxies_;
 };

@@ -14,7 +14,7 @@ struct Fixture {
   asio::io_context io;
   ManualClock clock;
   std::vector<std::string> log;
-  ProxyRegistry registry{io, clock, 1, [this](const std::string& line) { log.push_back(line); }};
+  ProxyRegistry registry{io, clock, [](const std::string&) { return 1; }, [this](const std::string& line) { log.push_back(line); }};
 
   ProxyState Create(const std::string& name, const std::string& listen = "127.0.0.1:0") {
     ApiResult<ProxyState> r = registry.Create({name, listen, "127.0.0.1:9", true});
