@@ -55,6 +55,8 @@ class ApiRig {
   }
   std::string echo_address() const { return "127.0.0.1:" + std::to_string(echo_->port()); }
   ApiServer& server() { return *server_; }
+  /// POST /proxies: `name` on 127.0.0.1:0 in front of the echo server.
+  json CreateProxy(httplib::Client& c, const std::string& name);
 
  private:
   asio::io_context io_;
@@ -87,6 +89,10 @@ json NewProxy(const std::string& name, const std::string& upstream) {
   return json{{"name", name}, {"listen", "127.0.0.1:0"}, {"upstream", upstream}};
 }
 
+json ApiRig::CreateProxy(httplib::Client& c, const std::string& name) {
+  return Post(c, "/proxies", NewProxy(name, echo_address()), 201);
+}
+
 uint16_t PortOf(const json& proxy) {
   return ParseAddress(proxy["listen"].get<std::string>())->port;
 }
@@ -104,7 +110,7 @@ TEST_CASE("GET /proxies is an empty object when there are none") {
 TEST_CASE("POST /proxies creates a proxy - shows the bound port - lists it by name") {
   ApiRig rig;
   auto c = rig.Client();
-  json p = Post(c, "/proxies", NewProxy("redis", rig.echo_address()), 201);
+  json p = rig.CreateProxy(c, "redis");
   CHECK(p["name"] == "redis");
   CHECK(p["enabled"] == true);
   CHECK(p["upstream"] == rig.echo_address());
@@ -119,7 +125,7 @@ TEST_CASE("POST /proxies creates a proxy - shows the bound port - lists it by na
 TEST_CASE("POST /proxies errors: duplicate 409 - missing field 400 - bad JSON 400 - bind 500") {
   ApiRig rig;
   auto c = rig.Client();
-  json p = Post(c, "/proxies", NewProxy("redis", rig.echo_address()), 201);
+  json p = rig.CreateProxy(c, "redis");
   CHECK(Post(c, "/proxies", NewProxy("redis", rig.echo_address()), 409) ==
         Error(409, "proxy already exists"));
   CHECK(Post(c, "/proxies", json{{"upstream", rig.echo_address()}}, 400) ==
@@ -161,7 +167,7 @@ TEST_CASE("GET /proxies/{p} of an unknown proxy is 404 proxy not found") {
 TEST_CASE("PATCH /proxies/{p} merges fields - disabling closes the listener and keeps the port") {
   ApiRig rig;
   auto c = rig.Client();
-  json p = Post(c, "/proxies", NewProxy("redis", rig.echo_address()), 201);
+  json p = rig.CreateProxy(c, "redis");
   testing::Client before(PortOf(p));
   REQUIRE(before.Exchange("ping") == "ping");
 
@@ -183,7 +189,7 @@ TEST_CASE("PATCH /proxies/{p} merges fields - disabling closes the listener and 
 TEST_CASE("PATCH /proxies/{p} with a new listen address restarts it there") {
   ApiRig rig;
   auto c = rig.Client();
-  json p = Post(c, "/proxies", NewProxy("redis", rig.echo_address()), 201);
+  json p = rig.CreateProxy(c, "redis");
   auto r = c.Patch("/proxies/redis", R"({"listen": "127.0.0.1:0"})", "application/json");
   REQUIRE(r);
   json moved = Body(r);
@@ -195,7 +201,7 @@ TEST_CASE("PATCH /proxies/{p} with a new listen address restarts it there") {
 TEST_CASE("DELETE /proxies/{p} is 204 and closes the proxy") {
   ApiRig rig;
   auto c = rig.Client();
-  json p = Post(c, "/proxies", NewProxy("redis", rig.echo_address()), 201);
+  json p = rig.CreateProxy(c, "redis");
   auto r = c.Delete("/proxies/redis");
   REQUIRE(r);
   CHECK(r->status == 204);
@@ -207,7 +213,7 @@ TEST_CASE("DELETE /proxies/{p} is 204 and closes the proxy") {
 TEST_CASE("POST /proxies/{p}/toxics is 200 with Toxiproxy's defaults - GET lists it") {
   ApiRig rig;
   auto c = rig.Client();
-  Post(c, "/proxies", NewProxy("redis", rig.echo_address()), 201);
+  rig.CreateProxy(c, "redis");
   json t = Post(c, "/proxies/redis/toxics",
                 json{{"type", "latency"}, {"attributes", {{"latency", 100}}}}, 200);
   CHECK(t == json{{"name", "latency_downstream"},
@@ -223,7 +229,7 @@ TEST_CASE("POST /proxies/{p}/toxics is 200 with Toxiproxy's defaults - GET lists
 TEST_CASE("POST /proxies/{p}/toxics errors: name taken in either stream 409 - bad stream or type 400") {
   ApiRig rig;
   auto c = rig.Client();
-  Post(c, "/proxies", NewProxy("redis", rig.echo_address()), 201);
+  rig.CreateProxy(c, "redis");
   Post(c, "/proxies/redis/toxics", json{{"name", "t"}, {"type", "timeout"}, {"stream", "upstream"}},
        200);
   CHECK(Post(c, "/proxies/redis/toxics", json{{"name", "t"}, {"type", "latency"}}, 409) ==
@@ -240,7 +246,7 @@ TEST_CASE("POST /proxies/{p}/toxics errors: name taken in either stream 409 - ba
 TEST_CASE("PATCH /proxies/{p}/toxics/{t} merges attributes and toxicity - DELETE removes it") {
   ApiRig rig;
   auto c = rig.Client();
-  Post(c, "/proxies", NewProxy("redis", rig.echo_address()), 201);
+  rig.CreateProxy(c, "redis");
   Post(c, "/proxies/redis/toxics",
        json{{"name", "slow"}, {"type", "latency"}, {"attributes", {{"latency", 100}, {"jitter", 5}}}},
        200);
@@ -285,8 +291,8 @@ TEST_CASE("POST /populate validates all before creating any - keeps unchanged pr
 TEST_CASE("POST /reset enables every proxy and removes every toxic") {
   ApiRig rig;
   auto c = rig.Client();
-  json p = Post(c, "/proxies", NewProxy("a", rig.echo_address()), 201);
-  Post(c, "/proxies", NewProxy("b", rig.echo_address()), 201);
+  json p = rig.CreateProxy(c, "a");
+  rig.CreateProxy(c, "b");
   Post(c, "/proxies/a/toxics", json{{"type", "hang"}}, 200);
   Post(c, "/proxies/b", json{{"enabled", false}}, 200);
   auto r = c.Post("/reset", "", "application/json");
@@ -296,6 +302,19 @@ TEST_CASE("POST /reset enables every proxy and removes every toxic") {
   CHECK(all["a"]["toxics"] == json::array());
   CHECK(all["b"]["enabled"] == true);
   CHECK(testing::Client(PortOf(p)).Exchange("ping") == "ping");
+}
+
+TEST_CASE("POST /reset removing a timeout toxic closes the connections it held") {
+  ApiRig rig;
+  auto c = rig.Client();
+  json p = rig.CreateProxy(c, "redis");
+  testing::Client client(PortOf(p));
+  REQUIRE(client.Exchange("ping") == "ping");
+  Post(c, "/proxies/redis/toxics", json{{"type", "timeout"}, {"attributes", {{"timeout", 0}}}}, 200);
+  REQUIRE(client.Send("lost"));
+  CHECK(client.Silent(100ms));
+  REQUIRE(c.Post("/reset", "", "application/json")->status == 204);
+  CHECK(client.ReadEnd() == asio::error::eof);
 }
 
 TEST_CASE("POST /reset without Content-Length is answered as Ruby's Net::HTTP sends it") {
@@ -327,7 +346,7 @@ TEST_CASE("a browser's User-Agent gets 403 - unknown paths 404 - wrong methods 4
 TEST_CASE("a proxy created over the API forwards bytes and a latency toxic delays them") {
   ApiRig rig;
   auto c = rig.Client();
-  json p = Post(c, "/proxies", NewProxy("echo", rig.echo_address()), 201);
+  json p = rig.CreateProxy(c, "echo");
   testing::Client client(PortOf(p));
   REQUIRE(client.Exchange("ping") == "ping");
   Post(c, "/proxies/echo/toxics", json{{"type", "latency"}, {"attributes", {{"latency", 300}}}},
