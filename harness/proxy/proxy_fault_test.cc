@@ -135,5 +135,66 @@ TEST_CASE_FIXTURE(Connected, "switching directly from one fault to another") {
   CHECK(RoundTrip(slow) < 150ms);
 }
 
+TEST_CASE("a hang keeps clients silent while the upstream closes idle connections") {
+  // The upstream closes every connection 1 s after accepting it.
+  Rig rig(1s);
+  Client pooled(rig.port());  // connected before the hang, idle
+  REQUIRE(rig.WaitFor([](const ProxyCounters& c) { return c.open_upstream == 1; }));
+  rig.SetFault(Fault(ProxyFault::Kind::kHang));
+  Client during(rig.port());  // connected during the hang, with a request
+  REQUIRE_FALSE(during.connect_error());
+  REQUIRE(during.Send("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+  // Both upstream connections are closed by the dependency within the hang;
+  // neither client sees data, FIN or RST for the whole 2.5 s.
+  auto start = SteadyClock::now();
+  CHECK(during.Silent(2500ms));
+  CHECK(pooled.Silent(2500ms - Since(start)));
+  CHECK(rig.OnIo([&] { return rig.idle_closing().closed(); }) == 2);
+  CHECK(rig.Counters().open_client == 2);
+
+  // When the hang ends, the idle connection sees the close; the one whose
+  // request was lost stays silent.
+  rig.SetFault(std::nullopt);
+  CHECK(pooled.ReadEnd() == asio::error::eof);
+  CHECK(during.Silent(300ms));
+}
+
+TEST_CASE("connect_hang makes new connects time out - open connections keep working") {
+  Rig rig;
+  Client open(rig.port());
+  REQUIRE(RoundTrip(open) < 1s);
+
+  rig.SetFault(Fault(ProxyFault::Kind::kConnectHang));
+  auto start = SteadyClock::now();
+  Client hung(rig.port(), 300ms);
+  CHECK(hung.connect_error() == asio::error::timed_out);  // not refused
+  CHECK(Since(start) >= 290ms);  // poll() counts whole milliseconds
+  Client another(rig.port(), 300ms);
+  CHECK(another.connect_error() == asio::error::timed_out);
+  CHECK(RoundTrip(open) < 1s);
+  CHECK(rig.Counters().accepted == 1);
+
+  rig.SetFault(std::nullopt);
+  Client after(rig.port(), 2s);
+  REQUIRE_FALSE(after.connect_error());
+  CHECK(RoundTrip(after) < 1s);
+  // The proxy's own plug connection is not counted as a client.
+  CHECK(rig.WaitFor([](const ProxyCounters& c) { return c.open_client == 2; }));
+}
+
+TEST_CASE("connect_hang then refuse then nothing restores the listener") {
+  Rig rig;
+  rig.SetFault(Fault(ProxyFault::Kind::kConnectHang));
+  CHECK(Client(rig.port(), 200ms).connect_error() == asio::error::timed_out);
+  rig.SetFault(Fault(ProxyFault::Kind::kRefuse));
+  CHECK(Client(rig.port(), 200ms).connect_error() == asio::error::connection_refused);
+  rig.SetFault(Fault(ProxyFault::Kind::kConnectHang));
+  CHECK(Client(rig.port(), 200ms).connect_error() == asio::error::timed_out);
+  rig.SetFault(std::nullopt);
+  Client after(rig.port(), 2s);
+  REQUIRE_FALSE(after.connect_error());
+  CHECK(RoundTrip(after) < 1s);
+}
+
 }  // namespace
 }  // namespace faultline

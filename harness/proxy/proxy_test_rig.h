@@ -301,7 +301,11 @@ class Client {
   Client(uint16_t port, Duration timeout) : socket_(io_) {
     socket_.open(tcp::v4());
     socket_.non_blocking(true);
-    socket_.connect(tcp::endpoint(asio::ip::address_v4::loopback(), port), connect_error_);
+    // ::connect itself: Asio's connect waits for the handshake whatever the mode.
+    const tcp::endpoint target(asio::ip::address_v4::loopback(), port);
+    if (::connect(socket_.native_handle(), target.data(), target.size()) != 0) {
+      connect_error_ = error_code(errno, boost::system::system_category());
+    }
     if (connect_error_ == asio::error::in_progress || connect_error_ == asio::error::would_block) {
       if (!Wait(POLLOUT, SteadyClock::now() + timeout)) {
         connect_error_ = asio::error::timed_out;

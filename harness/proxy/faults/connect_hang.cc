@@ -7,6 +7,8 @@
 // are not touched. When the fault clears, the backlog is restored and
 // accepting resumes: a client still retransmitting its SYN gets through,
 // and the plug is closed when it is accepted.
+#include <sys/socket.h>
+
 #include "harness/proxy/proxy_impl.h"
 
 namespace faultline {
@@ -23,8 +25,9 @@ void FaultProxy::Impl::StartConnectHang() {
   // Non-blocking connect: on loopback the handshake completes at once
   // unless the queue is already full (then the plug itself waits, which is
   // as good: the queue is full).
+  // (::connect itself: Asio's connect waits for the handshake whatever the mode.)
   plug_->non_blocking(true, ec);
-  plug_->connect(target, ec);
+  if (!ec) (void)::connect(plug_->native_handle(), target.data(), target.size());
   boost::system::error_code ignored;
   tcp::endpoint local = plug_->local_endpoint(ignored);
   if (!ignored) plug_endpoint_ = local;
