@@ -2,6 +2,10 @@
 // messages, results.json on every kind of ending, and no process left behind.
 #include <doctest/doctest.h>
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
 
 #include <nlohmann/json.hpp>
 
@@ -32,9 +36,11 @@ json Results(const TempDir& dir) { return json::parse(ReadFile(dir.path() + "/re
 
 TEST_CASE("validate accepts the shipped scenarios") {
   auto r = Faultline({"validate", FAULTLINE_SOURCE_DIR "/scenarios/hung-dependency.toml",
-                      FAULTLINE_SOURCE_DIR "/scenarios/slow-dependency.toml"});
+                      FAULTLINE_SOURCE_DIR "/scenarios/slow-dependency.toml",
+                      FAULTLINE_SOURCE_DIR "/scenarios/fault-tour.toml"});
   CHECK(r.exit_code == 0);
   CHECK(Contains(r.out, "hung-dependency.toml: ok (2 variants, 4 phases, 4 checks)"));
+  CHECK(Contains(r.out, "fault-tour.toml: ok (1 variants, 7 phases, 18 checks)"));
 }
 
 TEST_CASE("exit 2: a malformed scenario lists every error with file:line:col") {
@@ -254,4 +260,72 @@ TEST_CASE("no hidden latency: baseline p50 through orders - proxy - stub at 5 ms
   MESSAGE("baseline latency p50 " << p50 << " ms");
   CHECK(p50 >= 5.0);
   CHECK(p50 <= 8.0);
+}
+
+namespace {
+
+// A stub-dependency the test starts itself on a free port (as someone's
+// already-running service would be); SIGTERM and reaped on destruction.
+class OwnStub {
+ public:
+  OwnStub() {
+    int out[2];
+    REQUIRE(::pipe(out) == 0);
+    pid_ = ::fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      ::dup2(out[1], STDOUT_FILENO);
+      ::close(out[0]);
+      ::close(out[1]);
+      const std::string bin = FAULTLINE_BIN_DIR "/stub-dependency";
+      ::execl(bin.c_str(), bin.c_str(), "--port", "0", "--latency", "5ms", nullptr);
+      ::_exit(127);
+    }
+    ::close(out[1]);
+    FILE* f = ::fdopen(out[0], "r");
+    char line[256] = {};
+    // "stub-dependency listening on 127.0.0.1:PORT"
+    if (f && std::fgets(line, sizeof line, f)) {
+      const std::string text(line);
+      const size_t colon = text.rfind(':');
+      if (colon != std::string::npos) port_ = std::stoi(text.substr(colon + 1));
+    }
+    if (f) std::fclose(f);
+  }
+  ~OwnStub() {
+    ::kill(pid_, SIGTERM);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  int port() const { return port_; }
+  bool running() const { return ::waitpid(pid_, nullptr, WNOHANG) == 0; }
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("an external dependency is proxied not started and listed as external") {
+  BecomeSubreaper();
+  OwnStub stub;
+  REQUIRE(stub.port() > 0);
+  const std::string address = "127.0.0.1:" + std::to_string(stub.port());
+  TempDir dir;
+  auto run = Faultline({"run", kTests + "external.toml", "--out", dir.path(), "--set",
+                        "dependencies.inventory.address=" + address});
+  INFO(run.out);
+  INFO(run.err);
+  CHECK(run.exit_code == 0);
+  json r = Results(dir);
+  const json& v = r["variants"][0];
+  CHECK(v["outcome"] == "pass");
+  CHECK(v["events"][0]["message"] == "dependency \"inventory\" is external at " + address +
+                                          ": not started or stopped by faultline");
+  CHECK(v["logs"].size() == 1);  // the target's only: the dependency is not ours to log
+  // Through the proxy, whose latency fault adds 100 ms in the second phase.
+  CHECK(v["checks"][0]["observed"].get<double>() >= 0.1);
+  CHECK(v["requests"]["ok"].get<int>() >= 60);
+  // Still running after the run: faultline does not stop what it did not start.
+  CHECK(stub.running());
 }

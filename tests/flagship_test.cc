@@ -112,3 +112,26 @@ TEST_CASE("hung-dependency-go: goroutines stay bounded with r.Context() and pile
   CHECK(gaps == bad["scrape"]["misses"].get<int>());
   CHECK(bad["scrape"]["misses"].get<int>() < bad["scrape"]["attempts"].get<int>() / 2);
 }
+
+TEST_CASE("fault-tour: each fault of the catalogue has its effect on the orders service") {
+  TempDir dir;
+  ProcessRun run;
+  json r = RunShipped("fault-tour", dir, &run);
+  INFO(run.out);
+  INFO(run.err);
+  CHECK(run.exit_code == 0);
+  const json& v = Variant(r, "default");
+  CHECK(v["outcome"] == "pass");
+  for (const auto& c : v["checks"]) {
+    INFO(c["name"].get<std::string>() << ": " << c["detail"].get<std::string>());
+    CHECK(c["passed"] == true);
+  }
+  // reset_peer on 30 % of connections: 502s; connect_hang: 504s at the budget.
+  CHECK(v["requests"]["status"]["502"].get<int>() > 0);
+  CHECK(v["requests"]["status"]["504"].get<int>() > 100);
+  // One event per ramp step after the first.
+  int steps = 0;
+  for (const auto& e : v["events"])
+    steps += e["message"].get<std::string>().rfind("faults on inventory: latency", 0) == 0;
+  CHECK(steps == 3);
+}

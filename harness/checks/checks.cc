@@ -137,7 +137,8 @@ CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& v) {
         r.detail = "least-squares slope over " + w.label + " (" + std::to_string(ys.size()) +
                    " samples)";
       }
-      r.passed = r.observed <= check.limit;
+      r.passed = check.at_least ? r.observed >= check.limit : r.observed <= check.limit;
+      if (check.at_least) r.detail += " (passes at or above the limit)";
       return r;
     }
     case CheckSpec::Kind::kRecovers: {
@@ -205,7 +206,8 @@ CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& v) {
         r.detail = std::to_string(merged.counts.errors()) + " of " + std::to_string(total) +
                    " requests started in " + w.label + " did not succeed";
       }
-      r.passed = r.observed <= check.limit;
+      r.passed = check.at_least ? r.observed >= check.limit : r.observed <= check.limit;
+      if (check.at_least) r.detail += " (passes at or above the limit)";
       return r;
     }
   }

@@ -113,6 +113,16 @@ TEST_CASE("latency and error ratio use requests started in the window") {
   CHECK_FALSE(e.passed);
   CHECK(e.observed == doctest::Approx(0.25));
   CHECK(e.detail == "25 of 100 requests started in hang did not succeed");
+
+  // at_least: the fault's effect must show.
+  err.at_least = true;
+  auto shown = EvaluateCheck(err, v);
+  CHECK(shown.passed);
+  CHECK(shown.detail ==
+        "25 of 100 requests started in hang did not succeed (passes at or above the limit)");
+  lat.at_least = true;
+  lat.limit = 0.1;
+  CHECK_FALSE(EvaluateCheck(lat, v).passed);  // the baseline's latency is not that high
 }
 
 TEST_CASE("request windows follow phase boundaries that are not whole seconds") {

@@ -54,6 +54,7 @@ void ScenarioReader::ReadCheck(const toml::table& table, const std::string& key,
     ReadLimit(*n, t.Path(kCheckLimit), kind == CheckSpec::Kind::kLatency, &check->limit);
   }
 
+  if (auto v = t.Read(kCheckAtLeast)) check->at_least = *v;
   if (auto v = t.Read(kCheckPercentile)) {
     if (*v <= 0 || *v > 100) {
       r_.Error(t.At(kCheckPercentile), t.Path(kCheckPercentile),

@@ -196,6 +196,8 @@ struct CheckSpec {
   std::string metric;               // a sample series name: threads, rss_bytes, fds, ...
   std::vector<std::string> phases;  // the window; empty = the whole run
   double limit = 0;                 // in the metric's unit; seconds for latency
+  bool at_least = false;            // window checks: pass when observed >= limit (a fault's
+                                    // effect shows), instead of observed <= limit
   double percentile = 99;           // latency only
   std::string after;                // recovers only: the phase whose end starts the clock
   Duration within = 5s;             // recovers only

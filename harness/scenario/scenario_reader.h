@@ -98,6 +98,7 @@ inline constexpr auto kCheckKind = FieldOf<CheckSpec::Kind>(schema::kCheckKeys, 
 inline constexpr auto kCheckMetric = FieldOf<std::string>(schema::kCheckKeys, "metric");
 inline constexpr auto kCheckPhases = FieldOf<Strings>(schema::kCheckKeys, "phases");
 inline constexpr auto kCheckLimit = FieldOf<schema::LimitValue>(schema::kCheckKeys, "limit");
+inline constexpr auto kCheckAtLeast = FieldOf<bool>(schema::kCheckKeys, "at_least");
 inline constexpr auto kCheckPercentile = FieldOf<double>(schema::kCheckKeys, "percentile");
 inline constexpr auto kCheckAfter = FieldOf<std::string>(schema::kCheckKeys, "after");
 inline constexpr auto kCheckWithin = FieldOf<Duration>(schema::kCheckKeys, "within");

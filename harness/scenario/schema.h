@@ -359,6 +359,10 @@ inline constexpr Key kCheckKeys[] = {
      .doc = "a duration becomes seconds (`\"2s\"` = 2), a size bytes (`\"20MiB\"` = 20971520); "
             "for latency only a duration or a number of seconds",
      .applies = kWindowChecks, .required = kWindowChecks},
+    {.name = "at_least", .type = Type::kBool,
+     .doc = "pass when the observed value is at least `limit` rather than at most: shows that a "
+            "fault had its effect (latency went up, errors came)",
+     .def = Default<&CheckSpec::at_least>, .applies = kWindowChecks},
     {.name = "percentile", .type = Type::kNumber, .doc = "which latency percentile",
      .def = Default<&CheckSpec::percentile>, .type_note = ", 0 < p <= 100",
      .applies = Kinds(CheckSpec::Kind::kLatency)},
