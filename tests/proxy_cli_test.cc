@@ -184,7 +184,7 @@ TEST_CASE("faultline proxy refuses bad arguments with exit 2 and a port in use w
   const std::string in_use = "127.0.0.1:" + std::to_string(taken.local_endpoint().port());
   auto busy = Proxy({"--listen", in_use, "--upstream", "127.0.0.1:9"});
   CHECK(busy.exit_code == 3);
-  CHECK(Contains(busy.err, "faultline proxy: proxy \"proxy\": "));
+  CHECK(Contains(busy.err, "faultline proxy: proxy proxy: bind " + in_use + ": "));
   auto api_busy = Proxy({"--api", in_use});
   CHECK(api_busy.exit_code == 3);
   CHECK(Contains(api_busy.err, "control API: cannot listen on " + in_use));

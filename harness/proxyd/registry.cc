@@ -58,7 +58,7 @@ ApiFailure ProxyRegistry::Start(Entry& e) {
   if (!status.ok()) {  // Invalid: not an address; Unavailable: cannot bind
     s.enabled = false;
     const int code = status.code() == Status::Code::kInvalid ? 400 : 500;
-    return ApiError{code, "proxy " + Quote(s.name) + ": " + status.message()};
+    return ApiError{code, status.message()};  // it names the proxy and the address
   }
   s.listen = ToString(Address{proxy->listen_host(), proxy->port()});
   s.enabled = true;

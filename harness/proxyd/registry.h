@@ -79,7 +79,8 @@ class ProxyRegistry {
 
   /// Creates a proxy and, if enabled, binds it. 400 "missing required field:
   /// name" (or upstream), 400 for an address that is no host:port, 409
-  /// "proxy already exists", 500 when it cannot bind (it is not created).
+  /// "proxy already exists", 500 when it cannot bind (it is not created),
+  /// 400 when the listen host is no IP address (FaultProxy::Listen says so).
   ApiResult<ProxyState> Create(ProxySettings settings);
   /// Applies `patch` (see the header comment). 404; 400 for a bad address;
   /// 500 when it cannot bind (the proxy is then disabled, with the new
