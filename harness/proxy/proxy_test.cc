@@ -235,6 +235,16 @@ TEST_CASE("faults describe themselves for event lines") {
   CHECK(Describe(Latency(3s, ProxyFault::Direction::kUpstream, 100ms)) == "latency 3s±100ms upstream");
   CHECK(Describe(Latency(200ms, ProxyFault::Direction::kBoth)) == "latency 200ms both ways");
   CHECK(Describe(Latency(1s)) == "latency 1s");
+  ProxyFault reset_peer = Fault(ProxyFault::Kind::kResetPeer);
+  reset_peer.timeout = 2s;
+  reset_peer.fraction = 0.3;
+  CHECK(Describe(reset_peer) == "reset_peer after 2s on 30% of connections");
+  ProxyFault bandwidth = Fault(ProxyFault::Kind::kBandwidth);
+  bandwidth.bytes_per_second = 1000;
+  bandwidth.name = "thin";
+  bandwidth.direction = ProxyFault::Direction::kUpstream;
+  CHECK(Describe(bandwidth) == "thin: bandwidth 1000 B/s upstream");
+  CHECK(Describe(Fault(ProxyFault::Kind::kConnectHang)) == "connect_hang");
 }
 
 TEST_CASE("kind names round-trip and unknown words are rejected") {

@@ -21,6 +21,26 @@ std::string FaultName(const ProxyFault& fault) {
   return fault.name.empty() ? std::string(KindName(fault.kind)) : fault.name;
 }
 
+void DeadlineStage::Start(StageContext& context) {
+  started_ = context.Now();
+  Arm(context);
+}
+
+void DeadlineStage::Update(const ProxyFault& fault, StageContext& context) {
+  const bool changed = fault.timeout != fault_.timeout;
+  fault_ = fault;
+  if (changed) Arm(context);
+}
+
+void DeadlineStage::Arm(StageContext& context) {
+  if (fault_.timeout.count() <= 0) {
+    if (timer_) timer_->Cancel();
+    return;
+  }
+  if (!timer_) timer_ = context.NewTimer();
+  timer_->At(started_ + fault_.timeout, [this, &context] { OnDeadline(context); });
+}
+
 std::unique_ptr<Stage> NewStage(const ProxyFault& fault) {
   using Kind = ProxyFault::Kind;
   switch (fault.kind) {

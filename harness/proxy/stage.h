@@ -90,6 +90,26 @@ class Stage {
   ProxyFault fault_;
 };
 
+/// A stage that acts on the connection `fault().timeout` after it started
+/// (timeout, reset_peer); a timeout of 0 arms nothing. A new timeout
+/// counts from the same start.
+class DeadlineStage : public Stage {
+ public:
+  using Stage::Stage;
+  void Start(StageContext& context) override;
+  void Update(const ProxyFault& fault, StageContext& context) override;
+
+ protected:
+  /// The deadline passed. Closes or resets the connection and returns at
+  /// once: the stage may be gone after that call.
+  virtual void OnDeadline(StageContext& context) = 0;
+
+ private:
+  void Arm(StageContext& context);
+  TimePoint started_{};
+  std::unique_ptr<Timer> timer_;
+};
+
 /// The stage for a per-direction kind; nullptr for the connection-level
 /// kinds. One file per kind in harness/proxy/faults/.
 std::unique_ptr<Stage> NewStage(const ProxyFault& fault);

@@ -6,20 +6,9 @@
 namespace faultline {
 namespace {
 
-class ResetPeerStage final : public Stage {
+class ResetPeerStage final : public DeadlineStage {
  public:
-  using Stage::Stage;
-
-  void Start(StageContext& context) override {
-    started_ = context.Now();
-    Arm(context);
-  }
-
-  void Update(const ProxyFault& fault, StageContext& context) override {
-    const bool changed = fault.timeout != fault_.timeout;
-    fault_ = fault;
-    if (changed) Arm(context);
-  }
+  using DeadlineStage::DeadlineStage;
 
   void Process(Pieces& pieces, StageContext& context) override {
     if (fault_.timeout.count() > 0) return;
@@ -33,18 +22,7 @@ class ResetPeerStage final : public Stage {
   }
 
  private:
-  void Arm(StageContext& context) {
-    if (fault_.timeout.count() <= 0) {
-      if (timer_) timer_->Cancel();
-      return;
-    }
-    if (!timer_) timer_ = context.NewTimer();
-    // The callback resets the connection and returns: this stage may be gone.
-    timer_->At(started_ + fault_.timeout, [&context] { context.ResetConnection(); });
-  }
-
-  TimePoint started_{};
-  std::unique_ptr<Timer> timer_;
+  void OnDeadline(StageContext& context) override { context.ResetConnection(); }
 };
 
 }  // namespace

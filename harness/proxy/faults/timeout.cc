@@ -7,20 +7,9 @@
 namespace faultline {
 namespace {
 
-class TimeoutStage final : public Stage {
+class TimeoutStage final : public DeadlineStage {
  public:
-  using Stage::Stage;
-
-  void Start(StageContext& context) override {
-    started_ = context.Now();
-    Arm(context);
-  }
-
-  void Update(const ProxyFault& fault, StageContext& context) override {
-    const bool changed = fault.timeout != fault_.timeout;
-    fault_ = fault;
-    if (changed) Arm(context);
-  }
+  using DeadlineStage::DeadlineStage;
 
   void Process(Pieces& pieces, StageContext& context) override {
     for (const Piece& piece : pieces) context.CountDropped(piece.data.size());
@@ -30,18 +19,7 @@ class TimeoutStage final : public Stage {
   bool ClosesOnRemoval() const override { return true; }
 
  private:
-  void Arm(StageContext& context) {
-    if (fault_.timeout.count() <= 0) {
-      if (timer_) timer_->Cancel();
-      return;
-    }
-    if (!timer_) timer_ = context.NewTimer();
-    // The callback closes the connection and returns: this stage may be gone.
-    timer_->At(started_ + fault_.timeout, [&context] { context.CloseConnection(); });
-  }
-
-  TimePoint started_{};
-  std::unique_ptr<Timer> timer_;
+  void OnDeadline(StageContext& context) override { context.CloseConnection(); }
 };
 
 }  // namespace
