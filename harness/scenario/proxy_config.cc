@@ -22,24 +22,6 @@ constexpr auto kListen = FieldOf<std::string>(schema::kProxyKeys, "listen");
 constexpr auto kUpstream = FieldOf<std::string>(schema::kProxyKeys, "upstream");
 constexpr auto kFaults = FieldOf<schema::TablesTag>(schema::kProxyKeys, "faults");
 
-// Calls f(table, key path) for each table of the array at `n`.
-template <typename F>
-void EachTable(Reporter& r, const toml::node& n, const std::string& key, F f) {
-  const auto* arr = n.as_array();
-  if (!arr) {
-    r.Error(Pos(n.source()), key, "expected an array of tables, got " + Describe(n));
-    return;
-  }
-  for (size_t i = 0; i < arr->size(); ++i) {
-    const toml::node& e = *arr->get(i);
-    if (const auto* t = e.as_table()) {
-      f(*t, Indexed(key, i));
-    } else {
-      r.Error(Pos(e.source()), Indexed(key, i), "expected a table, got " + Describe(e));
-    }
-  }
-}
-
 void ReadAddress(Reporter& r, TableView& t, schema::Field<std::string> f, bool listen,
                  std::string* out) {
   auto v = t.Read(f);
@@ -68,7 +50,7 @@ ProxyConfigEntry ReadProxy(Reporter& r, const toml::table& table, const std::str
   ReadAddress(r, t, kUpstream, /*listen=*/false, &entry.upstream);
   if (const toml::node* n = t.Get(kFaults)) {
     FaultNames fault_names(r);
-    EachTable(r, *n, t.Path(kFaults), [&](const toml::table& ft, const std::string& fkey) {
+    ForEachTable(r, *n, t.Path(kFaults), [&](const toml::table& ft, const std::string& fkey) {
       TableView fv(r, ft, fkey, schema::kProxyFaultSchema);
       FaultSpec fault;
       ReadFaultKeys(r, fv, /*in_phase=*/false, &fault);
@@ -102,7 +84,7 @@ StatusOr<std::vector<ProxyConfigEntry>> LoadProxyConfigText(std::string_view tex
   std::vector<ProxyConfigEntry> entries;
   std::map<std::string, std::string> names;
   if (const toml::node* n = top.Present(kProxies)) {
-    EachTable(reporter, *n, top.Path(kProxies), [&](const toml::table& t, const std::string& key) {
+    ForEachTable(reporter, *n, top.Path(kProxies), [&](const toml::table& t, const std::string& key) {
       entries.push_back(ReadProxy(reporter, t, key, &names));
     });
   }

@@ -158,19 +158,7 @@ class ScenarioReader {
 
 template <typename F>
 void ScenarioReader::ForEachTable(const toml::node& n, const std::string& key, F f) {
-  const auto* arr = n.as_array();
-  if (!arr) {
-    r_.Error(Pos(n.source()), key, "expected an array of tables, got " + Describe(n));
-    return;
-  }
-  for (size_t i = 0; i < arr->size(); ++i) {
-    const toml::node& e = *arr->get(i);
-    if (const auto* t = e.as_table()) {
-      f(*t, Indexed(key, i));
-    } else {
-      r_.Error(Pos(e.source()), Indexed(key, i), "expected a table, got " + Describe(e));
-    }
-  }
+  faultline::ForEachTable(r_, n, key, std::move(f));
 }
 
 }  // namespace faultline

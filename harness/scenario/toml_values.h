@@ -34,6 +34,26 @@ std::optional<Duration> ParseDurationValue(const std::string& text, std::string*
 /// failure sets *error to the whole message.
 std::optional<uint64_t> ParseRateValue(const std::string& text, std::string* error);
 
+/// Calls f(element table, its key path "key[i]") for each element of the
+/// array of tables at `n`; reports a non-array, and each element that is not
+/// a table.
+template <typename F>
+void ForEachTable(Reporter& r, const toml::node& n, const std::string& key, F f) {
+  const auto* arr = n.as_array();
+  if (!arr) {
+    r.Error(Pos(n.source()), key, "expected an array of tables, got " + Describe(n));
+    return;
+  }
+  for (size_t i = 0; i < arr->size(); ++i) {
+    const toml::node& e = *arr->get(i);
+    if (const auto* t = e.as_table()) {
+      f(*t, Indexed(key, i));
+    } else {
+      r.Error(Pos(e.source()), Indexed(key, i), "expected a table, got " + Describe(e));
+    }
+  }
+}
+
 /// One element of an array of strings or one entry of a table of strings.
 struct Element {
   std::string name;  // a table entry's own key ("A"); "" in an array
