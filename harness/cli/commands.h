@@ -13,5 +13,7 @@ void SetupRunCommand(CLI::App& app, int* exit_status);
 void SetupValidateCommand(CLI::App& app, int* exit_status);
 /// Registers `report`: renders HTML/JUnit/Markdown (and --summary) from a saved results.json.
 void SetupReportCommand(CLI::App& app, int* exit_status);
+/// Registers `proxy`: the fault proxy stand-alone, with its control API.
+void SetupProxyCommand(CLI::App& app, int* exit_status);
 
 }  // namespace faultline

@@ -18,6 +18,7 @@ int RealMain(int argc, char** argv) {
   SetupRunCommand(app, &exit_status);
   SetupValidateCommand(app, &exit_status);
   SetupReportCommand(app, &exit_status);
+  SetupProxyCommand(app, &exit_status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,0 +1,63 @@
+// ApiServer: the control API (ToxiproxyApi) behind HTTP/1.1, with
+// cpp-httplib's server on threads of its own (a pool of kThreads).
+//
+// Threading: the proxies live on the caller's io_context; the server's
+// threads never touch them. Each request is handed to the io_context's
+// thread (asio::post), which runs ToxiproxyApi::Handle; the server thread
+// waits for the answer and sends it. So the io_context must be running for
+// requests to be answered.
+//
+// Stop() may be called from any thread, the io_context's included: requests
+// still waiting for the io_context's thread are answered 503, none is
+// handed to the API after Stop() returns, and it returns once the server's
+// threads have ended (an idle keep-alive connection holds a thread for at
+// most kKeepAlive).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "harness/common/asio.h"
+#include "harness/common/status.h"
+#include "harness/proxyd/toxiproxy_api.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace faultline {
+
+class ApiServer {
+ public:
+  static constexpr int kThreads = 4;
+  static constexpr std::chrono::seconds kKeepAlive{1};
+
+  /// `api` is used on `io`'s thread only, and must outlive the server.
+  ApiServer(asio::io_context& io, ToxiproxyApi& api);
+  ~ApiServer();  // Stop()
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  /// Binds host:port (port 0 = any free port) and starts serving.
+  /// Unavailable, naming the address, when the bind fails.
+  Status Listen(const std::string& host, uint16_t port);
+  /// The bound port (0 before Listen succeeded).
+  uint16_t port() const { return port_; }
+
+  void Stop();
+
+ private:
+  struct Handoff;  // shared with requests in flight
+  asio::io_context& io_;
+  std::shared_ptr<Handoff> handoff_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread listener_;
+  std::atomic<bool> listener_done_ = false;
+  uint16_t port_ = 0;
+};
+
+}  // namespace faultline

@@ -1,0 +1,250 @@
+#include "harness/proxyd/registry.h"
+
+#include <algorithm>
+#include <set>
+#include <utility>
+
+#include "harness/common/text.h"
+
+namespace faultline {
+namespace {
+
+const ApiError kProxyNotFound{404, "proxy not found"};
+const ApiError kToxicNotFound{404, "toxic not found"};
+
+// A 400 for a missing field or an address that is no host:port; `at` is
+// appended to the field's name (" at proxy 2" for /populate).
+ApiFailure CheckSettings(const ProxySettings& s, const std::string& at) {
+  if (s.name.empty()) return BadRequest("missing required field: name" + at);
+  if (s.upstream.empty()) return BadRequest("missing required field: upstream" + at);
+  for (const auto& [field, value] : {std::pair{"listen", &s.listen}, {"upstream", &s.upstream}}) {
+    StatusOr<Address> parsed = ParseAddress(*value);
+    if (!parsed.ok()) return BadRequestBody(field + at + ": " + parsed.status().message());
+  }
+  return std::nullopt;
+}
+
+std::string ToxicLine(const std::string& proxy, const ProxyFault& t, const char* what) {
+  return "proxy " + proxy + ": toxic " + what + ": " + Describe(t);  // Describe names it
+}
+
+}  // namespace
+
+ProxyRegistry::ProxyRegistry(asio::io_context& io, Clock& clock, SeedFor seed_for, Log log)
+    : io_(io), clock_(clock), seed_for_(std::move(seed_for)), log_(std::move(log)) {
+  if (!log_) log_ = [](const std::string&) {};
+}
+
+ProxyRegistry::~ProxyRegistry() { CloseAll(); }
+
+ProxyRegistry::Entry* ProxyRegistry::Find(const std::string& name) {
+  auto it = proxies_.find(name);
+  return it == proxies_.end() ? nullptr : &it->second;
+}
+
+const ProxyRegistry::Entry* ProxyRegistry::Find(const std::string& name) const {
+  auto it = proxies_.find(name);
+  return it == proxies_.end() ? nullptr : &it->second;
+}
+
+ApiFailure ProxyRegistry::Start(Entry& e) {
+  ProxySettings& s = e.state.settings;
+  StatusOr<Address> listen = ParseAddress(s.listen);
+  if (!listen.ok()) return BadRequestBody("listen: " + listen.status().message());
+  auto proxy = std::make_unique<FaultProxy>(io_, clock_, s.name, e.upstream.host, e.upstream.port,
+                                            seed_for_(s.name));
+  proxy->SetFaults(e.state.toxics);
+  Status status = proxy->Listen(listen->host, listen->port);
+  if (!status.ok()) {  // Invalid: not an address; Unavailable: cannot bind
+    s.enabled = false;
+    const int code = status.code() == Status::Code::kInvalid ? 400 : 500;
+    return ApiError{code, status.message()};  // it names the proxy and the address
+  }
+  s.listen = ToString(Address{proxy->listen_host(), proxy->port()});
+  s.enabled = true;
+  e.proxy = std::move(proxy);
+  log_("proxy " + s.name + " listening on " + s.listen + " -> " + s.upstream);
+  return std::nullopt;
+}
+
+void ProxyRegistry::Stop(Entry& e, const char* why) {
+  e.state.settings.enabled = false;
+  if (!e.proxy) return;
+  e.proxy->Close();
+  e.proxy.reset();
+  log_("proxy " + e.state.settings.name + " " + why + " (listener and connections closed)");
+}
+
+void ProxyRegistry::ApplyToxics(Entry& e) {
+  if (e.proxy) e.proxy->SetFaults(e.state.toxics);
+}
+
+std::vector<ProxyState> ProxyRegistry::List() const {
+  std::vector<ProxyState> out;
+  for (const auto& [name, e] : proxies_) out.push_back(e.state);
+  return out;
+}
+
+ApiResult<ProxyState> ProxyRegistry::Get(const std::string& name) const {
+  const Entry* e = Find(name);
+  if (!e) return kProxyNotFound;
+  return e->state;
+}
+
+ApiResult<ProxyState> ProxyRegistry::Create(ProxySettings settings) {
+  if (ApiFailure bad = CheckSettings(settings, "")) return *bad;
+  if (Find(settings.name)) return ApiError{409, "proxy already exists"};
+  Entry e;
+  e.upstream = *ParseAddress(settings.upstream);
+  e.state.settings = std::move(settings);
+  const bool enable = e.state.settings.enabled;
+  e.state.settings.enabled = false;
+  if (enable) {
+    if (ApiFailure failed = Start(e)) return *failed;
+  } else {
+    log_("proxy " + e.state.settings.name + " created disabled");
+  }
+  const std::string name = e.state.settings.name;
+  return proxies_.emplace(name, std::move(e)).first->second.state;
+}
+
+ApiResult<ProxyState> ProxyRegistry::Update(const std::string& name, const ProxyPatch& patch) {
+  Entry* e = Find(name);
+  if (!e) return kProxyNotFound;
+  ProxySettings next = e->state.settings;
+  if (patch.listen) next.listen = *patch.listen;
+  if (patch.upstream) next.upstream = *patch.upstream;
+  if (ApiFailure bad = CheckSettings(next, "")) return *bad;
+  ProxySettings& s = e->state.settings;
+  const bool enable = patch.enabled.value_or(s.enabled);
+  if (next.listen != s.listen) {
+    Stop(*e, "restarting on a new listen address");
+    s.listen = next.listen;
+  }
+  if (next.upstream != s.upstream) {
+    s.upstream = next.upstream;
+    e->upstream = *ParseAddress(s.upstream);
+    if (e->proxy) {
+      e->proxy->SetUpstream(e->upstream.host, e->upstream.port);
+      log_("proxy " + name + " upstream now " + s.upstream + " (open connections closed)");
+    }
+  }
+  if (enable && !e->proxy) {
+    if (ApiFailure failed = Start(*e)) return *failed;
+  } else if (!enable && e->proxy) {
+    Stop(*e, "disabled");
+  }
+  return e->state;
+}
+
+ApiFailure ProxyRegistry::Delete(const std::string& name) {
+  Entry* e = Find(name);
+  if (!e) return kProxyNotFound;
+  Stop(*e, "deleted");
+  proxies_.erase(name);
+  return std::nullopt;
+}
+
+ApiResult<std::vector<ProxyState>> ProxyRegistry::Populate(std::vector<ProxySettings> all) {
+  std::set<std::string> names;
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (ApiFailure bad = CheckSettings(all[i], " at proxy " + std::to_string(i + 1))) return *bad;
+    if (!names.insert(all[i].name).second)
+      return BadRequest("duplicate proxy name " + Quote(all[i].name));
+  }
+  std::vector<ProxyState> out;
+  for (auto& settings : all) {
+    Entry* existing = Find(settings.name);
+    if (existing && existing->state.settings.listen == settings.listen &&
+        existing->state.settings.upstream == settings.upstream) {
+      out.push_back(existing->state);
+      continue;
+    }
+    if (existing) {
+      Stop(*existing, "replaced");
+      proxies_.erase(settings.name);
+    }
+    ApiResult<ProxyState> created = Create(std::move(settings));
+    if (!created.ok()) return created.error();
+    out.push_back(*created);
+  }
+  return out;
+}
+
+ApiFailure ProxyRegistry::Reset() {
+  ApiFailure first;
+  for (auto& [name, e] : proxies_) {
+    e.state.toxics.clear();
+    ApplyToxics(e);
+    if (!e.proxy) {
+      ApiFailure failed = Start(e);
+      if (failed && !first) first = failed;
+    }
+  }
+  log_("reset: every proxy enabled, every toxic removed");
+  return first;
+}
+
+ApiResult<std::vector<ProxyFault>> ProxyRegistry::Toxics(const std::string& proxy) const {
+  const Entry* e = Find(proxy);
+  if (!e) return kProxyNotFound;
+  return e->state.toxics;
+}
+
+ApiResult<ProxyFault> ProxyRegistry::GetToxic(const std::string& proxy,
+                                              const std::string& toxic) const {
+  const Entry* e = Find(proxy);
+  if (!e) return kProxyNotFound;
+  for (const auto& t : e->state.toxics)
+    if (t.name == toxic) return t;
+  return kToxicNotFound;
+}
+
+ApiResult<ProxyFault> ProxyRegistry::AddToxic(const std::string& proxy, ProxyFault toxic) {
+  Entry* e = Find(proxy);
+  if (!e) return kProxyNotFound;
+  if (toxic.name.empty()) toxic.name = std::string(KindName(toxic.kind));
+  for (const auto& t : e->state.toxics)
+    if (t.name == toxic.name) return ApiError{409, "toxic already exists"};
+  e->state.toxics.push_back(toxic);
+  ApplyToxics(*e);
+  log_(ToxicLine(proxy, toxic, "added"));
+  return toxic;
+}
+
+ApiResult<ProxyFault> ProxyRegistry::ReplaceToxic(const std::string& proxy, ProxyFault toxic) {
+  Entry* e = Find(proxy);
+  if (!e) return kProxyNotFound;
+  auto& toxics = e->state.toxics;
+  auto it = std::find_if(toxics.begin(), toxics.end(),
+                         [&](const ProxyFault& t) { return t.name == toxic.name; });
+  if (it == toxics.end()) return kToxicNotFound;
+  *it = toxic;
+  ApplyToxics(*e);
+  log_(ToxicLine(proxy, toxic, "updated"));
+  return toxic;
+}
+
+ApiFailure ProxyRegistry::RemoveToxic(const std::string& proxy, const std::string& toxic) {
+  Entry* e = Find(proxy);
+  if (!e) return kProxyNotFound;
+  auto& toxics = e->state.toxics;
+  auto it = std::find_if(toxics.begin(), toxics.end(),
+                         [&](const ProxyFault& t) { return t.name == toxic; });
+  if (it == toxics.end()) return kToxicNotFound;
+  ProxyFault removed = *it;
+  toxics.erase(it);
+  ApplyToxics(*e);
+  log_(ToxicLine(proxy, removed, "removed"));
+  return std::nullopt;
+}
+
+void ProxyRegistry::CloseAll() {
+  for (auto& [name, e] : proxies_) {
+    if (!e.proxy) continue;
+    e.proxy->Close();
+    e.proxy.reset();
+  }
+}
+
+}  // namespace faultline

@@ -1,0 +1,205 @@
+// The registry on its own: real proxies on loopback, an io_context that the
+// test never runs (binding and closing are synchronous).
+#include "harness/proxyd/registry.h"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+namespace faultline {
+namespace {
+
+struct Fixture {
+  asio::io_context io;
+  ManualClock clock;
+  std::vector<std::string> log;
+  ProxyRegistry registry{io, clock, [](const std::string&) { return 1; }, [this](const std::string& line) { log.push_back(line); }};
+
+  ProxyState Create(const std::string& name, const std::string& listen = "127.0.0.1:0") {
+    ApiResult<ProxyState> r = registry.Create({name, listen, "127.0.0.1:9", true});
+    REQUIRE_MESSAGE(r.ok(), r.error().message);
+    return *r;
+  }
+};
+
+uint16_t PortOf(const ProxyState& s) { return ParseAddress(s.settings.listen)->port; }
+
+// Whether something accepts connections on 127.0.0.1:port (the kernel
+// completes the handshake from the backlog, so the loop need not run).
+bool Accepts(uint16_t port) {
+  asio::io_context io;
+  tcp::socket socket(io);
+  boost::system::error_code ec;
+  socket.connect(tcp::endpoint(asio::ip::address_v4::loopback(), port), ec);
+  return !ec;
+}
+
+ProxyFault Toxic(const std::string& name, ProxyFault::Kind kind = ProxyFault::Kind::kLatency) {
+  ProxyFault f;
+  f.kind = kind;
+  f.name = name;
+  return f;
+}
+
+TEST_CASE("create binds the proxy and shows the real port - logging one line") {
+  Fixture f;
+  ProxyState s = f.Create("redis");
+  CHECK(s.settings.enabled);
+  CHECK(s.settings.listen.starts_with("127.0.0.1:"));
+  CHECK(PortOf(s) != 0);
+  CHECK(Accepts(PortOf(s)));
+  REQUIRE(f.log.size() == 1);
+  CHECK(f.log[0] == "proxy redis listening on " + s.settings.listen + " -> 127.0.0.1:9");
+}
+
+TEST_CASE("create refuses duplicates - missing fields and bad addresses") {
+  Fixture f;
+  f.Create("redis");
+  struct Case {
+    ProxySettings settings;
+    int status;
+    const char* message;
+  };
+  const Case cases[] = {
+      {{"redis", "127.0.0.1:0", "127.0.0.1:9", true}, 409, "proxy already exists"},
+      {{"", "127.0.0.1:0", "127.0.0.1:9", true}, 400, "missing required field: name"},
+      {{"db", "127.0.0.1:0", "", true}, 400, "missing required field: upstream"},
+      {{"db", "nowhere", "127.0.0.1:9", true}, 400,
+       "bad request body: listen: address \"nowhere\": expected host:port"},
+      {{"db", "127.0.0.1:0", "db:99999", true}, 400,
+       "bad request body: upstream: address \"db:99999\": expected a port number 0..65535 "
+       "after the last ':'"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.message);
+    ApiResult<ProxyState> r = f.registry.Create(c.settings);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().status == c.status);
+    CHECK(r.error().message == c.message);
+  }
+  CHECK(f.registry.List().size() == 1);
+}
+
+TEST_CASE("a bind failure is a 500 and the proxy is not created") {
+  Fixture f;
+  tcp::acceptor taken(f.io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+  const std::string listen = "127.0.0.1:" + std::to_string(taken.local_endpoint().port());
+  ApiResult<ProxyState> r = f.registry.Create({"redis", listen, "127.0.0.1:9", true});
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().status == 500);
+  CHECK(r.error().message == "proxy redis: bind " + listen + ": Address already in use");
+  CHECK(f.registry.List().empty());
+  CHECK(f.registry.Get("redis").error().status == 404);
+}
+
+TEST_CASE("disabling closes the listener and keeps the port - enabling binds it again") {
+  Fixture f;
+  ProxyState s = f.Create("redis");
+  const uint16_t port = PortOf(s);
+  ApiResult<ProxyState> off = f.registry.Update("redis", {{}, {}, false});
+  REQUIRE(off.ok());
+  CHECK_FALSE(off->settings.enabled);
+  CHECK(off->settings.listen == s.settings.listen);
+  CHECK_FALSE(Accepts(port));
+  ApiResult<ProxyState> on = f.registry.Update("redis", {{}, {}, true});
+  REQUIRE(on.ok());
+  CHECK(on->settings.enabled);
+  CHECK(PortOf(*on) == port);
+  CHECK(Accepts(port));
+}
+
+TEST_CASE("a new listen address restarts the proxy - a new upstream keeps its port") {
+  Fixture f;
+  ProxyState s = f.Create("redis");
+  ApiResult<ProxyState> moved = f.registry.Update("redis", {"127.0.0.1:0", {}, {}});
+  REQUIRE(moved.ok());
+  CHECK(PortOf(*moved) != PortOf(s));
+  CHECK_FALSE(Accepts(PortOf(s)));
+  CHECK(Accepts(PortOf(*moved)));
+  ApiResult<ProxyState> re = f.registry.Update("redis", {{}, "127.0.0.1:10", {}});
+  REQUIRE(re.ok());
+  CHECK(re->settings.upstream == "127.0.0.1:10");
+  CHECK(PortOf(*re) == PortOf(*moved));
+  CHECK(f.registry.Update("nope", {}).error().message == "proxy not found");
+}
+
+TEST_CASE("toxic names are unique across streams - replace and remove find them by name") {
+  Fixture f;
+  f.Create("redis");
+  ProxyFault up = Toxic("slow");
+  up.direction = ProxyFault::Direction::kUpstream;
+  REQUIRE(f.registry.AddToxic("redis", up).ok());
+  ApiResult<ProxyFault> again = f.registry.AddToxic("redis", Toxic("slow"));
+  REQUIRE_FALSE(again.ok());
+  CHECK(again.error().status == 409);
+  CHECK(again.error().message == "toxic already exists");
+  REQUIRE(f.registry.AddToxic("redis", Toxic("stuck", ProxyFault::Kind::kHang)).ok());
+  ProxyFault changed = up;
+  changed.fraction = 0.5;
+  REQUIRE(f.registry.ReplaceToxic("redis", changed).ok());
+  CHECK(f.registry.Toxics("redis")->at(0).fraction == 0.5);  // kept its place
+  CHECK_FALSE(f.registry.RemoveToxic("redis", "slow"));
+  CHECK(f.registry.RemoveToxic("redis", "slow")->message == "toxic not found");
+  CHECK(f.registry.GetToxic("redis", "stuck")->kind == ProxyFault::Kind::kHang);
+  CHECK(f.registry.GetToxic("nope", "stuck").error().message == "proxy not found");
+  CHECK(f.log.back() == "proxy redis: toxic removed: slow: latency 0s upstream on 50% of connections");
+}
+
+TEST_CASE("populate checks every proxy before creating any") {
+  Fixture f;
+  ApiResult<std::vector<ProxyState>> r = f.registry.Populate(
+      {{"a", "127.0.0.1:0", "127.0.0.1:9", true}, {"b", "127.0.0.1:0", "", true}});
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message == "missing required field: upstream at proxy 2");
+  CHECK(f.registry.List().empty());
+  r = f.registry.Populate(
+      {{"a", "127.0.0.1:0", "127.0.0.1:9", true}, {"a", "127.0.0.1:0", "127.0.0.1:9", true}});
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message == "duplicate proxy name \"a\"");
+  CHECK(f.registry.List().empty());
+}
+
+TEST_CASE("populate keeps an unchanged proxy with its toxics and replaces a changed one") {
+  Fixture f;
+  ProxyState a = f.Create("a");
+  ProxyState b = f.Create("b");
+  REQUIRE(f.registry.AddToxic("a", Toxic("slow")).ok());
+  REQUIRE(f.registry.AddToxic("b", Toxic("slow")).ok());
+  ApiResult<std::vector<ProxyState>> r = f.registry.Populate(
+      {a.settings, {"b", "127.0.0.1:0", "127.0.0.1:9", true}, {"c", "127.0.0.1:0", "127.0.0.1:9"}});
+  REQUIRE(r.ok());
+  REQUIRE(r->size() == 3);
+  CHECK((*r)[0].toxics.size() == 1);
+  CHECK((*r)[0].settings.listen == a.settings.listen);
+  CHECK((*r)[1].toxics.empty());
+  CHECK((*r)[2].settings.enabled);
+  CHECK(f.registry.List().size() == 3);
+}
+
+TEST_CASE("reset enables every proxy and removes every toxic") {
+  Fixture f;
+  ProxyState s = f.Create("a");
+  f.Create("b");
+  REQUIRE(f.registry.AddToxic("a", Toxic("slow")).ok());
+  REQUIRE(f.registry.Update("b", {{}, {}, false}).ok());
+  CHECK_FALSE(f.registry.Reset());
+  for (const auto& p : f.registry.List()) {
+    CHECK(p.settings.enabled);
+    CHECK(p.toxics.empty());
+  }
+  CHECK(Accepts(PortOf(s)));
+  CHECK(f.log.back() == "reset: every proxy enabled, every toxic removed");
+}
+
+TEST_CASE("delete closes the proxy and forgets it") {
+  Fixture f;
+  ProxyState s = f.Create("a");
+  CHECK_FALSE(f.registry.Delete("a"));
+  CHECK_FALSE(Accepts(PortOf(s)));
+  CHECK(f.registry.Delete("a")->status == 404);
+  CHECK(f.registry.List().empty());
+}
+
+}  // namespace
+}  // namespace faultline
