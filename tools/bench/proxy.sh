@@ -166,7 +166,7 @@ start_faultline() {
     local spec
     case $fault in
       latency) spec='{ kind = "latency", latency = "10ms", direction = "downstream" }' ;;
-      bandwidth) spec='{ kind = "bandwidth", rate = "1MB", direction = "downstream" }' ;;
+      bandwidth) spec='{ kind = "bandwidth", rate = "1MB/s", direction = "downstream" }' ;;
     esac
     cat >"$dir/$fault.toml" <<EOF
 [[proxies]]
@@ -231,7 +231,8 @@ results=$dir/results  # rep config connections rps p50_us p99_us errors
 echo "faultline proxy: $([ "$kind" = driver ] && echo "$driver (the FaultProxy alone)" ||
   echo "$faultline proxy --listen --upstream")"
 echo "nginx $(nginx -v 2>&1 | sed 's|.*/||'), 1 worker; haproxy $(haproxy -v | awk 'NR==1{print $3}') mode tcp, nbthread $haproxy_threads; socat fork"
-echo "wrk -t1 -d$duration --latency, $reps repetitions interleaved; $(nproc) cores"
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+echo "wrk -t1 -d$duration --latency, $reps repetitions interleaved; $(nproc) cores, load average $(loadavg)"
 echo
 for ((rep = 1; rep <= reps; rep++)); do
   for c in 1 20; do
@@ -277,6 +278,7 @@ fi
 echo
 
 # --- the table ----------------------------------------------------------------------
+echo "load average at the end: $(loadavg) (on $(nproc) cores; above $(nproc), expect noise)"
 awk -v reps="$reps" -v has_bandwidth="$has_bandwidth" -v bandwidth_error="$bandwidth_error" '
   function add(k, v) {
     if (!(k in min) || v < min[k]) min[k] = v
