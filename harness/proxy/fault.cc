@@ -1,22 +1,94 @@
 #include "harness/proxy/fault.h"
 
+#include <array>
+#include <cmath>
+#include <utility>
+
 namespace faultline {
 
-std::string Describe(const ProxyFault& f) {
+namespace {
+
+using Kind = ProxyFault::Kind;
+
+constexpr std::array<std::pair<Kind, std::string_view>, 11> kKindNames = {{
+    {Kind::kLatency, "latency"},
+    {Kind::kBandwidth, "bandwidth"},
+    {Kind::kSlowClose, "slow_close"},
+    {Kind::kTimeout, "timeout"},
+    {Kind::kResetPeer, "reset_peer"},
+    {Kind::kSlicer, "slicer"},
+    {Kind::kLimitData, "limit_data"},
+    {Kind::kHang, "hang"},
+    {Kind::kReset, "reset"},
+    {Kind::kRefuse, "refuse"},
+    {Kind::kConnectHang, "connect_hang"},
+}};
+
+// The words after the kind name: its parameters.
+std::string Parameters(const ProxyFault& f) {
   switch (f.kind) {
-    case ProxyFault::Kind::kHang:
-      return "hang";
-    case ProxyFault::Kind::kReset:
-      return "reset";
-    case ProxyFault::Kind::kRefuse:
-      return "refuse";
-    case ProxyFault::Kind::kLatency:
-      break;
+    case Kind::kLatency: {
+      std::string s = " " + FormatDuration(f.latency);
+      if (f.jitter.count() > 0) s += "±" + FormatDuration(f.jitter);
+      return s;
+    }
+    case Kind::kBandwidth:
+      return " " + std::to_string(f.bytes_per_second) + " B/s";
+    case Kind::kSlowClose:
+      return " " + FormatDuration(f.delay);
+    case Kind::kTimeout:
+      return f.timeout.count() > 0 ? " " + FormatDuration(f.timeout) : " never closing";
+    case Kind::kResetPeer:
+      return f.timeout.count() > 0 ? " after " + FormatDuration(f.timeout) : " on first data";
+    case Kind::kSlicer: {
+      std::string s = " " + std::to_string(f.slice_bytes) + " B";
+      if (f.slice_variation > 0) s += "±" + std::to_string(f.slice_variation);
+      return s + " every " + FormatDuration(f.delay);
+    }
+    case Kind::kLimitData:
+      return " " + std::to_string(f.bytes) + " B";
+    case Kind::kHang:
+    case Kind::kReset:
+    case Kind::kRefuse:
+    case Kind::kConnectHang:
+      return "";
   }
-  std::string s = "latency " + FormatDuration(f.latency);
-  if (f.jitter.count() > 0) s += "±" + FormatDuration(f.jitter);
-  if (f.direction == ProxyFault::Direction::kUpstream) s += " upstream";
-  if (f.direction == ProxyFault::Direction::kBoth) s += " both ways";
+  return "";
+}
+
+bool ConnectionLevel(Kind kind) {
+  return kind == Kind::kHang || kind == Kind::kReset || kind == Kind::kRefuse ||
+         kind == Kind::kConnectHang;
+}
+
+}  // namespace
+
+std::string_view KindName(ProxyFault::Kind kind) {
+  for (const auto& [k, name] : kKindNames) {
+    if (k == kind) return name;
+  }
+  return "unknown";
+}
+
+std::optional<ProxyFault::Kind> KindFromName(std::string_view name) {
+  for (const auto& [k, n] : kKindNames) {
+    if (n == name) return k;
+  }
+  return std::nullopt;
+}
+
+std::string Describe(const ProxyFault& f) {
+  std::string s(KindName(f.kind));
+  if (!f.name.empty() && f.name != s) s = f.name + ": " + s;
+  s += Parameters(f);
+  if (!ConnectionLevel(f.kind)) {
+    if (f.direction == ProxyFault::Direction::kUpstream) s += " upstream";
+    if (f.direction == ProxyFault::Direction::kBoth) s += " both ways";
+  }
+  if (f.fraction < 1.0) {
+    s += " on " + std::to_string(static_cast<int>(std::lround(f.fraction * 100))) +
+         "% of connections";
+  }
   return s;
 }
 

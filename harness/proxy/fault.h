@@ -1,25 +1,56 @@
 // ProxyFault: what the fault proxy does to the bytes it carries, in the
 // proxy's own terms. The run converts a scenario's fault to this; the proxy
-// knows nothing of scenarios.
+// knows nothing of scenarios. The exact semantics of every kind are in
+// docs/faults.md.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "harness/common/units.h"
 
 namespace faultline {
 
 struct ProxyFault {
-  enum class Kind { kLatency, kHang, kReset, kRefuse };
+  enum class Kind {
+    kLatency, kBandwidth, kSlowClose, kTimeout, kResetPeer, kSlicer, kLimitData,
+    kHang, kReset, kRefuse, kConnectHang
+  };
+  // kUpstream: bytes client -> dependency; kDownstream: dependency -> client
+  // (Toxiproxy's "stream" names). Ignored by the connection-level kinds
+  // (hang, reset, refuse, connect_hang).
   enum class Direction { kBoth, kUpstream, kDownstream };
+
   Kind kind = Kind::kHang;
-  Duration latency{0};  // latency: added delay per chunk
-  Duration jitter{0};   // latency: +/- uniform jitter
-  Direction direction = Direction::kDownstream;  // latency: which way
+  std::string name;        // identity within one proxy (unique); "" = KindName(kind)
+  Direction direction = Direction::kDownstream;
+  double fraction = 1.0;   // 0..1: share of connections it applies to, drawn once
+                           // per (connection, fault name) from the proxy's seeded rng
+  Duration latency{0};     // latency: added delay per chunk
+  Duration jitter{0};      // latency: +/- uniform
+  uint64_t bytes_per_second = 0;  // bandwidth
+  Duration delay{0};       // slow_close: how long the close is held;
+                           // slicer: pause between slices
+  Duration timeout{0};     // timeout: close after this long (0 = never; data dropped meanwhile);
+                           // reset_peer: RST this long after the fault applies to the
+                           // connection (0 = on the first data received)
+  uint64_t slice_bytes = 0;      // slicer: average slice size
+  uint64_t slice_variation = 0;  // slicer: +/- uniform on the size
+  uint64_t bytes = 0;            // limit_data: forwarded (per direction) before the close
+  bool operator==(const ProxyFault&) const = default;
 };
 
-/// "latency 3s±100ms upstream", "latency 200ms both ways", "hang": for
-/// event lines and progress output.
+/// "latency", "slow_close", "connect_hang", ...: the catalogue's names
+/// (Toxiproxy's toxic names where it has the kind).
+std::string_view KindName(ProxyFault::Kind);
+/// The inverse of KindName; nullopt for any other word.
+std::optional<ProxyFault::Kind> KindFromName(std::string_view);
+
+/// "latency 3s±100ms upstream", "latency 200ms both ways", "hang",
+/// "bandwidth 1048576 B/s", "reset_peer after 2s 30%": one line for event
+/// lines and progress output.
 std::string Describe(const ProxyFault& f);
 
 }  // namespace faultline

@@ -17,6 +17,22 @@ namespace {
 // EMFILE, so an error that persists does not spin the loop.
 constexpr auto kRetryDelay = std::chrono::milliseconds(50);
 
+// "localhost" and address literals; nullopt for a name to resolve.
+std::optional<asio::ip::address> AddressOf(const std::string& host) {
+  if (host == "localhost") return asio::ip::address_v4::loopback();
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(host, ec);
+  if (ec) return std::nullopt;
+  return address;
+}
+
+// "127.0.0.1:80", "[::1]:80".
+std::string HostPort(const asio::ip::address& address, uint16_t port) {
+  std::string host = address.to_string();
+  if (address.is_v6()) host = "[" + host + "]";
+  return host + ":" + std::to_string(port);
+}
+
 }  // namespace
 
 void SetAbortiveClose(tcp::socket& socket) {
@@ -25,18 +41,35 @@ void SetAbortiveClose(tcp::socket& socket) {
 }
 
 FaultProxy::Impl::Impl(asio::io_context& io, Clock& clock, std::string name,
-                       uint16_t upstream_port, uint64_t seed)
+                       std::string upstream_host, uint16_t upstream_port, uint64_t seed)
     : io_(io),
       clock_(clock),
       name_(std::move(name)),
+      upstream_host_(std::move(upstream_host)),
       upstream_port_(upstream_port),
+      upstream_address_(AddressOf(upstream_host_)),
       rng_(seed),
       acceptor_(io),
       retry_timer_(clock.NewTimer()) {}
 
+bool FaultProxy::Impl::FaultIs(ProxyFault::Kind kind) const {
+  for (const ProxyFault& f : faults_) {
+    if (f.kind == kind) return true;
+  }
+  return false;
+}
+
+const ProxyFault* FaultProxy::Impl::LatencyFault() const {
+  for (const ProxyFault& f : faults_) {
+    if (f.kind == ProxyFault::Kind::kLatency) return &f;
+  }
+  return nullptr;
+}
+
 bool FaultProxy::Impl::Delays(bool to_upstream) const {
-  if (!FaultIs(ProxyFault::Kind::kLatency)) return false;
-  switch (fault_->direction) {
+  const ProxyFault* latency = LatencyFault();
+  if (!latency) return false;
+  switch (latency->direction) {
     case ProxyFault::Direction::kBoth:
       return true;
     case ProxyFault::Direction::kUpstream:
@@ -48,8 +81,9 @@ bool FaultProxy::Impl::Delays(bool to_upstream) const {
 }
 
 Duration FaultProxy::Impl::SampleDelay() {
-  Duration delay = fault_->latency;
-  int64_t jitter = fault_->jitter.count();
+  const ProxyFault* latency = LatencyFault();
+  Duration delay = latency->latency;
+  int64_t jitter = latency->jitter.count();
   if (jitter > 0) {
     std::uniform_int_distribution<int64_t> offset(-jitter, jitter);
     delay += Duration(offset(rng_));
@@ -57,12 +91,19 @@ Duration FaultProxy::Impl::SampleDelay() {
   return std::max(delay, Duration::zero());
 }
 
-Status FaultProxy::Impl::Listen(uint16_t listen_port) {
+Status FaultProxy::Impl::Listen(const std::string& host, uint16_t port) {
   if (want_listening_) {
-    return Status::Unavailable("proxy " + name_ +
-                               ": already listening on 127.0.0.1:" + std::to_string(listen_port_));
+    return Status::Unavailable("proxy " + name_ + ": already listening on " +
+                               HostPort(listen_address_, listen_port_));
   }
-  Status status = OpenAcceptor(listen_port);
+  std::optional<asio::ip::address> address = AddressOf(host);
+  if (!address) {
+    return Status::Invalid("proxy " + name_ + ": listen on " + host + ":" + std::to_string(port) +
+                           ": not an IP address or localhost");
+  }
+  listen_host_ = host;
+  listen_address_ = *address;
+  Status status = OpenAcceptor(port);
   if (!status.ok()) return status;
   want_listening_ = true;
   if (FaultIs(ProxyFault::Kind::kRefuse)) CloseAcceptor();  // port now known and reserved
@@ -70,13 +111,13 @@ Status FaultProxy::Impl::Listen(uint16_t listen_port) {
 }
 
 Status FaultProxy::Impl::OpenAcceptor(uint16_t port) {
-  tcp::endpoint endpoint(asio::ip::address_v4::loopback(), port);
+  tcp::endpoint endpoint(listen_address_, port);
   boost::system::error_code ec;
   auto fail = [&](const char* what) {
     boost::system::error_code ignored;
     acceptor_.close(ignored);
-    return Status::Unavailable("proxy " + name_ + ": " + what +
-                               " 127.0.0.1:" + std::to_string(port) + ": " + ec.message());
+    return Status::Unavailable("proxy " + name_ + ": " + what + " " +
+                               HostPort(listen_address_, port) + ": " + ec.message());
   };
   if (acceptor_.open(endpoint.protocol(), ec)) return fail("open");
   // The same port is bound again after `refuse`, while old connections to it
@@ -152,9 +193,9 @@ std::vector<std::shared_ptr<FaultProxy::Impl::Connection>> FaultProxy::Impl::Sna
   return all;
 }
 
-void FaultProxy::Impl::SetFault(std::optional<ProxyFault> fault) {
+void FaultProxy::Impl::SetFaults(std::vector<ProxyFault> faults) {
   bool was_refusing = FaultIs(ProxyFault::Kind::kRefuse);
-  fault_ = std::move(fault);
+  faults_ = std::move(faults);
   bool refusing = FaultIs(ProxyFault::Kind::kRefuse);
   if (refusing && !was_refusing && want_listening_) CloseAcceptor();
   if (!refusing && was_refusing && want_listening_ && !acceptor_.is_open()) {
@@ -165,6 +206,13 @@ void FaultProxy::Impl::SetFault(std::optional<ProxyFault> fault) {
   for (const auto& connection : Snapshot()) connection->OnFaultChanged();
 }
 
+void FaultProxy::Impl::SetUpstream(std::string host, uint16_t port) {
+  upstream_host_ = std::move(host);
+  upstream_port_ = port;
+  upstream_address_ = AddressOf(upstream_host_);
+  for (const auto& connection : Snapshot()) connection->Close(/*abortive=*/false);
+}
+
 void FaultProxy::Impl::Close() {
   want_listening_ = false;
   CloseAcceptor();
@@ -173,14 +221,22 @@ void FaultProxy::Impl::Close() {
 }
 
 FaultProxy::FaultProxy(asio::io_context& io, Clock& clock, std::string name,
-                       uint16_t upstream_port, uint64_t seed)
-    : impl_(std::make_unique<Impl>(io, clock, std::move(name), upstream_port, seed)) {}
+                       std::string upstream_host, uint16_t upstream_port, uint64_t seed)
+    : impl_(std::make_unique<Impl>(io, clock, std::move(name), std::move(upstream_host),
+                                   upstream_port, seed)) {}
 
 FaultProxy::~FaultProxy() = default;
 
-Status FaultProxy::Listen(uint16_t listen_port) { return impl_->Listen(listen_port); }
+Status FaultProxy::Listen(const std::string& host, uint16_t port) {
+  return impl_->Listen(host, port);
+}
 uint16_t FaultProxy::port() const { return impl_->port(); }
-void FaultProxy::SetFault(std::optional<ProxyFault> fault) { impl_->SetFault(std::move(fault)); }
+const std::string& FaultProxy::listen_host() const { return impl_->listen_host(); }
+void FaultProxy::SetFaults(std::vector<ProxyFault> faults) { impl_->SetFaults(std::move(faults)); }
+const std::vector<ProxyFault>& FaultProxy::faults() const { return impl_->faults(); }
+void FaultProxy::SetUpstream(std::string host, uint16_t port) {
+  impl_->SetUpstream(std::move(host), port);
+}
 void FaultProxy::Close() { impl_->Close(); }
 const std::string& FaultProxy::name() const { return impl_->name(); }
 ProxyCounters FaultProxy::counters() const { return impl_->counters(); }

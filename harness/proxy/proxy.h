@@ -6,31 +6,16 @@
 // per connection is bounded by two fixed-size buffers (plus queued delayed
 // chunks under `latency`).
 //
-// Fault semantics (a fault applies from SetFault until the next SetFault, to
-// connections already open and to new ones):
-//   latency  every chunk travelling in the fault's direction is delivered
-//            `latency` +/- uniform `jitter` after it was read; order kept.
-//   hang     connections are accepted and the upstream connected as usual,
-//            but every byte read from either side is discarded, and EOF or
-//            errors from the upstream are not passed on: the client sees a
-//            silent peer. Discarded bytes are gone for good, so a request
-//            sent during a hang never gets its answer, also after the hang
-//            ends (as with a real stuck dependency); new bytes flow again
-//            once the fault is cleared. A connection the upstream closed
-//            during the hang stays silent after it if it lost bytes (its
-//            request is never answered), and is closed when the hang ends
-//            if it lost none (an idle pooled connection sees the close).
-//   reset    open connections are closed with RST (SO_LINGER 0) on both
-//            sides; new connections are accepted and reset at once.
-//   refuse   the listening socket is closed (clients get ECONNREFUSED) and
-//            open connections are reset; the same port is listened on again
-//            when the fault is cleared.
+// Fault semantics: docs/faults.md. A set of faults applies from SetFaults
+// until the next SetFaults, to connections already open and to new ones;
+// several may be active at once, applied in list order per direction.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "harness/common/asio.h"
 #include "harness/common/clock.h"
@@ -52,22 +37,31 @@ struct ProxyCounters {
 
 class FaultProxy {
  public:
-  /// Does not listen yet. `upstream_port` is on 127.0.0.1. `seed` drives
-  /// the jitter's random source, so a run can be repeated. `clock` must
-  /// outlive the proxy.
-  FaultProxy(asio::io_context& io, Clock& clock, std::string name, uint16_t upstream_port,
-             uint64_t seed);
+  /// Does not listen yet. The upstream is `upstream_host` ("127.0.0.1",
+  /// "::1", "localhost" or a name resolved per connection) port
+  /// `upstream_port`. `seed` drives every random draw (jitter, fractions,
+  /// slice sizes), so a run can be repeated. `clock` must outlive the proxy.
+  FaultProxy(asio::io_context& io, Clock& clock, std::string name, std::string upstream_host,
+             uint16_t upstream_port, uint64_t seed);
   ~FaultProxy();  // closes every socket
   FaultProxy(const FaultProxy&) = delete;
   FaultProxy& operator=(const FaultProxy&) = delete;
 
-  /// Binds 127.0.0.1:listen_port (0 = any free port) and starts accepting.
-  /// Unavailable (naming the port) when the bind fails.
-  Status Listen(uint16_t listen_port);
+  /// Binds host:port ("127.0.0.1", "::1", "localhost" or any address
+  /// literal; port 0 = any free port) and starts accepting. Invalid for a
+  /// host that is not an address; Unavailable (naming host:port) when the
+  /// bind fails or the proxy already listens.
+  Status Listen(const std::string& host, uint16_t port);
   uint16_t port() const;
+  const std::string& listen_host() const;
 
-  /// Replaces the active fault; nullopt clears it.
-  void SetFault(std::optional<ProxyFault> fault);
+  /// Replaces the active set of faults; {} clears all. A fault whose name
+  /// stays keeps its per-connection draws.
+  void SetFaults(std::vector<ProxyFault> faults);
+  const std::vector<ProxyFault>& faults() const;
+
+  /// Open connections are closed; new ones go to host:port.
+  void SetUpstream(std::string host, uint16_t port);
 
   /// Closes the listener and every connection.
   void Close();

@@ -21,7 +21,26 @@ FaultProxy::Impl::Connection::Connection(Impl* owner, tcp::socket client)
 void FaultProxy::Impl::Connection::Start() {
   error_code ignored;
   client_.set_option(tcp::no_delay(true), ignored);
-  tcp::endpoint endpoint(asio::ip::address_v4::loopback(), owner_->upstream_port_);
+  if (owner_->upstream_address_) {
+    Connect(tcp::endpoint(*owner_->upstream_address_, owner_->upstream_port_));
+    return;
+  }
+  // A host name: resolved for each connection (the dependency's address may
+  // change), by a resolver that lives only while it resolves.
+  auto resolver = std::make_shared<tcp::resolver>(owner_->io_);
+  resolver->async_resolve(
+      owner_->upstream_host_, std::to_string(owner_->upstream_port_),
+      [self = shared_from_this(), resolver](error_code ec, tcp::resolver::results_type results) {
+        if (self->closed_) return;
+        if (ec || results.empty()) {
+          self->OnConnect(ec ? ec : asio::error::host_not_found);
+          return;
+        }
+        self->Connect(*results.begin());
+      });
+}
+
+void FaultProxy::Impl::Connection::Connect(const tcp::endpoint& endpoint) {
   upstream_.async_connect(endpoint,
                           [self = shared_from_this()](error_code ec) { self->OnConnect(ec); });
 }

@@ -33,13 +33,16 @@ void SetAbortiveClose(tcp::socket& socket);
 
 class FaultProxy::Impl {
  public:
-  Impl(asio::io_context& io, Clock& clock, std::string name, uint16_t upstream_port,
-       uint64_t seed);
+  Impl(asio::io_context& io, Clock& clock, std::string name, std::string upstream_host,
+       uint16_t upstream_port, uint64_t seed);
   ~Impl() { Close(); }
 
-  Status Listen(uint16_t listen_port);
+  Status Listen(const std::string& host, uint16_t port);
   uint16_t port() const { return listen_port_; }
-  void SetFault(std::optional<ProxyFault> fault);
+  const std::string& listen_host() const { return listen_host_; }
+  void SetFaults(std::vector<ProxyFault> faults);
+  const std::vector<ProxyFault>& faults() const { return faults_; }
+  void SetUpstream(std::string host, uint16_t port);
   void Close();
   const std::string& name() const { return name_; }
   ProxyCounters counters() const { return counters_; }
@@ -47,7 +50,8 @@ class FaultProxy::Impl {
  private:
   class Connection;
 
-  bool FaultIs(ProxyFault::Kind kind) const { return fault_ && fault_->kind == kind; }
+  bool FaultIs(ProxyFault::Kind kind) const;
+  const ProxyFault* LatencyFault() const;
   bool Hung() const { return FaultIs(ProxyFault::Kind::kHang); }
   // Whether chunks travelling client -> upstream (or the reverse) are delayed.
   bool Delays(bool to_upstream) const;
@@ -65,12 +69,16 @@ class FaultProxy::Impl {
   asio::io_context& io_;
   Clock& clock_;
   std::string name_;
+  std::string upstream_host_;
   uint16_t upstream_port_;
+  std::optional<asio::ip::address> upstream_address_;  // when the host is a literal
   std::mt19937_64 rng_;
-  std::optional<ProxyFault> fault_;
+  std::vector<ProxyFault> faults_;
   ProxyCounters counters_;
 
   tcp::acceptor acceptor_;
+  std::string listen_host_;
+  asio::ip::address listen_address_;
   uint16_t listen_port_ = 0;
   bool want_listening_ = false;  // between Listen and Close
   // Bumped whenever the acceptor is closed, so completions of an earlier
@@ -130,6 +138,7 @@ class FaultProxy::Impl::Connection : public std::enable_shared_from_this<Connect
     TimePoint timer_due{};
   };
 
+  void Connect(const tcp::endpoint& endpoint);
   void OnConnect(boost::system::error_code ec);
   void Read(Flow& flow);
   void OnReadable(Flow& flow, boost::system::error_code ec);

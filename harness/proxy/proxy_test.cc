@@ -178,8 +178,8 @@ TEST_CASE("Listen names the port when it is taken") {
   Rig rig;
   asio::io_context io;
   AsioClock clock(io);
-  FaultProxy second(io, clock, "inventory", 1, 1);
-  Status status = second.Listen(rig.port());
+  FaultProxy second(io, clock, "inventory", "127.0.0.1", 1, 1);
+  Status status = second.Listen("127.0.0.1", rig.port());
   CHECK(status.code() == Status::Code::kUnavailable);
   CHECK(status.message().find("127.0.0.1:" + std::to_string(rig.port())) != std::string::npos);
 }
@@ -187,17 +187,17 @@ TEST_CASE("Listen names the port when it is taken") {
 // A proxy in front of an echo server, both on the test's thread, with time
 // from a ManualClock.
 struct FakeTimeRig {
-  FakeTimeRig() { REQUIRE(proxy.Listen(0).ok()); }
+  FakeTimeRig() { REQUIRE(proxy.Listen("127.0.0.1", 0).ok()); }
   ManualClock clock;
   asio::io_context io;
   EchoServer echo{io};
-  FaultProxy proxy{io, clock, "inventory", echo.port(), /*seed=*/7};
+  FaultProxy proxy{io, clock, "inventory", "127.0.0.1", echo.port(), /*seed=*/7};
 };
 
 TEST_CASE("fake time: a delayed chunk is delivered exactly when its latency has passed") {
   FakeTimeRig rig;
   auto& [clock, io, echo, proxy] = rig;
-  proxy.SetFault(Latency(200ms));  // downstream only
+  proxy.SetFaults({Latency(200ms)});  // downstream only
   Client client(proxy.port());
   REQUIRE_FALSE(client.connect_error());
   const TimePoint sent = clock.Now();
@@ -219,7 +219,7 @@ TEST_CASE("fake time: a delayed chunk is delivered exactly when its latency has 
 TEST_CASE("fake time: jitter keeps each due time within latency +/- jitter") {
   FakeTimeRig rig;
   auto& [clock, io, echo, proxy] = rig;
-  proxy.SetFault(Latency(80ms, ProxyFault::Direction::kDownstream, 60ms));
+  proxy.SetFaults({Latency(80ms, ProxyFault::Direction::kDownstream, 60ms)});
   Client client(proxy.port());
   Duration shortest = 1h, longest = 0s;
   for (int i = 0; i < 12; ++i) {
@@ -245,6 +245,40 @@ TEST_CASE("faults describe themselves for event lines") {
   CHECK(Describe(Latency(3s, ProxyFault::Direction::kUpstream, 100ms)) == "latency 3s±100ms upstream");
   CHECK(Describe(Latency(200ms, ProxyFault::Direction::kBoth)) == "latency 200ms both ways");
   CHECK(Describe(Latency(1s)) == "latency 1s");
+}
+
+TEST_CASE("kind names round-trip and unknown words are rejected") {
+  for (int k = 0; k <= static_cast<int>(ProxyFault::Kind::kConnectHang); ++k) {
+    auto kind = static_cast<ProxyFault::Kind>(k);
+    CHECK(KindFromName(KindName(kind)) == kind);
+  }
+  CHECK(KindName(ProxyFault::Kind::kSlowClose) == "slow_close");
+  CHECK(KindName(ProxyFault::Kind::kConnectHang) == "connect_hang");
+  CHECK_FALSE(KindFromName("hnag").has_value());
+}
+
+TEST_CASE("listening on ::1 and an upstream named localhost") {
+  asio::io_context io;
+  AsioClock clock(io);
+  EchoServer echo(io);
+  FaultProxy proxy(io, clock, "inventory", "localhost", echo.port(), 1);
+  Status status = proxy.Listen("::1", 0);
+  if (status.code() == Status::Code::kUnavailable) return;  // no IPv6 here
+  REQUIRE_MESSAGE(status.ok(), status.message());
+  CHECK(proxy.listen_host() == "::1");
+  CHECK(proxy.Listen("::1", 0).message().find("[::1]:") != std::string::npos);
+  CHECK(FaultProxy(io, clock, "x", "localhost", 1, 1).Listen("nowhere", 0).code() ==
+        Status::Code::kInvalid);
+  // The kernel completes the handshake and takes the bytes before the proxy
+  // accepts; the proxy's loop then runs on this thread until the echo is back.
+  asio::io_context own;
+  tcp::socket client(own);
+  client.connect(tcp::endpoint(asio::ip::address_v6::loopback(), proxy.port()));
+  asio::write(client, asio::buffer("ping", 4));
+  REQUIRE(RunUntil(io, [&] { return proxy.counters().bytes_down == 4; }));
+  std::array<char, 4> back{};
+  asio::read(client, asio::buffer(back));
+  CHECK(std::string(back.data(), 4) == "ping");
 }
 
 }  // namespace

@@ -128,8 +128,9 @@ class Rig {
       REQUIRE(port.ok());
       upstream_port = *port;
     }
-    proxy_ = std::make_unique<FaultProxy>(io_, clock_, "inventory", upstream_port, /*seed=*/7);
-    Status status = proxy_->Listen(0);
+    proxy_ = std::make_unique<FaultProxy>(io_, clock_, "inventory", "127.0.0.1", upstream_port,
+                                          /*seed=*/7);
+    Status status = proxy_->Listen("127.0.0.1", 0);
     REQUIRE_MESSAGE(status.ok(), status.message());
     port_ = proxy_->port();
     thread_ = std::thread([this] {
@@ -162,8 +163,12 @@ class Rig {
     return result.get();
   }
 
+  // One fault, or none (nullopt).
   void SetFault(std::optional<ProxyFault> fault) {
-    OnIo([&] { proxy_->SetFault(fault); });
+    SetFaults(fault ? std::vector<ProxyFault>{*fault} : std::vector<ProxyFault>{});
+  }
+  void SetFaults(std::vector<ProxyFault> faults) {
+    OnIo([&] { proxy_->SetFaults(faults); });
   }
   ProxyCounters Counters() {
     return OnIo([&] { return proxy_->counters(); });

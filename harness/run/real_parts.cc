@@ -131,11 +131,11 @@ ProxyFault ToProxyFault(const FaultSpec& f) {
 class ProxyInFront final : public Proxy {
  public:
   ProxyInFront(asio::io_context& io, Clock& clock, const ProxyPlan& plan, uint64_t seed)
-      : proxy_(io, clock, plan.dependency, plan.upstream_port, seed),
+      : proxy_(io, clock, plan.dependency, "127.0.0.1", plan.upstream_port, seed),
         listen_port_(plan.listen_port) {}
-  Status Listen() override { return proxy_.Listen(listen_port_); }
+  Status Listen() override { return proxy_.Listen("127.0.0.1", listen_port_); }
   void SetFault(const std::optional<FaultSpec>& fault) override {
-    proxy_.SetFault(fault ? std::optional<ProxyFault>(ToProxyFault(*fault)) : std::nullopt);
+    proxy_.SetFaults(fault ? std::vector{ToProxyFault(*fault)} : std::vector<ProxyFault>{});
   }
   void Close() override { proxy_.Close(); }
   uint64_t open_upstream() const override { return proxy_.counters().open_upstream; }

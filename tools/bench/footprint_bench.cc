@@ -192,8 +192,8 @@ int main(int argc, char** argv) {
   // 2. Idle connections through the fault proxy.
   {
     const Memory before = Measure();
-    auto proxy = std::make_unique<FaultProxy>(io, clock, "sink", sink_port, 1);
-    if (!proxy->Listen(0).ok()) return 2;
+    auto proxy = std::make_unique<FaultProxy>(io, clock, "sink", "127.0.0.1", sink_port, 1);
+    if (!proxy->Listen("127.0.0.1", 0).ok()) return 2;
     const std::string port = std::to_string(proxy->port()) + "\n";
     (void)!::write(clients.connect_to, port.data(), port.size());
     RunUntil(io, [&] { return proxy->counters().open_upstream >= static_cast<uint64_t>(connections); },
