@@ -7,10 +7,12 @@
 //   --bandwidth 1000000 downstream bytes per second
 // Prints "proxy_bench_driver: listening on 127.0.0.1:<port>" on stdout once
 // it accepts, then runs until SIGTERM or SIGINT and exits 0 after closing
-// every socket. Exit 2 on bad arguments or a failed bind (message on stderr).
+// every socket. Exit 2 on bad arguments or a failed bind (message on stderr),
+// and on --bandwidth when this build's proxy has no bandwidth stage
+// (FAULTLINE_PROXY_HAS_BANDWIDTH, set by tools/bench/CMakeLists.txt), so
+// proxy.sh never reports a figure for a fault the proxy ignores.
 #include <csignal>
 #include <cstdio>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,7 +36,7 @@ int main(int argc, char** argv) {
   app.add_option("--bandwidth", bandwidth, "downstream bytes per second");
   CLI11_PARSE(app, argc, argv);
 
-  std::optional<ProxyFault> fault;
+  std::vector<ProxyFault> faults;
   if (!latency_text.empty()) {
     std::string error;
     const auto latency = ParseDuration(latency_text, &error);
@@ -43,24 +45,32 @@ int main(int argc, char** argv) {
                    error.c_str());
       return 2;
     }
-    fault = ProxyFault{};
-    fault->kind = ProxyFault::Kind::kLatency;
-    fault->latency = *latency;
-    fault->direction = ProxyFault::Direction::kDownstream;
+    ProxyFault& f = faults.emplace_back();
+    f.kind = ProxyFault::Kind::kLatency;
+    f.latency = *latency;
+    f.direction = ProxyFault::Direction::kDownstream;
   }
   if (bandwidth > 0) {
-    std::fprintf(stderr, "proxy_bench_driver: --bandwidth: not available in this build\n");
+#ifdef FAULTLINE_PROXY_HAS_BANDWIDTH
+    ProxyFault& f = faults.emplace_back();
+    f.kind = ProxyFault::Kind::kBandwidth;
+    f.bytes_per_second = bandwidth;
+    f.direction = ProxyFault::Direction::kDownstream;
+#else
+    std::fprintf(stderr, "proxy_bench_driver: --bandwidth: the proxy has no bandwidth stage in "
+                         "this build\n");
     return 2;
+#endif
   }
 
   asio::io_context io;
   AsioClock clock(io);
-  FaultProxy proxy(io, clock, "bench", static_cast<uint16_t>(upstream_port), 1);
-  if (const Status s = proxy.Listen(static_cast<uint16_t>(port)); !s.ok()) {
+  FaultProxy proxy(io, clock, "bench", "127.0.0.1", static_cast<uint16_t>(upstream_port), 1);
+  if (const Status s = proxy.Listen("127.0.0.1", static_cast<uint16_t>(port)); !s.ok()) {
     std::fprintf(stderr, "proxy_bench_driver: %s\n", s.message().c_str());
     return 2;
   }
-  proxy.SetFault(fault);
+  proxy.SetFaults(std::move(faults));
   asio::signal_set signals(io, SIGTERM, SIGINT);
   signals.async_wait([&](boost::system::error_code, int) {
     proxy.Close();
