@@ -16,8 +16,9 @@
 # repetition. Then faultline's proxy with `latency 10ms` downstream (wrk -c1)
 # and `bandwidth 1MB/s` downstream (curl fetching the 4 MB file).
 #
-# faultline's proxy is `faultline proxy --listen --upstream` (--config for
-# faults) when BUILD_DIR/bin/faultline has that subcommand, else
+# faultline's proxy is `faultline proxy --listen --upstream` (faults with
+# --toxic JSON, or --config FILE.toml when it has no --toxic) when
+# BUILD_DIR/bin/faultline has that subcommand, else
 # BUILD_DIR/bin/proxy_bench_driver (the FaultProxy alone); the output says
 # which. Needs wrk, nginx, haproxy, socat, curl: installed with apt-get when
 # run as root, else named. Every process it starts is stopped by pid on exit.
@@ -162,6 +163,14 @@ start_faultline() {
   elif [ -z "$fault" ]; then
     $start faultline "$port" "$faultline" proxy --listen "127.0.0.1:$port" \
       --upstream "127.0.0.1:$nginx_port"
+  elif "$faultline" proxy --help 2>&1 | grep -q -- --toxic; then
+    local toxic  # Toxiproxy's units: latency in ms, rate in KB/s (1000 B/s)
+    case $fault in
+      latency) toxic='{"type": "latency", "stream": "downstream", "attributes": {"latency": 10}}' ;;
+      bandwidth) toxic='{"type": "bandwidth", "stream": "downstream", "attributes": {"rate": 1000}}' ;;
+    esac
+    $start "faultline-$fault" "$port" "$faultline" proxy --listen "127.0.0.1:$port" \
+      --upstream "127.0.0.1:$nginx_port" --toxic "$toxic"
   else
     local spec
     case $fault in
