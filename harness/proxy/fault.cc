@@ -4,6 +4,8 @@
 #include <cmath>
 #include <utility>
 
+#include "harness/proxy/stage.h"
+
 namespace faultline {
 
 namespace {
@@ -56,10 +58,6 @@ std::string Parameters(const ProxyFault& f) {
   return "";
 }
 
-bool ConnectionLevel(Kind kind) {
-  return kind == Kind::kHang || kind == Kind::kReset || kind == Kind::kRefuse ||
-         kind == Kind::kConnectHang;
-}
 
 }  // namespace
 
@@ -81,7 +79,7 @@ std::string Describe(const ProxyFault& f) {
   std::string s(KindName(f.kind));
   if (!f.name.empty() && f.name != s) s = f.name + ": " + s;
   s += Parameters(f);
-  if (!ConnectionLevel(f.kind)) {
+  if (!IsConnectionLevel(f.kind)) {
     if (f.direction == ProxyFault::Direction::kUpstream) s += " upstream";
     if (f.direction == ProxyFault::Direction::kBoth) s += " both ways";
   }

@@ -52,47 +52,8 @@ FaultProxy::Impl::Impl(asio::io_context& io, Clock& clock, std::string name,
       acceptor_(io),
       retry_timer_(clock.NewTimer()) {}
 
-bool FaultProxy::Impl::FaultIs(ProxyFault::Kind kind) const {
-  for (const ProxyFault& f : faults_) {
-    if (f.kind == kind) return true;
-  }
-  return false;
-}
-
-const ProxyFault* FaultProxy::Impl::LatencyFault() const {
-  for (const ProxyFault& f : faults_) {
-    if (f.kind == ProxyFault::Kind::kLatency) return &f;
-  }
-  return nullptr;
-}
-
-bool FaultProxy::Impl::Delays(bool to_upstream) const {
-  const ProxyFault* latency = LatencyFault();
-  if (!latency) return false;
-  switch (latency->direction) {
-    case ProxyFault::Direction::kBoth:
-      return true;
-    case ProxyFault::Direction::kUpstream:
-      return to_upstream;
-    case ProxyFault::Direction::kDownstream:
-      return !to_upstream;
-  }
-  return false;
-}
-
-Duration FaultProxy::Impl::SampleDelay() {
-  const ProxyFault* latency = LatencyFault();
-  Duration delay = latency->latency;
-  int64_t jitter = latency->jitter.count();
-  if (jitter > 0) {
-    std::uniform_int_distribution<int64_t> offset(-jitter, jitter);
-    delay += Duration(offset(rng_));
-  }
-  return std::max(delay, Duration::zero());
-}
-
 Status FaultProxy::Impl::Listen(const std::string& host, uint16_t port) {
-  if (want_listening_) {
+  if (listener_ != Listener::kClosed) {
     return Status::Unavailable("proxy " + name_ + ": already listening on " +
                                HostPort(listen_address_, listen_port_));
   }
@@ -103,14 +64,15 @@ Status FaultProxy::Impl::Listen(const std::string& host, uint16_t port) {
   }
   listen_host_ = host;
   listen_address_ = *address;
-  Status status = OpenAcceptor(port);
+  Status status = OpenAcceptor(port, asio::socket_base::max_listen_connections);
   if (!status.ok()) return status;
-  want_listening_ = true;
-  if (FaultIs(ProxyFault::Kind::kRefuse)) CloseAcceptor();  // port now known and reserved
+  listener_ = Listener::kAccepting;
+  Accept();
+  UpdateListener();  // port now known and reserved, whatever the faults
   return Status::Ok();
 }
 
-Status FaultProxy::Impl::OpenAcceptor(uint16_t port) {
+Status FaultProxy::Impl::OpenAcceptor(uint16_t port, int backlog) {
   tcp::endpoint endpoint(listen_address_, port);
   boost::system::error_code ec;
   auto fail = [&](const char* what) {
@@ -125,10 +87,9 @@ Status FaultProxy::Impl::OpenAcceptor(uint16_t port) {
   if (acceptor_.set_option(tcp::acceptor::reuse_address(true), ec))
     return fail("set SO_REUSEADDR on");
   if (acceptor_.bind(endpoint, ec)) return fail("bind");
-  if (acceptor_.listen(asio::socket_base::max_listen_connections, ec)) return fail("listen on");
+  if (acceptor_.listen(backlog, ec)) return fail("listen on");
   listen_port_ = acceptor_.local_endpoint(ec).port();
   if (ec) return fail("read the address of");
-  Accept();
   return Status::Ok();
 }
 
@@ -137,6 +98,40 @@ void FaultProxy::Impl::CloseAcceptor() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
   retry_timer_->Cancel();
+}
+
+FaultProxy::Impl::Listener FaultProxy::Impl::WantedListener() const {
+  if (listener_ == Listener::kClosed) return Listener::kClosed;
+  bool hang = false;
+  for (const ProxyFault& f : faults_) {
+    // A fraction of the listener cannot be refused: below 1, `refuse`
+    // resets a drawn share of the connections instead (Connection).
+    if (f.kind == ProxyFault::Kind::kRefuse && f.fraction >= 1.0) return Listener::kRefusing;
+    // The kernel completes handshakes before the proxy sees a connection,
+    // so connect_hang acts on every new connection when its fraction > 0.
+    if (f.kind == ProxyFault::Kind::kConnectHang && f.fraction > 0.0) hang = true;
+  }
+  return hang ? Listener::kHanging : Listener::kAccepting;
+}
+
+void FaultProxy::Impl::UpdateListener() {
+  const Listener wanted = WantedListener();
+  if (wanted == listener_) return;
+  if (listener_ == Listener::kHanging) StopConnectHang();
+  if (wanted == Listener::kRefusing) {
+    CloseAcceptor();
+  } else if (!acceptor_.is_open()) {
+    // SO_REUSEADDR makes this succeed unless another process took the port
+    // meanwhile; then keep trying, as the fault's end must restore service.
+    if (!OpenAcceptor(listen_port_, asio::socket_base::max_listen_connections).ok()) {
+      listener_ = Listener::kAccepting;
+      RetryAfterDelay(/*reopen=*/true);
+      return;
+    }
+    Accept();
+  }
+  listener_ = wanted;
+  if (wanted == Listener::kHanging) StartConnectHang();
 }
 
 void FaultProxy::Impl::Accept() {
@@ -165,21 +160,19 @@ void FaultProxy::Impl::RetryAfterDelay(bool reopen) {
     if (generation != accept_generation_) return;
     if (!reopen) {
       Accept();
-    } else if (!OpenAcceptor(listen_port_).ok()) {
+    } else if (!OpenAcceptor(listen_port_, asio::socket_base::max_listen_connections).ok()) {
       RetryAfterDelay(/*reopen=*/true);
+    } else {
+      Accept();
+      listener_ = Listener::kAccepting;
+      UpdateListener();
     }
   });
 }
 
 void FaultProxy::Impl::OnAccepted(tcp::socket socket) {
+  if (IsPlug(socket)) return;
   counters_.accepted++;
-  if (FaultIs(ProxyFault::Kind::kReset)) {
-    SetAbortiveClose(socket);
-    boost::system::error_code ignored;
-    socket.close(ignored);
-    counters_.resets++;
-    return;
-  }
   counters_.open_client++;
   auto connection = std::make_shared<Connection>(this, std::move(socket));
   connections_.emplace(connection.get(), connection);
@@ -194,16 +187,9 @@ std::vector<std::shared_ptr<FaultProxy::Impl::Connection>> FaultProxy::Impl::Sna
 }
 
 void FaultProxy::Impl::SetFaults(std::vector<ProxyFault> faults) {
-  bool was_refusing = FaultIs(ProxyFault::Kind::kRefuse);
   faults_ = std::move(faults);
-  bool refusing = FaultIs(ProxyFault::Kind::kRefuse);
-  if (refusing && !was_refusing && want_listening_) CloseAcceptor();
-  if (!refusing && was_refusing && want_listening_ && !acceptor_.is_open()) {
-    // SO_REUSEADDR makes this succeed unless another process took the port
-    // meanwhile; then keep trying, as the fault's end must restore service.
-    if (!OpenAcceptor(listen_port_).ok()) RetryAfterDelay(/*reopen=*/true);
-  }
-  for (const auto& connection : Snapshot()) connection->OnFaultChanged();
+  UpdateListener();
+  for (const auto& connection : Snapshot()) connection->ApplyFaults();
 }
 
 void FaultProxy::Impl::SetUpstream(std::string host, uint16_t port) {
@@ -214,7 +200,8 @@ void FaultProxy::Impl::SetUpstream(std::string host, uint16_t port) {
 }
 
 void FaultProxy::Impl::Close() {
-  want_listening_ = false;
+  if (listener_ == Listener::kHanging) StopConnectHang();
+  listener_ = Listener::kClosed;
   CloseAcceptor();
   for (const auto& connection : Snapshot()) connection->Close(/*abortive=*/false);
   connections_.clear();

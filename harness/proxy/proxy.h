@@ -2,9 +2,10 @@
 // and injects the faults of the current phase (ProxyFault, fault.h). Runs on
 // the caller's io_context (single-threaded use: call every method from that
 // context's thread) and takes every time and timer from the caller's Clock
-// (latency due times, retry back-off). Holds no threads of its own; memory
-// per connection is bounded by two fixed-size buffers (plus queued delayed
-// chunks under `latency`).
+// (due times, retry back-off). Holds no threads of its own; a connection
+// holds no buffer while nothing is queued (bytes are read into one scratch
+// buffer shared by all and written straight through), and at most
+// kProxyMaxQueuedBytes per direction while faults hold bytes back.
 //
 // Fault semantics: docs/faults.md. A set of faults applies from SetFaults
 // until the next SetFaults, to connections already open and to new ones;
@@ -12,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,8 +33,11 @@ struct ProxyCounters {
   uint64_t upstream_connect_errors = 0;
   uint64_t bytes_up = 0;             // forwarded client -> upstream
   uint64_t bytes_down = 0;           // forwarded upstream -> client
-  uint64_t bytes_discarded = 0;      // dropped by `hang`
-  uint64_t resets = 0;               // connections reset by `reset`/`refuse`
+  uint64_t bytes_discarded = 0;      // dropped by hang, timeout, limit_data
+  uint64_t resets = 0;               // connections reset by reset/refuse/reset_peer
+  // Connections each fault applied to (its fraction's draw said yes), by
+  // fault name; a fault that ends keeps its count.
+  std::map<std::string, uint64_t> affected;
 };
 
 class FaultProxy {

@@ -1,7 +1,9 @@
-// Internal to the proxy: FaultProxy::Impl (the listener, the active fault,
+// Internal to the proxy: FaultProxy::Impl (the listener, the active faults,
 // the counters) and its Connection (one client connection, its upstream
-// connection, and the two directions between them). proxy.cc holds the
-// listener's side, proxy_connection.cc the connection's.
+// connection, and the two directions between them, each a chain of fault
+// stages, stage.h). proxy.cc holds the listener's side (with
+// faults/connect_hang.cc), proxy_connection.cc and proxy_flow.cc the
+// connection's.
 #pragma once
 
 #include <array>
@@ -14,18 +16,19 @@
 #include <vector>
 
 #include "harness/proxy/proxy.h"
+#include "harness/proxy/stage.h"
 
 namespace faultline {
 
 // A direction waits for its socket to be readable, then reads at most this
-// much into the proxy's one scratch buffer and copies what it read into a
-// chunk of exactly that size: a connection holds no buffer while no data is
-// in flight (an idle proxied connection costs its sockets, timers and
-// bookkeeping only). Without `latency` it reads again only once the
-// previous chunk has been written.
+// much into the proxy's one scratch buffer. Without stages it writes that
+// straight to the other socket and copies only what the socket did not take
+// into a queued piece: a connection holds no buffer while no data is in
+// flight (an idle proxied connection costs its sockets, timers and
+// bookkeeping only), and reads again only once its queue is empty.
 constexpr size_t kProxyReadBufferSize = 16 * 1024;
-// Under `latency`, a direction stops reading while this many bytes wait for
-// their due time, so a slow fault cannot make the proxy's memory grow.
+// With stages, a direction stops reading while this many bytes wait in its
+// queue, so a slow fault cannot make the proxy's memory grow.
 constexpr size_t kProxyMaxQueuedBytes = 1 << 20;
 
 /// Makes the socket's close send RST (SO_LINGER 0).
@@ -50,19 +53,30 @@ class FaultProxy::Impl {
  private:
   class Connection;
 
-  bool FaultIs(ProxyFault::Kind kind) const;
-  const ProxyFault* LatencyFault() const;
-  bool Hung() const { return FaultIs(ProxyFault::Kind::kHang); }
-  // Whether chunks travelling client -> upstream (or the reverse) are delayed.
-  bool Delays(bool to_upstream) const;
-  // latency +/- uniform jitter, never negative.
-  Duration SampleDelay();
+  // What the listener does; follows the faults (UpdateListener).
+  enum class Listener {
+    kClosed,     // before Listen, after Close
+    kAccepting,  // listening and accepting
+    kRefusing,   // `refuse`: the socket is closed, the port kept for later
+    kHanging,    // `connect_hang`: backlog 0, filled by a plug, not accepted from
+  };
 
-  Status OpenAcceptor(uint16_t port);
+  // The listener state the active faults ask for (kClosed stays kClosed).
+  Listener WantedListener() const;
+  void UpdateListener();
+  Status OpenAcceptor(uint16_t port, int backlog);
   void CloseAcceptor();
   void Accept();
   void OnAccepted(tcp::socket socket);
   void RetryAfterDelay(bool reopen);
+  // connect_hang (faults/connect_hang.cc): stop accepting, shrink the
+  // backlog to 0 and fill it with a connection of our own, so the kernel
+  // drops further SYNs; and the way back.
+  void StartConnectHang();
+  void StopConnectHang();
+  // Whether an accepted socket is the connect_hang plug (then it is closed).
+  bool IsPlug(const tcp::socket& socket);
+
   void Forget(Connection* connection) { connections_.erase(connection); }
   std::vector<std::shared_ptr<Connection>> Snapshot() const;
 
@@ -77,18 +91,20 @@ class FaultProxy::Impl {
   ProxyCounters counters_;
 
   tcp::acceptor acceptor_;
+  Listener listener_ = Listener::kClosed;
   std::string listen_host_;
   asio::ip::address listen_address_;
   uint16_t listen_port_ = 0;
-  bool want_listening_ = false;  // between Listen and Close
-  // Bumped whenever the acceptor is closed, so completions of an earlier
-  // accept (or retry) that arrive after a close/re-open are ignored.
+  // Bumped whenever accepting stops, so completions of an earlier accept
+  // (or retry) that arrive after a close/re-open are ignored.
   uint64_t accept_generation_ = 0;
   std::unique_ptr<Timer> retry_timer_;
+  std::unique_ptr<tcp::socket> plug_;            // connect_hang's own connection
+  std::optional<tcp::endpoint> plug_endpoint_;   // its address, until accepted
 
   std::unordered_map<Connection*, std::shared_ptr<Connection>> connections_;
   // Every connection reads into this, synchronously once its socket is
-  // readable, and copies out at once (single-threaded: one read at a time).
+  // readable, and forwards or copies out at once (one read at a time).
   std::array<char, kProxyReadBufferSize> scratch_;
   // Completion handlers of the acceptor hold a weak_ptr to this and return
   // at once when it has expired: the proxy may be destroyed while they are
@@ -99,15 +115,17 @@ class FaultProxy::Impl {
 // One client connection and its upstream connection. Kept alive by the
 // owner's map and by its pending operations; `owner_` is null once the
 // connection is closed, and no handler touches the owner after that, so the
-// proxy may be destroyed while operations are still queued. Its timers die
-// with it and are cancelled when it closes.
-class FaultProxy::Impl::Connection : public std::enable_shared_from_this<Connection> {
+// proxy may be destroyed while operations are still queued. Its timers (and
+// its stages') die with it and are cancelled when it closes.
+class FaultProxy::Impl::Connection final : public std::enable_shared_from_this<Connection>,
+                                           private StageContext {
  public:
   Connection(Impl* owner, tcp::socket client);
 
+  // Applies the owner's faults, then connects the upstream (unless reset).
   void Start();
-  // Applies the owner's current fault to this connection.
-  void OnFaultChanged();
+  // Applies the owner's current faults to this connection.
+  void ApplyFaults();
   // Closes both sides with RST and counts one reset.
   void Reset();
   // Closes both sockets (with RST if `abortive`), updates the owner's
@@ -115,59 +133,93 @@ class FaultProxy::Impl::Connection : public std::enable_shared_from_this<Connect
   void Close(bool abortive);
 
  private:
-  struct Chunk {
-    std::vector<char> data;
-    TimePoint due;
+  enum class State {
+    kConnecting,  // the upstream connect (or name lookup) is in flight
+    kOpen,        // both peers connected; bytes flow both ways
+    kHalfClosed,  // one direction's FIN was passed on; the other flows
+    kHeld,        // the upstream went away during a hang: the client is kept
+                  // open and silent, the upstream socket is closed
+    kClosed,
   };
 
   // One direction of the connection.
   struct Flow {
+    enum class State {
+      kOpen,      // reading
+      kEof,       // `from` sent FIN, not yet passed on (or dropped by a stage)
+      kFinished,  // FIN passed on to `to`
+    };
     Flow(bool to_upstream, tcp::socket* from, tcp::socket* to, Clock& clock)
         : to_upstream(to_upstream), from(from), to(to), timer(clock.NewTimer()) {}
     const bool to_upstream;  // client -> upstream
     tcp::socket* const from;
     tcp::socket* const to;
-    bool reading = false;   // waiting for `from` to be readable
-    bool writing = false;   // the front chunk is being written
-    bool eof = false;       // `from` sent FIN
-    bool finished = false;  // FIN passed on to `to`
-    std::deque<Chunk> queue;
+    State state = State::kOpen;
+    bool reading = false;   // an async wait on `from` is in flight
+    bool writing = false;   // the front piece is being written
+    std::deque<Piece> queue;
     size_t queued_bytes = 0;
-    TimePoint last_due{};  // due time of the last chunk queued
-    std::unique_ptr<Timer> timer;
+    std::vector<std::unique_ptr<Stage>> stages;  // empty without faults
+    std::unique_ptr<Timer> timer;                // the front piece's due time
     TimePoint timer_due{};
   };
+
+  // One fault's draw for this connection, kept while the fault stays.
+  struct Draw {
+    std::string name;
+    bool applies;
+  };
+
+  // StageContext.
+  TimePoint Now() const override { return clock_.Now(); }
+  std::mt19937_64& rng() override { return owner_->rng_; }
+  std::unique_ptr<Timer> NewTimer() override { return clock_.NewTimer(); }
+  void CloseConnection() override { Close(/*abortive=*/false); }
+  void ResetConnection() override { Reset(); }
+  void CountDropped(size_t bytes) override;
+
+  // Whether `fault` applies to this connection: its draw, made on first sight.
+  bool Applies(const ProxyFault& fault);
+  // Rebuilds a direction's chain for `faults`, keeping the stages of faults
+  // that stay; true when a removed stage closes the connection.
+  bool RebuildStages(Flow& flow, const std::vector<ProxyFault>& faults);
+  void SetHung(bool hung);
 
   void Connect(const tcp::endpoint& endpoint);
   void OnConnect(boost::system::error_code ec);
   void Read(Flow& flow);
   void OnReadable(Flow& flow, boost::system::error_code ec);
   void OnRead(Flow& flow, boost::system::error_code ec, const char* data, size_t n);
-  void Enqueue(Flow& flow, const char* data, size_t n);
+  // Writes straight through when the direction has no stages and nothing
+  // queued; otherwise runs the stages and queues what they give.
+  void Forward(Flow& flow, const char* data, size_t n);
+  void RunStages(Flow& flow, Pieces pieces);
   void OnEof(Flow& flow);
   void OnError(Flow& flow, boost::system::error_code ec);
   void Write(Flow& flow);
   void OnWrite(Flow& flow, boost::system::error_code ec, size_t n);
   void ArmTimer(Flow& flow, TimePoint due);
-  // FIN from one side, passed on once everything before it was delivered.
+  // FIN from one side passed on.
   void Finish(Flow& flow);
-  // Drops every queued chunk except one being written (its buffer is in use).
+  // Drops every queued piece except one being written (its buffer is in use).
   void Discard(Flow& flow);
   // The upstream closed or failed during a hang. The client is not told:
   // its connection stays open and silent until the client closes it.
   void UpstreamGone();
   void CloseUpstream(bool abortive);
+  bool closed() const { return state_ == State::kClosed; }
+  bool Connected() const { return state_ == State::kOpen || state_ == State::kHalfClosed; }
 
   Impl* owner_;
+  Clock& clock_;
   tcp::socket client_;
   tcp::socket upstream_;
   Flow up_;
   Flow down_;
-  bool connected_ = false;         // upstream connect completed
-  bool upstream_counted_ = false;  // counted in open_upstream
-  bool upstream_gone_ = false;     // upstream closed during a hang
-  bool lost_bytes_ = false;        // a hang discarded bytes of this connection
-  bool closed_ = false;
+  State state_ = State::kConnecting;
+  bool hung_ = false;        // a hang applies to this connection now
+  bool lost_bytes_ = false;  // a hang discarded bytes of this connection
+  std::vector<Draw> draws_;  // empty without faults
 };
 
 }  // namespace faultline

@@ -1,0 +1,208 @@
+// FaultProxy's connections: how bytes travel in one direction. A direction
+// without stages writes what it reads straight through; with stages, what
+// it reads becomes pieces that the stages shape and the queue delivers in
+// order, each at its due time.
+
+#include <algorithm>
+#include <utility>
+
+#include "harness/proxy/proxy_impl.h"
+
+namespace faultline {
+
+using boost::system::error_code;
+
+void FaultProxy::Impl::Connection::Read(Flow& flow) {
+  if (!(Connected() || state_ == State::kHeld) || flow.reading ||
+      flow.state != Flow::State::kOpen) {
+    return;
+  }
+  if (!flow.to_upstream && state_ == State::kHeld) return;
+  const bool discarding = hung_ || state_ == State::kHeld;
+  if (!discarding) {
+    // Bounded memory: without stages, read again once the queue is empty;
+    // with them, while less than kProxyMaxQueuedBytes wait.
+    const size_t limit = flow.stages.empty() ? 1 : kProxyMaxQueuedBytes;
+    if (flow.queued_bytes >= limit) return;
+  }
+  flow.reading = true;
+  flow.from->async_wait(tcp::socket::wait_read,
+                        [self = shared_from_this(), &flow](error_code ec) {
+                          self->OnReadable(flow, ec);
+                        });
+}
+
+// Readable (or failed): read what is there into the proxy's scratch buffer.
+void FaultProxy::Impl::Connection::OnReadable(Flow& flow, error_code ec) {
+  flow.reading = false;
+  if (closed()) return;
+  size_t n = 0;
+  if (!ec) {
+    n = flow.from->read_some(asio::buffer(owner_->scratch_), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      Read(flow);  // spuriously readable: wait again
+      return;
+    }
+  }
+  OnRead(flow, ec, owner_->scratch_.data(), n);
+}
+
+void FaultProxy::Impl::Connection::OnRead(Flow& flow, error_code ec, const char* data, size_t n) {
+  if (closed()) return;
+  if (!flow.to_upstream && state_ == State::kHeld) return;  // aborted by UpstreamGone
+  if (n > 0) {
+    if (hung_ || state_ == State::kHeld) {
+      owner_->counters_.bytes_discarded += n;
+      lost_bytes_ = true;
+    } else {
+      Forward(flow, data, n);
+      if (closed()) return;
+    }
+  }
+  if (ec) {
+    if (ec == asio::error::eof) {
+      OnEof(flow);
+    } else {
+      OnError(flow, ec);
+    }
+    return;
+  }
+  Read(flow);
+}
+
+void FaultProxy::Impl::Connection::Forward(Flow& flow, const char* data, size_t n) {
+  if (flow.stages.empty() && flow.queue.empty()) {
+    // The hot path: straight to the other socket (non-blocking).
+    error_code ec;
+    const size_t written = flow.to->write_some(asio::buffer(data, n), ec);
+    if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+      Close(/*abortive=*/ec == asio::error::connection_reset);
+      return;
+    }
+    (flow.to_upstream ? owner_->counters_.bytes_up : owner_->counters_.bytes_down) += written;
+    if (written == n) return;
+    data += written;
+    n -= written;
+  }
+  Pieces pieces;
+  pieces.push_back(Piece{Piece::Kind::kData, std::vector<char>(data, data + n), clock_.Now()});
+  RunStages(flow, std::move(pieces));
+}
+
+void FaultProxy::Impl::Connection::RunStages(Flow& flow, Pieces pieces) {
+  for (auto& stage : flow.stages) {
+    stage->Process(pieces, *this);
+    if (closed()) return;
+  }
+  // A direction keeps its order: nothing is due before what is queued ahead.
+  TimePoint last = flow.queue.empty() ? TimePoint{} : flow.queue.back().due;
+  for (Piece& piece : pieces) {
+    piece.due = std::max(piece.due, last);
+    last = piece.due;
+    flow.queued_bytes += piece.data.size();
+    flow.queue.push_back(std::move(piece));
+  }
+  Write(flow);
+}
+
+void FaultProxy::Impl::Connection::OnEof(Flow& flow) {
+  flow.state = Flow::State::kEof;
+  if (flow.to_upstream) {
+    // The client left: during a hang (or with the upstream gone) there is
+    // nothing to flush, and the upstream must not stay open behind it.
+    if (hung_ || state_ == State::kHeld) {
+      Close(/*abortive=*/false);
+      return;
+    }
+  } else if (hung_) {
+    UpstreamGone();  // the client keeps seeing a silent peer
+    return;
+  }
+  Pieces fin;
+  fin.push_back(Piece{Piece::Kind::kFin, {}, clock_.Now()});
+  RunStages(flow, std::move(fin));
+}
+
+void FaultProxy::Impl::Connection::OnError(Flow& flow, error_code ec) {
+  if (!flow.to_upstream && hung_) {
+    UpstreamGone();
+    return;
+  }
+  if (flow.to_upstream && state_ == State::kHeld) {
+    Close(/*abortive=*/false);
+    return;
+  }
+  // A reset from one side is passed on as a reset to the other.
+  Close(/*abortive=*/ec == asio::error::connection_reset);
+}
+
+void FaultProxy::Impl::Connection::Write(Flow& flow) {
+  // During a hang, and once the upstream is gone, neither direction
+  // delivers anything: not even the upstream's FIN, which the hang held.
+  if (!Connected() || flow.writing || hung_) return;
+  if (flow.queue.empty()) return;
+  Piece& piece = flow.queue.front();
+  if (piece.due > clock_.Now()) {
+    ArmTimer(flow, piece.due);
+    return;
+  }
+  switch (piece.kind) {
+    case Piece::Kind::kFin:
+      flow.queue.pop_front();
+      Finish(flow);
+      return;
+    case Piece::Kind::kClose:
+      Close(/*abortive=*/false);
+      return;
+    case Piece::Kind::kData:
+      break;
+  }
+  flow.writing = true;
+  asio::async_write(*flow.to, asio::buffer(piece.data),
+                    [self = shared_from_this(), &flow](error_code ec, size_t n) {
+                      self->OnWrite(flow, ec, n);
+                    });
+}
+
+void FaultProxy::Impl::Connection::OnWrite(Flow& flow, error_code ec, size_t n) {
+  flow.writing = false;
+  if (closed()) return;
+  if (state_ == State::kHeld) {
+    Discard(flow);  // the upstream socket was closed under this write
+    return;
+  }
+  if (ec) {
+    Close(/*abortive=*/ec == asio::error::connection_reset);
+    return;
+  }
+  (flow.to_upstream ? owner_->counters_.bytes_up : owner_->counters_.bytes_down) += n;
+  flow.queued_bytes -= flow.queue.front().data.size();
+  flow.queue.pop_front();
+  Write(flow);
+  if (closed()) return;
+  Read(flow);
+}
+
+void FaultProxy::Impl::Connection::ArmTimer(Flow& flow, TimePoint due) {
+  if (flow.timer->pending() && flow.timer_due == due) return;
+  flow.timer_due = due;
+  // The timer dies with this connection and is cancelled when it closes.
+  flow.timer->At(due, [this, &flow] {
+    auto self = shared_from_this();
+    if (!closed()) Write(flow);
+    if (!closed()) Read(flow);
+  });
+}
+
+void FaultProxy::Impl::Connection::Finish(Flow& flow) {
+  flow.state = Flow::State::kFinished;
+  error_code ignored;
+  flow.to->shutdown(tcp::socket::shutdown_send, ignored);
+  if (up_.state == Flow::State::kFinished && down_.state == Flow::State::kFinished) {
+    Close(/*abortive=*/false);
+    return;
+  }
+  state_ = State::kHalfClosed;
+}
+
+}  // namespace faultline
