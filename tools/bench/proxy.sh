@@ -137,10 +137,11 @@ start nginx "$nginx_port" nginx -e "$dir/nginx.error.log" -c "$dir/nginx.conf" -
 # --- faultline's proxy ------------------------------------------------------------
 faultline=$build/bin/faultline
 driver=$build/bin/proxy_bench_driver
+# (a faultline without the subcommand prints its own help and exits 0)
+proxy_help=$([ -x "$faultline" ] && "$faultline" proxy --help 2>&1 || true)
 kind=${PROXY:-}
 if [ -z "$kind" ]; then
-  if [ -x "$faultline" ] && "$faultline" proxy --help >/dev/null 2>&1; then kind=faultline
-  else kind=driver; fi
+  if grep -q -- --upstream <<<"$proxy_help"; then kind=faultline; else kind=driver; fi
 fi
 case $kind in
   faultline) [ -x "$faultline" ] || { echo "proxy.sh: no $faultline (tools/build.sh)" >&2; exit 1; } ;;
@@ -163,7 +164,7 @@ start_faultline() {
   elif [ -z "$fault" ]; then
     $start faultline "$port" "$faultline" proxy --listen "127.0.0.1:$port" \
       --upstream "127.0.0.1:$nginx_port"
-  elif "$faultline" proxy --help 2>&1 | grep -q -- --toxic; then
+  elif grep -q -- --toxic <<<"$proxy_help"; then
     local toxic  # Toxiproxy's units: latency in ms, rate in KB/s (1000 B/s)
     case $fault in
       latency) toxic='{"type": "latency", "stream": "downstream", "attributes": {"latency": 10}}' ;;
@@ -302,7 +303,7 @@ awk -v reps="$reps" -v has_bandwidth="$has_bandwidth" -v bandwidth_error="$bandw
     return sprintf(fmt "..", min[k]) sprintf(fmt, max[k])
   }
   function goal(name, k, ok) {
-    printf "  %-48s %-22s %s\n", name, range(k, fmtof[k]), ok ? "met" : "NOT met"
+    printf "  %-50s %-22s %s\n", name, range(k, fmtof[k]), ok ? "met" : "NOT met"
   }
   { rep = $1; cfg = $2; c = $3
     rps[rep, cfg, c] = $4; p50[rep, cfg, c] = $5; p99[rep, cfg, c] = $6; err[cfg, c] += $7 }
@@ -344,6 +345,6 @@ awk -v reps="$reps" -v has_bandwidth="$has_bandwidth" -v bandwidth_error="$bandw
     goal("latency 10ms: p50 - direct p50 (10 +/- 0.5 ms)", "lat50", ok_lat50)
     goal("latency 10ms: p99 (<= 11.5 ms)", "lat99", ok_lat99)
     if (has_bandwidth) goal("bandwidth 1MB/s: bytes/s / 1,000,000 (1 +/- 2 %)", "bw", ok_bw)
-    else printf "  %-48s %s\n", "bandwidth:", "not available in this build" \
+    else printf "  %-50s %s\n", "bandwidth:", "not available in this build" \
       (bandwidth_error == "" ? "" : " (" bandwidth_error ")")
   }' "$results"
