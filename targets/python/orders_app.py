@@ -1,0 +1,179 @@
+"""The Python orders service: Flask on gunicorn's threaded workers.
+
+GET /orders/<id> reads the order from PostgreSQL (the source of truth, read
+on every request) and the customer's profile through a Redis cache
+(cache-aside: on a miss, read from PostgreSQL and store for 60 s). GET
+/healthz answers without touching either.
+
+Configuration (environment, set by the orders-py launcher):
+  ORDERS_DB           host:port of PostgreSQL (user postgres, database postgres)
+  ORDERS_CACHE        host:port of Redis
+  ORDERS_MODE         none | server-timeout | deadline
+  ORDERS_BUDGET       seconds a request may take (deadline mode), default 1
+  ORDERS_STATEMENT_TIMEOUT_MS  PostgreSQL's statement_timeout in
+                      server-timeout mode, default 1000
+  ORDERS_CACHE_TIMEOUT  seconds, the most a cache call may take in deadline
+                      mode (then the service reads from PostgreSQL), default 0.1
+
+Modes:
+  none            no timeout anywhere: a hung dependency holds the request's
+                  thread (and its connection) for as long as it hangs, and
+                  for good when the bytes were lost.
+  server-timeout  only PostgreSQL's statement_timeout: the server cancels
+                  slow statements, but a statement that never reaches the
+                  server (a hung network path) is never cancelled.
+  deadline        one budget per request, enforced on the client side for
+                  every call (budget.py): PostgreSQL connects and queries
+                  bounded by the time left, the connection closed (and the
+                  query cancelled by the server) when it runs out; Redis
+                  with socket_timeout and socket_connect_timeout. A slow
+                  cache is skipped, a dependency out of budget is a 504.
+
+Connections are kept one per thread (threading.local), as a pool would;
+one that failed is closed and made again by the next request.
+"""
+
+import json
+import os
+import threading
+
+import psycopg2
+import psycopg2.extras
+import redis
+from flask import Flask, jsonify
+
+import budget
+
+ORDER_SQL = "SELECT id, customer_id, status, total_cents FROM orders WHERE id = %s"
+CUSTOMER_SQL = "SELECT id, name, tier FROM customers WHERE id = %s"
+MODES = ("none", "server-timeout", "deadline")
+
+
+def _host_port(text, what):
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit():
+        raise ValueError("%s: expected host:port, got %r" % (what, text))
+    return host, int(port)
+
+
+class Config:
+    def __init__(self, env):
+        self.mode = env.get("ORDERS_MODE", "none")
+        if self.mode not in MODES:
+            raise ValueError("ORDERS_MODE: expected one of %s, got %r" % (", ".join(MODES), self.mode))
+        self.db_host, self.db_port = _host_port(env.get("ORDERS_DB", ""), "ORDERS_DB")
+        self.cache_host, self.cache_port = _host_port(env.get("ORDERS_CACHE", ""), "ORDERS_CACHE")
+        self.budget_s = float(env.get("ORDERS_BUDGET", "1"))
+        self.statement_timeout_ms = int(env.get("ORDERS_STATEMENT_TIMEOUT_MS", "1000"))
+        self.cache_timeout_s = float(env.get("ORDERS_CACHE_TIMEOUT", "0.1"))
+
+    def dsn(self):
+        return "host=%s port=%d user=postgres dbname=postgres" % (self.db_host, self.db_port)
+
+
+class Dependencies:
+    """Per-thread connections to PostgreSQL and Redis, made as the mode says."""
+
+    def __init__(self, config):
+        self.config = config
+        self.local = threading.local()
+        cache_timeout = config.cache_timeout_s if config.mode == "deadline" else None
+        # One pool for all threads; a connection per thread in use, no cap.
+        self.cache = redis.Redis(host=config.cache_host, port=config.cache_port,
+                                 socket_timeout=cache_timeout,
+                                 socket_connect_timeout=cache_timeout)
+
+    # PostgreSQL, none and server-timeout: a blocking connection.
+    def _blocking_query(self, sql, args):
+        conn = getattr(self.local, "pg", None)
+        try:
+            if conn is None:
+                options = ""
+                if self.config.mode == "server-timeout":
+                    options = "-c statement_timeout=%d" % self.config.statement_timeout_ms
+                conn = psycopg2.connect(self.config.dsn(), options=options)
+                conn.autocommit = True
+                self.local.pg = conn
+            with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+                cur.execute(sql, args)
+                return cur.fetchall()
+        except Exception:
+            self._drop_pg()
+            raise
+
+    # PostgreSQL, deadline: an asynchronous connection, every wait bounded.
+    def _deadline_query(self, sql, args, deadline):
+        try:
+            conn = getattr(self.local, "pg", None)
+            if conn is None:
+                timeout_ms = int(self.config.budget_s * 1000)
+                conn = budget.connect_async(self.config.dsn(), deadline, timeout_ms)
+                self.local.pg = conn
+            return budget.query_async(conn, deadline, sql, args)
+        except Exception:
+            self._drop_pg()
+            raise
+
+    def _drop_pg(self):
+        conn = getattr(self.local, "pg", None)
+        self.local.pg = None
+        if conn is not None:
+            try:
+                conn.close()
+            except Exception:
+                pass
+
+    def query(self, sql, args, deadline):
+        if self.config.mode == "deadline":
+            return self._deadline_query(sql, args, deadline)
+        return self._blocking_query(sql, args)
+
+    def customer(self, customer_id, deadline):
+        """The customer's profile, from the cache when it answers in time."""
+        key = "customer:%d" % customer_id
+        use_cache = True
+        if self.config.mode == "deadline":
+            # Ask the cache only while its whole timeout fits in the budget.
+            use_cache = deadline.remaining() > self.config.cache_timeout_s
+        if use_cache:
+            try:
+                cached = self.cache.get(key)
+                if cached is not None:
+                    return json.loads(cached)
+            except redis.exceptions.TimeoutError:
+                use_cache = False  # skip it: read from the source of truth
+        rows = self.query(CUSTOMER_SQL, (customer_id,), deadline)
+        profile = rows[0] if rows else None
+        if profile is not None and use_cache:
+            try:
+                self.cache.setex(key, 60, json.dumps(profile))
+            except redis.exceptions.TimeoutError:
+                pass  # the next request tries again
+        return profile
+
+
+def create_app(env=None):
+    config = Config(os.environ if env is None else env)
+    deps = Dependencies(config)
+    app = Flask("orders-py")
+
+    @app.get("/healthz")
+    def healthz():
+        return "ok\n"
+
+    @app.get("/orders/<int:order_id>")
+    def order(order_id):
+        deadline = budget.Deadline(config.budget_s)
+        try:
+            rows = deps.query(ORDER_SQL, (order_id,), deadline)
+            if not rows:
+                return jsonify(error="no order %d" % order_id), 404
+            result = dict(rows[0])
+            result["customer"] = deps.customer(result["customer_id"], deadline)
+            return jsonify(result)
+        except budget.DeadlineExceeded as e:
+            return jsonify(error=str(e)), 504
+        except (psycopg2.Error, redis.exceptions.RedisError) as e:
+            return jsonify(error="%s: %s" % (type(e).__name__, str(e).strip())), 503
+
+    return app

@@ -1,0 +1,195 @@
+"""Tests of the Python orders service: the deadline mode against a hung
+path (a listener that accepts and never answers, as the fault proxy's hang
+does), and the modes against a fake of both dependencies.
+
+Run: /usr/bin/python3 -m unittest -v orders_test (from this directory).
+Loopback only; every test is bounded by the budgets it sets.
+"""
+
+import socket
+import struct
+import threading
+import time
+import unittest
+
+import psycopg2
+
+import budget
+import orders_app
+
+
+class HungListener:
+    """Accepts TCP connections on 127.0.0.1 and never sends a byte."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.accepted = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted.append(conn)
+
+    def close(self):
+        self.sock.close()
+        for c in self.accepted:
+            c.close()
+
+
+class HangAfterStartup(HungListener):
+    """Speaks PostgreSQL's startup (trust) and then never answers a query:
+    a path that hangs after the connection was made."""
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted.append(conn)
+            threading.Thread(target=self._startup, args=(conn,), daemon=True).start()
+
+    @staticmethod
+    def _startup(conn):
+        try:
+            while True:
+                length = struct.unpack("!I", conn.recv(4, socket.MSG_WAITALL))[0]
+                body = conn.recv(length - 4, socket.MSG_WAITALL)
+                if struct.unpack("!I", body[:4])[0] in (80877103, 80877104):
+                    conn.sendall(b"N")  # no SSL, no GSS encryption
+                    continue
+                break
+
+            def message(kind, payload):
+                return kind + struct.pack("!I", len(payload) + 4) + payload
+
+            reply = message(b"R", struct.pack("!I", 0))
+            for name, value in (("server_version", "15.0"), ("client_encoding", "UTF8"),
+                                ("DateStyle", "ISO, MDY"), ("integer_datetimes", "on"),
+                                ("standard_conforming_strings", "on")):
+                reply += message(b"S", name.encode() + b"\0" + value.encode() + b"\0")
+            reply += message(b"K", struct.pack("!II", 1, 2)) + message(b"Z", b"I")
+            conn.sendall(reply)
+        except (OSError, struct.error):
+            pass
+
+
+class DeadlineAgainstHungPath(unittest.TestCase):
+    def setUp(self):
+        self.hung = HungListener()
+        self.dsn = "host=127.0.0.1 port=%d user=postgres dbname=postgres" % self.hung.port
+
+    def tearDown(self):
+        self.hung.close()
+
+    def test_connect_returns_within_the_budget(self):
+        deadline = budget.Deadline(0.3)
+        start = time.monotonic()
+        with self.assertRaises(budget.DeadlineExceeded):
+            budget.connect_async(self.dsn, deadline, 1000)
+        elapsed = time.monotonic() - start
+        self.assertGreaterEqual(elapsed, 0.29)
+        self.assertLess(elapsed, 1.0)
+
+    def test_no_budget_left_fails_before_connecting(self):
+        deadline = budget.Deadline(0)
+        with self.assertRaises(budget.DeadlineExceeded):
+            budget.connect_async(self.dsn, deadline, 1000)
+        self.assertEqual(self.hung.accepted, [])
+
+    def test_service_answers_504_within_the_budget(self):
+        app = orders_app.create_app({
+            "ORDERS_MODE": "deadline", "ORDERS_BUDGET": "0.3",
+            "ORDERS_DB": "127.0.0.1:%d" % self.hung.port,
+            "ORDERS_CACHE": "127.0.0.1:%d" % self.hung.port})
+        start = time.monotonic()
+        response = app.test_client().get("/orders/42")
+        elapsed = time.monotonic() - start
+        self.assertEqual(response.status_code, 504, response.get_data(as_text=True))
+        self.assertLess(elapsed, 1.0)
+
+    def test_blocking_mode_is_still_waiting_after_the_budget(self):
+        # The bug the deadline mode fixes: none waits on the hung path.
+        app = orders_app.create_app({
+            "ORDERS_MODE": "none",
+            "ORDERS_DB": "127.0.0.1:%d" % self.hung.port,
+            "ORDERS_CACHE": "127.0.0.1:%d" % self.hung.port})
+        worker = threading.Thread(target=lambda: app.test_client().get("/orders/42"), daemon=True)
+        worker.start()
+        worker.join(0.5)
+        self.assertTrue(worker.is_alive())
+        self.hung.close()  # its connection closes: the request fails and ends
+        worker.join(5)
+        self.assertFalse(worker.is_alive())
+
+
+class DeadlineAgainstHungQuery(unittest.TestCase):
+    def setUp(self):
+        self.server = HangAfterStartup()
+        self.dsn = "host=127.0.0.1 port=%d user=postgres dbname=postgres" % self.server.port
+
+    def tearDown(self):
+        self.server.close()
+
+    def test_query_returns_within_the_budget(self):
+        conn = budget.connect_async(self.dsn, budget.Deadline(2), 1000)
+        deadline = budget.Deadline(0.3)
+        start = time.monotonic()
+        with self.assertRaises(budget.DeadlineExceeded):
+            budget.query_async(conn, deadline, "SELECT 1", ())
+        elapsed = time.monotonic() - start
+        conn.close()
+        self.assertGreaterEqual(elapsed, 0.29)
+        self.assertLess(elapsed, 1.0)
+
+    def test_statement_timeout_does_not_bound_a_hung_query(self):
+        # server-timeout mode: statement_timeout is the server's, and this
+        # server never got to run the query.
+        app = orders_app.create_app({
+            "ORDERS_MODE": "server-timeout", "ORDERS_STATEMENT_TIMEOUT_MS": "100",
+            "ORDERS_DB": "127.0.0.1:%d" % self.server.port,
+            "ORDERS_CACHE": "127.0.0.1:%d" % self.server.port})
+        worker = threading.Thread(target=lambda: app.test_client().get("/orders/42"), daemon=True)
+        worker.start()
+        worker.join(0.5)
+        self.assertTrue(worker.is_alive())
+        self.server.close()
+        worker.join(5)
+        self.assertFalse(worker.is_alive())
+
+
+class Configuration(unittest.TestCase):
+    def test_unknown_mode_is_an_error_naming_the_modes(self):
+        with self.assertRaisesRegex(ValueError, "none, server-timeout, deadline"):
+            orders_app.Config({"ORDERS_MODE": "naive", "ORDERS_DB": "h:1", "ORDERS_CACHE": "h:2"})
+
+    def test_address_without_port_is_an_error(self):
+        with self.assertRaisesRegex(ValueError, "ORDERS_DB: expected host:port"):
+            orders_app.Config({"ORDERS_DB": "localhost", "ORDERS_CACHE": "h:2"})
+
+    def test_healthz_touches_no_dependency(self):
+        app = orders_app.create_app({"ORDERS_DB": "127.0.0.1:1", "ORDERS_CACHE": "127.0.0.1:1"})
+        self.assertEqual(app.test_client().get("/healthz").status_code, 200)
+
+    def test_refused_database_is_a_503(self):
+        free = socket.socket()
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+        free.close()
+        app = orders_app.create_app({"ORDERS_MODE": "deadline", "ORDERS_DB": "127.0.0.1:%d" % port,
+                                     "ORDERS_CACHE": "127.0.0.1:%d" % port})
+        response = app.test_client().get("/orders/1")
+        self.assertEqual(response.status_code, 503)
+        self.assertIn("OperationalError", response.get_data(as_text=True))
+
+
+if __name__ == "__main__":
+    unittest.main()
