@@ -112,3 +112,42 @@ TEST_CASE("hung-dependency-go: goroutines stay bounded with r.Context() and pile
   CHECK(gaps == bad["scrape"]["misses"].get<int>());
   CHECK(bad["scrape"]["misses"].get<int>() < bad["scrape"]["attempts"].get<int>() / 2);
 }
+
+// The real-dependency scenarios: PostgreSQL and Redis started fresh, the
+// Python service (targets/python) in three modes. Only the deadline mode
+// holds; statement_timeout alone does not help.
+TEST_CASE("hung-database: only a client-side deadline keeps a Python service bounded when PostgreSQL hangs") {
+  TempDir dir;
+  ProcessRun run;
+  json r = RunShipped("hung-database", dir, &run);
+  INFO(run.out);
+  INFO(run.err);
+  CHECK(run.exit_code == 0);
+  const json& good = Variant(r, "deadline");
+  CHECK(good["outcome"] == "pass");
+  CHECK(Peak(good, "upstream.db") <= 40);  // the pool's bound
+  CHECK(good["requests"]["status"]["504"].get<int>() > 50);
+  for (const char* name : {"none", "server-timeout"}) {
+    const json& bad = Variant(r, name);
+    CHECK(bad["outcome"] == "fail");
+    CHECK(Peak(bad, "upstream.db") >= 150);
+    CHECK(Check(bad, "threads bounded by rate x budget during the hang")["passed"] == false);
+  }
+}
+
+TEST_CASE("slow-cache: a bounded cache call with a database fallback keeps a Python service fast") {
+  TempDir dir;
+  ProcessRun run;
+  json r = RunShipped("slow-cache", dir, &run);
+  INFO(run.out);
+  INFO(run.err);
+  CHECK(run.exit_code == 0);
+  const json& good = Variant(r, "deadline");
+  CHECK(good["outcome"] == "pass");
+  CHECK(Check(good, "requests still fast without the cache")["passed"] == true);
+  for (const char* name : {"none", "server-timeout"}) {
+    const json& bad = Variant(r, name);
+    CHECK(bad["outcome"] == "fail");
+    CHECK(Check(bad, "threads bounded while the cache is slow or hung")["passed"] == false);
+  }
+}

@@ -14,6 +14,8 @@ Configuration (environment, set by the orders-py launcher):
                       server-timeout mode, default 1000
   ORDERS_CACHE_TIMEOUT  seconds, the most a cache call may take in deadline
                       mode (then the service reads from PostgreSQL), default 0.1
+  ORDERS_POOL_SIZE    PostgreSQL connections at most in deadline mode,
+                      default 30
 
 Modes:
   none            no timeout anywhere: a hung dependency holds the request's
@@ -28,9 +30,14 @@ Modes:
                   query cancelled by the server) when it runs out; Redis
                   with socket_timeout and socket_connect_timeout. A slow
                   cache is skipped, a dependency out of budget is a 504.
+                  PostgreSQL connections come from a pool of at most
+                  ORDERS_POOL_SIZE, the wait for one bounded by the budget
+                  too: without the bound, every request that gave up on a
+                  hung connection would open a new one, and PostgreSQL
+                  (a process per connection) drowns in connects.
 
-Connections are kept one per thread (threading.local), as a pool would;
-one that failed is closed and made again by the next request.
+PostgreSQL connections are kept for reuse (Pool, unbounded outside the
+deadline mode); one whose call failed is closed.
 """
 
 import json
@@ -66,6 +73,7 @@ class Config:
         self.budget_s = float(env.get("ORDERS_BUDGET", "1"))
         self.statement_timeout_ms = int(env.get("ORDERS_STATEMENT_TIMEOUT_MS", "1000"))
         self.cache_timeout_s = float(env.get("ORDERS_CACHE_TIMEOUT", "0.1"))
+        self.pool_size = int(env.get("ORDERS_POOL_SIZE", "30"))
 
     def dsn(self):
         # No SSL: one round trip less per connect on loopback.
@@ -73,62 +81,92 @@ class Config:
             self.db_host, self.db_port)
 
 
+class Pool:
+    """PostgreSQL connections shared by the request threads.
+
+    max_size None: no bound, a new connection whenever none is idle (what a
+    thread-per-request service without a pool gets). With a bound, a request
+    waits for a free connection, within its deadline when it has one. A
+    connection whose call failed is closed, never handed out again.
+    """
+
+    def __init__(self, make, max_size=None):
+        self.make = make
+        self.lock = threading.Lock()
+        self.idle = []
+        self.slots = threading.BoundedSemaphore(max_size) if max_size else None
+
+    def acquire(self, deadline):
+        if self.slots is not None:
+            wait = deadline.check("wait for a PostgreSQL connection") if deadline else None
+            if not self.slots.acquire(timeout=wait):
+                raise budget.DeadlineExceeded("wait for a PostgreSQL connection: budget ran out")
+        with self.lock:
+            conn = self.idle.pop() if self.idle else None
+        if conn is None:
+            try:
+                conn = self.make(deadline)
+            except BaseException:
+                if self.slots is not None:
+                    self.slots.release()
+                raise
+        return conn
+
+    def release(self, conn, broken):
+        if broken:
+            try:
+                conn.close()
+            except Exception:
+                pass
+        else:
+            with self.lock:
+                self.idle.append(conn)
+        if self.slots is not None:
+            self.slots.release()
+
+
 class Dependencies:
-    """Per-thread connections to PostgreSQL and Redis, made as the mode says."""
+    """PostgreSQL and Redis clients, made as the mode says."""
 
     def __init__(self, config):
         self.config = config
-        self.local = threading.local()
         cache_timeout = config.cache_timeout_s if config.mode == "deadline" else None
         # One pool for all threads; a connection per thread in use, no cap.
         self.cache = redis.Redis(host=config.cache_host, port=config.cache_port,
                                  socket_timeout=cache_timeout,
                                  socket_connect_timeout=cache_timeout)
+        if config.mode == "deadline":
+            self.pg = Pool(self._connect_async, config.pool_size)
+        else:
+            self.pg = Pool(self._connect_blocking)
 
-    # PostgreSQL, none and server-timeout: a blocking connection.
-    def _blocking_query(self, sql, args):
-        conn = getattr(self.local, "pg", None)
-        try:
-            if conn is None:
-                options = ""
-                if self.config.mode == "server-timeout":
-                    options = "-c statement_timeout=%d" % self.config.statement_timeout_ms
-                conn = psycopg2.connect(self.config.dsn(), options=options)
-                conn.autocommit = True
-                self.local.pg = conn
-            with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
-                cur.execute(sql, args)
-                return cur.fetchall()
-        except Exception:
-            self._drop_pg()
-            raise
+    def _connect_blocking(self, _deadline):
+        options = ""
+        if self.config.mode == "server-timeout":
+            options = "-c statement_timeout=%d" % self.config.statement_timeout_ms
+        conn = psycopg2.connect(self.config.dsn(), options=options)
+        conn.autocommit = True
+        return conn
 
-    # PostgreSQL, deadline: an asynchronous connection, every wait bounded.
-    def _deadline_query(self, sql, args, deadline):
-        try:
-            conn = getattr(self.local, "pg", None)
-            if conn is None:
-                timeout_ms = int(self.config.budget_s * 1000)
-                conn = budget.connect_async(self.config.dsn(), deadline, timeout_ms)
-                self.local.pg = conn
+    def _connect_async(self, deadline):
+        return budget.connect_async(self.config.dsn(), deadline, int(self.config.budget_s * 1000))
+
+    def _run(self, conn, sql, args, deadline):
+        if self.config.mode == "deadline":
             return budget.query_async(conn, deadline, sql, args)
-        except Exception:
-            self._drop_pg()
-            raise
-
-    def _drop_pg(self):
-        conn = getattr(self.local, "pg", None)
-        self.local.pg = None
-        if conn is not None:
-            try:
-                conn.close()
-            except Exception:
-                pass
+        with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+            cur.execute(sql, args)
+            return cur.fetchall()
 
     def query(self, sql, args, deadline):
-        if self.config.mode == "deadline":
-            return self._deadline_query(sql, args, deadline)
-        return self._blocking_query(sql, args)
+        conn = self.pg.acquire(deadline if self.config.mode == "deadline" else None)
+        broken = True
+        try:
+            rows = self._run(conn, sql, args, deadline)
+            broken = False
+            return rows
+        finally:
+            self.pg.release(conn, broken)
 
     def customer(self, customer_id, deadline):
         """The customer's profile, from the cache when it answers in time."""

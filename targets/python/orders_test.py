@@ -166,6 +166,44 @@ class DeadlineAgainstHungQuery(unittest.TestCase):
         self.assertFalse(worker.is_alive())
 
 
+class FakeConn:
+    def __init__(self):
+        self.closed = False
+
+    def close(self):
+        self.closed = True
+
+
+class PoolBounds(unittest.TestCase):
+    def test_full_pool_waits_no_longer_than_the_budget(self):
+        pool = orders_app.Pool(lambda _d: FakeConn(), max_size=1)
+        held = pool.acquire(budget.Deadline(1))
+        start = time.monotonic()
+        with self.assertRaises(budget.DeadlineExceeded):
+            pool.acquire(budget.Deadline(0.2))
+        self.assertLess(time.monotonic() - start, 1.0)
+        pool.release(held, broken=False)
+        self.assertIs(pool.acquire(budget.Deadline(1)), held)
+
+    def test_broken_connection_is_closed_and_its_slot_freed(self):
+        made = []
+        pool = orders_app.Pool(lambda _d: made.append(FakeConn()) or made[-1], max_size=1)
+        first = pool.acquire(budget.Deadline(1))
+        pool.release(first, broken=True)
+        self.assertTrue(first.closed)
+        second = pool.acquire(budget.Deadline(1))
+        self.assertIsNot(second, first)
+        self.assertEqual(len(made), 2)
+
+    def test_failed_connect_frees_its_slot(self):
+        def fail(_d):
+            raise budget.DeadlineExceeded("connect")
+        pool = orders_app.Pool(fail, max_size=1)
+        for _ in range(2):
+            with self.assertRaises(budget.DeadlineExceeded):
+                pool.acquire(budget.Deadline(1))
+
+
 class Configuration(unittest.TestCase):
     def test_unknown_mode_is_an_error_naming_the_modes(self):
         with self.assertRaisesRegex(ValueError, "none, server-timeout, deadline"):
