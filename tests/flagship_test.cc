@@ -125,7 +125,7 @@ TEST_CASE("hung-database: only a client-side deadline keeps a Python service bou
   CHECK(run.exit_code == 0);
   const json& good = Variant(r, "deadline");
   CHECK(good["outcome"] == "pass");
-  CHECK(Peak(good, "upstream.db") <= 40);  // the pool's bound
+  CHECK(Peak(good, "upstream.db") <= 60);  // the pool: 40, and some the proxy is closing
   CHECK(good["requests"]["status"]["504"].get<int>() > 50);
   for (const char* name : {"none", "server-timeout"}) {
     const json& bad = Variant(r, name);

@@ -32,9 +32,13 @@ Modes:
                   cache is skipped, a dependency out of budget is a 504.
                   PostgreSQL connections come from a pool of at most
                   ORDERS_POOL_SIZE, the wait for one bounded by the budget
-                  too: without the bound, every request that gave up on a
-                  hung connection would open a new one, and PostgreSQL
-                  (a process per connection) drowns in connects.
+                  too, and a new one made only with half the budget left:
+                  without the bound, every request that gave up on a hung
+                  connection would open a new one, and PostgreSQL (a
+                  process per connection) drowns in connects; without the
+                  half, requests that waited for the pool would start
+                  connects they cannot finish. Likewise a query starts
+                  only with a quarter of the budget left.
 
 PostgreSQL connections are kept for reuse (Pool, unbounded outside the
 deadline mode); one whose call failed is closed.
@@ -86,12 +90,14 @@ class Pool:
 
     max_size None: no bound, a new connection whenever none is idle (what a
     thread-per-request service without a pool gets). With a bound, a request
-    waits for a free connection, within its deadline when it has one. A
+    waits for a free connection, within its deadline when it has one, and
+    makes a new one only with at least min_connect_s of it left. A
     connection whose call failed is closed, never handed out again.
     """
 
-    def __init__(self, make, max_size=None):
+    def __init__(self, make, max_size=None, min_connect_s=0.0):
         self.make = make
+        self.min_connect_s = min_connect_s
         self.lock = threading.Lock()
         self.idle = []
         self.slots = threading.BoundedSemaphore(max_size) if max_size else None
@@ -105,6 +111,13 @@ class Pool:
             conn = self.idle.pop() if self.idle else None
         if conn is None:
             try:
+                if deadline and deadline.remaining() < self.min_connect_s:
+                    # A connect it would abandon half-way costs PostgreSQL a
+                    # process and frees nothing: after a hang, a queue of
+                    # requests with little time left would keep the pool
+                    # connecting forever and never serving.
+                    raise budget.DeadlineExceeded(
+                        "connect to PostgreSQL: too little budget left to connect")
                 conn = self.make(deadline)
             except BaseException:
                 if self.slots is not None:
@@ -136,7 +149,7 @@ class Dependencies:
                                  socket_timeout=cache_timeout,
                                  socket_connect_timeout=cache_timeout)
         if config.mode == "deadline":
-            self.pg = Pool(self._connect_async, config.pool_size)
+            self.pg = Pool(self._connect_async, config.pool_size, config.budget_s / 2)
         else:
             self.pg = Pool(self._connect_blocking)
 
@@ -159,9 +172,16 @@ class Dependencies:
             return cur.fetchall()
 
     def query(self, sql, args, deadline):
-        conn = self.pg.acquire(deadline if self.config.mode == "deadline" else None)
+        deadline_mode = self.config.mode == "deadline"
+        conn = self.pg.acquire(deadline if deadline_mode else None)
         broken = True
         try:
+            if deadline_mode and deadline.remaining() < self.config.budget_s / 4:
+                # A query abandoned half-way costs its connection (its state
+                # is unknown, so it is closed and must be made again).
+                broken = False
+                raise budget.DeadlineExceeded(
+                    "query PostgreSQL: too little budget left to wait for an answer")
             rows = self._run(conn, sql, args, deadline)
             broken = False
             return rows

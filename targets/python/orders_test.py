@@ -195,6 +195,18 @@ class PoolBounds(unittest.TestCase):
         self.assertIsNot(second, first)
         self.assertEqual(len(made), 2)
 
+    def test_no_connect_without_enough_budget(self):
+        made = []
+        pool = orders_app.Pool(lambda _d: made.append(FakeConn()) or made[-1], max_size=2,
+                               min_connect_s=0.5)
+        with self.assertRaisesRegex(budget.DeadlineExceeded, "too little budget left"):
+            pool.acquire(budget.Deadline(0.2))
+        self.assertEqual(made, [])
+        pool.release(pool.acquire(budget.Deadline(1)), broken=False)
+        self.assertEqual(len(made), 1)
+        # An idle connection is used with whatever time is left.
+        self.assertIs(pool.acquire(budget.Deadline(0.2)), made[0])
+
     def test_failed_connect_frees_its_slot(self):
         def fail(_d):
             raise budget.DeadlineExceeded("connect")
