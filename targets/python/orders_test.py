@@ -37,6 +37,10 @@ class HungListener:
             except OSError:
                 return
             self.accepted.append(conn)
+            self.on_accept(conn)
+
+    def on_accept(self, conn):
+        pass  # silence
 
     def close(self):
         self.sock.close()
@@ -48,14 +52,8 @@ class HangAfterStartup(HungListener):
     """Speaks PostgreSQL's startup (trust) and then never answers a query:
     a path that hangs after the connection was made."""
 
-    def _accept(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.accepted.append(conn)
-            threading.Thread(target=self._startup, args=(conn,), daemon=True).start()
+    def on_accept(self, conn):
+        threading.Thread(target=self._startup, args=(conn,), daemon=True).start()
 
     @staticmethod
     def _startup(conn):
@@ -82,34 +80,64 @@ class HangAfterStartup(HungListener):
             pass
 
 
-class DeadlineAgainstHungPath(unittest.TestCase):
+def dsn_of(server):
+    return "host=127.0.0.1 port=%d user=postgres dbname=postgres" % server.port
+
+
+def app_against(server, **env):
+    """The service with both its dependencies at `server`."""
+    env.setdefault("ORDERS_DB", "127.0.0.1:%d" % server.port)
+    env.setdefault("ORDERS_CACHE", "127.0.0.1:%d" % server.port)
+    return orders_app.create_app(env)
+
+
+class Bounds(unittest.TestCase):
+    """Tests against a server of the class's `server_class`, as self.server."""
+
+    server_class = None
+
     def setUp(self):
-        self.hung = HungListener()
-        self.dsn = "host=127.0.0.1 port=%d user=postgres dbname=postgres" % self.hung.port
+        self.server = self.server_class()
+        self.dsn = dsn_of(self.server)
 
     def tearDown(self):
-        self.hung.close()
+        self.server.close()
+
+    def assertTakesAbout(self, seconds, call):
+        """call() raises DeadlineExceeded after `seconds`, well within 1 s."""
+        start = time.monotonic()
+        with self.assertRaises(budget.DeadlineExceeded):
+            call()
+        elapsed = time.monotonic() - start
+        self.assertGreaterEqual(elapsed, seconds - 0.01)
+        self.assertLess(elapsed, 1.0)
+
+    def assertHeldUntilClosed(self, app, server):
+        """A request to `app` waits on `server` until the server closes."""
+        worker = threading.Thread(target=lambda: app.test_client().get("/orders/42"), daemon=True)
+        worker.start()
+        worker.join(0.5)
+        self.assertTrue(worker.is_alive())
+        server.close()  # its connections close: the request fails and ends
+        worker.join(5)
+        self.assertFalse(worker.is_alive())
+
+
+class DeadlineAgainstHungPath(Bounds):
+    server_class = HungListener
 
     def test_connect_returns_within_the_budget(self):
         deadline = budget.Deadline(0.3)
-        start = time.monotonic()
-        with self.assertRaises(budget.DeadlineExceeded):
-            budget.connect_async(self.dsn, deadline, 1000)
-        elapsed = time.monotonic() - start
-        self.assertGreaterEqual(elapsed, 0.29)
-        self.assertLess(elapsed, 1.0)
+        self.assertTakesAbout(0.3, lambda: budget.connect_async(self.dsn, deadline, 1000))
 
     def test_no_budget_left_fails_before_connecting(self):
         deadline = budget.Deadline(0)
         with self.assertRaises(budget.DeadlineExceeded):
             budget.connect_async(self.dsn, deadline, 1000)
-        self.assertEqual(self.hung.accepted, [])
+        self.assertEqual(self.server.accepted, [])
 
     def test_service_answers_504_within_the_budget(self):
-        app = orders_app.create_app({
-            "ORDERS_MODE": "deadline", "ORDERS_BUDGET": "0.3",
-            "ORDERS_DB": "127.0.0.1:%d" % self.hung.port,
-            "ORDERS_CACHE": "127.0.0.1:%d" % self.hung.port})
+        app = app_against(self.server, ORDERS_MODE="deadline", ORDERS_BUDGET="0.3")
         start = time.monotonic()
         response = app.test_client().get("/orders/42")
         elapsed = time.monotonic() - start
@@ -118,52 +146,24 @@ class DeadlineAgainstHungPath(unittest.TestCase):
 
     def test_blocking_mode_is_still_waiting_after_the_budget(self):
         # The bug the deadline mode fixes: none waits on the hung path.
-        app = orders_app.create_app({
-            "ORDERS_MODE": "none",
-            "ORDERS_DB": "127.0.0.1:%d" % self.hung.port,
-            "ORDERS_CACHE": "127.0.0.1:%d" % self.hung.port})
-        worker = threading.Thread(target=lambda: app.test_client().get("/orders/42"), daemon=True)
-        worker.start()
-        worker.join(0.5)
-        self.assertTrue(worker.is_alive())
-        self.hung.close()  # its connection closes: the request fails and ends
-        worker.join(5)
-        self.assertFalse(worker.is_alive())
+        self.assertHeldUntilClosed(app_against(self.server, ORDERS_MODE="none"), self.server)
 
 
-class DeadlineAgainstHungQuery(unittest.TestCase):
-    def setUp(self):
-        self.server = HangAfterStartup()
-        self.dsn = "host=127.0.0.1 port=%d user=postgres dbname=postgres" % self.server.port
-
-    def tearDown(self):
-        self.server.close()
+class DeadlineAgainstHungQuery(Bounds):
+    server_class = HangAfterStartup
 
     def test_query_returns_within_the_budget(self):
         conn = budget.connect_async(self.dsn, budget.Deadline(2), 1000)
         deadline = budget.Deadline(0.3)
-        start = time.monotonic()
-        with self.assertRaises(budget.DeadlineExceeded):
-            budget.query_async(conn, deadline, "SELECT 1", ())
-        elapsed = time.monotonic() - start
+        self.assertTakesAbout(0.3, lambda: budget.query_async(conn, deadline, "SELECT 1", ()))
         conn.close()
-        self.assertGreaterEqual(elapsed, 0.29)
-        self.assertLess(elapsed, 1.0)
 
     def test_statement_timeout_does_not_bound_a_hung_query(self):
         # server-timeout mode: statement_timeout is the server's, and this
         # server never got to run the query.
-        app = orders_app.create_app({
-            "ORDERS_MODE": "server-timeout", "ORDERS_STATEMENT_TIMEOUT_MS": "100",
-            "ORDERS_DB": "127.0.0.1:%d" % self.server.port,
-            "ORDERS_CACHE": "127.0.0.1:%d" % self.server.port})
-        worker = threading.Thread(target=lambda: app.test_client().get("/orders/42"), daemon=True)
-        worker.start()
-        worker.join(0.5)
-        self.assertTrue(worker.is_alive())
-        self.server.close()
-        worker.join(5)
-        self.assertFalse(worker.is_alive())
+        app = app_against(self.server, ORDERS_MODE="server-timeout",
+                          ORDERS_STATEMENT_TIMEOUT_MS="100")
+        self.assertHeldUntilClosed(app, self.server)
 
 
 class FakeConn:
