@@ -47,6 +47,19 @@ double Peak(const json& v, const std::string& metric) {
   return peak;
 }
 
+// Runs a shipped scenario whose variants must all come out as expected, and
+// checks the variants named in `expected` against their outcome.
+json RunAsExpected(const std::string& name, const TempDir& dir,
+                   const std::vector<std::pair<std::string, std::string>>& expected) {
+  ProcessRun run;
+  json r = RunShipped(name, dir, &run);
+  INFO(run.out);
+  INFO(run.err);
+  CHECK(run.exit_code == 0);
+  for (const auto& [variant, outcome] : expected) CHECK(Variant(r, variant)["outcome"] == outcome);
+  return r;
+}
+
 }  // namespace
 
 TEST_CASE("hung-dependency: propagating stays bounded and recovers - non-propagating piles up") {
@@ -134,4 +147,33 @@ TEST_CASE("fault-tour: each fault of the catalogue has its effect on the orders 
   for (const auto& e : v["events"])
     steps += e["message"].get<std::string>().rfind("faults on inventory: latency", 0) == 0;
   CHECK(steps == 3);
+}
+
+// The real-dependency scenarios: PostgreSQL and Redis started fresh, the
+// Python service (targets/python) in three modes. Only the deadline mode
+// holds; statement_timeout alone does not help.
+const std::vector<std::pair<std::string, std::string>> kPythonModes = {
+    {"none", "fail"}, {"server-timeout", "fail"}, {"deadline", "pass"}};
+
+TEST_CASE("hung-database: only a client-side deadline keeps a Python service bounded when PostgreSQL hangs") {
+  TempDir dir;
+  json r = RunAsExpected("hung-database", dir, kPythonModes);
+  const json& good = Variant(r, "deadline");
+  CHECK(Peak(good, "upstream.db") <= 60);  // the pool: 40, and some the proxy is closing
+  CHECK(good["requests"]["status"]["504"].get<int>() > 50);
+  for (const char* name : {"none", "server-timeout"}) {
+    CHECK(Peak(Variant(r, name), "upstream.db") >= 150);
+    CHECK(Check(Variant(r, name), "threads bounded by rate x budget during the hang")["passed"] ==
+          false);
+  }
+}
+
+TEST_CASE("slow-cache: a bounded cache call with a database fallback keeps a Python service fast") {
+  TempDir dir;
+  json r = RunAsExpected("slow-cache", dir, kPythonModes);
+  CHECK(Check(Variant(r, "deadline"), "requests still fast without the cache")["passed"] == true);
+  for (const char* name : {"none", "server-timeout"}) {
+    CHECK(Check(Variant(r, name), "threads bounded while the cache is slow or hung")["passed"] ==
+          false);
+  }
 }

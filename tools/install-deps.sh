@@ -14,6 +14,12 @@ packages=(
   golang-go               # the Go target
   libxml2-utils           # xmllint: the JUnit XML schema test
   chromium                # the HTML report's browser test
+  postgresql              # hung-database, slow-cache: the real dependencies
+  redis-server
+  gunicorn                # targets/python: the Python orders service
+  python3-flask
+  python3-psycopg2
+  python3-redis
 )
 
 missing=()

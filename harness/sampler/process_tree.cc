@@ -22,6 +22,12 @@ std::vector<pid_t> ParseChildren(std::string_view text) {
   return out;
 }
 
+TreeReader::Process TreeReader::NewProcess(pid_t pid) {
+  Process p;
+  p.pid = pid;
+  return p;
+}
+
 TreeReader::TreeReader(ProcFs& fs, pid_t root, uint64_t page_size)
     : fs_(fs), root_(root), page_size_(page_size) {}
 
@@ -58,7 +64,7 @@ void TreeReader::ProbeNewPids(pid_t from, pid_t to) {
     auto ids = text ? ParseProcIds(*text) : std::nullopt;
     if (!ids || ids->tgid != pid || !members.contains(ids->ppid)) continue;  // gone, a thread, or not ours
     members.insert(pid);
-    processes_.push_back(Process{pid, false, {}});
+    processes_.push_back(NewProcess(pid));
   }
 }
 
@@ -74,7 +80,7 @@ std::optional<TreeSample> TreeReader::Read() {
     processes_.clear();
     for (pid_t pid : WalkChildren()) {
       auto it = known.find(pid);
-      processes_.push_back(it != known.end() ? std::move(it->second) : Process{pid, false, {}});
+      processes_.push_back(it != known.end() ? std::move(it->second) : NewProcess(pid));
     }
   } else {
     ProbeNewPids(*last_pid_, *last_pid);

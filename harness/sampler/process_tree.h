@@ -88,6 +88,7 @@ class TreeReader {
     std::unordered_map<int, uint64_t> fds;  // fd -> socket inode, 0 = not a socket
   };
 
+  static Process NewProcess(pid_t pid);  // nothing known about its fds yet
   // Pids of the root and its descendants from the children files, parents
   // first; empty when the root is gone.
   std::vector<pid_t> WalkChildren();
