@@ -14,6 +14,8 @@ packages=(
   golang-go               # the Go target
   libxml2-utils           # xmllint: the JUnit XML schema test
   chromium                # the HTML report's browser test
+  clang-14                # tools/fuzz.sh: the libFuzzer build
+  libclang-rt-14-dev      # libFuzzer and the sanitizer runtimes for clang
 )
 
 missing=()
