@@ -14,8 +14,11 @@
 // response, so a timeout is a hang), and with no error the body is kept
 // only with keep_body and stays within max_response_bytes.
 //
-// The server resets its connection when done (SO_LINGER 0), so millions of
-// exchanges leave no TIME_WAIT behind.
+// The server closes with SO_LINGER 0 when done, so when the client closed
+// first (it had a complete response) neither side keeps a TIME_WAIT. When
+// the server's FIN went first, its side does (the kernel caps them at
+// tcp_max_tw_buckets); they are keyed by the listening port, so they never
+// take an ephemeral port from a connect().
 
 #include <algorithm>
 #include <array>
@@ -49,7 +52,7 @@ class Responder {
 
   void Start() { ReadRequest(); }
 
-  // Resets the connection (no TIME_WAIT) once the exchange is over.
+  // Closes the connection with a reset once the exchange is over.
   void Reset() {
     error_code ignored;
     socket_.set_option(asio::socket_base::linger(true, 0), ignored);
