@@ -45,6 +45,10 @@ int Fail(int code, const std::string& message) {
   return code;
 }
 
+// The control API's prefix for a body it cannot use; on the command line the
+// flag names what was wrong instead.
+constexpr std::string_view kBadBody = "bad request body: ";
+
 int ExitFor(const ApiError& e) { return e.status >= 500 ? kExitCouldNotRun : kExitUsage; }
 
 // What to run, checked before anything starts.
@@ -60,13 +64,24 @@ int Check(const ProxyCommandOptions& o, Plan* plan) {
   if (o.listen.empty() && o.api.empty() && o.config.empty())
     return Fail(kExitUsage,
                 "nothing to run: give --listen and --upstream, --api HOST:PORT, or --config FILE");
+  // Checked here, so a typo reads as a flag error, not as the control API's
+  // "bad request body".
+  for (const auto& [flag, text] : {std::pair{"--listen", &o.listen}, {"--upstream", &o.upstream}}) {
+    if (text->empty()) continue;
+    if (StatusOr<Address> a = ParseAddress(*text); !a.ok())
+      return Fail(kExitUsage, std::string(flag) + ": " + a.status().message());
+  }
   if (!o.toxics.empty() && o.listen.empty())
     return Fail(kExitUsage, "--toxic applies to the --listen proxy: give --listen and --upstream");
   for (const auto& text : o.toxics) {
     nlohmann::json body = nlohmann::json::parse(text, nullptr, false);
     if (body.is_discarded()) return Fail(kExitUsage, "--toxic " + text + ": not JSON");
     ApiResult<ProxyFault> toxic = ToxicFromJson(body);
-    if (!toxic.ok()) return Fail(kExitUsage, "--toxic " + text + ": " + toxic.error().message);
+    if (!toxic.ok()) {
+      std::string_view why = toxic.error().message;
+      if (why.starts_with(kBadBody)) why.remove_prefix(kBadBody.size());
+      return Fail(kExitUsage, "--toxic " + text + ": " + std::string(why));
+    }
     plan->toxics.push_back(*toxic);
   }
   if (!o.api.empty()) {

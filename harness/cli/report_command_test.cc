@@ -104,7 +104,7 @@ TEST_CASE("report of a bad file names it and exits 2") {
   CHECK(o.err == "faultline report: " + bad + ": not valid JSON\n");
   Invocation missing = Report({(s.dir / "none.json").string()});
   CHECK(missing.status == kExitUsage);
-  CHECK(missing.err.find((s.dir / "none.json").string() + ": cannot open") != std::string::npos);
+  CHECK(missing.err.find((s.dir / "none.json").string() + ": cannot read the file: No such file or directory") != std::string::npos);
 }
 
 TEST_CASE("report says which file it could not write and exits 3") {

@@ -1,6 +1,7 @@
 #include "harness/common/file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -35,6 +36,42 @@ Status WriteFileAtomic(const std::string& path, const std::string& content) {
     return Status::Unavailable("rename " + tmp + " to " + path + ": " + std::strerror(e));
   }
   return Status::Ok();
+}
+
+StatusOr<std::string> ReadInputFile(const std::string& path, size_t max_bytes) {
+  if (path.empty()) return Status::Invalid("no file name given");
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::Invalid(std::string("cannot read the file: ") + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    return Status::Invalid("is a directory, not a file");
+  }
+  const std::string too_big =
+      "is larger than the limit of " + std::to_string(max_bytes >> 20) + " MiB";
+  if (S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) > max_bytes) {
+    ::close(fd);
+    return Status::Invalid(too_big);
+  }
+  std::string text;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int e = errno;
+      ::close(fd);
+      return Status::Invalid(std::string("cannot read the file: ") + std::strerror(e));
+    }
+    if (n == 0) break;
+    if (text.size() + static_cast<size_t>(n) > max_bytes) {
+      ::close(fd);
+      return Status::Invalid(too_big);
+    }
+    text.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return text;
 }
 
 }  // namespace faultline

@@ -1,6 +1,7 @@
 // Files the harness writes for its users (results.json, reports).
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include "harness/common/status.h"
@@ -12,5 +13,14 @@ namespace faultline {
 /// write leaves the previous file as it was. Unavailable naming the file and
 /// the cause on failure; the temporary file is removed.
 Status WriteFileAtomic(const std::string& path, const std::string& content);
+
+/// Reads a file a user named (a scenario, a proxy config, a results.json)
+/// into memory, at most `max_bytes` of it. Invalid, with a message naming
+/// the cause but not the path (the caller adds the path where it reports):
+///   "no file name given", "cannot read the file: <strerror>",
+///   "is a directory, not a file", "is larger than the limit of N MiB".
+/// FIFOs and character devices are read (`<(cat x.toml)` works), with the
+/// same limit.
+StatusOr<std::string> ReadInputFile(const std::string& path, size_t max_bytes);
 
 }  // namespace faultline

@@ -18,6 +18,18 @@ std::string Quote(std::string_view s) {
   return out + "\"";
 }
 
+std::string Elide(std::string_view s, size_t max) {
+  if (s.size() <= max) return std::string(s);
+  auto boundary = [&](size_t i) {  // back to the first byte of a UTF-8 character
+    while (i > 0 && i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) --i;
+    return i;
+  };
+  const size_t head = boundary(max / 2);
+  const size_t tail = boundary(s.size() - max / 2);
+  return std::string(s.substr(0, head)) + "\u2026(" + std::to_string(tail - head) + " bytes)\u2026" +
+         std::string(s.substr(tail));
+}
+
 size_t EditDistance(std::string_view a, std::string_view b) {
   std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
   for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;

@@ -14,6 +14,11 @@ namespace faultline {
 /// JSON: Quote("a\"b") is "\"a\\\"b\"".
 std::string Quote(std::string_view s);
 
+/// `s` when it has at most `max` bytes; otherwise its start and end with the
+/// middle replaced by "…(N bytes)…", cut at UTF-8 character boundaries, so
+/// a 10,000-character key still gives a readable one-line error.
+std::string Elide(std::string_view s, size_t max);
+
 /// Optimal string alignment distance: insertions, deletions, substitutions,
 /// and adjacent transpositions counted as one ("hnag" -> "hang" is 1).
 size_t EditDistance(std::string_view a, std::string_view b);

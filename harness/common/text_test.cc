@@ -30,3 +30,11 @@ TEST_CASE("OneOf lists quoted names with a final or") {
 
 }  // namespace
 }  // namespace faultline
+
+TEST_CASE("Elide keeps short text and shortens long text at character boundaries") {
+  CHECK(faultline::Elide("short", 10) == "short");
+  CHECK(faultline::Elide(std::string(100, 'k'), 10) == "kkkkk\u2026(90 bytes)\u2026kkkkk");
+  // "é" is two bytes: a cut inside it moves back to its first byte.
+  const std::string accents = "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9";  // 12 bytes
+  CHECK(faultline::Elide(accents, 5) == "\u00e9\u2026(8 bytes)\u2026\u00e9");
+}

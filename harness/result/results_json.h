@@ -44,7 +44,7 @@ std::string ResultsJsonText(const RunResult& result);
 StatusOr<RunResult> ResultsFromJson(const nlohmann::json& doc);
 
 /// Reads `path` and ResultsFromJson's it. Every Invalid message starts with
-/// the path: "out/x/results.json: cannot open: No such file or directory",
+/// the path: "out/x/results.json: cannot read the file: No such file or directory",
 /// "...: not valid JSON", "...: variants[1].outcome: missing required field".
 StatusOr<RunResult> ReadResultsFile(const std::string& path);
 

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "harness/common/file.h"
 #include "harness/common/text.h"
 #include "harness/result/results_json.h"
 
@@ -334,11 +335,11 @@ StatusOr<RunResult> ResultsFromJson(const json& doc) {
 }
 
 StatusOr<RunResult> ReadResultsFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Status::Invalid(path + ": cannot open: " + std::strerror(errno));
-  std::stringstream text;
-  text << in.rdbuf();
-  const json doc = json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  // results.json of a long run at 100 ms sampling is tens of MB; 1 GiB is
+  // far beyond any real one and still safe to hold in memory.
+  StatusOr<std::string> text = ReadInputFile(path, size_t{1} << 30);
+  if (!text.ok()) return text.status().WithContext(path.empty() ? "results file" : path);
+  const json doc = json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return Status::Invalid(path + ": not valid JSON");
   StatusOr<RunResult> result = ResultsFromJson(doc);
   if (!result.ok()) return result.status().WithContext(path);

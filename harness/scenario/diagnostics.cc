@@ -20,13 +20,17 @@ std::string Diagnostic::ToString() const {
   return out;
 }
 
+// A key or value can be any length; a message stays one readable line.
+constexpr size_t kMaxKeyBytes = 120, kMaxMessageBytes = 400;
+
 void Reporter::Error(SourcePos where, std::string key, std::string message) {
-  errors_.push_back(
-      Diagnostic{file_, where.line, where.column, std::move(key), std::move(message)});
+  errors_.push_back(Diagnostic{file_, where.line, where.column, Elide(key, kMaxKeyBytes),
+                               Elide(message, kMaxMessageBytes)});
 }
 
 void Reporter::SetError(std::string key, std::string message) {
-  errors_.push_back(Diagnostic{"--set", 0, 0, std::move(key), std::move(message)});
+  errors_.push_back(
+      Diagnostic{"--set", 0, 0, Elide(key, kMaxKeyBytes), Elide(message, kMaxMessageBytes)});
 }
 
 std::vector<Diagnostic> Reporter::Sorted() && {

@@ -104,6 +104,7 @@ struct Key {
   std::string_view def_note = {};       // or the default in words, when it is derived
   std::string_view type_note = {};      // a constraint, appended to the type in the reference
   std::optional<int64_t> min = {};      // kInteger: the smallest value accepted
+  std::optional<int64_t> max = {};      // kInteger, kNonNegativeNumber: the largest accepted
   const ChoiceList* choices = nullptr;  // kEnum: the allowed values
   KindSet applies = kAllKinds;          // the kinds of its table this key applies to
   KindSet required = 0;                 // the kinds for which it must be present

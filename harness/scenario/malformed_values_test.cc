@@ -145,6 +145,14 @@ checks = [{ kind = "latency", limit = 0.5, percentile = 100.5 },
      {"s.toml:3:57: checks[0].percentile: must be > 0 and <= 100, got 100.5",
       "s.toml:4:57: checks[1].percentile: must be > 0 and <= 100, got 0"}},
 
+    {"a request rate beyond what any load generator sends (a typo) is refused",
+     R"(target = { argv = ["t"] }
+phases = [{ name = "a", duration = "1s", rate = 2e6 }]
+load = { rate = 1e12 }
+)",
+     {"s.toml:2:49: phases[0].rate: must be <= 1000000, got 2000000",
+      "s.toml:3:17: load.rate: must be <= 1000000, got 1000000000000"}},
+
     {"max_in_flight 0 and a short sampling interval",
      R"(target = { argv = ["t"] }
 phases = [{ name = "a", duration = "1s" }]

@@ -8,8 +8,10 @@
 #include <map>
 #include <sstream>
 
+#include "harness/common/file.h"
 #include "harness/common/text.h"
 #include "harness/scenario/read_faults.h"
+#include "harness/scenario/scenario_loader.h"
 #include "harness/scenario/schema.h"
 
 namespace faultline {
@@ -96,13 +98,9 @@ StatusOr<std::vector<ProxyConfigEntry>> LoadProxyConfigText(std::string_view tex
 }
 
 StatusOr<std::vector<ProxyConfigEntry>> LoadProxyConfig(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return Status::Invalid(path + ": cannot read the file: " + std::strerror(errno));
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return LoadProxyConfigText(text.str(), path);
+  StatusOr<std::string> text = ReadInputFile(path, kMaxScenarioBytes);
+  if (!text.ok()) return text.status().WithContext(path.empty() ? "--config" : path);
+  return LoadProxyConfigText(*text, path);
 }
 
 }  // namespace faultline

@@ -56,7 +56,7 @@ TEST_CASE("AcceptedKeyPaths spells nested keys as the docs do") {
 
 TEST_CASE("a key's row shows its type and the default of a default-constructed struct") {
   const std::string load = RenderKeyTable(schema::kLoadSchema);
-  CHECK(load.find("| `load.rate` | number >= 0 | `100` |") != std::string::npos);
+  CHECK(load.find("| `load.rate` | number >= 0, at most 1000000 | `100` |") != std::string::npos);
   CHECK(load.find("| `load.timeout` | duration > 0 | `\"5s\"` |") != std::string::npos);
   CHECK(load.find("| `load.max_in_flight` | integer >= 1 | `10000` |") != std::string::npos);
   const std::string target = RenderKeyTable(schema::kTargetSchema);

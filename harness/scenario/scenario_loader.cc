@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "harness/common/file.h"
 #include "harness/scenario/scenario_reader.h"
 #include "harness/scenario/set_overrides.h"
 
@@ -47,16 +48,14 @@ LoadOutcome LoadScenarioText(std::string_view text, const std::string& path,
 }
 
 LoadOutcome LoadScenarioFile(const std::string& path, const std::vector<std::string>& overrides) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  StatusOr<std::string> text = ReadInputFile(path, kMaxScenarioBytes);
+  if (!text.ok()) {
     LoadOutcome outcome;
     outcome.errors.push_back(
-        Diagnostic{path, 0, 0, "", std::string("cannot read the file: ") + std::strerror(errno)});
+        Diagnostic{path.empty() ? "\"\"" : path, 0, 0, "", text.status().message()});
     return outcome;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return LoadScenarioText(text.str(), path, overrides);
+  return LoadScenarioText(*text, path, overrides);
 }
 
 }  // namespace faultline

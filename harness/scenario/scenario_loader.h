@@ -22,6 +22,10 @@ struct LoadOutcome {
   std::vector<Diagnostic> errors;    // every error found, in file order
 };
 
+/// The largest scenario (or proxy config) file read: real ones are a few KB;
+/// a bigger file is a mistake (a log, a binary) and is refused, not parsed.
+inline constexpr size_t kMaxScenarioBytes = size_t{1} << 20;
+
 /// Parses and validates. `overrides` are "key.path=value" strings from
 /// --set, applied before validation; a value is read as a TOML value when it
 /// parses as one (500, 2.5, true, "x", [1,2]) and as a string otherwise.

@@ -119,6 +119,7 @@ const char* BaseTypeText(Type type) {
 std::string TypeText(const Key& key) {
   std::string out = BaseTypeText(key.type);
   if (key.min) out += " >= " + std::to_string(*key.min);
+  if (key.max) out += ", at most " + std::to_string(*key.max);
   if (!key.type_note.empty()) {
     out += key.type_note.front() == ',' ? "" : " ";
     out += key.type_note;

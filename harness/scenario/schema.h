@@ -203,9 +203,15 @@ inline constexpr Key kVariantKeys[] = {
 };
 inline constexpr TableSchema kVariantSchema{"variant", kVariantKeys};
 
+// The highest request rate a scenario may ask for: far above what one
+// load-generator thread sends (docs/benchmarks.md), low enough that a typo
+// (`rate = 1e12`) is an error, not a run that exhausts memory.
+inline constexpr int64_t kMaxRate = 1'000'000;
+
 inline constexpr Key kLoadKeys[] = {
     {.name = "rate", .type = Type::kNonNegativeNumber,
-     .doc = "requests per second; a phase's `rate` overrides it", .def = Default<&LoadSpec::rate>},
+     .doc = "requests per second; a phase's `rate` overrides it", .def = Default<&LoadSpec::rate>,
+     .max = kMaxRate},
     {.name = "method", .type = Type::kString, .doc = "e.g. `\"GET\"`, `\"POST\"`",
      .def = Default<&LoadSpec::method>, .type_note = "(an HTTP method token)"},
     {.name = "path", .type = Type::kHttpPath, .doc = "appended to `target.base_url`",
@@ -324,7 +330,7 @@ inline constexpr Key kPhaseKeys[] = {
     {.name = "rate", .type = Type::kNonNegativeNumber,
      .doc = "the request rate during this phase; `0` means no load: a **drain** phase, "
             "typically used to watch recovery",
-     .def_note = "`load.rate`"},
+     .def_note = "`load.rate`", .max = kMaxRate},
     {.name = "faults", .type = Type::kTables,
      .doc = "faults active during this phase, written `faults = [{ ... }]` or as "
             "`[[phases.faults]]` under the phase",

@@ -175,6 +175,10 @@ std::optional<int64_t> TableView::Integer(const schema::Key& k, const toml::node
     Error(n, k, "must be >= " + std::to_string(*k.min) + ", got " + std::to_string(v->get()));
     return std::nullopt;
   }
+  if (k.max && v->get() > *k.max) {
+    Error(n, k, "must be <= " + std::to_string(*k.max) + ", got " + std::to_string(v->get()));
+    return std::nullopt;
+  }
   return v->get();
 }
 
@@ -194,6 +198,10 @@ std::optional<double> TableView::Number(const schema::Key& k, const toml::node& 
   }
   if (k.type == schema::Type::kNonNegativeNumber && v < 0) {
     Error(n, k, "must be >= 0, got " + FormatNumber(v));
+    return std::nullopt;
+  }
+  if (k.max && v > static_cast<double>(*k.max)) {
+    Error(n, k, "must be <= " + std::to_string(*k.max) + ", got " + FormatNumber(v));
     return std::nullopt;
   }
   if (k.type == schema::Type::kFraction && (v < 0 || v > 1)) {

@@ -116,6 +116,12 @@ StatusOr<pid_t> Supervisor::Start(const ChildSpec& spec) {
     if (!spec.env.contains(key)) env_strings.emplace_back(entry);
   }
   for (const auto& [key, value] : spec.env) env_strings.push_back(key + "=" + value);
+  if (impl_->watchdog_ != nullptr) {  // marks it and its descendants as this run's
+    std::erase_if(env_strings, [](const std::string& e) {
+      return e.starts_with(std::string(kRunMarkVar) + "=");
+    });
+    env_strings.push_back(std::string(kRunMarkVar) + "=" + std::to_string(impl_->watchdog_->pid()));
+  }
   std::vector<char*> envp;
   for (auto& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);

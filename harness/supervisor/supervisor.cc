@@ -186,7 +186,15 @@ void Supervisor::StopAll(std::function<void()> done) {
     size_t next = 0;
     std::function<void()> done;
     void Step() {
-      if (next == order.size()) return asio::post(impl->io_, std::move(done));
+      if (next == order.size()) {
+        // Every child is gone; what still carries the run's mark left its
+        // group (setsid, a double fork) and would outlive the run.
+        if (impl->watchdog_ != nullptr) {
+          std::vector<char> buf(1 << 16);
+          KillMarked(impl->watchdog_->pid(), buf.data(), buf.size());
+        }
+        return asio::post(impl->io_, std::move(done));
+      }
       auto child = order[next++];
       impl->StopChild(child, [self = shared_from_this()] { self->Step(); });
     }

@@ -20,6 +20,18 @@ namespace faultline {
 /// (nanosleep only), so the watchdog may use it after fork.
 void SleepMillis(long ms);
 
+/// The environment variable that marks every process a run starts:
+/// FAULTLINE_RUN=<the watchdog's pid>, unique while the run lasts.
+inline constexpr char kRunMarkVar[] = "FAULTLINE_RUN";
+
+/// SIGKILLs every process (but this one and `mark` itself) whose environment
+/// holds FAULTLINE_RUN=<mark>: the descendants that left their process group
+/// (setsid, a daemonizing double fork). `buf` holds one environment at a
+/// time (a longer one is read only that far). Uses only system calls and the
+/// caller's buffer, so the watchdog may call it after fork. Returns how many
+/// it signalled.
+int KillMarked(pid_t mark, char* buf, size_t size);
+
 struct Child {
   Child(asio::io_context& io, ChildSpec s) : spec(std::move(s)), kill_timer(io) {}
   ChildSpec spec;

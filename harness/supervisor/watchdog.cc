@@ -106,6 +106,13 @@ bool GroupGone(pid_t pgid) { return kill(-pgid, 0) != 0 && errno == ESRCH; }
     if (count > 0) SleepMillis(20);
   }
   for (int k = 0; k < count; ++k) kill(-groups[k], SIGKILL);
+  // Then whatever left the groups (setsid, a double fork) but still carries
+  // the run's mark; a few rounds, in case one was forking as it was found.
+  static char environ_buf[1 << 16];
+  for (int round = 0; round < 5 && KillMarked(getpid(), environ_buf, sizeof environ_buf) > 0;
+       ++round) {
+    SleepMillis(10);
+  }
   _exit(0);
 }
 

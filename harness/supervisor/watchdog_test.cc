@@ -36,30 +36,36 @@ TEST_CASE("No child outlives a SIGKILLed harness") {
     if (!watchdog.ok()) _exit(10);
     asio::io_context io;
     Supervisor sup(io, watchdog->get());
-    ChildSpec spec = Shell(dir, "target", "sleep 300 & echo grandchild $!; wait");
+    // One grandchild in the child's group, one that left it with setsid.
+    ChildSpec spec = Shell(dir, "target",
+                           "sleep 300 & echo grandchild $!; "
+                           "setsid sh -c 'echo escaped $$; exec sleep 300' & wait");
     auto pid = sup.Start(spec);
     if (!pid.ok()) _exit(11);
     bool ready = false;
-    sup.WaitReady("target", sup.LogProbe("target", "grandchild"), 5s, [&](Status s) {
+    sup.WaitReady("target", sup.LogProbe("target", "escaped"), 5s, [&](Status s) {
       if (!s.ok()) _exit(12);
       ready = true;
     });
     if (!RunUntil(io, [&] { return ready; })) _exit(13);
-    pid_t pids[3] = {(*watchdog)->pid(), *pid, PidFromLog(spec.log_path, "grandchild")};
+    pid_t pids[4] = {(*watchdog)->pid(), *pid, PidFromLog(spec.log_path, "grandchild"),
+                     PidFromLog(spec.log_path, "escaped")};
     if (write(report[1], pids, sizeof pids) != sizeof pids) _exit(14);
     for (;;) pause();
   }
   close(report[1]);
   KillOnExit cleanup{{harness}};
-  pid_t pids[3] = {0, 0, 0};
+  pid_t pids[4] = {0, 0, 0, 0};
   ssize_t n = read(report[0], pids, sizeof pids);
   close(report[0]);
   REQUIRE(n == sizeof pids);
-  const pid_t watchdog = pids[0], child = pids[1], grandchild = pids[2];
-  cleanup.pids.insert(cleanup.pids.end(), {watchdog, child, grandchild});
+  const pid_t watchdog = pids[0], child = pids[1], grandchild = pids[2], escaped = pids[3];
+  cleanup.pids.insert(cleanup.pids.end(), {watchdog, child, grandchild, escaped});
   REQUIRE(grandchild > 0);
+  REQUIRE(escaped > 0);
   CHECK(kill(child, 0) == 0);
   CHECK(kill(grandchild, 0) == 0);
+  CHECK(getpgid(escaped) != child);  // out of the group the watchdog kills
 
   REQUIRE(kill(harness, SIGKILL) == 0);
   int status = 0;
@@ -69,7 +75,33 @@ TEST_CASE("No child outlives a SIGKILLed harness") {
 
   CHECK(WaitGone(child));
   CHECK(WaitGone(grandchild));
+  CHECK(WaitGone(escaped));  // found by the run's mark in its environment
   CHECK(WaitGone(watchdog));  // its job done, it exits
+}
+
+TEST_CASE("StopAll also ends a grandchild that left its process group with setsid") {
+  REQUIRE(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
+  auto watchdog = Watchdog::Start();
+  REQUIRE(watchdog.ok());
+  TempDir dir;
+  asio::io_context io;
+  Supervisor sup(io, watchdog->get());
+  ChildSpec spec = Shell(dir, "target", "setsid sh -c 'echo escaped $$; exec sleep 300' & wait");
+  REQUIRE(sup.Start(spec).ok());
+  bool ready = false;
+  sup.WaitReady("target", sup.LogProbe("target", "escaped"), 5s, [&](Status s) {
+    REQUIRE(s.ok());
+    ready = true;
+  });
+  REQUIRE(RunUntil(io, [&] { return ready; }));
+  const pid_t escaped = PidFromLog(spec.log_path, "escaped");
+  KillOnExit cleanup{{escaped}};
+  REQUIRE(escaped > 0);
+  CHECK(kill(escaped, 0) == 0);
+  bool stopped = false;
+  sup.StopAll([&] { stopped = true; });
+  REQUIRE(RunUntil(io, [&] { return stopped; }));
+  CHECK(WaitGone(escaped));
 }
 
 TEST_CASE("The watchdog leaves unregistered groups alone and exits when closed") {
