@@ -95,8 +95,9 @@ TEST_CASE("exit 2: bad usage") {
 // Issue 16 point 1: warnings leave the exit status alone; --strict makes
 // them errors, and `run --strict` then starts nothing.
 TEST_CASE("warnings: printed by validate and run - --strict makes them errors") {
-  const std::string warning = "warns.toml:25:9: warning: checks[0].limit: a bare number is read "
-                              "as seconds: 1500 means 1500 s";
+  const std::string warning =
+      "warns.toml:25:9: warning: checks[0].limit: a bare number is read "
+      "as seconds: 1500 means 1500 s";
   auto v = Faultline({"validate", kTests + "warns.toml"});
   CHECK(v.exit_code == 0);
   CHECK(Contains(v.err, warning));

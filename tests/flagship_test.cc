@@ -187,8 +187,8 @@ TEST_CASE("the tutorial's shop scenario gives the verdicts docs/tutorial.md show
   char old_cwd[4096];
   REQUIRE(::getcwd(old_cwd, sizeof old_cwd) != nullptr);
   REQUIRE(::chdir(FAULTLINE_SOURCE_DIR) == 0);
-  ProcessRun run = RunProcess(
-      {kBin, "run", "docs/examples/tutorial/shop.toml", "--out", dir.path(), "-q"}, 60s);
+  ProcessRun run =
+      RunProcess({kBin, "run", "docs/examples/tutorial/shop.toml", "--out", dir.path(), "-q"}, 60s);
   REQUIRE(::chdir(old_cwd) == 0);
   CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
   INFO(run.out);

@@ -174,8 +174,8 @@ CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& v) {
       r.passed = false;
       r.observed = NAN;
       r.detail = check.metric + " never returned to baseline " + Fmt(b->second, unit) +
-                 " + tolerance " + Fmt(check.tolerance, unit) + " after " + check.after + " ended (last " +
-                 Fmt(last, unit) + ")";
+                 " + tolerance " + Fmt(check.tolerance, unit) + " after " + check.after +
+                 " ended (last " + Fmt(last, unit) + ")";
       return r;
     }
     case CheckSpec::Kind::kProcess:

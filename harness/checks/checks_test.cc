@@ -79,7 +79,8 @@ TEST_CASE("recovers measures the time back to baseline after a phase ends") {
   CHECK_FALSE(s.passed);
   CHECK(s.computed);  // never recovering is a verdict, not missing data
   CHECK(std::isnan(s.observed));
-  CHECK(s.detail == "threads never returned to baseline 5 + tolerance 2 after hang ended (last 105)");
+  CHECK(s.detail ==
+        "threads never returned to baseline 5 + tolerance 2 after hang ended (last 105)");
 }
 
 TEST_CASE("a check with no samples in its window fails and says why") {

@@ -17,9 +17,9 @@
 #include "harness/cli/commands.h"
 #include "harness/cli/exit_status.h"
 #include "harness/common/file.h"
+#include "harness/common/text.h"
 #include "harness/result/results_json.h"
 #include "harness/run/runner.h"
-#include "harness/common/text.h"
 #include "harness/scenario/scenario_loader.h"
 #include "harness/scenario/warnings.h"
 #include "harness/supervisor/supervisor.h"
@@ -123,7 +123,8 @@ int RunScenario(const RunCommandOptions& o) {
   for (Diagnostic& d : SelectionWarnings(scenario, o.variants)) warnings.push_back(std::move(d));
   for (const auto& d : warnings) std::cerr << d.ToString() << "\n";
   if (o.strict && !warnings.empty()) {
-    std::cerr << "faultline: " << warnings.size() << (warnings.size() == 1 ? " warning" : " warnings")
+    std::cerr << "faultline: " << warnings.size()
+              << (warnings.size() == 1 ? " warning" : " warnings")
               << " and --strict: nothing was started\n";
     return kExitUsage;
   }

@@ -64,8 +64,9 @@ int RunValidate(const ValidateOptions& o) {
     const size_t warnings = out.warnings.size();
     std::cout << file << ": ok (" << s.variants.size() << " variants, " << s.phases.size()
               << " phases, " << s.checks.size() << " checks"
-              << (warnings == 0 ? "" : "; " + std::to_string(warnings) +
-                                           (warnings == 1 ? " warning" : " warnings"))
+              << (warnings == 0 ? ""
+                                : "; " + std::to_string(warnings) +
+                                      (warnings == 1 ? " warning" : " warnings"))
               << ")\n";
   }
   return status;

@@ -2,9 +2,10 @@
 //
 // On a terminal (live) one line is rewritten in place ("\r\x1b[K" then the
 // line, no newline) every 500 ms; otherwise a plain line is printed every
-// 5 s. Either way a whole line when each phase starts, so every phase shows. Notes ("variant ...", "received
-// SIGINT ...", errors) are whole lines; a note first clears an open live
-// line. The line's text is RenderProgress() from reports/terminal.h.
+// 5 s. Either way a whole line when each phase starts, so every phase shows.
+// Notes ("variant ...", "received SIGINT ...", errors) are whole lines; a
+// note first clears an open live line. The line's text is RenderProgress()
+// from reports/terminal.h.
 //
 // Single-threaded. With a null stream nothing is printed.
 #pragma once

@@ -34,8 +34,8 @@ TEST_CASE("the live line is rewritten in place - a note clears it first - phases
   line.Show(Sample());
   line.PhasesEnded();
   const std::string shown = RenderProgress(Sample());
-  CHECK(out.str() == "[v] phase hang for 10s, rate 100/s faults: hang inventory\n"
-                     "\r\x1b[K" + shown + "\r\x1b[K" + shown +
+  const std::string phase = "[v] phase hang for 10s, rate 100/s faults: hang inventory\n";
+  CHECK(out.str() == phase + "\r\x1b[K" + shown + "\r\x1b[K" + shown +
                          "\r\x1b[Kreceived SIGINT, stopping the run\n" + "\r\x1b[K" + shown +
                          "\r\x1b[K\n");
 }

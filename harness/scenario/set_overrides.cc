@@ -163,7 +163,8 @@ void ApplyOverride(toml::table* root, const std::string& override, Reporter* r) 
         if (names.back() == name && !element) element = arr->get(j)->as_table();
       }
       if (!element) {
-        r->SetError(path, "no " + noun + " named " + Quote(name) + DidYouMeanOrChoices(name, names));
+        r->SetError(path,
+                    "no " + noun + " named " + Quote(name) + DidYouMeanOrChoices(name, names));
         return;
       }
       element_path = JoinKey(here, name);

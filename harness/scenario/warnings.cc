@@ -26,7 +26,8 @@ void WarnRecovers(const Scenario& s, const CheckSpec& c, const CheckSites& at, R
     r.Warning(at.after.where, at.after.key,
               "phase " + after +
                   " is the last phase: nothing follows it, so only the last sample is judged "
-                  "and within " + FormatDuration(c.within) +
+                  "and within " +
+                  FormatDuration(c.within) +
                   " has no effect; add a phase after it (e.g. a drain with rate = 0) at least " +
                   FormatDuration(c.within) + " long");
   } else if (c.within > following) {
@@ -48,8 +49,7 @@ void WarnCannotTell(const Scenario& s, const std::vector<CheckSites>& checks,
     if (p.duration >= two_samples) continue;
     r.Warning(phases[i].duration.where, phases[i].duration.key,
               "phase " + Quote(p.name) + " lasts " + FormatDuration(p.duration) +
-                  ", less than two sampling intervals (2 x " +
-                  FormatDuration(s.sampling.interval) +
+                  ", less than two sampling intervals (2 x " + FormatDuration(s.sampling.interval) +
                   "): checks over it see one sample or none; make it longer or lower "
                   "sampling.interval");
   }
@@ -71,7 +71,8 @@ void WarnCannotTell(const Scenario& s, const std::vector<CheckSites>& checks,
         break;
       case CheckSpec::Kind::kGrowth: {
         bool only_baseline = !c.phases.empty();
-        for (const std::string& p : c.phases) only_baseline = only_baseline && p == s.baseline_phase;
+        for (const std::string& p : c.phases)
+          only_baseline = only_baseline && p == s.baseline_phase;
         if (only_baseline) {
           r.Warning(at.phases.where, at.phases.key,
                     "the window is the baseline phase " + Quote(s.baseline_phase) +

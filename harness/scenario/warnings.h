@@ -25,8 +25,8 @@ struct KeySite {
 /// Where one [[checks]] entry's keys are, as read.
 struct CheckSites {
   KeySite limit, phases, after, within, variants;
-  bool limit_is_number = false;  // `limit` written as a bare number
-  bool variants_written = false; // `variants` present (possibly empty)
+  bool limit_is_number = false;   // `limit` written as a bare number
+  bool variants_written = false;  // `variants` present (possibly empty)
 };
 
 /// Where one [[phases]] entry's duration is.

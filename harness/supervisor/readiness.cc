@@ -249,9 +249,9 @@ void Supervisor::WaitReady(const std::string& name, Probe probe, Duration timeou
     if (w->last_seen && !w->last_seen->empty())
       probe += (probe.empty() ? "" : "; ") + ("the last attempt got " + *w->last_seen);
     if (!probe.empty()) probe = " (" + probe + ")";
-    impl->FinishWait(w, Status::Unavailable(Quote(w->name) + " was not ready after " +
-                                            FormatDuration(w->timeout) + probe + "; " +
-                                            impl->LogContext(*c)));
+    impl->FinishWait(
+        w, Status::Unavailable(Quote(w->name) + " was not ready after " +
+                               FormatDuration(w->timeout) + probe + "; " + impl->LogContext(*c)));
   });
   impl_->Attempt(w);
 }

@@ -138,12 +138,15 @@ TEST_CASE_FIXTURE(SupervisorRig, "The log captures stdout and stderr with the ex
 // Issue 16 point 3, as docs/scenarios.md states it: a child starts in the
 // harness's own working directory (not the log's, not the scenario's) with
 // the harness's environment plus its `env`, which wins on a clash.
-TEST_CASE_FIXTURE(SupervisorRig, "A child starts in the harness's working directory with its environment plus env") {
+TEST_CASE_FIXTURE(
+    SupervisorRig,
+    "A child starts in the harness's working directory with its environment plus env") {
   ::setenv("FAULTLINE_TEST_INHERITED", "from-harness", 1);
   ::setenv("FAULTLINE_TEST_CLASH", "harness", 1);
   std::optional<ExitInfo> exit;
   sup.OnUnexpectedExit([&](const ExitInfo& info) { exit = info; });
-  ChildSpec spec = Shell(dir, "target", "pwd; echo \"$FAULTLINE_TEST_INHERITED $FAULTLINE_TEST_CLASH\"");
+  ChildSpec spec =
+      Shell(dir, "target", "pwd; echo \"$FAULTLINE_TEST_INHERITED $FAULTLINE_TEST_CLASH\"");
   spec.env["FAULTLINE_TEST_CLASH"] = "spec";
   REQUIRE(sup.Start(spec).ok());
   REQUIRE(RunUntil(io, [&] { return exit.has_value(); }));
