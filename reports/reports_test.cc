@@ -59,3 +59,14 @@ TEST_CASE("the progress line shows growth against the baseline") {
   CHECK(line.find("threads 205 (+200)") != std::string::npos);
   CHECK(line.find("rss 10.0 MiB (+8.0 MiB)") != std::string::npos);
 }
+
+TEST_CASE("the summary prints a variant's error once") {
+  RunResult r = testing::EmptyRun();
+  r.variants[0].error = "process \"target\" not ready after 1s";
+  r.error = "variant empty: process \"target\" not ready after 1s";
+  const std::string s = RenderSummary(r);
+  CHECK(s.find("  error: process \"target\" not ready after 1s\n") != std::string::npos);
+  CHECK(s.find("not ready") == s.rfind("not ready"));
+  r.error = "internal error: boom";  // not a variant's: shown on its own line
+  CHECK(RenderSummary(r).find("\nerror: internal error: boom\n") != std::string::npos);
+}

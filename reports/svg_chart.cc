@@ -171,12 +171,21 @@ std::string RenderSvgChart(const Chart& chart) {
              Fmt("%g", kTop - 18) + "\" y2=\"" + Fmt("%g", kTop + kPlotH) +
              "\" stroke=\"#b2182b\" stroke-width=\"1\" stroke-dasharray=\"4 3\"/>";
     }
+    // A label too long for its band wraps after "phase:", the phase's name
+    // on a line above the band; each line is cut to fit only after that.
     const size_t room = static_cast<size_t>(std::max(0.0, (w - 6) / 6.2));
-    const std::string label = Truncate(band.label, room);
-    if (!label.empty())
-      s += "<text x=\"" + Fmt("%.1f", x0 + 3) + "\" y=\"" + Fmt("%g", kTop - 6) +
-           "\" class=\"" + (band.fault ? "bandlabel faultlabel" : "bandlabel") + "\">" +
-           EscapeXml(label) + "</text>";
+    std::vector<std::string> lines = {band.label};
+    const size_t colon = band.label.find(": ");
+    if (Truncate(band.label, room) != band.label && colon != std::string::npos)
+      lines = {band.label.substr(0, colon + 1), band.label.substr(colon + 2)};
+    for (size_t i = 0; i < lines.size(); ++i) {
+      const std::string label = Truncate(lines[i], room);
+      const double y = kTop - 6 - 13.0 * static_cast<double>(lines.size() - 1 - i);
+      if (!label.empty())
+        s += "<text x=\"" + Fmt("%.1f", x0 + 3) + "\" y=\"" + Fmt("%g", y) + "\" class=\"" +
+             (band.fault ? "bandlabel faultlabel" : "bandlabel") + "\">" + EscapeXml(label) +
+             "</text>";
+    }
     s += "</g>\n";
   }
 

@@ -62,6 +62,20 @@ TEST_CASE("a chart draws a polyline per line - bands and exact values on hover")
   CHECK(Count(svg, "</svg>") == 1);
 }
 
+TEST_CASE("a band label too long for its band wraps after the phase name before it is cut") {
+  Chart chart;
+  chart.title = "Threads";
+  chart.t_end = 20;  // a 3 s band is 131 px wide: room for 20 characters
+  chart.bands = {{0, 17, "baseline", false}, {17, 20, "latency: latency 300ms", true}};
+  chart.lines = {{"a", "#000", {0, 10, 20}, {1, 2, 3}}};
+  const std::string svg = RenderSvgChart(chart);
+  CHECK(svg.find("y=\"11\" class=\"bandlabel faultlabel\">latency:</text>") != std::string::npos);
+  CHECK(svg.find("y=\"24\" class=\"bandlabel faultlabel\">latency 300ms</text>") !=
+        std::string::npos);
+  CHECK(svg.find("y=\"24\" class=\"bandlabel\">baseline</text>") != std::string::npos);
+  CHECK(svg.find("<title>latency: latency 300ms</title>") != std::string::npos);
+}
+
 TEST_CASE("a chart with no data says so instead of drawing") {
   Chart chart;
   chart.title = "fds";

@@ -76,7 +76,11 @@ std::string RenderSummary(const RunResult& results) {
     RenderVariant(v, out);
     out << "\n";
   }
-  if (!results.error.empty()) out << "error: " << results.error << "\n";
+  // The run's error, unless it is a variant's, already shown in its block.
+  bool shown = false;
+  for (const auto& v : results.variants)
+    shown = shown || (!v.error.empty() && results.error == "variant " + v.name + ": " + v.error);
+  if (!results.error.empty() && !shown) out << "error: " << results.error << "\n";
   if (results.interrupted) out << "interrupted: the run did not finish\n";
   int met = 0;
   for (const auto& v : results.variants) met += v.met_expectation() ? 1 : 0;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 
 #include <nlohmann/json.hpp>
 
@@ -84,6 +85,35 @@ TEST_CASE("exit 2: bad usage") {
   auto variant = Faultline({"run", kTests + "quick.toml", "--variant", "nope"});
   CHECK(variant.exit_code == 2);
   CHECK(Contains(variant.err, "--variant nope: no such variant"));
+  auto typo = Faultline({"run", kTests + "warns.toml", "--variant", "saf"});
+  CHECK(typo.exit_code == 2);
+  CHECK(Contains(typo.err, "--variant saf: no such variant in " + kTests +
+                               "warns.toml; expected \"safe\" or \"leaky\" (did you mean "
+                               "\"safe\"?)"));
+}
+
+// Issue 16 point 1: warnings leave the exit status alone; --strict makes
+// them errors, and `run --strict` then starts nothing.
+TEST_CASE("warnings: printed by validate and run - --strict makes them errors") {
+  const std::string warning =
+      "warns.toml:25:9: warning: checks[0].limit: a bare number is read "
+      "as seconds: 1500 means 1500 s";
+  auto v = Faultline({"validate", kTests + "warns.toml"});
+  CHECK(v.exit_code == 0);
+  CHECK(Contains(v.err, warning));
+  CHECK(Contains(v.out, "warns.toml: ok (2 variants, 1 phases, 1 checks; 1 warning)"));
+  auto strict = Faultline({"validate", "--strict", kTests + "warns.toml"});
+  CHECK(strict.exit_code == 2);
+  CHECK(Contains(strict.err, warning));
+  CHECK(Contains(strict.err, "warns.toml: 1 error"));
+
+  BecomeSubreaper();
+  TempDir dir;
+  auto run = Faultline({"run", "--strict", kTests + "warns.toml", "--out", dir.path()});
+  CHECK(run.exit_code == 2);
+  CHECK(Contains(run.err, warning));
+  CHECK(Contains(run.err, "faultline: 1 warning and --strict: nothing was started"));
+  CHECK_FALSE(std::filesystem::exists(dir.path() + "/results.json"));
 }
 
 TEST_CASE("exit 0 and 1: checks decide and results.json says why") {

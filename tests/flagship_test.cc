@@ -177,3 +177,32 @@ TEST_CASE("slow-cache: a bounded cache call with a database fallback keeps a Pyt
           false);
   }
 }
+
+// Issue 16 point 5: docs/tutorial.md's scenario gives the verdicts the
+// tutorial shows. Run from the repository root, as the tutorial says: the
+// shop's argv names shop.py relative to it.
+TEST_CASE("the tutorial's shop scenario gives the verdicts docs/tutorial.md shows") {
+  TempDir dir;
+  BecomeSubreaper();
+  char old_cwd[4096];
+  REQUIRE(::getcwd(old_cwd, sizeof old_cwd) != nullptr);
+  REQUIRE(::chdir(FAULTLINE_SOURCE_DIR) == 0);
+  ProcessRun run =
+      RunProcess({kBin, "run", "docs/examples/tutorial/shop.toml", "--out", dir.path(), "-q"}, 60s);
+  REQUIRE(::chdir(old_cwd) == 0);
+  CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
+  INFO(run.out);
+  INFO(run.err);
+  CHECK(run.exit_code == 0);
+  const json r = json::parse(ReadFile(dir.path() + "/results.json"));
+  const json& deadline = Variant(r, "deadline");
+  const json& naive = Variant(r, "naive");
+  CHECK(deadline["outcome"] == "pass");
+  CHECK(naive["outcome"] == "fail");
+  CHECK(Check(deadline, "threads bounded by rate x budget")["passed"] == true);
+  CHECK(Check(deadline, "threads back to baseline after the hang")["passed"] == true);
+  CHECK(Check(deadline, "baseline p90 latency")["passed"] == true);
+  CHECK(Check(naive, "threads bounded by rate x budget")["passed"] == false);
+  CHECK(Check(naive, "threads back to baseline after the hang")["passed"] == false);
+  CHECK(run.out.find("PASSED: 2 of 2 variants met their expectation") != std::string::npos);
+}

@@ -162,8 +162,8 @@ CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& v) {
         if (y <= target) {
           r.observed = t - after->end_s;
           r.passed = r.observed <= r.limit;
-          r.detail = check.metric + " back to " + Fmt(y, unit) + " (baseline " +
-                     Fmt(b->second, unit) + " + " + Fmt(check.tolerance, unit) + ") " +
+          r.detail = check.metric + " back to " + Fmt(y, unit) + ", at or below baseline " +
+                     Fmt(b->second, unit) + " + tolerance " + Fmt(check.tolerance, unit) + ", " +
                      Fmt(r.observed, Unit::kSeconds) + " after " + check.after + " ended";
           return r;
         }
@@ -173,9 +173,9 @@ CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& v) {
         return fail("no samples of " + check.metric + " after " + check.after + " ended");
       r.passed = false;
       r.observed = NAN;
-      r.detail = check.metric + " never returned to baseline " + Fmt(b->second, unit) + " + " +
-                 Fmt(check.tolerance, unit) + " after " + check.after + " ended (last " +
-                 Fmt(last, unit) + ")";
+      r.detail = check.metric + " never returned to baseline " + Fmt(b->second, unit) +
+                 " + tolerance " + Fmt(check.tolerance, unit) + " after " + check.after +
+                 " ended (last " + Fmt(last, unit) + ")";
       return r;
     }
     case CheckSpec::Kind::kProcess:

@@ -73,12 +73,14 @@ TEST_CASE("recovers measures the time back to baseline after a phase ends") {
   CHECK(r.passed);
   CHECK(r.observed == 0);
   CHECK(r.limit == 3);
+  CHECK(r.detail == "threads back to 6, at or below baseline 5 + tolerance 2, 0s after hang ended");
   VariantResult stuck = Piling(10, 105);
   auto s = EvaluateCheck(c, stuck);
   CHECK_FALSE(s.passed);
   CHECK(s.computed);  // never recovering is a verdict, not missing data
   CHECK(std::isnan(s.observed));
-  CHECK(s.detail == "threads never returned to baseline 5 + 2 after hang ended (last 105)");
+  CHECK(s.detail ==
+        "threads never returned to baseline 5 + tolerance 2 after hang ended (last 105)");
 }
 
 TEST_CASE("a check with no samples in its window fails and says why") {

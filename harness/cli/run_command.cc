@@ -17,9 +17,11 @@
 #include "harness/cli/commands.h"
 #include "harness/cli/exit_status.h"
 #include "harness/common/file.h"
+#include "harness/common/text.h"
 #include "harness/result/results_json.h"
 #include "harness/run/runner.h"
 #include "harness/scenario/scenario_loader.h"
+#include "harness/scenario/warnings.h"
 #include "harness/supervisor/supervisor.h"
 #include "reports/terminal.h"
 #include "reports/write_reports.h"
@@ -33,6 +35,7 @@ struct RunCommandOptions {
   std::vector<std::string> overrides;   // --set key.path=value
   std::vector<std::string> variants;    // --variant NAME: run only these
   bool quiet = false;                   // no progress output
+  bool strict = false;                  // warnings are errors: nothing starts
 };
 
 // Children find the targets and tools built next to faultline (build/bin)
@@ -96,6 +99,11 @@ void RaiseFileLimit(const Scenario& s) {
     std::cerr << "faultline: warning: " << *warning << "\n";
 }
 
+// "; expected \"safe\" or \"leaky\" (did you mean \"safe\"?)" for an unknown --variant.
+std::string VariantChoices(const std::string& got, const std::vector<std::string>& names) {
+  return "; expected " + OneOf(names) + DidYouMean(got, names);
+}
+
 int RunScenario(const RunCommandOptions& o) {
   LoadOutcome loaded = LoadScenarioFile(o.scenario, o.overrides);
   if (!loaded.errors.empty()) {
@@ -103,13 +111,22 @@ int RunScenario(const RunCommandOptions& o) {
     return kExitUsage;
   }
   const Scenario& scenario = *loaded.scenario;
+  std::vector<std::string> names;
+  for (const auto& sv : scenario.variants) names.push_back(sv.name);
   for (const auto& v : o.variants) {
-    bool found = false;
-    for (const auto& sv : scenario.variants) found = found || sv.name == v;
-    if (!found) {
-      std::cerr << "faultline: --variant " << v << ": no such variant in " << o.scenario << "\n";
-      return kExitUsage;
-    }
+    if (std::find(names.begin(), names.end(), v) != names.end()) continue;
+    std::cerr << "faultline: --variant " << v << ": no such variant in " << o.scenario
+              << VariantChoices(v, names) << "\n";
+    return kExitUsage;
+  }
+  std::vector<Diagnostic> warnings = std::move(loaded.warnings);
+  for (Diagnostic& d : SelectionWarnings(scenario, o.variants)) warnings.push_back(std::move(d));
+  for (const auto& d : warnings) std::cerr << d.ToString() << "\n";
+  if (o.strict && !warnings.empty()) {
+    std::cerr << "faultline: " << warnings.size()
+              << (warnings.size() == 1 ? " warning" : " warnings")
+              << " and --strict: nothing was started\n";
+    return kExitUsage;
   }
 
   // Before any thread exists: the watchdog is forked from a quiet process.
@@ -204,6 +221,7 @@ void SetupRunCommand(CLI::App& app, int* exit_status) {
   cmd->add_option("--set", opts->overrides, "Override a scenario value: key.path=value (repeatable)");
   cmd->add_option("--variant", opts->variants, "Run only this variant (repeatable)");
   cmd->add_flag("--quiet,-q", opts->quiet, "No progress output");
+  cmd->add_flag("--strict", opts->strict, "Treat scenario warnings as errors (for CI)");
   cmd->callback([opts, exit_status] { *exit_status = RunScenario(*opts); });
 }
 

@@ -1,6 +1,8 @@
 // faultline validate FILE...: loads each scenario and reports every error,
 // including those that appear only once variables are expanded: every variant
 // is bound (run/bind.h) with placeholder ports, as `run` binds it with real ones.
+// Warnings (checks that cannot discriminate, scenario/warnings.h) are printed
+// too and leave the exit status alone; --strict counts them as errors.
 #include <iostream>
 #include <string>
 #include <vector>
@@ -17,6 +19,7 @@ namespace {
 struct ValidateOptions {
   std::vector<std::string> files;
   std::vector<std::string> overrides;  // --set, as `run` takes them
+  bool strict = false;                 // warnings are errors
 };
 
 // "variant \"slow\": target.ready.port: ..." per variant that cannot be bound;
@@ -45,6 +48,11 @@ int RunValidate(const ValidateOptions& o) {
     for (const auto& d : out.errors) errors.push_back(d.ToString());
     if (errors.empty())
       for (const auto& e : BindErrors(*out.scenario)) errors.push_back(file + ": " + e);
+    if (o.strict) {
+      for (const auto& w : out.warnings) errors.push_back(w.ToString());
+    } else {
+      for (const auto& w : out.warnings) std::cerr << w.ToString() << "\n";
+    }
     if (!errors.empty()) {
       for (const auto& e : errors) std::cerr << e << "\n";
       std::cerr << file << ": " << errors.size() << " error" << (errors.size() == 1 ? "" : "s")
@@ -53,8 +61,13 @@ int RunValidate(const ValidateOptions& o) {
       continue;
     }
     const Scenario& s = *out.scenario;
+    const size_t warnings = out.warnings.size();
     std::cout << file << ": ok (" << s.variants.size() << " variants, " << s.phases.size()
-              << " phases, " << s.checks.size() << " checks)\n";
+              << " phases, " << s.checks.size() << " checks"
+              << (warnings == 0 ? ""
+                                : "; " + std::to_string(warnings) +
+                                      (warnings == 1 ? " warning" : " warnings"))
+              << ")\n";
   }
   return status;
 }
@@ -66,6 +79,7 @@ void SetupValidateCommand(CLI::App& app, int* exit_status) {
   CLI::App* cmd = app.add_subcommand("validate", "Check scenario files and report every error");
   cmd->add_option("files", opts->files, "Scenario TOML files")->required();
   cmd->add_option("--set", opts->overrides, "Override a value, as for run: key.path=value");
+  cmd->add_flag("--strict", opts->strict, "Treat warnings as errors (for CI)");
   cmd->callback([opts, exit_status] { *exit_status = RunValidate(*opts); });
 }
 

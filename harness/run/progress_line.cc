@@ -27,7 +27,7 @@ void ProgressLine::Show(const Progress& progress) {
 void ProgressLine::PhaseStarted(const std::string& variant, const std::string& phase,
                                 Duration duration, double rate,
                                 const std::vector<std::string>& faults) {
-  if (!out_ || live_) return;
+  if (!out_) return;  // also live: every phase, however short, leaves a line
   std::string list;
   for (const auto& f : faults) list += (list.empty() ? " faults: " : ", ") + f;
   Note("[" + variant + "] phase " + phase + " for " + FormatDuration(duration) + ", rate " +

@@ -2,9 +2,10 @@
 //
 // On a terminal (live) one line is rewritten in place ("\r\x1b[K" then the
 // line, no newline) every 500 ms; otherwise a plain line is printed every
-// 5 s, and a line when each phase starts. Notes ("variant ...", "received
-// SIGINT ...", errors) are whole lines; a note first clears an open live
-// line. The line's text is RenderProgress() from reports/terminal.h.
+// 5 s. Either way a whole line when each phase starts, so every phase shows.
+// Notes ("variant ...", "received SIGINT ...", errors) are whole lines; a
+// note first clears an open live line. The line's text is RenderProgress()
+// from reports/terminal.h.
 //
 // Single-threaded. With a null stream nothing is printed.
 #pragma once
@@ -33,7 +34,7 @@ class ProgressLine {
   void Note(const std::string& line);
   /// The progress line: rewritten in place when live, a plain line otherwise.
   void Show(const Progress& progress);
-  /// A phase begins (a plain line when not live):
+  /// A phase begins (a whole line, live or not):
   /// "[v] phase hang for 10s, rate 100/s faults: hang inventory".
   void PhaseStarted(const std::string& variant, const std::string& phase, Duration duration,
                     double rate, const std::vector<std::string>& faults);

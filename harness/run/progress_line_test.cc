@@ -23,18 +23,19 @@ Progress Sample() {
 
 }  // namespace
 
-TEST_CASE("the live line is rewritten in place and a note clears it first") {
+TEST_CASE("the live line is rewritten in place - a note clears it first - phases are lines") {
   std::ostringstream out;
   ProgressLine line(&out, /*live=*/true);
   CHECK(line.every() == 500ms);
-  line.PhaseStarted("v", "hang", 10s, 100, {"hang inventory"});  // nothing on a terminal
+  line.PhaseStarted("v", "hang", 10s, 100, {"hang inventory"});  // a whole line
   line.Show(Sample());
   line.Show(Sample());
   line.Note("received SIGINT, stopping the run");
   line.Show(Sample());
   line.PhasesEnded();
   const std::string shown = RenderProgress(Sample());
-  CHECK(out.str() == "\r\x1b[K" + shown + "\r\x1b[K" + shown +
+  const std::string phase = "[v] phase hang for 10s, rate 100/s faults: hang inventory\n";
+  CHECK(out.str() == phase + "\r\x1b[K" + shown + "\r\x1b[K" + shown +
                          "\r\x1b[Kreceived SIGINT, stopping the run\n" + "\r\x1b[K" + shown +
                          "\r\x1b[K\n");
 }

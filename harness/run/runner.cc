@@ -105,7 +105,7 @@ class Runner::Impl {
     vr.error = status.message();
     Fail(status.code() == Status::Code::kInvalid ? RunEnd::kInvalid : RunEnd::kCouldNotRun,
          "variant " + vr.name + ": " + status.message());
-    progress_.Note("error: " + status.message());
+    // Not noted here: the CLI prints the run's error once, after the summary.
   }
 
   bool Selected(const Variant& v) const {

@@ -108,6 +108,18 @@ std::vector<std::string> CrossReferences::KnownVariables(
 void CrossReferences::UnknownVariable(
     const VariableSite& site, const std::string& name, const std::vector<std::string>& known,
     const std::map<std::string, std::vector<std::string>>& lacking) {
+  if (name.rfind("proxy.", 0) == 0) {
+    // "port.X" is no fix here: it makes the target bypass the proxy, and the
+    // faults do nothing.
+    const std::string dep = name.substr(6);
+    for (const ProcessSpec& d : s_.dependencies) {
+      if (d.name != dep || d.proxy) continue;
+      r_.Error(site.where, site.key,
+               "unknown variable " + Quote(name) + ": dependency " + Quote(dep) +
+                   " has no fault proxy (set proxy = true in its [[dependencies]] entry)");
+      return;
+    }
+  }
   if (name.rfind("variant.", 0) != 0) {
     r_.Error(site.where, site.key, "unknown variable " + Quote(name) + DidYouMean(name, known));
     return;

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <utility>
 
 #include "harness/common/text.h"
 
@@ -15,6 +16,7 @@ std::string Diagnostic::ToString() const {
     out += ":" + std::to_string(line);
     if (column > 0) out += ":" + std::to_string(column);
   }
+  if (severity == Severity::kWarning) out += (out.empty() ? "" : ": ") + std::string("warning");
   if (!key.empty()) out += (out.empty() ? "" : ": ") + key;
   out += (out.empty() ? "" : ": ") + message;
   return out;
@@ -33,14 +35,32 @@ void Reporter::SetError(std::string key, std::string message) {
       Diagnostic{"--set", 0, 0, Elide(key, kMaxKeyBytes), Elide(message, kMaxMessageBytes)});
 }
 
-std::vector<Diagnostic> Reporter::Sorted() && {
-  std::stable_sort(errors_.begin(), errors_.end(), [](const Diagnostic& a, const Diagnostic& b) {
+void Reporter::Warning(SourcePos where, std::string key, std::string message) {
+  warnings_.push_back(Diagnostic{file_, where.line, where.column, std::move(key),
+                                 std::move(message), Diagnostic::Severity::kWarning});
+}
+
+namespace {
+
+void SortByPosition(std::vector<Diagnostic>* list) {
+  std::stable_sort(list->begin(), list->end(), [](const Diagnostic& a, const Diagnostic& b) {
     const bool a_set = a.file == "--set", b_set = b.file == "--set";
     if (a_set != b_set) return a_set;
     if (a.line != b.line) return a.line < b.line;
     return a.column < b.column;
   });
+}
+
+}  // namespace
+
+std::vector<Diagnostic> Reporter::Sorted() && {
+  SortByPosition(&errors_);
   return std::move(errors_);
+}
+
+std::vector<Diagnostic> Reporter::TakeWarnings() {
+  SortByPosition(&warnings_);
+  return std::exchange(warnings_, {});
 }
 
 std::string FormatNumber(double v) {
@@ -73,6 +93,12 @@ std::string CommaList(const std::vector<std::string>& names) {
   std::string out;
   for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
   return out;
+}
+
+std::string DidYouMeanOrChoices(std::string_view got, const std::vector<std::string>& names) {
+  std::string hint = DidYouMean(got, names);
+  if (hint.empty() && !names.empty()) hint = " (expected one of: " + CommaList(names) + ")";
+  return hint;
 }
 
 std::string JoinKey(const std::string& prefix, std::string_view key) {

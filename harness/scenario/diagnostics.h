@@ -17,8 +17,13 @@ struct Diagnostic {
   int column = 0;       // 1-based; 0 when unknown
   std::string key;      // key path, e.g. "phases[1].faults[0].kind"; may be empty
   std::string message;  // e.g. "unknown fault kind \"hnag\" (did you mean \"hang\"?)"
+  /// A warning: the scenario is valid but something in it cannot do what it
+  /// seems to (a check that cannot tell a good run from a bad one).
+  enum class Severity { kError, kWarning };
+  Severity severity = Severity::kError;
 
-  /// "file:line:col: key: message" (parts that are unknown are left out).
+  /// "file:line:col: key: message" (parts that are unknown are left out);
+  /// a warning reads "file:line:col: warning: key: message".
   std::string ToString() const;
 };
 
@@ -37,17 +42,23 @@ class Reporter {
   void Error(SourcePos where, std::string key, std::string message);
   /// A problem with a --set path itself: reported with file "--set".
   void SetError(std::string key, std::string message);
+  /// Something valid that cannot do what it seems to (warnings.h).
+  void Warning(SourcePos where, std::string key, std::string message);
 
+  /// No errors (warnings do not count).
   bool empty() const { return errors_.empty(); }
 
   /// --set path errors first, then the file's errors by position (errors in
   /// values set by --set have no position and come first among those);
   /// errors at the same position stay in the order they were reported.
   std::vector<Diagnostic> Sorted() &&;
+  /// The warnings, by position; the Reporter keeps its errors.
+  std::vector<Diagnostic> TakeWarnings();
 
  private:
   std::string file_;
   std::vector<Diagnostic> errors_;
+  std::vector<Diagnostic> warnings_;
 };
 
 /// A number as messages and the reference print it: "5", "-0.5", "2.5".
@@ -65,6 +76,11 @@ bool IsDigits(std::string_view s);
 
 /// "a, b, c": names joined as they are, unquoted.
 std::string CommaList(const std::vector<std::string>& names);
+
+/// " (did you mean \"rate\"?)" when a name is close (DidYouMean), else the
+/// names to choose from: " (expected one of: rate, method, path)"; "" when
+/// `names` is empty.
+std::string DidYouMeanOrChoices(std::string_view got, const std::vector<std::string>& names);
 
 /// Letters, digits, "_" and "-", at least one: a bare TOML key, and a valid
 /// process name.

@@ -16,6 +16,39 @@ sed = 2
 )",
      {"s.toml:1:8: error while parsing value: could not determine value type"}},
 
+    {"[phases] twice: a syntax error with the hint",
+     R"(target = { argv = ["t"] }
+[phases]
+name = "a"
+duration = "1s"
+[phases]
+name = "b"
+duration = "1s"
+)",
+     {"s.toml:5:1: error while parsing table header: cannot redefine existing table 'phases' "
+      "(write [[phases]] before each entry, not [phases])"}},
+
+    {"[checks] after [[checks]]: a syntax error with the hint",
+     R"(target = { argv = ["t"] }
+phases = [{ name = "a", duration = "1s" }]
+[[checks]]
+kind = "latency"
+limit = 1
+[checks]
+kind = "latency"
+)",
+     {"s.toml:6:1: error while parsing table header: cannot redefine existing array 'checks' as "
+      "table (write [[checks]] before each entry, not [checks])"}},
+
+    {"[phases] once: the hint too",
+     R"(target = { argv = ["t"] }
+[phases]
+name = "a"
+duration = "1s"
+)",
+     {"s.toml:2:1: phases: expected an array of tables, got a table (write [[phases]] before "
+      "each entry, not [phases])"}},
+
     {"unknown top-level key",
      R"(target = { argv = ["t"] }
 phases = [{ name = "a", duration = "1s" }]

@@ -78,6 +78,16 @@ void ScenarioReader::ReadCheck(const toml::table& table, const std::string& key,
     for (const Element& e : variants) refs_.Variant(e.text, e.where, e.key);
     check->variants = std::move(*v);
   }
+
+  CheckSites& at = check_sites_.emplace_back();
+  at.limit = {t.At(kCheckLimit), t.Path(kCheckLimit)};
+  at.phases = {t.At(kCheckPhases), t.Path(kCheckPhases)};
+  at.after = {t.At(kCheckAfter), t.Path(kCheckAfter)};
+  at.within = {t.At(kCheckWithin), t.Path(kCheckWithin)};
+  at.variants = {t.At(kCheckVariants), t.Path(kCheckVariants)};
+  const toml::node* limit = t.Get(kCheckLimit);
+  at.limit_is_number = limit && limit->is_number();
+  at.variants_written = t.Get(kCheckVariants) != nullptr;
 }
 
 // A limit: a number, a duration (in seconds) or a size (in bytes); for a

@@ -38,6 +38,7 @@ LoadOutcome LoadScenarioText(std::string_view text, const std::string& path,
   scenario.source = std::string(text);
   scenario.name = std::filesystem::path(path).stem().string();
   ScenarioReader(reporter, &scenario).Read(root);
+  outcome.warnings = reporter.TakeWarnings();
 
   if (reporter.empty()) {
     outcome.scenario = std::move(scenario);

@@ -20,6 +20,9 @@ namespace faultline {
 struct LoadOutcome {
   std::optional<Scenario> scenario;  // set only when `errors` is empty
   std::vector<Diagnostic> errors;    // every error found, in file order
+  /// Checks and phases that cannot discriminate (warnings.h), in file order;
+  /// only looked for when there are no errors. `--strict` makes them errors.
+  std::vector<Diagnostic> warnings;
 };
 
 /// The largest scenario (or proxy config) file read: real ones are a few KB;

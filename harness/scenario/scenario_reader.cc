@@ -99,6 +99,7 @@ void ScenarioReader::Read(const toml::table& root) {
 
   refs_.Finish();
   NameChecks(&s_.checks, check_has_name_);
+  if (r_.empty()) WarnCannotTell(s_, check_sites_, phase_sites_, r_);
 }
 
 const toml::table* ScenarioReader::Table(const toml::node& n, const std::string& key) {
@@ -167,6 +168,7 @@ void ScenarioReader::ReadPhase(const toml::table& table, const std::string& key,
     refs_.Unique(CrossReferences::Names::kPhase, *v, key, t.At(kPhaseName), t.Path(kPhaseName));
   }
   if (auto v = t.Read(kPhaseDuration)) phase->duration = *v;
+  phase_sites_.push_back(PhaseSites{{t.At(kPhaseDuration), t.Path(kPhaseDuration)}});
   if (auto v = t.Read(kPhaseRate)) phase->rate = *v;
   if (const toml::node* n = t.Get(kPhaseFaults)) {
     FaultNames names(r_);

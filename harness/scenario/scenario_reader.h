@@ -14,6 +14,7 @@
 #include "harness/scenario/read_faults.h"
 #include "harness/scenario/schema.h"
 #include "harness/scenario/toml_values.h"
+#include "harness/scenario/warnings.h"
 
 namespace faultline {
 namespace keys {
@@ -154,6 +155,9 @@ class ScenarioReader {
   // Where target.scrape.timeout was set, for the check against sampling.interval.
   std::pair<SourcePos, std::string> scrape_timeout_site_;
   std::vector<bool> check_has_name_;
+  // Where each check's and phase's keys are, for the warnings (warnings.h).
+  std::vector<CheckSites> check_sites_;
+  std::vector<PhaseSites> phase_sites_;
 };
 
 template <typename F>

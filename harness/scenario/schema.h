@@ -391,9 +391,11 @@ inline constexpr Key kScenarioKeys[] = {
     {.name = "description", .type = Type::kString, .doc = "free text shown in reports",
      .def = Default<&Scenario::description>},
     {.name = "seed", .type = Type::kInteger,
-     .doc = "seeds the proxies' random choices (jitter, `fraction`, slicer sizes), so runs repeat; "
-            "each proxy's seed is this one mixed with the FNV-1a 64 hash of its dependency's "
-            "name, so dependencies draw independently",
+     .doc = "seeds the proxies' random choices (jitter, `fraction`, slicer sizes), so the "
+            "same seed makes the same fault choices; it does not make the service's timing "
+            "repeat (latencies and counts still vary run to run); each proxy's seed is this one "
+            "mixed with the FNV-1a 64 hash of its dependency's name, so dependencies draw "
+            "independently",
      .def = Default<&Scenario::seed>, .min = 0},
     {.name = "baseline_phase", .type = Type::kString,
      .doc = "the phase whose samples define each metric's **baseline** (see checks)",

@@ -103,7 +103,7 @@ void ApplyOverride(toml::table* root, const std::string& override, Reporter* r) 
     const schema::Key* key = schema::FindKey(*schema, seg.name);
     if (!key) {
       r->SetError(path, "unknown key " + Quote(seg.name) + (where.empty() ? "" : " in " + where) +
-                            DidYouMean(seg.name, schema::KeyNames(*schema)));
+                            DidYouMeanOrChoices(seg.name, schema::KeyNames(*schema)));
       return;
     }
     if (seg.index && key->type != Type::kTables) {
@@ -163,7 +163,8 @@ void ApplyOverride(toml::table* root, const std::string& override, Reporter* r) 
         if (names.back() == name && !element) element = arr->get(j)->as_table();
       }
       if (!element) {
-        r->SetError(path, "no " + noun + " named " + Quote(name) + DidYouMean(name, names));
+        r->SetError(path,
+                    "no " + noun + " named " + Quote(name) + DidYouMeanOrChoices(name, names));
         return;
       }
       element_path = JoinKey(here, name);

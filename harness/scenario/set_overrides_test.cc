@@ -51,10 +51,19 @@ TEST_CASE("--set addresses arrays of tables by name and by index") {
 TEST_CASE("--set can turn a proxy off and the usual validation follows") {
   std::vector<std::string> errors = Errors(kForOverrides, {"dependencies.inventory.proxy=false"});
   CHECK(errors == std::vector<std::string>{
-                      "s.toml:3:16: target.argv[1]: unknown variable \"proxy.inventory\" (did you "
-                      "mean \"port.inventory\"?)",
+                      "s.toml:3:16: target.argv[1]: unknown variable \"proxy.inventory\": "
+                      "dependency \"inventory\" has no fault proxy (set proxy = true in its "
+                      "[[dependencies]] entry)",
                       "s.toml:17:41: phases[1].faults[0].dependency: dependency \"inventory\" has "
                       "no fault proxy (set proxy = true in its [[dependencies]] entry)"});
+}
+
+TEST_CASE("--set errors name the valid choices when no name is close") {
+  CHECK(Errors(kForOverrides, {"phases.zzz.duration=1s", "load.zzzzzz=1"}) ==
+        std::vector<std::string>{
+            "--set: phases.zzz.duration: no phase named \"zzz\" (expected one of: warm, hang)",
+            "--set: load.zzzzzz: unknown key \"zzzzzz\" in load (expected one of: rate, method, "
+            "path, headers, body, timeout, max_in_flight)"});
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <cstring>
 #include <sstream>
 
 #include "harness/common/text.h"
@@ -16,8 +17,23 @@ Diagnostic SyntaxError(const toml::parse_error& e, const std::string& path) {
   std::string message(e.description());
   if (!message.empty()) message[0] = static_cast<char>(std::tolower(message[0]));
   while (!message.empty() && (message.back() == '.' || message.back() == '\n')) message.pop_back();
+  // "[phases]" twice, or mixed with "[[phases]]": the usual cause.
+  for (const char* what : {"redefine existing table '", "redefine existing array '"}) {
+    const size_t at = message.find(what);
+    if (at == std::string::npos) continue;
+    const size_t start = at + std::strlen(what), end = message.find('\'', start);
+    if (end != std::string::npos) message += ArrayOfTablesHint(message.substr(start, end - start));
+    break;
+  }
   const SourcePos where = Pos(e.source());
   return Diagnostic{path, where.line, where.column, "", message};
+}
+
+std::string ArrayOfTablesHint(std::string_view key) {
+  const schema::Key* k = schema::FindKey(schema::kScenarioSchema, key);
+  if (!k || k->type != schema::Type::kTables) return "";
+  const std::string name(key);
+  return " (write [[" + name + "]] before each entry, not [" + name + "])";
 }
 
 std::string Describe(const toml::node& n) {
@@ -85,10 +101,8 @@ TableView::TableView(Reporter& reporter, const toml::table& table, std::string p
   const std::vector<std::string> names = schema::KeyNames(schema);
   for (auto&& [key, value] : table) {
     if (schema::FindKey(schema, key.str())) continue;
-    std::string hint = DidYouMean(key.str(), names);
-    if (hint.empty()) hint = " (expected one of: " + CommaList(names) + ")";
     reporter_.Error(Pos(key.source()), JoinKey(path_, key.str()),
-                    "unknown key " + Quote(key.str()) + hint);
+                    "unknown key " + Quote(key.str()) + DidYouMeanOrChoices(key.str(), names));
   }
 }
 

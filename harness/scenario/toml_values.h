@@ -34,6 +34,10 @@ std::optional<Duration> ParseDurationValue(const std::string& text, std::string*
 /// failure sets *error to the whole message.
 std::optional<uint64_t> ParseRateValue(const std::string& text, std::string* error);
 
+/// " (write [[phases]] before each entry, not [phases])" when `key` is a
+/// top-level array of tables of the schema (phases, checks, ...); else "".
+std::string ArrayOfTablesHint(std::string_view key);
+
 /// Calls f(element table, its key path "key[i]") for each element of the
 /// array of tables at `n`; reports a non-array, and each element that is not
 /// a table.
@@ -41,7 +45,9 @@ template <typename F>
 void ForEachTable(Reporter& r, const toml::node& n, const std::string& key, F f) {
   const auto* arr = n.as_array();
   if (!arr) {
-    r.Error(Pos(n.source()), key, "expected an array of tables, got " + Describe(n));
+    r.Error(Pos(n.source()), key,
+            "expected an array of tables, got " + Describe(n) +
+                (n.is_table() ? ArrayOfTablesHint(key) : ""));
     return;
   }
   for (size_t i = 0; i < arr->size(); ++i) {

@@ -26,6 +26,8 @@ constexpr auto kAttemptTimeout = std::chrono::seconds(1);
 struct TcpProbeFn {
   asio::io_context* io;
   uint16_t port;
+  // What the last failed attempt got, for the timeout's message.
+  std::shared_ptr<std::string> last_seen = std::make_shared<std::string>();
 
   std::string Describe() const { return "tcp 127.0.0.1:" + std::to_string(port); }
 
@@ -42,10 +44,15 @@ struct TcpProbeFn {
       if (!ec) a->socket.close(ignored);
     });
     tcp::endpoint endpoint(asio::ip::address_v4::loopback(), port);
-    a->socket.async_connect(endpoint, [a, cb = std::move(cb)](error_code ec) {
+    a->socket.async_connect(endpoint, [a, cb = std::move(cb), last = last_seen](error_code ec) {
       a->timer.cancel();
       error_code ignored;
       a->socket.close(ignored);
+      if (ec) {
+        *last = ec == asio::error::operation_aborted
+                    ? "connect: timed out after " + FormatDuration(kAttemptTimeout)
+                    : "connect: " + ec.message();
+      }
       cb(!ec);
     });
   }
@@ -57,6 +64,7 @@ struct HttpProbeFn {
   uint16_t port;
   std::string path;
   int status;
+  std::shared_ptr<std::string> last_seen = std::make_shared<std::string>();
 
   std::string Describe() const {
     return "http GET 127.0.0.1:" + std::to_string(port) + path + " for status " +
@@ -87,10 +95,14 @@ struct HttpProbeFn {
     };
     auto a = std::make_shared<Attempt>(*io, *clock, port, path);
     const int want = status;
-    Status sent = a->client.Send(a->request, [a, cb, want](const HttpResult& r) {
+    Status sent = a->client.Send(a->request, [a, cb, want, last = last_seen](const HttpResult& r) {
+      *last = a->client.Describe(r);
       cb(r.ok() && r.status == want);
     });
-    if (!sent.ok()) cb(false);
+    if (!sent.ok()) {
+      *last_seen = sent.message();
+      cb(false);
+    }
   }
 };
 
@@ -201,9 +213,15 @@ void Supervisor::WaitReady(const std::string& name, Probe probe, Duration timeou
   w->probe = std::move(probe);
   w->timeout = timeout;
   w->done = std::move(done);
-  if (auto* f = w->probe.target<TcpProbeFn>()) w->probe_description = " (" + f->Describe() + ")";
-  if (auto* f = w->probe.target<HttpProbeFn>()) w->probe_description = " (" + f->Describe() + ")";
-  if (auto* f = w->probe.target<LogProbeFn>()) w->probe_description = " (" + f->Describe() + ")";
+  if (auto* f = w->probe.target<TcpProbeFn>()) {
+    w->probe_description = f->Describe();
+    w->last_seen = f->last_seen;
+  }
+  if (auto* f = w->probe.target<HttpProbeFn>()) {
+    w->probe_description = f->Describe();
+    w->last_seen = f->last_seen;
+  }
+  if (auto* f = w->probe.target<LogProbeFn>()) w->probe_description = f->Describe();
   impl_->waits_.push_back(w);
 
   Impl* impl = impl_.get();
@@ -226,9 +244,14 @@ void Supervisor::WaitReady(const std::string& name, Probe probe, Duration timeou
     auto w = weak.lock();
     auto c = weak_child.lock();
     if (!w || !c || ec || w->finished) return;
-    impl->FinishWait(w, Status::Unavailable(Quote(w->name) + " was not ready after " +
-                                            FormatDuration(w->timeout) + w->probe_description +
-                                            "; " + impl->LogContext(*c)));
+    // "(http GET ... for status 200; the last attempt got HTTP 404)"
+    std::string probe = w->probe_description;
+    if (w->last_seen && !w->last_seen->empty())
+      probe += (probe.empty() ? "" : "; ") + ("the last attempt got " + *w->last_seen);
+    if (!probe.empty()) probe = " (" + probe + ")";
+    impl->FinishWait(
+        w, Status::Unavailable(Quote(w->name) + " was not ready after " +
+                               FormatDuration(w->timeout) + probe + "; " + impl->LogContext(*c)));
   });
   impl_->Attempt(w);
 }

@@ -57,7 +57,8 @@ TEST_CASE_FIXTURE(SupervisorRig, "HttpProbe waits for the expected status") {
   CHECK(server.last_request.starts_with("GET /health HTTP/1.1\r\n"));
 }
 
-TEST_CASE_FIXTURE(SupervisorRig, "HttpProbe times out on a server that keeps answering 503") {
+TEST_CASE_FIXTURE(SupervisorRig,
+                  "HttpProbe times out on a server that keeps answering 503 and says so") {
   REQUIRE(sup.Start(Spec(dir, "target", {"sleep", "30"})).ok());
   TestHttpServer server(io, ServerMode::kAnswer, 503);
 
@@ -65,7 +66,8 @@ TEST_CASE_FIXTURE(SupervisorRig, "HttpProbe times out on a server that keeps ans
       AwaitReady(io, sup, "target", sup.HttpProbe(server.port(), "/ready", 200), 300ms);
   CHECK(ready->code() == Status::Code::kUnavailable);
   CHECK(ready->message() == "\"target\" was not ready after 300ms (http GET 127.0.0.1:" +
-                                std::to_string(server.port()) + "/ready for status 200); its log (" +
+                                std::to_string(server.port()) +
+                                "/ready for status 200; the last attempt got HTTP 503); its log (" +
                                 dir.File("target.log") + ") is empty");
   CHECK(server.requests >= 2);
 }
@@ -108,9 +110,11 @@ TEST_CASE_FIXTURE(SupervisorRig, "WaitReady times out naming the probe and the l
   auto start = SteadyClock::now();
   std::optional<Status> ready = AwaitReady(io, sup, "target", sup.TcpProbe(port), 300ms);
   CHECK(SteadyClock::now() - start >= 300ms);
-  CHECK(ready->message() == "\"target\" was not ready after 300ms (tcp 127.0.0.1:" +
-                                std::to_string(port) + "); last lines of its log (" +
-                                dir.File("target.log") + "):\nwarming up");
+  CHECK(ready->message() ==
+        "\"target\" was not ready after 300ms (tcp 127.0.0.1:" + std::to_string(port) +
+            "; the last attempt got connect: Connection refused); last lines "
+            "of its log (" +
+            dir.File("target.log") + "):\nwarming up");
   CHECK(sup.running("target"));  // a timeout reports; stopping is the caller's decision
 }
 

@@ -50,6 +50,7 @@ struct ReadyWait {
   std::string name;
   Supervisor::Probe probe;
   std::string probe_description;
+  std::shared_ptr<std::string> last_seen;  // what the probe's last attempt got, if it says
   Duration timeout{};
   std::function<void(Status)> done;
   asio::steady_timer poll;

@@ -135,6 +135,28 @@ TEST_CASE_FIXTURE(SupervisorRig, "The log captures stdout and stderr with the ex
   CHECK(sup.LogTail("target", 2) == "mode=propagate\nend");
 }
 
+// Issue 16 point 3, as docs/scenarios.md states it: a child starts in the
+// harness's own working directory (not the log's, not the scenario's) with
+// the harness's environment plus its `env`, which wins on a clash.
+TEST_CASE_FIXTURE(
+    SupervisorRig,
+    "A child starts in the harness's working directory with its environment plus env") {
+  ::setenv("FAULTLINE_TEST_INHERITED", "from-harness", 1);
+  ::setenv("FAULTLINE_TEST_CLASH", "harness", 1);
+  std::optional<ExitInfo> exit;
+  sup.OnUnexpectedExit([&](const ExitInfo& info) { exit = info; });
+  ChildSpec spec =
+      Shell(dir, "target", "pwd; echo \"$FAULTLINE_TEST_INHERITED $FAULTLINE_TEST_CLASH\"");
+  spec.env["FAULTLINE_TEST_CLASH"] = "spec";
+  REQUIRE(sup.Start(spec).ok());
+  REQUIRE(RunUntil(io, [&] { return exit.has_value(); }));
+  ::unsetenv("FAULTLINE_TEST_INHERITED");
+  ::unsetenv("FAULTLINE_TEST_CLASH");
+  char cwd[4096];
+  REQUIRE(::getcwd(cwd, sizeof cwd) != nullptr);
+  CHECK(ReadAll(spec.log_path) == std::string(cwd) + "\nfrom-harness spec\n");
+}
+
 TEST_CASE("Destroying the Supervisor kills and reaps its children") {
   TempDir dir;
   asio::io_context io;

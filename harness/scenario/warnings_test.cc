@@ -1,0 +1,172 @@
+// Warnings: valid scenarios whose checks or phases cannot discriminate; each
+// warning word for word, and none for the scenarios that can.
+#include "harness/scenario/warnings.h"
+
+#include <doctest/doctest.h>
+
+#include "harness/scenario/loader_test_util.h"
+
+using namespace faultline;
+using namespace faultline::testing;
+
+namespace {
+
+// The warnings of loading `text` as "s.toml", which must have no errors.
+std::vector<std::string> Warnings(std::string_view text) {
+  LoadOutcome out = LoadScenarioText(text, "s.toml");
+  for (const Diagnostic& d : out.errors) MESSAGE(d.ToString());
+  REQUIRE(out.errors.empty());
+  std::vector<std::string> lines;
+  for (const Diagnostic& d : out.warnings) {
+    CHECK(d.severity == Diagnostic::Severity::kWarning);
+    lines.push_back(d.ToString());
+  }
+  return lines;
+}
+
+constexpr const char* kPhases = R"(target = { argv = ["t"] }
+[[phases]]
+name = "baseline"
+duration = "2s"
+[[phases]]
+name = "hang"
+duration = "3s"
+[[phases]]
+name = "drain"
+duration = "2s"
+rate = 0
+)";
+
+// Each case: checks appended to kPhases, and every warning, word for word.
+const BadCase kWarnCases[] = {
+    {"recovers after the last phase",
+     R"([[checks]]
+kind = "recovers"
+metric = "threads"
+after = "drain"
+)",
+     {"s.toml:15:9: warning: checks[0].after: phase \"drain\" is the last phase: "
+      "nothing follows it, so only the last sample is judged and within 5s has no "
+      "effect; add a phase after it (e.g. a drain with rate = 0) at least 5s long"}},
+
+    {"recovers within longer than the phases after",
+     R"([[checks]]
+kind = "recovers"
+metric = "threads"
+after = "hang"
+within = "5s"
+)",
+     {"s.toml:16:10: warning: checks[0].within: within 5s is longer than the 2s of "
+      "phases after \"hang\": a recovery later than 2s is never seen; lengthen the "
+      "phases after \"hang\" or shorten within"}},
+
+    {"a bare-number latency limit above 60 seconds",
+     R"([[checks]]
+kind = "latency"
+limit = 1500
+[[checks]]
+kind = "latency"
+limit = "1500ms"
+)",
+     {"s.toml:14:9: warning: checks[0].limit: a bare number is read as seconds: 1500 "
+      "means 1500 s, not ms; write \"1500ms\" if you meant milliseconds"}},
+
+    {"a growth check over the baseline phase",
+     R"([[checks]]
+kind = "growth"
+metric = "threads"
+phases = ["baseline"]
+limit = 5
+)",
+     {"s.toml:15:10: warning: checks[0].phases: the window is the baseline phase "
+      "\"baseline\" itself: growth over its own mean shows only noise; set phases to "
+      "the phases after the baseline"}},
+
+    {"a check whose variants list excludes every variant",
+     R"([[checks]]
+kind = "max"
+metric = "threads"
+limit = 5
+variants = []
+)",
+     {"s.toml:16:12: warning: checks[0].variants: an empty list excludes every variant "
+      "but is read as no restriction: the check applies to every variant; remove the "
+      "key, or name the variants it is for"}},
+};
+
+}  // namespace
+
+TEST_CASE("a sound scenario has no warnings") {
+  CHECK(Warnings(std::string(kPhases) + R"([[checks]]
+kind = "recovers"
+metric = "threads"
+after = "hang"
+within = "2s"
+[[checks]]
+kind = "growth"
+metric = "threads"
+phases = ["hang"]
+limit = 5
+[[checks]]
+kind = "latency"
+limit = 2
+variants = ["default"]
+)")
+            .empty());
+}
+
+TEST_CASE("each warning for a check that cannot tell") {
+  for (const BadCase& c : kWarnCases) {
+    const std::string what = c.what;
+    CAPTURE(what);
+    CHECK(Warnings(std::string(kPhases) + c.toml) == c.errors);
+  }
+}
+
+TEST_CASE("warning: a check for none of the variants --variant runs") {
+  Scenario s = Load(std::string(kPhases) + R"([[variants]]
+name = "fast"
+[[variants]]
+name = "slow"
+[[checks]]
+name = "slow only"
+kind = "max"
+metric = "threads"
+limit = 5
+variants = ["slow"]
+)");
+  CHECK(SelectionWarnings(s, {}).empty());
+  CHECK(SelectionWarnings(s, {"slow"}).empty());
+  const std::vector<Diagnostic> w = SelectionWarnings(s, {"fast"});
+  REQUIRE(w.size() == 1);
+  CHECK(w[0].ToString() ==
+        "dir/demo.toml: warning: checks[0].variants: check \"slow only\" is for slow, none of "
+        "which --variant runs: it judges nothing");
+}
+
+TEST_CASE("warning: a phase shorter than two sampling intervals") {
+  CHECK(Warnings(R"(target = { argv = ["t"] }
+[[phases]]
+name = "blip"
+duration = "150ms"
+[[phases]]
+name = "long"
+duration = "1s"
+[sampling]
+interval = "100ms"
+)") == std::vector<std::string>{
+           "s.toml:4:12: warning: phases[0].duration: phase \"blip\" lasts 150ms, less than "
+           "two sampling intervals (2 x 100ms): checks over it see one sample or none; make "
+           "it longer or lower sampling.interval"});
+}
+
+TEST_CASE("no warnings are looked for when there are errors") {
+  LoadOutcome out = LoadScenarioText(std::string(kPhases) + R"([[checks]]
+kind = "recovers"
+metric = "thread"
+after = "drain"
+)",
+                                     "s.toml");
+  CHECK(out.errors.size() == 1);
+  CHECK(out.warnings.empty());
+}
