@@ -35,7 +35,8 @@ void ScenarioReader::ReadTarget(const toml::table& table) {
       // The load goes there: through the proxy when it names one.
       refs_.Variables(*v, t.At(kTargetBaseUrl), t.Path(kTargetBaseUrl), /*reaches_target=*/true);
     }
-  } else if (target.attach && target.attach->port == 0 && !t.Get(kTargetBaseUrl)) {
+  } else if (target.attach && (target.attach->pid != 0 || !target.attach->pid_file.empty()) &&
+             !t.Get(kTargetBaseUrl)) {
     r_.Error(t.Where(), t.Path(kTargetBaseUrl),
              "missing required key: a target attached by pid or pid_file has no known port, "
              "so the load needs its address (\"http://127.0.0.1:8080\")");

@@ -107,7 +107,8 @@ struct TargetSpec : ProcessSpec {
   std::string base_url = DefaultBaseUrl(kDefaultName);  // load is sent here; the loader
                                                         // sets DefaultBaseUrl(name)
   std::optional<ScrapeSpec> scrape;  // [target.scrape]: custom metrics
-  std::optional<AttachSpec> attach;  // [target.attach]: a running process instead of argv
+  std::optional<AttachSpec> attach = std::nullopt;  // [target.attach]: a running process
+                                                    // instead of argv
   bool attached() const { return attach.has_value(); }
 };
 
@@ -121,8 +122,8 @@ struct Variant {
   std::map<std::string, std::string> vars;  // ${variant.KEY}
   // Commands (argv arrays, no shell; variables allowed) run before the
   // variant's first phase and after its last; each bounded by hook_timeout.
-  std::vector<std::vector<std::string>> setup;
-  std::vector<std::vector<std::string>> teardown;
+  std::vector<std::vector<std::string>> setup = {};
+  std::vector<std::vector<std::string>> teardown = {};
   Duration hook_timeout = 30s;
 };
 
