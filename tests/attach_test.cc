@@ -29,51 +29,6 @@ bool Has(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
-// A process the test starts as a user would (not faultline's child), with
-// the port it reports on its first line of output ("... 127.0.0.1:PORT ...").
-class UserProcess {
- public:
-  explicit UserProcess(std::vector<std::string> argv) {
-    int out[2];
-    REQUIRE(::pipe(out) == 0);
-    pid_ = ::fork();
-    REQUIRE(pid_ >= 0);
-    if (pid_ == 0) {
-      ::dup2(out[1], STDOUT_FILENO);
-      ::close(out[0]);
-      ::close(out[1]);
-      std::vector<char*> args;
-      for (auto& a : argv) args.push_back(a.data());
-      args.push_back(nullptr);
-      ::execv(args[0], args.data());
-      ::_exit(127);
-    }
-    ::close(out[1]);
-    FILE* f = ::fdopen(out[0], "r");
-    char line[256] = {};
-    if (f && std::fgets(line, sizeof line, f)) {
-      const std::string text(line);
-      const size_t at = text.find("127.0.0.1:");
-      if (at != std::string::npos) port_ = std::atoi(text.c_str() + at + 10);
-    }
-    if (f) std::fclose(f);  // the service's later output goes to a closed pipe: it prints once
-  }
-  ~UserProcess() { End(); }
-  pid_t pid() const { return pid_; }
-  int port() const { return port_; }
-  bool alive() const { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
-  void End() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int port_ = 0;
-};
-
 UserProcess OrdersService() {
   return UserProcess({FAULTLINE_BIN_DIR "/orders-service", "--port", "0", "--inventory",
                       "http://127.0.0.1:9", "--mode", "propagate", "--budget", "300ms"});
