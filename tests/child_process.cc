@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -166,6 +167,44 @@ std::string ReadFile(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+UserProcess::UserProcess(std::vector<std::string> argv) {
+  int out[2];
+  if (::pipe(out) != 0) return;
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    ::dup2(out[1], STDOUT_FILENO);
+    ::close(out[0]);
+    ::close(out[1]);
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  if (pid_ < 0) {
+    ::close(out[0]);
+    return;
+  }
+  FILE* f = ::fdopen(out[0], "r");
+  char line[256] = {};
+  if (f && std::fgets(line, sizeof line, f)) {
+    const std::string text(line);
+    const size_t at = text.find("127.0.0.1:");
+    if (at != std::string::npos) port_ = std::atoi(text.c_str() + at + 10);
+  }
+  if (f) std::fclose(f);
+}
+
+bool UserProcess::alive() const { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
+
+void UserProcess::End() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGTERM);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
 }
 
 }  // namespace faultline::testing

@@ -48,4 +48,25 @@ class TempDir {
 
 std::string ReadFile(const std::string& path);
 
+/// A process the test starts itself, as a user's already-running service
+/// would be (fork and exec of argv, argv[0] a path; not under faultline).
+/// port() is the port its first line of stdout names ("... 127.0.0.1:PORT
+/// ..."), 0 when none; later output goes to a closed pipe. The destructor
+/// (or End) sends SIGTERM and reaps it.
+class UserProcess {
+ public:
+  explicit UserProcess(std::vector<std::string> argv);
+  ~UserProcess() { End(); }
+  UserProcess(const UserProcess&) = delete;
+  UserProcess& operator=(const UserProcess&) = delete;
+  pid_t pid() const { return pid_; }
+  int port() const { return port_; }
+  bool alive() const;
+  void End();
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
 }  // namespace faultline::testing

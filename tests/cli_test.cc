@@ -320,53 +320,11 @@ TEST_CASE("no hidden latency: baseline p50 through orders - proxy - stub at 5 ms
   CHECK(p50 <= 8.0);
 }
 
-namespace {
-
-// A stub-dependency the test starts itself on a free port (as someone's
-// already-running service would be); SIGTERM and reaped on destruction.
-class OwnStub {
- public:
-  OwnStub() {
-    int out[2];
-    REQUIRE(::pipe(out) == 0);
-    pid_ = ::fork();
-    REQUIRE(pid_ >= 0);
-    if (pid_ == 0) {
-      ::dup2(out[1], STDOUT_FILENO);
-      ::close(out[0]);
-      ::close(out[1]);
-      const std::string bin = FAULTLINE_BIN_DIR "/stub-dependency";
-      ::execl(bin.c_str(), bin.c_str(), "--port", "0", "--latency", "5ms", nullptr);
-      ::_exit(127);
-    }
-    ::close(out[1]);
-    FILE* f = ::fdopen(out[0], "r");
-    char line[256] = {};
-    // "stub-dependency listening on 127.0.0.1:PORT"
-    if (f && std::fgets(line, sizeof line, f)) {
-      const std::string text(line);
-      const size_t colon = text.rfind(':');
-      if (colon != std::string::npos) port_ = std::stoi(text.substr(colon + 1));
-    }
-    if (f) std::fclose(f);
-  }
-  ~OwnStub() {
-    ::kill(pid_, SIGTERM);
-    ::waitpid(pid_, nullptr, 0);
-  }
-  int port() const { return port_; }
-  bool running() const { return ::waitpid(pid_, nullptr, WNOHANG) == 0; }
-
- private:
-  pid_t pid_ = -1;
-  int port_ = 0;
-};
-
-}  // namespace
 
 TEST_CASE("an external dependency is proxied not started and listed as external") {
   BecomeSubreaper();
-  OwnStub stub;
+  // A stub-dependency the test starts itself, as someone's running service would be.
+  UserProcess stub({FAULTLINE_BIN_DIR "/stub-dependency", "--port", "0", "--latency", "5ms"});
   REQUIRE(stub.port() > 0);
   const std::string address = "127.0.0.1:" + std::to_string(stub.port());
   TempDir dir;
@@ -385,5 +343,5 @@ TEST_CASE("an external dependency is proxied not started and listed as external"
   CHECK(v["checks"][0]["observed"].get<double>() >= 0.1);
   CHECK(v["requests"]["ok"].get<int>() >= 60);
   // Still running after the run: faultline does not stop what it did not start.
-  CHECK(stub.running());
+  CHECK(stub.alive());
 }

@@ -111,6 +111,10 @@ std::string Values(const FaultSpec& f) {
 
 }  // namespace
 
+std::string AttachPlan::Describe() const {
+  return AttachSpec{port, pid, pid_file}.Describe();
+}
+
 std::string Describe(const FaultSpec& f) {
   std::string s = ToString(f.kind);
   const std::string values = Values(f);
@@ -136,7 +140,7 @@ std::vector<std::pair<const ProcessSpec*, std::string>> ProcessesOf(const Scenar
     if (s.dependencies[i].external()) continue;
     out.emplace_back(&s.dependencies[i], "dependencies[" + std::to_string(i) + "]");
   }
-  out.emplace_back(&s.target, "target");
+  if (!s.target.attached()) out.emplace_back(&s.target, "target");
   return out;
 }
 
@@ -217,9 +221,31 @@ HostPort AddressOf(const ProcessSpec& d) {
   return ParseHostPort(d.address, /*allow_any_port=*/false, &error).value_or(HostPort{});
 }
 
+// The ports the scenario fixes: external dependencies', an attached
+// target's, and proxies with `listen`.
 void AddExternalPorts(const Scenario& scenario, Ports* ports) {
-  for (const auto& d : scenario.dependencies)
+  for (const auto& d : scenario.dependencies) {
     if (d.external()) ports->processes[d.name] = AddressOf(d).port;
+    if (d.proxy && d.listen != 0) ports->proxies[d.name] = d.listen;
+  }
+  const auto& attach = scenario.target.attach;
+  if (attach && attach->port != 0) ports->processes[scenario.target.name] = attach->port;
+}
+
+// The variant's setup or teardown commands, expanded.
+std::vector<HookPlan> BindHooks(Binder& b, const std::vector<std::vector<std::string>>& commands,
+                                const std::string& kind, const std::string& key,
+                                const Variant& variant) {
+  std::vector<HookPlan> out;
+  for (size_t i = 0; i < commands.size(); ++i) {
+    HookPlan h;
+    h.name = kind + "-" + std::to_string(i + 1);
+    for (const auto& arg : commands[i]) h.argv.push_back(b.Expand(arg, Indexed(key, i)));
+    h.log_file = "logs/" + variant.name + "/" + h.name + ".log";
+    h.timeout = variant.hook_timeout;
+    out.push_back(std::move(h));
+  }
+  return out;
 }
 
 }  // namespace
@@ -233,7 +259,7 @@ StatusOr<Ports> AllocatePorts(const Scenario& scenario) {
     ports.processes[p->name] = *port;
   }
   for (const auto& d : scenario.dependencies) {
-    if (!d.proxy) continue;
+    if (!d.proxy || d.listen != 0) continue;
     auto port = AllocatePort();
     if (!port.ok()) return port.status();
     ports.proxies[d.name] = *port;
@@ -247,7 +273,7 @@ Ports PlaceholderPorts(const Scenario& scenario) {
   uint16_t next = 40001;
   for (const auto& [p, key] : ProcessesOf(scenario)) ports.processes[p->name] = next++;
   for (const auto& d : scenario.dependencies)
-    if (d.proxy) ports.proxies[d.name] = next++;
+    if (d.proxy && d.listen == 0) ports.proxies[d.name] = next++;
   return ports;
 }
 
@@ -282,9 +308,20 @@ StatusOr<Plan> Bind(const Scenario& scenario, const Variant& variant, const Port
     if (listen == ports.proxies.end() || upstream == ports.processes.end())
       return Status::Invalid("no port for the fault proxy in front of " + Quote(d.name));
     const std::string host = d.external() ? AddressOf(d).host : "127.0.0.1";
-    plan.proxies.push_back(
-        {d.name, listen->second, host, upstream->second, ProxySeed(scenario.seed, d.name)});
+    plan.proxies.push_back({d.name, listen->second, host, upstream->second,
+                            ProxySeed(scenario.seed, d.name), d.listen != 0});
   }
+  plan.target_name = scenario.target.name;
+  if (const auto& a = scenario.target.attach) {
+    plan.attach = AttachPlan{a->port, static_cast<pid_t>(a->pid),
+                             a->pid_file.empty() ? ""
+                                                 : b.Expand(a->pid_file, "target.attach.pid_file")};
+  }
+  size_t vi = 0;
+  while (vi < scenario.variants.size() && scenario.variants[vi].name != variant.name) ++vi;
+  const std::string vkey = "variants[" + std::to_string(vi) + "]";
+  plan.setup = BindHooks(b, variant.setup, "setup", vkey + ".setup", variant);
+  plan.teardown = BindHooks(b, variant.teardown, "teardown", vkey + ".teardown", variant);
 
   const LoadSpec& load = scenario.load;
   plan.load.url = *url;

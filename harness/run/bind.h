@@ -9,6 +9,8 @@
 // "dependencies[0].argv: unknown variable \"port.db\"").
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -30,7 +32,8 @@ struct Ports {
 };
 
 /// Free ports from the kernel for every process and proxy of `scenario`
-/// (an external dependency's port is its address's)
+/// (an external dependency's port is its address's, a target attached by
+/// port has that port, a proxy with `listen` has that one)
 /// (see AllocatePort: another program may take one before it is bound).
 StatusOr<Ports> AllocatePorts(const Scenario& scenario);
 /// Distinct fixed ports (40001, 40002, ...) for validation: nothing is bound.
@@ -83,6 +86,24 @@ struct ProxyPlan {
   std::string upstream_host = "127.0.0.1";  // an external dependency's host
   uint16_t upstream_port = 0;
   uint64_t seed = 0;                        // ProxySeed(scenario seed, dependency)
+  bool fixed_port = false;                  // listen_port is the dependency's `listen`
+};
+
+/// An attached target (target.attach), with its pid_file expanded: exactly
+/// one of the three is set. Looked up by FindAttached (attach.h).
+struct AttachPlan {
+  uint16_t port = 0;
+  pid_t pid = 0;
+  std::string pid_file;
+  std::string Describe() const;  // as AttachSpec::Describe
+};
+
+/// One setup or teardown command of a variant, expanded.
+struct HookPlan {
+  std::string name;                // "setup-1", "teardown-2": also its log's name
+  std::vector<std::string> argv;   // argv[0] looked up in PATH; no shell
+  std::string log_file;            // relative to the run's out dir: "logs/<variant>/setup-1.log"
+  Duration timeout{0};             // then SIGTERM, SIGKILL 3 s later; a failure
 };
 
 struct LoadPlan {
@@ -126,7 +147,12 @@ struct Plan {
   std::vector<CheckSpec> checks;       // the scenario's checks that apply to this variant
   Duration sampling_interval{0};
   uint64_t seed = 1;                   // the scenario's; each proxy has its own (ProxyPlan::seed)
+  std::string target_name;             // the target's name, started or attached
+  std::optional<AttachPlan> attach;    // set: the target is attached, not among `processes`
+  std::vector<HookPlan> setup;         // run after the processes are ready, before the load
+  std::vector<HookPlan> teardown;      // run after the processes are stopped
 
+  /// The started target (not for an attached one).
   const ProcessPlan& target() const { return processes.back(); }
 };
 

@@ -11,7 +11,8 @@ void FakeWorld::Log(const std::string& what) {
 }
 
 void FakeWorld::Exit(const std::string& name, int code) {
-  if (!running.erase(name)) return;
+  const bool was_attached = attached.erase(name) > 0;
+  if (!running.erase(name) && !was_attached) return;
   procfs.files.erase(std::to_string(pids[name]) + "/stat");
   procfs.files.erase(std::to_string(pids[name]) + "/status");
   Log("exit " + name + " " + std::to_string(code));
@@ -23,7 +24,9 @@ void FakeWorld::Exit(const std::string& name, int code) {
     done(Status::Unavailable("process \"" + name + "\" exited with code " +
                              std::to_string(code) + " before it was ready"));
   }
-  if (on_exit) on_exit(ExitInfo{name, pids[name], false, code});
+  ExitInfo info{name, pids[name], false, code};
+  info.attached = was_attached;
+  if (on_exit) on_exit(info);
 }
 
 namespace {
@@ -122,13 +125,56 @@ class FakeProcesses final : public Processes {
   }
 
   std::optional<pid_t> pid(const std::string& name) const override {
-    if (!w_.running.count(name)) return std::nullopt;
+    if (!w_.running.count(name) && !w_.attached.count(name)) return std::nullopt;
     return w_.pids.at(name);
   }
   std::string LogTail(const std::string& name, size_t lines) const override {
     return "last " + std::to_string(lines) + " lines of " + name;
   }
-  std::string log_path(const std::string& name) const override { return logs_.at(name); }
+  std::string log_path(const std::string& name) const override {
+    auto it = logs_.find(name);
+    return it == logs_.end() ? "" : it->second;
+  }
+
+  // Attached: pid 2001 onwards, with a tree the sampler reads.
+  StatusOr<pid_t> Attach(const std::string& name, const AttachPlan& attach) override {
+    if (!w_.attach_error.empty()) {
+      w_.Log("cannot attach " + name);
+      return Status::Unavailable("attach to " + attach.Describe() + ": " + w_.attach_error);
+    }
+    w_.Log("attach " + name);
+    const pid_t pid = static_cast<pid_t>(2001 + w_.attached.size());
+    w_.pids[name] = pid;
+    w_.attached.insert(name);
+    w_.procfs.AddProcess(pid, 1, 4, 1024, 0, 0, {});
+    return pid;
+  }
+
+  // A hook ends 100 ms after it starts with its hook_codes code, or, when it
+  // hangs, at its timeout or StopHooks.
+  void RunHook(const HookPlan& h, std::function<void(Status)> done) override {
+    w_.Log("hook " + h.name);
+    logs_[h.name] = out_dir_ + "/" + h.log_file;
+    hook_ = h.name;
+    hook_done_ = std::move(done);
+    if (w_.hooks_hang.count(h.name)) {
+      later_.After(h.timeout, [this, name = h.name, t = h.timeout] {
+        EndHook(name, "timed out", Status::Unavailable(name + " ran past its timeout of " +
+                                                         FormatDuration(t) + " and was stopped"));
+      });
+      return;
+    }
+    auto it = w_.hook_codes.find(h.name);
+    const int code = it == w_.hook_codes.end() ? 0 : it->second;
+    later_.After(std::chrono::milliseconds(100), [this, name = h.name, code] {
+      EndHook(name, "exited " + std::to_string(code),
+              code == 0 ? Status::Ok()
+                        : Status::Unavailable(name + " exited with code " + std::to_string(code)));
+    });
+  }
+  void StopHooks() override {
+    if (hook_done_) EndHook(hook_, "stopped", Status::Unavailable(hook_ + " was stopped"));
+  }
 
  private:
   // `names` are being stopped: a readiness wait for one fails at once.
@@ -145,10 +191,20 @@ class FakeProcesses final : public Processes {
     }
   }
 
+  void EndHook(const std::string& name, const std::string& what, Status status) {
+    if (!hook_done_ || name != hook_) return;
+    w_.Log("hook " + name + " " + what);
+    auto done = std::move(hook_done_);
+    hook_done_ = nullptr;
+    later_.After(Duration(0), [done = std::move(done), status] { done(status); });
+  }
+
   FakeWorld& w_;
   std::string out_dir_;
   Later later_;
   std::map<std::string, std::string> logs_;
+  std::string hook_;                       // the hook under way
+  std::function<void(Status)> hook_done_;  // its `done`
 };
 
 class FakeLoad final : public Load {

@@ -33,6 +33,9 @@ struct FakeWorld {
   std::set<std::string> cannot_start;           // Start() fails
   bool proxy_cannot_listen = false;
   Duration stop_takes{0};                       // how long StopAll takes
+  std::string attach_error;                     // Attach() fails with this message
+  std::map<std::string, int> hook_codes;        // a hook's exit code, by name; default 0
+  std::set<std::string> hooks_hang;             // hooks that run until their timeout or a stop
 
   // State the test reads or changes mid-run.
   std::set<std::string> running;   // started, not exited or stopped
@@ -42,6 +45,7 @@ struct FakeWorld {
   Load::Sink load_sink;            // to end requests
   bool load_exists = false;
   std::map<std::string, pid_t> pids;
+  std::set<std::string> attached;  // attached by Attach(), not exited; never stopped
 
   void Log(const std::string& what);
   /// A process exits with `code` (reported as unexpected unless stopping).

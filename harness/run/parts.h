@@ -54,6 +54,20 @@ class Processes {
   /// Last `lines` lines of its log, and the log's path.
   virtual std::string LogTail(const std::string& name, size_t lines) const = 0;
   virtual std::string log_path(const std::string& name) const = 0;
+
+  /// Finds the process `attach` names (FindAttached, attach.h) and watches
+  /// it as `name`: pid(name) is then its pid, and its exit is reported like
+  /// a started process's (OnUnexpectedExit, with ExitInfo::attached set). It
+  /// is never signalled: not by Stop, StopAll or the destructor. Unavailable
+  /// naming what was looked for and what was found.
+  virtual StatusOr<pid_t> Attach(const std::string& name, const AttachPlan& attach) = 0;
+  /// Runs a setup or teardown command, its output to out_dir/hook.log_file.
+  /// done(Ok) when it exits with code 0; Unavailable naming the command
+  /// otherwise: it cannot start, exits with another code or by a signal,
+  /// runs past hook.timeout, or is stopped by StopHooks. StopAll leaves it.
+  virtual void RunHook(const HookPlan& hook, std::function<void(Status)> done) = 0;
+  /// Stops the command under way, if any (SIGTERM, SIGKILL 3 s later).
+  virtual void StopHooks() = 0;
 };
 
 /// Open-loop load at the target.

@@ -7,9 +7,11 @@
 
 #include "harness/load/load_generator.h"
 #include "harness/proxy/proxy.h"
+#include "harness/run/attach.h"
 #include "harness/run/external_ready.h"
 #include "harness/run/proxy_fault.h"
 #include "harness/scrape/scraper.h"
+#include "harness/supervisor/attached.h"
 
 namespace faultline {
 namespace {
@@ -26,12 +28,26 @@ std::function<void(Args...)> Posted(asio::io_context& io, std::weak_ptr<bool> al
   };
 }
 
+// The directory of a log file, created.
+Status MakeLogDir(const std::string& log_path) {
+  const std::string log_dir = std::filesystem::path(log_path).parent_path().string();
+  std::error_code ec;
+  std::filesystem::create_directories(log_dir, ec);
+  if (ec) return Status::Unavailable("create " + log_dir + ": " + ec.message());
+  return Status::Ok();
+}
+
 class SupervisedProcesses final : public Processes {
  public:
-  SupervisedProcesses(asio::io_context& io, Clock& clock, Watchdog* watchdog, std::string out_dir)
-      : io_(io), clock_(clock), supervisor_(io, watchdog), out_dir_(std::move(out_dir)) {}
+  SupervisedProcesses(asio::io_context& io, Clock& clock, Watchdog* watchdog, ProcFs& procfs,
+                      std::string out_dir)
+      : io_(io), clock_(clock), procfs_(procfs), supervisor_(io, watchdog),
+        hooks_(io, watchdog), out_dir_(std::move(out_dir)) {
+    hooks_.OnUnexpectedExit([this](const ExitInfo& info) { HookExited(info); });
+  }
 
   void OnUnexpectedExit(std::function<void(const ExitInfo&)> handler) override {
+    on_exit_ = handler;
     supervisor_.OnUnexpectedExit(std::move(handler));
   }
 
@@ -42,13 +58,44 @@ class SupervisedProcesses final : public Processes {
     child.env = p.env;
     child.log_path = out_dir_ + "/" + p.log_file;
     child.stop_grace = p.stop_grace;
-    const std::string log_dir = std::filesystem::path(child.log_path).parent_path().string();
-    std::error_code ec;
-    std::filesystem::create_directories(log_dir, ec);
-    if (ec) return Status::Unavailable("create " + log_dir + ": " + ec.message());
+    if (Status s = MakeLogDir(child.log_path); !s.ok()) return s;
     auto pid = supervisor_.Start(child);
     return pid.ok() ? Status::Ok() : pid.status();
   }
+
+  StatusOr<pid_t> Attach(const std::string& name, const AttachPlan& attach) override {
+    auto pid = FindAttached(procfs_, attach);
+    if (!pid.ok()) return pid.status();
+    auto watched = AttachedProcess::Watch(io_, name, *pid, [this](const ExitInfo& info) {
+      if (on_exit_) on_exit_(info);
+    });
+    if (!watched.ok()) return watched.status();
+    attached_ = std::move(*watched);
+    attached_name_ = name;
+    return *pid;
+  }
+
+  void RunHook(const HookPlan& h, std::function<void(Status)> done) override {
+    auto finish = Posted<Status>(io_, alive_, std::move(done));
+    ChildSpec child;
+    child.name = h.name;
+    child.argv = h.argv;
+    child.log_path = out_dir_ + "/" + h.log_file;
+    child.stop_grace = std::chrono::seconds(3);
+    std::string what = h.name + " (";
+    for (size_t i = 0; i < h.argv.size(); ++i) what += (i ? " " : "") + h.argv[i];
+    what += ")";
+    if (Status s = MakeLogDir(child.log_path); !s.ok()) return finish(s.WithContext(what));
+    auto pid = hooks_.Start(child);
+    if (!pid.ok()) return finish(pid.status());
+    hook_ = std::make_unique<RunningHook>(RunningHook{h.name, what, std::move(finish),
+                                                      clock_.NewTimer(), ""});
+    hook_->timer->At(clock_.Now() + h.timeout, [this, timeout = h.timeout] {
+      StopHook("ran past its timeout of " + FormatDuration(timeout) + " and was stopped");
+    });
+  }
+
+  void StopHooks() override { StopHook("was stopped (the run was interrupted)"); }
 
   void WaitReady(const ProcessPlan& p, std::function<void(Status)> done) override {
     Supervisor::Probe probe;
@@ -84,18 +131,63 @@ class SupervisedProcesses final : public Processes {
     external_.clear();
     supervisor_.StopAll(Posted<>(io_, alive_, std::move(done)));
   }
-  std::optional<pid_t> pid(const std::string& name) const override { return supervisor_.pid(name); }
+  std::optional<pid_t> pid(const std::string& name) const override {
+    if (attached_ && name == attached_name_) {
+      return attached_->exited() ? std::nullopt : std::optional<pid_t>(attached_->pid());
+    }
+    return supervisor_.pid(name);
+  }
   std::string LogTail(const std::string& name, size_t lines) const override {
-    return supervisor_.LogTail(name, lines);
+    return supervisor_.log_path(name).empty() ? hooks_.LogTail(name, lines)
+                                              : supervisor_.LogTail(name, lines);
   }
   std::string log_path(const std::string& name) const override {
-    return supervisor_.log_path(name);
+    const std::string path = supervisor_.log_path(name);
+    return path.empty() ? hooks_.log_path(name) : path;
   }
 
  private:
+  struct RunningHook {
+    std::string name;
+    std::string what;  // "setup-1 (curl -X POST ...)"
+    std::function<void(Status)> done;
+    std::unique_ptr<Timer> timer;
+    std::string stopped;  // why it was stopped, once it was
+  };
+
+  void StopHook(const std::string& why) {
+    if (!hook_ || !hook_->stopped.empty()) return;
+    hook_->stopped = why;
+    hook_->timer->Cancel();
+    hooks_.Stop(hook_->name, [this] { EndHook(Status::Unavailable(hook_->what + " " + hook_->stopped)); });
+  }
+
+  void HookExited(const ExitInfo& info) {
+    if (!hook_ || info.name != hook_->name) return;
+    if (!info.signaled && info.code == 0) return EndHook(Status::Ok());
+    const std::string tail = hooks_.LogTail(info.name, 10);
+    const std::string log = hooks_.log_path(info.name);
+    EndHook(Status::Unavailable(hook_->what + " " + info.Describe() +
+                                (tail.empty() ? "; its log (" + log + ") is empty"
+                                              : "; last lines of its log (" + log + "):\n" + tail)));
+  }
+
+  void EndHook(Status status) {
+    if (!hook_) return;
+    auto hook = std::move(hook_);
+    hook->timer->Cancel();
+    hook->done(std::move(status));
+  }
+
   asio::io_context& io_;
   Clock& clock_;
+  ProcFs& procfs_;
   Supervisor supervisor_;
+  Supervisor hooks_;  // setup and teardown commands: not stopped by StopAll
+  std::unique_ptr<RunningHook> hook_;
+  std::function<void(const ExitInfo&)> on_exit_;
+  std::unique_ptr<AttachedProcess> attached_;  // never signalled
+  std::string attached_name_;
   std::string out_dir_;
   std::vector<std::unique_ptr<ExternalReadiness>> external_;  // probes of external dependencies
   std::vector<std::shared_ptr<std::function<void(Status)>>> external_waits_;  // their `done`s
@@ -132,10 +224,17 @@ class GeneratedLoad final : public Load {
 
 class ProxyInFront final : public Proxy {
  public:
-  ProxyInFront(asio::io_context& io, Clock& clock, const ProxyPlan& plan)
+  ProxyInFront(asio::io_context& io, Clock& clock, ProcFs& procfs, const ProxyPlan& plan)
       : proxy_(io, clock, plan.dependency, plan.upstream_host, plan.upstream_port, plan.seed),
-        listen_port_(plan.listen_port) {}
-  Status Listen() override { return proxy_.Listen("127.0.0.1", listen_port_); }
+        procfs_(procfs), listen_port_(plan.listen_port), fixed_port_(plan.fixed_port) {}
+  // A fixed port (`listen`) in use: the error names who holds it.
+  Status Listen() override {
+    Status s = proxy_.Listen("127.0.0.1", listen_port_);
+    if (s.ok() || !fixed_port_) return s;
+    return Status::Unavailable(s.message() + PortHolderText(procfs_, listen_port_) +
+                               " (port " + std::to_string(listen_port_) +
+                               " is fixed by the dependency's listen)");
+  }
   void SetFaults(const std::vector<FaultSpec>& faults) override {
     std::vector<ProxyFault> converted;
     for (const FaultSpec& f : faults) converted.push_back(ToProxyFault(f));
@@ -146,7 +245,9 @@ class ProxyInFront final : public Proxy {
 
  private:
   FaultProxy proxy_;
+  ProcFs& procfs_;
   uint16_t listen_port_;
+  bool fixed_port_;
 };
 
 class ScrapedEndpoint final : public MetricsEndpoint {
@@ -166,10 +267,10 @@ class RealParts final : public PartFactory {
       : io_(io), clock_(clock), watchdog_(watchdog) {}
 
   std::unique_ptr<Processes> NewProcesses(const std::string& out_dir) override {
-    return std::make_unique<SupervisedProcesses>(io_, clock_, watchdog_, out_dir);
+    return std::make_unique<SupervisedProcesses>(io_, clock_, watchdog_, procfs_, out_dir);
   }
   std::unique_ptr<Proxy> NewProxy(const ProxyPlan& plan) override {
-    return std::make_unique<ProxyInFront>(io_, clock_, plan);
+    return std::make_unique<ProxyInFront>(io_, clock_, procfs_, plan);
   }
   std::unique_ptr<Load> NewLoad(const LoadPlan& plan, TimePoint epoch, Load::Sink sink) override {
     return std::make_unique<GeneratedLoad>(io_, clock_, plan, epoch, std::move(sink));

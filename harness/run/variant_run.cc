@@ -64,7 +64,10 @@ void VariantRun::WaitExternal(size_t index) {
 }
 
 void VariantRun::StartProcess(size_t index) {
-  if (index == plan_.processes.size()) return StartPhases();
+  if (index == plan_.processes.size()) {
+    setup_reached_ = true;
+    return RunSetup(0);
+  }
   const ProcessPlan& p = plan_.processes[index];
   vr_.logs.push_back({p.name, out_dir_ + "/" + p.log_file, ""});
   Status started = processes_->Start(p);
@@ -81,9 +84,54 @@ void VariantRun::StartProcess(size_t index) {
   });
 }
 
+// The variant's setup commands, in order, once its processes are ready;
+// the first that fails ends the variant (its teardown still runs).
+void VariantRun::RunSetup(size_t index) {
+  if (index == plan_.setup.size()) return AttachTarget();
+  const HookPlan& hook = plan_.setup[index];
+  vr_.logs.push_back({hook.name, out_dir_ + "/" + hook.log_file, ""});
+  processes_->RunHook(hook, [this, index](Status done) {
+    if (interrupted_)
+      return Teardown(Status::Interrupted("interrupted during " + plan_.setup[index].name));
+    if (startup_exit_) return Teardown(Status::Unavailable(*startup_exit_));
+    if (!done.ok()) return Teardown(done.WithContext("variant setup"));
+    RunSetup(index + 1);
+  });
+}
+
+// An attached target is looked up after the setup (which may restart it).
+void VariantRun::AttachTarget() {
+  if (plan_.attach) {
+    StatusOr<pid_t> pid = processes_->Attach(plan_.target_name, *plan_.attach);
+    if (!pid.ok()) return Teardown(pid.status());
+    vr_.events.push_back({0, "target \"" + plan_.target_name + "\" is attached: pid " +
+                                 std::to_string(*pid) + ", " + plan_.attach->Describe() +
+                                 "; not started, stopped or signalled by faultline"});
+  }
+  StartPhases();
+}
+
+// The teardown commands, in order, each whatever the previous did; a failing
+// one is an event and a note, not a verdict.
+void VariantRun::RunTeardown(size_t index) {
+  if (!setup_reached_ || index == plan_.teardown.size()) return FinishStopping();
+  const HookPlan& hook = plan_.teardown[index];
+  vr_.logs.push_back({hook.name, out_dir_ + "/" + hook.log_file, ""});
+  processes_->RunHook(hook, [this, index](Status done) {
+    if (!done.ok()) {
+      const std::string msg = "variant teardown: " + done.message();
+      vr_.events.push_back({epoch_ == TimePoint{} ? 0 : ToSeconds(clock_.Now() - epoch_), msg});
+      progress_.Note("warning: " + msg);
+    }
+    RunTeardown(index + 1);
+  });
+}
+
 void VariantRun::OnExit(const ExitInfo& info) {
-  const std::string where = " (" + processes_->log_path(info.name) + "):\n" +
-                            processes_->LogTail(info.name, 10);
+  const std::string log = processes_->log_path(info.name);
+  const std::string where =
+      log.empty() ? std::string(" (it has no log here)")
+                  : " (" + log + "):\n" + processes_->LogTail(info.name, 10);
   if (state_ == State::kStarting) {
     // The process being waited for fails its own readiness wait; any other
     // one is recorded here, and the wait is cut short: the run cannot go ahead.
@@ -118,9 +166,9 @@ void VariantRun::StartPhases() {
     vr_.requests.Add(r);
     ++completed_;
   });
-  auto pid = processes_->pid(plan_.target().name);
+  auto pid = processes_->pid(plan_.target_name);
   if (startup_exit_) return Teardown(Status::Unavailable(*startup_exit_));
-  if (!pid) return Teardown(Status::Unavailable("process \"" + plan_.target().name + "\" is gone"));
+  if (!pid) return Teardown(Status::Unavailable("process \"" + plan_.target_name + "\" is gone"));
   target_pid_ = *pid;
   if (plan_.scrape) {
     scraped_ = std::make_unique<ScrapedMetrics>(parts_.NewMetricsEndpoint(*plan_.scrape),
@@ -286,13 +334,17 @@ void VariantRun::StopProcesses() {
   state_ = State::kStopping;
   for (auto& [dependency, proxy] : proxies_) proxy->SetFaults({});
   processes_->StopAll([this] {
-    for (auto& log : vr_.logs) log.tail = processes_->LogTail(log.name, 30);
     load_.reset();
     scraped_.reset();  // abandons a pending scrape: its callback never runs
     for (auto& [dependency, proxy] : proxies_) proxy->Close();
     proxies_.clear();
-    Decide();
+    RunTeardown(0);
   });
+}
+
+void VariantRun::FinishStopping() {
+  for (auto& log : vr_.logs) log.tail = processes_->LogTail(log.name, 30);
+  Decide();
 }
 
 void VariantRun::Decide() {
@@ -320,6 +372,7 @@ void VariantRun::Interrupt() {
     load_->Abort();  // counted above as abandoned
   }
   processes_->StopAll([] {});  // makes a pending readiness wait fail fast
+  if (state_ == State::kStarting) processes_->StopHooks();  // a setup command; never a teardown
   if (state_ == State::kPhases) {
     phase_timer_->Cancel();
     EndPhase(/*full=*/false);

@@ -3,8 +3,11 @@
 //
 //   kStarting  proxies listen; each external dependency with `ready` is
 //              probed, then each process is started and waited for in
-//              turn. Any failure (cannot start, not ready, another process
-//              exits meanwhile) ends the variant as an error.
+//              turn, then the variant's setup commands run in order, then
+//              an attached target is looked up (Processes::Attach). Any
+//              failure (cannot start, not ready, another process exits
+//              meanwhile, a setup command fails, no single process to
+//              attach to) ends the variant as an error.
 //   kPhases    load starts; each phase sets the load rate and the proxies'
 //              faults, and ends at epoch + the durations so far (so timer
 //              lateness never accumulates). Within a phase, ramps and flaps
@@ -17,7 +20,11 @@
 //              variant ("processes stayed up").
 //   kDraining  no new requests; waits (polling every 50 ms) for requests in
 //              flight and the last scrape, at most load.timeout + 1 s.
-//   kStopping  faults cleared, every process stopped, log tails read.
+//   kStopping  faults cleared, every process stopped, then the teardown
+//              commands run in order (whenever the setup was reached, also
+//              after an error or an interrupt; a failing one is an event),
+//              then log tails are read. An attached target is never
+//              stopped or signalled: only its watch ends.
 //   kDone      outcome decided: interrupted, error, or the checks' verdict.
 //
 // Interrupt() (first SIGINT/SIGTERM) stops in order from any state: load is
@@ -77,6 +84,10 @@ class VariantRun {
  private:
   void WaitExternal(size_t index);
   void StartProcess(size_t index);
+  void RunSetup(size_t index);
+  void AttachTarget();
+  void RunTeardown(size_t index);
+  void FinishStopping();
   void NextFaultChange();
   void StartPhases();
   void EnterPhase(size_t index);
@@ -105,6 +116,7 @@ class VariantRun {
   std::optional<std::string> process_died_;  // a process exited during the phases or draining
   std::optional<std::string> startup_exit_;  // a process exited while others were starting
   std::string starting_;                     // the process whose readiness is awaited
+  bool setup_reached_ = false;               // the setup began: the teardown runs at the end
 
   // Declared before the parts that call back into this object, so they are
   // destroyed after them.

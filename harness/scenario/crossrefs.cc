@@ -168,6 +168,17 @@ void CrossReferences::Finish() {
   }
 
   for (const auto& [dep, where] : proxies_) {
+    // A fixed proxy port may be written in the target's own configuration.
+    const ProcessSpec* spec = nullptr;
+    for (const ProcessSpec& d : s_.dependencies) spec = d.name == dep ? &d : spec;
+    if (spec && spec->listen != 0) continue;
+    if (s_.target.attached()) {
+      r_.Error(where.first, where.second,
+               "the target is attached, so it cannot be pointed at a port chosen per run: give "
+               "the fault proxy in front of " + Quote(dep) +
+                   " a fixed port with listen = PORT (the port the target already calls)");
+      continue;
+    }
     if (target_refs.count("proxy." + dep)) continue;
     r_.Error(where.first, where.second,
              "the fault proxy in front of " + Quote(dep) + " is never used: reference ${proxy." +

@@ -54,6 +54,7 @@ enum class Type {
   kFaultValue,         // FaultValue: a duration, rate or size, as its fault kind's main value
   kTable,              // TableTag: a table with its own schema (Key::sub)
   kTables,             // TablesTag: an array of such tables
+  kCommands,           // std::vector<std::vector<std::string>>: an array of non-empty argv arrays
 };
 
 // C++ types of the keys that a reader parses with its own function (they
@@ -166,6 +167,8 @@ consteval bool Holds(Type type, const ChoiceList* choices) {
       return std::is_same_v<T, TableTag>;
     case Type::kTables:
       return std::is_same_v<T, TablesTag>;
+    case Type::kCommands:
+      return std::is_same_v<T, std::vector<std::vector<std::string>>>;
   }
   return false;
 }
@@ -192,6 +195,7 @@ std::string Render(bool v);
 std::string Render(Duration v);
 std::string Render(const std::map<std::string, std::string>& v);
 std::string Render(const std::vector<std::string>& v);
+std::string Render(const std::vector<std::vector<std::string>>& v);
 template <typename E>
   requires std::is_enum_v<E>
 std::string Render(E v) {

@@ -15,6 +15,11 @@ void ScenarioReader::ReadTarget(const toml::table& table) {
   ReadProcess(t, kTargetProcess, &target, /*is_target=*/true);
 
   target.base_url = DefaultBaseUrl(target.name);
+  if (const toml::node* n = t.Get(kTargetAttach)) {
+    if (const toml::table* at = Table(*n, t.Path(kTargetAttach))) ReadAttach(*at, t);
+  } else if (!t.Get(kTargetProcess.argv)) {
+    r_.Error(t.Where(), t.Path(kTargetProcess.argv), "missing required key");
+  }
   if (const toml::node* n = t.Get(kTargetScrape)) {
     if (const toml::table* st = Table(*n, t.Path(kTargetScrape))) {
       target.scrape.emplace();
@@ -30,6 +35,57 @@ void ScenarioReader::ReadTarget(const toml::table& table) {
       // The load goes there: through the proxy when it names one.
       refs_.Variables(*v, t.At(kTargetBaseUrl), t.Path(kTargetBaseUrl), /*reaches_target=*/true);
     }
+  } else if (target.attach && (target.attach->pid != 0 || !target.attach->pid_file.empty()) &&
+             !t.Get(kTargetBaseUrl)) {
+    r_.Error(t.Where(), t.Path(kTargetBaseUrl),
+             "missing required key: a target attached by pid or pid_file has no known port, "
+             "so the load needs its address (\"http://127.0.0.1:8080\")");
+  }
+}
+
+// [target.attach]: exactly one of port, pid and pid_file; the keys that start
+// or stop a process do not apply.
+void ScenarioReader::ReadAttach(const toml::table& table, TableView& target) {
+  using namespace keys;
+  TableView t(r_, table, target.Path(kTargetAttach), schema::kAttachSchema);
+  AttachSpec& attach = s_.target.attach.emplace();
+  if (target.Get(kTargetProcess.argv)) {
+    r_.Error(target.At(kTargetProcess.argv), target.Path(kTargetProcess.argv),
+             "the target has both argv and attach: give argv to start it, or attach to sample "
+             "one already running");
+  }
+  for (const auto& [node, name] :
+       {std::pair{target.Get(kTargetProcess.env), "env"},
+        std::pair{target.Get(kTargetProcess.ready), "ready"},
+        std::pair{target.Get(kTargetProcess.stop_grace), "stop_grace"}}) {
+    if (!node) continue;
+    r_.Error(Pos(node->source()), JoinKey(target.path(), name),
+             Quote(name) + " only applies to a target started from argv, not to an attached one");
+  }
+  int given = 0;
+  if (auto v = t.Read(kAttachPort)) {
+    ++given;
+    if (*v > 65535) {
+      r_.Error(t.At(kAttachPort), t.Path(kAttachPort),
+               "expected a port number 1..65535, got " + std::to_string(*v));
+    } else {
+      attach.port = static_cast<uint16_t>(*v);
+    }
+  }
+  if (auto v = t.Read(kAttachPid)) {
+    ++given;
+    attach.pid = *v;
+  }
+  if (auto v = t.Read(kAttachPidFile)) {
+    ++given;
+    attach.pid_file = *v;
+    refs_.Variables(*v, t.At(kAttachPidFile), t.Path(kAttachPidFile));
+  }
+  const bool present = t.Get(kAttachPort) || t.Get(kAttachPid) || t.Get(kAttachPidFile);
+  if (!present) {
+    r_.Error(t.Where(), t.path(), "needs one of port, pid or pid_file: the process to attach to");
+  } else if (given > 1) {
+    r_.Error(t.Where(), t.path(), "give only one of port, pid and pid_file");
   }
 }
 
@@ -43,6 +99,17 @@ void ScenarioReader::ReadDependency(const toml::table& table, const std::string&
     if (*v) refs_.Proxy(dep.name, t.KeyWhere(kDependencyProxy), t.Path(kDependencyProxy));
   }
   const std::string who = "dependency " + Quote(dep.name.empty() ? key : dep.name);
+  if (auto v = t.Read(kDependencyListen)) {
+    if (!dep.proxy) {
+      r_.Error(t.At(kDependencyListen), t.Path(kDependencyListen),
+               "\"listen\" is the port of " + who + "'s fault proxy: set proxy = true too");
+    } else if (*v > 65535) {
+      r_.Error(t.At(kDependencyListen), t.Path(kDependencyListen),
+               "expected a port number 1..65535, got " + std::to_string(*v));
+    } else {
+      dep.listen = static_cast<uint16_t>(*v);
+    }
+  }
   if (auto v = t.Read(kDependencyAddress)) {
     std::string error;
     if (t.Get(kDependencyProcess.argv)) {

@@ -27,6 +27,12 @@ std::string DefaultBaseUrl(std::string_view target) {
   return "http://127.0.0.1:" + PortVariable(target);
 }
 
+std::string AttachSpec::Describe() const {
+  if (port != 0) return "the process listening on port " + std::to_string(port);
+  if (pid != 0) return "pid " + std::to_string(pid);
+  return "the pid in " + Quote(pid_file);
+}
+
 FaultSpec::Main FaultSpec::MainValue(Kind kind) {
   switch (kind) {
     case Kind::kLatency: return Main::kLatency;

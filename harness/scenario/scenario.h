@@ -71,6 +71,19 @@ struct ProcessSpec {
                                             // running (not started; argv is empty)
   bool check_ready = true;                  // false for an external dependency without `ready`
   bool external() const { return !address.empty(); }
+  uint16_t listen = 0;                      // dependencies with proxy: the proxy's fixed port
+                                            // (0: a free one, allocated per run)
+};
+
+/// An attached target: a process faultline finds instead of starting it,
+/// samples like a started one, and never stops or signals. Exactly one of
+/// the three is set; the run looks the process up when a variant starts.
+struct AttachSpec {
+  uint16_t port = 0;     // the one process listening on this local TCP port
+  int64_t pid = 0;       // this process
+  std::string pid_file;  // the process whose pid this file holds; may hold variables
+  /// "the process listening on port 8080", "pid 123", "the pid in \"x.pid\"".
+  std::string Describe() const;
 };
 
 /// Custom metrics read from the target over HTTP, in Prometheus text format
@@ -94,6 +107,9 @@ struct TargetSpec : ProcessSpec {
   std::string base_url = DefaultBaseUrl(kDefaultName);  // load is sent here; the loader
                                                         // sets DefaultBaseUrl(name)
   std::optional<ScrapeSpec> scrape;  // [target.scrape]: custom metrics
+  std::optional<AttachSpec> attach = std::nullopt;  // [target.attach]: a running process
+                                                    // instead of argv
+  bool attached() const { return attach.has_value(); }
 };
 
 /// The one variant of a scenario that declares none.
@@ -104,6 +120,11 @@ struct Variant {
   enum class Expect { kPass, kFail };
   Expect expect = Expect::kPass;
   std::map<std::string, std::string> vars;  // ${variant.KEY}
+  // Commands (argv arrays, no shell; variables allowed) run before the
+  // variant's first phase and after its last; each bounded by hook_timeout.
+  std::vector<std::vector<std::string>> setup = {};
+  std::vector<std::vector<std::string>> teardown = {};
+  Duration hook_timeout = 30s;
 };
 
 struct LoadSpec {

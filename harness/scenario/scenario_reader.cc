@@ -121,6 +121,13 @@ void ScenarioReader::ReadVariant(const toml::table& table, const std::string& ke
                  t.Path(kVariantName));
   }
   if (auto e = t.Read(kVariantExpect)) v->expect = *e;
+  std::vector<Element> hooks;
+  if (auto c = t.Read(kVariantSetup, &hooks)) v->setup = std::move(*c);
+  Variables(hooks);
+  hooks.clear();
+  if (auto c = t.Read(kVariantTeardown, &hooks)) v->teardown = std::move(*c);
+  Variables(hooks);
+  if (auto d = t.Read(kVariantHookTimeout)) v->hook_timeout = *d;
   if (auto vars = t.Read(kVariantVars)) {
     v->vars = std::move(*vars);
     if (v->vars.count("name")) {

@@ -60,6 +60,11 @@ inline constexpr auto kTargetBaseUrl = FieldOf<std::string>(schema::kTargetKeys,
 inline constexpr auto kTargetScrape = FieldOf<schema::TableTag>(schema::kTargetKeys, "scrape");
 inline constexpr auto kDependencyProxy = FieldOf<bool>(schema::kDependencyKeys, "proxy");
 inline constexpr auto kDependencyAddress = FieldOf<std::string>(schema::kDependencyKeys, "address");
+inline constexpr auto kDependencyListen = FieldOf<int64_t>(schema::kDependencyKeys, "listen");
+inline constexpr auto kTargetAttach = FieldOf<schema::TableTag>(schema::kTargetKeys, "attach");
+inline constexpr auto kAttachPort = FieldOf<int64_t>(schema::kAttachKeys, "port");
+inline constexpr auto kAttachPid = FieldOf<int64_t>(schema::kAttachKeys, "pid");
+inline constexpr auto kAttachPidFile = FieldOf<std::string>(schema::kAttachKeys, "pid_file");
 
 inline constexpr auto kReadyKind = FieldOf<Readiness::Kind>(schema::kReadyKeys, "kind");
 inline constexpr auto kReadyPort = FieldOf<schema::PortText>(schema::kReadyKeys, "port");
@@ -76,6 +81,10 @@ inline constexpr auto kScrapeMetrics = FieldOf<StringMap>(schema::kScrapeKeys, "
 inline constexpr auto kVariantName = FieldOf<std::string>(schema::kVariantKeys, "name");
 inline constexpr auto kVariantExpect = FieldOf<Variant::Expect>(schema::kVariantKeys, "expect");
 inline constexpr auto kVariantVars = FieldOf<StringMap>(schema::kVariantKeys, "vars");
+using Commands = std::vector<std::vector<std::string>>;
+inline constexpr auto kVariantSetup = FieldOf<Commands>(schema::kVariantKeys, "setup");
+inline constexpr auto kVariantTeardown = FieldOf<Commands>(schema::kVariantKeys, "teardown");
+inline constexpr auto kVariantHookTimeout = FieldOf<Duration>(schema::kVariantKeys, "hook_timeout");
 
 inline constexpr auto kLoadRate = FieldOf<double>(schema::kLoadKeys, "rate");
 inline constexpr auto kLoadMethod = FieldOf<std::string>(schema::kLoadKeys, "method");
@@ -130,6 +139,7 @@ class ScenarioReader {
   void ReadTarget(const toml::table& table);
   void ReadDependency(const toml::table& table, const std::string& key);
   void ReadProcess(TableView& t, const keys::ProcessKeys& k, ProcessSpec* p, bool is_target);
+  void ReadAttach(const toml::table& table, TableView& target_view);
   void ReadReady(const toml::table& table, const std::string& key, const std::string& process,
                  Readiness* ready);
   void ReadPort(const toml::node& n, const std::string& path, const std::string& process,

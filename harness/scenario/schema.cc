@@ -27,6 +27,12 @@ std::string Render(const std::vector<std::string>& v) {
   return out.empty() ? "[]" : out + "]";
 }
 
+std::string Render(const std::vector<std::vector<std::string>>& v) {
+  std::string out;
+  for (const auto& argv : v) out += (out.empty() ? "[" : ", ") + Render(argv);
+  return out.empty() ? "[]" : out + "]";
+}
+
 std::vector<std::string> KeyNames(const TableSchema& schema) {
   std::vector<std::string> names;
   for (const Key& k : schema.keys) names.emplace_back(k.name);
@@ -110,6 +116,8 @@ const char* BaseTypeText(Type type) {
       return "table";
     case Type::kTables:
       return "array of tables";
+    case Type::kCommands:
+      return "array of commands (arrays of strings)";
   }
   return "?";
 }

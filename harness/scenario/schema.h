@@ -139,6 +139,20 @@ inline constexpr Key kScrapeKeys[] = {
 };
 inline constexpr TableSchema kScrapeSchema{"scrape", kScrapeKeys};
 
+inline constexpr Key kAttachKeys[] = {
+    {.name = "port", .type = Type::kInteger,
+     .doc = "the one process listening on this local TCP port (IPv4 or IPv6, any address); "
+            "the default `base_url` and `${port.NAME}` of the target are this port",
+     .def_note = "one of `port`, `pid`, `pid_file`", .type_note = "..65535", .min = 1},
+    {.name = "pid", .type = Type::kInteger, .doc = "this process",
+     .def_note = "one of `port`, `pid`, `pid_file`", .min = 1},
+    {.name = "pid_file", .type = Type::kNonEmptyString,
+     .doc = "the process whose pid this file holds (read when each variant starts, after its "
+            "`setup`); variables allowed",
+     .def_note = "one of `port`, `pid`, `pid_file`"},
+};
+inline constexpr TableSchema kAttachSchema{"attach", kAttachKeys};
+
 inline constexpr Key kTargetKeys[] = {
     {.name = "name", .type = Type::kName,
      .doc = "the process name, used in `${port.NAME}`; unique among all processes",
@@ -146,7 +160,7 @@ inline constexpr Key kTargetKeys[] = {
     {.name = "argv", .type = Type::kStrings,
      .doc = "program and arguments; `argv[0]` is looked up in `PATH` (the harness's own "
             "directory first); no shell",
-     .type_note = ", non-empty", .required = kAllKinds},
+     .def_note = "required unless `attach` is set", .type_note = ", non-empty"},
     {.name = "env", .type = Type::kStringTable, .doc = "added to the harness's environment",
      .def = Default<&TargetSpec::env, TargetSpec>},
     {.name = "ready", .type = Type::kTable,
@@ -162,6 +176,11 @@ inline constexpr Key kTargetKeys[] = {
      .def = Default<&TargetSpec::base_url>, .type_note = "starting with `http://`"},
     {.name = "scrape", .type = Type::kTable, .doc = "custom metrics read from the target",
      .def_note = "none", .sub = &kScrapeSchema},
+    {.name = "attach", .type = Type::kTable,
+     .doc = "sample a process already running instead of starting one from `argv` (see "
+            "[target.attach](#targetattach--a-running-target)); faultline never stops or "
+            "signals it; `env`, `ready` and `stop_grace` do not apply",
+     .def_note = "none: the target is started from `argv`", .sub = &kAttachSchema},
 };
 inline constexpr TableSchema kTargetSchema{"target", kTargetKeys};
 
@@ -188,6 +207,11 @@ inline constexpr Key kDependencyKeys[] = {
      .doc = "put a fault proxy in front of this dependency; the target must then reach it "
             "through `${proxy.NAME}` (an error otherwise), and faults may name it",
      .def = Default<&ProcessSpec::proxy>},
+    {.name = "listen", .type = Type::kInteger,
+     .doc = "a fixed port (on 127.0.0.1) for this dependency's fault proxy, so a running "
+            "target already configured for that port goes through the proxy; a port in use is "
+            "an error naming the process holding it; `${proxy.NAME}` is this port",
+     .def_note = "a free port per run", .type_note = "..65535, with `proxy = true`", .min = 1},
 };
 inline constexpr TableSchema kDependencySchema{"dependency", kDependencyKeys};
 
@@ -200,6 +224,20 @@ inline constexpr Key kVariantKeys[] = {
      .doc = "`${variant.KEY}` values; numbers and booleans become their text; the key `name` is "
             "reserved",
      .def = Default<&Variant::vars>},
+    {.name = "setup", .type = Type::kCommands,
+     .doc = "commands run in order before the variant's first phase, once its processes are "
+            "ready: `[[\"curl\", \"-X\", \"POST\", \"http://127.0.0.1:9000/flag\"]]`; no "
+            "shell; variables allowed; output in `logs/<variant>/setup-N.log`; one that fails "
+            "or times out ends the variant (exit 3)",
+     .def = Default<&Variant::setup>},
+    {.name = "teardown", .type = Type::kCommands,
+     .doc = "commands run in order after the variant's last phase, once its processes are "
+            "stopped; they run whenever `setup` was reached, also after a failure or "
+            "SIGINT/SIGTERM; a failing one is an event; output in `logs/<variant>/teardown-N.log`",
+     .def = Default<&Variant::teardown>},
+    {.name = "hook_timeout", .type = Type::kPositiveDuration,
+     .doc = "limit for each `setup` and `teardown` command (SIGTERM, then SIGKILL 3 s later)",
+     .def = Default<&Variant::hook_timeout>},
 };
 inline constexpr TableSchema kVariantSchema{"variant", kVariantKeys};
 

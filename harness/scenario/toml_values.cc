@@ -339,6 +339,45 @@ std::optional<std::vector<std::string>> TableView::Strings(const schema::Key& k,
   return out;
 }
 
+// An array of commands, each a non-empty array of strings (an argv).
+std::optional<std::vector<std::vector<std::string>>> TableView::Commands(
+    const schema::Key& k, const toml::node& n, std::vector<Element>* elements) const {
+  const auto* arr = n.as_array();
+  if (!arr) {
+    Error(n, k, "expected an array of commands like [[\"program\", \"arg\"]], got " + Describe(n));
+    return std::nullopt;
+  }
+  std::vector<std::vector<std::string>> out;
+  std::vector<Element> read;
+  bool ok = true;
+  for (size_t i = 0; i < arr->size(); ++i) {
+    const toml::node& c = *arr->get(i);
+    const std::string key = Indexed(JoinKey(path_, k.name), i);
+    const auto* argv = c.as_array();
+    if (!argv || argv->empty()) {
+      reporter_.Error(Pos(c.source()), key,
+                      "expected a command: a non-empty array of strings (the program and its "
+                      "arguments), got " + (argv ? std::string("an empty array") : Describe(c)));
+      ok = false;
+      continue;
+    }
+    std::vector<std::string>& command = out.emplace_back();
+    for (size_t j = 0; j < argv->size(); ++j) {
+      const toml::node& e = *argv->get(j);
+      if (const auto* s = e.as_string()) {
+        command.push_back(s->get());
+        read.push_back(Element{"", Indexed(key, j), s->get(), Pos(e.source())});
+      } else {
+        reporter_.Error(Pos(e.source()), Indexed(key, j), "expected a string, got " + Describe(e));
+        ok = false;
+      }
+    }
+  }
+  if (!ok) return std::nullopt;
+  if (elements) *elements = std::move(read);
+  return out;
+}
+
 // A table of free-form keys. In a kScalarTable (variant vars) integers,
 // floats and booleans become their text; otherwise values must be strings.
 // The entries that are well-formed are returned even when others are not.

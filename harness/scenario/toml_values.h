@@ -110,6 +110,8 @@ class TableView {
       return Strings(k, *n, elements);
     } else if constexpr (std::is_same_v<T, std::map<std::string, std::string>>) {
       return StringTable(k, *n, elements);
+    } else if constexpr (std::is_same_v<T, std::vector<std::vector<std::string>>>) {
+      return Commands(k, *n, elements);
     } else {
       static_assert(std::is_enum_v<T>, "read this type with its own function");
       std::optional<int> v = Choice(k, *n);
@@ -168,6 +170,8 @@ class TableView {
   std::optional<std::map<std::string, std::string>> StringTable(
       const schema::Key& k, const toml::node& n, std::vector<Element>* elements) const;
   std::optional<int> Choice(const schema::Key& k, const toml::node& n) const;
+  std::optional<std::vector<std::vector<std::string>>> Commands(
+      const schema::Key& k, const toml::node& n, std::vector<Element>* elements) const;
 
   Reporter& reporter_;
   const toml::table& table_;

@@ -48,6 +48,7 @@ std::string ReadTail(const std::string& path, size_t max_bytes) {
 }  // namespace
 
 std::string ExitInfo::Describe() const {
+  if (attached) return "exited (an attached process: its exit status goes to its own parent)";
   if (signaled) {
     const char* abbrev = sigabbrev_np(code);
     return "killed by signal " + std::to_string(code) +

@@ -62,6 +62,7 @@ struct ExitInfo {
   bool signaled = false;
   int code = 0;            // exit code, or the signal number when signaled
   std::string Describe() const;  // "exited with code 1" / "killed by signal 9 (SIGKILL)"
+  bool attached = false;   // not faultline's child (AttachedProcess): code and signal unknown
 };
 
 class Supervisor {

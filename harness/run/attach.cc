@@ -1,0 +1,157 @@
+#include "harness/run/attach.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "harness/common/text.h"
+#include "harness/scenario/diagnostics.h"
+
+namespace faultline {
+namespace {
+
+constexpr int kTcpListenState = 10;
+
+// The inodes of the listening sockets on local `port` in one /proc/net/tcp
+// or tcp6 text: "sl local_address rem_address st ... inode ...", the port
+// the hex digits after the local address's ':'.
+void ListeningInodes(const std::string& text, uint16_t port, std::set<uint64_t>* out) {
+  std::istringstream lines(text);
+  std::string line;
+  std::getline(lines, line);  // the header
+  while (std::getline(lines, line)) {
+    std::istringstream f(line);
+    std::string sl, local, remote, state, skip, inode;
+    f >> sl >> local >> remote >> state;
+    for (int i = 0; i < 5; ++i) f >> skip;  // tx:rx tr:when retrnsmt uid timeout
+    f >> inode;
+    const size_t colon = local.rfind(':');
+    if (inode.empty() || colon == std::string::npos) continue;
+    if (std::strtol(state.c_str(), nullptr, 16) != kTcpListenState) continue;
+    if (std::strtoul(local.c_str() + colon + 1, nullptr, 16) != port) continue;
+    const uint64_t n = std::strtoull(inode.c_str(), nullptr, 10);
+    if (n != 0) out->insert(n);
+  }
+}
+
+std::optional<ProcStat> StatOf(ProcFs& fs, pid_t pid) {
+  auto text = fs.ReadFile(std::to_string(pid) + "/stat");
+  return text ? ParseProcStat(*text) : std::nullopt;
+}
+
+bool IsPid(const std::string& s) { return !s.empty() && IsDigits(s) && s.size() < 10; }
+
+std::string PidList(ProcFs& fs, const std::vector<pid_t>& pids) {
+  std::string out;
+  for (pid_t p : pids) out += (out.empty() ? "" : ", ") + DescribePid(fs, p);
+  return out;
+}
+
+// The live process `pid`, or why not; `what` names what was looked for.
+StatusOr<pid_t> LivePid(ProcFs& fs, pid_t pid, const std::string& what) {
+  auto stat = StatOf(fs, pid);
+  if (!stat) {
+    return Status::Unavailable("attach to " + what + ": no process " + std::to_string(pid) +
+                               " is visible in /proc (it has exited, or it runs in a container "
+                               "with its own pid namespace)");
+  }
+  if (stat->state == 'Z' || stat->state == 'X') {
+    return Status::Unavailable("attach to " + what + ": " + DescribePid(fs, pid) +
+                               " has exited (it is a zombie)");
+  }
+  return pid;
+}
+
+StatusOr<pid_t> ByPort(ProcFs& fs, uint16_t port, const std::string& what) {
+  size_t sockets = 0;
+  const std::vector<pid_t> holders = PortHolders(fs, port, &sockets);
+  const std::string head = "attach to " + what + ": ";
+  const std::string where = "port " + std::to_string(port);
+  if (holders.size() == 1) return LivePid(fs, holders.front(), what);
+  if (!holders.empty()) {
+    return Status::Unavailable(head + std::to_string(holders.size()) + " processes listen on " +
+                               where + ": " + PidList(fs, holders) +
+                               "; attach to one of them by pid");
+  }
+  if (sockets > 0) {
+    return Status::Unavailable(head + "a socket listens on " + where +
+                               ", but no process visible in this machine's /proc holds it (a "
+                               "process of another user, or one in a container with its own pid "
+                               "namespace)");
+  }
+  return Status::Unavailable(head + "no process listens on " + where +
+                             " (looked in /proc/net/tcp and /proc/net/tcp6)");
+}
+
+StatusOr<pid_t> ByPidFile(ProcFs& fs, const std::string& path, const std::string& what) {
+  std::ifstream in(path);
+  if (!in) {
+    return Status::Unavailable("attach to " + what + ": cannot read " + Quote(path) + ": " +
+                               std::strerror(errno));
+  }
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.erase(0, 1);
+  if (!IsPid(text) || std::atol(text.c_str()) <= 0) {
+    return Status::Unavailable("attach to " + what + ": " + Quote(path) + " holds " +
+                               Quote(text) + ", not a pid");
+  }
+  return LivePid(fs, static_cast<pid_t>(std::atol(text.c_str())), what);
+}
+
+}  // namespace
+
+std::vector<pid_t> PortHolders(ProcFs& fs, uint16_t port, size_t* sockets) {
+  std::set<uint64_t> inodes;
+  for (const char* file : {"net/tcp", "net/tcp6"}) {
+    if (auto text = fs.ReadFile(file)) ListeningInodes(*text, port, &inodes);
+  }
+  if (sockets) *sockets = inodes.size();
+  std::set<pid_t> holders;
+  if (inodes.empty()) return {};
+  for (const std::string& entry : fs.ListDir("")) {
+    if (!IsPid(entry)) continue;
+    const pid_t pid = static_cast<pid_t>(std::atol(entry.c_str()));
+    for (uint64_t inode : fs.SocketInodes(pid)) {
+      if (inodes.contains(inode)) holders.insert(pid);
+    }
+  }
+  std::vector<pid_t> out;
+  for (pid_t pid : holders) {
+    bool child_of_holder = false;
+    pid_t up = pid;
+    for (int depth = 0; depth < 64 && up > 1 && !child_of_holder; ++depth) {
+      auto stat = StatOf(fs, up);
+      if (!stat) break;
+      up = stat->ppid;
+      child_of_holder = holders.contains(up);
+    }
+    if (!child_of_holder) out.push_back(pid);
+  }
+  return out;
+}
+
+std::string DescribePid(ProcFs& fs, pid_t pid) {
+  std::string out = "pid " + std::to_string(pid);
+  auto comm = fs.ReadFile(std::to_string(pid) + "/comm");
+  if (!comm) return out;
+  while (!comm->empty() && comm->back() == '\n') comm->pop_back();
+  return out + " (" + *comm + ")";
+}
+
+std::string PortHolderText(ProcFs& fs, uint16_t port) {
+  const std::vector<pid_t> holders = PortHolders(fs, port);
+  return holders.empty() ? "" : ", held by " + PidList(fs, holders);
+}
+
+StatusOr<pid_t> FindAttached(ProcFs& fs, const AttachPlan& attach) {
+  const std::string what = attach.Describe();
+  if (attach.port != 0) return ByPort(fs, attach.port, what);
+  if (attach.pid != 0) return LivePid(fs, attach.pid, what);
+  return ByPidFile(fs, attach.pid_file, what);
+}
+
+}  // namespace faultline

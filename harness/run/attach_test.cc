@@ -1,0 +1,136 @@
+// Finding the process to attach to, on a canned /proc: by port, pid and pid
+// file; none, several, a pre-forking server, a socket nobody visible holds.
+#include "harness/run/attach.h"
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+
+#include "harness/common/test_temp_dir.h"
+#include "harness/sampler/fake_procfs.h"
+
+using namespace faultline;
+
+namespace {
+
+const char* kTcpHeader =
+    "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  "
+    "timeout inode\n";
+
+// A /proc/net/tcp row: local port `port` (hex), state `state` (hex), `inode`.
+std::string TcpRow(int sl, const std::string& local, const std::string& state, uint64_t inode) {
+  return "   " + std::to_string(sl) + ": " + local + " 00000000:0000 " + state +
+         " 00000000:00000000 00:00000000 00000000  1000        0 " + std::to_string(inode) +
+         " 1 0000000000000000 100 0 0 10 0\n";
+}
+
+// Port 8080 (1F90) listens on 127.0.0.1 as inode 500 and on [::] as 600;
+// port 9000 (2328) is only connected, not listening.
+FakeProcFs Canned() {
+  FakeProcFs fs;
+  fs.files["net/tcp"] = std::string(kTcpHeader) + TcpRow(0, "0100007F:1F90", "0A", 500) +
+                        TcpRow(1, "0100007F:2328", "01", 501);
+  fs.files["net/tcp6"] = std::string(kTcpHeader) +
+                         TcpRow(0, "00000000000000000000000000000000:1F90", "0A", 600);
+  fs.AddProcess(1, 0, 1, 4000, 0, 0, {});
+  fs.files["1/comm"] = "init\n";
+  return fs;
+}
+
+AttachPlan ByPort(uint16_t port) { return AttachPlan{port, 0, ""}; }
+
+}  // namespace
+
+TEST_CASE("attach by port finds the one process holding the listening socket") {
+  FakeProcFs fs = Canned();
+  fs.AddProcess(100, 1, 4, 1000, 0, 0, {{3, "socket:[500]"}, {4, "socket:[600]"}});
+  fs.files["100/comm"] = "orders-service\n";
+  fs.AddProcess(200, 1, 1, 1000, 0, 0, {{3, "socket:[501]"}});
+  auto pid = FindAttached(fs, ByPort(8080));
+  REQUIRE(pid.ok());
+  CHECK(*pid == 100);
+  CHECK(DescribePid(fs, 100) == "pid 100 (orders-service)");
+}
+
+TEST_CASE("attach by port names every unrelated process listening on it") {
+  FakeProcFs fs = Canned();
+  fs.AddProcess(123, 1, 1, 1000, 0, 0, {{3, "socket:[500]"}});
+  fs.AddProcess(456, 1, 1, 1000, 0, 0, {{3, "socket:[600]"}});
+  fs.files["123/comm"] = "orders-service\n";
+  fs.files["456/comm"] = "orders-service\n";
+  auto pid = FindAttached(fs, ByPort(8080));
+  REQUIRE_FALSE(pid.ok());
+  CHECK(pid.status().message() ==
+        "attach to the process listening on port 8080: 2 processes listen on port 8080: pid 123 "
+        "(orders-service), pid 456 (orders-service); attach to one of them by pid");
+}
+
+TEST_CASE("attach by port takes the parent of a pre-forking server") {
+  FakeProcFs fs = Canned();
+  fs.AddProcess(100, 1, 1, 1000, 0, 0, {{3, "socket:[500]"}});
+  fs.AddProcess(101, 100, 1, 1000, 0, 0, {{3, "socket:[500]"}});
+  fs.AddProcess(102, 101, 1, 1000, 0, 0, {{3, "socket:[500]"}});
+  auto pid = FindAttached(fs, ByPort(8080));
+  REQUIRE(pid.ok());
+  CHECK(*pid == 100);
+}
+
+TEST_CASE("attach by port says when nothing listens or no visible process holds the socket") {
+  FakeProcFs fs = Canned();
+  auto none = FindAttached(fs, ByPort(9000));  // only an ESTABLISHED socket there
+  REQUIRE_FALSE(none.ok());
+  CHECK(none.status().message() ==
+        "attach to the process listening on port 9000: no process listens on port 9000 (looked "
+        "in /proc/net/tcp and /proc/net/tcp6)");
+  auto hidden = FindAttached(fs, ByPort(8080));
+  REQUIRE_FALSE(hidden.ok());
+  CHECK(hidden.status().message() ==
+        "attach to the process listening on port 8080: a socket listens on port 8080, but no "
+        "process visible in this machine's /proc holds it (a process of another user, or one in "
+        "a container with its own pid namespace)");
+  CHECK(PortHolderText(fs, 8080) == "");
+}
+
+TEST_CASE("attach by pid refuses a missing or exited process") {
+  FakeProcFs fs = Canned();
+  fs.AddProcess(100, 1, 1, 1000, 0, 0, {});
+  CHECK(*FindAttached(fs, AttachPlan{0, 100, ""}) == 100);
+  auto missing = FindAttached(fs, AttachPlan{0, 77, ""});
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.status().message() ==
+        "attach to pid 77: no process 77 is visible in /proc (it has exited, or it runs in a "
+        "container with its own pid namespace)");
+  std::string& stat = fs.files["100/stat"];
+  stat.replace(stat.find(") S "), 4, ") Z ");
+  fs.files["100/comm"] = "svc\n";
+  auto zombie = FindAttached(fs, AttachPlan{0, 100, ""});
+  REQUIRE_FALSE(zombie.ok());
+  CHECK(zombie.status().message() == "attach to pid 100: pid 100 (svc) has exited (it is a zombie)");
+}
+
+TEST_CASE("attach by pid file reads the pid and names a bad file") {
+  FakeProcFs fs = Canned();
+  fs.AddProcess(100, 1, 1, 1000, 0, 0, {});
+  const std::string dir = faultline::testing::MakeTempDir("attach");
+  const std::string good = dir + "/svc.pid", bad = dir + "/bad.pid";
+  std::ofstream(good) << "100\n";
+  std::ofstream(bad) << "not a pid\n";
+  CHECK(*FindAttached(fs, AttachPlan{0, 0, good}) == 100);
+  auto garbled = FindAttached(fs, AttachPlan{0, 0, bad});
+  REQUIRE_FALSE(garbled.ok());
+  CHECK(garbled.status().message() == "attach to the pid in \"" + bad + "\": \"" + bad +
+                                          "\" holds \"not a pid\", not a pid");
+  const std::string none = dir + "/none.pid";
+  auto unreadable = FindAttached(fs, AttachPlan{0, 0, none});
+  REQUIRE_FALSE(unreadable.ok());
+  CHECK(unreadable.status().message() == "attach to the pid in \"" + none + "\": cannot read \"" +
+                                             none + "\": No such file or directory");
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a port's holder is named for a fixed proxy port in use") {
+  FakeProcFs fs = Canned();
+  fs.AddProcess(321, 1, 1, 1000, 0, 0, {{3, "socket:[600]"}});
+  fs.files["321/comm"] = "redis-server\n";
+  CHECK(PortHolderText(fs, 8080) == ", held by pid 321 (redis-server)");
+}
