@@ -76,17 +76,24 @@ std::string RenderRepeatSummary(const RepeatSummary& s) {
   if (!s.stable)
     for (size_t i = 0; i < s.verdicts.size(); ++i)
       out += "  run " + std::to_string(i + 1) + ": " + CleanText(s.verdicts[i]) + "\n";
-  char line[512];
-  std::snprintf(line, sizeof line, "  %-16s %-30s %7s %7s %7s %7s\n", "variant", "check",
-                "passed", "min", "median", "max");
-  out += line;
+  int variant_w = 7, check_w = 5;  // "variant", "check"
   for (const auto& m : s.margins) {
-    const std::string passed = std::to_string(m.passed) + "/" + std::to_string(m.runs);
-    std::snprintf(line, sizeof line, "  %-16s %-30s %7s %7s %7s %7s\n",
-                  CleanText(m.variant).c_str(), CleanText(m.check).c_str(), passed.c_str(),
-                  Ratio(m.min).c_str(), Ratio(m.median).c_str(), Ratio(m.max).c_str());
-    out += line;
+    variant_w = std::max(variant_w, static_cast<int>(CleanText(m.variant).size()));
+    check_w = std::max(check_w, static_cast<int>(CleanText(m.check).size()));
   }
+  std::vector<char> line(static_cast<size_t>(variant_w + check_w) + 128);
+  auto row = [&](const std::string& v, const std::string& c, const std::string& passed,
+                 const std::string& lo, const std::string& mid, const std::string& hi) {
+    std::snprintf(line.data(), line.size(), "  %-*s  %-*s  %6s  %7s  %7s  %7s\n", variant_w,
+                  v.c_str(), check_w, c.c_str(), passed.c_str(), lo.c_str(), mid.c_str(),
+                  hi.c_str());
+    out += line.data();
+  };
+  row("variant", "check", "passed", "min", "median", "max");
+  for (const auto& m : s.margins)
+    row(CleanText(m.variant), CleanText(m.check),
+        std::to_string(m.passed) + "/" + std::to_string(m.runs), Ratio(m.min), Ratio(m.median),
+        Ratio(m.max));
   return out + "  margin = observed / limit in each run\n";
 }
 
