@@ -92,8 +92,8 @@ std::string RenderSuiteMarkdown(const std::vector<SuiteEntry>& entries) {
              ToString(v.expect) + ", outcome " + ToString(v.outcome);
       for (const auto& c : v.checks)
         if (!c.passed && v.expect == Expectation::kPass)
-          out += "; " + M(c.name) + " " + M(FormatMeasure(c.observed, c.unit)) + " > " +
-                 M(FormatMeasure(c.limit, c.unit));
+          out += "; " + M(c.name) + ": observed " + M(FormatMeasure(c.observed, c.unit)) +
+                 ", limit " + M(FormatMeasure(c.limit, c.unit));
       out += "\n";
     }
   }

@@ -210,7 +210,10 @@ std::string RenderSweepMarkdown(const SweepData& d) {
       out += "| " + M(line.name) + " |";
       for (size_t i = 0; i < d.x_values.size(); ++i) {
         auto it = line.at.find(i);
-        out += " " + (it == line.at.end() ? std::string("—") : M(Value(Peak(*it->second, m), m.unit))) + " |";
+        out += " " +
+               (it == line.at.end() ? std::string("—")
+                                    : M(Value(Peak(*it->second, m), m.unit))) +
+               " |";
       }
       out += "\n";
     }

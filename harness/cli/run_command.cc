@@ -43,14 +43,16 @@ int RunCommand(const RunCommandOptions& o) {
 void SetupRunCommand(CLI::App& app, int* exit_status) {
   auto opts = std::make_shared<RunCommandOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "run", "Run a scenario's variants and check the results; several files or folders run as a suite");
+      "run",
+      "Run a scenario's variants and check the results; several files or folders run as a suite");
   cmd->add_option("scenario", opts->scenarios,
                   "Scenario TOML file; several files, or folders of *.toml files, run as a suite")
       ->required();
   cmd->add_option("--out", opts->out_dir,
                   "Directory for results.json and logs (default out/<name>; a suite: out, a "
                   "folder per scenario)");
-  cmd->add_option("--set", opts->overrides, "Override a scenario value: key.path=value (repeatable)");
+  cmd->add_option("--set", opts->overrides,
+                  "Override a scenario value: key.path=value (repeatable)");
   cmd->add_option("--variant", opts->variants, "Run only this variant (repeatable)");
   cmd->add_option("--shard", opts->shard,
                   "Run only shard I of N (I/N, e.g. 2/4) of the suite's scenarios");

@@ -103,8 +103,8 @@ int RunSuite(const RunCommandOptions& o) {
   if (!o.shard.empty()) title += " shard " + o.shard;
   const std::string junit = (fs::path(out) / "junit.xml").string();
   const std::string markdown = (fs::path(out) / "summary.md").string();
-  for (const auto& [path, text] :
-       {std::pair{junit, RenderJunitSuite(runs, title)}, std::pair{markdown, RenderSuiteMarkdown(entries)}}) {
+  for (const auto& [path, text] : {std::pair{junit, RenderJunitSuite(runs, title)},
+                                   std::pair{markdown, RenderSuiteMarkdown(entries)}}) {
     Status s = WriteFileAtomic(path, text);
     if (!s.ok()) {
       std::cerr << "faultline: " << s.message() << "\n";
