@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "harness/result/result.h"
+#include "reports/chart_markers.h"
 #include "reports/harness_cost.h"
 #include "reports/report_figures.h"
 #include "reports/svg_chart.h"
@@ -16,12 +17,7 @@
 namespace faultline {
 namespace {
 
-// Okabe-Ito: distinguishable with the common colour-vision deficiencies.
-// Blue then vermillion gives the strongest contrast for the usual A/B pair.
-constexpr const char* kPalette[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
-                                    "#E69F00", "#56B4E9", "#000000"};
-
-std::string Colour(size_t i) { return kPalette[i % (sizeof kPalette / sizeof kPalette[0])]; }
+std::string Colour(size_t i) { return ChartColour(i); }
 
 std::string E(const std::string& s) { return EscapeXml(s); }
 
@@ -180,16 +176,23 @@ void Charts(const std::vector<VariantView>& views, std::string& out) {
   bool any_fault = false;
   for (const auto& b : bands) any_fault = any_fault || b.fault;
   const std::string legend = Legend(views, any_fault);
+  std::vector<ChartMarker> markers;  // every variant's events and failed checks
+  for (const auto& view : views) {
+    auto mine = EventMarkers(view.v, view.colour);
+    markers.insert(markers.end(), mine.begin(), mine.end());
+  }
 
   out += "<h2 id=\"metrics\">Metrics over time</h2>\n";
   out += "<p class=\"meta\">Phases are shaded; phases with a fault are red, labelled with "
-         "the fault. Hover a chart for exact values.</p>\n";
+         "the fault. Hover a chart for exact values. Flags mark events (solid) and failed "
+         "checks (dashed) in the variant's colour; hover one for what happened.</p>\n";
   for (const auto& name : SeriesNames(views)) {
     Chart chart;
     chart.title = SeriesTitle(name);
     chart.unit = SeriesUnit(name);
     chart.t_end = t_end;
     chart.bands = bands;
+    chart.markers = markers;
     for (const auto& view : views) {
       ChartLine line{view.v.name, view.colour, view.v.samples.t_s, {}};
       const std::vector<double>* values = view.v.samples.Find(name);
@@ -224,6 +227,7 @@ void Charts(const std::vector<VariantView>& views, std::string& out) {
     chart.unit = spec.unit;
     chart.t_end = t_end;
     chart.bands = bands;
+    chart.markers = markers;
     for (const auto& view : views) {
       ChartLine line{view.v.name, view.colour, {}, {}};
       for (const auto& row : view.requests.per_second) {

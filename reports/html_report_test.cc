@@ -162,3 +162,27 @@ TEST_CASE("a chart of values too large to step through still ends") {
   for (auto& x : run.variants[1].samples.values.at("threads")) x = -1e17;
   CHECK(Has(RenderHtml(run), "</html>"));
 }
+
+TEST_CASE("the HTML report marks every event and failed check on the charts") {
+  const RunResult run = testing::AbRun();
+  const std::string html = RenderHtml(run);
+  size_t charts = Count(html, "<svg class=\"chart\"");
+  size_t events = 0, failed = 0;
+  for (const auto& v : run.variants) {
+    events += v.events.size();
+    for (const auto& c : v.checks) failed += c.passed ? 0 : 1;
+  }
+  REQUIRE(events > 0);
+  REQUIRE(failed > 0);
+  // On every chart: a marker per event and per failed check.
+  CHECK(Count(html, "<g class=\"marker\"") == charts * events);
+  CHECK(Count(html, "<g class=\"marker failure\"") == charts * failed);
+  CHECK(Has(html, "<title>naive · 15.3s · process &quot;target&quot; still holds 959 threads</title>"));
+  CHECK(Has(html, "naive · check failed (as expected): threads bounded by rate x budget during "
+                  "the hang: observed "));
+  // A new kind of event is drawn like any other, and hostile text is escaped.
+  RunResult hostile = testing::HostileRun();
+  const std::string h = RenderHtml(hostile);
+  CHECK(Count(h, "<g class=\"marker") > 0);
+  CheckSelfContained(h);
+}

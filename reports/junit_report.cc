@@ -97,14 +97,12 @@ Suite VariantSuite(const std::string& scenario, const VariantResult& v,
   return suite;
 }
 
-}  // namespace
-
-std::string RenderJunit(const RunResult& results) {
+// Appends the test suites of one run to `suites`; returns the scenario's name.
+std::string AddRunSuites(const RunResult& results, std::vector<Suite>& suites) {
   const std::string scenario =
       results.scenario_name.empty() ? std::string("scenario") : results.scenario_name;
   const std::string& started_at = results.started_at;
 
-  std::vector<Suite> suites;
   for (const auto& v : results.variants) suites.push_back(VariantSuite(scenario, v, started_at));
   // A run that stopped early gets a case of its own, so CI never shows green
   // for an experiment that did not finish.
@@ -121,7 +119,10 @@ std::string RenderJunit(const RunResult& results) {
     run.cases.push_back(tc);
     suites.push_back(run);
   }
+  return scenario;
+}
 
+std::string Document(const std::string& title, const std::vector<Suite>& suites) {
   size_t tests = 0, failures = 0, errors = 0;
   double time = 0;
   for (const auto& s : suites) {
@@ -134,7 +135,7 @@ std::string RenderJunit(const RunResult& results) {
   }
 
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  out += "<testsuites name=\"" + E("faultline " + scenario) + "\" tests=\"" +
+  out += "<testsuites name=\"" + E(title) + "\" tests=\"" +
          std::to_string(tests) + "\" failures=\"" + std::to_string(failures) + "\" errors=\"" +
          std::to_string(errors) + "\" time=\"" + Seconds(time) + "\">\n";
   for (const auto& s : suites) {
@@ -174,6 +175,20 @@ std::string RenderJunit(const RunResult& results) {
   }
   out += "</testsuites>\n";
   return out;
+}
+
+}  // namespace
+
+std::string RenderJunit(const RunResult& results) {
+  std::vector<Suite> suites;
+  const std::string scenario = AddRunSuites(results, suites);
+  return Document("faultline " + scenario, suites);
+}
+
+std::string RenderJunitSuite(const std::vector<RunResult>& runs, const std::string& title) {
+  std::vector<Suite> suites;
+  for (const auto& r : runs) AddRunSuites(r, suites);
+  return Document(title, suites);
 }
 
 }  // namespace faultline

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "harness/result/result.h"
 
@@ -16,5 +17,10 @@ namespace faultline {
 /// failing "variant meets expectation" case; one that could not run (or was
 /// interrupted) has an <error>. Deterministic; every string is escaped.
 std::string RenderJunit(const RunResult& results);
+
+/// One JUnit document for several runs (a suite): the test suites of each
+/// run, as RenderJunit gives them ("scenario.variant"), in order, under one
+/// <testsuites name="`title`">.
+std::string RenderJunitSuite(const std::vector<RunResult>& runs, const std::string& title);
 
 }  // namespace faultline

@@ -87,6 +87,20 @@ std::string Truncate(const std::string& text, size_t max_chars) {
 
 }  // namespace
 
+double ChartAxisStep(double raw, Unit unit) {
+  return unit == Unit::kBytes ? NiceByteStep(raw) : NiceStep(raw);
+}
+
+std::string ChartAxisLabel(double v, Unit unit) { return AxisLabel(v, unit); }
+
+std::string ChartColour(size_t i) {
+  // Okabe-Ito: distinguishable with the common colour-vision deficiencies.
+  // Blue then vermillion gives the strongest contrast for the usual A/B pair.
+  static constexpr const char* kPalette[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
+                                             "#E69F00", "#56B4E9", "#000000"};
+  return kPalette[i % (sizeof kPalette / sizeof kPalette[0])];
+}
+
 std::vector<ChartPoint> DownsampleMinMax(const std::vector<double>& t,
                                          const std::vector<double>& v, double t0, double t1,
                                          size_t buckets) {
@@ -279,6 +293,23 @@ std::string RenderSvgChart(const Chart& chart) {
            Fmt("%.2f", kPlotW / static_cast<double>(slices)) + "\" height=\"" +
            Fmt("%g", kPlotH) + "\" fill=\"transparent\"><title>" + EscapeXml(head + text) +
            "</title></rect>";
+    }
+    s += "</g>\n";
+  }
+  // Markers last, so that their titles win over the hover slices.
+  if (!chart.markers.empty()) {
+    s += "<g class=\"markers\">";
+    for (const auto& m : chart.markers) {
+      if (!std::isfinite(m.t)) continue;
+      const std::string x = Fmt("%.1f", X(m.t));
+      s += "<g class=\"marker" + std::string(m.failure ? " failure" : "") + "\" stroke=\"" +
+           m.colour + "\" fill=\"" + m.colour + "\"><title>" + EscapeXml(m.label) +
+           "</title><line x1=\"" + x + "\" x2=\"" + x + "\" y1=\"" + Fmt("%g", kTop) +
+           "\" y2=\"" + Fmt("%g", kTop + kPlotH) + "\" stroke-width=\"1.5\"" +
+           (m.failure ? " stroke-dasharray=\"2 2\"" : "") + "/><path d=\"M" + x + " " +
+           Fmt("%g", kTop) + "l-4 -7h8z\"/><line x1=\"" + x + "\" x2=\"" + x + "\" y1=\"" +
+           Fmt("%g", kTop) + "\" y2=\"" + Fmt("%g", kTop + kPlotH) +
+           "\" stroke=\"transparent\" stroke-width=\"8\"/></g>";
     }
     s += "</g>\n";
   }

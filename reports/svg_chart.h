@@ -39,12 +39,22 @@ struct ChartBand {
   bool fault = false;  // drawn in the fault colour
 };
 
+/// A moment marked on the chart: a vertical line from the top of the plot to
+/// the axis with a small flag, its label shown on hover (an event, a failed check).
+struct ChartMarker {
+  double t = 0;
+  std::string label;    // hover text (escaped by the renderer)
+  std::string colour;   // CSS colour, trusted
+  bool failure = false; // a failed check: drawn dashed
+};
+
 struct Chart {
   std::string title;   // escaped by the renderer
   Unit unit = Unit::kNone;  // of the values: axis labels and hover
   double t_end = 0;    // the x axis spans [0, t_end] seconds
   std::vector<ChartBand> bands;
   std::vector<ChartLine> lines;
+  std::vector<ChartMarker> markers;  // drawn over the lines, in order
 };
 
 /// Limits that keep an hour-long run's report small.
@@ -55,5 +65,14 @@ constexpr size_t kChartHoverSlices = 150;  // hover regions with exact values
 /// and per x-slice a transparent rect whose `<title>` gives every line's
 /// values in that slice (exact when a slice holds one sample).
 std::string RenderSvgChart(const Chart& chart);
+
+/// The y-axis step RenderSvgChart uses for a raw step in `unit`: 1, 2 or 5
+/// times a power of ten (of 1024 for bytes), at least `raw`; and its label
+/// for a tick ("8.0 MiB", "250ms", "12k"). For other charts of the reports.
+double ChartAxisStep(double raw, Unit unit);
+std::string ChartAxisLabel(double v, Unit unit);
+
+/// The colour of line `i` of any report chart (Okabe-Ito, cycling).
+std::string ChartColour(size_t i);
 
 }  // namespace faultline

@@ -15,5 +15,9 @@ void SetupValidateCommand(CLI::App& app, int* exit_status);
 void SetupReportCommand(CLI::App& app, int* exit_status);
 /// Registers `proxy`: the fault proxy stand-alone, with its control API.
 void SetupProxyCommand(CLI::App& app, int* exit_status);
+/// Registers `compare`: a run against a baseline run, with tolerances.
+void SetupCompareCommand(CLI::App& app, int* exit_status);
+/// Registers `sweep`: a scenario once per value of --vary keys, with breaking points.
+void SetupSweepCommand(CLI::App& app, int* exit_status);
 
 }  // namespace faultline

@@ -19,6 +19,8 @@ int RealMain(int argc, char** argv) {
   SetupValidateCommand(app, &exit_status);
   SetupReportCommand(app, &exit_status);
   SetupProxyCommand(app, &exit_status);
+  SetupCompareCommand(app, &exit_status);
+  SetupSweepCommand(app, &exit_status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

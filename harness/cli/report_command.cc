@@ -12,6 +12,7 @@
 #include "harness/cli/exit_status.h"
 #include "harness/common/file.h"
 #include "harness/result/results_json.h"
+#include "reports/before_after.h"
 #include "reports/html_report.h"
 #include "reports/junit_report.h"
 #include "reports/markdown_report.h"
@@ -28,9 +29,45 @@ struct ReportOptions {
   std::string markdown;  // --markdown PATH
   std::string out_dir;   // --out-dir DIR: all three, default names
   bool summary = false;  // --summary: print the terminal summary to stdout
+  std::vector<std::string> compare;  // --compare A.json B.json: before/after, to --html
 };
 
+// --compare A.json B.json --html PATH: both runs on the same axes.
+int RunCompareReport(const ReportOptions& o) {
+  if (!o.results.empty() || o.html.empty() || !o.junit.empty() || !o.markdown.empty() ||
+      !o.out_dir.empty() || o.summary) {
+    std::cerr << "faultline report: --compare A.json B.json writes one HTML report: give "
+                 "--html PATH and no other output or results file\n";
+    return kExitUsage;
+  }
+  std::vector<RunResult> runs;
+  for (const auto& path : o.compare) {
+    StatusOr<RunResult> r = ReadResultsFile(path);
+    if (!r.ok()) {
+      std::cerr << "faultline report: " << r.status().message() << "\n";
+      return kExitUsage;
+    }
+    runs.push_back(std::move(*r));
+  }
+  const RunResult both =
+      BeforeAfter(runs[0], RunLabel(o.compare[0], o.compare[1], "A"), runs[1],
+                  RunLabel(o.compare[1], o.compare[0], "B"));
+  Status s = WriteFileAtomic(o.html, RenderHtml(both));
+  if (!s.ok()) {
+    std::cerr << "faultline report: " << s.message() << "\n";
+    return kExitCouldNotRun;
+  }
+  std::cerr << "faultline report: wrote " << o.html << "\n";
+  return kExitPassed;
+}
+
 int RunReport(ReportOptions o) {
+  if (!o.compare.empty()) return RunCompareReport(o);
+  if (o.results.empty()) {
+    std::cerr << "faultline report: a results.json to render is required (or --compare "
+                 "A.json B.json)\n";
+    return kExitUsage;
+  }
   StatusOr<RunResult> results = ReadResultsFile(o.results);
   if (!results.ok()) {
     std::cerr << "faultline report: " << results.status().message() << "\n";
@@ -85,14 +122,17 @@ void SetupReportCommand(CLI::App& app, int* exit_status) {
       "report",
       "Render the HTML, JUnit XML and Markdown reports again from a saved results.json "
       "(with no option: all three next to it)");
-  cmd->add_option("results", opts->results, "results.json written by `faultline run`")
-      ->required();
+  cmd->add_option("results", opts->results, "results.json written by `faultline run`");
   cmd->add_option("--html", opts->html, "Write the self-contained HTML report to PATH");
   cmd->add_option("--junit", opts->junit, "Write JUnit XML to PATH");
   cmd->add_option("--markdown", opts->markdown, "Write the Markdown summary to PATH");
   cmd->add_option("--out-dir", opts->out_dir,
                   "Write report.html, junit.xml and summary.md into DIR (created if missing)");
   cmd->add_flag("--summary", opts->summary, "Print the terminal summary to stdout");
+  cmd->add_option("--compare", opts->compare,
+                  "A.json B.json: before/after, both runs' variants on the same axes, "
+                  "labelled by run (the results' folder names), into --html PATH")
+      ->expected(2);
   cmd->callback([opts, exit_status] { *exit_status = RunReport(*opts); });
 }
 

@@ -328,3 +328,31 @@ TEST_CASE("every field of a results file removed or of another type reads or fai
   CHECK(rendered > 0);
   CHECK(refused > 0);
 }
+
+TEST_CASE("report --compare draws both runs on the same axes labelled by their folders") {
+  Saved s;
+  fs::create_directories(s.dir / "before");
+  fs::create_directories(s.dir / "after");
+  const std::string before = (s.dir / "before" / "results.json").string();
+  const std::string after = (s.dir / "after" / "results.json").string();
+  fs::copy_file(s.results, before);
+  fs::copy_file(s.results, after);
+  const std::string html = (s.dir / "ba.html").string();
+  Invocation o = Report({"--compare", before, after, "--html", html});
+  CHECK(o.status == kExitPassed);
+  const std::string page = Read(html);
+  CHECK(page.find("<h1>hung-dependency: before vs after</h1>") != std::string::npos);
+  for (const char* label : {"before: propagating", "before: naive", "after: propagating", "after: naive"})
+    CHECK_MESSAGE(page.find(std::string("data-label=\"") + label + "\"") != std::string::npos, label);
+  // Both in one folder: A and B.
+  Invocation same = Report({"--compare", s.results, s.results, "--html", html});
+  CHECK(same.status == kExitPassed);
+  CHECK(Read(html).find("hung-dependency: A vs B") != std::string::npos);
+
+  Invocation no_html = Report({"--compare", before, after});
+  CHECK(no_html.status == kExitUsage);
+  CHECK(no_html.err.find("give --html PATH") != std::string::npos);
+  Invocation missing = Report({"--compare", before, (s.dir / "nope.json").string(), "--html", html});
+  CHECK(missing.status == kExitUsage);
+  CHECK(missing.err.find("nope.json: cannot open") != std::string::npos);
+}

@@ -1,228 +1,68 @@
-// faultline run SCENARIO: runs every variant and writes results.json.
-#include <sys/resource.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <cmath>
-#include <csignal>
-#include <cstdio>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
+// faultline run SCENARIO...: runs every variant and writes results.json.
+// One file: the run as it always was. Several files or folders, or
+// --shard: a suite (harness/cli/suite_command.cc). --repeat N: the same
+// scenario N times with its margins (harness/cli/repeat_command.cc).
 #include <iostream>
-#include <optional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "harness/cli/commands.h"
 #include "harness/cli/exit_status.h"
-#include "harness/common/file.h"
-#include "harness/common/text.h"
-#include "harness/result/results_json.h"
-#include "harness/run/runner.h"
-#include "harness/scenario/scenario_loader.h"
-#include "harness/scenario/warnings.h"
-#include "harness/supervisor/supervisor.h"
-#include "reports/terminal.h"
-#include "reports/write_reports.h"
+#include "harness/cli/scenario_run.h"
+#include "harness/cli/run_command.h"
 
 namespace faultline {
 namespace {
 
-struct RunCommandOptions {
-  std::string scenario;
-  std::string out_dir;                  // default: out/<scenario name>
-  std::vector<std::string> overrides;   // --set key.path=value
-  std::vector<std::string> variants;    // --variant NAME: run only these
-  bool quiet = false;                   // no progress output
-  bool strict = false;                  // warnings are errors: nothing starts
-};
-
-// Children find the targets and tools built next to faultline (build/bin)
-// by name, before anything else on PATH.
-void PrependOwnDirToPath() {
-  std::error_code ec;
-  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) return;
-  std::string path = exe.parent_path().string();
-  if (const char* old = std::getenv("PATH")) path += std::string(":") + old;
-  ::setenv("PATH", path.c_str(), 1);
-}
-
-// How many descriptors faultline needs for `s`, and why, when `limit` is too
-// few; nullopt when it fits. At the peak rate, rate x timeout requests can be
-// in flight at once (at most load.max_in_flight); each holds one socket in the
-// load generator and two in every fault proxy it passes (client side and
-// dependency side), plus a fixed allowance for everything else.
-std::optional<std::string> CapacityWarning(const Scenario& s, rlim_t limit) {
-  constexpr double kFixed = 256;  // logs, pidfds, pipes, listeners, /proc reads
-  double peak_rate = s.load.rate;
-  for (const auto& p : s.phases) peak_rate = std::max(peak_rate, p.rate.value_or(s.load.rate));
-  double proxied = 0;
-  for (const auto& d : s.dependencies) proxied += d.proxy ? 1 : 0;
-  const double by_rate = peak_rate * ToSeconds(s.load.timeout);
-  const double in_flight = std::min(static_cast<double>(s.load.max_in_flight), by_rate);
-  const double per_request = 1 + 2 * proxied;
-  const double need = std::ceil(in_flight * per_request + kFixed);
-  if (static_cast<double>(limit) >= need) return std::nullopt;
-  char text[640];
-  std::snprintf(text, sizeof text,
-                "open-file limit is %llu but this scenario may need %.0f: peak rate %g/s x "
-                "timeout %gs = %.0f requests in flight%s x %g fds/request in faultline (1 "
-                "for the load generator + 2 per proxied dependency) + %.0f for the rest; "
-                "requests past the limit will "
-                "count as connect errors. Lower load.rate or load.timeout, set "
-                "load.max_in_flight, or raise the hard limit (ulimit -Hn, or run as root)",
-                static_cast<unsigned long long>(limit), need, peak_rate,
-                ToSeconds(s.load.timeout), in_flight,
-                in_flight < by_rate ? " (capped by load.max_in_flight)" : "", per_request, kFixed);
-  return std::string(text);
-}
-
-// Raises the soft open-file limit to the hard one (as root, the hard one to
-// at least 65536 first); children inherit it. Warns, with the numbers, when
-// the scenario may need more than faultline got.
-void RaiseFileLimit(const Scenario& s) {
-  rlimit lim{};
-  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
-  const rlim_t wanted = 65536;
-  if (::geteuid() == 0 && lim.rlim_max < wanted) {
-    rlimit raised{wanted, wanted};
-    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
-  }
-  if (lim.rlim_cur < lim.rlim_max) {
-    lim.rlim_cur = lim.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &lim);
-  }
-  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;  // what it really is now
-  if (auto warning = CapacityWarning(s, lim.rlim_cur))
-    std::cerr << "faultline: warning: " << *warning << "\n";
-}
-
-// "; expected \"safe\" or \"leaky\" (did you mean \"safe\"?)" for an unknown --variant.
-std::string VariantChoices(const std::string& got, const std::vector<std::string>& names) {
-  return "; expected " + OneOf(names) + DidYouMean(got, names);
-}
-
-int RunScenario(const RunCommandOptions& o) {
-  LoadOutcome loaded = LoadScenarioFile(o.scenario, o.overrides);
-  if (!loaded.errors.empty()) {
-    for (const auto& d : loaded.errors) std::cerr << d.ToString() << "\n";
+int RunCommand(const RunCommandOptions& o) {
+  if (o.repeat < 1) {
+    std::cerr << "faultline: --repeat " << o.repeat << ": expected a count of 1 or more\n";
     return kExitUsage;
   }
-  const Scenario& scenario = *loaded.scenario;
-  std::vector<std::string> names;
-  for (const auto& sv : scenario.variants) names.push_back(sv.name);
-  for (const auto& v : o.variants) {
-    if (std::find(names.begin(), names.end(), v) != names.end()) continue;
-    std::cerr << "faultline: --variant " << v << ": no such variant in " << o.scenario
-              << VariantChoices(v, names) << "\n";
+  const bool suite = o.scenarios.size() > 1 || !o.shard.empty() || IsFolder(o.scenarios[0]);
+  if (suite && o.repeat > 1) {
+    std::cerr << "faultline: --repeat runs one scenario file, not a suite\n";
     return kExitUsage;
   }
-  std::vector<Diagnostic> warnings = std::move(loaded.warnings);
-  for (Diagnostic& d : SelectionWarnings(scenario, o.variants)) warnings.push_back(std::move(d));
-  for (const auto& d : warnings) std::cerr << d.ToString() << "\n";
-  if (o.strict && !warnings.empty()) {
-    std::cerr << "faultline: " << warnings.size()
-              << (warnings.size() == 1 ? " warning" : " warnings")
-              << " and --strict: nothing was started\n";
-    return kExitUsage;
-  }
-
-  // Before any thread exists: the watchdog is forked from a quiet process.
-  auto watchdog = Watchdog::Start();
-  if (!watchdog.ok()) {
-    std::cerr << "faultline: " << watchdog.status().message() << "\n";
-    return kExitCouldNotRun;
-  }
-  std::signal(SIGPIPE, SIG_IGN);
-  PrependOwnDirToPath();
-  RaiseFileLimit(scenario);
-
-  RunOptions ro;
-  ro.out_dir = o.out_dir.empty() ? "out/" + scenario.name : o.out_dir;
-  ro.overrides = o.overrides;
-  ro.only_variants = o.variants;
-  ro.live_progress = ::isatty(STDERR_FILENO) == 1;
-  ro.progress = o.quiet ? nullptr : &std::cerr;
-  std::error_code ec;
-  std::filesystem::create_directories(ro.out_dir, ec);
-  if (ec) {
-    std::cerr << "faultline: create output directory " << ro.out_dir << ": " << ec.message() << "\n";
-    return kExitCouldNotRun;
-  }
-  const std::string ro_out_dir = ro.out_dir;
-  const std::string results_path = ro.out_dir + "/results.json";
-  bool write_failed = false;
-  // Returns the text written, so that the reports render from exactly that.
-  auto write = [&](const RunResult& r) {
-    std::string text = ResultsJsonText(r);
-    Status s = WriteFileAtomic(results_path, text);
-    if (!s.ok()) {
-      std::cerr << "faultline: " << s.message() << "\n";
-      write_failed = true;
-    }
-    return text;
-  };
-  ro.checkpoint = [&](const RunResult& r) { write(r); };
-
-  RunEnd end = RunEnd::kCompleted;
-  RunResult result;
-  try {
-    Runner runner(scenario, std::move(ro), watchdog->get());
-    result = runner.Run(&end);
-  } catch (const std::exception& e) {  // the Runner keeps its own; this is the last line
-    end = RunEnd::kCouldNotRun;
-    result.scenario_name = scenario.name;
-    result.error = std::string("internal error: ") + e.what();
-  }
-  const std::string written = write(result);
-  // Every report renders from results.json as written, read back by the one
-  // reader, exactly as `faultline report` would redo it (also when the file
-  // could not be written: then from the text that was meant for it).
-  StatusOr<RunResult> read = ResultsFromJson(nlohmann::json::parse(written, nullptr, false));
-  if (!read.ok()) {  // the writer and the reader disagree: a bug; still show what was measured
-    std::cerr << "faultline: internal error: results.json cannot be read back: "
-              << read.status().message() << "\n";
-    write_failed = true;
-  }
-  const RunResult& rendered = read.ok() ? *read : result;
-  Status reports = WriteReports(rendered, ro_out_dir);
-  if (!reports.ok()) {
-    std::cerr << "faultline: " << reports.message() << "\n";
-    write_failed = true;
-  }
-  std::cout << RenderSummary(rendered);
-  std::cout << "results: " << results_path << " (report.html, junit.xml, summary.md beside it)\n";
-  if (!result.error.empty()) std::cerr << "faultline: " << result.error << "\n";
-
-  switch (end) {
-    case RunEnd::kInterrupted: return kExitInterrupted;
-    case RunEnd::kInvalid: return kExitUsage;
-    case RunEnd::kCouldNotRun: return kExitCouldNotRun;
-    case RunEnd::kCompleted: break;
-  }
-  if (write_failed) return kExitCouldNotRun;
-  // A variant that could not be judged (a check with nothing to compute, a
-  // crash where a failure was expected) is not a verdict either way.
-  for (const VariantResult& v : result.variants) {
-    if (v.outcome == VariantOutcome::kError) return kExitCouldNotRun;
-  }
-  return result.passed() ? kExitPassed : kExitCheckFailed;
+  if (suite) return RunSuite(o);
+  if (o.repeat > 1) return RunRepeated(o);
+  std::unique_ptr<Watchdog> watchdog = StartRunEnvironment();
+  if (!watchdog) return kExitCouldNotRun;
+  ScenarioRunOptions one;
+  one.scenario = o.scenarios[0];
+  one.out_dir = o.out_dir;
+  one.overrides = o.overrides;
+  one.variants = o.variants;
+  one.quiet = o.quiet;
+  one.strict = o.strict;
+  return RunOneScenario(one, watchdog.get()).exit_status;
 }
 
 }  // namespace
 
 void SetupRunCommand(CLI::App& app, int* exit_status) {
   auto opts = std::make_shared<RunCommandOptions>();
-  CLI::App* cmd = app.add_subcommand("run", "Run a scenario's variants and check the results");
-  cmd->add_option("scenario", opts->scenario, "Scenario TOML file")->required();
-  cmd->add_option("--out", opts->out_dir, "Directory for results.json and logs (default out/<name>)");
-  cmd->add_option("--set", opts->overrides, "Override a scenario value: key.path=value (repeatable)");
+  CLI::App* cmd = app.add_subcommand(
+      "run",
+      "Run a scenario's variants and check the results; several files or folders run as a suite");
+  cmd->add_option("scenario", opts->scenarios,
+                  "Scenario TOML file; several files, or folders of *.toml files, run as a suite")
+      ->required();
+  cmd->add_option("--out", opts->out_dir,
+                  "Directory for results.json and logs (default out/<name>; a suite: out, a "
+                  "folder per scenario)");
+  cmd->add_option("--set", opts->overrides,
+                  "Override a scenario value: key.path=value (repeatable)");
   cmd->add_option("--variant", opts->variants, "Run only this variant (repeatable)");
+  cmd->add_option("--shard", opts->shard,
+                  "Run only shard I of N (I/N, e.g. 2/4) of the suite's scenarios");
+  cmd->add_option("--repeat", opts->repeat,
+                  "Run the scenario N times and report whether the verdict was stable and each "
+                  "check's margin");
   cmd->add_flag("--quiet,-q", opts->quiet, "No progress output");
   cmd->add_flag("--strict", opts->strict, "Treat scenario warnings as errors (for CI)");
-  cmd->callback([opts, exit_status] { *exit_status = RunScenario(*opts); });
+  cmd->callback([opts, exit_status] { *exit_status = RunCommand(*opts); });
 }
 
 }  // namespace faultline

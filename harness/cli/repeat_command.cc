@@ -1,0 +1,53 @@
+// faultline run SCENARIO --repeat N: the same scenario N times, through the
+// single-scenario run path, and whether its verdict held.
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "harness/cli/exit_status.h"
+#include "harness/cli/run_command.h"
+#include "harness/cli/scenario_run.h"
+#include "harness/common/file.h"
+#include "reports/repeat_report.h"
+
+namespace faultline {
+
+int RunRepeated(const RunCommandOptions& o) {
+  std::unique_ptr<Watchdog> watchdog = StartRunEnvironment();
+  if (!watchdog) return kExitCouldNotRun;
+  const std::string& file = o.scenarios[0];
+  const std::string out =
+      o.out_dir.empty() ? "out/" + std::filesystem::path(file).stem().string() : o.out_dir;
+  std::vector<RunResult> runs;
+  int status = kExitPassed;
+  for (int i = 1; i <= o.repeat; ++i) {
+    ScenarioRunOptions one;
+    one.scenario = file;
+    one.overrides = o.overrides;
+    one.variants = o.variants;
+    one.quiet = o.quiet;
+    one.strict = o.strict;
+    one.out_dir = out + "/run-" + std::to_string(i);
+    std::cout << "== run " << i << " of " << o.repeat << "\n" << std::flush;
+    ScenarioRunOutcome ran = RunOneScenario(one, watchdog.get());
+    status = WorseExitStatus(status, ran.exit_status);
+    if (!ran.result) return ran.exit_status;  // did not load: the same every time
+    runs.push_back(std::move(*ran.result));
+    if (ran.exit_status == kExitInterrupted) break;
+  }
+  const RepeatSummary summary = SummarizeRepeats(runs);
+  std::cout << "\n" << RenderRepeatSummary(summary);
+  const std::string path = out + "/repeat.md";
+  Status s = WriteFileAtomic(path, RenderRepeatMarkdown(summary));
+  if (!s.ok()) {
+    std::cerr << "faultline: " << s.message() << "\n";
+    status = WorseExitStatus(status, kExitCouldNotRun);
+  }
+  std::cout << "repeat: " << path << "\n";
+  if (!summary.stable) status = WorseExitStatus(status, kExitCheckFailed);
+  return status;
+}
+
+}  // namespace faultline

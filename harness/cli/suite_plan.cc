@@ -1,0 +1,74 @@
+#include "harness/cli/suite_plan.h"
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <set>
+#include <system_error>
+
+namespace faultline {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool ParseCount(std::string_view text, size_t* out) {
+  if (text.empty()) return false;
+  const char* end = text.data() + text.size();
+  auto [p, ec] = std::from_chars(text.data(), end, *out);
+  return ec == std::errc() && p == end;
+}
+
+}  // namespace
+
+StatusOr<Shard> ParseShard(std::string_view text) {
+  const auto slash = text.find('/');
+  Shard s;
+  if (slash == std::string_view::npos || !ParseCount(text.substr(0, slash), &s.index) ||
+      !ParseCount(text.substr(slash + 1), &s.count) || s.index < 1 || s.index > s.count)
+    return Status::Invalid("--shard \"" + std::string(text) +
+                           "\": expected I/N with 1 <= I <= N, e.g. 1/4");
+  return s;
+}
+
+StatusOr<std::vector<std::string>> ExpandScenarioPaths(const std::vector<std::string>& args) {
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  auto add = [&](const std::string& path) {
+    if (seen.insert(fs::path(path).lexically_normal().string()).second) out.push_back(path);
+  };
+  for (const auto& arg : args) {
+    std::error_code ec;
+    if (fs::is_directory(arg, ec)) {
+      std::vector<std::string> found;
+      for (const auto& entry : fs::directory_iterator(arg, ec)) {
+        if (entry.path().extension() == ".toml" && !entry.is_directory())
+          found.push_back((fs::path(arg) / entry.path().filename()).string());
+      }
+      if (ec) return Status::Invalid(arg + ": cannot list: " + ec.message());
+      if (found.empty()) return Status::Invalid(arg + ": no *.toml scenario in it");
+      std::sort(found.begin(), found.end());
+      for (const auto& f : found) add(f);
+    } else if (fs::exists(arg, ec)) {
+      add(arg);
+    } else {
+      return Status::Invalid(arg + ": no such file or folder");
+    }
+  }
+  return out;
+}
+
+std::string ScenarioKey(const std::string& path) {
+  return fs::path(path).stem().string() + '\n' + path;
+}
+
+std::vector<std::string> SelectShard(std::vector<std::string> paths, Shard shard) {
+  std::stable_sort(paths.begin(), paths.end(), [](const std::string& a, const std::string& b) {
+    return ScenarioKey(a) < ScenarioKey(b);
+  });
+  std::vector<std::string> out;
+  for (size_t k = 0; k < paths.size(); ++k)
+    if (shard.count > 0 && k % shard.count == shard.index - 1) out.push_back(paths[k]);
+  return out;
+}
+
+}  // namespace faultline

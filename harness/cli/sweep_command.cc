@@ -1,0 +1,115 @@
+// faultline sweep SCENARIO --vary KEY=V1,V2,... [--vary ...]: the scenario
+// once per value (or combination), through the single-scenario run path
+// with the values as --set overrides, then the sweep report
+// (reports/sweep_report.h). A sweep is an experiment: checks failing at
+// some values is its finding, not an error, so it exits 0 once every point
+// ran (1 is never returned), 2 for bad usage or a scenario that does not
+// load, 3 when a point could not run, 130 when interrupted.
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "harness/cli/commands.h"
+#include "harness/cli/exit_status.h"
+#include "harness/cli/scenario_run.h"
+#include "harness/common/file.h"
+#include "harness/compare/sweep_plan.h"
+#include "reports/sweep_report.h"
+
+namespace faultline {
+namespace {
+
+struct SweepOptions {
+  std::string scenario;
+  std::vector<std::string> vary;        // --vary KEY=V1,V2,...
+  std::string out_dir;                  // default out/<file stem>-sweep
+  std::vector<std::string> overrides;   // --set, applied to every point
+  std::vector<std::string> variants;    // --variant
+  bool quiet = false;
+};
+
+int RunSweep(const SweepOptions& o) {
+  std::vector<VaryAxis> axes;
+  for (const auto& v : o.vary) {
+    StatusOr<VaryAxis> axis = ParseVary(v);
+    if (!axis.ok()) {
+      std::cerr << "faultline sweep: " << axis.status().message() << "\n";
+      return kExitUsage;
+    }
+    axes.push_back(*axis);
+  }
+  const std::string out =
+      o.out_dir.empty() ? "out/" + std::filesystem::path(o.scenario).stem().string() + "-sweep"
+                        : o.out_dir;
+  std::unique_ptr<Watchdog> watchdog = StartRunEnvironment();
+  if (!watchdog) return kExitCouldNotRun;
+
+  SweepData data;
+  data.key = axes[0].key;
+  data.x_values = axes[0].values;
+  int status = kExitPassed;
+  const std::vector<SweepSetting> points = SweepPoints(axes);
+  for (size_t i = 0; i < points.size(); ++i) {
+    const SweepSetting& point = points[i];
+    ScenarioRunOptions one;
+    one.scenario = o.scenario;
+    one.out_dir = out + "/" + SettingFolder(point);
+    one.overrides = o.overrides;
+    for (const auto& [k, v] : point) one.overrides.push_back(k + "=" + v);
+    one.variants = o.variants;
+    one.quiet = o.quiet;
+    std::cout << "== sweep point " << i + 1 << " of " << points.size() << ": "
+              << SettingLabel(point) << "\n" << std::flush;
+    ScenarioRunOutcome ran = RunOneScenario(one, watchdog.get());
+    if (ran.exit_status == kExitUsage && !ran.result) return kExitUsage;  // does not load
+    data.scenario = ran.scenario_name;
+    SweepRun run;
+    run.x = point[0].second;
+    run.rest = SettingLabel(SweepSetting(point.begin() + 1, point.end()));
+    run.out_dir = one.out_dir;
+    run.exit_status = ran.exit_status;
+    if (ran.result) run.result = std::move(*ran.result);
+    data.runs.push_back(std::move(run));
+    if (ran.exit_status != kExitCheckFailed) status = WorseExitStatus(status, ran.exit_status);
+    if (ran.exit_status == kExitInterrupted) break;
+  }
+
+  std::cout << "\n" << RenderSweepText(data);
+  for (const auto& [name, text] : {std::pair{"sweep.html", RenderSweepHtml(data)},
+                                   std::pair{"sweep.md", RenderSweepMarkdown(data)}}) {
+    const std::string path = out + "/" + name;
+    Status s = WriteFileAtomic(path, text);
+    if (!s.ok()) {
+      std::cerr << "faultline sweep: " << s.message() << "\n";
+      status = WorseExitStatus(status, kExitCouldNotRun);
+    }
+  }
+  std::cout << "sweep: " << out << "/sweep.html, " << out << "/sweep.md\n";
+  return status;
+}
+
+}  // namespace
+
+void SetupSweepCommand(CLI::App& app, int* exit_status) {
+  auto opts = std::make_shared<SweepOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "sweep",
+      "Run a scenario once per value of --vary keys; report each metric's peak against the "
+      "value and each variant's breaking point");
+  cmd->add_option("scenario", opts->scenario, "Scenario TOML file")->required();
+  cmd->add_option("--vary", opts->vary,
+                  "KEY=V1,V2,...: a scenario key and its values, set as --set does; several "
+                  "--vary run every combination (the first is the charts' x axis)")
+      ->required();
+  cmd->add_option("--out", opts->out_dir,
+                  "Directory for the sweep report and a folder per point (default "
+                  "out/<file>-sweep)");
+  cmd->add_option("--set", opts->overrides, "Override a value at every point: key.path=value");
+  cmd->add_option("--variant", opts->variants, "Run only this variant (repeatable)");
+  cmd->add_flag("--quiet,-q", opts->quiet, "No progress output");
+  cmd->callback([opts, exit_status] { *exit_status = RunSweep(*opts); });
+}
+
+}  // namespace faultline

@@ -1,0 +1,182 @@
+#include "harness/compare/compare.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <set>
+
+#include "harness/common/text.h"
+#include "harness/common/units.h"
+#include "reports/harness_cost.h"
+#include "reports/report_figures.h"
+#include "reports/sweep_report.h"
+
+namespace faultline {
+namespace {
+
+Tolerance DefaultTolerance(Unit unit) {
+  switch (unit) {
+    case Unit::kBytes: return {0.2, 4.0 * 1024 * 1024};
+    case Unit::kPercent: return {0.2, 10};
+    case Unit::kMilliseconds: return {0.2, 20};
+    case Unit::kRatio: return {0.2, 0.01};
+    default: return {0.2, 5};
+  }
+}
+
+std::string Number(double v) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+// "+20% or 5", "+50%", "7".
+std::string Describe(const Tolerance& t, Unit unit) {
+  std::string s;
+  if (t.relative > 0) s = "+" + Number(100 * t.relative) + "%";
+  if (t.absolute > 0 || s.empty()) {
+    const std::string abs = unit == Unit::kBytes ? FormatBytes(t.absolute) : Number(t.absolute);
+    s += (s.empty() ? "" : " or ") + abs;
+  }
+  return s;
+}
+
+// Parses the whole of `text` as a number.
+bool ParseNumber(const std::string& text, double* out) {
+  if (text.empty()) return false;
+  char* end = nullptr;
+  *out = std::strtod(text.c_str(), &end);
+  return end == text.c_str() + text.size() && std::isfinite(*out);
+}
+
+struct Figure {
+  std::string metric;
+  std::string series;  // the override key one level up; empty for request figures
+  Unit unit;
+  double baseline, current;
+};
+
+std::vector<Figure> Figures(const VariantResult& a, const VariantResult& b) {
+  std::vector<Figure> out;
+  for (const auto& name : a.samples.names) {
+    if (IsHarnessSeries(name) || !b.samples.Find(name) || !a.samples.Find(name)) continue;
+    const SeriesExtent x = Extent(a, name), y = Extent(b, name);
+    const Unit unit = SeriesUnit(name);
+    out.push_back({name + ".peak", name, unit, x.peak, y.peak});
+    if (std::isfinite(x.baseline) && std::isfinite(y.baseline))
+      out.push_back({name + ".growth", name, unit, x.peak - x.baseline, y.peak - y.baseline});
+    out.push_back({name + ".end", name, unit, x.end, y.end});
+  }
+  const RequestSummary ra = a.SummarizedRequests(), rb = b.SummarizedRequests();
+  out.push_back({"p99_ms", "", Unit::kMilliseconds, ra.latency.p99_ms, rb.latency.p99_ms});
+  out.push_back({"error_ratio", "", Unit::kRatio, ErrorRatio(ra), ErrorRatio(rb)});
+  return out;
+}
+
+const VariantResult* FindVariant(const RunResult& r, const std::string& name) {
+  for (const auto& v : r.variants)
+    if (v.name == name) return &v;
+  return nullptr;
+}
+
+}  // namespace
+
+size_t Comparison::regressions() const {
+  size_t n = 0;
+  for (const auto& f : figures) n += f.regression ? 1 : 0;
+  return n;
+}
+
+StatusOr<ToleranceOverride> ParseToleranceOverride(std::string_view text) {
+  const std::string quoted = "--tolerance \"" + std::string(text) + "\"";
+  const auto eq = text.find('=');
+  if (eq == std::string_view::npos || eq == 0 || eq + 1 == text.size())
+    return Status::Invalid(quoted + ": expected METRIC=+20% or METRIC=VALUE");
+  ToleranceOverride o;
+  o.key = std::string(text.substr(0, eq));
+  o.text = std::string(text);
+  std::string value(text.substr(eq + 1));
+  const std::string given = value;
+  if (!value.empty() && value[0] == '+') value.erase(0, 1);
+  bool ok = false;
+  if (!value.empty() && value.back() == '%') {
+    o.relative = true;
+    ok = ParseNumber(value.substr(0, value.size() - 1), &o.value);
+    o.value /= 100;
+  } else if (ParseNumber(value, &o.value)) {
+    ok = true;
+  } else if (auto bytes = ParseSize(value)) {
+    o.value = static_cast<double>(*bytes);
+    ok = true;
+  } else if (auto d = ParseDuration(value)) {
+    o.value = ToSeconds(*d) * 1000;  // latency figures are in milliseconds
+    ok = true;
+  }
+  if (!ok || o.value < 0)
+    return Status::Invalid(quoted + ": \"" + given + "\" is no percentage or value");
+  return o;
+}
+
+StatusOr<Comparison> CompareRuns(const RunResult& baseline, const RunResult& current,
+                                 const std::vector<ToleranceOverride>& overrides) {
+  if (baseline.scenario_name != current.scenario_name)
+    return Status::Invalid("the runs are of different scenarios: baseline " +
+                           Quote(baseline.scenario_name) + ", current " +
+                           Quote(current.scenario_name));
+  Comparison c;
+  c.scenario = baseline.scenario_name;
+  std::set<std::string> keys = {"p99_ms", "error_ratio"};
+  std::vector<std::pair<const VariantResult*, const VariantResult*>> pairs;
+  for (const auto& v : baseline.variants) {
+    const VariantResult* w = FindVariant(current, v.name);
+    if (!w) c.notes.push_back("variant " + Quote(v.name) + " is only in the baseline");
+    else pairs.emplace_back(&v, w);
+  }
+  for (const auto& w : current.variants)
+    if (!FindVariant(baseline, w.name))
+      c.notes.push_back("variant " + Quote(w.name) + " is only in the current run");
+  if (pairs.empty())
+    return Status::Invalid("the runs share no variant (" + std::to_string(baseline.variants.size()) +
+                           " in the baseline, " + std::to_string(current.variants.size()) +
+                           " in the current run)");
+  std::vector<std::vector<Figure>> figures;
+  for (const auto& [a, b] : pairs) {
+    figures.push_back(Figures(*a, *b));
+    for (const auto& f : figures.back()) {
+      keys.insert(f.metric);
+      if (!f.series.empty()) keys.insert(f.series);
+    }
+  }
+  std::map<std::string, const ToleranceOverride*> by_key;
+  const std::vector<std::string> known(keys.begin(), keys.end());
+  for (const auto& o : overrides) {
+    if (!keys.count(o.key))
+      return Status::Invalid("--tolerance " + Quote(o.text) + ": no metric " + Quote(o.key) +
+                             DidYouMean(o.key, known));
+    by_key[o.key] = &o;
+  }
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    for (const auto& f : figures[i]) {
+      Tolerance t = DefaultTolerance(f.unit);
+      auto it = by_key.find(f.metric);
+      if (it == by_key.end() && !f.series.empty()) it = by_key.find(f.series);
+      if (it != by_key.end())
+        t = it->second->relative ? Tolerance{it->second->value, 0} : Tolerance{0, it->second->value};
+      FigureComparison fc;
+      fc.variant = pairs[i].first->name;
+      fc.metric = f.metric;
+      fc.unit = f.unit;
+      fc.baseline = f.baseline;
+      fc.current = f.current;
+      fc.allowed = std::max(t.relative * std::fabs(f.baseline), t.absolute);
+      fc.tolerance = Describe(t, f.unit);
+      fc.regression = std::isfinite(f.baseline) && std::isfinite(f.current) &&
+                      f.current - f.baseline > fc.allowed * (1 + 1e-9) + 1e-12;
+      c.figures.push_back(std::move(fc));
+    }
+  }
+  return c;
+}
+
+}  // namespace faultline

@@ -1,0 +1,84 @@
+// Rendering of a Comparison (harness/compare/compare.h): terminal and Markdown.
+#include <cmath>
+#include <cstdio>
+
+#include "harness/compare/compare.h"
+#include "reports/text_format.h"
+
+namespace faultline {
+namespace {
+
+std::string Value(double v, Unit unit) {
+  if (unit == Unit::kRatio && std::isfinite(v)) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.4f", v);
+    return buf;
+  }
+  return FormatMeasure(v, unit);
+}
+
+// "+26.8%", "-3.0%", "+12" (from a baseline of 0), "n/a".
+std::string Change(const FigureComparison& f) {
+  if (!std::isfinite(f.baseline) || !std::isfinite(f.current)) return "n/a";
+  const double d = f.current - f.baseline;
+  char buf[48];
+  if (f.baseline != 0) {
+    std::snprintf(buf, sizeof buf, "%+.1f%%", 100 * d / std::fabs(f.baseline));
+    return buf;
+  }
+  return (d >= 0 ? "+" : "") + Value(d, f.unit);
+}
+
+std::string Allowed(const FigureComparison& f) { return "+" + Value(f.allowed, f.unit); }
+
+std::string RegressionLine(const FigureComparison& f) {
+  return f.variant + " " + f.metric + ": " + Value(f.baseline, f.unit) + " -> " +
+         Value(f.current, f.unit) + " (" + Change(f) + ", allowed " + Allowed(f) +
+         ", tolerance " + f.tolerance + ")";
+}
+
+}  // namespace
+
+std::string RenderComparisonText(const Comparison& c) {
+  std::string out = "compare " + CleanText(c.scenario) + ": baseline -> current\n";
+  char line[512];
+  std::snprintf(line, sizeof line, "  %-16s %-24s %12s %12s %9s %12s  %s\n", "variant", "metric",
+                "baseline", "current", "change", "allowed", "");
+  out += line;
+  for (const auto& f : c.figures) {
+    std::snprintf(line, sizeof line, "  %-16s %-24s %12s %12s %9s %12s  %s\n",
+                  CleanText(f.variant).c_str(), CleanText(f.metric).c_str(),
+                  Value(f.baseline, f.unit).c_str(), Value(f.current, f.unit).c_str(),
+                  Change(f).c_str(), Allowed(f).c_str(), f.regression ? "REGRESSION" : "ok");
+    out += line;
+  }
+  for (const auto& n : c.notes) out += "note: " + CleanText(n) + "\n";
+  if (c.regressions() == 0) return out + "no regression\n";
+  for (const auto& f : c.figures)
+    if (f.regression) out += "REGRESSION " + CleanText(RegressionLine(f)) + "\n";
+  return out + std::to_string(c.regressions()) + " regression" +
+         (c.regressions() == 1 ? "" : "s") + "\n";
+}
+
+std::string RenderComparisonMarkdown(const Comparison& c) {
+  auto M = [](const std::string& s) { return EscapeMarkdown(s); };
+  const size_t n = c.regressions();
+  std::string out = "## faultline compare: " + M(c.scenario) + " — " +
+                    (n == 0 ? std::string("✅ no regression")
+                            : "❌ " + std::to_string(n) + " regression" + (n == 1 ? "" : "s")) +
+                    "\n\n";
+  for (const auto& f : c.figures)
+    if (f.regression) out += "- ❌ " + M(RegressionLine(f)) + "\n";
+  for (const auto& note : c.notes) out += "- " + M(note) + "\n";
+  if (n > 0 || !c.notes.empty()) out += "\n";
+  out += "<details><summary>every figure</summary>\n\n"
+         "| variant | metric | baseline | current | change | allowed | |\n"
+         "|---|---|---:|---:|---:|---:|---|\n";
+  for (const auto& f : c.figures)
+    out += "| " + M(f.variant) + " | " + M(f.metric) + " | " + M(Value(f.baseline, f.unit)) +
+           " | " + M(Value(f.current, f.unit)) + " | " + M(Change(f)) + " | " + M(Allowed(f)) +
+           " | " + (f.regression ? "❌" : "✅") + " |\n";
+  return out + "\n</details>\n";
+}
+
+}  // namespace faultline

@@ -1,0 +1,198 @@
+// Comparing runs (compare.h), sweep points (sweep_plan.h), and the figures
+// the sweep and repeat reports derive (reports/sweep_report.h,
+// reports/repeat_report.h), on the sample A/B run.
+#include "harness/compare/compare.h"
+
+#include <doctest/doctest.h>
+
+#include "harness/compare/sweep_plan.h"
+#include "reports/repeat_report.h"
+#include "reports/sample_results.h"
+#include "reports/sweep_report.h"
+
+using namespace faultline;
+
+namespace {
+
+// The sample run with every "threads" sample of `variant` scaled by `factor`.
+RunResult Scaled(const std::string& variant, double factor) {
+  RunResult r = testing::AbRun(4, 0.1);
+  for (auto& v : r.variants)
+    if (v.name == variant)
+      for (auto& x : v.samples.values["threads"]) x *= factor;
+  return r;
+}
+
+const FigureComparison* Find(const Comparison& c, const std::string& variant,
+                             const std::string& metric) {
+  for (const auto& f : c.figures)
+    if (f.variant == variant && f.metric == metric) return &f;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("compare: a run against itself has no regression") {
+  const RunResult r = testing::AbRun(4, 0.1);
+  auto c = CompareRuns(r, r, {});
+  REQUIRE(c.ok());
+  CHECK(c->regressions() == 0);
+  REQUIRE(Find(*c, "naive", "threads.peak"));
+  REQUIRE(Find(*c, "naive", "threads.growth"));
+  REQUIRE(Find(*c, "propagating", "p99_ms"));
+  REQUIRE(Find(*c, "propagating", "error_ratio"));
+  CHECK_FALSE(Find(*c, "naive", "loop_lag_ms.peak"));  // faultline's own cost is not compared
+  CHECK(RenderComparisonText(*c).find("no regression\n") != std::string::npos);
+  CHECK(RenderComparisonMarkdown(*c).find("✅ no regression") != std::string::npos);
+}
+
+TEST_CASE("compare: growth past the default tolerance is a regression and is named") {
+  auto c = CompareRuns(testing::AbRun(4, 0.1), Scaled("naive", 1.5), {});
+  REQUIRE(c.ok());
+  const FigureComparison* peak = Find(*c, "naive", "threads.peak");
+  REQUIRE(peak);
+  CHECK(peak->regression);
+  CHECK(peak->tolerance == "+20% or 5");
+  CHECK_FALSE(Find(*c, "propagating", "threads.peak")->regression);
+  const std::string text = RenderComparisonText(*c);
+  CHECK(text.find("REGRESSION naive threads.peak: ") != std::string::npos);
+  CHECK(text.find("(+50.0%, allowed +") != std::string::npos);
+  CHECK(RenderComparisonMarkdown(*c).find("- ❌ naive threads.peak: ") != std::string::npos);
+  // Less is never a regression.
+  auto better = CompareRuns(testing::AbRun(4, 0.1), Scaled("naive", 0.5), {});
+  REQUIRE(better.ok());
+  CHECK(better->regressions() == 0);
+}
+
+TEST_CASE("compare: --tolerance overrides by series or by one figure") {
+  auto loose = ParseToleranceOverride("threads=+60%");
+  REQUIRE(loose.ok());
+  auto c = CompareRuns(testing::AbRun(4, 0.1), Scaled("naive", 1.5), {*loose});
+  REQUIRE(c.ok());
+  CHECK_FALSE(Find(*c, "naive", "threads.peak")->regression);
+  CHECK(Find(*c, "naive", "threads.peak")->tolerance == "+60%");
+  // The figure's own key wins over its series'.
+  auto strict = ParseToleranceOverride("threads.peak=1");
+  REQUIRE(strict.ok());
+  auto d = CompareRuns(testing::AbRun(4, 0.1), Scaled("naive", 1.5), {*loose, *strict});
+  REQUIRE(d.ok());
+  CHECK(Find(*d, "naive", "threads.peak")->regression);
+  CHECK(Find(*d, "naive", "threads.peak")->tolerance == "1");
+  CHECK_FALSE(Find(*d, "naive", "threads.end")->regression);
+}
+
+TEST_CASE("compare: bad tolerances and bad pairs of runs say what is wrong") {
+  const std::pair<const char*, const char*> bad[] = {
+      {"threads", "--tolerance \"threads\": expected METRIC=+20% or METRIC=VALUE"},
+      {"=5", "--tolerance \"=5\": expected METRIC=+20% or METRIC=VALUE"},
+      {"threads=", "--tolerance \"threads=\": expected METRIC=+20% or METRIC=VALUE"},
+      {"threads=lots", "--tolerance \"threads=lots\": \"lots\" is no percentage or value"},
+      {"threads=-5%", "--tolerance \"threads=-5%\": \"-5%\" is no percentage or value"},
+  };
+  for (const auto& [text, message] : bad) {
+    auto r = ParseToleranceOverride(text);
+    CAPTURE(text);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message() == message);
+  }
+  auto mib = ParseToleranceOverride("rss_bytes=+4MiB");
+  REQUIRE(mib.ok());
+  CHECK(mib->value == 4.0 * 1024 * 1024);
+  auto ms = ParseToleranceOverride("p99_ms=250ms");
+  REQUIRE(ms.ok());
+  CHECK(ms->value == 250);
+
+  auto typo = ParseToleranceOverride("thraeds=+5%");
+  auto c = CompareRuns(testing::AbRun(4, 0.1), testing::AbRun(4, 0.1), {*typo});
+  REQUIRE_FALSE(c.ok());
+  CHECK(c.status().message() ==
+        "--tolerance \"thraeds=+5%\": no metric \"thraeds\" (did you mean \"threads\"?)");
+
+  RunResult other = testing::AbRun(4, 0.1);
+  other.scenario_name = "slow-cache";
+  auto d = CompareRuns(testing::AbRun(4, 0.1), other, {});
+  REQUIRE_FALSE(d.ok());
+  CHECK(d.status().message() ==
+        "the runs are of different scenarios: baseline \"hung-dependency\", current "
+        "\"slow-cache\"");
+  RunResult renamed = testing::AbRun(4, 0.1);
+  for (auto& v : renamed.variants) v.name += "-2";
+  auto e = CompareRuns(testing::AbRun(4, 0.1), renamed, {});
+  REQUIRE_FALSE(e.ok());
+  CHECK(e.status().message() ==
+        "the runs share no variant (2 in the baseline, 2 in the current run)");
+}
+
+TEST_CASE("sweep: --vary parses and combinations walk the first key fastest") {
+  auto rate = ParseVary("load.rate=25,50");
+  REQUIRE(rate.ok());
+  CHECK(rate->values == std::vector<std::string>{"25", "50"});
+  auto mode = ParseVary("variants[0].env.MODE=a,b");
+  REQUIRE(mode.ok());
+  const auto points = SweepPoints({*rate, *mode});
+  REQUIRE(points.size() == 4);
+  CHECK(SettingLabel(points[0]) == "load.rate=25,variants[0].env.MODE=a");
+  CHECK(SettingLabel(points[1]) == "load.rate=50,variants[0].env.MODE=a");
+  CHECK(SettingLabel(points[2]) == "load.rate=25,variants[0].env.MODE=b");
+  CHECK(SettingFolder({{"target.argv[1]", "a/b c"}}) == "target.argv[1]=a_b_c");
+  for (const auto& [text, message] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"load.rate", "--vary \"load.rate\": expected KEY=V1,V2,..."},
+           {"load.rate=25,,50", "--vary \"load.rate=25,,50\": empty value"},
+           {"load.rate=25,", "--vary \"load.rate=25,\": empty value"}}) {
+    auto r = ParseVary(text);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message() == message);
+  }
+}
+
+TEST_CASE("sweep: the breaking point is the first value at which a check fails") {
+  SweepData d;
+  d.scenario = "hung-dependency";
+  d.key = "load.rate";
+  d.x_values = {"25", "50", "100"};
+  for (const auto& x : d.x_values) {
+    RunResult r = testing::AbRun(4, 0.1);
+    for (auto& v : r.variants) {
+      for (auto& c : v.checks) c.passed = v.name == "propagating" ? x != "100" : true;
+      if (v.name == "naive" && x != "25") v.checks[0].passed = false;
+    }
+    d.runs.push_back({x, "", "out/" + x, 0, r});
+  }
+  const auto points = BreakingPoints(d);
+  REQUIRE(points.size() == 2);
+  CHECK(points[0].line == "propagating");
+  CHECK(points[0].value == "100");
+  CHECK(points[1].line == "naive");
+  CHECK(points[1].value == "50");
+  const std::string html = RenderSweepHtml(d);
+  CHECK(testing::Count(html, "<svg class=\"chart\"") >= 3);  // threads, ..., p99_ms, error_ratio
+  CHECK(html.find("breaks at load.rate=50") != std::string::npos);
+  CHECK(RenderSweepMarkdown(d).find("| naive | breaks at load.rate=50 \\(") != std::string::npos);
+  for (auto& run : d.runs)
+    for (auto& v : run.result.variants)
+      for (auto& c : v.checks) c.passed = true;
+  CHECK(BreakingPoints(d)[0].value.empty());
+  CHECK(RenderSweepText(d).find("propagating: holds at every value") != std::string::npos);
+}
+
+TEST_CASE("repeat: margins are observed over limit and a changed verdict is unstable") {
+  std::vector<RunResult> runs;
+  for (double f : {0.5, 1.0, 0.75}) {
+    RunResult r = testing::AbRun(4, 0.1);
+    r.variants[0].checks[0].observed = r.variants[0].checks[0].limit * f;
+    runs.push_back(r);
+  }
+  RepeatSummary s = SummarizeRepeats(runs);
+  CHECK(s.stable);
+  REQUIRE(!s.margins.empty());
+  CHECK(s.margins[0].runs == 3);
+  CHECK(s.margins[0].min == doctest::Approx(0.5));
+  CHECK(s.margins[0].median == doctest::Approx(0.75));
+  CHECK(s.margins[0].max == doctest::Approx(1.0));
+  CHECK(RenderRepeatSummary(s).find("verdict stable over 3 runs: ") == 0);
+  runs[1].variants[0].outcome = VariantOutcome::kFail;
+  s = SummarizeRepeats(runs);
+  CHECK_FALSE(s.stable);
+  CHECK(RenderRepeatMarkdown(s).find("verdict UNSTABLE over 3 runs") != std::string::npos);
+}

@@ -1,0 +1,40 @@
+// Sweeps (`faultline sweep SCENARIO --vary KEY=V1,V2,... [--vary ...]`):
+// the values to try, and every combination of them as --set overrides
+// (harness/scenario/set_overrides), so a sweep point is exactly the run
+// `faultline run SCENARIO --set KEY=V ...` would make.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "harness/common/status.h"
+
+namespace faultline {
+
+/// One --vary: a scenario key and its values, in the order given.
+struct VaryAxis {
+  std::string key;                  // "load.rate"
+  std::vector<std::string> values;  // "25", "50", ... as --set takes them
+};
+
+/// Parses "KEY=V1,V2,...". Invalid, naming the text: `--vary "load.rate":
+/// expected KEY=V1,V2,...`, `--vary "load.rate=25,,50": empty value`.
+StatusOr<VaryAxis> ParseVary(std::string_view text);
+
+/// One point of a sweep: a value per axis, in axis order.
+using SweepSetting = std::vector<std::pair<std::string, std::string>>;
+
+/// Every combination of the axes' values; the first axis varies fastest, so
+/// consecutive points walk the first axis for each setting of the others.
+std::vector<SweepSetting> SweepPoints(const std::vector<VaryAxis>& axes);
+
+/// "load.rate=25" or "load.rate=25,variants[0].env.X=1": the --set overrides
+/// of a point joined with ',' (for labels).
+std::string SettingLabel(const SweepSetting& setting);
+
+/// A folder name for a point: its label with '/' and spaces made '_'.
+std::string SettingFolder(const SweepSetting& setting);
+
+}  // namespace faultline

@@ -1,0 +1,75 @@
+#include "reports/chart_markers.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "reports/text_format.h"
+
+namespace faultline {
+namespace {
+
+std::string Seconds(double t) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1fs", t);
+  return buf;
+}
+
+double RunEnd(const VariantResult& v) {
+  double end = v.duration_s;
+  for (const auto& p : v.phases) end = std::max(end, p.end_s);
+  return end > 0 || !v.phases.empty() ? end : NAN;
+}
+
+// The phase names of the check's window, from its detail ("over a+b", "in a+b").
+std::vector<std::string> WindowPhases(const std::string& detail) {
+  std::vector<std::string> names;
+  for (const char* lead : {" over ", " in "}) {
+    const auto at = detail.rfind(lead);
+    if (at == std::string::npos) continue;
+    std::string window = detail.substr(at + std::string(lead).size());
+    window = window.substr(0, window.find_first_of(" (;,"));
+    for (size_t start = 0; start <= window.size();) {
+      const auto plus = window.find('+', start);
+      names.push_back(window.substr(start, plus - start));
+      if (plus == std::string::npos) break;
+      start = plus + 1;
+    }
+    break;
+  }
+  return names;
+}
+
+}  // namespace
+
+double FailedCheckTime(const VariantResult& v, const CheckResult& check) {
+  if (check.kind != CheckKind::kRecovers) {
+    double at = NAN;
+    for (const auto& name : WindowPhases(check.detail))
+      for (const auto& p : v.phases)
+        if (p.name == name) at = std::isfinite(at) ? std::max(at, p.end_s) : p.end_s;
+    if (std::isfinite(at)) return at;
+  }
+  return RunEnd(v);
+}
+
+std::vector<ChartMarker> EventMarkers(const VariantResult& v, const std::string& colour) {
+  std::vector<ChartMarker> out;
+  for (const auto& e : v.events)
+    out.push_back({e.t_s, v.name + " · " + Seconds(e.t_s) + " · " + e.message, colour, false});
+  for (const auto& c : v.checks) {
+    if (c.passed) continue;
+    const double t = FailedCheckTime(v, c);
+    if (!std::isfinite(t)) continue;
+    std::string label = v.name + " · check failed" +
+                        (v.expect == Expectation::kFail ? " (as expected)" : "") + ": " + c.name +
+                        ": observed " + FormatMeasure(c.observed, c.unit) + ", limit " +
+                        FormatMeasure(c.limit, c.unit);
+    out.push_back({t, label, colour, true});
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const ChartMarker& a, const ChartMarker& b) { return a.t < b.t; });
+  return out;
+}
+
+}  // namespace faultline

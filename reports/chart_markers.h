@@ -1,0 +1,26 @@
+// Events on the charts themselves: every event a variant recorded (process
+// exits, fault changes, and whatever kinds of event other parts add: they
+// are drawn alike, from their time and message) and every failed check,
+// as vertical markers with a label that shows on hover.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "harness/result/result.h"
+#include "reports/svg_chart.h"
+
+namespace faultline {
+
+/// When a failed check is drawn: the end of the last phase its window names
+/// (the window is read from its detail, "... over hang+recovery", "...
+/// started in hang"; a recovers check: the end of the run), else the end of
+/// the variant's last phase; NaN for a variant with no phases and no duration.
+double FailedCheckTime(const VariantResult& v, const CheckResult& check);
+
+/// The markers of `v`, in time order: its events ("naive · 12.3s · process
+/// \"target\" exited with status 1") and its failed checks ("naive · check
+/// failed: threads bounded: observed 959, limit 200"), in `colour`.
+std::vector<ChartMarker> EventMarkers(const VariantResult& v, const std::string& colour);
+
+}  // namespace faultline

@@ -1,0 +1,50 @@
+// The sweep report (`faultline sweep`): for each metric, its peak against
+// the varied value (an SVG chart per metric, one line per variant), and for
+// each variant its breaking point: the first value, in the order swept, at
+// which one of its checks failed. Rendered for the terminal, as Markdown
+// (sweep.md) and as one self-contained HTML file (sweep.html, no script, no
+// fetch). Deterministic; every string from the results is escaped.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "harness/result/result.h"
+
+namespace faultline {
+
+/// One run of the sweep.
+struct SweepRun {
+  std::string x;          // the value of the first --vary key
+  std::string rest;       // the other keys' settings ("cache.size=2"), "" with one key
+  std::string out_dir;    // where its results.json is
+  int exit_status = 0;    // as `faultline run` would have exited
+  RunResult result;       // as read back; empty variants when it did not run
+};
+
+struct SweepData {
+  std::string scenario;
+  std::string key;                   // the first --vary key: the x axis
+  std::vector<std::string> x_values; // in the order swept
+  std::vector<SweepRun> runs;        // first key fastest
+};
+
+/// A line of the sweep: a variant under one setting of the other keys.
+struct BreakingPoint {
+  std::string line;       // "naive", or "naive (cache.size=2)"
+  std::string value;      // the first x at which a check failed; "" when none did
+  std::string check;      // the first failed check there
+  bool measured = false;  // at least one run of the line was judged
+};
+
+/// Non-ok requests / all requests; NaN when there were none.
+double ErrorRatio(const RequestSummary& requests);
+
+/// Per line, in first-seen order.
+std::vector<BreakingPoint> BreakingPoints(const SweepData& data);
+
+std::string RenderSweepText(const SweepData& data);
+std::string RenderSweepMarkdown(const SweepData& data);
+std::string RenderSweepHtml(const SweepData& data);
+
+}  // namespace faultline
