@@ -49,6 +49,9 @@ class FaultProxy::Impl {
   void Close();
   const std::string& name() const { return name_; }
   ProxyCounters counters() const { return counters_; }
+  void SetProtocol(ProxyProtocol protocol) { protocol_ = protocol; }
+  UpstreamCounts Counts() const { return upstream_counts_; }
+  std::vector<UpstreamRecord> Records() const { return records_; }
 
  private:
   class Connection;
@@ -89,6 +92,9 @@ class FaultProxy::Impl {
   std::mt19937_64 rng_;
   std::vector<ProxyFault> faults_;
   ProxyCounters counters_;
+  ProxyProtocol protocol_ = ProxyProtocol::kTcp;
+  UpstreamCounts upstream_counts_;
+  std::vector<UpstreamRecord> records_;
 
   tcp::acceptor acceptor_;
   Listener listener_ = Listener::kClosed;
