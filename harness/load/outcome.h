@@ -23,7 +23,7 @@ struct RequestResult {
   double intended_s = 0;           // intended start, seconds since LoadOptions::epoch
   double latency_s = 0;            // completion - intended start (0 for kDropped)
   double start_lag_s = 0;          // actual send - intended start (0 for kDropped)
-  std::string trace_id;            // the 32 hex digits of the traceparent it was sent
+  std::string trace_id{};          // the 32 hex digits of the traceparent it was sent
                                    // with; "" when dropped or sent without one
 };
 

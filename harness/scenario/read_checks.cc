@@ -51,7 +51,13 @@ void ScenarioReader::ReadCheck(const toml::table& table, const std::string& key,
   }
 
   if (const toml::node* n = t.Present(kCheckLimit); n && t.Applies(kCheckLimit)) {
-    ReadLimit(*n, t.Path(kCheckLimit), kind == CheckSpec::Kind::kLatency, &check->limit);
+    if (kind == CheckSpec::Kind::kOrphans && !n->is_number()) {
+      r_.Error(Pos(n->source()), t.Path(kCheckLimit),
+               "expected a number of requests, got " + Describe(*n));
+    } else {
+      const bool duration = kind == CheckSpec::Kind::kLatency || kind == CheckSpec::Kind::kOutlived;
+      ReadLimit(*n, t.Path(kCheckLimit), duration, &check->limit);
+    }
   }
 
   if (auto v = t.Read(kCheckAtLeast)) check->at_least = *v;
@@ -78,10 +84,16 @@ void ScenarioReader::ReadCheck(const toml::table& table, const std::string& key,
     for (const Element& e : variants) refs_.Variant(e.text, e.where, e.key);
     check->variants = std::move(*v);
   }
+
+  if (auto v = t.Read(kCheckDependency)) {
+    check->dependency = *v;
+    refs_.ProxiedDependency(*v, t.At(kCheckDependency), t.Path(kCheckDependency));
+  }
+  if (auto v = t.Read(kCheckOpenFor)) check->open_for = *v;
 }
 
 // A limit: a number, a duration (in seconds) or a size (in bytes); for a
-// latency check only a duration or a number of seconds.
+// latency or outlived check (`is_latency`) only a duration or a number of seconds.
 void ScenarioReader::ReadLimit(const toml::node& n, const std::string& key, bool is_latency,
                                double* limit) {
   const std::string expected =

@@ -203,6 +203,8 @@ struct CheckSpec {
   Duration within = 5s;             // recovers only
   double tolerance = 0;             // recovers only: allowed distance above baseline
   std::vector<std::string> variants;  // empty = every variant
+  std::string dependency{};         // outlived, orphans: whose upstream requests (protocol "http")
+  Duration open_for = 0s;           // orphans: open at least this long after the caller left
 };
 
 struct SamplingSpec {

@@ -105,6 +105,8 @@ inline constexpr auto kCheckWithin = FieldOf<Duration>(schema::kCheckKeys, "with
 inline constexpr auto kCheckTolerance =
     FieldOf<schema::ToleranceValue>(schema::kCheckKeys, "tolerance");
 inline constexpr auto kCheckVariants = FieldOf<Strings>(schema::kCheckKeys, "variants");
+inline constexpr auto kCheckDependency = FieldOf<std::string>(schema::kCheckKeys, "dependency");
+inline constexpr auto kCheckOpenFor = FieldOf<Duration>(schema::kCheckKeys, "open_for");
 
 }  // namespace keys
 

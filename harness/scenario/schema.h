@@ -94,6 +94,15 @@ inline constexpr Choice kCheckKindChoices[] = {
     {static_cast<int>(CheckSpec::Kind::kErrorRatio), "error_ratio",
      "non-ok requests / all requests started in the window; dropped requests count as errors",
      "{kind} over {window}"},
+    {static_cast<int>(CheckSpec::Kind::kOutlived), "outlived",
+     "the `percentile`, in seconds, of how long the upstream requests to `dependency` of the "
+     "client requests that gave up (timeout or reset) outlived them (0 for those that ended "
+     "first); needs the target to forward `traceparent`",
+     "p{percentile} outlived the caller on {dependency}"},
+    {static_cast<int>(CheckSpec::Kind::kOrphans), "orphans",
+     "the upstream requests to `dependency` still open at the end of the variant at least "
+     "`open_for` after their caller left (gave up or got its answer)",
+     "orphans on {dependency} open {open_for} after the caller left"},
 };
 inline constexpr ChoiceList kCheckKinds{"check kind", kCheckKindChoices,
                                         &kEnumTag<CheckSpec::Kind>};
@@ -341,7 +350,9 @@ inline constexpr TableSchema kSamplingSchema{"sampling", kSamplingKeys};
 inline constexpr KindSet kMetricChecks = Kinds(CheckSpec::Kind::kMax, CheckSpec::Kind::kGrowth,
                                                CheckSpec::Kind::kRate, CheckSpec::Kind::kRecovers);
 inline constexpr KindSet kRecovers = Kinds(CheckSpec::Kind::kRecovers);
-inline constexpr KindSet kWindowChecks = kAllKinds & ~kRecovers;
+inline constexpr KindSet kAuditChecks = Kinds(CheckSpec::Kind::kOutlived, CheckSpec::Kind::kOrphans);
+inline constexpr KindSet kLimitChecks = kAllKinds & ~kRecovers;
+inline constexpr KindSet kWindowChecks = kLimitChecks & ~kAuditChecks;
 
 inline constexpr Key kCheckKeys[] = {
     {.name = "name", .type = Type::kNonEmptyString,
@@ -357,15 +368,16 @@ inline constexpr Key kCheckKeys[] = {
      .def = Default<&CheckSpec::phases>, .type_note = "(phase names)", .applies = kWindowChecks},
     {.name = "limit", .type = Type::kLimit,
      .doc = "a duration becomes seconds (`\"2s\"` = 2), a size bytes (`\"20MiB\"` = 20971520); "
-            "for latency only a duration or a number of seconds",
-     .applies = kWindowChecks, .required = kWindowChecks},
+            "for latency and outlived only a duration or a number of seconds, for orphans only "
+            "a number",
+     .applies = kLimitChecks, .required = kLimitChecks},
     {.name = "at_least", .type = Type::kBool,
      .doc = "pass when the observed value is at least `limit` rather than at most: shows that a "
             "fault had its effect (latency went up, errors came)",
-     .def = Default<&CheckSpec::at_least>, .applies = kWindowChecks},
-    {.name = "percentile", .type = Type::kNumber, .doc = "which latency percentile",
+     .def = Default<&CheckSpec::at_least>, .applies = kLimitChecks},
+    {.name = "percentile", .type = Type::kNumber, .doc = "which latency (or outlived) percentile",
      .def = Default<&CheckSpec::percentile>, .type_note = ", 0 < p <= 100",
-     .applies = Kinds(CheckSpec::Kind::kLatency)},
+     .applies = Kinds(CheckSpec::Kind::kLatency, CheckSpec::Kind::kOutlived)},
     {.name = "after", .type = Type::kString, .doc = "the phase whose end starts the clock",
      .type_note = "(a phase name)", .applies = kRecovers, .required = kRecovers},
     {.name = "within", .type = Type::kPositiveDuration,
@@ -376,6 +388,13 @@ inline constexpr Key kCheckKeys[] = {
      .def = Default<&CheckSpec::tolerance>, .applies = kRecovers},
     {.name = "variants", .type = Type::kStrings, .doc = "the variants this check applies to",
      .def_note = "all variants", .type_note = "(variant names)"},
+    {.name = "dependency", .type = Type::kString,
+     .doc = "the dependency whose upstream requests are audited; its proxy must speak "
+            "`protocol = \"http\"`",
+     .type_note = "(a dependency name)", .applies = kAuditChecks, .required = kAuditChecks},
+    {.name = "open_for", .type = Type::kDuration,
+     .doc = "how long after its caller left an upstream request must still be open to count",
+     .def = Default<&CheckSpec::open_for>, .applies = Kinds(CheckSpec::Kind::kOrphans)},
 };
 inline constexpr TableSchema kCheckSchema{"check", kCheckKeys, &kCheckKinds};
 
