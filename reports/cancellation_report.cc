@@ -55,12 +55,13 @@ std::string Histogram(const std::vector<CancellationRow>& rows, const std::strin
       auto it = rows[r].result->cancellation.find(dependency);
       if (it == rows[r].result->cancellation.end()) continue;
       const auto& h = it->second.outlived_histogram;
-      const uint64_t n = i < h.size() ? h[i].second : 0;
+      if (h.size() != shape->size()) continue;  // not forwarded: no distribution
+      const uint64_t n = h[i].second;
       const double bh = plot_h * static_cast<double>(n) / static_cast<double>(top);
       std::snprintf(buf, sizeof buf, "<rect x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\" ",
                     x0 + 4 + bar * static_cast<double>(r), height - bottom - bh, bar - 1, bh);
       svg += buf + std::string("fill=\"") + rows[r].colour + "\"><title>" +
-             EscapeXml(rows[r].variant + ": " + Num(n) + " " + BucketLabel(h, i)) +
+             EscapeXml(rows[r].variant + ": " + Num(n) + " " + BucketLabel(*shape, i)) +
              "</title></rect>\n";
     }
   }

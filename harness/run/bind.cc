@@ -294,6 +294,7 @@ StatusOr<Plan> Bind(const Scenario& scenario, const Variant& variant, const Port
   plan.load.body = b.Expand(load.body, "load.body");
   plan.load.timeout = load.timeout;
   plan.load.max_in_flight = load.max_in_flight;
+  plan.load.trace_seed = ProxySeed(scenario.seed, variant.name);
 
   if (const auto& spec = scenario.target.scrape) {
     ScrapePlan scrape;

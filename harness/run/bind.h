@@ -93,6 +93,8 @@ struct LoadPlan {
   std::string body;
   Duration timeout{0};
   uint64_t max_in_flight = 0;
+  uint64_t trace_seed = 0;                   // the per-request traceparent ids: ProxySeed(
+                                             // scenario seed, variant name)
 };
 
 struct ScrapePlan {

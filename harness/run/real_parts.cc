@@ -125,6 +125,7 @@ class GeneratedLoad final : public Load {
     o.timeout = plan.timeout;
     o.max_in_flight = plan.max_in_flight;
     o.epoch = epoch;
+    o.trace_seed = plan.trace_seed;
     return o;
   }
   LoadGenerator load_;
@@ -143,10 +144,18 @@ class ProxyInFront final : public Proxy {
   }
   void Close() override { proxy_.Close(); }
   uint64_t open_upstream() const override { return proxy_.counters().open_upstream; }
+  std::optional<UpstreamCounts> upstream_counts() const override {
+    if (!http_) return std::nullopt;
+    return proxy_.Counts();
+  }
+  std::vector<UpstreamRecord> upstream_records() const override {
+    return http_ ? proxy_.Records() : std::vector<UpstreamRecord>{};
+  }
 
  private:
   FaultProxy proxy_;
   uint16_t listen_port_;
+  bool http_ = false;  // protocol "http": the proxy keeps request records
 };
 
 class ScrapedEndpoint final : public MetricsEndpoint {

@@ -137,7 +137,7 @@ load = { path = "orders", method = "GET /" }
       "s.toml:3:36: load.method: expected an HTTP method like \"GET\" or \"POST\", got \"GET /\""}},
 
     {"outlived and orphans: dependency missing or unknown - a limit of the wrong kind - keys of others",
-     R"(target = { argv = ["t"] }
+     R"(target = { argv = ["t", "${proxy.inventory}"] }
 dependencies = [{ name = "inventory", argv = ["d"], proxy = true }]
 phases = [{ name = "a", duration = "1s" }]
 checks = [{ kind = "outlived", limit = "20MiB" },
@@ -147,15 +147,15 @@ checks = [{ kind = "outlived", limit = "20MiB" },
 )",
      {"s.toml:4:11: checks[0].dependency: missing required key for kind \"outlived\"",
       "s.toml:4:40: checks[0].limit: expected a duration string like \"250ms\" or a number of "
-      "seconds, got \"20MiB\"",
-      "s.toml:5:75: checks[1].percentile: \"percentile\" only applies to kinds \"latency\" and "
-      "\"outlived\", not \"orphans\"",
-      "s.toml:5:64: checks[1].limit: expected a number of requests, got \"2s\"",
-      "s.toml:5:40: checks[1].dependency: unknown dependency \"inventroy\" (did you mean "
+      "seconds, got string \"20MiB\"",
+      "s.toml:5:44: checks[1].dependency: unknown dependency \"inventroy\" (did you mean "
       "\"inventory\"?)",
-      "s.toml:6:71: checks[2].open_for: \"open_for\" only applies to kind \"orphans\", not "
+      "s.toml:5:65: checks[1].limit: expected a number of requests, got string \"2s\"",
+      "s.toml:5:71: checks[1].percentile: \"percentile\" only applies to kinds \"latency\" and "
+      "\"outlived\", not \"orphans\"",
+      "s.toml:6:72: checks[2].open_for: \"open_for\" only applies to kind \"orphans\", not "
       "\"outlived\"",
-      "s.toml:7:71: checks[3].phases: \"phases\" only applies to kinds \"max\", \"growth\", "
+      "s.toml:7:68: checks[3].phases: \"phases\" only applies to kinds \"max\", \"growth\", "
       "\"rate\", \"latency\" and \"error_ratio\", not \"orphans\""}},
 
     {"percentile out of range",
