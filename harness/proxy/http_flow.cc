@@ -159,6 +159,7 @@ struct HttpExchange {
   bool head = false;         // a HEAD request: its response has no body
   Duration response_delay{0};
   uint64_t body_rate = 0;    // slow_body: bytes per second; 0 = as they come
+  TimePoint local_due{};     // kLocal: a delay holds the answer too (Envoy delays, then aborts)
 };
 
 struct HttpFlow::State {
@@ -286,6 +287,7 @@ void HttpFlow::OnRequestHead() {
   }
   s.forwarding = ex.mode == HttpExchange::Mode::kForward;
   s.request_due = now + request_delay;
+  ex.local_due = s.request_due;
   if (ex.mode == HttpExchange::Mode::kHung || ex.close_after) s.stuck = true;
   s.exchanges.push_back(std::move(ex));
   Pump();
@@ -300,7 +302,7 @@ void HttpFlow::Pump() {
     UpstreamRecord& r = host_.Ledger().at(ex.record);
     r.status = std::stoi(ex.local.substr(9, 3));
     r.response_bytes += ex.local.size();
-    s.response_due = host_.Now();
+    s.response_due = std::max(host_.Now(), ex.local_due);
     SendToClient(std::move(ex.local), /*body=*/false);
     s.ends.push_back(State::End{ex.record, s.emitted, UpstreamEnd::kFault});
     if (host_.Gone()) return;
