@@ -203,7 +203,9 @@ void FaultProxy::Impl::Close() {
   if (listener_ == Listener::kHanging) StopConnectHang();
   listener_ = Listener::kClosed;
   CloseAcceptor();
+  closing_ = true;  // their open requests stay open in the records
   for (const auto& connection : Snapshot()) connection->Close(/*abortive=*/false);
+  closing_ = false;
   connections_.clear();
 }
 

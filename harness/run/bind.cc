@@ -104,7 +104,14 @@ std::string Values(const FaultSpec& f) {
     case K::kReset:
     case K::kRefuse:
     case K::kConnectHang:
+    case K::kHangRequest:
       break;
+    case K::kAbort:
+      return std::to_string(f.status);
+    case K::kDelay:
+      return FormatDuration(f.delay) + (f.on == FaultSpec::On::kResponse ? " on responses" : "");
+    case K::kSlowBody:
+      return FormatRate(f.rate);
   }
   return "";
 }
@@ -283,7 +290,8 @@ StatusOr<Plan> Bind(const Scenario& scenario, const Variant& variant, const Port
       return Status::Invalid("no port for the fault proxy in front of " + Quote(d.name));
     const std::string host = d.external() ? AddressOf(d).host : "127.0.0.1";
     plan.proxies.push_back(
-        {d.name, listen->second, host, upstream->second, ProxySeed(scenario.seed, d.name)});
+        {d.name, listen->second, host, upstream->second, ProxySeed(scenario.seed, d.name),
+         d.protocol});
   }
 
   const LoadSpec& load = scenario.load;

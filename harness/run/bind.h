@@ -83,6 +83,7 @@ struct ProxyPlan {
   std::string upstream_host = "127.0.0.1";  // an external dependency's host
   uint16_t upstream_port = 0;
   uint64_t seed = 0;                        // ProxySeed(scenario seed, dependency)
+  ProcessSpec::Protocol protocol = ProcessSpec::Protocol::kTcp;  // what the proxy speaks
 };
 
 struct LoadPlan {

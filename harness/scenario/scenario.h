@@ -70,6 +70,9 @@ struct ProcessSpec {
   std::string address;                      // dependencies only: "host:port" of one already
                                             // running (not started; argv is empty)
   bool check_ready = true;                  // false for an external dependency without `ready`
+  enum class Protocol { kTcp, kHttp };
+  Protocol protocol = Protocol::kTcp;       // dependencies with a proxy: kHttp parses HTTP/1.1
+                                            // (HTTP faults, upstream request records)
   bool external() const { return !address.empty(); }
 };
 
@@ -139,9 +142,20 @@ struct FaultSpec {
   // Data faults first (they take `direction`), then the connection-level ones.
   enum class Kind {
     kLatency, kBandwidth, kSlowClose, kTimeout, kResetPeer, kSlicer, kLimitData,
-    kHang, kReset, kRefuse, kConnectHang
+    kHang, kReset, kRefuse, kConnectHang,
+    // HTTP faults (a dependency with protocol = "http"): per request.
+    kAbort, kDelay, kSlowBody, kHangRequest
   };
   enum class Direction { kBoth, kUpstream, kDownstream };
+  /// delay: what is held.
+  enum class On { kRequest, kResponse };
+  /// HTTP faults: the requests they apply to; every part given must hold.
+  struct Match {
+    std::string method;                      // "" = any
+    std::string path_prefix;                 // "" = any
+    std::map<std::string, std::string> headers;  // name -> exact value ("" = present)
+    bool operator==(const Match&) const = default;
+  };
   /// The field a ramp moves, per kind.
   enum class Main { kNone, kLatency, kRate, kDelay, kTimeout, kBytes };
 
@@ -161,6 +175,10 @@ struct FaultSpec {
   uint64_t bytes = 0;                        // limit_data: forwarded before the close
   std::optional<FaultRamp> ramp;             // the main value moves across the phase
   std::optional<FaultFlap> flap;             // on/off across the phase
+  int status = 0;                            // abort: the status answered (required)
+  std::string body = "fault filter abort";   // abort: the body answered (Envoy's text)
+  On on = On::kRequest;                      // delay: hold the request or the response head
+  Match match;                               // HTTP faults: which requests
 
   /// The field `ramp` moves for `kind`; kNone for the connection-level kinds.
   static Main MainValue(Kind kind);
@@ -235,5 +253,9 @@ const char* ToString(FaultSpec::Kind kind);
 const char* ToString(Variant::Expect expect);
 const char* ToString(Readiness::Kind kind);       // "tcp", "http", "log": the TOML spelling
 const char* ToString(FaultSpec::Direction direction);
+const char* ToString(ProcessSpec::Protocol protocol);  // "tcp", "http"
+const char* ToString(FaultSpec::On on);                // "request", "response"
+/// Whether `kind` is one of the HTTP faults (abort, delay, slow_body, hang_request).
+bool IsHttpFault(FaultSpec::Kind kind);
 
 }  // namespace faultline

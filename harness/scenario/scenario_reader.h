@@ -59,6 +59,8 @@ inline constexpr auto kTargetBaseUrl = FieldOf<std::string>(schema::kTargetKeys,
 inline constexpr auto kTargetScrape = FieldOf<schema::TableTag>(schema::kTargetKeys, "scrape");
 inline constexpr auto kDependencyProxy = FieldOf<bool>(schema::kDependencyKeys, "proxy");
 inline constexpr auto kDependencyAddress = FieldOf<std::string>(schema::kDependencyKeys, "address");
+inline constexpr auto kDependencyProtocol =
+    FieldOf<ProcessSpec::Protocol>(schema::kDependencyKeys, "protocol");
 
 inline constexpr auto kReadyKind = FieldOf<Readiness::Kind>(schema::kReadyKeys, "kind");
 inline constexpr auto kReadyPort = FieldOf<schema::PortText>(schema::kReadyKeys, "port");
@@ -90,6 +92,7 @@ inline constexpr auto kPhaseRate = FieldOf<double>(schema::kPhaseKeys, "rate");
 inline constexpr auto kPhaseFaults = FieldOf<schema::TablesTag>(schema::kPhaseKeys, "faults");
 
 inline constexpr auto kFaultDependency = FieldOf<std::string>(schema::kFaultKeys, "dependency");
+inline constexpr auto kPhaseFaultKind = FieldOf<FaultSpec::Kind>(schema::kFaultKeys, "kind");
 
 inline constexpr auto kSamplingInterval = FieldOf<Duration>(schema::kSamplingKeys, "interval");
 
