@@ -135,8 +135,9 @@ class ProxyInFront final : public Proxy {
  public:
   ProxyInFront(asio::io_context& io, Clock& clock, const ProxyPlan& plan)
       : proxy_(io, clock, plan.dependency, plan.upstream_host, plan.upstream_port, plan.seed),
-        listen_port_(plan.listen_port) {
-    if (plan.protocol == ProcessSpec::Protocol::kHttp) proxy_.SetProtocol(ProxyProtocol::kHttp);
+        listen_port_(plan.listen_port),
+        http_(plan.protocol == ProcessSpec::Protocol::kHttp) {
+    if (http_) proxy_.SetProtocol(ProxyProtocol::kHttp);
   }
   Status Listen() override { return proxy_.Listen("127.0.0.1", listen_port_); }
   void SetFaults(const std::vector<FaultSpec>& faults) override {
