@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "harness/result/result.h"
+#include "reports/cancellation_report.h"
 #include "reports/chart_markers.h"
 #include "reports/harness_cost.h"
 #include "reports/report_figures.h"
@@ -458,6 +459,9 @@ std::string RenderHtml(const RunResult& results) {
     out += HtmlHarnessCost(cost);
   }
   Checks(views, out);
+  std::vector<CancellationRow> cancellation;
+  for (const auto& view : views) cancellation.push_back({view.v.name, view.colour, &view.v});
+  out += HtmlCancellation(cancellation);
   Requests(views, out);
   Events(views, out);
   Logs(views, out);

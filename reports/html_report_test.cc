@@ -5,7 +5,9 @@
 #include <cstdio>
 
 #include "harness/result/results_json.h"
+#include "reports/cancellation_report.h"
 #include "reports/html_report.h"
+#include "reports/text_format.h"
 #include "reports/report_checks.h"
 #include "reports/sample_results.h"
 
@@ -185,4 +187,53 @@ TEST_CASE("the HTML report marks every event and failed check on the charts") {
   const std::string h = RenderHtml(hostile);
   CHECK(Count(h, "<g class=\"marker") > 0);
   CheckSelfContained(h);
+}
+
+namespace {
+
+// AbRun with a cancellation audit of inventory: the propagating variant
+// forwards traceparent and leaves nothing behind, the naive one does not
+// forward it.
+RunResult AuditedRun() {
+  RunResult r = testing::AbRun();
+  CancellationSummary clean;
+  clean.forwarded = true;
+  clean.gave_up = 3;
+  clean.ended_before = 3;
+  clean.outlived = LatencySummary{0, 0, 0};
+  clean.outlived_histogram = {{0, 3}, {10, 0}, {INFINITY, 0}};
+  r.variants[0].cancellation["inventory"] = clean;
+  std::vector<double> zeros(r.variants[0].samples.t_s.size(), 0);
+  r.variants[0].samples.AddName("upstream.inventory.orphans");
+  r.variants[0].samples.values["upstream.inventory.orphans"] = zeros;
+  CancellationSummary leaky;
+  leaky.forwarded = false;
+  leaky.gave_up = 40;
+  leaky.open_at_end = 41;
+  leaky.orphans = 38;
+  r.variants[1].cancellation["inventory"] = leaky;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("the cancellation section shows the audit per dependency and says when traceparent is not forwarded") {
+  const std::string html = RenderHtml(AuditedRun());
+  CheckSelfContained(html);
+  CHECK(Has(html, "<h2 id=\"cancellation\">Cancellation</h2>"));
+  CHECK(Has(html, "<h3>inventory</h3>"));
+  CHECK(Has(html, "target does not forward traceparent: 41 upstream requests open at the end"));
+  CHECK(Has(html, "aria-label=\"outlived the caller by, inventory\""));
+  CHECK(Has(html, "orphans on inventory over time"));
+  // Without an audit the section is absent.
+  CHECK_FALSE(Has(RenderHtml(testing::AbRun()), "id=\"cancellation\""));
+
+  const RunResult r = AuditedRun();
+  CHECK(CancellationLines(r.variants[0]) ==
+        "  inventory: 3 gave up; their upstream requests ended 3 before, 0 after, 0 never; "
+        "outlived p99 " + FormatMeasure(0, Unit::kSeconds) + "; 0 orphans at the end\n");
+  CHECK(CancellationLines(r.variants[1]) ==
+        "  inventory: target does not forward traceparent; 41 upstream requests open at the end "
+        "(0 client requests in flight); 38 orphans\n");
+  CHECK(CancellationLines(testing::AbRun().variants[0]).empty());
 }

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "harness/common/units.h"
+#include "reports/cancellation_report.h"
 #include "reports/harness_cost.h"
 #include "reports/report_figures.h"
 #include "reports/text_format.h"
@@ -51,6 +52,7 @@ void RenderVariant(const VariantResult& v, std::ostringstream& out) {
   out << "  latency  p50 " << FormatMeasure(r.latency.p50_ms, Unit::kMilliseconds) << "  p99 "
       << FormatMeasure(r.latency.p99_ms, Unit::kMilliseconds) << "  max "
       << FormatMeasure(r.latency.max_ms, Unit::kMilliseconds) << "\n";
+  if (!v.cancellation.empty()) out << "  cancellation\n" << CancellationLines(v);
 
   if (!v.checks.empty()) out << "  checks\n";
   for (const auto& check : v.checks) {

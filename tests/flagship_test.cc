@@ -206,3 +206,18 @@ TEST_CASE("the tutorial's shop scenario gives the verdicts docs/tutorial.md show
   CHECK(Check(naive, "threads back to baseline after the hang")["passed"] == false);
   CHECK(run.out.find("PASSED: 2 of 2 variants met their expectation") != std::string::npos);
 }
+
+TEST_CASE("http-faults: a budget turns 503s and 1 s delays into bounded errors - naive waits them out") {
+  TempDir dir;
+  json r = RunAsExpected("http-faults", dir, {{"propagating", "pass"}, {"naive", "fail"}});
+  const json& good = Variant(r, "propagating");
+  // abort 5 %: 502s in both variants; delay 10 %: 504s at the 500 ms budget.
+  CHECK(good["requests"]["status"]["502"].get<int>() > 5);
+  CHECK(good["requests"]["status"]["504"].get<int>() > 20);
+  CHECK(good["requests"]["latency_ms"]["max"].get<double>() < 900);
+  const json& bad = Variant(r, "naive");
+  CHECK(bad["requests"]["status"]["502"].get<int>() > 5);
+  CHECK(bad["requests"]["latency_ms"]["max"].get<double>() >= 1000);
+  CHECK(Check(bad, "no request takes longer than the budget")["passed"] == false);
+  CHECK(Check(bad, "errors stay a bounded share")["passed"] == true);
+}

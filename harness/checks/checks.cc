@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "harness/audit/cancellation.h"
 #include "harness/common/units.h"
 
 namespace faultline {
@@ -180,6 +181,43 @@ CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& v) {
     }
     case CheckSpec::Kind::kProcess:
       return fail("a process check is added by the run, not evaluated");
+    case CheckSpec::Kind::kOutlived:
+    case CheckSpec::Kind::kOrphans: {
+      auto audit = v.cancellation.find(check.dependency);
+      if (audit == v.cancellation.end())
+        return fail("no cancellation audit of " + check.dependency +
+                    " (its proxy must speak protocol \"http\")");
+      const CancellationSummary& c = audit->second;
+      if (check.kind == CheckSpec::Kind::kOutlived) {
+        r.unit = Unit::kSeconds;
+        if (!c.forwarded)
+          return fail("the target does not forward traceparent: no upstream request to " +
+                      check.dependency + " can be tied to its caller");
+        char p[32];
+        std::snprintf(p, sizeof p, "p%g", check.percentile);
+        // Nothing outlived anyone when no caller's upstream work ended after it left.
+        r.observed = c.outlived_s.empty() ? 0 : NearestRank(c.outlived_s, check.percentile);
+        r.detail = std::string(p) + " over " + std::to_string(c.outlived_s.size()) +
+                   " upstream requests of the " + std::to_string(c.gave_up) +
+                   " client requests that gave up (" + std::to_string(c.ended_before) +
+                   " ended before the caller left, " + std::to_string(c.ended_after) + " after, " +
+                   std::to_string(c.never_ended) + " never)";
+      } else {
+        r.unit = Unit::kNone;
+        uint64_t n = 0;
+        for (double age : c.orphan_ages_s) n += age >= ToSeconds(check.open_for) ? 1 : 0;
+        r.observed = static_cast<double>(n);
+        r.detail = std::to_string(n) + " of " + std::to_string(c.open_at_end) + " upstream requests to " +
+                   check.dependency + " open at the end, " + FormatDuration(check.open_for) +
+                   " or more after their caller left";
+        if (!c.forwarded)
+          r.detail += " (the target does not forward traceparent: counted those that started more "
+                      "than the client timeout before the end)";
+      }
+      r.passed = check.at_least ? r.observed >= check.limit : r.observed <= check.limit;
+      if (check.at_least) r.detail += " (passes at or above the limit)";
+      return r;
+    }
     case CheckSpec::Kind::kLatency:
     case CheckSpec::Kind::kErrorRatio: {
       // Requests are kept per phase, so a window of phases is exact.

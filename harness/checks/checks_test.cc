@@ -165,3 +165,85 @@ TEST_CASE("checks restricted to variants apply only to them") {
   VariantResult v = Piling(1, 5);
   CHECK(EvaluateChecks(s, v).size() == 1);
 }
+
+namespace {
+
+// An audited variant: `dependency` has an audit with these outlived values
+// and orphan ages.
+VariantResult Audited(bool forwarded, std::vector<double> outlived_s, std::vector<double> ages_s) {
+  VariantResult v;
+  CancellationSummary c;
+  c.forwarded = forwarded;
+  c.gave_up = outlived_s.size() + 1;
+  c.ended_after = outlived_s.size();
+  c.never_ended = 1;
+  c.outlived_s = std::move(outlived_s);
+  c.orphan_ages_s = std::move(ages_s);
+  c.orphans = c.orphan_ages_s.size();
+  c.open_at_end = c.orphans;
+  v.cancellation["inventory"] = c;
+  return v;
+}
+
+CheckSpec AuditCheck(CheckSpec::Kind kind, double limit) {
+  CheckSpec c;
+  c.name = "c";
+  c.kind = kind;
+  c.dependency = "inventory";
+  c.limit = limit;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("outlived compares a percentile of the outlived-by values against the limit") {
+  VariantResult v = Audited(true, {0.5, 1, 1.5, 2}, {});
+  CheckSpec check = AuditCheck(CheckSpec::Kind::kOutlived, 1);
+  check.percentile = 50;
+  auto r = EvaluateCheck(check, v);
+  CHECK(r.passed);
+  CHECK(r.observed == 1);
+  CHECK(r.unit == Unit::kSeconds);
+  CHECK(r.detail ==
+        "p50 over 4 upstream requests of the 5 client requests that gave up (0 ended before the "
+        "caller left, 4 after, 1 never)");
+  check.percentile = 99;
+  CHECK_FALSE(EvaluateCheck(check, v).passed);
+}
+
+TEST_CASE("outlived is 0 when no upstream work of a caller who gave up ended") {
+  auto r = EvaluateCheck(AuditCheck(CheckSpec::Kind::kOutlived, 0), Audited(true, {}, {}));
+  CHECK(r.passed);
+  CHECK(r.computed);
+  CHECK(r.observed == 0);
+}
+
+TEST_CASE("outlived cannot be computed when the target does not forward traceparent") {
+  auto r = EvaluateCheck(AuditCheck(CheckSpec::Kind::kOutlived, 0), Audited(false, {}, {3}));
+  CHECK_FALSE(r.passed);
+  CHECK_FALSE(r.computed);
+  CHECK(r.detail ==
+        "the target does not forward traceparent: no upstream request to inventory can be tied "
+        "to its caller");
+}
+
+TEST_CASE("orphans counts upstream requests open long enough after their caller left") {
+  VariantResult v = Audited(true, {}, {0.5, 2, 10});
+  CheckSpec check = AuditCheck(CheckSpec::Kind::kOrphans, 0);
+  auto all = EvaluateCheck(check, v);
+  CHECK_FALSE(all.passed);
+  CHECK(all.observed == 3);
+  CHECK(all.detail == "3 of 3 upstream requests to inventory open at the end, 0s or more after their caller left");
+  check.open_for = 1s;
+  CHECK(EvaluateCheck(check, v).observed == 2);
+  check.at_least = true;
+  check.limit = 1;
+  CHECK(EvaluateCheck(check, v).passed);
+}
+
+TEST_CASE("an audit check of a dependency without an audit cannot be computed") {
+  VariantResult v;
+  auto r = EvaluateCheck(AuditCheck(CheckSpec::Kind::kOrphans, 0), v);
+  CHECK_FALSE(r.computed);
+  CHECK(r.detail == "no cancellation audit of inventory (its proxy must speak protocol \"http\")");
+}

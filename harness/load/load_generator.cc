@@ -19,14 +19,19 @@
 //   rate (a late loop catches up), so they may call the sink.
 // - Start lag: the request's actual send is when it was handed to the
 //   HttpClient (HttpResult::sent_at); a late schedule timer shows up there.
-// - Per request, memory is one connection (see HttpClient) and a callback
-//   holding the intended start: no per-request record outlives its request.
+// - Per request, memory is one connection (see HttpClient), a callback
+//   holding the intended start, and the request's wire text (it differs per
+//   request by its traceparent line): no per-request record outlives its
+//   request. The text is built from two halves serialized once.
 
 #include "harness/load/load_generator.h"
 
+#include <cctype>
+#include <memory>
 #include <utility>
 
 #include "harness/common/http_client.h"
+#include "harness/load/traceparent.h"
 
 namespace faultline {
 
@@ -48,6 +53,18 @@ std::string RequestText(const LoadOptions& o) {
   r.body = o.body;
   return FormatHttpRequest(r, o.host, o.port);
 }
+
+bool HasTraceparent(const LoadOptions& o) {
+  for (const auto& [name, value] : o.headers) {
+    std::string lower = name;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower == kTraceparentHeader) return true;
+  }
+  return false;
+}
+
+// Where the traceparent line goes: right after the request line.
+size_t TraceLineAt(const std::string& text) { return text.find("\r\n") + 2; }
 
 // How an exchange's end is counted.
 Outcome OutcomeOf(const HttpResult& r) {
@@ -74,6 +91,7 @@ class LoadGenerator::Core {
         options_(std::move(options)),
         sink_(std::move(sink)),
         request_text_(RequestText(options_)),
+        trace_line_at_(HasTraceparent(options_) ? std::string::npos : TraceLineAt(request_text_)),
         client_(io, clock, ClientOptions(options_)),
         schedule_timer_(clock.NewTimer()) {}
 
@@ -164,28 +182,50 @@ class LoadGenerator::Core {
   }
 
   void StartRequest(TimePoint due) {
-    ++scheduled_;
+    const uint64_t index = scheduled_++;
     if (in_flight_ >= options_.max_in_flight) {
-      Report(Outcome::kDropped, 0, due, due, due);
+      Report(Outcome::kDropped, 0, due, due, due, "");
       return;
     }
     ++in_flight_;
-    // Small enough to live inside the std::function: no allocation per request.
-    Status sent = client_.Send(request_text_, [this, due](const HttpResult& r) { OnResult(due, r); });
+    // The request's own text (its traceparent line), alive until its callback
+    // has run: the client reads it until then.
+    auto text = std::make_shared<const std::string>(TracedText(index));
+    Status sent = client_.Send(*text, [this, due, index, text](const HttpResult& r) {
+      OnResult(due, index, r);
+    });
     if (!sent.ok()) {
       --in_flight_;
       const TimePoint now = clock_.Now();
-      Report(Outcome::kConnectError, 0, due, now, now);
+      Report(Outcome::kConnectError, 0, due, now, now, TraceId(index));
     }
   }
 
-  void OnResult(TimePoint intended, const HttpResult& r) {
-    if (rate_ == 0) client_.CloseIdle();  // the clients went away: nothing to keep alive for
-    --in_flight_;
-    Report(OutcomeOf(r), r.ok() ? r.status : 0, intended, r.sent_at, clock_.Now());
+  // The wire text of request `index`: the shared text with its traceparent
+  // line after the request line.
+  std::string TracedText(uint64_t index) const {
+    if (trace_line_at_ == std::string::npos) return request_text_;
+    const std::string value = TraceparentFor(options_.trace_seed, index);
+    std::string text;
+    text.reserve(request_text_.size() + kTraceparentHeader.size() + value.size() + 4);
+    text.append(request_text_, 0, trace_line_at_);
+    text.append(kTraceparentHeader).append(": ").append(value).append("\r\n");
+    text.append(request_text_, trace_line_at_, std::string::npos);
+    return text;
   }
 
-  void Report(Outcome outcome, int status, TimePoint intended, TimePoint sent, TimePoint done) {
+  std::string TraceId(uint64_t index) const {
+    return trace_line_at_ == std::string::npos ? "" : TraceIdFor(options_.trace_seed, index);
+  }
+
+  void OnResult(TimePoint intended, uint64_t index, const HttpResult& r) {
+    if (rate_ == 0) client_.CloseIdle();  // the clients went away: nothing to keep alive for
+    --in_flight_;
+    Report(OutcomeOf(r), r.ok() ? r.status : 0, intended, r.sent_at, clock_.Now(), TraceId(index));
+  }
+
+  void Report(Outcome outcome, int status, TimePoint intended, TimePoint sent, TimePoint done,
+              std::string trace_id) {
     if (aborted_ || !sink_) return;
     ++reporting_;
     RequestResult result;
@@ -194,6 +234,7 @@ class LoadGenerator::Core {
     result.intended_s = ToSeconds(intended - options_.epoch);
     result.latency_s = outcome == Outcome::kDropped ? 0 : ToSeconds(done - intended);
     result.start_lag_s = ToSeconds(sent - intended);
+    result.trace_id = std::move(trace_id);
     sink_(result);
     if (--reporting_ == 0 && aborted_) sink_ = nullptr;
   }
@@ -201,7 +242,8 @@ class LoadGenerator::Core {
   Clock& clock_;
   const LoadOptions options_;
   LoadGenerator::Sink sink_;
-  const std::string request_text_;  // the same for every request: serialized once
+  const std::string request_text_;  // every request's text but its traceparent: serialized once
+  const size_t trace_line_at_;      // where the traceparent line goes; npos: none (given as a header)
   HttpClient client_;
 
   std::unique_ptr<Timer> schedule_timer_;

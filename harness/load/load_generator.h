@@ -17,6 +17,13 @@
 // server closes is dropped from the idle pool. SetRate(0) also closes idle
 // connections (the clients went away).
 //
+// Tracing: every request carries its own W3C `traceparent` header
+// (harness/load/traceparent.h): request n of the load has trace id
+// TraceIdFor(trace_seed, n), recorded in its RequestResult, so the upstream
+// work it causes can be tied back to it. A `traceparent` among the
+// configured headers is sent as given instead (every request the same), and
+// no trace id is recorded.
+//
 // Time comes from the Clock: the schedule, the intended start times, the
 // latencies and the client timeouts (so the schedule is tested on a
 // ManualClock). Runs on the caller's io_context, single-threaded; holds no
@@ -48,6 +55,7 @@ struct LoadOptions {
   Duration timeout = std::chrono::seconds(5);
   uint64_t max_in_flight = 10000;
   TimePoint epoch;  // intended_s is measured from here (on the generator's Clock)
+  uint64_t trace_seed = 0;  // seeds the per-request trace ids (traceparent.h)
 };
 
 class LoadGenerator {

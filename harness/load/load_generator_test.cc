@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <set>
 #include <string>
 
 #include <doctest/doctest.h>
@@ -13,6 +14,7 @@
 #include "harness/common/clock.h"
 #include "harness/common/ports.h"
 #include "harness/load/load_test_support.h"
+#include "harness/load/traceparent.h"
 
 namespace faultline {
 namespace {
@@ -126,6 +128,74 @@ TEST_CASE("the request carries method - target - Host and the configured headers
   CHECK(req.find("\r\nHost: 127.0.0.1:" + std::to_string(server.port()) + "\r\n") !=
         std::string::npos);
   CHECK(req.find("\r\nX-Test: yes\r\n") != std::string::npos);
+}
+
+TEST_CASE("every request carries its own traceparent and its result the trace id") {
+  ServedLoop loop(ServerMode::kAnswer);
+  auto& [io, clock, server, tally] = loop;
+  LoadOptions options = Options(server.port());
+  options.trace_seed = 42;
+  LoadGenerator gen(io, clock, options, tally.Sink());
+  gen.SetRate(100);
+  REQUIRE(RunUntil(io, [&] { return tally.total() >= 3; }, 2s));
+  gen.Stop();
+  REQUIRE(RunUntil(io, [&] { return gen.in_flight() == 0; }, 2s));
+  std::set<std::string> ids;
+  for (const RequestResult& r : tally.results) {
+    CHECK(TraceIdOf("00-" + r.trace_id + "-0000000000000001-01") == r.trace_id);
+    ids.insert(r.trace_id);
+  }
+  CHECK(ids.size() == tally.total());
+  // The last request on the wire is the last one reported (one at a time at this rate).
+  const std::string& req = server.last_request;
+  const std::string line = "\r\ntraceparent: " + TraceparentFor(42, tally.total() - 1) + "\r\n";
+  CHECK(req.find(line) != std::string::npos);
+  CHECK(req.rfind("GET / HTTP/1.1\r\ntraceparent: 00-", 0) == 0);
+  CHECK(tally.results.back().trace_id == TraceIdFor(42, tally.total() - 1));
+}
+
+TEST_CASE("a configured traceparent is sent as given and no trace id is recorded") {
+  ServedLoop loop(ServerMode::kAnswer);
+  auto& [io, clock, server, tally] = loop;
+  LoadOptions options = Options(server.port());
+  const std::string given = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  options.headers["Traceparent"] = given;
+  LoadGenerator gen(io, clock, options, tally.Sink());
+  gen.SetRate(10);
+  REQUIRE(RunUntil(io, [&] { return tally.total() == 1; }, 1s));
+  gen.Stop();
+  CHECK(tally.results[0].trace_id.empty());
+  const std::string& req = server.last_request;
+  CHECK(req.find("\r\nTraceparent: " + given + "\r\n") != std::string::npos);
+  CHECK(req.find("traceparent") == std::string::npos);
+}
+
+TEST_CASE("trace ids are valid - unique per index - and repeat per seed") {
+  std::set<std::string> ids;
+  for (uint64_t i = 0; i < 1000; ++i) {
+    const std::string id = TraceIdFor(7, i);
+    REQUIRE(id.size() == 32);
+    CHECK(TraceIdOf(TraceparentFor(7, i)) == id);
+    ids.insert(id);
+  }
+  CHECK(ids.size() == 1000);
+  CHECK(TraceIdFor(7, 3) == TraceIdFor(7, 3));
+  CHECK(TraceIdFor(7, 3) != TraceIdFor(8, 3));
+  CHECK(TraceparentFor(7, 3).rfind("00-" + TraceIdFor(7, 3) + "-", 0) == 0);
+  CHECK(TraceparentFor(7, 3).size() == 55);
+}
+
+TEST_CASE("TraceIdOf rejects malformed traceparent values") {
+  const std::string id = "0af7651916cd43dd8448eb211c80319c";
+  CHECK(TraceIdOf("00-" + id + "-b7ad6b7169203331-01") == id);
+  CHECK(TraceIdOf("01-" + id + "-b7ad6b7169203331-01-extra") == id);  // a later version
+  CHECK(TraceIdOf("00-" + id + "-b7ad6b7169203331-01-extra").empty());
+  CHECK(TraceIdOf("ff-" + id + "-b7ad6b7169203331-01").empty());
+  CHECK(TraceIdOf("00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01").empty());
+  CHECK(TraceIdOf("00-00000000000000000000000000000000-b7ad6b7169203331-01").empty());
+  CHECK(TraceIdOf("00-" + id + "-b7ad6b716920333-01").empty());
+  CHECK(TraceIdOf("").empty());
+  CHECK(TraceIdOf("00_" + id + "-b7ad6b7169203331-01").empty());
 }
 
 TEST_CASE("a response with Connection: close is not reused") {

@@ -2,6 +2,8 @@
 // result model (which must not pull in Asio/Beast).
 #pragma once
 
+#include <string>
+
 namespace faultline {
 
 /// How a request ended. Every scheduled request ends in exactly one class.
@@ -21,6 +23,8 @@ struct RequestResult {
   double intended_s = 0;           // intended start, seconds since LoadOptions::epoch
   double latency_s = 0;            // completion - intended start (0 for kDropped)
   double start_lag_s = 0;          // actual send - intended start (0 for kDropped)
+  std::string trace_id{};          // the 32 hex digits of the traceparent it was sent
+                                   // with; "" when dropped or sent without one
 };
 
 }  // namespace faultline

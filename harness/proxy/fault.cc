@@ -12,7 +12,7 @@ namespace {
 
 using Kind = ProxyFault::Kind;
 
-constexpr std::array<std::pair<Kind, std::string_view>, 11> kKindNames = {{
+constexpr std::array<std::pair<Kind, std::string_view>, 15> kKindNames = {{
     {Kind::kLatency, "latency"},
     {Kind::kBandwidth, "bandwidth"},
     {Kind::kSlowClose, "slow_close"},
@@ -24,6 +24,10 @@ constexpr std::array<std::pair<Kind, std::string_view>, 11> kKindNames = {{
     {Kind::kReset, "reset"},
     {Kind::kRefuse, "refuse"},
     {Kind::kConnectHang, "connect_hang"},
+    {Kind::kAbort, "abort"},
+    {Kind::kDelay, "delay"},
+    {Kind::kSlowBody, "slow_body"},
+    {Kind::kHangRequest, "hang_request"},
 }};
 
 // The words after the kind name: its parameters.
@@ -53,9 +57,25 @@ std::string Parameters(const ProxyFault& f) {
     case Kind::kReset:
     case Kind::kRefuse:
     case Kind::kConnectHang:
+    case Kind::kHangRequest:
       return "";
+    case Kind::kAbort:
+      return " " + std::to_string(f.status);
+    case Kind::kDelay:
+      return " " + FormatDuration(f.delay) + (f.on_response ? " on responses" : "");
+    case Kind::kSlowBody:
+      return " " + std::to_string(f.bytes_per_second) + " B/s";
   }
   return "";
+}
+
+// " for GET /stock x-user: a": the requests an HTTP fault matches.
+std::string MatchText(const ProxyFault::Match& m) {
+  std::string s;
+  if (!m.method.empty()) s += " " + m.method;
+  if (!m.path_prefix.empty()) s += " " + m.path_prefix + "*";
+  for (const auto& [name, value] : m.headers) s += " " + name + ": " + (value.empty() ? "*" : value);
+  return s.empty() ? s : " for" + s;
 }
 
 
@@ -75,10 +95,23 @@ std::optional<ProxyFault::Kind> KindFromName(std::string_view name) {
   return std::nullopt;
 }
 
+bool IsHttpKind(ProxyFault::Kind kind) {
+  return kind == Kind::kAbort || kind == Kind::kDelay || kind == Kind::kSlowBody ||
+         kind == Kind::kHangRequest;
+}
+
 std::string Describe(const ProxyFault& f) {
   std::string s(KindName(f.kind));
   if (!f.name.empty() && f.name != s) s = f.name + ": " + s;
   s += Parameters(f);
+  if (IsHttpKind(f.kind)) {
+    s += MatchText(f.match);
+    if (f.fraction < 1.0) {
+      s += " on " + std::to_string(static_cast<int>(std::lround(f.fraction * 100))) +
+           "% of requests";
+    }
+    return s;
+  }
   if (!IsConnectionLevel(f.kind)) {
     if (f.direction == ProxyFault::Direction::kUpstream) s += " upstream";
     if (f.direction == ProxyFault::Direction::kBoth) s += " both ways";

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,7 +17,11 @@ namespace faultline {
 struct ProxyFault {
   enum class Kind {
     kLatency, kBandwidth, kSlowClose, kTimeout, kResetPeer, kSlicer, kLimitData,
-    kHang, kReset, kRefuse, kConnectHang
+    kHang, kReset, kRefuse, kConnectHang,
+    // HTTP faults: act on requests of a proxy with ProxyProtocol::kHttp
+    // (upstream_record.h); ignored by a TCP proxy. `fraction` is drawn per
+    // request, and `match` selects the requests.
+    kAbort, kDelay, kSlowBody, kHangRequest
   };
   // kUpstream: bytes client -> dependency; kDownstream: dependency -> client
   // (Toxiproxy's "stream" names). Ignored by the connection-level kinds
@@ -39,8 +44,25 @@ struct ProxyFault {
   uint64_t slice_bytes = 0;      // slicer: average slice size
   uint64_t slice_variation = 0;  // slicer: +/- uniform on the size
   uint64_t bytes = 0;            // limit_data: forwarded (per direction) before the close
+  // The HTTP faults (kAbort, kDelay, kSlowBody, kHangRequest). `delay` is
+  // delay's hold; `bytes_per_second` slow_body's rate.
+  int status = 0;                // abort: the status answered (Envoy's abort.http_status)
+  std::string body;              // abort: the body answered
+  bool on_response = false;      // delay: hold the response's head, not the request
+  struct Match {
+    std::string method;          // "" = any
+    std::string path_prefix;     // "" = any; compared with the request-target
+    std::map<std::string, std::string> headers;  // lower-case name -> exact value
+                                                 // ("" = present with any value)
+    bool operator==(const Match&) const = default;
+  };
+  Match match;                   // the requests an HTTP fault applies to
   bool operator==(const ProxyFault&) const = default;
 };
+
+/// Whether `kind` is one of the HTTP faults (abort, delay, slow_body,
+/// hang_request).
+bool IsHttpKind(ProxyFault::Kind kind);
 
 /// "latency", "slow_close", "connect_hang", ...: the catalogue's names
 /// (Toxiproxy's toxic names where it has the kind).

@@ -203,7 +203,9 @@ void FaultProxy::Impl::Close() {
   if (listener_ == Listener::kHanging) StopConnectHang();
   listener_ = Listener::kClosed;
   CloseAcceptor();
+  closing_ = true;  // their open requests stay open in the records
   for (const auto& connection : Snapshot()) connection->Close(/*abortive=*/false);
+  closing_ = false;
   connections_.clear();
 }
 
@@ -227,5 +229,8 @@ void FaultProxy::SetUpstream(std::string host, uint16_t port) {
 void FaultProxy::Close() { impl_->Close(); }
 const std::string& FaultProxy::name() const { return impl_->name(); }
 ProxyCounters FaultProxy::counters() const { return impl_->counters(); }
+void FaultProxy::SetProtocol(ProxyProtocol protocol) { impl_->SetProtocol(protocol); }
+UpstreamCounts FaultProxy::Counts() const { return impl_->Counts(); }
+std::vector<UpstreamRecord> FaultProxy::Records() const { return impl_->Records(); }
 
 }  // namespace faultline

@@ -23,6 +23,7 @@
 #include "harness/common/clock.h"
 #include "harness/common/status.h"
 #include "harness/proxy/fault.h"
+#include "harness/proxy/upstream_record.h"
 
 namespace faultline {
 
@@ -73,6 +74,15 @@ class FaultProxy {
 
   const std::string& name() const;
   ProxyCounters counters() const;
+
+  /// Before Listen(): kHttp parses each connection as HTTP/1.1 request by
+  /// request. Default kTcp (today's byte pipe).
+  void SetProtocol(ProxyProtocol protocol);
+  /// Counts so far; kHttp only (zeros for kTcp). Call on the proxy's io_context
+  /// thread (the same one the run and the sampler use).
+  UpstreamCounts Counts() const;
+  /// Every request record so far, open ones with how == kOpen. kHttp only.
+  std::vector<UpstreamRecord> Records() const;
 
  private:
   class Impl;

@@ -18,7 +18,9 @@ FaultProxy::Impl::Connection::Connection(Impl* owner, tcp::socket client)
       client_(std::move(client)),
       upstream_(owner->io_),
       up_(true, &client_, &upstream_, owner->clock_),
-      down_(false, &upstream_, &client_, owner->clock_) {}
+      down_(false, &upstream_, &client_, owner->clock_) {
+  if (owner->protocol_ == ProxyProtocol::kHttp) http_ = std::make_unique<HttpFlow>(static_cast<HttpHost&>(*this));
+}
 
 void FaultProxy::Impl::Connection::Start() {
   ApplyFaults();
@@ -97,6 +99,8 @@ void FaultProxy::Impl::Connection::ApplyFaults() {
   bool hang = false, reset = false;
   for (const ProxyFault& fault : faults) {
     // Every draw is made here, in list order, the first time a fault is seen.
+    // (HTTP faults draw per request, in HttpFlow.)
+    if (IsHttpKind(fault.kind)) continue;
     if (!Applies(fault) || !IsConnectionLevel(fault.kind)) continue;
     if (fault.kind == Kind::kHang) hang = true;
     if (fault.kind == Kind::kReset || fault.kind == Kind::kRefuse) reset = true;
@@ -125,7 +129,8 @@ bool FaultProxy::Impl::Connection::RebuildStages(Flow& flow,
                                                  const std::vector<ProxyFault>& faults) {
   std::vector<std::unique_ptr<Stage>> chain;
   for (const ProxyFault& fault : faults) {
-    if (IsConnectionLevel(fault.kind) || !CoversDirection(fault, flow.to_upstream) ||
+    if (IsConnectionLevel(fault.kind) || IsHttpKind(fault.kind) ||
+        !CoversDirection(fault, flow.to_upstream) ||
         !Applies(fault)) {
       continue;
     }
@@ -186,6 +191,7 @@ void FaultProxy::Impl::Connection::Reset() {
 void FaultProxy::Impl::Connection::Close(bool abortive) {
   if (closed()) return;
   auto self = shared_from_this();  // the owner's map may hold the last reference
+  if (http_) http_->Closed(/*keep_open=*/owner_->closing_);
   error_code ignored;
   if (client_.is_open()) {
     if (abortive) SetAbortiveClose(client_);

@@ -22,7 +22,8 @@ void FaultProxy::Impl::Connection::Read(Flow& flow) {
   if (!discarding) {
     // Bounded memory: without stages, read again once the queue is empty;
     // with them, while less than kProxyMaxQueuedBytes wait.
-    const size_t limit = flow.stages.empty() ? 1 : kProxyMaxQueuedBytes;
+    // (HTTP flows queue what they forward, and must keep noticing a close.)
+    const size_t limit = flow.stages.empty() && !http_ ? 1 : kProxyMaxQueuedBytes;
     if (flow.queued_bytes >= limit) return;
   }
   flow.reading = true;
@@ -71,6 +72,10 @@ void FaultProxy::Impl::Connection::OnRead(Flow& flow, error_code ec, const char*
 }
 
 void FaultProxy::Impl::Connection::Forward(Flow& flow, const char* data, size_t n) {
+  if (http_ && !http_->piping()) {
+    flow.to_upstream ? http_->FromClient(data, n) : http_->FromUpstream(data, n);
+    return;
+  }
   if (flow.stages.empty() && flow.queue.empty()) {
     // The hot path: straight to the other socket (non-blocking).
     error_code ec;
@@ -107,6 +112,7 @@ void FaultProxy::Impl::Connection::RunStages(Flow& flow, Pieces pieces) {
 
 void FaultProxy::Impl::Connection::OnEof(Flow& flow) {
   flow.state = Flow::State::kEof;
+  if (flow.to_upstream) ClientGone();
   if (flow.to_upstream) {
     // The client left: during a hang (or with the upstream gone) there is
     // nothing to flush, and the upstream must not stay open behind it.
@@ -117,6 +123,9 @@ void FaultProxy::Impl::Connection::OnEof(Flow& flow) {
   } else if (hung_) {
     UpstreamGone();  // the client keeps seeing a silent peer
     return;
+  } else if (http_) {
+    http_->UpstreamEof();
+    if (closed()) return;
   }
   Pieces fin;
   fin.push_back(Piece{Piece::Kind::kFin, {}, clock_.Now()});
@@ -124,6 +133,7 @@ void FaultProxy::Impl::Connection::OnEof(Flow& flow) {
 }
 
 void FaultProxy::Impl::Connection::OnError(Flow& flow, error_code ec) {
+  if (flow.to_upstream) ClientGone();
   if (!flow.to_upstream && hung_) {
     UpstreamGone();
     return;
@@ -172,12 +182,17 @@ void FaultProxy::Impl::Connection::OnWrite(Flow& flow, error_code ec, size_t n) 
     return;
   }
   if (ec) {
+    if (!flow.to_upstream) ClientGone();
     Close(/*abortive=*/ec == asio::error::connection_reset);
     return;
   }
   (flow.to_upstream ? owner_->counters_.bytes_up : owner_->counters_.bytes_down) += n;
   flow.queued_bytes -= flow.queue.front().data.size();
   flow.queue.pop_front();
+  if (http_ && !flow.to_upstream) {
+    delivered_ += n;
+    http_->Delivered(delivered_);
+  }
   Write(flow);
   if (closed()) return;
   Read(flow);

@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "harness/proxy/http_flow.h"
 #include "harness/proxy/proxy.h"
 #include "harness/proxy/stage.h"
 
@@ -49,6 +50,9 @@ class FaultProxy::Impl {
   void Close();
   const std::string& name() const { return name_; }
   ProxyCounters counters() const { return counters_; }
+  void SetProtocol(ProxyProtocol protocol) { protocol_ = protocol; }
+  UpstreamCounts Counts() const { return ledger_.counts(); }
+  std::vector<UpstreamRecord> Records() const { return ledger_.records(); }
 
  private:
   class Connection;
@@ -89,6 +93,9 @@ class FaultProxy::Impl {
   std::mt19937_64 rng_;
   std::vector<ProxyFault> faults_;
   ProxyCounters counters_;
+  ProxyProtocol protocol_ = ProxyProtocol::kTcp;
+  UpstreamLedger ledger_;  // kHttp: every request's record
+  bool closing_ = false;   // Close() is closing every connection
 
   tcp::acceptor acceptor_;
   Listener listener_ = Listener::kClosed;
@@ -118,7 +125,8 @@ class FaultProxy::Impl {
 // proxy may be destroyed while operations are still queued. Its timers (and
 // its stages') die with it and are cancelled when it closes.
 class FaultProxy::Impl::Connection final : public std::enable_shared_from_this<Connection>,
-                                           private StageContext {
+                                           private StageContext,
+                                           private HttpHost {
  public:
   Connection(Impl* owner, tcp::socket client);
 
@@ -178,6 +186,21 @@ class FaultProxy::Impl::Connection final : public std::enable_shared_from_this<C
   void ResetConnection() override { Reset(); }
   void CountDropped(size_t bytes) override;
 
+  // HttpHost (with Now, rng and CountDropped above).
+  const std::vector<ProxyFault>& ActiveFaults() const override { return owner_->faults_; }
+  UpstreamLedger& Ledger() override { return owner_->ledger_; }
+  void CountAffected(const std::string& fault_name) override {
+    owner_->counters_.affected[fault_name]++;
+  }
+  void Send(bool to_upstream, Pieces pieces) override {
+    RunStages(to_upstream ? up_ : down_, std::move(pieces));
+  }
+  bool Gone() const override { return closed(); }
+  // The target closed or reset its side: its open requests were abandoned.
+  void ClientGone() {
+    if (http_) http_->ClientGone();
+  }
+
   // Whether `fault` applies to this connection: its draw, made on first sight.
   bool Applies(const ProxyFault& fault);
   // Rebuilds a direction's chain for `faults`, keeping the stages of faults
@@ -220,6 +243,8 @@ class FaultProxy::Impl::Connection final : public std::enable_shared_from_this<C
   bool hung_ = false;        // a hang applies to this connection now
   bool lost_bytes_ = false;  // a hang discarded bytes of this connection
   std::vector<Draw> draws_;  // empty without faults
+  std::unique_ptr<HttpFlow> http_;  // ProxyProtocol::kHttp only
+  uint64_t delivered_ = 0;          // bytes written to the client, in all (kHttp)
 };
 
 }  // namespace faultline

@@ -190,15 +190,12 @@ class Rig {
       REQUIRE(port.ok());
       upstream_port = *port;
     }
-    proxy_ = std::make_unique<FaultProxy>(io_, clock_, "inventory", "127.0.0.1", upstream_port,
-                                          /*seed=*/7);
-    Status status = proxy_->Listen("127.0.0.1", 0);
-    REQUIRE_MESSAGE(status.ok(), status.message());
-    port_ = proxy_->port();
-    thread_ = std::thread([this] {
-      io_.run();
-      done_.set_value();
-    });
+    Start(upstream_port, ProxyProtocol::kTcp);
+  }
+  // A proxy speaking `protocol` in front of what the test itself listens
+  // on at `upstream_port`.
+  Rig(uint16_t upstream_port, ProxyProtocol protocol) : work_(io_.get_executor()) {
+    Start(upstream_port, protocol);
   }
 
   ~Rig() {
@@ -273,6 +270,19 @@ class Rig {
   void DestroyProxy() { proxy_.reset(); }
 
  private:
+  void Start(uint16_t upstream_port, ProxyProtocol protocol) {
+    proxy_ = std::make_unique<FaultProxy>(io_, clock_, "inventory", "127.0.0.1", upstream_port,
+                                          /*seed=*/7);
+    proxy_->SetProtocol(protocol);
+    Status status = proxy_->Listen("127.0.0.1", 0);
+    REQUIRE_MESSAGE(status.ok(), status.message());
+    port_ = proxy_->port();
+    thread_ = std::thread([this] {
+      io_.run();
+      done_.set_value();
+    });
+  }
+
   asio::io_context io_;
   AsioClock clock_{io_};
   asio::executor_work_guard<asio::io_context::executor_type> work_;
@@ -317,6 +327,16 @@ class Client {
       connect_error_ = error_code(error, boost::system::system_category());
     }
     if (!connect_error_) socket_.set_option(tcp::no_delay(true));
+  }
+
+  // Takes over a connected socket (e.g. one the test accepted).
+  struct Adopt {
+    int fd;
+  };
+  explicit Client(Adopt adopt) : socket_(io_) {
+    socket_.assign(tcp::v4(), adopt.fd);
+    socket_.non_blocking(true);
+    socket_.set_option(tcp::no_delay(true));
   }
 
   const error_code& connect_error() const { return connect_error_; }

@@ -55,6 +55,10 @@ std::unique_ptr<Stage> NewStage(const ProxyFault& fault) {
     case Kind::kReset:
     case Kind::kRefuse:
     case Kind::kConnectHang:
+    case Kind::kAbort:
+    case Kind::kDelay:
+    case Kind::kSlowBody:
+    case Kind::kHangRequest:
       return nullptr;
   }
   return nullptr;

@@ -135,7 +135,8 @@ ApiResult<ProxyFault> ToxicFromJson(const json& body) {
     return BadRequest("stream was invalid, can be either upstream or downstream");
   }
   std::optional<Kind> kind = KindFromName(*type);
-  if (!kind) return BadRequest("invalid toxic type");
+  // The HTTP faults need an HTTP-aware proxy, which the control API does not set up.
+  if (!kind || IsHttpKind(*kind)) return BadRequest("invalid toxic type");
   f.kind = *kind;
   f.name = name->empty() ? *type + "_" + s : *name;
   if (ApiFailure e = SetToxicity(f, body)) return *e;

@@ -15,9 +15,11 @@ enum class CheckKind {
   kLatency,     // latency percentile of requests started in window <= limit (a duration)
   kErrorRatio,  // non-ok requests / all requests started in window <= limit
   kProcess,     // not written in scenarios: added by the run when a process died mid-run
+  kOutlived,    // percentile of how long upstream work outlived its caller who gave up <= limit
+  kOrphans,     // upstream requests still open `open_for` after their caller left <= limit
 };
 
-/// The TOML and results.json spelling: "max", "growth", ..., "process".
+/// The TOML and results.json spelling: "max", "growth", ..., "process", "outlived", "orphans".
 const char* ToString(CheckKind kind);
 /// The inverse of ToString; nullopt for any other text.
 std::optional<CheckKind> ParseCheckKind(std::string_view text);

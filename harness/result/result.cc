@@ -203,11 +203,13 @@ const char* ToString(CheckKind kind) {
     case CheckKind::kLatency: return "latency";
     case CheckKind::kErrorRatio: return "error_ratio";
     case CheckKind::kProcess: return "process";
+    case CheckKind::kOutlived: return "outlived";
+    case CheckKind::kOrphans: return "orphans";
   }
   return "?";
 }
 std::optional<CheckKind> ParseCheckKind(std::string_view text) {
-  return ParseEnum(text, CheckKind::kProcess);
+  return ParseEnum(text, CheckKind::kOrphans);
 }
 
 const char* ToString(Unit unit) {

@@ -186,6 +186,33 @@ struct ScrapeStats {
   std::string last_error;
 };
 
+/// The cancellation audit of one dependency (harness/audit/cancellation.h):
+/// of the client requests whose caller gave up, when did the upstream work
+/// they caused stop? Times are seconds since the variant's load epoch.
+struct CancellationSummary {
+  bool forwarded = false;           // some upstream request carried a client request's trace id
+  uint64_t upstream_requests = 0;   // every upstream request the proxy saw
+  uint64_t gave_up = 0;             // client requests that ended timeout or reset (the caller left)
+  uint64_t ended_before = 0;        // their upstream requests that ended before the caller left
+  uint64_t ended_after = 0;         // ... that ended after it
+  uint64_t never_ended = 0;         // ... still open at the end
+  LatencySummary outlived;          // upstream end - caller left, ended_before (as 0) and
+                                    // ended_after; NaN when there were none
+  uint64_t orphans = 0;             // open at the end although their caller had left
+                                    // (gave up or got an answer); not forwarded: open at
+                                    // the end although every caller must have left
+  uint64_t open_at_end = 0;         // upstream requests open at the end, whoever caused them
+  uint64_t client_in_flight_at_end = 0;  // client requests still in flight at the end
+  /// The outlived distribution: (upper bound in ms, count) per bucket, in
+  /// ascending bounds; the last bound is +infinity.
+  std::vector<std::pair<double, uint64_t>> outlived_histogram;
+
+  // In memory only (a run fills them; results.json does not hold them), for checks.
+  std::vector<double> outlived_s;     // every outlived value, ascending
+  std::vector<double> orphan_ages_s;  // per orphan: end - when its caller left (not
+                                      // forwarded: end - start - client timeout)
+};
+
 /// What a variant is expected to do: pass its checks, or fail them (the
 /// non-propagating demo, which proves the checks detect the pathology).
 enum class Expectation { kPass, kFail };
@@ -220,6 +247,8 @@ struct VariantResult {
   std::optional<ScrapeStats> scrape;   // set when the scenario scrapes custom metrics
   uint64_t abandoned_requests = 0;     // in flight when an interrupt stopped the run
   double duration_s = 0;
+  /// Per dependency with protocol "http": the cancellation audit.
+  std::map<std::string, CancellationSummary> cancellation;
 
   /// request_summary when set, else Summarize(requests).
   RequestSummary SummarizedRequests() const;

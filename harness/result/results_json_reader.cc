@@ -240,7 +240,7 @@ CheckResult ReadCheck(Reader& r, const Node& c) {
   CheckResult check;
   check.name = r.String(c, "name", Need::kRequired);
   check.kind =
-      r.Enum(c, "kind", Need::kRequired, ParseCheckKind, CheckKind::kProcess, CheckKind::kMax);
+      r.Enum(c, "kind", Need::kRequired, ParseCheckKind, CheckKind::kOrphans, CheckKind::kMax);
   check.metric = r.String(c, "metric");
   check.passed = r.Bool(c, "passed", Need::kRequired);
   check.observed = r.NumberOrNaN(c, "observed");
@@ -250,6 +250,27 @@ CheckResult ReadCheck(Reader& r, const Node& c) {
   check.computed =
       r.Bool(c, "computed", Need::kOptional, true);  // added in version 1's second writer
   return check;
+}
+
+CancellationSummary ReadCancellation(Reader& r, const Node& c) {
+  CancellationSummary s;
+  s.forwarded = r.Bool(c, "forwarded", Need::kRequired);
+  s.upstream_requests = r.Count(c, "upstream_requests");
+  s.gave_up = r.Count(c, "gave_up");
+  s.ended_before = r.Count(c, "ended_before");
+  s.ended_after = r.Count(c, "ended_after");
+  s.never_ended = r.Count(c, "never_ended");
+  if (auto o = r.Object(c, "outlived_ms", Need::kOptional))
+    s.outlived = LatencySummary{r.NumberOrNaN(*o, "p50"), r.NumberOrNaN(*o, "p99"),
+                                r.NumberOrNaN(*o, "max")};
+  s.orphans = r.Count(c, "orphans");
+  s.open_at_end = r.Count(c, "open_at_end");
+  s.client_in_flight_at_end = r.Count(c, "client_in_flight_at_end");
+  r.ObjectArray(c, "outlived_histogram", Need::kOptional, [&](const Node& b) {
+    const double bound = r.NumberOrNaN(b, "le_ms");  // null: the open-ended last bucket
+    s.outlived_histogram.push_back({std::isnan(bound) ? INFINITY : bound, r.Count(b, "count")});
+  });
+  return s;
 }
 
 VariantResult ReadVariant(Reader& r, const Node& v) {
@@ -292,6 +313,11 @@ VariantResult ReadVariant(Reader& r, const Node& v) {
   if (auto scrape = r.Object(v, "scrape", Need::kOptional))  // added in version 1's second writer
     out.scrape = ScrapeStats{r.String(*scrape, "url"), r.Count(*scrape, "attempts"),
                              r.Count(*scrape, "misses"), r.String(*scrape, "last_error")};
+  // Added with issue 10: absent in older files (no audit ran).
+  r.Members(v, "cancellation", [&](const std::string& dependency, const Node& c) {
+    if (!c.value.is_object()) return r.WrongType(c.path, "object", c.value);
+    out.cancellation[dependency] = ReadCancellation(r, c);
+  });
   return out;
 }
 

@@ -162,3 +162,54 @@ TEST_CASE("the request summary has a row per second and no latency where nothing
   CHECK(std::isnan(s.per_second[2].p99_ms));  // dropped requests have no latency
   CHECK(std::isnan(Summarize(RequestStats{}).latency.p50_ms));
 }
+
+TEST_CASE("the cancellation audit per dependency round-trips through results.json") {
+  RunResult r = Sample();
+  CancellationSummary c;
+  c.forwarded = true;
+  c.upstream_requests = 40;
+  c.gave_up = 12;
+  c.ended_before = 2;
+  c.ended_after = 3;
+  c.never_ended = 7;
+  c.outlived = LatencySummary{250, 1900, 2000};
+  c.orphans = 9;
+  c.open_at_end = 10;
+  c.client_in_flight_at_end = 1;
+  c.outlived_histogram = {{0, 2}, {250, 1}, {2000, 2}, {INFINITY, 0}};
+  c.outlived_s = {0, 0, 0.25, 1.9, 2};  // in memory only
+  r.variants[0].cancellation["inventory"] = c;
+  r.variants[0].cancellation["cache"] = CancellationSummary{};  // not forwarded, nothing seen
+
+  const json j = ResultsToJson(r);
+  const json& inv = j["variants"][0]["cancellation"]["inventory"];
+  CHECK(inv["forwarded"] == true);
+  CHECK(inv["gave_up"] == 12);
+  CHECK(inv["ended_before"] == 2);
+  CHECK(inv["ended_after"] == 3);
+  CHECK(inv["never_ended"] == 7);
+  CHECK(inv["outlived_ms"]["p99"] == 1900.0);
+  CHECK(inv["orphans"] == 9);
+  CHECK(inv["outlived_histogram"][3]["le_ms"].is_null());  // +infinity
+  CHECK(j["variants"][0]["cancellation"]["cache"]["outlived_ms"]["p50"].is_null());
+  CHECK(ResultsToJson(Sample())["variants"][0]["cancellation"] == json::object());
+
+  StatusOr<RunResult> read = ResultsFromJson(j);
+  REQUIRE_MESSAGE(read.ok(), read.status().message());
+  const CancellationSummary& back = read->variants[0].cancellation.at("inventory");
+  CHECK(back.orphans == 9);
+  CHECK(back.outlived.max_ms == 2000);
+  CHECK(std::isinf(back.outlived_histogram.back().first));
+  CHECK(back.outlived_s.empty());
+  CHECK(ResultsJsonText(*read) == ResultsJsonText(r));
+
+  // Files before issue 10 have none.
+  json old = j;
+  old["variants"][0].erase("cancellation");
+  StatusOr<RunResult> older = ResultsFromJson(old);
+  REQUIRE(older.ok());
+  CHECK(older->variants[0].cancellation.empty());
+  old["variants"][0]["cancellation"] = {{"inventory", 3}};
+  CHECK(ResultsFromJson(old).status().message() ==
+        "variants[0].cancellation.inventory: expected an object, got number");
+}

@@ -43,6 +43,32 @@ json Requests(const VariantResult& v) {
   return requests;
 }
 
+// The cancellation audit per dependency (an empty object when none ran).
+json Cancellation(const VariantResult& v) {
+  json out = json::object();
+  for (const auto& [dependency, c] : v.cancellation) {
+    json histogram = json::array();
+    for (const auto& [bound, n] : c.outlived_histogram)
+      histogram.push_back({{"le_ms", Number(bound)}, {"count", n}});
+    out[dependency] = {
+        {"forwarded", c.forwarded},
+        {"upstream_requests", c.upstream_requests},
+        {"gave_up", c.gave_up},
+        {"ended_before", c.ended_before},
+        {"ended_after", c.ended_after},
+        {"never_ended", c.never_ended},
+        {"outlived_ms",
+         {{"p50", Number(c.outlived.p50_ms)},
+          {"p99", Number(c.outlived.p99_ms)},
+          {"max", Number(c.outlived.max_ms)}}},
+        {"orphans", c.orphans},
+        {"open_at_end", c.open_at_end},
+        {"client_in_flight_at_end", c.client_in_flight_at_end},
+        {"outlived_histogram", std::move(histogram)}};
+  }
+  return out;
+}
+
 json Variant(const VariantResult& v) {
   json phases = json::array();
   for (const auto& p : v.phases)
@@ -94,7 +120,8 @@ json Variant(const VariantResult& v) {
           {"checks", checks},
           {"events", events},
           {"logs", logs},
-          {"scrape", scrape}};
+          {"scrape", scrape},
+          {"cancellation", Cancellation(v)}};
 }
 
 }  // namespace

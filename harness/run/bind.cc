@@ -104,7 +104,14 @@ std::string Values(const FaultSpec& f) {
     case K::kReset:
     case K::kRefuse:
     case K::kConnectHang:
+    case K::kHangRequest:
       break;
+    case K::kAbort:
+      return std::to_string(f.status);
+    case K::kDelay:
+      return FormatDuration(f.delay) + (f.on == FaultSpec::On::kResponse ? " on responses" : "");
+    case K::kSlowBody:
+      return FormatRate(f.rate);
   }
   return "";
 }
@@ -309,7 +316,7 @@ StatusOr<Plan> Bind(const Scenario& scenario, const Variant& variant, const Port
       return Status::Invalid("no port for the fault proxy in front of " + Quote(d.name));
     const std::string host = d.external() ? AddressOf(d).host : "127.0.0.1";
     plan.proxies.push_back({d.name, listen->second, host, upstream->second,
-                            ProxySeed(scenario.seed, d.name), d.listen != 0});
+                            ProxySeed(scenario.seed, d.name), d.listen != 0, d.protocol});
   }
   plan.target_name = scenario.target.name;
   if (const auto& a = scenario.target.attach) {
@@ -331,6 +338,7 @@ StatusOr<Plan> Bind(const Scenario& scenario, const Variant& variant, const Port
   plan.load.body = b.Expand(load.body, "load.body");
   plan.load.timeout = load.timeout;
   plan.load.max_in_flight = load.max_in_flight;
+  plan.load.trace_seed = ProxySeed(scenario.seed, variant.name);
 
   if (const auto& spec = scenario.target.scrape) {
     ScrapePlan scrape;

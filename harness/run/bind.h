@@ -87,6 +87,7 @@ struct ProxyPlan {
   uint16_t upstream_port = 0;
   uint64_t seed = 0;                        // ProxySeed(scenario seed, dependency)
   bool fixed_port = false;                  // listen_port is the dependency's `listen`
+  ProcessSpec::Protocol protocol = ProcessSpec::Protocol::kTcp;  // what the proxy speaks
 };
 
 /// An attached target (target.attach), with its pid_file expanded: exactly
@@ -114,6 +115,8 @@ struct LoadPlan {
   std::string body;
   Duration timeout{0};
   uint64_t max_in_flight = 0;
+  uint64_t trace_seed = 0;                   // the per-request traceparent ids: ProxySeed(
+                                             // scenario seed, variant name)
 };
 
 struct ScrapePlan {

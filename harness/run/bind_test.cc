@@ -225,3 +225,13 @@ TEST_CASE("a base URL off this machine is refused with the reason") {
   CHECK(ParseLoopbackUrl("http://127.0.0.1:99999").status().message() ==
         "base_url \"http://127.0.0.1:99999\": bad port \"99999\"");
 }
+
+TEST_CASE("each variant's load gets its own trace seed from the scenario seed and its name") {
+  const Scenario s = Everything();
+  auto a = Bind(s, s.variants[0], Fixed());
+  auto b = Bind(s, s.variants[1], Fixed());
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  CHECK(a->load.trace_seed == ProxySeed(s.seed, s.variants[0].name));
+  CHECK(a->load.trace_seed != b->load.trace_seed);
+}

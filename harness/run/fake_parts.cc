@@ -254,6 +254,8 @@ class FakeProxy final : public Proxy {
   }
   void Close() override { w_.Log("proxy " + plan_.dependency + " closed"); }
   uint64_t open_upstream() const override { return 3; }
+  std::optional<UpstreamCounts> upstream_counts() const override { return w_.upstream_counts; }
+  std::vector<UpstreamRecord> upstream_records() const override { return w_.upstream_records; }
 
  private:
   FakeWorld& w_;

@@ -54,6 +54,11 @@ struct FakeWorld {
   // Internal: the processes part's hooks, for Exit().
   std::function<void(const ExitInfo&)> on_exit;
   std::map<std::string, std::function<void(Status)>> waiting;  // readiness waits
+
+  // Set by the test: every proxy speaks HTTP with these counts and records
+  // (nullopt: the proxies are TCP proxies).
+  std::optional<UpstreamCounts> upstream_counts;
+  std::vector<UpstreamRecord> upstream_records;
 };
 
 class FakeParts final : public PartFactory {

@@ -21,6 +21,7 @@
 #include "harness/common/clock.h"
 #include "harness/common/status.h"
 #include "harness/load/outcome.h"
+#include "harness/proxy/upstream_record.h"
 #include "harness/run/bind.h"
 #include "harness/sampler/procfs.h"
 #include "harness/sampler/sample_reads.h"
@@ -96,6 +97,11 @@ class Proxy {
   virtual void SetFaults(const std::vector<FaultSpec>& faults) = 0;
   virtual void Close() = 0;
   virtual uint64_t open_upstream() const = 0;
+  /// With protocol "http": the live request counts; nullopt for a TCP proxy.
+  virtual std::optional<UpstreamCounts> upstream_counts() const { return std::nullopt; }
+  /// With protocol "http": every request record so far (open ones kOpen);
+  /// empty for a TCP proxy.
+  virtual std::vector<UpstreamRecord> upstream_records() const { return {}; }
 };
 
 /// Makes the parts of one variant's run.

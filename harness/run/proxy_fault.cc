@@ -1,5 +1,7 @@
 #include "harness/run/proxy_fault.h"
 
+#include <cctype>
+
 namespace faultline {
 namespace {
 
@@ -18,6 +20,10 @@ ProxyFault::Kind ToProxyKind(FaultSpec::Kind kind) {
     case K::kReset: return P::kReset;
     case K::kRefuse: return P::kRefuse;
     case K::kConnectHang: return P::kConnectHang;
+    case K::kAbort: return P::kAbort;
+    case K::kDelay: return P::kDelay;
+    case K::kSlowBody: return P::kSlowBody;
+    case K::kHangRequest: return P::kHangRequest;
   }
   return P::kHang;
 }
@@ -49,6 +55,16 @@ ProxyFault ToProxyFault(const FaultSpec& f) {
   p.slice_bytes = at_start.size;
   p.slice_variation = at_start.size_variation;
   p.bytes = at_start.bytes;
+  p.status = f.status;
+  p.body = f.body;
+  p.on_response = f.on == FaultSpec::On::kResponse;
+  p.match.method = f.match.method;
+  p.match.path_prefix = f.match.path_prefix;
+  for (const auto& [name, value] : f.match.headers) {
+    std::string lower = name;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    p.match.headers[lower] = value;
+  }
   return p;
 }
 

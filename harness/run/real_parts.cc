@@ -217,6 +217,7 @@ class GeneratedLoad final : public Load {
     o.timeout = plan.timeout;
     o.max_in_flight = plan.max_in_flight;
     o.epoch = epoch;
+    o.trace_seed = plan.trace_seed;
     return o;
   }
   LoadGenerator load_;
@@ -226,7 +227,10 @@ class ProxyInFront final : public Proxy {
  public:
   ProxyInFront(asio::io_context& io, Clock& clock, ProcFs& procfs, const ProxyPlan& plan)
       : proxy_(io, clock, plan.dependency, plan.upstream_host, plan.upstream_port, plan.seed),
-        procfs_(procfs), listen_port_(plan.listen_port), fixed_port_(plan.fixed_port) {}
+        procfs_(procfs), listen_port_(plan.listen_port), fixed_port_(plan.fixed_port),
+        http_(plan.protocol == ProcessSpec::Protocol::kHttp) {
+    if (http_) proxy_.SetProtocol(ProxyProtocol::kHttp);
+  }
   // A fixed port (`listen`) in use: the error names who holds it.
   Status Listen() override {
     Status s = proxy_.Listen("127.0.0.1", listen_port_);
@@ -242,12 +246,20 @@ class ProxyInFront final : public Proxy {
   }
   void Close() override { proxy_.Close(); }
   uint64_t open_upstream() const override { return proxy_.counters().open_upstream; }
+  std::optional<UpstreamCounts> upstream_counts() const override {
+    if (!http_) return std::nullopt;
+    return proxy_.Counts();
+  }
+  std::vector<UpstreamRecord> upstream_records() const override {
+    return http_ ? proxy_.Records() : std::vector<UpstreamRecord>{};
+  }
 
  private:
   FaultProxy proxy_;
   ProcFs& procfs_;
   uint16_t listen_port_;
   bool fixed_port_;
+  bool http_ = false;  // protocol "http": the proxy keeps request records
 };
 
 class ScrapedEndpoint final : public MetricsEndpoint {

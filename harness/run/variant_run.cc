@@ -162,8 +162,11 @@ void VariantRun::StartPhases() {
   }
   vr_.requests.SetPhaseStarts(std::move(starts));
   epoch_ = clock_.Now();
-  load_ = parts_.NewLoad(plan_.load, epoch_, [this](const RequestResult& r) {
+  bool audited = false;  // some proxy speaks HTTP: keep the callers for the audit
+  for (const auto& [dependency, proxy] : proxies_) audited |= proxy->upstream_counts().has_value();
+  load_ = parts_.NewLoad(plan_.load, epoch_, [this, audited](const RequestResult& r) {
     vr_.requests.Add(r);
+    if (audited) callers_.Add(r);
     ++completed_;
   });
   auto pid = processes_->pid(plan_.target_name);
@@ -278,8 +281,41 @@ void VariantRun::AddGauges(SampleRow* row) const {
     (*row)["in_flight"] = static_cast<double>(load_->in_flight());
     (*row)["connections"] = static_cast<double>(load_->open_connections());
   }
-  for (const auto& [dependency, proxy] : proxies_)
+  for (const auto& [dependency, proxy] : proxies_) {
     (*row)["upstream." + dependency] = static_cast<double>(proxy->open_upstream());
+    if (const std::optional<UpstreamCounts> c = proxy->upstream_counts()) {
+      (*row)["upstream." + dependency + ".in_flight"] = static_cast<double>(c->in_flight);
+      (*row)["upstream." + dependency + ".abandoned"] = static_cast<double>(c->abandoned);
+    }
+  }
+}
+
+// The cancellation audit of each proxy that speaks HTTP, from its records as
+// they stand now (after draining, before the faults are cleared and the
+// processes stopped, which would end the requests still open), and the
+// series upstream.D.orphans at the sample times.
+void VariantRun::AuditUpstream() {
+  if (epoch_ == TimePoint{}) return;  // the phases never started
+  const TimePoint now = clock_.Now();
+  AuditEnd end;
+  end.end_s = ToSeconds(now - epoch_);
+  end.client_timeout_s = ToSeconds(plan_.load.timeout);
+  end.client_in_flight = load_ ? load_->in_flight() : 0;
+  for (const auto& [dependency, proxy] : proxies_) {
+    if (!proxy->upstream_counts()) continue;
+    std::vector<UpstreamSpan> spans;
+    for (const UpstreamRecord& r : proxy->upstream_records()) {
+      UpstreamSpan s{r.trace_id, ToSeconds(r.start - epoch_), std::nullopt};
+      if (r.how != UpstreamEnd::kOpen) s.end_s = ToSeconds(r.end - epoch_);
+      spans.push_back(std::move(s));
+    }
+    vr_.cancellation[dependency] = AuditCancellation(callers_, spans, end);
+    std::vector<double> orphans = OrphansOver(callers_, spans, vr_.samples.t_s);
+    if (orphans.empty() || vr_.samples.t_s.empty()) continue;
+    const std::string name = "upstream." + dependency + ".orphans";
+    vr_.samples.AddName(name);
+    vr_.samples.values[name] = std::move(orphans);
+  }
 }
 
 void VariantRun::ScheduleProgress() {
@@ -332,6 +368,7 @@ void VariantRun::CheckDrained() {
 
 void VariantRun::StopProcesses() {
   state_ = State::kStopping;
+  if (!interrupted_) AuditUpstream();
   for (auto& [dependency, proxy] : proxies_) proxy->SetFaults({});
   processes_->StopAll([this] {
     load_.reset();

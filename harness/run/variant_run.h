@@ -45,6 +45,7 @@
 #include <utility>
 #include <vector>
 
+#include "harness/audit/cancellation.h"
 #include "harness/common/clock.h"
 #include "harness/common/status.h"
 #include "harness/result/result.h"
@@ -100,6 +101,7 @@ class VariantRun {
   void OnExit(const ExitInfo& info);
   void OnSample(double t_s, const SampleRow& row);
   void AddGauges(SampleRow* row) const;
+  void AuditUpstream();
   void ScheduleProgress();
 
   const Plan plan_;
@@ -127,6 +129,7 @@ class VariantRun {
   std::unique_ptr<ScrapedMetrics> scraped_;
   std::unique_ptr<Sampler> sampler_;
 
+  CallerLedger callers_;     // the client requests, for the cancellation audit
   TimePoint epoch_{};        // t = 0: when load started
   TimePoint phase_start_{};
   TimePoint drain_deadline_{};

@@ -350,3 +350,53 @@ duration = "1s"
   CHECK(h.result.outcome == VariantOutcome::kPass);
   h.CheckAllStopped();
 }
+
+TEST_CASE("an HTTP proxy's counts are sampled and its records audited at the end") {
+  Harness h;
+  h.world.upstream_counts = UpstreamCounts{2, 1};
+  UpstreamRecord open;  // caused by request "a", never ended
+  open.trace_id = "a";
+  open.start = h.world.start + 300ms;  // 0.1 s after the load's epoch
+  UpstreamRecord ended = open;         // caused by request "b", ended after "b" gave up
+  ended.trace_id = "b";
+  ended.how = UpstreamEnd::kAbandoned;
+  ended.end = h.world.start + 1500ms;  // t = 1.3
+  h.world.upstream_records = {open, ended};
+  h.run->Start();
+  h.At(1.0);
+  RequestResult a{Outcome::kTimeout, 0, 0.1, 0.5, 0};  // left at 0.6
+  a.trace_id = "a";
+  RequestResult b{Outcome::kReset, 0, 0.1, 0.7, 0};    // left at 0.8
+  b.trace_id = "b";
+  h.world.load_sink(a);
+  h.world.load_sink(b);
+  h.At(3.4);
+  REQUIRE(h.state() == VariantRun::State::kDone);
+  const VariantResult& r = h.result;
+  CHECK(r.samples.Find("upstream.inventory.in_flight")->at(5) == 2);
+  CHECK(r.samples.Find("upstream.inventory.abandoned")->at(5) == 1);
+  REQUIRE(r.cancellation.count("inventory") == 1);
+  const CancellationSummary& c = r.cancellation.at("inventory");
+  CHECK(c.forwarded);
+  CHECK(c.gave_up == 2);
+  CHECK(c.ended_after == 1);
+  CHECK(c.never_ended == 1);
+  CHECK(c.orphans == 1);
+  CHECK(c.outlived.max_ms == doctest::Approx(500));
+  // Orphans over time: "a" from 0.6 on, "b" from 0.8 until 1.3.
+  const std::vector<double>* orphans = r.samples.Find("upstream.inventory.orphans");
+  REQUIRE(orphans);
+  CHECK(orphans->at(5) == 0);   // t = 0.5
+  CHECK(orphans->at(9) == 2);   // t = 0.9
+  CHECK(orphans->at(20) == 1);  // t = 2.0
+  h.CheckAllStopped();
+}
+
+TEST_CASE("a TCP proxy has no upstream request series and no audit") {
+  Harness h;
+  h.run->Start();
+  h.At(3.4);
+  CHECK(h.result.cancellation.empty());
+  CHECK_FALSE(h.result.samples.Find("upstream.inventory.in_flight"));
+  h.CheckAllStopped();
+}

@@ -18,6 +18,8 @@ std::string DefaultCheckName(const CheckSpec& check) {
       {"after", check.after},
       {"within", FormatDuration(check.within)},
       {"percentile", FormatNumber(check.percentile)},
+      {"dependency", check.dependency},
+      {"open_for", FormatDuration(check.open_for)},
   };
   const schema::Choice* kind =
       schema::FindChoice(schema::kCheckKinds, static_cast<int>(check.kind));

@@ -98,8 +98,8 @@ faults = [{ kind = "bandwidth", dependency = "inv", rat = "1MB/s" },
 )",
        {"s.toml:6:11: phases[0].faults[0].rate: missing required key for kind \"bandwidth\"",
         "s.toml:6:53: phases[0].faults[0].rat: unknown key \"rat\" (did you mean \"rate\"?)",
-        "s.toml:7:48: phases[0].faults[1].rate: \"rate\" only applies to kind \"bandwidth\", not "
-        "\"hang\"",
+        "s.toml:7:48: phases[0].faults[1].rate: \"rate\" only applies to kinds \"bandwidth\" and "
+        "\"slow_body\", not \"hang\"",
         "s.toml:7:64: phases[0].faults[1].direction: \"direction\" only applies to kinds "
         "\"latency\", \"bandwidth\", \"slow_close\", \"timeout\", \"reset_peer\", \"slicer\" and "
         "\"limit_data\", not \"hang\"",
@@ -222,6 +222,61 @@ phases = [{ name = "p", duration = "1s" }]
         "argv, not to dependency \"e\" at an address",
         "s.toml:6:83: dependencies[4].ready: dependency \"e\" is external: it has no output to "
         "read, so its ready kind must be \"tcp\" or \"http\""}},
+  };
+  CheckBadCases(cases);
+}
+
+TEST_CASE("http faults read on a dependency with protocol http") {
+  Scenario s = Load(R"(target = { argv = ["t", "${proxy.inv}"] }
+dependencies = [{ name = "inv", argv = ["d"], proxy = true, protocol = "http" }]
+[[phases]]
+name = "a"
+duration = "10s"
+faults = [
+  { kind = "abort", dependency = "inv", status = 503, fraction = 0.05, match = { method = "GET", path_prefix = "/stock", headers = { X-User = "a" } } },
+  { kind = "delay", dependency = "inv", delay = "1s", on = "response" },
+  { kind = "slow_body", dependency = "inv", rate = "10KB/s" },
+  { kind = "hang_request", dependency = "inv" },
+]
+)");
+  CHECK(s.dependencies[0].protocol == ProcessSpec::Protocol::kHttp);
+  const auto& f = s.phases[0].faults;
+  REQUIRE(f.size() == 4);
+  CHECK(f[0].kind == FaultSpec::Kind::kAbort);
+  CHECK(f[0].status == 503);
+  CHECK(f[0].body == "fault filter abort");
+  CHECK(f[0].fraction == doctest::Approx(0.05));
+  CHECK(f[0].match.method == "GET");
+  CHECK(f[0].match.path_prefix == "/stock");
+  CHECK(f[0].match.headers.at("X-User") == "a");
+  CHECK(f[1].kind == FaultSpec::Kind::kDelay);
+  CHECK(f[1].delay == 1s);
+  CHECK(f[1].on == FaultSpec::On::kResponse);
+  CHECK(f[2].rate == 10000);
+  CHECK(f[3].kind == FaultSpec::Kind::kHangRequest);
+  CHECK(f[3].match == FaultSpec::Match{});
+}
+
+TEST_CASE("malformed http faults report every error") {
+  const BadCase cases[] = {
+      {"an http fault on a tcp dependency and bad values",
+       R"(target = { argv = ["t", "${proxy.inv}"] }
+dependencies = [{ name = "inv", argv = ["d"], proxy = true }]
+[[phases]]
+name = "a"
+duration = "1s"
+faults = [{ kind = "abort", dependency = "inv", status = 99 },
+          { kind = "delay", dependency = "inv", on = "reply", match = { path_prefix = "stock" } }]
+)",
+       {"s.toml:6:20: phases[0].faults[0].kind: the HTTP fault \"abort\" needs an HTTP-aware "
+        "proxy: set protocol = \"http\" on dependency \"inv\"",
+        "s.toml:6:58: phases[0].faults[0].status: expected an HTTP status 200..599, got 99",
+        "s.toml:7:11: phases[0].faults[1].delay: missing required key for kind \"delay\"",
+        "s.toml:7:20: phases[0].faults[1].kind: the HTTP fault \"delay\" needs an HTTP-aware "
+        "proxy: set protocol = \"http\" on dependency \"inv\"",
+        "s.toml:7:54: phases[0].faults[1].on: unknown delay target \"reply\" (expected "
+        "\"request\" or \"response\")",
+        "s.toml:7:87: phases[0].faults[1].match.path_prefix: must start with \"/\", got \"stock\""}},
   };
   CheckBadCases(cases);
 }

@@ -222,7 +222,8 @@ faults = [{ kind = "explode", dependency = "inv" }]
      {"s.toml:6:20: phases[0].faults[0].kind: unknown fault kind \"hnag\" (did you mean \"hang\"?)",
       "s.toml:10:20: phases[1].faults[0].kind: unknown fault kind \"explode\" (expected "
       "\"latency\", \"bandwidth\", \"slow_close\", \"timeout\", \"reset_peer\", \"slicer\", "
-      "\"limit_data\", \"hang\", \"reset\", \"refuse\" or \"connect_hang\")"}},
+      "\"limit_data\", \"hang\", \"reset\", \"refuse\", \"connect_hang\", \"abort\", \"delay\", "
+      "\"slow_body\" or \"hang_request\")"}},
 
     {"fault naming an unknown dependency, or one without a proxy, or none",
      R"(target = { argv = ["t", "${proxy.inventory}"] }

@@ -27,7 +27,7 @@ metric = "goroutines"
 limit = 1
 )",
      {"s.toml:4:8: checks[0].kind: unknown check kind \"maximum\" (expected \"max\", \"growth\", "
-      "\"rate\", \"recovers\", \"latency\" or \"error_ratio\")",
+      "\"rate\", \"recovers\", \"latency\", \"error_ratio\", \"outlived\" or \"orphans\")",
       "s.toml:9:10: checks[1].metric: unknown metric \"thread\" (did you mean \"threads\"?)",
       "s.toml:13:10: checks[2].metric: unknown metric \"goroutines\" (known metrics: threads, "
       "rss_bytes, fds, cpu_percent, processes, established, close_wait, in_flight, "
@@ -50,9 +50,9 @@ within = "1s"
 )",
      {"s.toml:3:1: checks[0].after: missing required key for kind \"recovers\"",
       "s.toml:6:1: checks[0].limit: \"limit\" only applies to kinds \"max\", \"growth\", \"rate\", "
-      "\"latency\" and \"error_ratio\", not \"recovers\"",
-      "s.toml:7:1: checks[0].percentile: \"percentile\" only applies to kind \"latency\", not "
-      "\"recovers\"",
+      "\"latency\", \"error_ratio\", \"outlived\" and \"orphans\", not \"recovers\"",
+      "s.toml:7:1: checks[0].percentile: \"percentile\" only applies to kinds \"latency\" and "
+      "\"outlived\", not \"recovers\"",
       "s.toml:8:1: checks[0].phases: \"phases\" only applies to kinds \"max\", \"growth\", "
       "\"rate\", \"latency\" and \"error_ratio\", not \"recovers\"",
       "s.toml:11:1: checks[1].metric: \"metric\" only applies to kinds \"max\", \"growth\", "
@@ -135,6 +135,28 @@ load = { path = "orders", method = "GET /" }
      {"s.toml:1:37: target.base_url: must start with \"http://\", got \"https://x\"",
       "s.toml:3:17: load.path: must start with \"/\", got \"orders\"",
       "s.toml:3:36: load.method: expected an HTTP method like \"GET\" or \"POST\", got \"GET /\""}},
+
+    {"outlived and orphans: dependency missing or unknown - a limit of the wrong kind - keys of others",
+     R"(target = { argv = ["t", "${proxy.inventory}"] }
+dependencies = [{ name = "inventory", argv = ["d"], proxy = true }]
+phases = [{ name = "a", duration = "1s" }]
+checks = [{ kind = "outlived", limit = "20MiB" },
+          { kind = "orphans", dependency = "inventroy", limit = "2s", percentile = 99 },
+          { kind = "outlived", dependency = "inventory", limit = "1s", open_for = "1s" },
+          { kind = "orphans", dependency = "inventory", limit = 0, phases = ["a"] }]
+)",
+     {"s.toml:4:11: checks[0].dependency: missing required key for kind \"outlived\"",
+      "s.toml:4:40: checks[0].limit: expected a duration string like \"250ms\" or a number of "
+      "seconds, got string \"20MiB\"",
+      "s.toml:5:44: checks[1].dependency: unknown dependency \"inventroy\" (did you mean "
+      "\"inventory\"?)",
+      "s.toml:5:65: checks[1].limit: expected a number of requests, got string \"2s\"",
+      "s.toml:5:71: checks[1].percentile: \"percentile\" only applies to kinds \"latency\" and "
+      "\"outlived\", not \"orphans\"",
+      "s.toml:6:72: checks[2].open_for: \"open_for\" only applies to kind \"orphans\", not "
+      "\"outlived\"",
+      "s.toml:7:68: checks[3].phases: \"phases\" only applies to kinds \"max\", \"growth\", "
+      "\"rate\", \"latency\" and \"error_ratio\", not \"orphans\""}},
 
     {"percentile out of range",
      R"(target = { argv = ["t"] }

@@ -51,6 +51,10 @@ std::vector<std::string> ScenarioMetrics(const Scenario& scenario) {
   std::vector<std::string> names = BuiltinMetrics();
   for (const ProcessSpec& dep : scenario.dependencies) {
     if (dep.proxy) names.push_back(UpstreamMetric(dep.name));
+    if (dep.proxy && dep.protocol == ProcessSpec::Protocol::kHttp) {
+      for (const char* series : {".in_flight", ".abandoned", ".orphans"})
+        names.push_back(UpstreamMetric(dep.name) + series);
+    }
   }
   if (scenario.target.scrape) {
     for (const auto& [name, selector] : scenario.target.scrape->metrics) names.push_back(name);

@@ -51,7 +51,13 @@ void ScenarioReader::ReadCheck(const toml::table& table, const std::string& key,
   }
 
   if (const toml::node* n = t.Present(kCheckLimit); n && t.Applies(kCheckLimit)) {
-    ReadLimit(*n, t.Path(kCheckLimit), kind == CheckSpec::Kind::kLatency, &check->limit);
+    if (kind == CheckSpec::Kind::kOrphans && !n->is_number()) {
+      r_.Error(Pos(n->source()), t.Path(kCheckLimit),
+               "expected a number of requests, got " + Describe(*n));
+    } else {
+      const bool duration = kind == CheckSpec::Kind::kLatency || kind == CheckSpec::Kind::kOutlived;
+      ReadLimit(*n, t.Path(kCheckLimit), duration, &check->limit);
+    }
   }
 
   if (auto v = t.Read(kCheckAtLeast)) check->at_least = *v;
@@ -88,10 +94,15 @@ void ScenarioReader::ReadCheck(const toml::table& table, const std::string& key,
   const toml::node* limit = t.Get(kCheckLimit);
   at.limit_is_number = limit && limit->is_number();
   at.variants_written = t.Get(kCheckVariants) != nullptr;
+  if (auto v = t.Read(kCheckDependency)) {
+    check->dependency = *v;
+    refs_.ProxiedDependency(*v, t.At(kCheckDependency), t.Path(kCheckDependency));
+  }
+  if (auto v = t.Read(kCheckOpenFor)) check->open_for = *v;
 }
 
 // A limit: a number, a duration (in seconds) or a size (in bytes); for a
-// latency check only a duration or a number of seconds.
+// latency or outlived check (`is_latency`) only a duration or a number of seconds.
 void ScenarioReader::ReadLimit(const toml::node& n, const std::string& key, bool is_latency,
                                double* limit) {
   const std::string expected =

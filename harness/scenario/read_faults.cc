@@ -22,6 +22,14 @@ inline constexpr auto kFaultSizeVariation = FieldOf<uint64_t>(schema::kFaultKeys
 inline constexpr auto kFaultBytes = FieldOf<uint64_t>(schema::kFaultKeys, "bytes");
 inline constexpr auto kFaultRamp = FieldOf<schema::TableTag>(schema::kFaultKeys, "ramp");
 inline constexpr auto kFaultFlap = FieldOf<schema::TableTag>(schema::kFaultKeys, "flap");
+inline constexpr auto kFaultStatus = FieldOf<int64_t>(schema::kFaultKeys, "status");
+inline constexpr auto kFaultBody = FieldOf<std::string>(schema::kFaultKeys, "body");
+inline constexpr auto kFaultOn = FieldOf<FaultSpec::On>(schema::kFaultKeys, "on");
+inline constexpr auto kFaultMatch = FieldOf<schema::TableTag>(schema::kFaultKeys, "match");
+inline constexpr auto kMatchMethod = FieldOf<std::string>(schema::kMatchKeys, "method");
+inline constexpr auto kMatchPathPrefix = FieldOf<std::string>(schema::kMatchKeys, "path_prefix");
+inline constexpr auto kMatchHeaders =
+    FieldOf<std::map<std::string, std::string>>(schema::kMatchKeys, "headers");
 
 inline constexpr auto kRampFrom = FieldOf<schema::FaultValue>(schema::kRampKeys, "from");
 inline constexpr auto kRampTo = FieldOf<schema::FaultValue>(schema::kRampKeys, "to");
@@ -76,6 +84,29 @@ void ReadFlap(Reporter& r, const toml::table& table, const std::string& key, Fau
   if (on && off) fault->flap = FaultFlap{*on, *off};
 }
 
+// The HTTP faults' keys: status, body, on, match.
+void ReadHttpKeys(Reporter& r, TableView& t, FaultSpec* fault) {
+  using namespace keys;
+  if (auto v = t.Read(kFaultStatus)) {
+    if (*v < 200 || *v > 599) {
+      r.Error(t.At(kFaultStatus), t.Path(kFaultStatus),
+              "expected an HTTP status 200..599, got " + std::to_string(*v));
+    } else {
+      fault->status = static_cast<int>(*v);
+    }
+  }
+  if (auto v = t.Read(kFaultBody)) fault->body = *v;
+  if (auto v = t.Read(kFaultOn)) fault->on = *v;
+  const toml::node* match = t.Get(kFaultMatch);
+  if (!match || !t.Applies(kFaultMatch)) return;
+  const toml::table* mt = SubTable(r, *match, t.Path(kFaultMatch));
+  if (!mt) return;
+  TableView m(r, *mt, t.Path(kFaultMatch), schema::kMatchSchema);
+  if (auto v = m.Read(kMatchMethod)) fault->match.method = *v;
+  if (auto v = m.Read(kMatchPathPrefix)) fault->match.path_prefix = *v;
+  if (auto v = m.Read(kMatchHeaders)) fault->match.headers = std::move(*v);
+}
+
 }  // namespace
 
 void ReadFaultKeys(Reporter& r, TableView& t, bool in_phase, FaultSpec* fault) {
@@ -101,6 +132,12 @@ void ReadFaultKeys(Reporter& r, TableView& t, bool in_phase, FaultSpec* fault) {
                   " moves a fault across a scenario phase; a proxy's file sets fixed values");
     }
     ramp = flap = nullptr;
+    if (known && IsHttpFault(fault->kind)) {
+      r.Error(t.At(kFaultKind), t.Path(kFaultKind),
+              "the HTTP fault " + Quote(ToString(fault->kind)) +
+                  " needs an HTTP-aware proxy, which a proxy's file does not set up; use it in a "
+                  "scenario on a dependency with protocol = \"http\"");
+    }
   }
   const bool has_ramp = ramp && t.Applies(kFaultRamp) && main != FaultSpec::Main::kNone;
 
@@ -153,6 +190,7 @@ void ReadFaultKeys(Reporter& r, TableView& t, bool in_phase, FaultSpec* fault) {
       ReadFlap(r, *ft, t.Path(kFaultFlap), fault);
     }
   }
+  ReadHttpKeys(r, t, fault);
 }
 
 void FaultNames::Add(const FaultSpec& fault, const TableView& t, const std::string& proxy) {

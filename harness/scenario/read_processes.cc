@@ -98,6 +98,7 @@ void ScenarioReader::ReadDependency(const toml::table& table, const std::string&
     dep.proxy = *v;
     if (*v) refs_.Proxy(dep.name, t.KeyWhere(kDependencyProxy), t.Path(kDependencyProxy));
   }
+  if (auto v = t.Read(kDependencyProtocol)) dep.protocol = *v;
   const std::string who = "dependency " + Quote(dep.name.empty() ? key : dep.name);
   if (auto v = t.Read(kDependencyListen)) {
     if (!dep.proxy) {

@@ -45,7 +45,11 @@ FaultSpec::Main FaultSpec::MainValue(Kind kind) {
     case Kind::kHang:
     case Kind::kReset:
     case Kind::kRefuse:
-    case Kind::kConnectHang: break;
+    case Kind::kConnectHang:
+    case Kind::kAbort:
+    case Kind::kDelay:
+    case Kind::kSlowBody:
+    case Kind::kHangRequest: break;
   }
   return Main::kNone;
 }
@@ -138,6 +142,17 @@ const char* ToString(Readiness::Kind kind) {
 
 const char* ToString(FaultSpec::Direction direction) {
   return Spell(schema::kDirections, static_cast<int>(direction));
+}
+
+const char* ToString(ProcessSpec::Protocol protocol) {
+  return Spell(schema::kProtocols, static_cast<int>(protocol));
+}
+
+const char* ToString(FaultSpec::On on) { return Spell(schema::kDelayOn, static_cast<int>(on)); }
+
+bool IsHttpFault(FaultSpec::Kind kind) {
+  using K = FaultSpec::Kind;
+  return kind == K::kAbort || kind == K::kDelay || kind == K::kSlowBody || kind == K::kHangRequest;
 }
 
 }  // namespace faultline

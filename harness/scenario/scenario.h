@@ -70,6 +70,9 @@ struct ProcessSpec {
   std::string address;                      // dependencies only: "host:port" of one already
                                             // running (not started; argv is empty)
   bool check_ready = true;                  // false for an external dependency without `ready`
+  enum class Protocol { kTcp, kHttp };
+  Protocol protocol = Protocol::kTcp;       // dependencies with a proxy: kHttp parses HTTP/1.1
+                                            // (HTTP faults, upstream request records)
   bool external() const { return !address.empty(); }
   uint16_t listen = 0;                      // dependencies with proxy: the proxy's fixed port
                                             // (0: a free one, allocated per run)
@@ -160,9 +163,20 @@ struct FaultSpec {
   // Data faults first (they take `direction`), then the connection-level ones.
   enum class Kind {
     kLatency, kBandwidth, kSlowClose, kTimeout, kResetPeer, kSlicer, kLimitData,
-    kHang, kReset, kRefuse, kConnectHang
+    kHang, kReset, kRefuse, kConnectHang,
+    // HTTP faults (a dependency with protocol = "http"): per request.
+    kAbort, kDelay, kSlowBody, kHangRequest
   };
   enum class Direction { kBoth, kUpstream, kDownstream };
+  /// delay: what is held.
+  enum class On { kRequest, kResponse };
+  /// HTTP faults: the requests they apply to; every part given must hold.
+  struct Match {
+    std::string method;                      // "" = any
+    std::string path_prefix;                 // "" = any
+    std::map<std::string, std::string> headers;  // name -> exact value ("" = present)
+    bool operator==(const Match&) const = default;
+  };
   /// The field a ramp moves, per kind.
   enum class Main { kNone, kLatency, kRate, kDelay, kTimeout, kBytes };
 
@@ -182,6 +196,10 @@ struct FaultSpec {
   uint64_t bytes = 0;                        // limit_data: forwarded before the close
   std::optional<FaultRamp> ramp;             // the main value moves across the phase
   std::optional<FaultFlap> flap;             // on/off across the phase
+  int status = 0;                            // abort: the status answered (required)
+  std::string body = "fault filter abort";   // abort: the body answered (Envoy's text)
+  On on = On::kRequest;                      // delay: hold the request or the response head
+  Match match;                               // HTTP faults: which requests
 
   /// The field `ramp` moves for `kind`; kNone for the connection-level kinds.
   static Main MainValue(Kind kind);
@@ -224,6 +242,8 @@ struct CheckSpec {
   Duration within = 5s;             // recovers only
   double tolerance = 0;             // recovers only: allowed distance above baseline
   std::vector<std::string> variants;  // empty = every variant
+  std::string dependency{};         // outlived, orphans: whose upstream requests (protocol "http")
+  Duration open_for = 0s;           // orphans: open at least this long after the caller left
 };
 
 struct SamplingSpec {
@@ -254,5 +274,9 @@ const char* ToString(FaultSpec::Kind kind);
 const char* ToString(Variant::Expect expect);
 const char* ToString(Readiness::Kind kind);       // "tcp", "http", "log": the TOML spelling
 const char* ToString(FaultSpec::Direction direction);
+const char* ToString(ProcessSpec::Protocol protocol);  // "tcp", "http"
+const char* ToString(FaultSpec::On on);                // "request", "response"
+/// Whether `kind` is one of the HTTP faults (abort, delay, slow_body, hang_request).
+bool IsHttpFault(FaultSpec::Kind kind);
 
 }  // namespace faultline

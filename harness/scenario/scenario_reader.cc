@@ -196,6 +196,16 @@ void ScenarioReader::ReadFault(const toml::table& table, const std::string& key,
     refs_.ProxiedDependency(*v, t.At(kFaultDependency), t.Path(kFaultDependency));
   }
   ReadFaultKeys(r_, t, /*in_phase=*/true, fault);
+  if (IsHttpFault(fault->kind)) {
+    for (const ProcessSpec& d : s_.dependencies) {
+      if (d.name != fault->dependency || !d.proxy) continue;
+      if (d.protocol != ProcessSpec::Protocol::kHttp) {
+        r_.Error(t.At(kPhaseFaultKind), t.Path(kPhaseFaultKind),
+                 "the HTTP fault " + Quote(ToString(fault->kind)) + " needs an HTTP-aware proxy: " +
+                     "set protocol = \"http\" on dependency " + Quote(d.name));
+      }
+    }
+  }
   if (!fault->dependency.empty()) names->Add(*fault, t, Quote(fault->dependency));
 }
 

@@ -65,6 +65,8 @@ inline constexpr auto kTargetAttach = FieldOf<schema::TableTag>(schema::kTargetK
 inline constexpr auto kAttachPort = FieldOf<int64_t>(schema::kAttachKeys, "port");
 inline constexpr auto kAttachPid = FieldOf<int64_t>(schema::kAttachKeys, "pid");
 inline constexpr auto kAttachPidFile = FieldOf<std::string>(schema::kAttachKeys, "pid_file");
+inline constexpr auto kDependencyProtocol =
+    FieldOf<ProcessSpec::Protocol>(schema::kDependencyKeys, "protocol");
 
 inline constexpr auto kReadyKind = FieldOf<Readiness::Kind>(schema::kReadyKeys, "kind");
 inline constexpr auto kReadyPort = FieldOf<schema::PortText>(schema::kReadyKeys, "port");
@@ -100,6 +102,7 @@ inline constexpr auto kPhaseRate = FieldOf<double>(schema::kPhaseKeys, "rate");
 inline constexpr auto kPhaseFaults = FieldOf<schema::TablesTag>(schema::kPhaseKeys, "faults");
 
 inline constexpr auto kFaultDependency = FieldOf<std::string>(schema::kFaultKeys, "dependency");
+inline constexpr auto kPhaseFaultKind = FieldOf<FaultSpec::Kind>(schema::kFaultKeys, "kind");
 
 inline constexpr auto kSamplingInterval = FieldOf<Duration>(schema::kSamplingKeys, "interval");
 
@@ -115,6 +118,8 @@ inline constexpr auto kCheckWithin = FieldOf<Duration>(schema::kCheckKeys, "with
 inline constexpr auto kCheckTolerance =
     FieldOf<schema::ToleranceValue>(schema::kCheckKeys, "tolerance");
 inline constexpr auto kCheckVariants = FieldOf<Strings>(schema::kCheckKeys, "variants");
+inline constexpr auto kCheckDependency = FieldOf<std::string>(schema::kCheckKeys, "dependency");
+inline constexpr auto kCheckOpenFor = FieldOf<Duration>(schema::kCheckKeys, "open_for");
 
 }  // namespace keys
 

@@ -59,6 +59,16 @@ inline constexpr Choice kFaultKindChoices[] = {
     {static_cast<int>(FaultSpec::Kind::kConnectHang), "connect_hang",
      "new connections never complete their handshake (the caller's connect times out); open "
      "ones are unaffected"},
+    {static_cast<int>(FaultSpec::Kind::kAbort), "abort",
+     "HTTP: matched requests are answered with `status` (and `body`) by the proxy, never "
+     "forwarded"},
+    {static_cast<int>(FaultSpec::Kind::kDelay), "delay",
+     "HTTP: matched requests (or, `on = \"response\"`, their response heads) are held for "
+     "`delay`"},
+    {static_cast<int>(FaultSpec::Kind::kSlowBody), "slow_body",
+     "HTTP: the response bodies of matched requests flow at `rate`"},
+    {static_cast<int>(FaultSpec::Kind::kHangRequest), "hang_request",
+     "HTTP: matched requests are never forwarded nor answered; other connections flow"},
 };
 inline constexpr ChoiceList kFaultKinds{"fault kind", kFaultKindChoices,
                                         &kEnumTag<FaultSpec::Kind>};
@@ -72,6 +82,23 @@ inline constexpr Choice kDirectionChoices[] = {
 };
 inline constexpr ChoiceList kDirections{"direction", kDirectionChoices,
                                         &kEnumTag<FaultSpec::Direction>};
+
+inline constexpr Choice kProtocolChoices[] = {
+    {static_cast<int>(ProcessSpec::Protocol::kTcp), "tcp", "bytes are proxied as they come"},
+    {static_cast<int>(ProcessSpec::Protocol::kHttp), "http",
+     "the proxy parses HTTP/1.1 request by request: HTTP faults apply, and every request is "
+     "recorded"},
+};
+inline constexpr ChoiceList kProtocols{"protocol", kProtocolChoices,
+                                       &kEnumTag<ProcessSpec::Protocol>};
+
+inline constexpr Choice kDelayOnChoices[] = {
+    {static_cast<int>(FaultSpec::On::kRequest), "request",
+     "the request is held before it is forwarded"},
+    {static_cast<int>(FaultSpec::On::kResponse), "response",
+     "the response's head is held before it goes back"},
+};
+inline constexpr ChoiceList kDelayOn{"delay target", kDelayOnChoices, &kEnumTag<FaultSpec::On>};
 
 // A check kind's label is its default name (check_names.h): {kind},
 // {metric}, {window}, {after}, {within} and {percentile} are filled in.
@@ -94,6 +121,15 @@ inline constexpr Choice kCheckKindChoices[] = {
     {static_cast<int>(CheckSpec::Kind::kErrorRatio), "error_ratio",
      "non-ok requests / all requests started in the window; dropped requests count as errors",
      "{kind} over {window}"},
+    {static_cast<int>(CheckSpec::Kind::kOutlived), "outlived",
+     "the `percentile`, in seconds, of how long the upstream requests to `dependency` of the "
+     "client requests that gave up (timeout or reset) outlived them (0 for those that ended "
+     "first); needs the target to forward `traceparent`",
+     "p{percentile} outlived the caller on {dependency}"},
+    {static_cast<int>(CheckSpec::Kind::kOrphans), "orphans",
+     "the upstream requests to `dependency` still open at the end of the variant at least "
+     "`open_for` after their caller left (gave up or got its answer)",
+     "orphans on {dependency} open {open_for} after the caller left"},
 };
 inline constexpr ChoiceList kCheckKinds{"check kind", kCheckKindChoices,
                                         &kEnumTag<CheckSpec::Kind>};
@@ -212,6 +248,10 @@ inline constexpr Key kDependencyKeys[] = {
             "target already configured for that port goes through the proxy; a port in use is "
             "an error naming the process holding it; `${proxy.NAME}` is this port",
      .def_note = "a free port per run", .type_note = "..65535, with `proxy = true`", .min = 1},
+    {.name = "protocol", .type = Type::kEnum,
+     .doc = "what its proxy speaks; `\"http\"` for the HTTP faults (abort, delay, slow_body, "
+            "hang_request) and the upstream request records",
+     .def = Default<&ProcessSpec::protocol>, .choices = &kProtocols},
 };
 inline constexpr TableSchema kDependencySchema{"dependency", kDependencyKeys};
 
@@ -276,6 +316,22 @@ inline constexpr KindSet kDataFaults =
 inline constexpr KindSet kTimeoutFaults =
     Kinds(FaultSpec::Kind::kTimeout, FaultSpec::Kind::kResetPeer);
 inline constexpr KindSet kSlicerFault = Kinds(FaultSpec::Kind::kSlicer);
+inline constexpr KindSet kHttpFaults =
+    Kinds(FaultSpec::Kind::kAbort, FaultSpec::Kind::kDelay, FaultSpec::Kind::kSlowBody,
+          FaultSpec::Kind::kHangRequest);
+inline constexpr KindSet kAbortFault = Kinds(FaultSpec::Kind::kAbort);
+
+inline constexpr Key kMatchKeys[] = {
+    {.name = "method", .type = Type::kNonEmptyString, .doc = "the request method, exactly",
+     .def_note = "any", .type_note = "(an HTTP method token)"},
+    {.name = "path_prefix", .type = Type::kHttpPath,
+     .doc = "the request-target starts with this", .def_note = "any"},
+    {.name = "headers", .type = Type::kStringTable,
+     .doc = "each header present with exactly this value (`\"\"`: present with any value); "
+            "names in any case (Envoy's `headers`)",
+     .def_note = "any"},
+};
+inline constexpr TableSchema kMatchSchema{"match", kMatchKeys};
 
 inline constexpr Key kRampKeys[] = {
     {.name = "from", .type = Type::kFaultValue, .doc = "the value at the phase's start",
@@ -312,7 +368,8 @@ inline constexpr Key kFaultKeys[] = {
      .def_note = "the kind, e.g. `\"latency\"`"},
     {.name = "fraction", .type = Type::kFraction,
      .doc = "the share of connections the fault applies to, drawn once per connection and fault "
-            "name from the proxy's seeded generator (see `seed`)",
+            "name from the proxy's seeded generator (see `seed`); for an HTTP fault, the share "
+            "of matched requests, drawn per request (Envoy's `percentage`)",
      .def = Default<&FaultSpec::fraction>},
     {.name = "direction", .type = Type::kEnum, .doc = "which way the data fault acts",
      .def = Default<&FaultSpec::direction>, .choices = &kDirections, .applies = kDataFaults},
@@ -325,13 +382,15 @@ inline constexpr Key kFaultKeys[] = {
     {.name = "rate", .type = Type::kRate,
      .doc = "bytes per second, in size units (`KB` = 1000 B, `KiB` = 1024 B): `\"1MB/s\"`, "
             "`\"64KiB/s\"`, `\"500B/s\"` (or a `ramp`)",
-     .type_note = "> 0", .applies = Kinds(FaultSpec::Kind::kBandwidth),
-     .required = Kinds(FaultSpec::Kind::kBandwidth)},
+     .type_note = "> 0", .applies = Kinds(FaultSpec::Kind::kBandwidth, FaultSpec::Kind::kSlowBody),
+     .required = Kinds(FaultSpec::Kind::kBandwidth, FaultSpec::Kind::kSlowBody)},
     {.name = "delay", .type = Type::kDuration,
      .doc = "slow_close: how long a close is held back; slicer: the pause between slices (`\"0s\"` "
-            "by default) (or a `ramp`)",
-     .applies = Kinds(FaultSpec::Kind::kSlowClose, FaultSpec::Kind::kSlicer),
-     .required = Kinds(FaultSpec::Kind::kSlowClose)},
+            "by default) (or a `ramp`); delay: how long the request or response head is held "
+            "(Envoy's `fixed_delay`)",
+     .applies = Kinds(FaultSpec::Kind::kSlowClose, FaultSpec::Kind::kSlicer,
+                      FaultSpec::Kind::kDelay),
+     .required = Kinds(FaultSpec::Kind::kSlowClose, FaultSpec::Kind::kDelay)},
     {.name = "timeout", .type = Type::kDuration,
      .doc = "timeout: close the connection this long after the fault applies (`\"0s\"`: never); "
             "reset_peer: reset it this long after (`\"0s\"`, the default: on the first data) (or "
@@ -354,6 +413,16 @@ inline constexpr Key kFaultKeys[] = {
      .doc = "the fault is active for `on`, lifted for `off`, repeated from the phase's start (see "
             "[flap](#flap))",
      .def_note = "none", .sub = &kFlapSchema},
+    {.name = "status", .type = Type::kInteger,
+     .doc = "the status the proxy answers with (Envoy's `abort.http_status`)",
+     .type_note = "200..599", .applies = kAbortFault, .required = kAbortFault},
+    {.name = "body", .type = Type::kString, .doc = "the body it answers with",
+     .def = Default<&FaultSpec::body>, .applies = kAbortFault},
+    {.name = "on", .type = Type::kEnum, .doc = "what delay holds", .def = Default<&FaultSpec::on>,
+     .choices = &kDelayOn, .applies = Kinds(FaultSpec::Kind::kDelay)},
+    {.name = "match", .type = Type::kTable,
+     .doc = "the requests an HTTP fault applies to (see [match](#match))",
+     .def_note = "every request", .applies = kHttpFaults, .sub = &kMatchSchema},
 };
 inline constexpr TableSchema kFaultSchema{"fault", kFaultKeys, &kFaultKinds};
 /// A stand-alone proxy's faults: the same rows without `dependency`.
@@ -385,7 +454,9 @@ inline constexpr TableSchema kSamplingSchema{"sampling", kSamplingKeys};
 inline constexpr KindSet kMetricChecks = Kinds(CheckSpec::Kind::kMax, CheckSpec::Kind::kGrowth,
                                                CheckSpec::Kind::kRate, CheckSpec::Kind::kRecovers);
 inline constexpr KindSet kRecovers = Kinds(CheckSpec::Kind::kRecovers);
-inline constexpr KindSet kWindowChecks = kAllKinds & ~kRecovers;
+inline constexpr KindSet kAuditChecks = Kinds(CheckSpec::Kind::kOutlived, CheckSpec::Kind::kOrphans);
+inline constexpr KindSet kLimitChecks = kAllKinds & ~kRecovers;
+inline constexpr KindSet kWindowChecks = kLimitChecks & ~kAuditChecks;
 
 inline constexpr Key kCheckKeys[] = {
     {.name = "name", .type = Type::kNonEmptyString,
@@ -401,15 +472,16 @@ inline constexpr Key kCheckKeys[] = {
      .def = Default<&CheckSpec::phases>, .type_note = "(phase names)", .applies = kWindowChecks},
     {.name = "limit", .type = Type::kLimit,
      .doc = "a duration becomes seconds (`\"2s\"` = 2), a size bytes (`\"20MiB\"` = 20971520); "
-            "for latency only a duration or a number of seconds",
-     .applies = kWindowChecks, .required = kWindowChecks},
+            "for latency and outlived only a duration or a number of seconds, for orphans only "
+            "a number",
+     .applies = kLimitChecks, .required = kLimitChecks},
     {.name = "at_least", .type = Type::kBool,
      .doc = "pass when the observed value is at least `limit` rather than at most: shows that a "
             "fault had its effect (latency went up, errors came)",
-     .def = Default<&CheckSpec::at_least>, .applies = kWindowChecks},
-    {.name = "percentile", .type = Type::kNumber, .doc = "which latency percentile",
+     .def = Default<&CheckSpec::at_least>, .applies = kLimitChecks},
+    {.name = "percentile", .type = Type::kNumber, .doc = "which latency (or outlived) percentile",
      .def = Default<&CheckSpec::percentile>, .type_note = ", 0 < p <= 100",
-     .applies = Kinds(CheckSpec::Kind::kLatency)},
+     .applies = Kinds(CheckSpec::Kind::kLatency, CheckSpec::Kind::kOutlived)},
     {.name = "after", .type = Type::kString, .doc = "the phase whose end starts the clock",
      .type_note = "(a phase name)", .applies = kRecovers, .required = kRecovers},
     {.name = "within", .type = Type::kPositiveDuration,
@@ -420,6 +492,13 @@ inline constexpr Key kCheckKeys[] = {
      .def = Default<&CheckSpec::tolerance>, .applies = kRecovers},
     {.name = "variants", .type = Type::kStrings, .doc = "the variants this check applies to",
      .def_note = "all variants", .type_note = "(variant names)"},
+    {.name = "dependency", .type = Type::kString,
+     .doc = "the dependency whose upstream requests are audited; its proxy must speak "
+            "`protocol = \"http\"`",
+     .type_note = "(a dependency name)", .applies = kAuditChecks, .required = kAuditChecks},
+    {.name = "open_for", .type = Type::kDuration,
+     .doc = "how long after its caller left an upstream request must still be open to count",
+     .def = Default<&CheckSpec::open_for>, .applies = Kinds(CheckSpec::Kind::kOrphans)},
 };
 inline constexpr TableSchema kCheckSchema{"check", kCheckKeys, &kCheckKinds};
 

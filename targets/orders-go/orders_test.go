@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -99,6 +100,39 @@ func TestHealthyInventoryPlacesTheOrder(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK || string(body) != "order 7 placed\n" {
 		t.Errorf("got %d %q, want 200 \"order 7 placed\\n\"", resp.StatusCode, body)
+	}
+}
+
+func TestBothModesForwardTheTraceparentToInventory(t *testing.T) {
+	const tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+	var mu sync.Mutex
+	var got []string
+	inv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.Header.Get("traceparent"))
+		mu.Unlock()
+	}))
+	t.Cleanup(inv.Close)
+	for _, propagate := range []bool{true, false} {
+		orders := startOrders(t, inv.URL, propagate)
+		for _, header := range []string{tp, ""} {
+			req, _ := http.NewRequest(http.MethodGet, orders.URL+"/order?id=7", nil)
+			if header != "" {
+				req.Header.Set("traceparent", header)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{tp, "", tp, ""}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("inventory saw traceparents %q, want %q", got, want)
 	}
 }
 

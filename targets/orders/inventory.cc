@@ -9,6 +9,12 @@ namespace {
 
 std::string StockPath(int id) { return "/stock?id=" + std::to_string(id); }
 
+// The caller's trace context, passed on as it came.
+httplib::Headers TraceHeaders(const std::string& traceparent) {
+  if (traceparent.empty()) return {};
+  return {{"traceparent", traceparent}};
+}
+
 StockReply FromResult(const std::string& path, const httplib::Result& result) {
   if (!result) {
     return {StockReply::Kind::kFailed, "GET " + path + ": " + httplib::to_string(result.error())};
@@ -39,7 +45,8 @@ StockReply Inventory::GetStock(Deadline deadline, int id) const {
   // dripping bytes could outlast it; the progress callback cancels the
   // download between chunks once the deadline has passed.
   const std::string path = StockPath(id);
-  auto result = client.Get(path, [&deadline](uint64_t, uint64_t) { return !deadline.expired(); });
+  auto result = client.Get(path, TraceHeaders(traceparent_),
+                           [&deadline](uint64_t, uint64_t) { return !deadline.expired(); });
   if (!result && deadline.expired()) return {StockReply::Kind::kDeadlineExceeded, ""};
   return FromResult(path, result);
 }
@@ -55,7 +62,7 @@ StockReply Inventory::GetStockWithoutDeadline(int id) const {
   client.set_write_timeout(forever);
   client.set_read_timeout(forever);
   const std::string path = StockPath(id);
-  return FromResult(path, client.Get(path));
+  return FromResult(path, client.Get(path, TraceHeaders(traceparent_)));
 }
 
 }  // namespace faultline::orders

@@ -71,7 +71,7 @@ void RegisterRoutes(httplib::Server& server, const Options& options) {
       res.set_content("want /order?id=<integer>", "text/plain");
       return;
     }
-    const Inventory inventory(options.inventory_url);
+    const Inventory inventory(options.inventory_url, req.get_header_value("traceparent"));
     const Reply reply = options.mode == Mode::kPropagate
                             // The one place the deadline is created: where the request enters.
                             ? HandleOrder(Deadline::After(options.budget), inventory, *id)

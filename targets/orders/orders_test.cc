@@ -6,7 +6,9 @@
 #include <atomic>
 #include <chrono>
 #include <string>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "harness/common/ports.h"
 #include "targets/common/test_server.h"
@@ -24,6 +26,10 @@ struct FakeInventory {
     server.server().Get("/stock",
                         [this, latency](const httplib::Request& req, httplib::Response& res) {
                           ++calls;
+                          {
+                            std::lock_guard<std::mutex> lock(mu);
+                            traceparents.push_back(req.get_header_value("traceparent"));
+                          }
                           // The inventory being slow is the behaviour under test, not
                           // synchronisation.
                           if (latency > Duration::zero()) std::this_thread::sleep_for(latency);
@@ -33,6 +39,8 @@ struct FakeInventory {
   }
   std::string url() const { return server.url(); }
   std::atomic<int> calls = 0;
+  std::mutex mu;
+  std::vector<std::string> traceparents;  // per call; "" when it had none
   TestServer server;
 };
 
@@ -80,6 +88,24 @@ TEST_CASE("both modes: a healthy inventory gives 200 with its stock in the order
     CHECK(got.result->body == R"({"order":7,"stock":"stock of 7"})");
   }
   CHECK(inventory.calls == 2);
+}
+
+TEST_CASE("both modes forward the caller's traceparent to inventory - and none when it had none") {
+  FakeInventory inventory;
+  const std::string traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  for (Mode mode : {Mode::kPropagate, Mode::kNaive}) {
+    CAPTURE(ModeName(mode));
+    Orders orders(mode, 2s, inventory.url());
+    httplib::Client client(orders.server.url());
+    auto traced = client.Get("/order?id=7", {{"traceparent", traceparent}});
+    REQUIRE(traced);
+    CHECK(traced->status == 200);
+    auto plain = client.Get("/order?id=8");
+    REQUIRE(plain);
+  }
+  std::lock_guard<std::mutex> lock(inventory.mu);
+  CHECK(inventory.traceparents ==
+        std::vector<std::string>{traceparent, "", traceparent, ""});
 }
 
 TEST_CASE("propagate: a hung inventory costs a 504 after the budget - not more") {

@@ -1,0 +1,130 @@
+#include "harness/audit/cancellation.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace faultline {
+namespace {
+
+bool GaveUp(Outcome o) { return o == Outcome::kTimeout || o == Outcome::kReset; }
+
+// True when some upstream request carries the trace id of a client request.
+bool Forwarded(const CallerLedger& callers, const std::vector<UpstreamSpan>& upstream) {
+  for (const auto& u : upstream)
+    if (!u.trace_id.empty() && callers.Find(u.trace_id)) return true;
+  return false;
+}
+
+std::vector<std::pair<double, uint64_t>> Histogram(const std::vector<double>& values_s) {
+  std::vector<std::pair<double, uint64_t>> out;
+  for (double bound : OutlivedBucketsMs()) out.push_back({bound, 0});
+  for (double v : values_s) {
+    const double ms = v * 1000;
+    for (auto& [bound, count] : out) {
+      if (ms <= bound) {
+        ++count;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void CallerLedger::Add(const RequestResult& r) {
+  if (r.outcome == Outcome::kDropped) return;
+  const bool gave_up = GaveUp(r.outcome);
+  if (gave_up) ++gave_up_;
+  if (!r.trace_id.empty()) by_trace_[r.trace_id] = Caller{r.intended_s + r.latency_s, gave_up};
+}
+
+const CallerLedger::Caller* CallerLedger::Find(std::string_view trace_id) const {
+  auto it = by_trace_.find(std::string(trace_id));
+  return it == by_trace_.end() ? nullptr : &it->second;
+}
+
+const std::vector<double>& OutlivedBucketsMs() {
+  static const std::vector<double> kBounds = {
+      0, 10, 100, 250, 500, 1000, 2000, 5000, 10000, 30000, 60000,
+      std::numeric_limits<double>::infinity()};
+  return kBounds;
+}
+
+double NearestRank(const std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return NAN;
+  const double rank = std::ceil(p / 100 * static_cast<double>(sorted.size()));
+  const size_t index = rank < 1 ? 0 : static_cast<size_t>(rank) - 1;
+  return sorted[std::min(index, sorted.size() - 1)];
+}
+
+CancellationSummary AuditCancellation(const CallerLedger& callers,
+                                      const std::vector<UpstreamSpan>& upstream,
+                                      const AuditEnd& end) {
+  CancellationSummary s;
+  s.forwarded = Forwarded(callers, upstream);
+  s.upstream_requests = upstream.size();
+  s.gave_up = callers.gave_up();
+  s.client_in_flight_at_end = end.client_in_flight;
+  for (const auto& u : upstream) {
+    if (!u.end_s) ++s.open_at_end;
+    if (!s.forwarded) {
+      // Whoever caused it started before it and gave up by start + timeout.
+      const double age = end.end_s - u.start_s - end.client_timeout_s;
+      if (!u.end_s && age > 0) s.orphan_ages_s.push_back(age);
+      continue;
+    }
+    const CallerLedger::Caller* caller = u.trace_id.empty() ? nullptr : callers.Find(u.trace_id);
+    if (!caller) continue;  // its caller is still in flight, or unknown
+    if (!u.end_s) {
+      if (caller->left_s <= end.end_s) s.orphan_ages_s.push_back(end.end_s - caller->left_s);
+      if (caller->gave_up) ++s.never_ended;
+      continue;
+    }
+    if (!caller->gave_up) continue;
+    if (*u.end_s <= caller->left_s) {
+      ++s.ended_before;
+      s.outlived_s.push_back(0);
+    } else {
+      ++s.ended_after;
+      s.outlived_s.push_back(*u.end_s - caller->left_s);
+    }
+  }
+  s.orphans = s.orphan_ages_s.size();
+  std::sort(s.outlived_s.begin(), s.outlived_s.end());
+  std::sort(s.orphan_ages_s.begin(), s.orphan_ages_s.end());
+  if (!s.outlived_s.empty()) {
+    s.outlived.p50_ms = NearestRank(s.outlived_s, 50) * 1000;
+    s.outlived.p99_ms = NearestRank(s.outlived_s, 99) * 1000;
+    s.outlived.max_ms = s.outlived_s.back() * 1000;
+  }
+  if (s.forwarded) s.outlived_histogram = Histogram(s.outlived_s);
+  return s;
+}
+
+std::vector<double> OrphansOver(const CallerLedger& callers,
+                                const std::vector<UpstreamSpan>& upstream,
+                                const std::vector<double>& t_s) {
+  if (!Forwarded(callers, upstream)) return {};
+  // Each orphan is one interval [max(start, left), end): count them per t.
+  std::vector<std::pair<double, double>> spans;
+  for (const auto& u : upstream) {
+    const CallerLedger::Caller* caller = u.trace_id.empty() ? nullptr : callers.Find(u.trace_id);
+    if (!caller) continue;
+    const double from = std::max(u.start_s, caller->left_s);
+    const double to = u.end_s ? *u.end_s : std::numeric_limits<double>::infinity();
+    if (from < to) spans.push_back({from, to});
+  }
+  std::vector<double> out;
+  out.reserve(t_s.size());
+  for (double t : t_s) {
+    double n = 0;
+    for (const auto& [from, to] : spans)
+      if (from <= t && t < to) ++n;
+    out.push_back(n);
+  }
+  return out;
+}
+
+}  // namespace faultline

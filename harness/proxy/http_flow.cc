@@ -1,0 +1,467 @@
+// HttpFlow (http_flow.h): Beast's parsers find where messages begin and
+// end; the bytes read are forwarded as they are. The only translation unit
+// of the proxy that includes Beast.
+
+#include "harness/proxy/http_flow.h"
+
+#include <algorithm>
+#include <deque>
+#include <limits>
+#include <optional>
+#include <utility>
+
+#include <boost/beast/http/basic_parser.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/status.hpp>
+
+namespace faultline {
+
+namespace http = boost::beast::http;
+using boost::beast::string_view;
+using boost::system::error_code;
+
+size_t UpstreamLedger::Open(UpstreamRecord record) {
+  record.how = UpstreamEnd::kOpen;
+  records_.push_back(std::move(record));
+  counts_.in_flight++;
+  return records_.size() - 1;
+}
+
+void UpstreamLedger::End(size_t index, UpstreamEnd how, TimePoint at) {
+  UpstreamRecord& r = records_[index];
+  if (r.how != UpstreamEnd::kOpen || how == UpstreamEnd::kOpen) return;
+  r.how = how;
+  r.end = at;
+  counts_.in_flight--;
+  if (how == UpstreamEnd::kAbandoned) counts_.abandoned++;
+}
+
+namespace {
+
+std::string Lower(string_view s) {
+  std::string out(s.data(), s.size());
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+using Fields = std::vector<std::pair<std::string, std::string>>;  // lower-case name, value
+
+// Records the parts of a message head HttpFlow looks at; bodies are only
+// counted through (their bytes are forwarded from the input).
+template <bool isRequest>
+class HeadParser final : public http::basic_parser<isRequest> {
+ public:
+  // No limit on bodies (they are not kept). Not boost::none: Boost 1.74
+  // compares the length with the optional, and every length exceeds none.
+  HeadParser() { this->body_limit(std::numeric_limits<std::uint64_t>::max()); }
+  std::string method, target;
+  int status = 0;
+  Fields fields;
+
+ private:
+  void on_request_impl(http::verb, string_view method_text, string_view target_text, int,
+                       error_code&) override {
+    method.assign(method_text.data(), method_text.size());
+    target.assign(target_text.data(), target_text.size());
+  }
+  void on_response_impl(int code, string_view, int, error_code&) override { status = code; }
+  void on_field_impl(http::field, string_view name, string_view value, error_code&) override {
+    fields.emplace_back(Lower(name), std::string(value.data(), value.size()));
+  }
+  void on_header_impl(error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) override {}
+  size_t on_body_impl(string_view body, error_code&) override { return body.size(); }
+  void on_chunk_header_impl(std::uint64_t, string_view, error_code&) override {}
+  size_t on_chunk_body_impl(std::uint64_t, string_view body, error_code&) override {
+    return body.size();
+  }
+  void on_finish_impl(error_code&) override {}
+};
+
+const std::string* Field(const Fields& fields, const std::string& name) {
+  for (const auto& [n, v] : fields) {
+    if (n == name) return &v;
+  }
+  return nullptr;
+}
+
+bool IsLowerHex(string_view s) {
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+// The trace-id of a W3C traceparent "00-<32 hex>-<16 hex>-<2 hex>" (later
+// versions may append fields); "" when absent or malformed.
+std::string TraceId(const Fields& fields) {
+  const std::string* v = Field(fields, "traceparent");
+  if (!v || v->size() < 55) return "";
+  string_view s(*v);
+  if (s[2] != '-' || s[35] != '-' || s[52] != '-' || (s.size() > 55 && s[55] != '-')) return "";
+  const string_view version = s.substr(0, 2), trace = s.substr(3, 32), span = s.substr(36, 16),
+                    flags = s.substr(53, 2);
+  if (!IsLowerHex(version) || version == "ff" || !IsLowerHex(trace) || !IsLowerHex(span) ||
+      !IsLowerHex(flags)) {
+    return "";
+  }
+  if (version == "00" && s.size() != 55) return "";
+  if (trace.find_first_not_of('0') == string_view::npos) return "";
+  if (span.find_first_not_of('0') == string_view::npos) return "";
+  return std::string(trace.data(), trace.size());
+}
+
+bool Matches(const ProxyFault::Match& m, const HeadParser<true>& p) {
+  if (!m.method.empty() && m.method != p.method) return false;
+  if (!m.path_prefix.empty() && p.target.compare(0, m.path_prefix.size(), m.path_prefix) != 0) {
+    return false;
+  }
+  for (const auto& [name, value] : m.headers) {
+    const std::string lower = Lower(name);
+    const bool found = std::any_of(p.fields.begin(), p.fields.end(), [&](const auto& field) {
+      return field.first == lower && (value.empty() || field.second == value);
+    });
+    if (!found) return false;
+  }
+  return true;
+}
+
+bool Draw(const ProxyFault& f, std::mt19937_64& rng) {
+  if (f.fraction >= 1.0) return true;
+  if (f.fraction <= 0.0) return false;
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng) < f.fraction;
+}
+
+// abort's answer. A 1xx, 204 or 304 has no body; a HEAD request gets the
+// head only.
+std::string AbortAnswer(const ProxyFault& f, bool head, bool close) {
+  const int status = f.status;
+  const bool no_body = status < 200 || status == 204 || status == 304;
+  std::string reason(http::obsolete_reason(http::int_to_status(static_cast<unsigned>(status))));
+  std::string s = "HTTP/1.1 " + std::to_string(status) + " " + reason + "\r\n";
+  if (!no_body) {
+    s += "content-length: " + std::to_string(f.body.size()) + "\r\n";
+    s += "content-type: text/plain\r\n";
+  }
+  if (close) s += "connection: close\r\n";
+  s += "\r\n";
+  if (!no_body && !head) s += f.body;
+  return s;
+}
+
+}  // namespace
+
+// One request waiting for its answer.
+struct HttpExchange {
+  enum class Mode { kForward, kLocal, kHung };
+  size_t record = 0;
+  Mode mode = Mode::kForward;
+  std::string local;        // kLocal: the answer
+  bool close_after = false;  // kLocal: close the connection after the answer
+  bool head = false;         // a HEAD request: its response has no body
+  Duration response_delay{0};
+  uint64_t body_rate = 0;    // slow_body: bytes per second; 0 = as they come
+  TimePoint local_due{};     // kLocal: a delay holds the answer too (Envoy delays, then aborts)
+};
+
+struct HttpFlow::State {
+  std::optional<HeadParser<true>> request;
+  std::optional<HeadParser<false>> response;
+  std::string request_in;   // read from the client, not yet parsed
+  std::string response_in;  // read from the dependency, not yet parsed
+  std::deque<HttpExchange> exchanges;  // awaiting their answers, in order
+  // The request being read.
+  bool forwarding = true;   // its bytes go upstream (else they are dropped)
+  TimePoint request_due{};  // delay: when its bytes may go
+  size_t request_record = 0;
+  bool stuck = false;       // a hung request (or a closing abort) ends forwarding
+  // The response being read.
+  TimePoint response_due{};
+  TimePoint body_start{};
+  uint64_t body_sent = 0;
+  uint64_t emitted = 0;    // bytes handed to Send towards the client, in all
+  uint64_t delivered = 0;  // bytes written to the client, in all
+  struct End {
+    size_t record;
+    uint64_t offset;  // `emitted` at the end of its answer
+    UpstreamEnd how;
+  };
+  std::deque<End> ends;             // answers not yet wholly delivered, in order
+  std::vector<size_t> open_records;  // this connection's records, open or ended
+};
+
+HttpFlow::HttpFlow(HttpHost& host) : host_(host), s_(std::make_unique<State>()) {}
+HttpFlow::~HttpFlow() = default;
+
+void HttpFlow::FromClient(const char* data, size_t n) {
+  if (s_->stuck) {
+    host_.CountDropped(n);
+    return;
+  }
+  s_->request_in.append(data, n);
+  ParseRequests();
+}
+
+void HttpFlow::ParseRequests() {
+  State& s = *s_;
+  while (!s.request_in.empty() && !piping_ && !s.stuck) {
+    if (!s.request) s.request.emplace();
+    HeadParser<true>& p = *s.request;
+    const bool had_head = p.is_header_done();
+    error_code ec;
+    const size_t n = p.put(boost::asio::buffer(s.request_in.data(), s.request_in.size()), ec);
+    if (ec == http::error::need_more && n == 0) return;
+    if (ec && ec != http::error::need_more) {
+      ToPiping();  // a request it cannot read reaches the dependency as sent
+      return;
+    }
+    std::string bytes = s.request_in.substr(0, n);
+    s.request_in.erase(0, n);
+    if (!had_head && p.is_header_done()) OnRequestHead();
+    if (p.is_header_done()) host_.Ledger().at(s.request_record).request_bytes += n;
+    const bool done = p.is_done();
+    if (s.forwarding) {
+      Pieces pieces;
+      pieces.push_back(Piece{Piece::Kind::kData, std::vector<char>(bytes.begin(), bytes.end()),
+                             std::max(s.request_due, host_.Now())});
+      host_.Send(/*to_upstream=*/true, std::move(pieces));
+      if (host_.Gone()) return;
+    } else {
+      host_.CountDropped(n);
+    }
+    if (done) {
+      s.request.reset();
+      if (!s.forwarding && !s.stuck) s.forwarding = true;
+    }
+    if (n == 0) return;
+  }
+  if (s.stuck && !s.request_in.empty()) {
+    host_.CountDropped(s.request_in.size());
+    s.request_in.clear();
+  }
+}
+
+void HttpFlow::OnRequestHead() {
+  State& s = *s_;
+  const HeadParser<true>& p = *s.request;
+  const TimePoint now = host_.Now();
+  UpstreamRecord record;
+  record.trace_id = TraceId(p.fields);
+  record.method = p.method;
+  record.target = p.target;
+  record.start = now;
+  HttpExchange ex;
+  ex.record = host_.Ledger().Open(std::move(record));
+  ex.head = p.method == "HEAD";
+  s.request_record = ex.record;
+  s.open_records.push_back(ex.record);
+  Duration request_delay{0};
+  // Every matching fault is drawn, in list order; the first abort or
+  // hang_request that applies decides the request's fate.
+  for (const ProxyFault& f : host_.ActiveFaults()) {
+    if (!IsHttpKind(f.kind) || !Matches(f.match, p) || !Draw(f, host_.rng())) continue;
+    host_.CountAffected(FaultName(f));
+    switch (f.kind) {
+      case ProxyFault::Kind::kAbort:
+        if (ex.mode != HttpExchange::Mode::kForward) break;
+        ex.mode = HttpExchange::Mode::kLocal;
+        {
+          const std::string* expect = Field(p.fields, "expect");
+          // The client may still send the body it announced: close after
+          // the answer rather than read the body as the next request.
+          ex.close_after = !p.keep_alive() || (expect && Lower(*expect) == "100-continue");
+          ex.local = AbortAnswer(f, ex.head, ex.close_after);
+        }
+        break;
+      case ProxyFault::Kind::kHangRequest:
+        if (ex.mode == HttpExchange::Mode::kForward) ex.mode = HttpExchange::Mode::kHung;
+        break;
+      case ProxyFault::Kind::kDelay:
+        (f.on_response ? ex.response_delay : request_delay) += f.delay;
+        break;
+      case ProxyFault::Kind::kSlowBody:
+        ex.body_rate = ex.body_rate ? std::min(ex.body_rate, f.bytes_per_second)
+                                    : f.bytes_per_second;
+        break;
+      default:
+        break;
+    }
+  }
+  s.forwarding = ex.mode == HttpExchange::Mode::kForward;
+  s.request_due = now + request_delay;
+  ex.local_due = s.request_due;
+  if (ex.mode == HttpExchange::Mode::kHung || ex.close_after) s.stuck = true;
+  s.exchanges.push_back(std::move(ex));
+  Pump();
+}
+
+void HttpFlow::Pump() {
+  State& s = *s_;
+  while (!s.exchanges.empty() && s.exchanges.front().mode == HttpExchange::Mode::kLocal &&
+         !s.response) {
+    HttpExchange ex = std::move(s.exchanges.front());
+    s.exchanges.pop_front();
+    UpstreamRecord& r = host_.Ledger().at(ex.record);
+    r.status = std::stoi(ex.local.substr(9, 3));
+    r.response_bytes += ex.local.size();
+    s.response_due = std::max(host_.Now(), ex.local_due);
+    SendToClient(std::move(ex.local), /*body=*/false);
+    s.ends.push_back(State::End{ex.record, s.emitted, UpstreamEnd::kFault});
+    if (host_.Gone()) return;
+    if (ex.close_after) {
+      Pieces close;
+      close.push_back(Piece{Piece::Kind::kClose, {}, host_.Now()});
+      host_.Send(/*to_upstream=*/false, std::move(close));
+      return;
+    }
+  }
+}
+
+void HttpFlow::FromUpstream(const char* data, size_t n) {
+  s_->response_in.append(data, n);
+  ParseResponses();
+}
+
+void HttpFlow::ParseResponses() {
+  State& s = *s_;
+  while (!s.response_in.empty() && !piping_) {
+    if (s.exchanges.empty() || s.exchanges.front().mode != HttpExchange::Mode::kForward) {
+      // Nothing asked for it (e.g. a 408 before closing): passed on as it is.
+      s.response_due = host_.Now();
+      std::string bytes = std::move(s.response_in);
+      s.response_in.clear();
+      SendToClient(std::move(bytes), /*body=*/false);
+      return;
+    }
+    const HttpExchange& ex = s.exchanges.front();
+    if (!s.response) {
+      s.response.emplace();
+      if (ex.head) s.response->skip(true);
+    }
+    HeadParser<false>& p = *s.response;
+    const bool had_head = p.is_header_done();
+    error_code ec;
+    const size_t n = p.put(boost::asio::buffer(s.response_in.data(), s.response_in.size()), ec);
+    if (ec == http::error::need_more && n == 0) return;
+    if (ec && ec != http::error::need_more) {
+      ToPiping();
+      return;
+    }
+    std::string bytes = s.response_in.substr(0, n);
+    s.response_in.erase(0, n);
+    const bool head_now = !had_head && p.is_header_done();
+    if (head_now) OnResponseHead();
+    host_.Ledger().at(ex.record).response_bytes += n;
+    SendToClient(std::move(bytes), /*body=*/!head_now);
+    if (host_.Gone()) return;
+    if (p.is_done()) {
+      FinishResponse();
+      if (host_.Gone()) return;
+    }
+    if (n == 0) return;
+  }
+}
+
+void HttpFlow::OnResponseHead() {
+  State& s = *s_;
+  const HttpExchange& ex = s.exchanges.front();
+  const int status = s.response->status;
+  const TimePoint now = host_.Now();
+  if (status >= 100 && status < 200) {
+    s.response_due = now;  // 100 Continue and friends are not held
+    return;
+  }
+  host_.Ledger().at(ex.record).status = status;
+  s.response_due = now + ex.response_delay;
+  s.body_sent = 0;
+}
+
+void HttpFlow::FinishResponse() {
+  State& s = *s_;
+  const int status = s.response->status;
+  s.response.reset();
+  if (status >= 100 && status < 200 && status != 101) return;  // the final answer follows
+  const HttpExchange ex = std::move(s.exchanges.front());
+  s.exchanges.pop_front();
+  s.ends.push_back(State::End{ex.record, s.emitted, UpstreamEnd::kAnswered});
+  Delivered(s.delivered);  // its last bytes may have gone before the end was known
+  if (status == 101) {
+    ToPiping();  // another protocol from here on
+    return;
+  }
+  Pump();
+}
+
+void HttpFlow::SendToClient(std::string bytes, bool body) {
+  State& s = *s_;
+  if (bytes.empty()) return;
+  const TimePoint now = host_.Now();
+  const uint64_t rate = !s.exchanges.empty() && body ? s.exchanges.front().body_rate : 0;
+  Pieces pieces;
+  if (rate == 0) {
+    pieces.push_back(Piece{Piece::Kind::kData, std::vector<char>(bytes.begin(), bytes.end()),
+                           std::max(s.response_due, now)});
+  } else {
+    // slow_body: the body leaves at `rate` from its first byte, in slices
+    // of 50 ms worth.
+    if (s.body_sent == 0) s.body_start = std::max(s.response_due, now);
+    const size_t step = std::max<uint64_t>(1, rate / 20);
+    for (size_t at = 0; at < bytes.size(); at += step) {
+      const size_t len = std::min(step, bytes.size() - at);
+      s.body_sent += len;
+      const TimePoint due = s.body_start + FromSeconds(double(s.body_sent) / double(rate));
+      pieces.push_back(Piece{Piece::Kind::kData,
+                             std::vector<char>(bytes.begin() + at, bytes.begin() + at + len),
+                             std::max(due, now)});
+    }
+  }
+  s.emitted += bytes.size();
+  host_.Send(/*to_upstream=*/false, std::move(pieces));
+}
+
+void HttpFlow::UpstreamEof() {
+  State& s = *s_;
+  if (piping_ || !s.response || s.exchanges.empty()) return;
+  // A response without a length ends with the connection.
+  error_code ec;
+  s.response->put_eof(ec);
+  if (!ec && s.response->is_done()) FinishResponse();
+}
+
+void HttpFlow::Delivered(uint64_t total) {
+  State& s = *s_;
+  s.delivered = total;
+  while (!s.ends.empty() && s.ends.front().offset <= total) {
+    host_.Ledger().End(s.ends.front().record, s.ends.front().how, host_.Now());
+    s.ends.pop_front();
+  }
+  std::erase_if(s.open_records, [&](size_t i) { return !host_.Ledger().open(i); });
+}
+
+void HttpFlow::ClientGone() { EndAll(UpstreamEnd::kAbandoned); }
+
+void HttpFlow::Closed(bool keep_open) {
+  if (!keep_open) EndAll(UpstreamEnd::kFault);
+}
+
+void HttpFlow::EndAll(UpstreamEnd how) {
+  const TimePoint now = host_.Now();
+  for (size_t i : s_->open_records) host_.Ledger().End(i, how, now);
+  s_->open_records.clear();
+}
+
+void HttpFlow::ToPiping() {
+  State& s = *s_;
+  piping_ = true;
+  s.response_due = host_.Now();
+  for (bool up : {true, false}) {
+    std::string& in = up ? s.request_in : s.response_in;
+    if (in.empty()) continue;
+    Pieces pieces;
+    pieces.push_back(Piece{Piece::Kind::kData, std::vector<char>(in.begin(), in.end()),
+                           up ? std::max(s.request_due, host_.Now()) : s.response_due});
+    in.clear();
+    host_.Send(up, std::move(pieces));
+    if (host_.Gone()) return;
+  }
+}
+
+}  // namespace faultline

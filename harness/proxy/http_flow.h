@@ -1,0 +1,115 @@
+// HttpFlow: the HTTP/1.1 side of one proxied connection of a proxy with
+// ProxyProtocol::kHttp. Internal to the proxy (the Connection owns one).
+//
+// It parses the bytes each way (Beast's parser, in http_flow.cc only) to
+// find where each request and response begins and ends, and forwards the
+// bytes it read unchanged (no re-serialising: chunked bodies, odd spacing
+// and header order pass byte-exact). At each request's head it draws the
+// HTTP faults (abort, delay, slow_body, hang_request; fault.h) that match
+// the request, and keeps an UpstreamRecord of every request in the
+// proxy's ledger. What it forwards goes through the connection's TCP
+// fault stages (HttpHost::Send), so TCP faults still apply.
+//
+// Responses go back in request order (HTTP/1.1 has no other): an aborted
+// request's answer waits for the answers to the requests before it; a hung
+// request blocks the rest of its connection (nothing after it is
+// forwarded). A request the parser cannot read turns the rest of the
+// connection into a plain byte pipe (HttpFlow::piping), so a malformed
+// request reaches the dependency as it was sent.
+//
+// Single-threaded: every call on the proxy's io_context thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "harness/proxy/fault.h"
+#include "harness/proxy/stage.h"
+#include "harness/proxy/upstream_record.h"
+
+namespace faultline {
+
+/// Every request record of a proxy and their live counts.
+class UpstreamLedger {
+ public:
+  /// Adds an open record; returns its index.
+  size_t Open(UpstreamRecord record);
+  /// Ends an open record (no-op when it has ended).
+  void End(size_t index, UpstreamEnd how, TimePoint at);
+  UpstreamRecord& at(size_t index) { return records_[index]; }
+  bool open(size_t index) const { return records_[index].how == UpstreamEnd::kOpen; }
+  const std::vector<UpstreamRecord>& records() const { return records_; }
+  const UpstreamCounts& counts() const { return counts_; }
+
+ private:
+  std::vector<UpstreamRecord> records_;
+  UpstreamCounts counts_;
+};
+
+/// What an HttpFlow needs of its connection.
+class HttpHost {
+ public:
+  virtual TimePoint Now() const = 0;
+  virtual std::mt19937_64& rng() = 0;
+  virtual const std::vector<ProxyFault>& ActiveFaults() const = 0;
+  virtual UpstreamLedger& Ledger() = 0;
+  /// One more request an HTTP fault applied to (ProxyCounters::affected).
+  virtual void CountAffected(const std::string& fault_name) = 0;
+  virtual void CountDropped(size_t bytes) = 0;
+  /// Passes pieces on through the direction's TCP fault stages. The
+  /// connection may be closed when this returns (see Gone()).
+  virtual void Send(bool to_upstream, Pieces pieces) = 0;
+  /// The connection has closed.
+  virtual bool Gone() const = 0;
+
+ protected:
+  ~HttpHost() = default;
+};
+
+class HttpFlow {
+ public:
+  explicit HttpFlow(HttpHost& host);
+  ~HttpFlow();
+  HttpFlow(const HttpFlow&) = delete;
+  HttpFlow& operator=(const HttpFlow&) = delete;
+
+  /// Bytes read from the target (client) and from the dependency.
+  void FromClient(const char* data, size_t n);
+  void FromUpstream(const char* data, size_t n);
+  /// The dependency sent FIN: completes a response delimited by the close.
+  void UpstreamEof();
+  /// `total` bytes have now been written to the client in all: responses
+  /// that are wholly delivered end as answered (or fault, for an abort).
+  void Delivered(uint64_t total);
+  /// The target closed or reset its connection: every open request of it
+  /// ends as abandoned.
+  void ClientGone();
+  /// The connection closes for another reason: open requests end as
+  /// `fault` (a TCP fault or the dependency ended them), or stay open when
+  /// `keep_open` (the proxy itself is closing).
+  void Closed(bool keep_open);
+  /// The rest of the connection is a plain byte pipe.
+  bool piping() const { return piping_; }
+
+ private:
+  struct State;  // the parsers and the requests awaiting their answers (http_flow.cc)
+  void ParseRequests();
+  void OnRequestHead();
+  void ParseResponses();
+  void OnResponseHead();
+  void FinishResponse();
+  // Sends the local answers (abort) that are next in line.
+  void Pump();
+  void SendToClient(std::string bytes, bool body);
+  void ToPiping();
+  void EndAll(UpstreamEnd how);
+
+  HttpHost& host_;
+  std::unique_ptr<State> s_;
+  bool piping_ = false;
+};
+
+}  // namespace faultline

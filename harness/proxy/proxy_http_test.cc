@@ -1,0 +1,329 @@
+// The HTTP-aware proxy (ProxyProtocol::kHttp): byte-exact pass-through,
+// the HTTP faults, and the upstream request records. The test plays the
+// dependency itself (Upstream), so it sees and writes exact bytes.
+#include <doctest/doctest.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <string>
+
+#include "harness/proxy/proxy.h"
+#include "harness/proxy/proxy_test_rig.h"
+
+namespace faultline {
+namespace {
+
+using namespace faultline::testing;
+
+// The dependency's side: a listener the proxy connects to; the test accepts.
+class Upstream {
+ public:
+  Upstream() : acceptor_(io_, tcp::endpoint(asio::ip::address_v4::loopback(), 0)) {}
+  uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  // The proxy's next upstream connection, or null after `timeout`.
+  std::unique_ptr<Client> Accept(Duration timeout = 2s) {
+    pollfd fd{acceptor_.native_handle(), POLLIN, 0};
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count();
+    if (::poll(&fd, 1, static_cast<int>(ms)) <= 0) return nullptr;
+    const int conn = ::accept(acceptor_.native_handle(), nullptr, nullptr);
+    if (conn < 0) return nullptr;
+    return std::make_unique<Client>(Client::Adopt{conn});
+  }
+
+ private:
+  asio::io_context io_;  // never run
+  tcp::acceptor acceptor_;
+};
+
+// A target connected through an HTTP-aware proxy to the test's dependency.
+struct HttpConnected {
+  HttpConnected() { REQUIRE(dep != nullptr); }
+  Upstream upstream;
+  Rig rig{upstream.port(), ProxyProtocol::kHttp};
+  Client client{rig.port()};
+  std::unique_ptr<Client> dep = upstream.Accept();
+
+  std::vector<UpstreamRecord> Records() {
+    return rig.OnIo([&] { return rig.proxy().Records(); });
+  }
+  UpstreamCounts Counts() {
+    return rig.OnIo([&] { return rig.proxy().Counts(); });
+  }
+  // Polls the records until `done` holds or 2 s pass.
+  bool WaitRecords(const std::function<bool(const std::vector<UpstreamRecord>&)>& done) {
+    const auto deadline = SteadyClock::now() + 2s;
+    while (!done(Records())) {
+      if (SteadyClock::now() > deadline) return false;
+      std::this_thread::sleep_for(2ms);
+    }
+    return true;
+  }
+};
+
+bool AllEnded(const std::vector<UpstreamRecord>& records, size_t n) {
+  if (records.size() != n) return false;
+  for (const UpstreamRecord& r : records) {
+    if (r.how == UpstreamEnd::kOpen) return false;
+  }
+  return true;
+}
+
+ProxyFault Http(ProxyFault::Kind kind, std::string path_prefix = "") {
+  ProxyFault f = Fault(kind);
+  f.match.path_prefix = std::move(path_prefix);
+  return f;
+}
+
+constexpr std::string_view kTraceparent =
+    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+TEST_CASE_FIXTURE(HttpConnected, "http pipelined keep-alive requests and chunked bodies pass byte-exact") {
+  const std::string get = "GET /stock/42 HTTP/1.1\r\nHost: inv\r\ntraceparent: " +
+                          std::string(kTraceparent) + "\r\n\r\n";
+  const std::string post =
+      "POST /reserve HTTP/1.1\r\nHost: inv\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "3\r\nabc\r\n0\r\n\r\n";
+  REQUIRE(client.Send(get + post));
+  CHECK(dep->Read(get.size() + post.size()) == get + post);
+
+  const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n42";
+  const std::string chunked =
+      "HTTP/1.1 201 Created\r\ntransfer-encoding: chunked\r\n\r\n"
+      "4\r\nwxyz\r\n2;ext=1\r\nab\r\n0\r\nTrailer: t\r\n\r\n";
+  REQUIRE(dep->Send(ok + chunked));
+  CHECK(client.Read(ok.size() + chunked.size()) == ok + chunked);
+
+  REQUIRE(WaitRecords([](const auto& r) { return AllEnded(r, 2); }));
+  const auto records = Records();
+  CHECK(records[0].method == "GET");
+  CHECK(records[0].target == "/stock/42");
+  CHECK(records[0].trace_id == "4bf92f3577b34da6a3ce929d0e0e4736");
+  CHECK(records[0].status == 200);
+  CHECK(records[0].request_bytes == get.size());
+  CHECK(records[0].response_bytes == ok.size());
+  CHECK(records[0].how == UpstreamEnd::kAnswered);
+  CHECK(records[0].end >= records[0].start);
+  CHECK(records[1].method == "POST");
+  CHECK(records[1].trace_id == "");
+  CHECK(records[1].status == 201);
+  CHECK(records[1].request_bytes == post.size());
+  CHECK(records[1].response_bytes == chunked.size());
+  CHECK(records[1].how == UpstreamEnd::kAnswered);
+  CHECK(Counts().in_flight == 0);
+}
+
+TEST_CASE_FIXTURE(HttpConnected, "http HEAD and 204 have no body - a response without length ends with the close") {
+  const std::string head = "HEAD /a HTTP/1.1\r\n\r\n";
+  const std::string get = "GET /b HTTP/1.1\r\n\r\n";
+  const std::string get2 = "GET /c HTTP/1.1\r\n\r\n";
+  REQUIRE(client.Send(head + get + get2));
+  CHECK(dep->Read(head.size() + get.size() + get2.size()) == head + get + get2);
+  const std::string head_answer = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n";
+  const std::string no_content = "HTTP/1.1 204 No Content\r\n\r\n";
+  const std::string to_close = "HTTP/1.1 200 OK\r\n\r\nuntil the end";
+  REQUIRE(dep->Send(head_answer + no_content + to_close));
+  dep->Close();
+  const std::string all = head_answer + no_content + to_close;
+  CHECK(client.Read(all.size()) == all);
+  CHECK(client.ReadEnd() == asio::error::eof);
+  REQUIRE(WaitRecords([](const auto& r) { return AllEnded(r, 3); }));
+  const auto records = Records();
+  CHECK(records[0].status == 200);
+  CHECK(records[1].status == 204);
+  CHECK(records[2].status == 200);
+  CHECK(records[2].response_bytes == to_close.size());
+  for (const auto& r : records) CHECK(r.how == UpstreamEnd::kAnswered);
+}
+
+TEST_CASE_FIXTURE(HttpConnected, "http 100-continue passes through and the final status is recorded") {
+  const std::string head =
+      "PUT /x HTTP/1.1\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n";
+  REQUIRE(client.Send(head));
+  CHECK(dep->Read(head.size()) == head);
+  const std::string cont = "HTTP/1.1 100 Continue\r\n\r\n";
+  REQUIRE(dep->Send(cont));
+  CHECK(client.Read(cont.size()) == cont);
+  REQUIRE(client.Send("body"));
+  CHECK(dep->Read(4) == "body");
+  const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+  REQUIRE(dep->Send(ok));
+  CHECK(client.Read(ok.size()) == ok);
+  REQUIRE(WaitRecords([](const auto& r) { return AllEnded(r, 1); }));
+  CHECK(Records()[0].status == 200);
+  CHECK(Records()[0].request_bytes == head.size() + 4);
+}
+
+TEST_CASE_FIXTURE(HttpConnected, "http a malformed request is passed through as bytes") {
+  const std::string junk = "NOT HTTP\x01\r\n\r\nmore bytes";
+  REQUIRE(client.Send(junk));
+  CHECK(dep->Read(junk.size()) == junk);
+  REQUIRE(dep->Send("whatever"));
+  CHECK(client.Read(8) == "whatever");
+}
+
+TEST_CASE_FIXTURE(HttpConnected, "http abort answers matched requests itself - the others reach the dependency") {
+  ProxyFault abort = Http(ProxyFault::Kind::kAbort, "/stock/1");
+  abort.status = 503;
+  abort.body = "no stock";
+  rig.SetFault(abort);
+  REQUIRE(client.Send("GET /stock/1 HTTP/1.1\r\n\r\n"));
+  const std::string answer =
+      "HTTP/1.1 503 Service Unavailable\r\ncontent-length: 8\r\ncontent-type: text/plain\r\n\r\n"
+      "no stock";
+  CHECK(client.Read(answer.size()) == answer);
+  CHECK(dep->Silent(50ms));
+
+  const std::string other = "GET /stock/2 HTTP/1.1\r\n\r\n";
+  REQUIRE(client.Send(other));
+  CHECK(dep->Read(other.size()) == other);
+  const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+  REQUIRE(dep->Send(ok));
+  CHECK(client.Read(ok.size()) == ok);
+
+  REQUIRE(WaitRecords([](const auto& r) { return AllEnded(r, 2); }));
+  const auto records = Records();
+  CHECK(records[0].status == 503);
+  CHECK(records[0].how == UpstreamEnd::kFault);
+  CHECK(records[0].response_bytes == answer.size());
+  CHECK(records[1].how == UpstreamEnd::kAnswered);
+  CHECK(rig.Counters().affected.at("abort") == 1);
+}
+
+TEST_CASE_FIXTURE(HttpConnected, "http abort of a Connection close request closes after the answer") {
+  ProxyFault abort = Http(ProxyFault::Kind::kAbort);
+  abort.status = 500;
+  rig.SetFault(abort);
+  REQUIRE(client.Send("GET / HTTP/1.1\r\nConnection: close\r\n\r\n"));
+  const std::string answer =
+      "HTTP/1.1 500 Internal Server Error\r\ncontent-length: 0\r\ncontent-type: text/plain\r\n"
+      "connection: close\r\n\r\n";
+  CHECK(client.Read(answer.size()) == answer);
+  CHECK(client.ReadEnd() == asio::error::eof);
+}
+
+TEST_CASE_FIXTURE(HttpConnected, "http delay holds the request - or the response head - for its duration") {
+  ProxyFault delay = Http(ProxyFault::Kind::kDelay);
+  delay.delay = 300ms;
+  rig.SetFault(delay);
+  const std::string get = "GET / HTTP/1.1\r\n\r\n";
+  const auto start = SteadyClock::now();
+  REQUIRE(client.Send(get));
+  CHECK(dep->Read(get.size()) == get);
+  CHECK(Since(start) >= 290ms);
+
+  delay.on_response = true;
+  rig.SetFault(delay);
+  REQUIRE(client.Send(get));
+  CHECK(dep->Read(get.size()) == get);  // not held now
+  const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+  const auto answered = SteadyClock::now();
+  REQUIRE(dep->Send(ok + ok));  // the first answer, and an unasked one
+  CHECK(client.Read(ok.size() * 2) == ok + ok);
+  CHECK(Since(answered) >= 290ms);
+}
+
+TEST_CASE_FIXTURE(HttpConnected, "http slow_body sends the head at once and the body at its rate") {
+  ProxyFault slow = Http(ProxyFault::Kind::kSlowBody);
+  slow.bytes_per_second = 1000;
+  rig.SetFault(slow);
+  const std::string get = "GET / HTTP/1.1\r\n\r\n";
+  REQUIRE(client.Send(get));
+  CHECK(dep->Read(get.size()) == get);
+  const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 300\r\n\r\n";
+  const std::string body(300, 'b');
+  const auto start = SteadyClock::now();
+  REQUIRE(dep->Send(head + body));
+  CHECK(client.Read(head.size()) == head);
+  CHECK(Since(start) < 200ms);
+  CHECK(client.Read(body.size()) == body);
+  CHECK(Since(start) >= 280ms);
+  REQUIRE(WaitRecords([](const auto& r) { return AllEnded(r, 1); }));
+  CHECK(Records()[0].end - Records()[0].start >= 280ms);
+}
+
+TEST_CASE_FIXTURE(HttpConnected, "http hang_request never answers the matched request - others flow - the target leaving abandons it") {
+  ProxyFault hang = Http(ProxyFault::Kind::kHangRequest);
+  hang.match.headers["X-Hang"] = "1";
+  rig.SetFault(hang);
+  REQUIRE(client.Send("GET /slow HTTP/1.1\r\nx-hang: 1\r\n\r\n"));
+  CHECK(dep->Silent(100ms));
+
+  Client other(rig.port());
+  auto other_dep = upstream.Accept();
+  REQUIRE(other_dep != nullptr);
+  const std::string get = "GET /fast HTTP/1.1\r\nx-hang: 0\r\n\r\n";
+  REQUIRE(other.Send(get));
+  CHECK(other_dep->Read(get.size()) == get);
+  const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+  REQUIRE(other_dep->Send(ok));
+  CHECK(other.Read(ok.size()) == ok);
+  CHECK(client.Silent(0ms));
+  REQUIRE(WaitRecords([](const auto& r) { return r.size() == 2 && r[1].how != UpstreamEnd::kOpen; }));
+  CHECK(Counts().in_flight == 1);
+
+  client.Close();
+  REQUIRE(WaitRecords([](const auto& r) { return AllEnded(r, 2); }));
+  const auto records = Records();
+  CHECK(records[0].target == "/slow");
+  CHECK(records[0].how == UpstreamEnd::kAbandoned);
+  CHECK(records[0].status == 0);
+  CHECK(records[1].how == UpstreamEnd::kAnswered);
+  CHECK(Counts().abandoned == 1);
+  CHECK(Counts().in_flight == 0);
+}
+
+TEST_CASE_FIXTURE(HttpConnected, "http TCP faults still apply - latency on the answers") {
+  rig.SetFault(Latency(300ms));
+  const std::string get = "GET / HTTP/1.1\r\n\r\n";
+  REQUIRE(client.Send(get));
+  CHECK(dep->Read(get.size()) == get);
+  const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+  const auto start = SteadyClock::now();
+  REQUIRE(dep->Send(ok));
+  CHECK(client.Read(ok.size()) == ok);
+  CHECK(Since(start) >= 290ms);
+}
+
+TEST_CASE_FIXTURE(HttpConnected, "http fraction is drawn per request from the seed") {
+  ProxyFault abort = Http(ProxyFault::Kind::kAbort);
+  abort.status = 503;
+  abort.fraction = 0.5;
+  rig.SetFault(abort);
+  const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+  const std::string answer =
+      "HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\ncontent-type: text/plain\r\n\r\n";
+  const std::string get = "GET / HTTP/1.1\r\n\r\n";
+  int aborted = 0;
+  for (size_t i = 0; i < 20; ++i) {
+    REQUIRE(client.Send(get));
+    // The draw is made when the request's head is read; an abort answers at once.
+    REQUIRE(WaitRecords([&](const auto& r) { return r.size() == i + 1; }));
+    if (Records()[i].status == 503) {
+      ++aborted;
+      CHECK(client.Read(answer.size()) == answer);
+    } else {
+      CHECK(dep->Read(get.size()) == get);
+      REQUIRE(dep->Send(ok));
+      CHECK(client.Read(ok.size()) == ok);
+    }
+  }
+  CHECK(aborted > 0);
+  CHECK(aborted < 20);
+  CHECK(rig.Counters().affected.at("abort") == static_cast<uint64_t>(aborted));
+}
+
+TEST_CASE("http faults describe themselves") {
+  ProxyFault abort = Http(ProxyFault::Kind::kAbort, "/stock");
+  abort.status = 503;
+  abort.match.method = "GET";
+  abort.fraction = 0.05;
+  CHECK(Describe(abort) == "abort 503 for GET /stock* on 5% of requests");
+  ProxyFault delay = Http(ProxyFault::Kind::kDelay);
+  delay.delay = 1s;
+  delay.on_response = true;
+  CHECK(Describe(delay) == "delay 1s on responses");
+  CHECK(KindFromName("hang_request") == ProxyFault::Kind::kHangRequest);
+}
+
+}  // namespace
+}  // namespace faultline
