@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "harness/result/result.h"
+#include "reports/census_report.h"
 #include "reports/harness_cost.h"
 #include "reports/report_figures.h"
 #include "reports/svg_chart.h"
@@ -455,6 +456,7 @@ std::string RenderHtml(const RunResult& results) {
   }
   Checks(views, out);
   Requests(views, out);
+  out += RenderCensusHtml(results);
   Events(views, out);
   Logs(views, out);
   ScenarioAndEnvironment(results, out);

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "harness/common/units.h"
+#include "reports/census_report.h"
 #include "reports/harness_cost.h"
 #include "reports/report_figures.h"
 #include "reports/text_format.h"
@@ -59,6 +60,10 @@ void RenderVariant(const VariantResult& v, std::ostringstream& out) {
         << PadLeft(FormatMeasure(check.limit, check.unit), 10);
     if (!check.detail.empty()) out << "  (" << check.detail << ")";
     out << "\n";
+  }
+  if (const Census* census = LeadCensus(v)) {
+    const std::string line = CensusTopLine(*census);
+    if (!line.empty()) out << "  census   " << line << "\n";
   }
   for (const auto& e : v.events) {
     char t[32];

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "harness/checks/held_check.h"
 #include "harness/common/units.h"
 
 namespace faultline {
@@ -180,6 +181,8 @@ CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& v) {
     }
     case CheckSpec::Kind::kProcess:
       return fail("a process check is added by the run, not evaluated");
+    case CheckSpec::Kind::kHeld:
+      return EvaluateHeld(check, v, r);
     case CheckSpec::Kind::kLatency:
     case CheckSpec::Kind::kErrorRatio: {
       // Requests are kept per phase, so a window of phases is exact.

@@ -15,9 +15,10 @@ enum class CheckKind {
   kLatency,     // latency percentile of requests started in window <= limit (a duration)
   kErrorRatio,  // non-ok requests / all requests started in window <= limit
   kProcess,     // not written in scenarios: added by the run when a process died mid-run
+  kHeld,        // threads (or goroutines) whose stack matches `frames` at a census <= limit
 };
 
-/// The TOML and results.json spelling: "max", "growth", ..., "process".
+/// The TOML and results.json spelling: "max", "growth", ..., "process", "held".
 const char* ToString(CheckKind kind);
 /// The inverse of ToString; nullopt for any other text.
 std::optional<CheckKind> ParseCheckKind(std::string_view text);

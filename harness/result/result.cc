@@ -203,11 +203,12 @@ const char* ToString(CheckKind kind) {
     case CheckKind::kLatency: return "latency";
     case CheckKind::kErrorRatio: return "error_ratio";
     case CheckKind::kProcess: return "process";
+    case CheckKind::kHeld: return "held";
   }
   return "?";
 }
 std::optional<CheckKind> ParseCheckKind(std::string_view text) {
-  return ParseEnum(text, CheckKind::kProcess);
+  return ParseEnum(text, CheckKind::kHeld);
 }
 
 const char* ToString(Unit unit) {

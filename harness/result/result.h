@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "harness/load/outcome.h"
+#include "harness/result/census.h"
 #include "harness/result/check_kind.h"
 
 namespace faultline {
@@ -220,6 +221,7 @@ struct VariantResult {
   std::optional<ScrapeStats> scrape;   // set when the scenario scrapes custom metrics
   uint64_t abandoned_requests = 0;     // in flight when an interrupt stopped the run
   double duration_s = 0;
+  std::vector<Census> census;          // in the order taken; the default one ("end") last
 
   /// request_summary when set, else Summarize(requests).
   RequestSummary SummarizedRequests() const;

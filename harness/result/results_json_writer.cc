@@ -43,6 +43,21 @@ json Requests(const VariantResult& v) {
   return requests;
 }
 
+json CensusList(const std::vector<Census>& list) {
+  json out = json::array();
+  for (const Census& c : list) {
+    json groups = json::array();
+    for (const CensusGroup& g : c.groups)
+      groups.push_back({{"count", g.count}, {"state", g.state}, {"syscall", g.syscall},
+                        {"frames", g.frames}});
+    out.push_back({{"at", c.at}, {"t_s", Number(c.t_s)}, {"pause_s", Number(c.pause_s)},
+                   {"source", c.source}, {"total", c.total}, {"partial", c.partial},
+                   {"reason", c.reason.empty() ? json(nullptr) : json(c.reason)},
+                   {"groups", std::move(groups)}});
+  }
+  return out;
+}
+
 json Variant(const VariantResult& v) {
   json phases = json::array();
   for (const auto& p : v.phases)
@@ -94,7 +109,8 @@ json Variant(const VariantResult& v) {
           {"checks", checks},
           {"events", events},
           {"logs", logs},
-          {"scrape", scrape}};
+          {"scrape", scrape},
+          {"census", CensusList(v.census)}};
 }
 
 }  // namespace

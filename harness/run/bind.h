@@ -113,6 +113,14 @@ struct PhasePlan {
 };
 
 /// Everything one variant's run does, concrete.
+/// The target's censuses (issue 14; harness/census).
+struct CensusPlan {
+  std::string url;                          // a goroutine profile, expanded; "" = native
+  Duration timeout{2000000000};             // fetching the profile
+  bool at_end = true;                       // the census "end", after the last phase
+  std::vector<CensusMomentSpec> moments;    // [[census]], in the scenario's order
+};
+
 struct Plan {
   std::string variant;
   Expectation expect = Expectation::kPass;
@@ -126,6 +134,7 @@ struct Plan {
   std::vector<CheckSpec> checks;       // the scenario's checks that apply to this variant
   Duration sampling_interval{0};
   uint64_t seed = 1;                   // the scenario's; each proxy has its own (ProxyPlan::seed)
+  CensusPlan census;
 
   const ProcessPlan& target() const { return processes.back(); }
 };

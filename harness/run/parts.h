@@ -21,6 +21,7 @@
 #include "harness/common/clock.h"
 #include "harness/common/status.h"
 #include "harness/load/outcome.h"
+#include "harness/result/census.h"
 #include "harness/run/bind.h"
 #include "harness/sampler/procfs.h"
 #include "harness/sampler/sample_reads.h"
@@ -84,6 +85,17 @@ class Proxy {
   virtual uint64_t open_upstream() const = 0;
 };
 
+/// Takes one census of the target (harness/census). Blocking (up to a few
+/// seconds): the run calls it through a SampleReads, off the event loop.
+class CensusTaker {
+ public:
+  virtual ~CensusTaker() = default;
+  /// A native census of `pid`'s process tree, or the goroutine profile at
+  /// plan.url when set. Never fails: a census it could not complete is
+  /// marked partial with the reason. `at` and `t_s` are left to the caller.
+  virtual Census Take(const CensusPlan& plan, pid_t pid) = 0;
+};
+
 /// Makes the parts of one variant's run.
 class PartFactory {
  public:
@@ -99,6 +111,8 @@ class PartFactory {
   virtual ProcFs& procfs() = 0;
   /// Where the sampler's blocking reads run (off the event loop).
   virtual std::unique_ptr<SampleReads> NewSampleReads() = 0;
+  /// What takes the target's censuses; null: no census is taken.
+  virtual std::unique_ptr<CensusTaker> NewCensusTaker() { return nullptr; }
 };
 
 }  // namespace faultline

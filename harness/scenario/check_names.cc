@@ -18,6 +18,8 @@ std::string DefaultCheckName(const CheckSpec& check) {
       {"after", check.after},
       {"within", FormatDuration(check.within)},
       {"percentile", FormatNumber(check.percentile)},
+      {"frames", Quote(check.frames)},
+      {"at", check.at},
   };
   const schema::Choice* kind =
       schema::FindChoice(schema::kCheckKinds, static_cast<int>(check.kind));

@@ -94,6 +94,9 @@ inline constexpr Choice kCheckKindChoices[] = {
     {static_cast<int>(CheckSpec::Kind::kErrorRatio), "error_ratio",
      "non-ok requests / all requests started in the window; dropped requests count as errors",
      "{kind} over {window}"},
+    {static_cast<int>(CheckSpec::Kind::kHeld), "held",
+     "the threads (or goroutines) whose stack matches `frames` at the census `at`",
+     "held {frames} at {at}"},
 };
 inline constexpr ChoiceList kCheckKinds{"check kind", kCheckKindChoices,
                                         &kEnumTag<CheckSpec::Kind>};
@@ -139,6 +142,19 @@ inline constexpr Key kScrapeKeys[] = {
 };
 inline constexpr TableSchema kScrapeSchema{"scrape", kScrapeKeys};
 
+inline constexpr Key kTargetCensusKeys[] = {
+    {.name = "url", .type = Type::kString,
+     .doc = "a Go goroutine profile to read instead of stopping the target's threads: "
+            "`\"http://127.0.0.1:${port.NAME}/debug/pprof/goroutine?debug=1\"` (net/http/pprof)",
+     .def_note = "none: a native census (ptrace and libdw)", .type_note = "starting with `http://`"},
+    {.name = "timeout", .type = Type::kPositiveDuration, .doc = "limit for fetching the profile",
+     .def = Default<&CensusSpec::timeout>},
+    {.name = "at_end", .type = Type::kBool,
+     .doc = "take a census at the end of each variant, after the last phase (the census `\"end\"`)",
+     .def = Default<&CensusSpec::at_end>},
+};
+inline constexpr TableSchema kTargetCensusSchema{"census", kTargetCensusKeys};
+
 inline constexpr Key kTargetKeys[] = {
     {.name = "name", .type = Type::kName,
      .doc = "the process name, used in `${port.NAME}`; unique among all processes",
@@ -162,6 +178,9 @@ inline constexpr Key kTargetKeys[] = {
      .def = Default<&TargetSpec::base_url>, .type_note = "starting with `http://`"},
     {.name = "scrape", .type = Type::kTable, .doc = "custom metrics read from the target",
      .def_note = "none", .sub = &kScrapeSchema},
+    {.name = "census", .type = Type::kTable,
+     .doc = "where the target's threads wait, grouped by stack (see [census](#census))",
+     .def_note = "a native census at the end", .sub = &kTargetCensusSchema},
 };
 inline constexpr TableSchema kTargetSchema{"target", kTargetKeys};
 
@@ -341,7 +360,8 @@ inline constexpr TableSchema kSamplingSchema{"sampling", kSamplingKeys};
 inline constexpr KindSet kMetricChecks = Kinds(CheckSpec::Kind::kMax, CheckSpec::Kind::kGrowth,
                                                CheckSpec::Kind::kRate, CheckSpec::Kind::kRecovers);
 inline constexpr KindSet kRecovers = Kinds(CheckSpec::Kind::kRecovers);
-inline constexpr KindSet kWindowChecks = kAllKinds & ~kRecovers;
+inline constexpr KindSet kHeld = Kinds(CheckSpec::Kind::kHeld);
+inline constexpr KindSet kWindowChecks = kAllKinds & ~kRecovers & ~kHeld;
 
 inline constexpr Key kCheckKeys[] = {
     {.name = "name", .type = Type::kNonEmptyString,
@@ -358,11 +378,11 @@ inline constexpr Key kCheckKeys[] = {
     {.name = "limit", .type = Type::kLimit,
      .doc = "a duration becomes seconds (`\"2s\"` = 2), a size bytes (`\"20MiB\"` = 20971520); "
             "for latency only a duration or a number of seconds",
-     .applies = kWindowChecks, .required = kWindowChecks},
+     .applies = kWindowChecks | kHeld, .required = kWindowChecks | kHeld},
     {.name = "at_least", .type = Type::kBool,
      .doc = "pass when the observed value is at least `limit` rather than at most: shows that a "
             "fault had its effect (latency went up, errors came)",
-     .def = Default<&CheckSpec::at_least>, .applies = kWindowChecks},
+     .def = Default<&CheckSpec::at_least>, .applies = kWindowChecks | kHeld},
     {.name = "percentile", .type = Type::kNumber, .doc = "which latency percentile",
      .def = Default<&CheckSpec::percentile>, .type_note = ", 0 < p <= 100",
      .applies = Kinds(CheckSpec::Kind::kLatency)},
@@ -376,8 +396,23 @@ inline constexpr Key kCheckKeys[] = {
      .def = Default<&CheckSpec::tolerance>, .applies = kRecovers},
     {.name = "variants", .type = Type::kStrings, .doc = "the variants this check applies to",
      .def_note = "all variants", .type_note = "(variant names)"},
+    {.name = "frames", .type = Type::kNonEmptyString,
+     .doc = "the stack pattern: a substring of the frames joined by newlines, innermost first, "
+            "or a glob over all of them when it begins or ends with `*`",
+     .applies = kHeld, .required = kHeld},
+    {.name = "at", .type = Type::kString,
+     .doc = "which census: `\"end\"` or the `at` of a `[[census]]`",
+     .def = Default<&CheckSpec::at>, .applies = kHeld},
 };
 inline constexpr TableSchema kCheckSchema{"check", kCheckKeys, &kCheckKinds};
+
+inline constexpr Key kCensusMomentKeys[] = {
+    {.name = "at", .type = Type::kNonEmptyString,
+     .doc = "when: `\"PHASE+DURATION\"` after the phase's start, or `\"PHASE\"` at its start; "
+            "the census's name in results and in `held` checks",
+     .type_note = "`\"hang+8s\"`", .required = kAllKinds},
+};
+inline constexpr TableSchema kCensusMomentSchema{"census moment", kCensusMomentKeys};
 
 inline constexpr Key kScenarioKeys[] = {
     {.name = "name", .type = Type::kNonEmptyString, .doc = "the scenario's name in reports",
@@ -405,6 +440,9 @@ inline constexpr Key kScenarioKeys[] = {
      .sub = &kSamplingSchema},
     {.name = "checks", .type = Type::kTables, .doc = "verdicts", .def_note = "none",
      .sub = &kCheckSchema},
+    {.name = "census", .type = Type::kTables,
+     .doc = "censuses of the target during the phases, besides the one at the end",
+     .def_note = "none", .sub = &kCensusMomentSchema},
 };
 inline constexpr TableSchema kScenarioSchema{"scenario", kScenarioKeys};
 
