@@ -182,7 +182,8 @@ CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& v) {
     case CheckSpec::Kind::kProcess:
       return fail("a process check is added by the run, not evaluated");
     case CheckSpec::Kind::kHeld:
-      return EvaluateHeld(check, v, r);
+      if (std::optional<std::string> why = EvaluateHeld(check, v, &r)) return fail(*why);
+      return r;
     case CheckSpec::Kind::kLatency:
     case CheckSpec::Kind::kErrorRatio: {
       // Requests are kept per phase, so a window of phases is exact.

@@ -42,6 +42,9 @@ struct FakeWorld {
   Load::Sink load_sink;            // to end requests
   bool load_exists = false;
   std::map<std::string, pid_t> pids;
+  /// When set, the run gets a census taker that logs "census PID" and
+  /// returns this census; unset, the run takes none.
+  std::optional<Census> census;
 
   void Log(const std::string& what);
   /// A process exits with `code` (reported as unexpected unless stopping).
@@ -61,6 +64,7 @@ class FakeParts final : public PartFactory {
   std::unique_ptr<MetricsEndpoint> NewMetricsEndpoint(const ScrapePlan& plan) override;
   ProcFs& procfs() override { return world_.procfs; }
   std::unique_ptr<SampleReads> NewSampleReads() override { return std::make_unique<InlineReads>(); }
+  std::unique_ptr<CensusTaker> NewCensusTaker() override;
 
  private:
   FakeWorld& world_;
