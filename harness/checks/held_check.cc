@@ -1,6 +1,5 @@
 #include "harness/checks/held_check.h"
 
-
 #include "harness/common/text.h"
 
 namespace faultline {

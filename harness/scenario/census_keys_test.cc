@@ -9,7 +9,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const char* kCensus = R"(target = { argv = ["t"] }
+const char* kCensus = R"([target]
+argv = ["t"]
 [target.census]
 url = "http://127.0.0.1:${port.target}/debug/pprof/goroutine?debug=1"
 timeout = "1s"
@@ -75,11 +76,12 @@ limit = 0
 )";
   CHECK(Errors(bad) ==
         std::vector<std::string>{
-            "s.toml:1:42: target.census.url: must start with \"http://\", got \"ftp://x\"",
+            "s.toml:1:43: target.census.url: must start with \"http://\", got \"ftp://x\"",
             "s.toml:6:6: census[0].at: unknown phase \"hnag\" (did you mean \"hang\"?)",
             "s.toml:8:6: census[1].at: offset 10s is not within phase \"hang\" (10s)",
             "s.toml:10:6: census[2].at: expected \"PHASE+DURATION\" like \"hang+8s\" or \"PHASE\", "
-            "got \"hang+x\": invalid duration \"x\"",
+            "got \"hang+x\": invalid duration \"x\": expected a number with a unit, like \"2s\" or "
+            "\"64KiB\"",
             "s.toml:11:1: checks[0].frames: missing required key for kind \"held\"",
             "s.toml:11:1: checks[0].at: no census \"end\"; censuses: \"hang+10s\" or \"hnag+1s\"",
             "s.toml:14:1: checks[1].at: no census \"end\"; censuses: \"hang+10s\" or \"hnag+1s\"",

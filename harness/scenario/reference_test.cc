@@ -123,6 +123,7 @@ TEST_CASE("every check kind's label makes a default name") {
     const std::string name = DefaultCheckName(check);
     CAPTURE(name);
     CHECK(name.find('{') == std::string::npos);
+    if (check.kind == CheckKind::kHeld) continue;  // no window: a census ("held \"\" at end")
     CHECK(name.find("the whole run") + name.find("after hang") != 2 * std::string::npos);
   }
 }
