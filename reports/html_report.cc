@@ -10,6 +10,7 @@
 #include "harness/result/result.h"
 #include "reports/cancellation_report.h"
 #include "reports/chart_markers.h"
+#include "reports/census_report.h"
 #include "reports/harness_cost.h"
 #include "reports/report_figures.h"
 #include "reports/svg_chart.h"
@@ -463,6 +464,7 @@ std::string RenderHtml(const RunResult& results) {
   for (const auto& view : views) cancellation.push_back({view.v.name, view.colour, &view.v});
   out += HtmlCancellation(cancellation);
   Requests(views, out);
+  out += RenderCensusHtml(results);
   Events(views, out);
   Logs(views, out);
   ScenarioAndEnvironment(results, out);

@@ -1,5 +1,6 @@
 #include "reports/markdown_report.h"
 
+#include "reports/census_report.h"
 #include "reports/report_figures.h"
 #include "reports/text_format.h"
 
@@ -50,6 +51,10 @@ std::string RenderMarkdown(const RunResult& results) {
             FormatMeasure(r.latency.p99_ms, Unit::kMilliseconds) + ", max " +
             FormatMeasure(r.latency.max_ms, Unit::kMilliseconds);
     out += M(line) + "\n\n";
+    if (const Census* census = LeadCensus(v)) {
+      const std::string top = CensusTopLine(*census);
+      if (!top.empty()) out += "Census: " + M(top) + "\n\n";
+    }
   }
   return out;
 }

@@ -6,6 +6,7 @@
 
 #include "harness/common/units.h"
 #include "reports/cancellation_report.h"
+#include "reports/census_report.h"
 #include "reports/harness_cost.h"
 #include "reports/report_figures.h"
 #include "reports/text_format.h"
@@ -61,6 +62,10 @@ void RenderVariant(const VariantResult& v, std::ostringstream& out) {
         << PadLeft(FormatMeasure(check.limit, check.unit), 10);
     if (!check.detail.empty()) out << "  (" << check.detail << ")";
     out << "\n";
+  }
+  if (const Census* census = LeadCensus(v)) {
+    const std::string line = CensusTopLine(*census);
+    if (!line.empty()) out << "  census   " << line << "\n";
   }
   for (const auto& e : v.events) {
     char t[32];

@@ -20,6 +20,7 @@ packages=(
   python3-flask
   python3-psycopg2
   python3-redis
+  libdw-dev               # the stack census (harness/census)
 )
 
 missing=()

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "harness/audit/cancellation.h"
+#include "harness/checks/held_check.h"
 #include "harness/common/units.h"
 
 namespace faultline {
@@ -218,6 +219,9 @@ CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& v) {
       if (check.at_least) r.detail += " (passes at or above the limit)";
       return r;
     }
+    case CheckSpec::Kind::kHeld:
+      if (std::optional<std::string> why = EvaluateHeld(check, v, &r)) return fail(*why);
+      return r;
     case CheckSpec::Kind::kLatency:
     case CheckSpec::Kind::kErrorRatio: {
       // Requests are kept per phase, so a window of phases is exact.

@@ -247,3 +247,42 @@ TEST_CASE("an audit check of a dependency without an audit cannot be computed") 
   CHECK_FALSE(r.computed);
   CHECK(r.detail == "no cancellation audit of inventory (its proxy must speak protocol \"http\")");
 }
+namespace faultline {
+
+TEST_CASE("held counts the threads of a census whose stack matches") {
+  VariantResult v;
+  v.census.push_back(Census{"end", 20, 0.1, "native", 12, false, "",
+                            {{10, "S", "poll", {"__poll", "orders::InventoryClient::Get (orders.cc:84)"}},
+                             {2, "S", "futex", {"futex_wait"}}}});
+  CheckSpec check;
+  check.name = "held";
+  check.kind = CheckKind::kHeld;
+  check.frames = "InventoryClient::Get";
+  check.limit = 0;
+  CheckResult r = EvaluateCheck(check, v);
+  CHECK(r.computed);
+  CHECK_FALSE(r.passed);
+  CHECK(r.observed == 10);
+  CHECK(r.detail == "10 of 12 threads at census \"end\" match \"InventoryClient::Get\"");
+  check.at_least = true;
+  check.limit = 5;
+  CHECK(EvaluateCheck(check, v).passed);
+}
+
+TEST_CASE("held without its census or without stacks is not computed") {
+  VariantResult v;
+  CheckSpec check;
+  check.kind = CheckKind::kHeld;
+  check.frames = "x";
+  check.at = "hang+8s";
+  CheckResult r = EvaluateCheck(check, v);
+  CHECK_FALSE(r.computed);
+  CHECK(r.detail == "no census \"hang+8s\" was taken");
+  v.census.push_back(Census{"hang+8s", 8, 0, "native", 3, true, "ptrace refused for 3 threads",
+                            {{3, "S", "poll", {}}}});
+  r = EvaluateCheck(check, v);
+  CHECK_FALSE(r.computed);
+  CHECK(r.detail == "census \"hang+8s\" holds no stack: ptrace refused for 3 threads");
+}
+
+}  // namespace faultline

@@ -214,7 +214,7 @@ const FileCase kFileCases[] = {
     {"unknown check kind",
      Edited([](json& d) { d["variants"][0]["checks"][1]["kind"] = "maximum"; }),
      "variants[0].checks[1].kind: \"maximum\" is not one of \"max\", \"growth\", \"rate\", "
-     "\"recovers\", \"latency\", \"error_ratio\" or \"process\""},
+     "\"recovers\", \"latency\", \"error_ratio\", \"process\" or \"held\""},
     {"unknown unit", Edited([](json& d) { d["variants"][0]["checks"][0]["unit"] = "MB"; }),
      "variants[0].checks[0].unit: \"MB\" is not one of \"\", \"bytes\", \"bytes/s\", \"s\", "
      "\"ms\", "

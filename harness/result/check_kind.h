@@ -17,9 +17,11 @@ enum class CheckKind {
   kProcess,     // not written in scenarios: added by the run when a process died mid-run
   kOutlived,    // percentile of how long upstream work outlived its caller who gave up <= limit
   kOrphans,     // upstream requests still open `open_for` after their caller left <= limit
+  kHeld,        // threads (or goroutines) whose stack matches `frames` at a census <= limit
 };
 
-/// The TOML and results.json spelling: "max", "growth", ..., "process", "outlived", "orphans".
+/// The TOML and results.json spelling: "max", "growth", ..., "process", "outlived", "orphans",
+/// "held".
 const char* ToString(CheckKind kind);
 /// The inverse of ToString; nullopt for any other text.
 std::optional<CheckKind> ParseCheckKind(std::string_view text);

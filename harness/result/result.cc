@@ -205,11 +205,12 @@ const char* ToString(CheckKind kind) {
     case CheckKind::kProcess: return "process";
     case CheckKind::kOutlived: return "outlived";
     case CheckKind::kOrphans: return "orphans";
+    case CheckKind::kHeld: return "held";
   }
   return "?";
 }
 std::optional<CheckKind> ParseCheckKind(std::string_view text) {
-  return ParseEnum(text, CheckKind::kOrphans);
+  return ParseEnum(text, CheckKind::kHeld);
 }
 
 const char* ToString(Unit unit) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "harness/load/outcome.h"
+#include "harness/result/census.h"
 #include "harness/result/check_kind.h"
 
 namespace faultline {
@@ -249,6 +250,7 @@ struct VariantResult {
   double duration_s = 0;
   /// Per dependency with protocol "http": the cancellation audit.
   std::map<std::string, CancellationSummary> cancellation;
+  std::vector<Census> census;          // in the order taken; the default one ("end") last
 
   /// request_summary when set, else Summarize(requests).
   RequestSummary SummarizedRequests() const;

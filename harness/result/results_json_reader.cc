@@ -273,6 +273,22 @@ CancellationSummary ReadCancellation(Reader& r, const Node& c) {
   return s;
 }
 
+Census ReadCensus(Reader& r, const Node& c) {
+  Census out;
+  out.at = r.String(c, "at", Need::kRequired);
+  out.t_s = r.Number(c, "t_s");
+  out.pause_s = r.Number(c, "pause_s");
+  out.source = r.String(c, "source");
+  out.total = r.Count(c, "total");
+  out.partial = r.Bool(c, "partial", Need::kOptional);
+  out.reason = r.String(c, "reason");
+  r.ObjectArray(c, "groups", Need::kOptional, [&](const Node& g) {
+    out.groups.push_back(CensusGroup{r.Count(g, "count"), r.String(g, "state"),
+                                     r.String(g, "syscall"), r.Strings(g, "frames")});
+  });
+  return out;
+}
+
 VariantResult ReadVariant(Reader& r, const Node& v) {
   VariantResult out;
   out.name = r.String(v, "name", Need::kRequired);
@@ -318,6 +334,8 @@ VariantResult ReadVariant(Reader& r, const Node& v) {
     if (!c.value.is_object()) return r.WrongType(c.path, "object", c.value);
     out.cancellation[dependency] = ReadCancellation(r, c);
   });
+  r.ObjectArray(v, "census", Need::kOptional,  // added with issue 14
+                [&](const Node& c) { out.census.push_back(ReadCensus(r, c)); });
   return out;
 }
 

@@ -41,6 +41,9 @@ RunResult Sample() {
   v.events.push_back({1.5, "event"});
   v.logs.push_back({"target", "logs/target.log", "tail\n"});
   v.scrape = ScrapeStats{"http://127.0.0.1:1/metrics", 20, 1, "timed out"};
+  v.census.push_back(Census{"end", 21.5, 0.012, "native", 12, true, "2 threads exited during the census",
+                            {{10, "S", "poll", {"__poll", "held::WaitInPoll (held_threads.cc:38)"}},
+                             {2, "S", "futex", {}}}});
   r.variants.push_back(v);
   return r;
 }
@@ -69,6 +72,12 @@ TEST_CASE("results.json carries the documented fields") {
   CHECK(v["checks"][0]["observed"] == 2.0);
   CHECK(v["checks"][0]["limit"] == 300.0);
   CHECK(v["checks"][1]["observed"].is_null());
+  CHECK(v["census"][0]["at"] == "end");
+  CHECK(v["census"][0]["pause_s"] == 0.012);
+  CHECK(v["census"][0]["partial"] == true);
+  CHECK(v["census"][0]["groups"][0]["count"] == 10);
+  CHECK(v["census"][0]["groups"][0]["syscall"] == "poll");
+  CHECK(v["census"][0]["groups"][0]["frames"][1] == "held::WaitInPoll (held_threads.cc:38)");
 }
 
 TEST_CASE("a variant that missed its expectation fails the run") {
@@ -99,7 +108,8 @@ TEST_CASE("what the reader reads the writer writes again byte for byte") {
 TEST_CASE("the reader ignores unknown fields and defaults fields older files lack") {
   json doc = ResultsToJson(Sample());
   doc["written_by"] = "a newer faultline";
-  doc["variants"][0]["census"] = json::array({1, 2});
+  doc["variants"][0]["heap_profile"] = json::array({1, 2});  // "census" became a field (issue 14)
+  doc["variants"][0].erase("census");  // files before issue 14 have none
   doc["variants"][0]["checks"][0]["window"] = "hang";
   // The first schema_version 1 writer had no scrape, abandoned or computed.
   doc["variants"][0].erase("scrape");

@@ -69,6 +69,21 @@ json Cancellation(const VariantResult& v) {
   return out;
 }
 
+json CensusList(const std::vector<Census>& list) {
+  json out = json::array();
+  for (const Census& c : list) {
+    json groups = json::array();
+    for (const CensusGroup& g : c.groups)
+      groups.push_back({{"count", g.count}, {"state", g.state}, {"syscall", g.syscall},
+                        {"frames", g.frames}});
+    out.push_back({{"at", c.at}, {"t_s", Number(c.t_s)}, {"pause_s", Number(c.pause_s)},
+                   {"source", c.source}, {"total", c.total}, {"partial", c.partial},
+                   {"reason", c.reason.empty() ? json(nullptr) : json(c.reason)},
+                   {"groups", std::move(groups)}});
+  }
+  return out;
+}
+
 json Variant(const VariantResult& v) {
   json phases = json::array();
   for (const auto& p : v.phases)
@@ -121,7 +136,8 @@ json Variant(const VariantResult& v) {
           {"events", events},
           {"logs", logs},
           {"scrape", scrape},
-          {"cancellation", Cancellation(v)}};
+          {"cancellation", Cancellation(v)},
+          {"census", CensusList(v.census)}};
 }
 
 }  // namespace

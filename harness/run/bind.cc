@@ -373,6 +373,10 @@ StatusOr<Plan> Bind(const Scenario& scenario, const Variant& variant, const Port
   }
   plan.sampling_interval = scenario.sampling.interval;
   plan.seed = scenario.seed;
+  plan.census.url = b.Expand(scenario.target.census.url, "target.census.url");
+  plan.census.timeout = scenario.target.census.timeout;
+  plan.census.at_end = scenario.target.census.at_end;
+  plan.census.moments = scenario.census;
 
   if (!b.status().ok()) return b.status();
   return plan;

@@ -137,6 +137,14 @@ struct PhasePlan {
 };
 
 /// Everything one variant's run does, concrete.
+/// The target's censuses (issue 14; harness/census).
+struct CensusPlan {
+  std::string url;                          // a goroutine profile, expanded; "" = native
+  Duration timeout{2000000000};             // fetching the profile
+  bool at_end = true;                       // the census "end", after the last phase
+  std::vector<CensusMomentSpec> moments;    // [[census]], in the scenario's order
+};
+
 struct Plan {
   std::string variant;
   Expectation expect = Expectation::kPass;
@@ -154,6 +162,7 @@ struct Plan {
   std::optional<AttachPlan> attach;    // set: the target is attached, not among `processes`
   std::vector<HookPlan> setup;         // run after the processes are ready, before the load
   std::vector<HookPlan> teardown;      // run after the processes are stopped
+  CensusPlan census;
 
   /// The started target (not for an attached one).
   const ProcessPlan& target() const { return processes.back(); }

@@ -292,4 +292,25 @@ std::unique_ptr<MetricsEndpoint> FakeParts::NewMetricsEndpoint(const ScrapePlan&
   return std::make_unique<FakeEndpoint>(world_, plan.port);
 }
 
+namespace {
+
+class FakeCensusTaker final : public CensusTaker {
+ public:
+  explicit FakeCensusTaker(FakeWorld& world) : world_(world) {}
+  Census Take(const CensusPlan&, pid_t pid) override {
+    world_.Log("census " + std::to_string(pid));
+    return *world_.census;
+  }
+
+ private:
+  FakeWorld& world_;
+};
+
+}  // namespace
+
+std::unique_ptr<CensusTaker> FakeParts::NewCensusTaker() {
+  if (!world_.census) return nullptr;
+  return std::make_unique<FakeCensusTaker>(world_);
+}
+
 }  // namespace faultline

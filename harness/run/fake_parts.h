@@ -46,6 +46,9 @@ struct FakeWorld {
   bool load_exists = false;
   std::map<std::string, pid_t> pids;
   std::set<std::string> attached;  // attached by Attach(), not exited; never stopped
+  /// When set, the run gets a census taker that logs "census PID" and
+  /// returns this census; unset, the run takes none.
+  std::optional<Census> census;
 
   void Log(const std::string& what);
   /// A process exits with `code` (reported as unexpected unless stopping).
@@ -70,6 +73,7 @@ class FakeParts final : public PartFactory {
   std::unique_ptr<MetricsEndpoint> NewMetricsEndpoint(const ScrapePlan& plan) override;
   ProcFs& procfs() override { return world_.procfs; }
   std::unique_ptr<SampleReads> NewSampleReads() override { return std::make_unique<InlineReads>(); }
+  std::unique_ptr<CensusTaker> NewCensusTaker() override;
 
  private:
   FakeWorld& world_;

@@ -22,6 +22,7 @@
 #include "harness/common/status.h"
 #include "harness/load/outcome.h"
 #include "harness/proxy/upstream_record.h"
+#include "harness/result/census.h"
 #include "harness/run/bind.h"
 #include "harness/sampler/procfs.h"
 #include "harness/sampler/sample_reads.h"
@@ -104,6 +105,17 @@ class Proxy {
   virtual std::vector<UpstreamRecord> upstream_records() const { return {}; }
 };
 
+/// Takes one census of the target (harness/census). Blocking (up to a few
+/// seconds): the run calls it through a SampleReads, off the event loop.
+class CensusTaker {
+ public:
+  virtual ~CensusTaker() = default;
+  /// A native census of `pid`'s process tree, or the goroutine profile at
+  /// plan.url when set. Never fails: a census it could not complete is
+  /// marked partial with the reason. `at` and `t_s` are left to the caller.
+  virtual Census Take(const CensusPlan& plan, pid_t pid) = 0;
+};
+
 /// Makes the parts of one variant's run.
 class PartFactory {
  public:
@@ -119,6 +131,8 @@ class PartFactory {
   virtual ProcFs& procfs() = 0;
   /// Where the sampler's blocking reads run (off the event loop).
   virtual std::unique_ptr<SampleReads> NewSampleReads() = 0;
+  /// What takes the target's censuses; null: no census is taken.
+  virtual std::unique_ptr<CensusTaker> NewCensusTaker() { return nullptr; }
 };
 
 }  // namespace faultline

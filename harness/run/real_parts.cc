@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <utility>
 
+#include "harness/census/go_census.h"
+#include "harness/census/native_census.h"
 #include "harness/load/load_generator.h"
 #include "harness/proxy/proxy.h"
 #include "harness/run/attach.h"
@@ -273,6 +275,17 @@ class ScrapedEndpoint final : public MetricsEndpoint {
   Scraper scraper_;
 };
 
+class RealCensusTaker final : public CensusTaker {
+ public:
+  Census Take(const CensusPlan& plan, pid_t pid) override {
+    if (!plan.url.empty()) {
+      return FetchGoCensus(plan.url,
+                           std::chrono::duration_cast<std::chrono::milliseconds>(plan.timeout));
+    }
+    return TakeNativeCensus(pid);
+  }
+};
+
 class RealParts final : public PartFactory {
  public:
   RealParts(asio::io_context& io, Clock& clock, Watchdog* watchdog)
@@ -293,6 +306,9 @@ class RealParts final : public PartFactory {
   ProcFs& procfs() override { return procfs_; }
   std::unique_ptr<SampleReads> NewSampleReads() override {
     return std::make_unique<ThreadReads>(io_);
+  }
+  std::unique_ptr<CensusTaker> NewCensusTaker() override {
+    return std::make_unique<RealCensusTaker>();
   }
 
  private:

@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "harness/checks/verdict.h"
 #include "harness/load/loop_lag_probe.h"
@@ -23,7 +25,10 @@ VariantRun::VariantRun(Plan plan, std::string out_dir, Clock& clock, PartFactory
       progress_timer_(clock.NewTimer()), fault_timer_(clock.NewTimer()) {}
 
 VariantRun::~VariantRun() {
-  // The parts go first (they may hold callbacks into this object).
+  // The parts go first (they may hold callbacks into this object). A census
+  // under way finishes (bounded) without calling back.
+  destroying_ = true;
+  census_reads_.reset();
   sampler_.reset();
   scraped_.reset();
   load_.reset();
@@ -146,7 +151,7 @@ void VariantRun::OnExit(const ExitInfo& info) {
   vr_.events.push_back({ToSeconds(clock_.Now() - epoch_), msg});
   progress_.Note(msg + "; last lines of its log" + where);
   if (!process_died_) process_died_ = msg;
-  if (state_ == State::kPhases) {
+  if (state_ == State::kPhases && !ending_) {  // else the census "end" runs; draining follows
     phase_timer_->Cancel();
     EndPhase(/*full=*/false);
   }
@@ -202,6 +207,21 @@ void VariantRun::StartPhases() {
       [this](double t, const SampleRow& row) { OnSample(t, row); });
   sampler_->Start();
   if (progress_.enabled()) ScheduleProgress();
+  census_taker_ = parts_.NewCensusTaker();
+  if (census_taker_) {
+    census_reads_ = parts_.NewSampleReads();
+    for (const CensusMomentSpec& m : plan_.census.moments) {
+      Duration start{0};
+      for (const PhasePlan& p : plan_.phases) {
+        if (p.name == m.phase) break;
+        start += p.duration;
+      }
+      census_moments_.emplace_back(epoch_ + start + m.offset, m.at);
+    }
+    std::stable_sort(census_moments_.begin(), census_moments_.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    NextCensusMoment();
+  }
   phase_start_ = epoch_;
   EnterPhase(0);
 }
@@ -256,8 +276,69 @@ void VariantRun::EndPhase(bool full) {
   vr_.duration_s = ToSeconds(clock_.Now() - epoch_);
   sampler_->Stop();
   progress_timer_->Cancel();
+  census_timer_->Cancel();
   progress_.PhasesEnded();
+  if (census_taker_ && plan_.census.at_end && full && !interrupted_ && !process_died_) {
+    ending_ = true;
+    return TakeCensus("end", [this] {
+      ending_ = false;
+      Drain();
+    });
+  }
   Drain();
+}
+
+// ---- Census ----
+
+void VariantRun::NextCensusMoment() {
+  if (next_census_ == census_moments_.size()) return;
+  census_timer_->At(census_moments_[next_census_].first, [this] {
+    const std::string at = census_moments_[next_census_++].second;
+    TakeCensus(at, [] {});
+    NextCensusMoment();
+  });
+}
+
+void VariantRun::TakeCensus(const std::string& at, std::function<void()> then) {
+  if (census_busy_) {
+    census_queue_.emplace_back(at, std::move(then));
+    return;
+  }
+  census_busy_ = true;
+  auto census = std::make_shared<Census>();
+  const double t_s = ToSeconds(clock_.Now() - epoch_);
+  CensusTaker* taker = census_taker_.get();
+  census_reads_->Run([census, taker, plan = plan_.census, pid = target_pid_] {
+    *census = taker->Take(plan, pid);
+  }, [this, census, at, t_s, then = std::move(then)] {
+    if (destroying_) return;
+    census->at = at;
+    census->t_s = t_s;
+    CensusTaken(*census);
+    census_busy_ = false;
+    if (!census_queue_.empty()) {
+      auto [next_at, next_then] = std::move(census_queue_.front());
+      census_queue_.erase(census_queue_.begin());
+      TakeCensus(next_at, std::move(next_then));
+    }
+    then();
+  });
+}
+
+void VariantRun::CensusTaken(const Census& census) {
+  std::string msg = "census \"" + census.at + "\": " + std::to_string(census.total) +
+                    (census.source == "go" ? " goroutines" : " threads");
+  if (!census.groups.empty()) {
+    msg += ", " + std::to_string(census.groups.front().count) + " in " +
+           StackLine(census.groups.front(), 3);
+  }
+  char pause[32];
+  snprintf(pause, sizeof pause, "; paused %.3f s", census.pause_s);
+  msg += pause;
+  if (census.partial) msg += "; partial: " + census.reason;
+  vr_.events.push_back({census.t_s, msg});
+  progress_.Note("[" + vr_.name + "] " + msg);
+  vr_.census.push_back(census);
 }
 
 void VariantRun::OnSample(double t_s, const SampleRow& row) {
@@ -410,7 +491,7 @@ void VariantRun::Interrupt() {
   }
   processes_->StopAll([] {});  // makes a pending readiness wait fail fast
   if (state_ == State::kStarting) processes_->StopHooks();  // a setup command; never a teardown
-  if (state_ == State::kPhases) {
+  if (state_ == State::kPhases && !ending_) {
     phase_timer_->Cancel();
     EndPhase(/*full=*/false);
   } else if (state_ == State::kDraining) {
@@ -420,6 +501,9 @@ void VariantRun::Interrupt() {
 }
 
 void VariantRun::Kill() {
+  destroying_ = true;  // a census under way calls back no more
+  census_timer_->Cancel();
+  census_reads_.reset();
   phase_timer_->Cancel();
   fault_timer_->Cancel();
   drain_timer_->Cancel();

@@ -18,6 +18,13 @@
 //              throughout.
 //              A process that exits ends the phases at once and fails the
 //              variant ("processes stayed up").
+//              Censuses (issue 14): each [[census]] moment is taken at its
+//              phase's start + offset, and, after the last phase (the
+//              sampler stopped, so no check window sees it), the census
+//              "end"; the run waits for that one before draining. A census
+//              runs off the loop (CensusTaker through SampleReads), one at a
+//              time (a moment due during another waits its turn); each adds
+//              an event line. None after a process died or an interrupt.
 //   kDraining  no new requests; waits (polling every 50 ms) for requests in
 //              flight and the last scrape, at most load.timeout + 1 s.
 //   kStopping  faults cleared, every process stopped, then the teardown
@@ -103,6 +110,9 @@ class VariantRun {
   void AddGauges(SampleRow* row) const;
   void AuditUpstream();
   void ScheduleProgress();
+  void NextCensusMoment();
+  void TakeCensus(const std::string& at, std::function<void()> then);
+  void CensusTaken(const Census& census);
 
   const Plan plan_;
   const std::string out_dir_;
@@ -128,6 +138,16 @@ class VariantRun {
   std::unique_ptr<Load> load_;
   std::unique_ptr<ScrapedMetrics> scraped_;
   std::unique_ptr<Sampler> sampler_;
+  // The census (issue 14): the taker, the thread it runs on, the next moment.
+  std::unique_ptr<Timer> census_timer_ = clock_.NewTimer();
+  std::unique_ptr<CensusTaker> census_taker_;
+  std::unique_ptr<SampleReads> census_reads_;
+  std::vector<std::pair<TimePoint, std::string>> census_moments_;  // by time
+  size_t next_census_ = 0;
+  bool census_busy_ = false;
+  bool ending_ = false;      // the phases are over; the census "end" is under way
+  bool destroying_ = false;  // no census callback runs from here on
+  std::vector<std::pair<std::string, std::function<void()>>> census_queue_;
 
   CallerLedger callers_;     // the client requests, for the cancellation audit
   TimePoint epoch_{};        // t = 0: when load started

@@ -400,3 +400,35 @@ TEST_CASE("a TCP proxy has no upstream request series and no audit") {
   CHECK_FALSE(h.result.samples.Find("upstream.inventory.in_flight"));
   h.CheckAllStopped();
 }
+
+TEST_CASE("censuses are taken at their moments and at the end and become events") {
+  std::string text = kScenario;
+  text += "[[census]]\nat = \"hang+500ms\"\n";
+  Harness h(text);
+  h.world.census = Census{"", 0, 0.25, "native", 12, false, "",
+                          {{10, "S", "poll", {"__poll", "orders::Inventory::GetStock (inventory.cc:40)"}},
+                           {2, "S", "futex", {"futex_wait"}}}};
+  h.run->Start();
+  h.At(10);
+  REQUIRE(h.done);
+  REQUIRE(h.result.census.size() == 2);
+  CHECK(h.result.census[0].at == "hang+500ms");
+  CHECK(h.result.census[0].t_s == doctest::Approx(1.5));
+  CHECK(h.result.census[1].at == "end");
+  CHECK(h.result.census[1].t_s == doctest::Approx(3.0));
+  CHECK(h.result.census[1].pause_s == 0.25);
+  bool event = false;
+  for (const Event& e : h.result.events) {
+    event = event || e.message == "census \"end\": 12 threads, 10 in __poll \u2190 "
+                                  "orders::Inventory::GetStock (inventory.cc:40); paused 0.250 s";
+  }
+  CHECK(event);
+}
+
+TEST_CASE("a run without a census taker takes no census") {
+  Harness h;
+  h.run->Start();
+  h.At(10);
+  REQUIRE(h.done);
+  CHECK(h.result.census.empty());
+}

@@ -20,6 +20,8 @@ std::string DefaultCheckName(const CheckSpec& check) {
       {"percentile", FormatNumber(check.percentile)},
       {"dependency", check.dependency},
       {"open_for", FormatDuration(check.open_for)},
+      {"frames", Quote(check.frames)},
+      {"at", check.at},
   };
   const schema::Choice* kind =
       schema::FindChoice(schema::kCheckKinds, static_cast<int>(check.kind));

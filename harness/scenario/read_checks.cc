@@ -79,6 +79,10 @@ void ScenarioReader::ReadCheck(const toml::table& table, const std::string& key,
     ReadTolerance(*n, t.Path(kCheckTolerance), &check->tolerance);
   }
 
+  if (auto v = t.Read(kCheckFrames)) check->frames = *v;
+  if (auto v = t.Read(kCheckAt)) check->at = *v;
+  held_at_sites_.push_back({t.Get(kCheckAt) ? t.At(kCheckAt) : t.Where(), t.Path(kCheckAt)});
+
   std::vector<Element> variants;
   if (auto v = t.Read(kCheckVariants, &variants)) {
     for (const Element& e : variants) refs_.Variant(e.text, e.where, e.key);

@@ -26,6 +26,11 @@ void ScenarioReader::ReadTarget(const toml::table& table) {
       ReadScrape(*st, t.Path(kTargetScrape), target.name, &*target.scrape);
     }
   }
+  if (const toml::node* n = t.Get(kTargetCensus)) {
+    if (const toml::table* ct = Table(*n, t.Path(kTargetCensus))) {
+      ReadTargetCensus(*ct, t.Path(kTargetCensus));
+    }
+  }
   if (auto v = t.Read(kTargetBaseUrl)) {
     if (v->rfind("http://", 0) != 0) {
       r_.Error(t.At(kTargetBaseUrl), t.Path(kTargetBaseUrl),

@@ -124,6 +124,7 @@ TEST_CASE("every check kind's label makes a default name") {
     const std::string name = DefaultCheckName(check);
     CAPTURE(name);
     CHECK(name.find('{') == std::string::npos);
+    if (check.kind == CheckKind::kHeld) continue;  // no window: a census ("held \"\" at end")
     const bool says_where = name.find("the whole run") != std::string::npos ||
                             name.find("after hang") != std::string::npos ||
                             name.find("on inventory") != std::string::npos;

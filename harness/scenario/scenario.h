@@ -103,6 +103,24 @@ struct ScrapeSpec {
   std::map<std::string, std::string> metrics;
 };
 
+/// How the target's census is taken (docs/census.md): where its threads (or
+/// goroutines) wait, grouped by stack. Native (every thread stopped and
+/// unwound) unless `url` names a Go goroutine profile.
+struct CensusSpec {
+  std::string url;            // "http://127.0.0.1:${port.NAME}/debug/pprof/goroutine?debug=1";
+                              // "" = a native census of the target's process tree
+  Duration timeout = 2s;      // fetching the goroutine profile
+  bool at_end = true;         // one census at the end of each variant's phases
+};
+
+/// One `[[census]]` moment: `at = "hang+8s"` (phase start + offset) or
+/// `at = "hang"` (its start).
+struct CensusMomentSpec {
+  std::string at;             // as written; names the census in results and checks
+  std::string phase;
+  Duration offset = 0s;
+};
+
 /// The target: a process plus where the load goes.
 struct TargetSpec : ProcessSpec {
   static constexpr std::string_view kDefaultName = "target";
@@ -113,6 +131,7 @@ struct TargetSpec : ProcessSpec {
   std::optional<AttachSpec> attach = std::nullopt;  // [target.attach]: a running process
                                                     // instead of argv
   bool attached() const { return attach.has_value(); }
+  CensusSpec census;                 // [target.census]
 };
 
 /// The one variant of a scenario that declares none.
@@ -244,6 +263,9 @@ struct CheckSpec {
   std::vector<std::string> variants;  // empty = every variant
   std::string dependency{};         // outlived, orphans: whose upstream requests (protocol "http")
   Duration open_for = 0s;           // orphans: open at least this long after the caller left
+  std::string frames;               // held only: a pattern over the joined frames
+                                    // (CensusFramesMatch in harness/result/census.h)
+  std::string at = "end";           // held only: which census ("end" or a [[census]] at)
 };
 
 struct SamplingSpec {
@@ -265,6 +287,7 @@ struct Scenario {
   std::vector<CheckSpec> checks;
   uint64_t seed = 1;               // seeds the proxies' random choices (ProxySeed in
                                    // harness/run/bind.h)
+  std::vector<CensusMomentSpec> census;  // [[census]]: censuses during the phases
 };
 
 // The TOML spelling of each enum value, from the schema's allowed values

@@ -88,6 +88,12 @@ void ScenarioReader::Read(const toml::table& root) {
     });
   }
 
+  if (const toml::node* n = top.Get(kCensusMoments)) {
+    ForEachTable(*n, top.Path(kCensusMoments),
+                 [&](const toml::table& t, const std::string& key) { ReadCensusMoment(t, key); });
+  }
+  CheckCensusReferences();
+
   if (s_.target.scrape && s_.target.scrape->timeout >= s_.sampling.interval) {
     r_.Error(scrape_timeout_site_.first,
              scrape_timeout_site_.second.empty() ? "target.scrape.timeout"

@@ -121,6 +121,16 @@ inline constexpr auto kCheckVariants = FieldOf<Strings>(schema::kCheckKeys, "var
 inline constexpr auto kCheckDependency = FieldOf<std::string>(schema::kCheckKeys, "dependency");
 inline constexpr auto kCheckOpenFor = FieldOf<Duration>(schema::kCheckKeys, "open_for");
 
+// The census (issue 14).
+inline constexpr auto kTargetCensus = FieldOf<schema::TableTag>(schema::kTargetKeys, "census");
+inline constexpr auto kCensusUrl = FieldOf<std::string>(schema::kTargetCensusKeys, "url");
+inline constexpr auto kCensusTimeout = FieldOf<Duration>(schema::kTargetCensusKeys, "timeout");
+inline constexpr auto kCensusAtEnd = FieldOf<bool>(schema::kTargetCensusKeys, "at_end");
+inline constexpr auto kCensusMoments = FieldOf<schema::TablesTag>(schema::kScenarioKeys, "census");
+inline constexpr auto kCensusMomentAt = FieldOf<std::string>(schema::kCensusMomentKeys, "at");
+inline constexpr auto kCheckFrames = FieldOf<std::string>(schema::kCheckKeys, "frames");
+inline constexpr auto kCheckAt = FieldOf<std::string>(schema::kCheckKeys, "at");
+
 }  // namespace keys
 
 class ScenarioReader {
@@ -161,6 +171,12 @@ class ScenarioReader {
   void ReadLimit(const toml::node& n, const std::string& key, bool is_latency, double* limit);
   void ReadTolerance(const toml::node& n, const std::string& key, double* tolerance);
 
+  // The census (read_census.cc): [target.census], [[census]], and the
+  // cross-checks of moments against phases and of held checks' `at`.
+  void ReadTargetCensus(const toml::table& table, const std::string& key);
+  void ReadCensusMoment(const toml::table& table, const std::string& key);
+  void CheckCensusReferences();
+
   // Records each element as a string that may hold variables.
   void Variables(const std::vector<Element>& elements, bool reaches_target = false);
 
@@ -173,6 +189,8 @@ class ScenarioReader {
   // Where each check's and phase's keys are, for the warnings (warnings.h).
   std::vector<CheckSites> check_sites_;
   std::vector<PhaseSites> phase_sites_;
+  // Where each [[census]] at and each held check's `at` was written.
+  std::vector<std::pair<SourcePos, std::string>> census_sites_, held_at_sites_;
 };
 
 template <typename F>

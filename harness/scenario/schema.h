@@ -130,6 +130,9 @@ inline constexpr Choice kCheckKindChoices[] = {
      "the upstream requests to `dependency` still open at the end of the variant at least "
      "`open_for` after their caller left (gave up or got its answer)",
      "orphans on {dependency} open {open_for} after the caller left"},
+    {static_cast<int>(CheckSpec::Kind::kHeld), "held",
+     "the threads (or goroutines) whose stack matches `frames` at the census `at`",
+     "held {frames} at {at}"},
 };
 inline constexpr ChoiceList kCheckKinds{"check kind", kCheckKindChoices,
                                         &kEnumTag<CheckSpec::Kind>};
@@ -188,6 +191,18 @@ inline constexpr Key kAttachKeys[] = {
      .def_note = "one of `port`, `pid`, `pid_file`"},
 };
 inline constexpr TableSchema kAttachSchema{"attach", kAttachKeys};
+inline constexpr Key kTargetCensusKeys[] = {
+    {.name = "url", .type = Type::kString,
+     .doc = "a Go goroutine profile to read instead of stopping the target's threads: "
+            "`\"http://127.0.0.1:${port.NAME}/debug/pprof/goroutine?debug=1\"` (net/http/pprof)",
+     .def_note = "none: a native census (ptrace and libdw)", .type_note = "starting with `http://`"},
+    {.name = "timeout", .type = Type::kPositiveDuration, .doc = "limit for fetching the profile",
+     .def = Default<&CensusSpec::timeout>},
+    {.name = "at_end", .type = Type::kBool,
+     .doc = "take a census at the end of each variant, after the last phase (the census `\"end\"`)",
+     .def = Default<&CensusSpec::at_end>},
+};
+inline constexpr TableSchema kTargetCensusSchema{"census", kTargetCensusKeys};
 
 inline constexpr Key kTargetKeys[] = {
     {.name = "name", .type = Type::kName,
@@ -217,6 +232,9 @@ inline constexpr Key kTargetKeys[] = {
             "[target.attach](#targetattach--a-running-target)); faultline never stops or "
             "signals it; `env`, `ready` and `stop_grace` do not apply",
      .def_note = "none: the target is started from `argv`", .sub = &kAttachSchema},
+    {.name = "census", .type = Type::kTable,
+     .doc = "where the target's threads wait, grouped by stack (see [census](#census))",
+     .def_note = "a native census at the end", .sub = &kTargetCensusSchema},
 };
 inline constexpr TableSchema kTargetSchema{"target", kTargetKeys};
 
@@ -455,8 +473,9 @@ inline constexpr KindSet kMetricChecks = Kinds(CheckSpec::Kind::kMax, CheckSpec:
                                                CheckSpec::Kind::kRate, CheckSpec::Kind::kRecovers);
 inline constexpr KindSet kRecovers = Kinds(CheckSpec::Kind::kRecovers);
 inline constexpr KindSet kAuditChecks = Kinds(CheckSpec::Kind::kOutlived, CheckSpec::Kind::kOrphans);
+inline constexpr KindSet kHeld = Kinds(CheckSpec::Kind::kHeld);
 inline constexpr KindSet kLimitChecks = kAllKinds & ~kRecovers;
-inline constexpr KindSet kWindowChecks = kLimitChecks & ~kAuditChecks;
+inline constexpr KindSet kWindowChecks = kLimitChecks & ~kAuditChecks & ~kHeld;
 
 inline constexpr Key kCheckKeys[] = {
     {.name = "name", .type = Type::kNonEmptyString,
@@ -499,8 +518,23 @@ inline constexpr Key kCheckKeys[] = {
     {.name = "open_for", .type = Type::kDuration,
      .doc = "how long after its caller left an upstream request must still be open to count",
      .def = Default<&CheckSpec::open_for>, .applies = Kinds(CheckSpec::Kind::kOrphans)},
+    {.name = "frames", .type = Type::kNonEmptyString,
+     .doc = "the stack pattern: a substring of the frames joined by newlines, innermost first, "
+            "or a glob over all of them when it begins or ends with `*`",
+     .applies = kHeld, .required = kHeld},
+    {.name = "at", .type = Type::kString,
+     .doc = "which census: `\"end\"` or the `at` of a `[[census]]`",
+     .def = Default<&CheckSpec::at>, .applies = kHeld},
 };
 inline constexpr TableSchema kCheckSchema{"check", kCheckKeys, &kCheckKinds};
+
+inline constexpr Key kCensusMomentKeys[] = {
+    {.name = "at", .type = Type::kNonEmptyString,
+     .doc = "when: `\"PHASE+DURATION\"` after the phase's start, or `\"PHASE\"` at its start; "
+            "the census's name in results and in `held` checks",
+     .type_note = "`\"hang+8s\"`", .required = kAllKinds},
+};
+inline constexpr TableSchema kCensusMomentSchema{"census moment", kCensusMomentKeys};
 
 inline constexpr Key kScenarioKeys[] = {
     {.name = "name", .type = Type::kNonEmptyString, .doc = "the scenario's name in reports",
@@ -530,6 +564,9 @@ inline constexpr Key kScenarioKeys[] = {
      .sub = &kSamplingSchema},
     {.name = "checks", .type = Type::kTables, .doc = "verdicts", .def_note = "none",
      .sub = &kCheckSchema},
+    {.name = "census", .type = Type::kTables,
+     .doc = "censuses of the target during the phases, besides the one at the end",
+     .def_note = "none", .sub = &kCensusMomentSchema},
 };
 inline constexpr TableSchema kScenarioSchema{"scenario", kScenarioKeys};
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	httppprof "net/http/pprof"
 	"net/url"
 	"runtime"
 	"runtime/pprof"
@@ -32,6 +33,8 @@ func (s *service) routes() http.Handler {
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") })
 	mux.HandleFunc("/order", s.handleOrder)
 	mux.HandleFunc("/metrics", s.handleMetrics)
+	// Where goroutines wait, for faultline's census (target.census.url).
+	mux.Handle("/debug/pprof/goroutine", httppprof.Handler("goroutine"))
 	return mux
 }
 

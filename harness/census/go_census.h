@@ -1,0 +1,30 @@
+// The census of a Go target: its goroutine profile, in the text form
+// net/http/pprof serves at /debug/pprof/goroutine?debug=1, grouped like the
+// native census (identical stacks merged, largest group first).
+//
+// FetchGoCensus blocks for at most `timeout` (a plain HTTP/1.1 GET over
+// loopback); call it off the event loop. It never fails: a profile that
+// cannot be fetched or read gives a census marked partial with the reason.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "harness/common/status.h"
+#include "harness/result/census.h"
+
+namespace faultline {
+
+/// The groups of a debug=1 goroutine profile ("goroutine profile: total N",
+/// then per stack "COUNT @ ADDR..." and "#\tADDR\tFUNC+0xOFF\tFILE:LINE"
+/// lines). Frames read "FUNC (file.go:LINE)"; state and syscall stay "".
+/// Invalid naming the first line that is neither.
+StatusOr<Census> ParseGoroutineProfile(std::string_view text);
+
+/// GETs `url` ("http://127.0.0.1:PORT/debug/pprof/goroutine?debug=1") and
+/// parses it; source "go", pause_s the request's duration (an upper bound of
+/// the time Go stopped the world to collect it).
+Census FetchGoCensus(const std::string& url, std::chrono::milliseconds timeout);
+
+}  // namespace faultline

@@ -1,0 +1,32 @@
+#include "harness/checks/held_check.h"
+
+#include "harness/common/text.h"
+
+namespace faultline {
+
+std::optional<std::string> EvaluateHeld(const CheckSpec& check, const VariantResult& v,
+                                        CheckResult* r) {
+  r->unit = Unit::kNone;
+  const Census* census = nullptr;
+  for (const Census& c : v.census) {
+    if (c.at == check.at) census = &c;
+  }
+  if (census == nullptr) return "no census " + Quote(check.at) + " was taken";
+  bool any_stack = false;
+  for (const CensusGroup& g : census->groups) any_stack = any_stack || !g.frames.empty();
+  if (!any_stack) {
+    return "census " + Quote(check.at) + " holds no stack" +
+           (census->reason.empty() ? std::string() : ": " + census->reason);
+  }
+  const uint64_t n = CountMatching(*census, check.frames);
+  r->observed = static_cast<double>(n);
+  r->passed = check.at_least ? r->observed >= check.limit : r->observed <= check.limit;
+  const char* what = census->source == "go" ? " goroutines" : " threads";
+  r->detail = std::to_string(n) + " of " + std::to_string(census->total) + what + " at census " +
+              Quote(check.at) + " match " + Quote(check.frames);
+  if (check.at_least) r->detail += " (passes at or above the limit)";
+  if (census->partial) r->detail += " (partial census: " + census->reason + ")";
+  return std::nullopt;
+}
+
+}  // namespace faultline
