@@ -162,7 +162,7 @@ const FileCase kFileCases[] = {
     {"extra fields everywhere", Edited([](json& d) {
        d["census"] = {{"stacks", json::array({1, 2})}};
        d["scenario"]["suite"] = "nightly";
-       d["variants"][0]["cancellation"] = {{"orphans", 3}};
+       d["variants"][0]["leak_audit"] = {{"orphans", 3}};
        d["variants"][0]["checks"][0]["window"] = json::array({"hang"});
        d["variants"][0]["requests"]["per_second"][0]["p90_ms"] = 4.5;
      }),
@@ -214,7 +214,8 @@ const FileCase kFileCases[] = {
     {"unknown check kind",
      Edited([](json& d) { d["variants"][0]["checks"][1]["kind"] = "maximum"; }),
      "variants[0].checks[1].kind: \"maximum\" is not one of \"max\", \"growth\", \"rate\", "
-     "\"recovers\", \"latency\", \"error_ratio\", \"process\" or \"held\""},
+     "\"recovers\", \"latency\", \"error_ratio\", \"process\", \"outlived\", \"orphans\" or "
+     "\"held\""},
     {"unknown unit", Edited([](json& d) { d["variants"][0]["checks"][0]["unit"] = "MB"; }),
      "variants[0].checks[0].unit: \"MB\" is not one of \"\", \"bytes\", \"bytes/s\", \"s\", "
      "\"ms\", "
@@ -256,6 +257,7 @@ TEST_CASE(
     const std::string path = (dir / "results.json").string();
     REQUIRE(WriteFileAtomic(path, c.contents(doc, text)).ok());
     Invocation o = Report({path, "--out-dir", dir.string(), "--summary"});
+    INFO(o.err);
     if (c.error.empty()) {
       CHECK(o.status == kExitPassed);
       CHECK(fs::exists(dir / "report.html"));
@@ -275,7 +277,7 @@ TEST_CASE("report ignores fields it does not know: the same bytes as without the
   json doc = json::parse(Read(s.results));
   REQUIRE(Report({s.results}).status == kExitPassed);
   const std::string plain = Read(s.dir / "report.html");
-  doc["variants"][0]["census"] = {{"stacks", 3}};
+  doc["variants"][0]["stack_survey"] = {{"stacks", 3}};
   doc["written_by"] = "faultline 9.0";
   REQUIRE(WriteFileAtomic(s.results, doc.dump()).ok());
   REQUIRE(Report({s.results}).status == kExitPassed);
@@ -354,5 +356,5 @@ TEST_CASE("report --compare draws both runs on the same axes labelled by their f
   CHECK(no_html.err.find("give --html PATH") != std::string::npos);
   Invocation missing = Report({"--compare", before, (s.dir / "nope.json").string(), "--html", html});
   CHECK(missing.status == kExitUsage);
-  CHECK(missing.err.find("nope.json: cannot open") != std::string::npos);
+  CHECK(missing.err.find("nope.json: cannot read the file") != std::string::npos);
 }

@@ -240,7 +240,7 @@ CheckResult ReadCheck(Reader& r, const Node& c) {
   CheckResult check;
   check.name = r.String(c, "name", Need::kRequired);
   check.kind =
-      r.Enum(c, "kind", Need::kRequired, ParseCheckKind, CheckKind::kOrphans, CheckKind::kMax);
+      r.Enum(c, "kind", Need::kRequired, ParseCheckKind, CheckKind::kHeld, CheckKind::kMax);
   check.metric = r.String(c, "metric");
   check.passed = r.Bool(c, "passed", Need::kRequired);
   check.observed = r.NumberOrNaN(c, "observed");

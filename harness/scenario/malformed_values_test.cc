@@ -27,7 +27,7 @@ metric = "goroutines"
 limit = 1
 )",
      {"s.toml:4:8: checks[0].kind: unknown check kind \"maximum\" (expected \"max\", \"growth\", "
-      "\"rate\", \"recovers\", \"latency\", \"error_ratio\", \"outlived\" or \"orphans\")",
+      "\"rate\", \"recovers\", \"latency\", \"error_ratio\", \"outlived\", \"orphans\" or \"held\")",
       "s.toml:9:10: checks[1].metric: unknown metric \"thread\" (did you mean \"threads\"?)",
       "s.toml:13:10: checks[2].metric: unknown metric \"goroutines\" (known metrics: threads, "
       "rss_bytes, fds, cpu_percent, processes, established, close_wait, in_flight, "
@@ -50,7 +50,7 @@ within = "1s"
 )",
      {"s.toml:3:1: checks[0].after: missing required key for kind \"recovers\"",
       "s.toml:6:1: checks[0].limit: \"limit\" only applies to kinds \"max\", \"growth\", \"rate\", "
-      "\"latency\", \"error_ratio\", \"outlived\" and \"orphans\", not \"recovers\"",
+      "\"latency\", \"error_ratio\", \"outlived\", \"orphans\" and \"held\", not \"recovers\"",
       "s.toml:7:1: checks[0].percentile: \"percentile\" only applies to kinds \"latency\" and "
       "\"outlived\", not \"recovers\"",
       "s.toml:8:1: checks[0].phases: \"phases\" only applies to kinds \"max\", \"growth\", "
