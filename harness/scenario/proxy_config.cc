@@ -12,7 +12,7 @@
 #include "harness/common/text.h"
 #include "harness/scenario/read_faults.h"
 #include "harness/scenario/scenario_loader.h"
-#include "harness/scenario/schema.h"
+#include "harness/scenario/schema_proxy_file.h"
 
 namespace faultline {
 namespace {
