@@ -173,6 +173,8 @@ struct HttpFlow::State {
   TimePoint request_due{};  // delay: when its bytes may go
   size_t request_record = 0;
   bool stuck = false;       // a hung request (or a closing abort) ends forwarding
+  bool swallowing = false;  // Swallowed: record heads, forward and count nothing
+  bool head_swallowed = false;  // part of the head being read was swallowed
   // The response being read.
   TimePoint response_due{};
   TimePoint body_start{};
@@ -200,6 +202,19 @@ void HttpFlow::FromClient(const char* data, size_t n) {
   ParseRequests();
 }
 
+void HttpFlow::Swallowed(const char* data, size_t n) {
+  State& s = *s_;
+  if (piping_ || s.stuck) return;
+  s.swallowing = true;
+  s.request_in.append(data, n);
+  ParseRequests();
+  s.swallowing = false;
+  // A head cut short here is swallowed too, however its rest comes.
+  if (!s.request_in.empty() && !(s.request && s.request->is_header_done())) {
+    s.head_swallowed = true;
+  }
+}
+
 void HttpFlow::ParseRequests() {
   State& s = *s_;
   while (!s.request_in.empty() && !piping_ && !s.stuck) {
@@ -210,6 +225,7 @@ void HttpFlow::ParseRequests() {
     const size_t n = p.put(boost::asio::buffer(s.request_in.data(), s.request_in.size()), ec);
     if (ec == http::error::need_more && n == 0) return;
     if (ec && ec != http::error::need_more) {
+      if (s.swallowing) s.request_in.clear();  // the hang took it
       ToPiping();  // a request it cannot read reaches the dependency as sent
       return;
     }
@@ -218,13 +234,13 @@ void HttpFlow::ParseRequests() {
     if (!had_head && p.is_header_done()) OnRequestHead();
     if (p.is_header_done()) host_.Ledger().at(s.request_record).request_bytes += n;
     const bool done = p.is_done();
-    if (s.forwarding) {
+    if (s.forwarding && !s.swallowing) {
       Pieces pieces;
       pieces.push_back(Piece{Piece::Kind::kData, std::vector<char>(bytes.begin(), bytes.end()),
                              std::max(s.request_due, host_.Now())});
       host_.Send(/*to_upstream=*/true, std::move(pieces));
       if (host_.Gone()) return;
-    } else {
+    } else if (!s.swallowing) {  // the connection counts what a hang swallows
       host_.CountDropped(n);
     }
     if (done) {
@@ -253,6 +269,13 @@ void HttpFlow::OnRequestHead() {
   ex.head = p.method == "HEAD";
   s.request_record = ex.record;
   s.open_records.push_back(ex.record);
+  if (s.swallowing || s.head_swallowed) {
+    // The dependency never sees it, so no answer is awaited: it stays open
+    // until its caller leaves.
+    s.head_swallowed = false;
+    s.forwarding = false;
+    return;
+  }
   Duration request_delay{0};
   // Every matching fault is drawn, in list order; the first abort or
   // hang_request that applies decides the request's fate.

@@ -8,7 +8,8 @@
 // HTTP faults (abort, delay, slow_body, hang_request; fault.h) that match
 // the request, and keeps an UpstreamRecord of every request in the
 // proxy's ledger. What it forwards goes through the connection's TCP
-// fault stages (HttpHost::Send), so TCP faults still apply.
+// fault stages (HttpHost::Send), so TCP faults still apply; and a request
+// a `hang` swallows before any stage is still recorded (Swallowed).
 //
 // Responses go back in request order (HTTP/1.1 has no other): an aborted
 // request's answer waits for the answers to the requests before it; a hung
@@ -78,6 +79,14 @@ class HttpFlow {
 
   /// Bytes read from the target (client) and from the dependency.
   void FromClient(const char* data, size_t n);
+  /// Bytes read from the target that a TCP `hang` swallows (the connection
+  /// counts them as discarded). Each request head among them is still
+  /// recorded: an UpstreamRecord opens (no HTTP fault is drawn, no answer
+  /// is awaited) and ends as any other when the target leaves, the
+  /// connection closes, or stays open. Nothing is forwarded; the rest of a
+  /// request whose head was swallowed is dropped even if the hang ends
+  /// first.
+  void Swallowed(const char* data, size_t n);
   void FromUpstream(const char* data, size_t n);
   /// The dependency sent FIN: completes a response delimited by the close.
   void UpstreamEof();

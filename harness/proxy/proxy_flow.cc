@@ -55,6 +55,11 @@ void FaultProxy::Impl::Connection::OnRead(Flow& flow, error_code ec, const char*
     if (hung_ || state_ == State::kHeld) {
       owner_->counters_.bytes_discarded += n;
       lost_bytes_ = true;
+      // The target's requests are recorded all the same (http_flow.h).
+      if (http_ && flow.to_upstream) {
+        http_->Swallowed(data, n);
+        if (closed()) return;
+      }
     } else {
       Forward(flow, data, n);
       if (closed()) return;

@@ -312,6 +312,131 @@ TEST_CASE_FIXTURE(HttpConnected, "http fraction is drawn per request from the se
   CHECK(rig.Counters().affected.at("abort") == static_cast<uint64_t>(aborted));
 }
 
+// Issue 10 point 5: a request is recorded when its head is read, before the
+// TCP fault stages, so the TCP faults that hold, drop or cut it leave its
+// record (docs/faults.md, "Upstream records under TCP faults").
+const std::string kTracedGet = "GET /stock/42 HTTP/1.1\r\ntraceparent: " +
+                               std::string(kTraceparent) + "\r\n\r\n";
+constexpr std::string_view kTraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+const std::string kOk = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+
+TEST_CASE_FIXTURE(HttpConnected, "http records under hang - the swallowed request stays open until the target leaves") {
+  rig.SetFault(Fault(ProxyFault::Kind::kHang));
+  const TimePoint sent = SteadyClock::now();
+  REQUIRE(client.Send(kTracedGet));
+  REQUIRE(WaitRecords([](const auto& r) { return r.size() == 1; }));
+  UpstreamRecord r = Records()[0];
+  CHECK(r.trace_id == kTraceId);
+  CHECK(r.method == "GET");
+  CHECK(r.target == "/stock/42");
+  CHECK(r.start >= sent);
+  CHECK(r.how == UpstreamEnd::kOpen);
+  CHECK(r.request_bytes == kTracedGet.size());
+  CHECK(dep->Silent(100ms));  // the dependency never gets it
+  CHECK(rig.Counters().bytes_discarded == kTracedGet.size());
+
+  // The hang ends: the swallowed request is still the caller's, and open;
+  // the next one on the connection flows and is answered as itself.
+  rig.SetFault(std::nullopt);
+  const std::string next = "GET /next HTTP/1.1\r\n\r\n";
+  REQUIRE(client.Send(next));
+  CHECK(dep->Read(next.size()) == next);
+  REQUIRE(dep->Send(kOk));
+  CHECK(client.Read(kOk.size()) == kOk);
+  REQUIRE(WaitRecords([](const auto& r) { return r.size() == 2 && r[1].how != UpstreamEnd::kOpen; }));
+  CHECK(Records()[0].how == UpstreamEnd::kOpen);
+  CHECK(Records()[1].how == UpstreamEnd::kAnswered);
+  CHECK(Records()[1].status == 200);
+  CHECK(Counts().in_flight == 1);
+
+  const TimePoint left = SteadyClock::now();
+  client.Close();
+  REQUIRE(WaitRecords([](const auto& r) { return AllEnded(r, 2); }));
+  r = Records()[0];
+  CHECK(r.how == UpstreamEnd::kAbandoned);
+  CHECK(r.status == 0);
+  CHECK(r.end >= left);
+  CHECK(Counts().abandoned == 1);
+}
+
+TEST_CASE_FIXTURE(HttpConnected, "http records under hang - a request whose head the hang cut is swallowed whole") {
+  const size_t cut = 30;  // within the traceparent field
+  rig.SetFault(Fault(ProxyFault::Kind::kHang));
+  REQUIRE(client.Send(kTracedGet.substr(0, cut)));
+  CHECK(rig.WaitFor([&](const ProxyCounters& c) { return c.bytes_discarded == cut; }));
+  rig.SetFault(std::nullopt);
+  REQUIRE(client.Send(kTracedGet.substr(cut)));
+  REQUIRE(WaitRecords([](const auto& r) { return r.size() == 1; }));
+  CHECK(Records()[0].trace_id == kTraceId);
+  CHECK(dep->Silent(100ms));
+  client.Close();
+  REQUIRE(WaitRecords([](const auto& r) { return AllEnded(r, 1); }));
+  CHECK(Records()[0].how == UpstreamEnd::kAbandoned);
+}
+
+TEST_CASE_FIXTURE(HttpConnected, "http records under latency - opened when the head is read - answered after the delay") {
+  rig.SetFault(Latency(300ms, ProxyFault::Direction::kUpstream));
+  const TimePoint sent = SteadyClock::now();
+  REQUIRE(client.Send(kTracedGet));
+  REQUIRE(WaitRecords([](const auto& r) { return r.size() == 1; }));
+  const TimePoint start = Records()[0].start;
+  CHECK(start >= sent);
+  CHECK(Records()[0].trace_id == kTraceId);
+  CHECK(dep->Read(kTracedGet.size()) == kTracedGet);
+  const TimePoint arrived = SteadyClock::now();
+  CHECK(arrived - start >= 300ms);  // recorded before the stage held it
+  CHECK(Records()[0].how == UpstreamEnd::kOpen);
+  REQUIRE(dep->Send(kOk));
+  CHECK(client.Read(kOk.size()) == kOk);
+  REQUIRE(WaitRecords([](const auto& r) { return AllEnded(r, 1); }));
+  const UpstreamRecord r = Records()[0];
+  CHECK(r.how == UpstreamEnd::kAnswered);
+  CHECK(r.status == 200);
+  CHECK(r.end >= arrived);
+}
+
+TEST_CASE_FIXTURE(HttpConnected, "http records under reset - an open request ends as fault - a reset connection records none") {
+  REQUIRE(client.Send(kTracedGet));
+  CHECK(dep->Read(kTracedGet.size()) == kTracedGet);
+  REQUIRE(WaitRecords([](const auto& r) { return r.size() == 1; }));
+  const TimePoint reset = SteadyClock::now();
+  rig.SetFault(Fault(ProxyFault::Kind::kReset));
+  CHECK(client.ReadEnd() == asio::error::connection_reset);
+  REQUIRE(WaitRecords([](const auto& r) { return AllEnded(r, 1); }));
+  CHECK(Records()[0].how == UpstreamEnd::kFault);
+  CHECK(Records()[0].trace_id == kTraceId);
+  CHECK(Records()[0].end >= reset);
+
+  // Reset as it is accepted: the proxy reads nothing of it.
+  Client fresh(rig.port());
+  fresh.SendSome(kTracedGet);
+  CHECK(fresh.ReadEnd() == asio::error::connection_reset);
+  CHECK(rig.WaitFor([](const ProxyCounters& c) { return c.resets == 2; }));
+  CHECK(Records().size() == 1);
+  CHECK(Counts().in_flight == 0);
+}
+
+TEST_CASE_FIXTURE(HttpConnected, "http records under timeout - the dropped request ends as fault when the connection closes") {
+  ProxyFault timeout = Fault(ProxyFault::Kind::kTimeout);
+  timeout.timeout = 300ms;
+  timeout.direction = ProxyFault::Direction::kUpstream;
+  const TimePoint applied = SteadyClock::now();
+  rig.SetFault(timeout);
+  REQUIRE(client.Send(kTracedGet));
+  REQUIRE(WaitRecords([](const auto& r) { return r.size() == 1; }));
+  CHECK(Records()[0].start >= applied);
+  CHECK(Records()[0].how == UpstreamEnd::kOpen);
+  CHECK(client.ReadEnd() == asio::error::eof);
+  error_code ec;
+  CHECK(dep->Read(1, 2s, &ec).empty());  // the request was dropped, then the close
+  CHECK(ec == asio::error::eof);
+  REQUIRE(WaitRecords([](const auto& r) { return AllEnded(r, 1); }));
+  const UpstreamRecord r = Records()[0];
+  CHECK(r.how == UpstreamEnd::kFault);
+  CHECK(r.trace_id == kTraceId);
+  CHECK(r.end - applied >= 300ms);
+}
+
 TEST_CASE("http faults describe themselves") {
   ProxyFault abort = Http(ProxyFault::Kind::kAbort, "/stock");
   abort.status = 503;
