@@ -56,6 +56,25 @@ void CrossReferences::ProxiedDependency(const std::string& name, SourcePos where
   }
 }
 
+void CrossReferences::AuditedDependency(const std::string& name, const CheckSpec& check,
+                                        SourcePos where, const std::string& key) {
+  const ProcessSpec* dep = nullptr;
+  for (const ProcessSpec& d : s_.dependencies) dep = d.name == name ? &d : dep;
+  if (!dep) {
+    ProxiedDependency(name, where, key);  // unknown dependency (did you mean)
+    return;
+  }
+  if (dep->proxy && dep->protocol == ProcessSpec::Protocol::kHttp) return;
+  std::string what = "the " + Quote(ToString(check.kind)) + " check";
+  if (!check.name.empty()) what += " " + Quote(check.name);
+  what += " audits the upstream requests to dependency " + Quote(name);
+  r_.Error(where, key,
+           dep->proxy ? what + ", whose fault proxy does not parse HTTP: set protocol = \"http\" "
+                               "in its [[dependencies]] entry"
+                      : what + ", which has no fault proxy: set proxy = true and protocol = "
+                               "\"http\" in its [[dependencies]] entry");
+}
+
 void CrossReferences::Metric(const std::string& name, SourcePos where, const std::string& key) {
   const std::vector<std::string> metrics = ScenarioMetrics(s_);
   if (Has(metrics, name)) return;

@@ -32,6 +32,11 @@ class CrossReferences {
   void Phase(const std::string& name, SourcePos where, const std::string& key);
   /// `name` must be a dependency with a fault proxy.
   void ProxiedDependency(const std::string& name, SourcePos where, const std::string& key);
+  /// `name` must be a dependency whose fault proxy speaks HTTP (`protocol =
+  /// "http"`): `check` (an outlived or orphans check, its name "" when the
+  /// file gives none) audits its upstream request records.
+  void AuditedDependency(const std::string& name, const CheckSpec& check, SourcePos where,
+                         const std::string& key);
   /// `name` must be a metric of the scenario (ScenarioMetrics).
   void Metric(const std::string& name, SourcePos where, const std::string& key);
   /// `name` must be a variant of the scenario.

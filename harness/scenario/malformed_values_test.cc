@@ -138,7 +138,7 @@ load = { path = "orders", method = "GET /" }
 
     {"outlived and orphans: dependency missing or unknown - a limit of the wrong kind - keys of others",
      R"(target = { argv = ["t", "${proxy.inventory}"] }
-dependencies = [{ name = "inventory", argv = ["d"], proxy = true }]
+dependencies = [{ name = "inventory", argv = ["d"], proxy = true, protocol = "http" }]
 phases = [{ name = "a", duration = "1s" }]
 checks = [{ kind = "outlived", limit = "20MiB" },
           { kind = "orphans", dependency = "inventroy", limit = "2s", percentile = 99 },
@@ -157,6 +157,21 @@ checks = [{ kind = "outlived", limit = "20MiB" },
       "\"outlived\"",
       "s.toml:7:68: checks[3].phases: \"phases\" only applies to kinds \"max\", \"growth\", "
       "\"rate\", \"latency\" and \"error_ratio\", not \"orphans\""}},
+
+    {"outlived and orphans: the dependency needs an HTTP-aware proxy",
+     R"(target = { argv = ["t", "${proxy.inventory}"] }
+dependencies = [{ name = "inventory", argv = ["d"], proxy = true },
+                { name = "db", argv = ["d"] }]
+phases = [{ name = "a", duration = "1s" }]
+checks = [{ name = "no orphans", kind = "orphans", dependency = "inventory", limit = 0 },
+          { kind = "outlived", dependency = "db", limit = "1s" }]
+)",
+     {"s.toml:5:65: checks[0].dependency: the \"orphans\" check \"no orphans\" audits the upstream "
+      "requests to dependency \"inventory\", whose fault proxy does not parse HTTP: set "
+      "protocol = \"http\" in its [[dependencies]] entry",
+      "s.toml:6:45: checks[1].dependency: the \"outlived\" check audits the upstream requests to "
+      "dependency \"db\", which has no fault proxy: set proxy = true and protocol = \"http\" in "
+      "its [[dependencies]] entry"}},
 
     {"percentile out of range",
      R"(target = { argv = ["t"] }

@@ -100,7 +100,7 @@ void ScenarioReader::ReadCheck(const toml::table& table, const std::string& key,
   at.variants_written = t.Get(kCheckVariants) != nullptr;
   if (auto v = t.Read(kCheckDependency)) {
     check->dependency = *v;
-    refs_.ProxiedDependency(*v, t.At(kCheckDependency), t.Path(kCheckDependency));
+    refs_.AuditedDependency(*v, *check, t.At(kCheckDependency), t.Path(kCheckDependency));
   }
   if (auto v = t.Read(kCheckOpenFor)) check->open_for = *v;
 }
