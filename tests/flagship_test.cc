@@ -47,6 +47,31 @@ double Peak(const json& v, const std::string& metric) {
   return peak;
 }
 
+// Issue 10 point 5: the flagships' cancellation checks. The propagating
+// variant's inventory calls end with its 2 s budget, before the client's 5 s
+// timeout: no orphan, nothing outlives its caller. The other variant's calls
+// the hang took stay open after their callers gave up (orphans), and those
+// the dependency's idle close ends after the hang end late (outlived).
+void CheckCancellation(const json& good, const json& bad) {
+  const std::string outlived = "no inventory call outlives its caller";
+  const std::string orphans = "no inventory call left open after its caller";
+  const json& g = good["cancellation"]["inventory"];
+  INFO("propagating: " << g.dump());
+  CHECK(g["forwarded"] == true);  // the audit found the traceparent on the inventory calls
+  CHECK(g["upstream_requests"].get<int>() >= 1500);  // those the hang swallowed too
+  CHECK(g["orphans"].get<int>() == 0);
+  CHECK(Check(good, outlived)["passed"] == true);
+  CHECK(Check(good, orphans)["passed"] == true);
+  const json& b = bad["cancellation"]["inventory"];
+  INFO("not propagating: " << b.dump());
+  CHECK(b["forwarded"] == true);
+  CHECK(b["orphans"].get<int>() >= 200);
+  CHECK(b["never_ended"].get<int>() >= 200);
+  CHECK(Check(bad, outlived)["passed"] == false);
+  CHECK(Check(bad, orphans)["passed"] == false);
+  CHECK(Check(bad, orphans)["observed"].get<double>() >= 200);
+}
+
 // Runs a shipped scenario whose variants must all come out as expected, and
 // checks the variants named in `expected` against their outcome.
 json RunAsExpected(const std::string& name, const TempDir& dir,
@@ -85,6 +110,7 @@ TEST_CASE("hung-dependency: propagating stays bounded and recovers - non-propaga
   CHECK(Peak(bad, "threads") >= bad["baseline"]["threads"].get<double>() + 600);
   CHECK(Check(bad, "threads bounded by rate x budget during the hang")["passed"] == false);
   CHECK(Check(bad, "threads back to baseline after the drain")["passed"] == false);
+  CheckCancellation(good, bad);
 }
 
 TEST_CASE("slow-dependency: only the propagating variant keeps requests within the budget") {
@@ -124,6 +150,7 @@ TEST_CASE("hung-dependency-go: goroutines stay bounded with r.Context() and pile
   for (const auto& sample : bad["samples"]) gaps += sample["goroutines"].is_null() ? 1 : 0;
   CHECK(gaps == bad["scrape"]["misses"].get<int>());
   CHECK(bad["scrape"]["misses"].get<int>() < bad["scrape"]["attempts"].get<int>() / 2);
+  CheckCancellation(good, bad);
 }
 
 TEST_CASE("fault-tour: each fault of the catalogue has its effect on the orders service") {
