@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <atomic>
 #include <filesystem>
 #include <random>
 #include <regex>
@@ -387,4 +388,65 @@ TEST_CASE("abuse: 10000 concurrent connections through faultline proxy - RSS per
   CHECK(peak_fds == start_fds + 2 * n);
   CHECK(kib_per_connection <= 16.0);
   StopsCleanly(proxy.process);
+}
+
+TEST_CASE("abuse: slow and idle control API clients neither hold off a normal one nor stay open") {
+  ProxyProcess proxy({"--api", "127.0.0.1:0"});
+  const uint16_t port = proxy.WaitPort("api listening on 127\\.0\\.0\\.1:(\\d+)\n");
+  // How long a normal client waits for GET /version, on a connection of its own.
+  auto version = [port] {
+    httplib::Client api("127.0.0.1", port);
+    api.set_connection_timeout(5s);
+    api.set_read_timeout(5s);
+    const auto start = SteadyClock::now();
+    auto r = api.Get("/version");
+    return r && r->status == 200 ? SteadyClock::now() - start : Duration(1h);
+  };
+  const size_t start_fds = proxy.Fds();
+  REQUIRE(version() < 5s);
+  REQUIRE(proxy.WaitFds(start_fds));
+
+  std::vector<std::unique_ptr<Client>> idle;
+  for (int i = 0; i < 100; i++) {
+    idle.push_back(std::make_unique<Client>(port));
+    REQUIRE_FALSE(idle.back()->connect_error());
+  }
+  // One byte every 100 ms: the request would take 3.5 s, longer than the
+  // server waits for a request head (ApiServer::kHeaderTimeout, 2 s).
+  std::atomic<bool> slow_answered = false, slow_dropped = false;
+  std::thread slow([port, &slow_answered, &slow_dropped] {
+    Client client(port);
+    const std::string request = "GET /version HTTP/1.1\r\nHost: x\r\n\r\n";
+    for (char c : request) {
+      if (!client.Send(std::string_view(&c, 1), 1s)) break;
+      std::this_thread::sleep_for(100ms);  // the client's pace, not a wait for the server
+    }
+    error_code ec;
+    const std::string answer = client.Read(12, 3s, &ec);
+    slow_answered = answer.starts_with("HTTP/1.1 200");
+    slow_dropped = answer.empty() && (ec == asio::error::eof || ec == asio::error::connection_reset ||
+                                      ec == asio::error::broken_pipe);
+  });
+  Duration slowest{};
+  for (int i = 0; i < 5; i++) slowest = std::max(slowest, version());
+  using std::chrono::duration_cast, std::chrono::milliseconds;
+  MESSAGE("slowest of 5 GET /version beside 100 idle clients and a slow one: ",
+          duration_cast<milliseconds>(slowest).count(), " ms");
+  CHECK(slowest < 1s);
+
+  // Every idle client is dropped once the header timeout has passed.
+  const auto deadline = SteadyClock::now() + 5s;
+  int still_open = 0;
+  for (auto& client : idle) {
+    const Duration left = std::max<Duration>(deadline - SteadyClock::now(), 0s);
+    const error_code ec = client->ReadEnd(left);
+    if (ec != asio::error::eof && ec != asio::error::connection_reset) still_open++;
+  }
+  CHECK(still_open == 0);
+  slow.join();
+  CHECK_FALSE(slow_answered);
+  CHECK(slow_dropped);
+  idle.clear();
+  CHECK(proxy.WaitFds(start_fds));
+  StopsCleanly(proxy);
 }
