@@ -44,6 +44,8 @@ using SteadyTime = std::chrono::steady_clock::time_point;
 constexpr std::chrono::seconds kIoTimeout{5};
 // Requests served on one connection before it is closed (cpp-httplib's default).
 constexpr int kMaxRequestsPerConnection = 5;
+// How long the listener is left alone after accept ran out of fds.
+constexpr std::chrono::milliseconds kAcceptRetry{50};
 
 // Waits until `fd` is ready for `events` or `deadline` passes.
 bool WaitFor(int fd, short events, SteadyTime deadline) {
@@ -206,8 +208,11 @@ class ApiServer::Connections {
         Ready(std::move(c));
         return true;
       });
-      polled.assign({{wake_[0], POLLIN, 0}, {listen_fd_, POLLIN, 0}});
-      SteadyTime next = now + std::chrono::seconds(1);
+      // Out of fds (EMFILE): the listener is left alone for a while, as it
+      // would stay readable and spin this loop.
+      const bool accepting = now >= accept_again_;
+      polled.assign({{wake_[0], POLLIN, 0}, {listen_fd_, static_cast<short>(accepting ? POLLIN : 0), 0}});
+      SteadyTime next = accepting ? now + std::chrono::seconds(1) : accept_again_;
       for (const Connection& c : waiting) {
         polled.push_back({c.fd, POLLIN, 0});
         next = std::min(next, c.deadline);
@@ -238,7 +243,11 @@ class ApiServer::Connections {
       if (polled[1].revents) {
         while (true) {
           const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-          if (fd < 0) break;
+          if (fd < 0) {
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+              accept_again_ = std::chrono::steady_clock::now() + kAcceptRetry;
+            break;
+          }
           if (waiting.size() >= kMaxConnections) {
             ::close(fd);
             continue;
@@ -298,6 +307,7 @@ class ApiServer::Connections {
   std::vector<Connection> returned_;    // guarded by mutex_
   std::set<int> busy_;                  // fds workers serve now; guarded by mutex_
   bool stopping_ = false;               // guarded by mutex_
+  SteadyTime accept_again_{};  // the accepting thread's: accept4 ran out of fds until then
   std::thread acceptor_;
   std::vector<std::thread> workers_;
 };
