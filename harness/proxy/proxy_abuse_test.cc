@@ -94,31 +94,27 @@ TEST_CASE("abuse: http-mode garbage both ways is piped unchanged or closed clean
   CHECK(FdsBackTo(fds));
 }
 
-TEST_CASE("abuse: client half-close - the upstream's answer still reaches the client") {
-  ListeningUpstream upstream;
-  Rig rig(upstream.port(), ProxyProtocol::kTcp);
-  const size_t fds = OpenFds();
-  {
-    Client client(rig.port());
-    auto dep = upstream.Accept();
-    REQUIRE(dep != nullptr);
-    REQUIRE(client.Send("question"));
-    client.ShutdownSend();
-    CHECK(dep->Read(8) == "question");
-    CHECK(dep->ReadEnd() == asio::error::eof);  // the client's FIN, passed on
-    // The answer, after the FIN: larger than a socket buffer takes at once.
-    const std::string answer = RandomBytes(512 * 1024, 21);
-    REQUIRE(dep->Send(answer));
-    CHECK(client.Read(answer.size()) == answer);
-    CHECK(rig.Counters().open_client == 1);
-    dep->ShutdownSend();
-    CHECK(client.ReadEnd() == asio::error::eof);
-    CHECK(rig.WaitFor(NoOpenConnections));
-  }
-  CHECK(FdsBackTo(fds));
+// `closer` sends a little and shuts its write side down; the FIN must reach
+// `other`, whose answer (larger than a socket buffer takes at once) must
+// still reach `closer`; then `other` shuts down too, and the proxy closes
+// the connection.
+void HalfCloseCarriesTheOtherWay(Rig& rig, Client& closer, Client& other) {
+  REQUIRE(closer.Send("question"));
+  closer.ShutdownSend();
+  CHECK(other.Read(8) == "question");
+  CHECK(other.ReadEnd() == asio::error::eof);  // the FIN, passed on
+  const std::string answer = RandomBytes(512 * 1024, 21);
+  REQUIRE(other.Send(answer));
+  CHECK(closer.Read(answer.size()) == answer);
+  const ProxyCounters open = rig.Counters();
+  CHECK(open.open_client == 1);
+  CHECK(open.open_upstream == 1);
+  other.ShutdownSend();
+  CHECK(closer.ReadEnd() == asio::error::eof);
+  CHECK(rig.WaitFor(NoOpenConnections));
 }
 
-TEST_CASE("abuse: upstream half-close - the client's further data still reaches the upstream") {
+TEST_CASE("abuse: half-close each way - data still flows the other way") {
   ListeningUpstream upstream;
   Rig rig(upstream.port(), ProxyProtocol::kTcp);
   const size_t fds = OpenFds();
@@ -126,17 +122,12 @@ TEST_CASE("abuse: upstream half-close - the client's further data still reaches 
     Client client(rig.port());
     auto dep = upstream.Accept();
     REQUIRE(dep != nullptr);
-    REQUIRE(dep->Send("bye"));
-    dep->ShutdownSend();
-    CHECK(client.Read(3) == "bye");
-    CHECK(client.ReadEnd() == asio::error::eof);  // the upstream's FIN, passed on
-    const std::string more = RandomBytes(512 * 1024, 22);
-    REQUIRE(client.Send(more));
-    CHECK(dep->Read(more.size()) == more);
-    CHECK(rig.Counters().open_upstream == 1);
-    client.ShutdownSend();
-    CHECK(dep->ReadEnd() == asio::error::eof);
-    CHECK(rig.WaitFor(NoOpenConnections));
+    SUBCASE("the client shuts down its write side - the upstream's answer still reaches it") {
+      HalfCloseCarriesTheOtherWay(rig, client, *dep);
+    }
+    SUBCASE("the upstream shuts down its write side - the client's data still reaches it") {
+      HalfCloseCarriesTheOtherWay(rig, *dep, client);
+    }
   }
   CHECK(FdsBackTo(fds));
 }
