@@ -34,6 +34,32 @@ class ListeningUpstream {
   tcp::acceptor acceptor_;
 };
 
+// A request and part of its answer through the proxy on `port`, then the
+// dependency resets (SO_LINGER 0) mid-stream: the client must see the reset
+// within a second (the proxy passes a reset on as a reset).
+inline void UpstreamResetsMidStream(uint16_t port, ListeningUpstream& upstream) {
+  Client client(port);
+  auto dep = upstream.Accept();
+  REQUIRE(dep != nullptr);
+  REQUIRE(client.Send("request"));
+  CHECK(dep->Read(7) == "request");
+  REQUIRE(dep->Send("partial answ"));
+  CHECK(client.Read(12) == "partial answ");
+  const auto start = SteadyClock::now();
+  dep->Reset();
+  CHECK(client.ReadEnd(2s) == asio::error::connection_reset);
+  CHECK(SteadyClock::now() - start < 1s);
+}
+
+// A new connection through the proxy on `port` still reaches the dependency.
+inline void StillForwards(uint16_t port, ListeningUpstream& upstream) {
+  Client client(port);
+  auto dep = upstream.Accept();
+  REQUIRE(dep != nullptr);
+  REQUIRE(client.Send("again"));
+  CHECK(dep->Read(5) == "again");
+}
+
 // An echo server (EchoServer) on a thread of its own, for tests whose
 // proxy runs elsewhere (another thread, another process).
 class EchoThread {
