@@ -9,31 +9,14 @@
 
 #include "harness/proxy/proxy.h"
 #include "harness/proxy/proxy_test_rig.h"
+#include "harness/proxy/proxy_test_upstream.h"
 
 namespace faultline {
 namespace {
 
 using namespace faultline::testing;
 
-// The dependency's side: a listener the proxy connects to; the test accepts.
-class Upstream {
- public:
-  Upstream() : acceptor_(io_, tcp::endpoint(asio::ip::address_v4::loopback(), 0)) {}
-  uint16_t port() const { return acceptor_.local_endpoint().port(); }
-  // The proxy's next upstream connection, or null after `timeout`.
-  std::unique_ptr<Client> Accept(Duration timeout = 2s) {
-    pollfd fd{acceptor_.native_handle(), POLLIN, 0};
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count();
-    if (::poll(&fd, 1, static_cast<int>(ms)) <= 0) return nullptr;
-    const int conn = ::accept(acceptor_.native_handle(), nullptr, nullptr);
-    if (conn < 0) return nullptr;
-    return std::make_unique<Client>(Client::Adopt{conn});
-  }
-
- private:
-  asio::io_context io_;  // never run
-  tcp::acceptor acceptor_;
-};
+using Upstream = ListeningUpstream;
 
 // A target connected through an HTTP-aware proxy to the test's dependency.
 struct HttpConnected {

@@ -416,6 +416,11 @@ class Client {
 
   void ShutdownSend() { socket_.shutdown(tcp::socket::shutdown_send); }
   void Close() { socket_.close(); }
+  // Closes with RST (SO_LINGER 0), as a peer that crashed or aborted would.
+  void Reset() {
+    socket_.set_option(asio::socket_base::linger(true, 0));
+    socket_.close();
+  }
 
  private:
   bool Wait(short events, SteadyClock::time_point deadline) {

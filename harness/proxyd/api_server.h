@@ -1,5 +1,14 @@
-// ApiServer: the control API (ToxiproxyApi) behind HTTP/1.1, with
-// cpp-httplib's server on threads of its own (a pool of kThreads).
+// ApiServer: the control API (ToxiproxyApi) behind HTTP/1.1, on threads of
+// its own: one accepts connections and reads their request heads (poll, no
+// thread per connection), a pool of kThreads parses and answers complete
+// requests with cpp-httplib's request handling.
+//
+// Abuse: a connection must deliver a complete request head within
+// kHeaderTimeout of being accepted (or of its previous answer: an idle
+// keep-alive connection is closed after as long), and a head of at most
+// kMaxHeadBytes; otherwise it is closed. Idle and slow clients so hold no
+// worker thread and cannot hold off others; at most kMaxConnections wait
+// for their heads at once (more are closed on accept).
 //
 // Threading: the proxies live on the caller's io_context; the server's
 // threads never touch them. Each request is handed to the io_context's
@@ -10,16 +19,13 @@
 // Stop() may be called from any thread, the io_context's included: requests
 // still waiting for the io_context's thread are answered 503, none is
 // handed to the API after Stop() returns, and it returns once the server's
-// threads have ended (an idle keep-alive connection holds a thread for at
-// most kKeepAlive).
+// threads have ended (every connection is closed).
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "harness/common/asio.h"
 #include "harness/common/status.h"
@@ -34,7 +40,9 @@ namespace faultline {
 class ApiServer {
  public:
   static constexpr int kThreads = 4;
-  static constexpr std::chrono::seconds kKeepAlive{1};
+  static constexpr std::chrono::seconds kHeaderTimeout{2};
+  static constexpr size_t kMaxHeadBytes = 16 * 1024;
+  static constexpr size_t kMaxConnections = 1024;
 
   /// `api` is used on `io`'s thread only, and must outlive the server.
   ApiServer(asio::io_context& io, ToxiproxyApi& api);
@@ -52,11 +60,11 @@ class ApiServer {
 
  private:
   struct Handoff;  // shared with requests in flight
+  class Connections;  // the accepting thread and the workers (api_server.cc)
   asio::io_context& io_;
   std::shared_ptr<Handoff> handoff_;
   std::unique_ptr<httplib::Server> server_;
-  std::thread listener_;
-  std::atomic<bool> listener_done_ = false;
+  std::unique_ptr<Connections> connections_;  // once listening
   uint16_t port_ = 0;
 };
 

@@ -1,0 +1,172 @@
+// Proxy abuse in process (issue 13 point 4), where the proxy's own counters
+// can be read: garbage through the HTTP-aware proxy (the stand-alone
+// `faultline proxy` has no HTTP mode), half-close each way, an upstream
+// that refuses 1,000 connections in a row, an upstream that resets
+// mid-stream. Each ends with no proxied connection open and this process's
+// fds back to their count before it. The stand-alone process under abuse
+// (its RSS and fds, 10,000 connections, the control API): tests/proxy_abuse_test.cc.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <random>
+#include <string>
+
+#include "harness/proxy/proxy.h"
+#include "harness/proxy/proxy_test_rig.h"
+#include "harness/proxy/proxy_test_upstream.h"
+
+namespace faultline {
+namespace {
+
+using namespace faultline::testing;
+
+size_t OpenFds() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) n++;
+  return n;
+}
+
+// Polls until this process has at most `fds` open, or 5 s pass.
+bool FdsBackTo(size_t fds) {
+  const auto deadline = SteadyClock::now() + 5s;
+  while (OpenFds() > fds) {
+    if (SteadyClock::now() > deadline) return false;
+    std::this_thread::sleep_for(2ms);
+  }
+  return true;
+}
+
+std::string RandomBytes(size_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::string bytes(n, '\0');
+  for (char& c : bytes) c = static_cast<char>(rng());
+  return bytes;
+}
+
+bool Ended(const error_code& ec) {
+  return ec == asio::error::eof || ec == asio::error::connection_reset;
+}
+
+// One request and its answer through the proxy on a fresh connection.
+void ServesARequest(Rig& rig, ListeningUpstream& upstream) {
+  Client client(rig.port());
+  auto dep = upstream.Accept();
+  REQUIRE(dep != nullptr);
+  const std::string get = "GET /after HTTP/1.1\r\nHost: inv\r\n\r\n";
+  const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+  REQUIRE(client.Send(get));
+  CHECK(dep->Read(get.size()) == get);
+  REQUIRE(dep->Send(ok));
+  CHECK(client.Read(ok.size()) == ok);
+}
+
+TEST_CASE("abuse: http-mode garbage both ways is piped unchanged or closed cleanly") {
+  ListeningUpstream upstream;
+  Rig rig(upstream.port(), ProxyProtocol::kHttp);
+  const size_t fds = OpenFds();
+  const std::string up = RandomBytes(64 * 1024, 13);
+  const std::string down = RandomBytes(64 * 1024, 14);
+  SUBCASE("the client speaks first") {
+    Client client(rig.port());
+    auto dep = upstream.Accept();
+    REQUIRE(dep != nullptr);
+    REQUIRE(client.Send(up));
+    // A request the parser cannot read turns the connection into a pipe.
+    CHECK(dep->Read(up.size()) == up);
+    REQUIRE(dep->Send(down));
+    error_code ec;
+    const std::string got = client.Read(down.size(), 5s, &ec);
+    CHECK_MESSAGE((got == down || (Ended(ec) && down.starts_with(got))), "got ", got.size());
+  }
+  SUBCASE("the upstream speaks first") {
+    Client client(rig.port());
+    auto dep = upstream.Accept();
+    REQUIRE(dep != nullptr);
+    REQUIRE(dep->Send(down));
+    error_code ec;
+    const std::string got = client.Read(down.size(), 5s, &ec);
+    // An answer to no request: passed on, or the connection closed.
+    CHECK_MESSAGE((got == down || (Ended(ec) && down.starts_with(got))), "got ", got.size());
+  }
+  CHECK(rig.WaitFor(NoOpenConnections));
+  ServesARequest(rig, upstream);
+  CHECK(rig.WaitFor(NoOpenConnections));
+  CHECK(FdsBackTo(fds));
+}
+
+// `closer` sends a little and shuts its write side down; the FIN must reach
+// `other`, whose answer (larger than a socket buffer takes at once) must
+// still reach `closer`; then `other` shuts down too, and the proxy closes
+// the connection.
+void HalfCloseCarriesTheOtherWay(Rig& rig, Client& closer, Client& other) {
+  REQUIRE(closer.Send("question"));
+  closer.ShutdownSend();
+  CHECK(other.Read(8) == "question");
+  CHECK(other.ReadEnd() == asio::error::eof);  // the FIN, passed on
+  const std::string answer = RandomBytes(512 * 1024, 21);
+  REQUIRE(other.Send(answer));
+  CHECK(closer.Read(answer.size()) == answer);
+  const ProxyCounters open = rig.Counters();
+  CHECK(open.open_client == 1);
+  CHECK(open.open_upstream == 1);
+  other.ShutdownSend();
+  CHECK(closer.ReadEnd() == asio::error::eof);
+  CHECK(rig.WaitFor(NoOpenConnections));
+}
+
+TEST_CASE("abuse: half-close each way - data still flows the other way") {
+  ListeningUpstream upstream;
+  Rig rig(upstream.port(), ProxyProtocol::kTcp);
+  const size_t fds = OpenFds();
+  {
+    Client client(rig.port());
+    auto dep = upstream.Accept();
+    REQUIRE(dep != nullptr);
+    SUBCASE("the client shuts down its write side - the upstream's answer still reaches it") {
+      HalfCloseCarriesTheOtherWay(rig, client, *dep);
+    }
+    SUBCASE("the upstream shuts down its write side - the client's data still reaches it") {
+      HalfCloseCarriesTheOtherWay(rig, *dep, client);
+    }
+  }
+  CHECK(FdsBackTo(fds));
+}
+
+TEST_CASE("abuse: 1000 connections to an upstream that refuses each end with FIN and are counted") {
+  Rig rig(/*upstream_up=*/false);
+  const size_t fds = OpenFds();
+  constexpr int kConnections = 1000;
+  int not_closed = 0;
+  Duration slowest{};
+  for (int i = 0; i < kConnections; i++) {
+    const auto start = SteadyClock::now();
+    Client client(rig.port());
+    // The proxy accepted, its upstream connect was refused, and it closed
+    // the client with FIN (not RST): the client reads eof.
+    if (client.connect_error() || client.ReadEnd(2s) != asio::error::eof) not_closed++;
+    slowest = std::max(slowest, Since(start));
+  }
+  MESSAGE("slowest close after a refused upstream: ",
+          std::chrono::duration_cast<std::chrono::microseconds>(slowest).count(), " us");
+  CHECK(not_closed == 0);
+  CHECK(slowest < 1s);
+  CHECK(rig.WaitFor([](const ProxyCounters& c) {
+    return c.accepted == kConnections && c.upstream_connect_errors == kConnections &&
+           NoOpenConnections(c);
+  }));
+  CHECK(FdsBackTo(fds));
+}
+
+TEST_CASE("abuse: an upstream resetting mid-stream resets the client at once - the proxy serves on") {
+  ListeningUpstream upstream;
+  Rig rig(upstream.port(), ProxyProtocol::kTcp);
+  const size_t fds = OpenFds();
+  UpstreamResetsMidStream(rig.port(), upstream);
+  CHECK(rig.WaitFor(NoOpenConnections));
+  StillForwards(rig.port(), upstream);
+  CHECK(rig.WaitFor(NoOpenConnections));
+  CHECK(FdsBackTo(fds));
+}
+
+}  // namespace
+}  // namespace faultline
