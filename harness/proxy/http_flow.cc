@@ -116,8 +116,10 @@ bool Matches(const ProxyFault::Match& m, const HeadParser<true>& p) {
   }
   for (const auto& [name, value] : m.headers) {
     const std::string lower = Lower(name);
+    // Not `value` itself: clang 14 (tools/fuzz.sh) cannot capture a structured binding.
+    const std::string& want = value;
     const bool found = std::any_of(p.fields.begin(), p.fields.end(), [&](const auto& field) {
-      return field.first == lower && (value.empty() || field.second == value);
+      return field.first == lower && (want.empty() || field.second == want);
     });
     if (!found) return false;
   }
