@@ -217,7 +217,13 @@ void HttpFlow::ParseRequests() {
     }
     std::string bytes = s.request_in.substr(0, n);
     s.request_in.erase(0, n);
-    if (!had_head && p.is_header_done()) OnRequestHead();
+    if (!had_head && p.is_header_done()) {
+      OnRequestHead();
+      // Its Pump may have closed the connection (an earlier abort's answer
+      // could not be written): parse no further, or a pipelined request
+      // would open a record after Closed ended them all.
+      if (host_.Gone()) return;
+    }
     if (p.is_header_done()) host_.Ledger().at(s.request_record).request_bytes += n;
     const bool done = p.is_done();
     if (s.forwarding) {
