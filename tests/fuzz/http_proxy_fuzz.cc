@@ -1,10 +1,11 @@
 // Fuzz target: the HTTP-aware proxy's parser, HttpFlow
 // (harness/proxy/http_flow.h), fed arbitrary bytes in both directions
 // through a fake HttpHost: no sockets, no io_context, a clock that moves
-// by itself. The fake does what the proxy's connection does (proxy_flow.cc):
-// bytes go through the flow until it pipes, then straight across; every
-// byte written to the client is reported with Delivered; a close ends the
-// connection (Gone) and the flow hears Closed.
+// by itself. The fake does what the proxy's connection does (proxy_flow.cc,
+// proxy_connection.cc): bytes go through the flow until it pipes, then
+// straight across; bytes written to the client are reported with
+// Delivered; a close ends the connection (Gone) and the flow hears Closed
+// at once, from within the Send that closed it.
 //
 // Input: 4 bytes of settings, then the client's bytes, a NUL, the
 // dependency's bytes (no NUL: no dependency bytes).
@@ -70,8 +71,8 @@ class FakeHost final : public fl::HttpHost {
   std::set<std::string> dropping_faults;  // aborts and hangs that applied
   size_t dropped = 0;
   std::string to_upstream, to_client;     // every data byte sent each way
+  fl::HttpFlow* flow = nullptr;
   bool gone = false;
-  bool closed_by_flow = false;
   size_t sends = 0, gone_after = 0;       // gone_after 0: never
 
   fl::TimePoint Now() const override { return now; }
@@ -94,13 +95,16 @@ class FakeHost final : public fl::HttpHost {
           break;
         case fl::Piece::Kind::kClose:
           FUZZ_CHECK(!up && dropping_faults.count("abort") == 1);
-          gone = closed_by_flow = true;
+          gone = true;
           break;
         case fl::Piece::Kind::kFin:
           FUZZ_CHECK(false);  // a FIN is the connection's to pass on
       }
     }
     if (gone_after != 0 && ++sends >= gone_after) gone = true;
+    // As the connection's Close does: the flow hears it at once, from
+    // within this Send.
+    if (gone) flow->Closed(/*keep_open=*/false);
   }
 };
 
@@ -174,6 +178,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   uint64_t delivered = 0;
   {
     fl::HttpFlow flow(host);
+    host.flow = &flow;
     size_t at_client = 0, at_upstream = 0;
     for (size_t step = 0; step < kMaxSteps && !host.gone; ++step) {
       const bool client_left = at_client < client.size(), upstream_left = at_upstream < upstream.size();
@@ -205,7 +210,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!host.gone) flow.Delivered(delivered = host.to_client.size());
     host.now += milliseconds(1);
     if (host.gone) {
-      flow.Closed(/*keep_open=*/false);
+      // Closed already (FakeHost::Send).
     } else if (end == 0 || end == 3) {
       flow.ClientGone();
     } else {
