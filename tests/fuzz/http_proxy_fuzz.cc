@@ -70,10 +70,10 @@ class FakeHost final : public fl::HttpHost {
   fl::UpstreamLedger ledger;
   std::set<std::string> dropping_faults;  // aborts and hangs that applied
   size_t dropped = 0;
-  std::string to_upstream, to_client;     // every data byte sent each way
+  std::string to_upstream, to_client;  // every data byte sent each way
   fl::HttpFlow* flow = nullptr;
   bool gone = false;
-  size_t sends = 0, gone_after = 0;       // gone_after 0: never
+  size_t sends = 0, gone_after = 0;  // gone_after 0: never
 
   fl::TimePoint Now() const override { return now; }
   std::mt19937_64& rng() override { return draws; }
@@ -181,7 +181,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     host.flow = &flow;
     size_t at_client = 0, at_upstream = 0;
     for (size_t step = 0; step < kMaxSteps && !host.gone; ++step) {
-      const bool client_left = at_client < client.size(), upstream_left = at_upstream < upstream.size();
+      const bool client_left = at_client < client.size(),
+                 upstream_left = at_upstream < upstream.size();
       if (!client_left && !upstream_left) break;
       host.now += milliseconds(order() % 50);
       const unsigned action = order() % 8;
