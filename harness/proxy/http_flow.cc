@@ -116,8 +116,10 @@ bool Matches(const ProxyFault::Match& m, const HeadParser<true>& p) {
   }
   for (const auto& [name, value] : m.headers) {
     const std::string lower = Lower(name);
+    // Not `value` itself: clang 14 (tools/fuzz.sh) cannot capture a structured binding.
+    const std::string& want = value;
     const bool found = std::any_of(p.fields.begin(), p.fields.end(), [&](const auto& field) {
-      return field.first == lower && (value.empty() || field.second == value);
+      return field.first == lower && (want.empty() || field.second == want);
     });
     if (!found) return false;
   }
@@ -231,7 +233,13 @@ void HttpFlow::ParseRequests() {
     }
     std::string bytes = s.request_in.substr(0, n);
     s.request_in.erase(0, n);
-    if (!had_head && p.is_header_done()) OnRequestHead();
+    if (!had_head && p.is_header_done()) {
+      OnRequestHead();
+      // Its Pump may have closed the connection (an earlier abort's answer
+      // could not be written): parse no further, or a pipelined request
+      // would open a record after Closed ended them all.
+      if (host_.Gone()) return;
+    }
     if (p.is_header_done()) host_.Ledger().at(s.request_record).request_bytes += n;
     const bool done = p.is_done();
     if (s.forwarding && !s.swallowing) {

@@ -366,5 +366,17 @@ TEST_CASE("Stop answers nothing more and ends the server's threads") {
   CHECK_FALSE(c.Get("/version"));
 }
 
+// Found by tests/fuzz/control_api_fuzz.cc: the parse error quotes the bytes
+// it read, and rendering invalid UTF-8 threw out of the io_context's thread.
+TEST_CASE("a body with invalid UTF-8 is a 400 in valid JSON - the server stays up") {
+  ApiRig rig;
+  auto c = rig.Client();
+  auto bad = c.Post("/proxies", "{\"name\": \"a\xff\x97\"}", "application/json");
+  REQUIRE(bad);
+  CHECK(bad->status == 400);
+  CHECK(Body(bad)["error"].get<std::string>().starts_with("bad request body: parse error"));
+  CHECK(Body(c.Get("/proxies")) == json::object());
+}
+
 }  // namespace
 }  // namespace faultline

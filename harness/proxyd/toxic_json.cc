@@ -56,8 +56,9 @@ ApiFailure SetAttributes(ProxyFault& f, const json& attrs) {
   if (!attrs.is_object()) return BadRequestBody("attributes: expected a JSON object");
   for (const auto& [key, value] : attrs.items()) {
     const auto& table = Attributes();
+    const std::string& wanted = key;  // clang 14 cannot capture a structured binding
     auto it = std::find_if(table.begin(), table.end(), [&](const Attribute& a) {
-      return a.kind == f.kind && key == a.name;
+      return a.kind == f.kind && wanted == a.name;
     });
     const std::string where = "attributes." + key;
     if (it == table.end()) {

@@ -13,7 +13,11 @@ namespace {
 
 using nlohmann::json;
 
-ApiResponse Json(int status, const json& body) { return {status, body.dump()}; }
+// Invalid UTF-8 (a JSON parse error quotes the bytes it read) becomes
+// U+FFFD instead of an exception that would end the process.
+ApiResponse Json(int status, const json& body) {
+  return {status, body.dump(-1, ' ', false, json::error_handler_t::replace)};
+}
 ApiResponse Error(const ApiError& e) {
   return Json(e.status, json{{"error", e.message}, {"status", e.status}});
 }
