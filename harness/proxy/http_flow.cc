@@ -469,6 +469,22 @@ void HttpFlow::Delivered(uint64_t total) {
 
 void HttpFlow::ClientGone() { EndAll(UpstreamEnd::kAbandoned); }
 
+void HttpFlow::ClientEof() {
+  State& s = *s_;
+  if (piping_ || s.stuck || s.request_in.empty()) return;
+  if (!s.forwarding || s.head_swallowed) {
+    if (!s.head_swallowed) host_.CountDropped(s.request_in.size());
+    s.request_in.clear();
+    return;
+  }
+  Pieces pieces;
+  pieces.push_back(Piece{Piece::Kind::kData,
+                         std::vector<char>(s.request_in.begin(), s.request_in.end()),
+                         std::max(s.request_due, host_.Now())});
+  s.request_in.clear();
+  host_.Send(/*to_upstream=*/true, std::move(pieces));
+}
+
 void HttpFlow::Closed(bool keep_open) {
   if (!keep_open) EndAll(UpstreamEnd::kFault);
 }

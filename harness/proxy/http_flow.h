@@ -96,6 +96,10 @@ class HttpFlow {
   /// The target closed or reset its connection: every open request of it
   /// ends as abandoned.
   void ClientGone();
+  /// The target sent FIN: a request tail the parser still holds (a head
+  /// or chunk-size line cut short) goes upstream as sent, before the FIN,
+  /// unless its request is being dropped.
+  void ClientEof();
   /// The connection closes for another reason: open requests end as
   /// `fault` (a TCP fault or the dependency ended them), or stay open when
   /// `keep_open` (the proxy itself is closing).

@@ -125,6 +125,10 @@ void FaultProxy::Impl::Connection::OnEof(Flow& flow) {
       Close(/*abortive=*/false);
       return;
     }
+    if (http_ && !http_->piping()) {
+      http_->ClientEof();  // a cut-short head still reaches the dependency
+      if (closed()) return;
+    }
   } else if (hung_) {
     UpstreamGone();  // the client keeps seeing a silent peer
     return;
