@@ -2,6 +2,8 @@
 // active faults apply to them (draws, stage chains, hang). The bytes' path
 // is in proxy_flow.cc. See docs/faults.md for the fault semantics.
 
+#include <sys/epoll.h>
+
 #include <algorithm>
 #include <utility>
 
@@ -64,6 +66,9 @@ void FaultProxy::Impl::Connection::OnConnect(error_code ec) {
   error_code ignored;
   upstream_.set_option(tcp::no_delay(true), ignored);
   upstream_.non_blocking(true, ignored);
+  for (Flow* flow : {&up_, &down_}) {
+    flow->watched = owner_->watch_.Add(flow->from->native_handle(), WatchKey(flow->to_upstream));
+  }
   for (Flow* flow : {&up_, &down_}) {
     Write(*flow);  // stages may have queued pieces already (none read yet)
     if (closed()) return;
@@ -211,6 +216,15 @@ void FaultProxy::Impl::Connection::CloseUpstream(bool abortive) {
   if (Connected()) owner_->counters_.open_upstream--;
   error_code ignored;
   upstream_.close(ignored);
+}
+
+void FaultProxy::Impl::Connection::OnWatched(bool to_upstream, uint32_t events) {
+  Flow& flow = to_upstream ? up_ : down_;
+  flow.ready = true;
+  if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) flow.hup = true;
+  if (!flow.watching) return;  // read later, or by Asio's wait
+  flow.watching = false;
+  OnReadable(flow, {});
 }
 
 void FaultProxy::Impl::Connection::CountDropped(size_t bytes) {

@@ -17,6 +17,7 @@
 
 #include "harness/proxy/http_flow.h"
 #include "harness/proxy/proxy.h"
+#include "harness/proxy/read_watch.h"
 #include "harness/proxy/stage.h"
 
 namespace faultline {
@@ -82,6 +83,8 @@ class FaultProxy::Impl {
   bool IsPlug(const tcp::socket& socket);
 
   void Forget(Connection* connection) { connections_.erase(connection); }
+  // The watch's event for a connection's socket (key: WatchKey).
+  void OnWatched(uint64_t key, uint32_t events);
   std::vector<std::shared_ptr<Connection>> Snapshot() const;
 
   asio::io_context& io_;
@@ -113,6 +116,9 @@ class FaultProxy::Impl {
   // Every connection reads into this, synchronously once its socket is
   // readable, and forwards or copies out at once (one read at a time).
   std::array<char, kProxyReadBufferSize> scratch_;
+  // The connections' sockets once connected: readiness without an
+  // epoll_ctl per read (read_watch.h).
+  ReadWatch watch_;
   // Completion handlers of the acceptor hold a weak_ptr to this and return
   // at once when it has expired: the proxy may be destroyed while they are
   // queued.
@@ -139,6 +145,14 @@ class FaultProxy::Impl::Connection final : public std::enable_shared_from_this<C
   // Closes both sockets (with RST if `abortive`), updates the owner's
   // counters and detaches from the owner.
   void Close(bool abortive);
+  // The owner's ReadWatch saw the socket a direction reads from (to_upstream:
+  // the client's) become readable, closed or failed.
+  void OnWatched(bool to_upstream, uint32_t events);
+  // The ReadWatch key of a direction: the connection's address, low bit set
+  // for client -> upstream.
+  uint64_t WatchKey(bool to_upstream) const {
+    return reinterpret_cast<uintptr_t>(this) | (to_upstream ? 1 : 0);
+  }
 
  private:
   enum class State {
@@ -163,7 +177,16 @@ class FaultProxy::Impl::Connection final : public std::enable_shared_from_this<C
     tcp::socket* const from;
     tcp::socket* const to;
     State state = State::kOpen;
-    bool reading = false;   // an async wait on `from` is in flight
+    bool reading = false;   // a wait on `from` is in flight (Asio's or the watch's)
+    // `from` is in the owner's ReadWatch (both peers connected), and a
+    // read waits on its next event (`watching`) rather than on Asio, unless
+    // `ready` says bytes may be left from before: set by every event, cleared
+    // once a read found the socket drained (EAGAIN, or a short read with no
+    // hang-up seen: `hup`).
+    bool watched = false;
+    bool watching = false;
+    bool ready = true;
+    bool hup = false;
     bool writing = false;   // the front piece is being written
     std::deque<Piece> queue;
     size_t queued_bytes = 0;
