@@ -24,9 +24,7 @@ ReadWatch::ReadWatch(asio::io_context& io, OnReadable on_readable)
   epoll_.assign(fd, ec);
   if (ec) {
     ::close(fd);
-    return;
   }
-  Wait();
 }
 
 ReadWatch::~ReadWatch() {
@@ -42,12 +40,24 @@ bool ReadWatch::Add(int fd, uint64_t key) {
   return ::epoll_ctl(epoll_.native_handle(), EPOLL_CTL_ADD, fd, &event) == 0;
 }
 
+void ReadWatch::Expect() {
+  ++expected_;
+  if (!armed_ && !draining_) Wait();
+}
+
 void ReadWatch::Wait() {
+  if (!available()) return;
+  armed_ = true;
   epoll_.async_wait(asio::posix::stream_descriptor::wait_read,
                     [this, alive = std::weak_ptr<int>(alive_)](boost::system::error_code ec) {
-                      if (alive.expired() || ec) return;
+                      if (alive.expired()) return;
+                      armed_ = false;
+                      if (ec) return;
+                      draining_ = true;
                       Drain();
-                      if (!alive.expired() && available()) Wait();
+                      if (alive.expired()) return;
+                      draining_ = false;
+                      if (expected_ > 0) Wait();
                     });
 }
 

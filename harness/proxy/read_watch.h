@@ -10,15 +10,20 @@
 // reset) on it cost one event, delivered with the others of the same
 // io_context wake-up, and nothing while the socket stays quiet.
 //
-// Edge-triggered: an event is reported when the socket *becomes* readable.
-// The caller must keep its own "may have more" flag and read until the
-// socket is drained (EAGAIN, or a short read of a stream socket with no
-// hang-up seen) before it relies on the next event.
+// Edge-triggered: an event is reported when the socket *becomes* readable
+// (and once when it is added while readable). The caller must keep its own
+// "may have more" flag and read until the socket is drained (EAGAIN, or a
+// short read of a stream socket with no hang-up seen) before it relies on
+// the next event.
+//
+// The io_context waits on the set only while someone expects an event
+// (Expect, Release): with nobody waiting, events stay queued in the set and
+// cost the loop nothing.
 //
 // Single-threaded: every call on the io_context's thread. A socket leaves
-// the watch when it is closed (the kernel drops closed fds from an epoll
-// set); an event already fetched for it may still be delivered, so the
-// callback must check that `key` still names something alive.
+// the set when it is closed (the kernel drops closed fds from an epoll set);
+// an event already fetched for it may still be delivered, so the callback
+// must check that `key` still names something alive.
 #pragma once
 
 #include <cstdint>
@@ -48,6 +53,12 @@ class ReadWatch {
   /// Watches `fd` (a non-blocking stream socket) for readability; false when
   /// it cannot (then nothing is reported for it).
   bool Add(int fd, uint64_t key);
+  /// One more caller waits for an event: the io_context waits on the set.
+  void Expect();
+  /// One caller stopped waiting (its event came, or it gave up).
+  void Release() {
+    if (expected_ > 0) --expected_;
+  }
 
  private:
   void Wait();
@@ -55,6 +66,9 @@ class ReadWatch {
 
   asio::posix::stream_descriptor epoll_;
   OnReadable on_readable_;
+  size_t expected_ = 0;   // callers waiting for an event
+  bool armed_ = false;     // the io_context waits on the set
+  bool draining_ = false;  // inside Drain: it re-arms when it is done
   // The wait's handler holds a weak_ptr to this and returns at once when it
   // has expired: the watch may be destroyed while the handler is queued.
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
