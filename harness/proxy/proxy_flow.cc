@@ -27,10 +27,7 @@ void FaultProxy::Impl::Connection::Read(Flow& flow) {
     if (flow.queued_bytes >= limit) return;
   }
   flow.reading = true;
-  if (flow.watched && !flow.ready) {
-    flow.watching = true;  // the watch's next event reads (OnWatched)
-    return;
-  }
+  if (!flow.ready && WaitOnWatch(flow)) return;  // the watch's next event reads (OnWatched)
   flow.from->async_wait(tcp::socket::wait_read,
                         [self = shared_from_this(), &flow](error_code ec) {
                           self->OnReadable(flow, ec);
