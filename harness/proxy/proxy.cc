@@ -50,7 +50,8 @@ FaultProxy::Impl::Impl(asio::io_context& io, Clock& clock, std::string name,
       upstream_address_(AddressOf(upstream_host_)),
       rng_(seed),
       acceptor_(io),
-      retry_timer_(clock.NewTimer()) {}
+      retry_timer_(clock.NewTimer()),
+      watch_(io, [this](uint64_t key, uint32_t events) { OnWatched(key, events); }) {}
 
 Status FaultProxy::Impl::Listen(const std::string& host, uint16_t port) {
   if (listener_ != Listener::kClosed) {
@@ -177,6 +178,14 @@ void FaultProxy::Impl::OnAccepted(tcp::socket socket) {
   auto connection = std::make_shared<Connection>(this, std::move(socket));
   connections_.emplace(connection.get(), connection);
   connection->Start();
+}
+
+void FaultProxy::Impl::OnWatched(uint64_t key, uint32_t events) {
+  auto* address = reinterpret_cast<Connection*>(static_cast<uintptr_t>(key & ~uint64_t{1}));
+  auto it = connections_.find(address);
+  if (it == connections_.end()) return;  // closed since the event was fetched
+  std::shared_ptr<Connection> connection = it->second;  // it may close itself
+  connection->OnWatched((key & 1) != 0, events);
 }
 
 std::vector<std::shared_ptr<FaultProxy::Impl::Connection>> FaultProxy::Impl::Snapshot() const {

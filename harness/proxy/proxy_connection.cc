@@ -2,6 +2,8 @@
 // active faults apply to them (draws, stage chains, hang). The bytes' path
 // is in proxy_flow.cc. See docs/faults.md for the fault semantics.
 
+#include <sys/epoll.h>
+
 #include <algorithm>
 #include <utility>
 
@@ -199,6 +201,7 @@ void FaultProxy::Impl::Connection::Close(bool abortive) {
     owner_->counters_.open_client--;
   }
   CloseUpstream(abortive);
+  StopWatching(up_);
   state_ = State::kClosed;
   for (Flow* flow : {&up_, &down_}) flow->timer->Cancel();
   owner_->Forget(this);
@@ -206,11 +209,40 @@ void FaultProxy::Impl::Connection::Close(bool abortive) {
 }
 
 void FaultProxy::Impl::Connection::CloseUpstream(bool abortive) {
+  StopWatching(down_);  // its socket is closing
   if (!upstream_.is_open()) return;
   if (abortive) SetAbortiveClose(upstream_);
   if (Connected()) owner_->counters_.open_upstream--;
   error_code ignored;
   upstream_.close(ignored);
+}
+
+bool FaultProxy::Impl::Connection::WaitOnWatch(Flow& flow) {
+  if (flow.unwatchable || owner_->connections_.size() < kProxyWatchFromConnections) return false;
+  if (!flow.watched) {
+    // Added while readable, the socket reports at once: nothing is missed.
+    flow.watched = owner_->watch_.Add(flow.from->native_handle(), WatchKey(flow.to_upstream));
+    flow.unwatchable = !flow.watched;
+    if (!flow.watched) return false;
+  }
+  flow.watching = true;
+  owner_->watch_.Expect();
+  return true;
+}
+
+void FaultProxy::Impl::Connection::StopWatching(Flow& flow) {
+  if (!flow.watching) return;
+  flow.watching = false;
+  owner_->watch_.Release();
+}
+
+void FaultProxy::Impl::Connection::OnWatched(bool to_upstream, uint32_t events) {
+  Flow& flow = to_upstream ? up_ : down_;
+  flow.ready = true;
+  if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) flow.hup = true;
+  if (!flow.watching) return;  // read later, or by Asio's wait
+  StopWatching(flow);
+  OnReadable(flow, {});
 }
 
 void FaultProxy::Impl::Connection::CountDropped(size_t bytes) {

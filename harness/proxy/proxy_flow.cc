@@ -27,6 +27,7 @@ void FaultProxy::Impl::Connection::Read(Flow& flow) {
     if (flow.queued_bytes >= limit) return;
   }
   flow.reading = true;
+  if (!flow.ready && WaitOnWatch(flow)) return;  // the watch's next event reads (OnWatched)
   flow.from->async_wait(tcp::socket::wait_read,
                         [self = shared_from_this(), &flow](error_code ec) {
                           self->OnReadable(flow, ec);
@@ -41,9 +42,12 @@ void FaultProxy::Impl::Connection::OnReadable(Flow& flow, error_code ec) {
   if (!ec) {
     n = flow.from->read_some(asio::buffer(owner_->scratch_), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      flow.ready = false;
       Read(flow);  // spuriously readable: wait again
       return;
     }
+    // A short read drained the socket: its next bytes come with an event.
+    if (!ec && n < owner_->scratch_.size() && !flow.hup) flow.ready = false;
   }
   OnRead(flow, ec, owner_->scratch_.data(), n);
 }

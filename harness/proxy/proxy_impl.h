@@ -17,6 +17,7 @@
 
 #include "harness/proxy/http_flow.h"
 #include "harness/proxy/proxy.h"
+#include "harness/proxy/read_watch.h"
 #include "harness/proxy/stage.h"
 
 namespace faultline {
@@ -31,6 +32,13 @@ constexpr size_t kProxyReadBufferSize = 16 * 1024;
 // With stages, a direction stops reading while this many bytes wait in its
 // queue, so a slow fault cannot make the proxy's memory grow.
 constexpr size_t kProxyMaxQueuedBytes = 1 << 20;
+// From this many open connections on, a drained direction waits for its
+// socket's next bytes on the proxy's ReadWatch (one epoll_wait and one
+// re-arm per loop wake-up, shared by every connection with bytes in that
+// wake-up) rather than on Asio (one epoll_ctl per read). With fewer, a
+// wake-up seldom brings more than one socket's bytes, and Asio's wait is one
+// system call less on the bytes' path.
+constexpr size_t kProxyWatchFromConnections = 4;
 
 /// Makes the socket's close send RST (SO_LINGER 0).
 void SetAbortiveClose(tcp::socket& socket);
@@ -82,6 +90,8 @@ class FaultProxy::Impl {
   bool IsPlug(const tcp::socket& socket);
 
   void Forget(Connection* connection) { connections_.erase(connection); }
+  // The watch's event for a connection's socket (key: WatchKey).
+  void OnWatched(uint64_t key, uint32_t events);
   std::vector<std::shared_ptr<Connection>> Snapshot() const;
 
   asio::io_context& io_;
@@ -113,6 +123,9 @@ class FaultProxy::Impl {
   // Every connection reads into this, synchronously once its socket is
   // readable, and forwards or copies out at once (one read at a time).
   std::array<char, kProxyReadBufferSize> scratch_;
+  // The connections' sockets, while kProxyWatchFromConnections are open:
+  // readiness without an epoll_ctl per read (read_watch.h).
+  ReadWatch watch_;
   // Completion handlers of the acceptor hold a weak_ptr to this and return
   // at once when it has expired: the proxy may be destroyed while they are
   // queued.
@@ -139,6 +152,14 @@ class FaultProxy::Impl::Connection final : public std::enable_shared_from_this<C
   // Closes both sockets (with RST if `abortive`), updates the owner's
   // counters and detaches from the owner.
   void Close(bool abortive);
+  // The owner's ReadWatch saw the socket a direction reads from (to_upstream:
+  // the client's) become readable, closed or failed.
+  void OnWatched(bool to_upstream, uint32_t events);
+  // The ReadWatch key of a direction: the connection's address, low bit set
+  // for client -> upstream.
+  uint64_t WatchKey(bool to_upstream) const {
+    return reinterpret_cast<uintptr_t>(this) | (to_upstream ? 1 : 0);
+  }
 
  private:
   enum class State {
@@ -163,7 +184,16 @@ class FaultProxy::Impl::Connection final : public std::enable_shared_from_this<C
     tcp::socket* const from;
     tcp::socket* const to;
     State state = State::kOpen;
-    bool reading = false;   // an async wait on `from` is in flight
+    bool reading = false;   // a wait on `from` is in flight (Asio's or the watch's)
+    // A read may wait on the owner's ReadWatch (`watching`, WaitOnWatch)
+    // rather than on Asio only when `ready` is false: the last read found
+    // `from` drained (EAGAIN, or a short read with no hang-up seen: `hup`),
+    // so its next bytes come with an event. Every event sets `ready`.
+    bool ready = true;
+    bool hup = false;
+    bool watched = false;      // `from` is in the owner's ReadWatch
+    bool unwatchable = false;  // adding it failed: Asio only
+    bool watching = false;
     bool writing = false;   // the front piece is being written
     std::deque<Piece> queue;
     size_t queued_bytes = 0;
@@ -207,6 +237,12 @@ class FaultProxy::Impl::Connection final : public std::enable_shared_from_this<C
   // that stay; true when a removed stage closes the connection.
   bool RebuildStages(Flow& flow, const std::vector<ProxyFault>& faults);
   void SetHung(bool hung);
+
+  // Read's wait on the owner's ReadWatch (adding `from` to it first); false
+  // when Asio's wait is the one to use (see kProxyWatchFromConnections).
+  bool WaitOnWatch(Flow& flow);
+  // The flow no longer waits on the watch (its event came, or it closed).
+  void StopWatching(Flow& flow);
 
   void Connect(const tcp::endpoint& endpoint);
   void OnConnect(boost::system::error_code ec);

@@ -6,10 +6,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "harness/common/test_http_server.h"
+#include "harness/proxy/proxy_impl.h"
 #include "harness/proxy/proxy_test_rig.h"
 
 namespace faultline {
@@ -44,6 +47,49 @@ TEST_CASE("pass-through forwards both ways unchanged and counts bytes") {
   // The client's FIN reaches the echo server, which closes; its FIN comes back.
   client.ShutdownSend();
   CHECK(client.ReadEnd() == asio::error::eof);
+  CHECK(rig.WaitFor(NoOpenConnections));
+}
+
+// With kProxyWatchFromConnections open, a drained direction waits on the
+// proxy's ReadWatch instead of Asio (read_watch.h): the same bytes, FINs and
+// delays must come through.
+TEST_CASE("with many connections open the read watch forwards bytes and FINs unchanged") {
+  Rig rig;
+  std::vector<std::unique_ptr<Client>> clients;
+  for (size_t i = 0; i < kProxyWatchFromConnections + 2; ++i) {
+    clients.push_back(std::make_unique<Client>(rig.port()));
+    REQUIRE(RoundTrip(*clients.back()) < 1s);
+  }
+  for (int round = 0; round < 20; ++round) {
+    for (size_t i = 0; i < clients.size(); ++i) {
+      const std::string message = "round " + std::to_string(round) + " client " + std::to_string(i);
+      REQUIRE(clients[i]->Exchange(message) == message);
+    }
+  }
+  // More than one read's worth at a time: the socket is not drained by a read.
+  std::string big(1 << 20, '\0');
+  std::mt19937_64 random(7);
+  for (char& c : big) c = static_cast<char>(random());
+  CHECK(clients[0]->Exchange(big, 10s) == big);
+  CHECK(clients[1]->Exchange("small after big") == "small after big");
+
+  rig.SetFault(Latency(50ms));
+  auto start = SteadyClock::now();
+  CHECK(clients[2]->Exchange("late") == "late");
+  CHECK(Since(start) >= 50ms);
+  rig.SetFault(std::nullopt);
+  CHECK(clients[2]->Exchange("on time") == "on time");
+
+  // Bytes and FIN in one go, each way: the echo answers and closes at once.
+  for (auto& client : clients) {
+    REQUIRE(client->Send("last words"));
+    client->ShutdownSend();
+  }
+  for (auto& client : clients) {
+    error_code ec;
+    CHECK(client->Read(SIZE_MAX, 2s, &ec) == "last words");
+    CHECK(ec == asio::error::eof);
+  }
   CHECK(rig.WaitFor(NoOpenConnections));
 }
 

@@ -11,7 +11,8 @@
 # Everything runs on 127.0.0.1 on free ports: a one-worker nginx answering
 # "hello" (and serving a 4,000,000-byte file), then wrk -t1 --latency at 1
 # and 20 connections against nginx directly, faultline's proxy with no fault,
-# haproxy and socat, interleaved, REPETITIONS times. Every figure is printed
+# haproxy, socat and (when a C compiler is there) "floor", the minimal epoll
+# forwarder of tools/bench/epoll_forwarder.c, interleaved, REPETITIONS times. Every figure is printed
 # as its range min..max over the repetitions; ratios are taken within one
 # repetition. Then faultline's proxy with `latency 10ms` downstream (wrk -c1)
 # and `bandwidth 1MB/s` downstream (curl fetching the 4 MB file).
@@ -216,8 +217,18 @@ start socat "$socat_port" socat "TCP-LISTEN:$socat_port,fork,reuseaddr,bind=127.
   "TCP:127.0.0.1:$nginx_port"
 socat_pid=$started
 
+configs="direct faultline haproxy socat"
 declare -A port_of=([direct]=$nginx_port [faultline]=$faultline_port [haproxy]=$haproxy_port
   [socat]=$socat_port)
+# The floor: what one extra hop costs a forwarder that does nothing else.
+if command -v cc >/dev/null 2>&1 &&
+  cc -O2 -o "$dir/epoll_forwarder" tools/bench/epoll_forwarder.c 2>"$dir/cc.err"; then
+  floor_port=$(free_port)
+  start floor "$floor_port" "$dir/epoll_forwarder" "$floor_port" "$nginx_port"
+  floor_pid=$started
+  configs+=" floor"
+  port_of[floor]=$floor_port
+fi
 
 # run_wrk CONNECTIONS PORT: prints "req/s p50_us p99_us errors" of one wrk run.
 run_wrk() {
@@ -240,13 +251,13 @@ results=$dir/results  # rep config connections rps p50_us p99_us errors
 : >"$results"
 echo "faultline proxy: $([ "$kind" = driver ] && echo "$driver (the FaultProxy alone)" ||
   echo "$faultline proxy --listen --upstream")"
-echo "nginx $(nginx -v 2>&1 | sed 's|.*/||'), 1 worker; haproxy $(haproxy -v | awk 'NR==1{print $3}') mode tcp, nbthread $haproxy_threads; socat fork"
+echo "nginx $(nginx -v 2>&1 | sed 's|.*/||'), 1 worker; haproxy $(haproxy -v | awk 'NR==1{print $3}') mode tcp, nbthread $haproxy_threads; socat fork$([ -z "${floor_pid:-}" ] && echo "; no floor (no cc)" || echo "; floor = tools/bench/epoll_forwarder.c")"
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 echo "wrk -t1 -d$duration --latency, $reps repetitions interleaved; $(nproc) cores, load average $(loadavg)"
 echo
 for ((rep = 1; rep <= reps; rep++)); do
   for c in 1 20; do
-    for cfg in direct faultline haproxy socat; do
+    for cfg in $configs; do
       read -r rps p50 p99 errors < <(run_wrk "$c" "${port_of[$cfg]}")
       echo "$rep $cfg $c $rps $p50 $p99 $errors" >>"$results"
       printf '  run %d/%d  %-9s -c%-2d %8s req/s  p50 %7s us  p99 %7s us%s\n' "$rep" "$reps" \
@@ -255,6 +266,7 @@ for ((rep = 1; rep <= reps; rep++)); do
   done
 done
 stop_started "$socat_pid"  # and its forked children, before the faults run
+[ -z "${floor_pid:-}" ] || stop_started "$floor_pid"
 
 # --- fault accuracy ---------------------------------------------------------------
 fault_port=$(free_port)
@@ -293,7 +305,8 @@ echo
 
 # --- the table ----------------------------------------------------------------------
 echo "load average at the end: $(loadavg) (on $(nproc) cores; above $(nproc), expect noise)"
-awk -v reps="$reps" -v has_bandwidth="$has_bandwidth" -v bandwidth_error="$bandwidth_error" '
+awk -v reps="$reps" -v configs="$configs" -v has_bandwidth="$has_bandwidth" \
+  -v bandwidth_error="$bandwidth_error" '
   function add(k, v) {
     if (!(k in min) || v < min[k]) min[k] = v
     if (!(k in max) || v > max[k]) max[k] = v
@@ -308,8 +321,8 @@ awk -v reps="$reps" -v has_bandwidth="$has_bandwidth" -v bandwidth_error="$bandw
   { rep = $1; cfg = $2; c = $3
     rps[rep, cfg, c] = $4; p50[rep, cfg, c] = $5; p99[rep, cfg, c] = $6; err[cfg, c] += $7 }
   END {
-    split("direct faultline haproxy socat", cfgs, " ")
-    for (rep = 1; rep <= reps; rep++) for (ci = 1; ci <= 2; ci++) for (i = 1; i <= 4; i++) {
+    ncfgs = split(configs, cfgs, " ")
+    for (rep = 1; rep <= reps; rep++) for (ci = 1; ci <= 2; ci++) for (i = 1; i <= ncfgs; i++) {
       c = ci == 1 ? 1 : 20; cfg = cfgs[i]
       add("rps" cfg c, rps[rep, cfg, c]); add("p50" cfg c, p50[rep, cfg, c])
       add("p99" cfg c, p99[rep, cfg, c])
@@ -318,7 +331,7 @@ awk -v reps="$reps" -v has_bandwidth="$has_bandwidth" -v bandwidth_error="$bandw
     }
     printf "%-9s %4s  %-15s %-15s %-15s %-11s %-11s %s\n", "config", "conn", "req/s",
       "p50 us", "p99 us", "req/s/direct", "req/s/haproxy", "errors"
-    for (ci = 1; ci <= 2; ci++) for (i = 1; i <= 4; i++) {
+    for (ci = 1; ci <= 2; ci++) for (i = 1; i <= ncfgs; i++) {
       c = ci == 1 ? 1 : 20; cfg = cfgs[i]
       printf "%-9s %4d  %-15s %-15s %-15s %-11s %-11s %d\n", cfg, c, range("rps" cfg c, "%.0f"),
         range("p50" cfg c, "%.0f"), range("p99" cfg c, "%.0f"), range("vd" cfg c, "%.2f"),
@@ -329,6 +342,11 @@ awk -v reps="$reps" -v has_bandwidth="$has_bandwidth" -v bandwidth_error="$bandw
       d = p50[rep, "faultline", 1] - p50[rep, "direct", 1]; add("add", d); if (d > 10) ok_add = 0
       r = rps[rep, "faultline", 20] / rps[rep, "haproxy", 20]; add("ratio", r); if (r < 1.0) ok_ratio = 0
       v = p99[rep, "faultline", 20] / 1000; add("p99", v); if (v >= 1.0) ok_p99 = 0
+      add("hadd", p50[rep, "haproxy", 1] - p50[rep, "direct", 1])
+      if (ncfgs == 5) {
+        add("fadd", p50[rep, "floor", 1] - p50[rep, "direct", 1])
+        add("fratio", rps[rep, "floor", 20] / rps[rep, "haproxy", 20])
+      }
       v = (p50[rep, "latency10ms", 1] - p50[rep, "direct", 1]) / 1000; add("lat50", v)
       if (v < 9.5 || v > 10.5) ok_lat50 = 0
       add("lat50p", (p50[rep, "latency10ms", 1] - p50[rep, "faultline", 1]) / 1000)
@@ -341,7 +359,12 @@ awk -v reps="$reps" -v has_bandwidth="$has_bandwidth" -v bandwidth_error="$bandw
     fmtof["lat50"] = "%.2f ms"; fmtof["lat99"] = "%.2f ms"; fmtof["bw"] = "%.3f"
     printf "\ngoals (range over %d repetitions; met = every repetition meets it)\n", reps
     goal("proxy p50 - direct p50, 1 conn (<= +10 us)", "add", ok_add)
+    printf "  %-50s %-22s %s\n", "  (for reading: haproxy p50 - direct p50)", range("hadd", "%+.0f us"), "info"
+    if (ncfgs == 5) printf "  %-50s %-22s %s\n", "  (for reading: floor p50 - direct p50)",
+      range("fadd", "%+.0f us"), "info"
     goal("proxy req/s / haproxy req/s, 20 conn (>= 1.0)", "ratio", ok_ratio)
+    if (ncfgs == 5) printf "  %-50s %-22s %s\n", "  (for reading: floor req/s / haproxy req/s)",
+      range("fratio", "%.2fx"), "info"
     goal("proxy p99, 20 conn (< 1 ms)", "p99", ok_p99)
     goal("latency 10ms: p50 - direct p50 (10 +/- 0.5 ms)", "lat50", ok_lat50)
     printf "  %-50s %-22s %s\n", "  (for reading: p50 - no-fault proxy p50)", range("lat50p", "%.2f ms"),

@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
 #endif
   }
 
-  asio::io_context io;
+  asio::io_context io(1);  // one thread, like `faultline proxy`
   AsioClock clock(io);
   FaultProxy proxy(io, clock, "bench", "127.0.0.1", static_cast<uint16_t>(upstream_port), 1);
   if (const Status s = proxy.Listen("127.0.0.1", static_cast<uint16_t>(port)); !s.ok()) {
