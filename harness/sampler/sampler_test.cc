@@ -115,3 +115,12 @@ TEST_CASE("when the process is gone a row holds only the gauges") {
   REQUIRE(got.rows.size() == 1);
   CHECK(got.rows[0] == SampleRow{{"connections", 2}});
 }
+
+TEST_CASE("Sampler reads the TCP table less often only when a read of it costs over its share") {
+  CHECK(Sampler::SocketReadEvery(0, 100ms) == 1);
+  CHECK(Sampler::SocketReadEvery(1.0, 100ms) == 1);  // 1 % of 100 ms
+  CHECK(Sampler::SocketReadEvery(1.1, 100ms) == 2);
+  CHECK(Sampler::SocketReadEvery(2.5, 100ms) == 3);
+  CHECK(Sampler::SocketReadEvery(5, 1s) == 1);
+  CHECK(Sampler::SocketReadEvery(500, 100ms) == Sampler::kMaxSocketEvery);
+}
