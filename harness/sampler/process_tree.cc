@@ -1,7 +1,5 @@
 #include "harness/sampler/process_tree.h"
 
-#include <time.h>
-
 #include <charconv>
 #include <deque>
 
@@ -70,17 +68,7 @@ void TreeReader::ProbeNewPids(pid_t from, pid_t to) {
   }
 }
 
-namespace {
-
-double ThreadCpuMs() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
-}
-
-}  // namespace
-
-std::optional<TreeSample> TreeReader::Read(bool read_sockets) {
+std::optional<TreeSample> TreeReader::Read() {
   work_ = Work{};
   const std::optional<pid_t> last_pid = fs_.LastPid();
   const bool walk = processes_.empty() || !last_pid || !last_pid_ || *last_pid < *last_pid_ ||
@@ -103,13 +91,7 @@ std::optional<TreeSample> TreeReader::Read(bool read_sockets) {
   // process's fds were counted, so probing looks for enough new fds.
   constexpr uint32_t kStates =
       TcpStateBit(kTcpEstablished) | TcpStateBit(kTcpCloseWait) | TcpStateBit(kTcpListen);
-  std::optional<std::vector<TcpSocket>> sockets;
-  double sockets_ms = 0;  // the dump's and the matching's CPU, not the rest of the read
-  if (read_sockets) {
-    const double before = ThreadCpuMs();
-    sockets = fs_.TcpSockets(kStates);
-    sockets_ms += ThreadCpuMs() - before;
-  }
+  const std::optional<std::vector<TcpSocket>> sockets = fs_.TcpSockets(kStates);
 
   TreeSample sample;
   std::unordered_set<pid_t> kept;
@@ -135,22 +117,7 @@ std::optional<TreeSample> TreeReader::Read(bool read_sockets) {
     processes_.clear();  // the root is gone: start afresh if asked again
     return std::nullopt;
   }
-  if (sockets) {
-    const double before = ThreadCpuMs();
-    CountSockets(*sockets, &sample);
-    sockets_ms += ThreadCpuMs() - before;
-  }
-  if (read_sockets) {
-    last_sockets_.tcp_established = sample.tcp_established;
-    last_sockets_.tcp_close_wait = sample.tcp_close_wait;
-    last_sockets_.tcp_listen = sample.tcp_listen;
-    work_.sockets = true;
-    work_.sockets_cpu_ms = sockets_ms;
-  } else {
-    sample.tcp_established = last_sockets_.tcp_established;
-    sample.tcp_close_wait = last_sockets_.tcp_close_wait;
-    sample.tcp_listen = last_sockets_.tcp_listen;
-  }
+  if (sockets) CountSockets(*sockets, &sample);
   return sample;
 }
 

@@ -75,10 +75,8 @@ class TreeReader {
   TreeReader(ProcFs& fs, pid_t root, uint64_t page_size);
 
   /// Totals over the root and its descendants now; nullopt when the root is
-  /// gone. cpu_seconds is from the ns counters. Without `sockets` the TCP
-  /// table is not read: the socket counts are those of the last read that
-  /// read it (0 before any), and nothing is learnt about the tree's fds.
-  std::optional<TreeSample> Read(bool sockets = true);
+  /// gone. cpu_seconds is from the ns counters.
+  std::optional<TreeSample> Read();
 
   /// What the last Read() did, for the benchmark and the tests.
   struct Work {
@@ -86,8 +84,6 @@ class TreeReader {
     int pid_probes = 0;      // status files of new pids read
     int fd_listings = 0;     // PID/fd directories listed
     int readlinks = 0;       // fd links read
-    bool sockets = false;    // the TCP table was read and the sockets counted
-    double sockets_cpu_ms = 0;  // this thread's CPU for that (the dump and the matching)
   };
   const Work& work() const { return work_; }
 
@@ -128,7 +124,6 @@ class TreeReader {
   std::optional<pid_t> last_pid_;   // LastPid() before the last read's walk
   std::unordered_set<uint64_t> foreign_;  // dumped sockets no tree fd holds
   int reads_since_listing_ = 0;
-  TreeSample last_sockets_;  // the socket counts of the last read of the table
   Work work_;
 };
 

@@ -202,30 +202,6 @@ TEST_CASE("TreeReader reads fd links again only for sockets it cannot place") {
   }
 }
 
-TEST_CASE("TreeReader without sockets keeps the last socket counts and reads the rest") {
-  FakeProcFs fs;
-  fs.AddProcess(100, 1, 5, 1000, 0, 0, {{3, "socket:[40]"}, {4, "socket:[50]"}});
-  fs.tcp = {{40, 1}, {50, 1}};
-  fs.last_pid = 100;
-  TreeReader reader(fs, 100, 4096);
-  auto first = reader.Read();
-  REQUIRE(first);
-  CHECK(reader.work().sockets);
-  CHECK(first->tcp_established == 2);
-  fs.tcp = {{40, 1}, {50, 8}};  // the peer of 50 closed
-  fs.AddProcess(100, 1, 7, 1000, 0, 0, {{3, "socket:[40]"}, {4, "socket:[50]"}});
-  auto skipped = reader.Read(false);
-  REQUIRE(skipped);
-  CHECK_FALSE(reader.work().sockets);
-  CHECK(skipped->threads == 7);
-  CHECK(skipped->tcp_established == 2);
-  CHECK(skipped->tcp_close_wait == 0);
-  auto again = reader.Read();
-  REQUIRE(again);
-  CHECK(again->tcp_established == 1);
-  CHECK(again->tcp_close_wait == 1);
-}
-
 TEST_CASE("TreeReader sees a real child process come and go") {
   RealProcFs fs;
   TreeReader reader(fs, ::getpid(), 4096);

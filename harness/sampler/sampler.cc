@@ -1,8 +1,5 @@
 #include "harness/sampler/sampler.h"
 
-#include <algorithm>
-#include <cmath>
-
 namespace faultline {
 
 Sampler::Sampler(Clock& clock, ProcFs& procfs, std::unique_ptr<SampleReads> reads,
@@ -47,25 +44,14 @@ void Sampler::Take() {
   reads_->Run(
       [this, reading] {
         reading->start = clock_.Now();
-        const bool sockets = since_sockets_ == 0;
-        reading->tree = tree_.Read(sockets);
+        reading->tree = tree_.Read();
         reading->end = clock_.Now();
-        if (sockets && tree_.work().sockets) {
-          socket_every_ = SocketReadEvery(tree_.work().sockets_cpu_ms, options_.interval);
-        }
-        since_sockets_ = (since_sockets_ + 1) % socket_every_;
       },
       [this, reading] {
         if (!deliver_) return;
         Deliver(*reading);  // also the read Stop() waited for
         if (running_) Schedule();
       });
-}
-
-int Sampler::SocketReadEvery(double cpu_ms, Duration interval) {
-  const double budget_ms = kSocketShare * ToSeconds(interval) * 1e3;
-  if (!(cpu_ms > budget_ms) || !(budget_ms > 0)) return 1;
-  return static_cast<int>(std::min<double>(kMaxSocketEvery, std::ceil(cpu_ms / budget_ms)));
 }
 
 void Sampler::Deliver(const Reading& reading) {

@@ -13,15 +13,6 @@
 // A row's t_s is when its reads started, from the epoch: the truth, not the
 // slot.
 //
-// Socket states come from one walk of the kernel's whole TCP table, whose
-// cost grows with every socket on the host (1 ms on an idle host, 5 to 10 ms
-// beside a benchmark's tens of thousands): it is read every
-// SocketReadEvery(its last CPU cost, interval) rows, so that it takes at
-// most about 1 % of a core (kSocketShare) and at least once every
-// kMaxSocketEvery rows. A row in between carries the counts of the last
-// read of the table (at most that many intervals old); everything else in
-// a row is read for it.
-//
 // The reads run through `reads` (a dedicated thread in production, see
 // sample_reads.h): never on the event loop. Everything else, the sink and
 // the gauges included, runs on the thread that runs the clock's timers;
@@ -72,14 +63,6 @@ class Sampler {
   /// row is handed to the sink inside Stop(), so a short run still has one.
   void Stop();
 
-  /// The share of a core the TCP table's reads may take, and the most rows
-  /// between two of them.
-  static constexpr double kSocketShare = 0.01;
-  static constexpr int kMaxSocketEvery = 10;
-  /// Every how many rows the TCP table is read when a read of it cost
-  /// `cpu_ms`: 1 while that is within kSocketShare of `interval`.
-  static int SocketReadEvery(double cpu_ms, Duration interval);
-
  private:
   struct Reading {
     TimePoint start;
@@ -93,8 +76,6 @@ class Sampler {
   Clock& clock_;
   SamplerOptions options_;
   TreeReader tree_;  // used on the reads' thread only
-  int socket_every_ = 1;   // reads' thread only: rows per read of the TCP table
-  int since_sockets_ = 0;  // reads' thread only: rows since the last one
   Gauges gauges_;
   Sink sink_;
   std::unique_ptr<Timer> timer_;

@@ -1,7 +1,6 @@
 #include "harness/sampler/sampler.h"
 
 #include <doctest/doctest.h>
-#include <time.h>
 
 #include <vector>
 
@@ -115,60 +114,4 @@ TEST_CASE("when the process is gone a row holds only the gauges") {
   sampler.Start();
   REQUIRE(got.rows.size() == 1);
   CHECK(got.rows[0] == SampleRow{{"connections", 2}});
-}
-
-TEST_CASE("Sampler reads the TCP table less often only when a read of it costs over its share") {
-  CHECK(Sampler::SocketReadEvery(0, 100ms) == 1);
-  CHECK(Sampler::SocketReadEvery(1.0, 100ms) == 1);  // 1 % of 100 ms
-  CHECK(Sampler::SocketReadEvery(1.1, 100ms) == 2);
-  CHECK(Sampler::SocketReadEvery(2.5, 100ms) == 3);
-  CHECK(Sampler::SocketReadEvery(5, 1s) == 1);
-  CHECK(Sampler::SocketReadEvery(500, 100ms) == Sampler::kMaxSocketEvery);
-}
-
-namespace {
-
-// A TCP table whose every read costs `cpu_ms` of this thread's CPU (spent,
-// not slept: the sampler budgets CPU).
-class DearTableProcFs final : public FakeProcFs {
- public:
-  double cpu_ms = 0;
-  int table_reads = 0;
-  std::optional<std::vector<TcpSocket>> TcpSockets(uint32_t states) override {
-    ++table_reads;
-    const double until = CpuMs() + cpu_ms;
-    while (CpuMs() < until) {
-    }
-    return FakeProcFs::TcpSockets(states);
-  }
-
- private:
-  static double CpuMs() {
-    timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
-  }
-};
-
-}  // namespace
-
-TEST_CASE("a dear TCP table is read every few rows and the rows between carry its counts") {
-  ManualClock clock;
-  DearTableProcFs fs;
-  fs.AddProcess(100, 1, 5, 1024, 0, 0, {{3, "socket:[1]"}, {4, "socket:[2]"}});
-  fs.tcp = {{1, 1}, {2, 1}};
-  fs.last_pid = 100;
-  fs.cpu_ms = 2.5;  // 1 % of 100 ms is 1 ms: every third row
-  Rows got;
-  Sampler sampler(clock, fs, std::make_unique<InlineReads>(), Options(clock.Now()), nullptr,
-                  got.Sink());
-  sampler.Start();
-  fs.tcp = {{1, 1}, {2, 8}};  // the peer of socket 2 closed after row 0
-  for (int i = 0; i < 6; ++i) clock.Advance(100ms);
-  REQUIRE(got.rows.size() == 7);
-  CHECK(fs.table_reads == 3);  // rows 0, 3 and 6
-  std::vector<double> close_wait;
-  for (const SampleRow& row : got.rows) close_wait.push_back(row.at("close_wait"));
-  CHECK(close_wait == std::vector<double>{0, 0, 0, 1, 1, 1, 1});
-  for (const SampleRow& row : got.rows) CHECK(row.at("threads") == 5);
 }
