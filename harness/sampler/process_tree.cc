@@ -153,6 +153,23 @@ void TreeReader::ListFds(Process& p, const std::unordered_map<uint64_t, int>& st
   p.fds_known = true;
 }
 
+void TreeReader::RecheckFiles(Process& p, int share) {
+  for (auto it = p.fds.begin(); it != p.fds.end();) {
+    if (it->second != 0 || it->first % kListEvery != share) {
+      ++it;
+      continue;
+    }
+    ++work_.readlinks;
+    const std::optional<uint64_t> inode = fs_.FdSocketInode(p.pid, it->first);
+    if (!inode) {
+      it = p.fds.erase(it);  // closed: probing or a listing finds what took its number
+      continue;
+    }
+    it->second = *inode;
+    ++it;
+  }
+}
+
 bool TreeReader::ProbeFds(Process& p, const std::unordered_map<uint64_t, int>& state_of) {
   if (!p.fds_known || !p.fd_count) return false;
   // Still open, as far as the dump tells: files and pipes, and sockets
@@ -192,14 +209,21 @@ void TreeReader::CountSockets(const std::vector<TcpSocket>& sockets, TreeSample*
     if (s.inode != 0) state_of.emplace(s.inode, s.state);  // 0: closed, not yet gone
   }
 
-  bool listed = true;
-  for (const Process& p : processes_) listed = listed && p.fds_known;
-  if (!listed || ++reads_since_listing_ >= kListEvery) {
-    // Every process listed, and the links cached as files or pipes read
-    // again: a number once a file's may now be a socket's, at the same count.
-    for (Process& p : processes_) ListFds(p, state_of, true);
-    reads_since_listing_ = 0;
+  // A process never listed is listed. The links cached as files or pipes
+  // are read again, a tenth of them each read (a number once a file's may
+  // now be a socket's, at the same count), and every process is listed
+  // every kRelistEvery reads: a listing of thousands of fds costs
+  // milliseconds, a readlink of a cached file microseconds.
+  ++reads_since_listing_;
+  const bool relist = reads_since_listing_ >= kRelistEvery;
+  for (Process& p : processes_) {
+    if (relist || !p.fds_known) {
+      ListFds(p, state_of, true);
+    } else {
+      RecheckFiles(p, reads_since_listing_ % kListEvery);
+    }
   }
+  if (relist) reads_since_listing_ = 0;
   std::unordered_set<uint64_t> tree = TreeInodes();
   auto unplaced = [&] {
     std::vector<uint64_t> out;

@@ -23,10 +23,14 @@
 //            numbers not cached as open (a cached socket that left the dump
 //            was closed), as many as the fd count says; one readlink each.
 //            Where that does not add up, the directory is listed and only
-//            new or stale numbers readlink'ed. Every kListEvery reads every
-//            process is listed and its cached files re-read, which bounds
-//            any miss of the cheap path. Nothing is read when the dump is
-//            empty.
+//            new or stale numbers readlink'ed. The links cached as files
+//            or pipes are read again, a tenth of them each read, so each
+//            every kListEvery reads (a number once a file's may now be a
+//            socket's at the same count), and every kRelistEvery reads every
+//            process is listed, which bounds any other miss of the cheap
+//            path: a listing of a directory of thousands of fds costs
+//            milliseconds, a readlink microseconds.
+//            Nothing is read when the dump is empty.
 //
 // Known limit: a socket that enters the tree from outside it (passed over a
 // unix socket with SCM_RIGHTS) after it was seen outside is not counted
@@ -57,10 +61,13 @@ class TreeReader {
   /// Above this many pids allocated since the last read, the tree is
   /// walked again rather than probed pid by pid.
   static constexpr pid_t kMaxPidProbes = 256;
-  /// Every this many reads (that see sockets), each process's fds are
-  /// listed and every cached file's link read again, so a miss of the
-  /// cheap path lasts at most this long.
+  /// Every cached file's link is read again once every this many reads
+  /// (that see sockets; a tenth of them each read), so a file's number
+  /// reused by a socket is missed at most this long.
   static constexpr int kListEvery = 10;
+  /// Every this many reads (that see sockets), each process's fds are
+  /// listed, so any other miss of the cheap path lasts at most this long.
+  static constexpr int kRelistEvery = 100;
   /// Probing gives up and lists after this many numbers that are not open.
   static constexpr int kMaxProbeMisses = 8;
 
@@ -105,6 +112,9 @@ class TreeReader {
   // cached as open, as many as fd_count says. False when that does not add
   // up (then list).
   bool ProbeFds(Process& p, const std::unordered_map<uint64_t, int>& state_of);
+  // Reads again the link of each fd of p cached as not a socket whose
+  // number is `share` modulo kListEvery; forgets those no longer open.
+  void RecheckFiles(Process& p, int share);
   std::unordered_set<uint64_t> TreeInodes() const;
 
   ProcFs& fs_;

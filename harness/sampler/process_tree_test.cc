@@ -174,6 +174,22 @@ TEST_CASE("TreeReader reads fd links again only for sockets it cannot place") {
     REQUIRE(last);
     CHECK(last->tcp_established == 2);
   }
+  SUBCASE("the files are read again every kListEvery reads and listed every kRelistEvery") {
+    int listings = 0;
+    int file_reads = 0;
+    for (int i = 0; i < TreeReader::kRelistEvery; ++i) {
+      fs.readlinks = 0;
+      REQUIRE(reader.Read());
+      listings += reader.work().fd_listings;
+      if (reader.work().fd_listings == 0) file_reads += fs.readlinks;
+    }
+    // /dev/null and the pipe (never the sockets), each once every
+    // kListEvery reads, but in the read that listed instead.
+    const int rounds = TreeReader::kRelistEvery / TreeReader::kListEvery;
+    CHECK(file_reads >= 2 * (rounds - 1));
+    CHECK(file_reads <= 2 * rounds);
+    CHECK(listings == 1);  // the root, the one process of the tree
+  }
   SUBCASE("someone else's new socket costs the tree no link read") {
     fs.links["200/fd/4"] = "socket:[91]";
     fs.tcp.push_back({91, 1});

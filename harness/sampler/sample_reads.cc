@@ -1,5 +1,7 @@
 #include "harness/sampler/sample_reads.h"
 
+#include <pthread.h>
+
 #include <boost/asio/post.hpp>
 #include <utility>
 
@@ -44,6 +46,9 @@ void ThreadReads::Stop() {
 }
 
 void ThreadReads::Loop() {
+  // Named, so that a profile (perf -s comm) or /proc/PID/task/*/comm tells the
+  // sampler's CPU from the event loop's.
+  ::pthread_setname_np(::pthread_self(), "fl-reads");
   for (;;) {
     std::function<void()> read;
     std::function<void()> done;

@@ -3,8 +3,9 @@
 //
 //   InlineReads  runs `read` then `done` inside Run(): for tests driven by a
 //                ManualClock, so a sample lands as soon as its slot fires.
-//   ThreadReads  one dedicated thread runs `read`, then posts `done` to the
-//                event loop (asio::post); nothing blocking runs on the loop.
+//   ThreadReads  one dedicated thread (named "fl-reads") runs `read`, then
+//                posts `done` to the event loop (asio::post); nothing
+//                blocking runs on the loop.
 //
 // Stop() (also done by the destructor) returns once no read is running: a
 // read handed over (running or not yet started) finishes first, and the `done` of a finished read that

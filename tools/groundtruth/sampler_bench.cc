@@ -62,11 +62,18 @@ int main(int argc, char** argv) {
   // tree and reads every fd link; later reads only what changed.
   faultline::TreeReader reader(fs, pid, page);
   Measure("first", 1, [&] { return reader.Read().has_value(); });
-  Measure("new", n, [&] { return reader.Read().has_value(); });
-  const auto& work = reader.work();
-  std::printf("# last read: %s, %d pid probes, %d fd listings, %d readlinks\n",
-              work.full_walk ? "full walk" : "incremental", work.pid_probes, work.fd_listings,
-              work.readlinks);
+  int listings = 0;
+  int readlinks = 0;
+  int walks = 0;
+  Measure("new", n, [&] {
+    const bool ok = reader.Read().has_value();
+    walks += reader.work().full_walk ? 1 : 0;
+    listings += reader.work().fd_listings;
+    readlinks += reader.work().readlinks;
+    return ok;
+  });
+  std::printf("# the %d new reads: %d full walks, %d fd listings, %d readlinks\n", n, walks,
+              listings, readlinks);
   Measure("fresh", n, [&] { return faultline::ReadProcessTree(fs, pid, page).has_value(); });
   // Where the new reads spend it (root process only).
   const std::string dir = std::to_string(pid);
