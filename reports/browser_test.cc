@@ -1,7 +1,9 @@
 // Opens rendered reports in headless Chromium and inspects them over the
 // DevTools protocol (--remote-debugging-pipe): the charts have geometry, the
-// page made no request beyond its own file and logged no error. A missing
-// Chromium fails the test: install it (tools/install-deps.sh).
+// page made no request beyond its own file and logged no error, and its
+// Content-Security-Policy blocks a fetch (nothing reaches a loopback server,
+// Chromium reports the violation). A missing Chromium fails the test:
+// install it (tools/install-deps.sh).
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -14,11 +16,14 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "reports/browser_test_server.h"
 #include "reports/html_report.h"
 #include "reports/sample_results.h"
 
@@ -141,12 +146,23 @@ class Browser {
 
   // Waits for an event named `method` (it may already have arrived).
   json WaitEvent(const std::string& method) {
+    return *WaitEventWhere([&](const json& e) { return e.value("method", "") == method; },
+                           kBrowserDeadline);
+  }
+
+  // Waits up to `limit` for an event that `match` accepts (it may already
+  // have arrived); nullopt when none came in time.
+  std::optional<json> WaitEventWhere(const std::function<bool(const json&)>& match,
+                                     Clock::duration limit) {
+    const auto until = Clock::now() + limit;
     for (size_t i = 0;; ++i) {
       while (i < events.size()) {
-        if (events[i].value("method", "") == method) return events[i];
+        if (match(events[i])) return events[i];
         ++i;
       }
-      events.push_back(Next());
+      std::optional<json> next = Next(until);
+      if (!next) return std::nullopt;
+      events.push_back(std::move(*next));
       --i;
     }
   }
@@ -154,7 +170,11 @@ class Browser {
   std::vector<json> events;
 
  private:
-  json Next() {
+  json Next() { return *Next(deadline_); }
+
+  // The next message, or nullopt once `until` has passed; past the
+  // browser's deadline the test fails.
+  std::optional<json> Next(Clock::time_point until) {
     for (;;) {
       const size_t end = buffer_.find('\0');
       if (end != std::string::npos) {
@@ -162,11 +182,14 @@ class Browser {
         buffer_.erase(0, end + 1);
         return m;
       }
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now());
-      REQUIRE_MESSAGE(left.count() > 0, "chromium did not answer within "
-                                            << kBrowserDeadline.count() << "s");
+      const auto now = Clock::now();
+      REQUIRE_MESSAGE(now < deadline_,
+                      "chromium did not answer within " << kBrowserDeadline.count() << "s");
+      if (now >= until) return std::nullopt;
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::min(until, deadline_) - now);
       pollfd p{from_, POLLIN, 0};
-      const int r = ::poll(&p, 1, static_cast<int>(left.count()));
+      const int r = ::poll(&p, 1, static_cast<int>(left.count()) + 1);
       if (r < 0 && errno == EINTR) continue;
       char buf[65536];
       const ssize_t n = r > 0 ? ::read(from_, buf, sizeof buf) : 0;
@@ -239,8 +262,11 @@ struct TempDir {
 
 // Loads `html` (written to a temporary file) in a fresh Chromium and reports
 // every request, error and the probe's findings; with `screenshot` set, also
-// saves a 1200x1600 PNG there.
-PageReport Open(const std::string& html, const fs::path& screenshot = {}) {
+// saves a 1200x1600 PNG there. `after_load` runs once the page has loaded,
+// with the browser still up (to wait for more events).
+using AfterLoad = std::function<void(Browser&)>;
+PageReport Open(const std::string& html, const fs::path& screenshot = {},
+                const AfterLoad& after_load = {}) {
   REQUIRE_MESSAGE(::access(kChromium, X_OK) == 0,
                   kChromium << " not found: install chromium (tools/install-deps.sh)");
   TempDir tmp;
@@ -261,6 +287,7 @@ PageReport Open(const std::string& html, const fs::path& screenshot = {}) {
                  session);
     browser.Call("Page.navigate", {{"url", url}}, session);
     browser.WaitEvent("Page.loadEventFired");
+    if (after_load) after_load(browser);
     const json probe = browser.Call(
         "Runtime.evaluate", {{"expression", kProbe}, {"returnByValue", true}}, session);
     REQUIRE_MESSAGE(probe["result"]["type"] == "string", probe.dump());
@@ -341,11 +368,52 @@ TEST_CASE("the browser check catches a request and a console error") {
   CHECK(Join(r.errors).find("boom") != std::string::npos);
 }
 
+// The report's Content-Security-Policy (default-src 'none'; img-src data:)
+// must stop a fetch before it leaves the page: a loopback server that the
+// fetch targets receives no connection, and Chromium reports the blocked
+// fetch as a CSP violation, both as a "security" log entry naming the policy
+// and as the request failing with blockedReason "csp". (Chromium still
+// announces the request with Network.requestWillBeSent, so that alone
+// proves nothing either way.)
 TEST_CASE("the browser check catches a fetch the report's security policy blocks") {
+  faultline::testing::LoopbackServer server;
+  const std::string target = server.Url("/y.png");
   std::string html = faultline::RenderHtml(faultline::testing::AbRun());
-  html.insert(html.find("</main>"), "<img src=\"http://127.0.0.1:9/y.png\">");
-  const PageReport r = Open(html);
-  const bool noticed = !r.requests.empty() || !r.errors.empty();
-  CHECK_MESSAGE(noticed, "an <img> fetch went unnoticed");
-  MESSAGE("requests: " << Join(r.requests) << "errors: " << Join(r.errors));
+  html.insert(html.find("</main>"), "<img src=\"" + target + "\">");
+  std::vector<std::string> connections;
+  std::optional<json> violation, blocked;
+  const PageReport r = Open(html, {}, [&](Browser& browser) {
+    // No connection may arrive, not even late: polled for 2 s after the load.
+    connections = server.WaitForConnections(std::chrono::seconds(2));
+    violation = browser.WaitEventWhere(
+        [&](const json& e) {
+          if (e.value("method", "") != "Log.entryAdded") return false;
+          const json& entry = e["params"]["entry"];
+          const std::string text = entry.value("text", "");
+          return entry.value("source", "") == "security" &&
+                 text.find("Content Security Policy") != std::string::npos &&
+                 text.find(target) != std::string::npos;
+        },
+        std::chrono::seconds(5));
+    std::string request_id;
+    for (const auto& e : browser.events)
+      if (e.value("method", "") == "Network.requestWillBeSent" &&
+          e["params"]["request"].value("url", "") == target)
+        request_id = e["params"].value("requestId", "");
+    blocked = browser.WaitEventWhere(
+        [&](const json& e) {
+          return !request_id.empty() && e.value("method", "") == "Network.loadingFailed" &&
+                 e["params"].value("requestId", "") == request_id;
+        },
+        std::chrono::seconds(5));
+  });
+  CHECK_MESSAGE(connections.empty(),
+                "the blocked fetch reached " << target << ": " << Join(connections));
+  REQUIRE_MESSAGE(violation.has_value(), "no CSP violation logged for " << target << "; errors:\n"
+                                                                        << Join(r.errors));
+  CHECK(violation->at("params").at("entry").value("level", "") == "error");
+  CHECK(violation->at("params").at("entry").value("text", "").find("The action has been blocked") !=
+        std::string::npos);
+  REQUIRE_MESSAGE(blocked.has_value(), "no Network.loadingFailed for " << target);
+  CHECK(blocked->at("params").value("blockedReason", "") == "csp");
 }
