@@ -196,6 +196,16 @@ std::string BreakingText(const BreakingPoint& b, const std::string& key) {
 
 std::string LimitLabel(const SweepLimit& l) { return l.check + " = " + l.expression; }
 
+// The head of a Markdown table with a column per swept value: "| first | 25 | 50 |" and its rule.
+std::string MarkdownHead(const std::string& first, const std::vector<std::string>& x_values) {
+  std::string head = "| " + first + " |", rule = "|---|";
+  for (const auto& x : x_values) {
+    head += " " + EscapeMarkdown(x) + " |";
+    rule += "---:|";
+  }
+  return head + "\n" + rule + "\n";
+}
+
 }  // namespace
 
 std::string RenderSweepText(const SweepData& d) {
@@ -231,13 +241,7 @@ std::string RenderSweepMarkdown(const SweepData& d) {
   out += "\n";
   const auto limits = SweepLimits(d);
   if (!limits.empty()) {
-    out += "**limits that follow " + M(d.key) + "**\n\n| check |";
-    std::string rule = "|---|";
-    for (const auto& x : d.x_values) {
-      out += " " + M(x) + " |";
-      rule += "---:|";
-    }
-    out += "\n" + rule + "\n";
+    out += "**limits that follow " + M(d.key) + "**\n\n" + MarkdownHead("check", d.x_values);
     for (const auto& l : limits) {
       out += "| " + M(LimitLabel(l)) + " |";
       for (double v : l.per_x) out += " " + M(Value(v, l.unit)) + " |";
@@ -247,13 +251,7 @@ std::string RenderSweepMarkdown(const SweepData& d) {
   }
   const auto lines = Lines(d);
   for (const auto& m : Metrics(d)) {
-    out += "**peak " + M(m.name) + "**\n\n| variant |";
-    std::string rule = "|---|";
-    for (const auto& x : d.x_values) {
-      out += " " + M(x) + " |";
-      rule += "---:|";
-    }
-    out += "\n" + rule + "\n";
+    out += "**peak " + M(m.name) + "**\n\n" + MarkdownHead("variant", d.x_values);
     for (const auto& line : lines) {
       out += "| " + M(line.name) + " |";
       for (size_t i = 0; i < d.x_values.size(); ++i) {

@@ -25,23 +25,17 @@ std::optional<double> PlainNumber(std::string_view s) {
   return v;
 }
 
-const char* Expected(LimitUnits units) {
-  switch (units) {
-    case LimitUnits::kAll: return "a number, a duration or a size";
-    case LimitUnits::kDurations: return "a number or a duration";
-    case LimitUnits::kNone: return "a number";
-  }
-  return "a number";
-}
-
-// What an empty factor should have been.
-const char* ExpectedFactor(LimitUnits units) {
-  switch (units) {
-    case LimitUnits::kAll: return "a number, a duration, a size or ${KEY}";
-    case LimitUnits::kDurations: return "a number, a duration or ${KEY}";
-    case LimitUnits::kNone: return "a number or ${KEY}";
-  }
-  return "a number or ${KEY}";
+// What a factor may be: "a number, a duration or a size", with "${KEY}" when
+// `variable` (for an empty factor, where a variable would do too).
+std::string Expected(LimitUnits units, bool variable = false) {
+  std::vector<std::string> kinds = {"a number"};
+  if (units != LimitUnits::kNone) kinds.push_back("a duration");
+  if (units == LimitUnits::kAll) kinds.push_back("a size");
+  if (variable) kinds.push_back("${KEY}");
+  std::string out = kinds.front();
+  for (size_t i = 1; i < kinds.size(); ++i)
+    out += (i + 1 == kinds.size() ? " or " : ", ") + kinds[i];
+  return out;
 }
 
 // One factor's value; Invalid naming it when it is none of what `units` allows.
@@ -108,7 +102,7 @@ StatusOr<double> EvaluateLimitExpression(std::string_view text,
     }
     const std::string_view token = Trim(text.substr(start, end - start));
     if (token.empty()) {
-      return Status::Invalid(std::string("expected ") + ExpectedFactor(units) + " " +
+      return Status::Invalid("expected " + Expected(units, /*variable=*/true) + " " +
                              (before.empty() ? std::string("before ") + Quote(text.substr(end, 1))
                                              : "after " + Quote(before)));
     }
