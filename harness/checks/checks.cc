@@ -43,6 +43,7 @@ Window WindowOf(const CheckSpec& check, const VariantResult& v) {
 // The first and last moments of `w` in `v`: its phases' extent, or for the
 // whole run from the first phase's start to the end of the run.
 std::pair<double, double> Extent(const Window& w, const VariantResult& v) {
+  if (w.spans.empty()) return {NAN, NAN};  // no phase of the window ran
   double start = INFINITY, end = -INFINITY;
   for (const auto& [a, b] : w.spans) {
     start = std::min(start, a);
@@ -53,7 +54,6 @@ std::pair<double, double> Extent(const Window& w, const VariantResult& v) {
     end = v.duration_s;
     for (const auto& p : v.phases) end = std::max(end, p.end_s);
   }
-  if (start > end) return {NAN, NAN};  // no phase of the window ran
   return {start, end};
 }
 

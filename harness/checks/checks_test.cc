@@ -314,6 +314,11 @@ TEST_CASE("window checks carry their window and the first sample past the limit"
   auto whole = EvaluateCheck(Check(CheckSpec::Kind::kMax, {}, 1000), v);
   CHECK(whole.window_start_s == 0);
   CHECK(whole.window_end_s == 20);
+  // A window whose phase did not run has no span.
+  auto none = EvaluateCheck(Check(CheckSpec::Kind::kMax, {"recovery"}, 1000), v);
+  CHECK_FALSE(none.computed);
+  CHECK(std::isnan(none.window_start_s));
+  CHECK(std::isnan(none.window_end_s));
 }
 
 TEST_CASE("a check judged over its whole window fails at no moment") {
