@@ -43,6 +43,8 @@ std::vector<std::string> WindowPhases(const std::string& detail) {
 }  // namespace
 
 double FailedCheckTime(const VariantResult& v, const CheckResult& check) {
+  if (std::isfinite(check.at_s)) return check.at_s;
+  if (std::isfinite(check.window_end_s)) return check.window_end_s;
   if (check.kind != CheckKind::kRecovers) {
     double at = NAN;
     for (const auto& name : WindowPhases(check.detail))
@@ -61,10 +63,13 @@ std::vector<ChartMarker> EventMarkers(const VariantResult& v, const std::string&
     if (c.passed) continue;
     const double t = FailedCheckTime(v, c);
     if (!std::isfinite(t)) continue;
-    std::string label = v.name + " · check failed" +
+    // The time only when the check says when it failed; an old file's is a guess.
+    const bool timed = std::isfinite(c.at_s) || std::isfinite(c.window_end_s);
+    std::string label = v.name + (timed ? " · " + Seconds(t) : "") + " · check failed" +
                         (v.expect == Expectation::kFail ? " (as expected)" : "") + ": " + c.name +
                         ": observed " + FormatMeasure(c.observed, c.unit) + ", limit " +
-                        FormatMeasure(c.limit, c.unit);
+                        FormatMeasure(c.limit, c.unit) +
+                        (c.limit_expression.empty() ? "" : " = " + c.limit_expression);
     out.push_back({t, label, colour, true});
   }
   std::stable_sort(out.begin(), out.end(),

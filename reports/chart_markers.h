@@ -12,15 +12,20 @@
 
 namespace faultline {
 
-/// When a failed check is drawn: the end of the last phase its window names
-/// (the window is read from its detail, "... over hang+recovery", "...
-/// started in hang"; a recovers check: the end of the run), else the end of
-/// the variant's last phase; NaN for a variant with no phases and no duration.
+/// When a failed check is drawn: the moment it failed (`at_s`: the first
+/// sample past the limit, a recovery deadline, a census), else the end of the
+/// window it judged (`window_end_s`). A check from a results.json written
+/// before those fields: the end of the last phase its window names (read from
+/// its detail, "... over hang+recovery", "... started in hang"; a recovers
+/// check: the end of the run), else the end of the variant's last phase; NaN
+/// for a variant with no phases and no duration.
 double FailedCheckTime(const VariantResult& v, const CheckResult& check);
 
 /// The markers of `v`, in time order: its events ("naive · 12.3s · process
-/// \"target\" exited with status 1") and its failed checks ("naive · check
-/// failed: threads bounded: observed 959, limit 200"), in `colour`.
+/// \"target\" exited with status 1") and its failed checks ("naive · 10.4s ·
+/// check failed: threads bounded: observed 959, limit 300 = 1.5 * ${load.rate}
+/// * 2s"; the time and the limit's expression only when the check has them),
+/// in `colour`.
 std::vector<ChartMarker> EventMarkers(const VariantResult& v, const std::string& colour);
 
 }  // namespace faultline

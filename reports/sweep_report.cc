@@ -141,6 +141,27 @@ double ErrorRatio(const RequestSummary& r) {
   return total > 0 ? static_cast<double>(r.counts.errors()) / total : NAN;
 }
 
+std::vector<SweepLimit> SweepLimits(const SweepData& d) {
+  std::vector<SweepLimit> out;
+  for (const auto& run : d.runs) {
+    const size_t x = static_cast<size_t>(
+        std::find(d.x_values.begin(), d.x_values.end(), run.x) - d.x_values.begin());
+    if (x >= d.x_values.size()) continue;
+    for (const auto& v : run.result.variants)
+      for (const auto& c : v.checks) {
+        if (c.limit_expression.empty()) continue;
+        auto it = std::find_if(out.begin(), out.end(), [&](const SweepLimit& l) {
+          return l.check == c.name && l.expression == c.limit_expression;
+        });
+        if (it == out.end())
+          it = out.insert(out.end(), SweepLimit{c.name, c.limit_expression, c.unit,
+                                                std::vector<double>(d.x_values.size(), NAN)});
+        if (std::isnan(it->per_x[x])) it->per_x[x] = c.limit;
+      }
+  }
+  return out;
+}
+
 std::vector<BreakingPoint> BreakingPoints(const SweepData& d) {
   std::vector<BreakingPoint> out;
   for (const auto& line : Lines(d)) {
@@ -153,6 +174,9 @@ std::vector<BreakingPoint> BreakingPoints(const SweepData& d) {
       if (const CheckResult* c = FirstFailed(*v)) {
         b.value = d.x_values[x];
         b.check = c->name;
+        b.observed = c->observed;
+        b.limit = c->limit;
+        b.unit = c->unit;
         break;
       }
     }
@@ -166,7 +190,20 @@ namespace {
 std::string BreakingText(const BreakingPoint& b, const std::string& key) {
   if (!b.measured) return "not measured (no run could be judged)";
   if (b.value.empty()) return "holds at every value";
-  return "breaks at " + key + "=" + b.value + " (" + b.check + ")";
+  return "breaks at " + key + "=" + b.value + " (" + b.check + ": observed " +
+         FormatMeasure(b.observed, b.unit) + ", limit " + FormatMeasure(b.limit, b.unit) + ")";
+}
+
+std::string LimitLabel(const SweepLimit& l) { return l.check + " = " + l.expression; }
+
+// The head of a Markdown table with a column per swept value: "| first | 25 | 50 |" and its rule.
+std::string MarkdownHead(const std::string& first, const std::vector<std::string>& x_values) {
+  std::string head = "| " + first + " |", rule = "|---|";
+  for (const auto& x : x_values) {
+    head += " " + EscapeMarkdown(x) + " |";
+    rule += "---:|";
+  }
+  return head + "\n" + rule + "\n";
 }
 
 }  // namespace
@@ -175,6 +212,11 @@ std::string RenderSweepText(const SweepData& d) {
   std::string out = "sweep " + CleanText(d.scenario) + " over " + CleanText(d.key) + ":\n";
   for (const auto& b : BreakingPoints(d))
     out += "  " + CleanText(b.line) + ": " + CleanText(BreakingText(b, d.key)) + "\n";
+  for (const auto& l : SweepLimits(d)) {
+    std::string values;
+    for (double v : l.per_x) values += (values.empty() ? "" : " ") + Value(v, l.unit);
+    out += "  limit " + CleanText(LimitLabel(l)) + ": [" + values + "]\n";
+  }
   const auto lines = Lines(d);
   for (const auto& m : Metrics(d)) {
     out += "  peak " + CleanText(m.name) + ":";
@@ -197,15 +239,19 @@ std::string RenderSweepMarkdown(const SweepData& d) {
   for (const auto& b : BreakingPoints(d))
     out += "| " + M(b.line) + " | " + M(BreakingText(b, d.key)) + " |\n";
   out += "\n";
+  const auto limits = SweepLimits(d);
+  if (!limits.empty()) {
+    out += "**limits that follow " + M(d.key) + "**\n\n" + MarkdownHead("check", d.x_values);
+    for (const auto& l : limits) {
+      out += "| " + M(LimitLabel(l)) + " |";
+      for (double v : l.per_x) out += " " + M(Value(v, l.unit)) + " |";
+      out += "\n";
+    }
+    out += "\n";
+  }
   const auto lines = Lines(d);
   for (const auto& m : Metrics(d)) {
-    out += "**peak " + M(m.name) + "**\n\n| variant |";
-    std::string rule = "|---|";
-    for (const auto& x : d.x_values) {
-      out += " " + M(x) + " |";
-      rule += "---:|";
-    }
-    out += "\n" + rule + "\n";
+    out += "**peak " + M(m.name) + "**\n\n" + MarkdownHead("variant", d.x_values);
     for (const auto& line : lines) {
       out += "| " + M(line.name) + " |";
       for (size_t i = 0; i < d.x_values.size(); ++i) {
@@ -241,7 +287,21 @@ std::string RenderSweepHtml(const SweepData& d) {
          "<table><thead><tr><th>variant</th><th>breaking point</th></tr></thead><tbody>\n";
   for (const auto& b : BreakingPoints(d))
     out += "<tr><td>" + E(b.line) + "</td><td>" + E(BreakingText(b, d.key)) + "</td></tr>\n";
-  out += "</tbody></table>\n<h2>Peaks against " + E(d.key) + "</h2>\n<p>";
+  out += "</tbody></table>\n";
+  if (const auto limits = SweepLimits(d); !limits.empty()) {
+    out += "<h2>Limits that follow " + E(d.key) + "</h2>\n<p>Checks whose limit is an "
+           "expression of the scenario's settings, resolved at each value.</p>\n"
+           "<table><thead><tr><th>check</th>";
+    for (const auto& x : d.x_values) out += "<th>" + E(x) + "</th>";
+    out += "</tr></thead><tbody>\n";
+    for (const auto& l : limits) {
+      out += "<tr><td>" + E(l.check) + " = <code>" + E(l.expression) + "</code></td>";
+      for (double v : l.per_x) out += "<td>" + E(Value(v, l.unit)) + "</td>";
+      out += "</tr>\n";
+    }
+    out += "</tbody></table>\n";
+  }
+  out += "<h2>Peaks against " + E(d.key) + "</h2>\n<p>";
   for (size_t i = 0; i < lines.size(); ++i)
     out += "<span class=\"swatch\" style=\"background:" + ChartColour(i) + "\"></span>" +
            E(lines[i].name);

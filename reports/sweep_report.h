@@ -6,6 +6,7 @@
 // fetch). Deterministic; every string from the results is escaped.
 #pragma once
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -35,7 +36,24 @@ struct BreakingPoint {
   std::string value;      // the first x at which a check failed; "" when none did
   std::string check;      // the first failed check there
   bool measured = false;  // at least one run of the line was judged
+  double observed = NAN;  // the failed check's observed value and limit there, in `unit`
+  double limit = NAN;
+  Unit unit = Unit::kNone;
 };
+
+/// A check whose limit is an expression (CheckResult::limit_expression): the
+/// limit it resolved to at each swept value, so the report shows that it
+/// followed the setting.
+struct SweepLimit {
+  std::string check;                 // its name
+  std::string expression;            // "1.5 * ${load.rate} * 2s"
+  Unit unit = Unit::kNone;
+  std::vector<double> per_x;         // by x index; NaN where no run had it
+};
+
+/// Per check with a limit expression, in first-seen order (a check under
+/// several settings of the other keys takes the first limit seen per x).
+std::vector<SweepLimit> SweepLimits(const SweepData& data);
 
 /// Non-ok requests / all requests; NaN when there were none.
 double ErrorRatio(const RequestSummary& requests);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <tuple>
 
 #include "harness/audit/cancellation.h"
 #include "harness/checks/held_check.h"
@@ -37,6 +38,23 @@ Window WindowOf(const CheckSpec& check, const VariantResult& v) {
     w.label += (w.label.empty() ? "" : "+") + name;
   }
   return w;
+}
+
+// The first and last moments of `w` in `v`: its phases' extent, or for the
+// whole run from the first phase's start to the end of the run.
+std::pair<double, double> Extent(const Window& w, const VariantResult& v) {
+  if (w.spans.empty()) return {NAN, NAN};  // no phase of the window ran
+  double start = INFINITY, end = -INFINITY;
+  for (const auto& [a, b] : w.spans) {
+    start = std::min(start, a);
+    end = std::max(end, b);
+  }
+  if (std::isinf(start)) start = v.phases.empty() ? 0 : v.phases.front().start_s;
+  if (std::isinf(end)) {
+    end = v.duration_s;
+    for (const auto& p : v.phases) end = std::max(end, p.end_s);
+  }
+  return {start, end};
 }
 
 std::string Fmt(double v, Unit unit) {
@@ -103,7 +121,9 @@ CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& v) {
   r.kind = check.kind;
   r.metric = check.metric;
   r.limit = check.limit;
+  r.limit_expression = check.limit_expression;
   const Window w = WindowOf(check, v);
+  std::tie(r.window_start_s, r.window_end_s) = Extent(w, v);
 
   // The check has no data to judge: it fails, and the variant is an error.
   auto fail = [&](std::string why) {
@@ -123,13 +143,15 @@ CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& v) {
       Collect(v, check.metric, w, &ts, &ys);
       if (ys.empty()) return fail("no samples of " + check.metric + " in " + w.label);
       const double peak = *std::max_element(ys.begin(), ys.end());
+      double base = 0;  // what a sample is measured from: the baseline for growth
       if (check.kind == CheckSpec::Kind::kMax) {
         r.observed = peak;
         r.detail = "peak " + Fmt(peak, r.unit) + " over " + w.label;
       } else if (check.kind == CheckSpec::Kind::kGrowth) {
         auto b = v.baseline.find(check.metric);
         if (b == v.baseline.end()) return fail("no baseline for " + check.metric);
-        r.observed = peak - b->second;
+        base = b->second;
+        r.observed = peak - base;
         r.detail = "peak " + Fmt(peak, r.unit) + " over " + w.label + " - baseline " +
                    Fmt(b->second, r.unit);
       } else {
@@ -141,6 +163,11 @@ CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& v) {
       }
       r.passed = check.at_least ? r.observed >= check.limit : r.observed <= check.limit;
       if (check.at_least) r.detail += " (passes at or above the limit)";
+      if (!r.passed && !check.at_least && check.kind != CheckSpec::Kind::kRate) {
+        // The first sample past the limit: when the check failed.
+        for (size_t i = 0; i < ys.size() && std::isnan(r.at_s); ++i)
+          if (ys[i] - base > check.limit) r.at_s = ts[i];
+      }
       return r;
     }
     case CheckSpec::Kind::kRecovers: {
@@ -150,6 +177,8 @@ CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& v) {
       for (const auto& p : v.phases)
         if (p.name == check.after) after = &p;
       if (!after) return fail("phase " + check.after + " did not run");
+      r.window_start_s = after->end_s;
+      r.window_end_s = after->end_s + r.limit;  // the recovery deadline
       auto b = v.baseline.find(check.metric);
       if (b == v.baseline.end()) return fail("no baseline for " + check.metric);
       const double target = b->second + check.tolerance;
@@ -164,6 +193,7 @@ CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& v) {
         if (y <= target) {
           r.observed = t - after->end_s;
           r.passed = r.observed <= r.limit;
+          if (!r.passed) r.at_s = r.window_end_s;
           r.detail = check.metric + " back to " + Fmt(y, unit) + ", at or below baseline " +
                      Fmt(b->second, unit) + " + tolerance " + Fmt(check.tolerance, unit) + ", " +
                      Fmt(r.observed, Unit::kSeconds) + " after " + check.after + " ended";
@@ -175,6 +205,7 @@ CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& v) {
         return fail("no samples of " + check.metric + " after " + check.after + " ended");
       r.passed = false;
       r.observed = NAN;
+      r.at_s = r.window_end_s;
       r.detail = check.metric + " never returned to baseline " + Fmt(b->second, unit) +
                  " + tolerance " + Fmt(check.tolerance, unit) + " after " + check.after +
                  " ended (last " + Fmt(last, unit) + ")";

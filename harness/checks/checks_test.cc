@@ -286,3 +286,99 @@ TEST_CASE("held without its census or without stacks is not computed") {
 }
 
 }  // namespace faultline
+
+// Issue 12 point 4: a check carries the span it judged, and a failed one the
+// moment it failed, so that reports mark the charts without guessing.
+TEST_CASE("window checks carry their window and the first sample past the limit") {
+  VariantResult v = Piling(10, 5);  // threads 5 + 10 x (t - 4) during hang [5, 15)
+  auto max = EvaluateCheck(Check(CheckSpec::Kind::kMax, {"hang"}, 60), v);
+  CHECK_FALSE(max.passed);
+  CHECK(max.window_start_s == 5);
+  CHECK(max.window_end_s == 15);
+  CHECK(max.at_s == 10);  // 65 at t = 10 is the first sample above 60
+
+  auto growth = EvaluateCheck(Check(CheckSpec::Kind::kGrowth, {"hang"}, 60), v);
+  CHECK_FALSE(growth.passed);
+  CHECK(growth.at_s == 11);  // 75 - baseline 5 = 70 at t = 11; 65 - 5 = 60 at t = 10 is not above
+
+  auto held = EvaluateCheck(Check(CheckSpec::Kind::kGrowth, {"hang"}, 1000), v);
+  CHECK(held.passed);
+  CHECK(held.window_start_s == 5);
+  CHECK(std::isnan(held.at_s));  // a passed check failed at no moment
+
+  // Several phases: from the first one's start to the last one's end.
+  auto both = EvaluateCheck(Check(CheckSpec::Kind::kMax, {"drain", "baseline"}, 1000), v);
+  CHECK(both.window_start_s == 0);
+  CHECK(both.window_end_s == 20);
+  // The whole run.
+  auto whole = EvaluateCheck(Check(CheckSpec::Kind::kMax, {}, 1000), v);
+  CHECK(whole.window_start_s == 0);
+  CHECK(whole.window_end_s == 20);
+  // A window whose phase did not run has no span.
+  auto none = EvaluateCheck(Check(CheckSpec::Kind::kMax, {"recovery"}, 1000), v);
+  CHECK_FALSE(none.computed);
+  CHECK(std::isnan(none.window_start_s));
+  CHECK(std::isnan(none.window_end_s));
+}
+
+TEST_CASE("a check judged over its whole window fails at no moment") {
+  VariantResult v = Piling(96, 5);
+  auto rate = EvaluateCheck(Check(CheckSpec::Kind::kRate, {"hang"}, 20), v);
+  CHECK_FALSE(rate.passed);
+  CHECK(rate.window_end_s == 15);
+  CHECK(std::isnan(rate.at_s));
+  CheckSpec shown = Check(CheckSpec::Kind::kMax, {"baseline"}, 50);
+  shown.at_least = true;
+  auto s = EvaluateCheck(shown, v);
+  CHECK_FALSE(s.passed);
+  CHECK(std::isnan(s.at_s));
+  CheckSpec lat = Check(CheckSpec::Kind::kLatency, {"hang"}, 0.001);
+  lat.metric.clear();
+  v.requests.Add({Outcome::kOk, 200, 6, 0.5});
+  auto l = EvaluateCheck(lat, v);
+  CHECK_FALSE(l.passed);
+  CHECK(l.window_start_s == 5);
+  CHECK(l.window_end_s == 15);
+  CHECK(std::isnan(l.at_s));
+}
+
+TEST_CASE("recovers spans from the end of its phase to the deadline and fails at the deadline") {
+  CheckSpec c = Check(CheckSpec::Kind::kRecovers, {}, 0);
+  c.after = "hang";
+  c.within = 3s;
+  auto stuck = EvaluateCheck(c, Piling(10, 105));
+  CHECK_FALSE(stuck.passed);
+  CHECK(stuck.window_start_s == 15);
+  CHECK(stuck.window_end_s == 18);
+  CHECK(stuck.at_s == 18);
+  auto healed = EvaluateCheck(c, Piling(10, 5));
+  CHECK(healed.passed);
+  CHECK(healed.window_end_s == 18);
+  CHECK(std::isnan(healed.at_s));
+  // Back, but after the deadline: it failed at the deadline too.
+  c.within = 500ms;
+  VariantResult late = Piling(10, 105);
+  late.samples.values["threads"][16] = 5;  // back 1 s after hang ended
+  auto l = EvaluateCheck(c, late);
+  CHECK_FALSE(l.passed);
+  CHECK(l.observed == 1);
+  CHECK(l.at_s == 15.5);
+}
+
+TEST_CASE("a held check judges its census moment and a limit expression is carried") {
+  VariantResult v;
+  v.census.push_back(Census{"end", 21.5, 0.1, "native", 3, false, "", {{3, "S", "poll", {"x"}}}});
+  CheckSpec check;
+  check.name = "held";
+  check.kind = CheckKind::kHeld;
+  check.frames = "x";
+  check.limit = 0;
+  check.limit_expression = "0 * ${load.rate}";
+  CheckResult r = EvaluateCheck(check, v);
+  CHECK_FALSE(r.passed);
+  CHECK(r.window_start_s == 21.5);
+  CHECK(r.window_end_s == 21.5);
+  CHECK(r.at_s == 21.5);
+  CHECK(r.limit_expression == "0 * ${load.rate}");
+  CHECK(EvaluateCheck(Check(CheckSpec::Kind::kMax, {}, 1), Piling(0, 5)).limit_expression.empty());
+}

@@ -12,6 +12,7 @@ std::optional<std::string> EvaluateHeld(const CheckSpec& check, const VariantRes
     if (c.at == check.at) census = &c;
   }
   if (census == nullptr) return "no census " + Quote(check.at) + " was taken";
+  r->window_start_s = r->window_end_s = census->t_s;  // a census judges one moment
   bool any_stack = false;
   for (const CensusGroup& g : census->groups) any_stack = any_stack || !g.frames.empty();
   if (!any_stack) {
@@ -21,6 +22,7 @@ std::optional<std::string> EvaluateHeld(const CheckSpec& check, const VariantRes
   const uint64_t n = CountMatching(*census, check.frames);
   r->observed = static_cast<double>(n);
   r->passed = check.at_least ? r->observed >= check.limit : r->observed <= check.limit;
+  if (!r->passed) r->at_s = census->t_s;
   const char* what = census->source == "go" ? " goroutines" : " threads";
   r->detail = std::to_string(n) + " of " + std::to_string(census->total) + what + " at census " +
               Quote(check.at) + " match " + Quote(check.frames);

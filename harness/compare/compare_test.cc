@@ -176,6 +176,42 @@ TEST_CASE("sweep: the breaking point is the first value at which a check fails")
   CHECK(RenderSweepText(d).find("propagating: holds at every value") != std::string::npos);
 }
 
+TEST_CASE("sweep: the report shows the failed check's figures and limits that follow the value") {
+  SweepData d;
+  d.scenario = "hung-dependency";
+  d.key = "load.rate";
+  d.x_values = {"25", "50"};
+  for (const auto& x : d.x_values) {
+    RunResult r = testing::AbRun(4, 0.1);
+    for (auto& v : r.variants) {
+      CheckResult& threads = v.checks[0];
+      threads.limit_expression = "1.5 * ${load.rate} * 2s";
+      threads.limit = 3 * std::stod(x);
+      threads.observed = v.name == "naive" ? 232 : 51;
+      threads.passed = threads.observed <= threads.limit;
+    }
+    d.runs.push_back({x, "", "out/" + x, 0, r});
+  }
+  const auto points = BreakingPoints(d);
+  REQUIRE(points.size() == 2);
+  CHECK(points[1].value == "25");
+  CHECK(points[1].limit == 75);
+  const std::string text = RenderSweepText(d);
+  CHECK(text.find("naive: breaks at load.rate=25 (threads bounded by rate x budget during the "
+                  "hang: observed 232, limit 75)") != std::string::npos);
+  CHECK(text.find("  limit threads bounded by rate x budget during the hang = 1.5 * ${load.rate} "
+                  "* 2s: [75 150]\n") != std::string::npos);
+  CHECK(RenderSweepMarkdown(d).find("**limits that follow load.rate**") != std::string::npos);
+  const std::string html = RenderSweepHtml(d);
+  CHECK(html.find("<code>1.5 * ${load.rate} * 2s</code></td><td>75</td><td>150</td>") !=
+        std::string::npos);
+  // Without expressions there is no limits table.
+  for (auto& run : d.runs)
+    for (auto& v : run.result.variants) v.checks[0].limit_expression.clear();
+  CHECK(SweepLimits(d).empty());
+  CHECK(RenderSweepMarkdown(d).find("limits that follow") == std::string::npos);
+}
+
 TEST_CASE("repeat: margins are observed over limit and a changed verdict is unstable") {
   std::vector<RunResult> runs;
   for (double f : {0.5, 1.0, 0.75}) {

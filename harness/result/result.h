@@ -166,6 +166,20 @@ struct CheckResult {
   Unit unit = Unit::kNone;
   std::string detail;     // one line: how observed was computed, or why it could not be
   bool computed = true;   // false: no data to judge (no samples, no requests, no baseline)
+  /// The scenario's expression `limit` was resolved from ("1.5 * ${load.rate} * 2s");
+  /// empty when the limit was written as a value.
+  std::string limit_expression{};
+  /// The span the check judged, seconds since the variant's start: its phases
+  /// (from the first one's start to the last one's end), the whole run, a
+  /// recovers check's [end of `after`, that + `within`], a census's moment.
+  /// NaN when unknown (a process check, a file written before these fields).
+  double window_start_s = NAN;
+  double window_end_s = NAN;
+  /// A failed check that failed at a moment: the first sample past the limit
+  /// (max, growth), the recovery deadline (recovers), the census (held). NaN
+  /// when it passed or was judged over its whole window (rate, latency,
+  /// error_ratio, outlived, orphans, an at_least check).
+  double at_s = NAN;
 };
 
 struct Event {

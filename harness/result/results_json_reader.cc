@@ -247,6 +247,10 @@ CheckResult ReadCheck(Reader& r, const Node& c) {
   check.limit = r.NumberOrNaN(c, "limit");
   check.unit = r.Enum(c, "unit", Need::kOptional, ParseUnit, Unit::kPercent, Unit::kNone);
   check.detail = r.String(c, "detail");
+  check.limit_expression = r.String(c, "limit_expression");
+  check.window_start_s = r.NumberOrNaN(c, "window_start_s");
+  check.window_end_s = r.NumberOrNaN(c, "window_end_s");
+  check.at_s = r.NumberOrNaN(c, "at_s");
   check.computed =
       r.Bool(c, "computed", Need::kOptional, true);  // added in version 1's second writer
   return check;

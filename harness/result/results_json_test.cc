@@ -223,3 +223,37 @@ TEST_CASE("the cancellation audit per dependency round-trips through results.jso
   CHECK(ResultsFromJson(old).status().message() ==
         "variants[0].cancellation.inventory: expected an object, got number");
 }
+
+TEST_CASE("a check's window - failure time and limit expression round-trip and may be absent") {
+  RunResult run = Sample();
+  CheckResult& c = run.variants[0].checks[0];
+  c.limit_expression = "1.5 * ${load.rate} * 2s";
+  c.window_start_s = 1;
+  c.window_end_s = 2;
+  c.at_s = 1.4;
+  const json doc = ResultsToJson(run);
+  const json& written = doc["variants"][0]["checks"];
+  CHECK(written[0]["limit_expression"] == "1.5 * ${load.rate} * 2s");
+  CHECK(written[0]["window_start_s"] == 1.0);
+  CHECK(written[0]["window_end_s"] == 2.0);
+  CHECK(written[0]["at_s"] == 1.4);
+  CHECK(written[1]["limit_expression"].is_null());  // written as a value
+  CHECK(written[1]["at_s"].is_null());               // not measured: null, never 0
+  StatusOr<RunResult> read = ResultsFromJson(doc);
+  REQUIRE_MESSAGE(read.ok(), read.status().message());
+  CHECK(read->variants[0].checks[0].limit_expression == "1.5 * ${load.rate} * 2s");
+  CHECK(read->variants[0].checks[0].at_s == 1.4);
+  CHECK(ResultsJsonText(*read) == ResultsJsonText(run));
+
+  // Files written before issue 12 have none of them.
+  json old = doc;
+  for (const char* key : {"limit_expression", "window_start_s", "window_end_s", "at_s"})
+    old["variants"][0]["checks"][0].erase(key);
+  read = ResultsFromJson(old);
+  REQUIRE_MESSAGE(read.ok(), read.status().message());
+  const CheckResult& o = read->variants[0].checks[0];
+  CHECK(o.limit_expression.empty());
+  CHECK(std::isnan(o.window_start_s));
+  CHECK(std::isnan(o.window_end_s));
+  CHECK(std::isnan(o.at_s));
+}

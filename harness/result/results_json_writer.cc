@@ -105,7 +105,11 @@ json Variant(const VariantResult& v) {
     checks.push_back({{"name", c.name}, {"kind", ToString(c.kind)}, {"metric", c.metric},
                       {"passed", c.passed}, {"observed", Number(c.observed)},
                       {"limit", Number(c.limit)}, {"unit", ToString(c.unit)}, {"detail", c.detail},
-                      {"computed", c.computed}});
+                      {"computed", c.computed},
+                      {"limit_expression",
+                       c.limit_expression.empty() ? json(nullptr) : json(c.limit_expression)},
+                      {"window_start_s", Number(c.window_start_s)},
+                      {"window_end_s", Number(c.window_end_s)}, {"at_s", Number(c.at_s)}});
 
   json events = json::array();
   for (const auto& e : v.events) events.push_back({{"t_s", e.t_s}, {"message", e.message}});

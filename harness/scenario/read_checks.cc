@@ -3,6 +3,7 @@
 #include <string>
 
 #include "harness/common/text.h"
+#include "harness/scenario/limit_expression.h"
 #include "harness/scenario/scenario_reader.h"
 
 namespace faultline {
@@ -22,6 +23,14 @@ std::optional<double> FiniteNumber(const toml::node& n, std::string* why) {
   if (std::isfinite(v)) return v;
   *why = "expected a finite number, got " + Describe(n);
   return std::nullopt;
+}
+
+// Which units the factors of a limit expression may carry for `kind`.
+LimitUnits LimitUnitsOf(std::optional<CheckSpec::Kind> kind) {
+  if (kind == CheckSpec::Kind::kLatency || kind == CheckSpec::Kind::kOutlived)
+    return LimitUnits::kDurations;
+  if (kind == CheckSpec::Kind::kOrphans || kind == CheckSpec::Kind::kHeld) return LimitUnits::kNone;
+  return LimitUnits::kAll;
 }
 
 }  // namespace
@@ -51,7 +60,20 @@ void ScenarioReader::ReadCheck(const toml::table& table, const std::string& key,
   }
 
   if (const toml::node* n = t.Present(kCheckLimit); n && t.Applies(kCheckLimit)) {
-    if (kind == CheckSpec::Kind::kOrphans && !n->is_number()) {
+    if (n->is_string() && IsLimitExpression(n->as_string()->get())) {
+      // Load, sampling and phases are read by now, with --set applied.
+      const std::string& text = n->as_string()->get();
+      StatusOr<double> v = EvaluateLimitExpression(text, LimitVariables(s_), LimitUnitsOf(kind));
+      if (v.ok()) {
+        check->limit = *v;
+        check->limit_expression = text;
+      } else {
+        r_.Error(Pos(n->source()), t.Path(kCheckLimit),
+                 "limit " + Quote(text) +
+                     (check->name.empty() ? "" : " of check " + Quote(check->name)) + ": " +
+                     v.status().message());
+      }
+    } else if (kind == CheckSpec::Kind::kOrphans && !n->is_number()) {
       r_.Error(Pos(n->source()), t.Path(kCheckLimit),
                "expected a number of requests, got " + Describe(*n));
     } else {

@@ -266,6 +266,9 @@ struct CheckSpec {
   std::string frames;               // held only: a pattern over the joined frames
                                     // (CensusFramesMatch in harness/result/census.h)
   std::string at = "end";           // held only: which census ("end" or a [[census]] at)
+  std::string limit_expression{};   // `limit` as written when it is an expression
+                                    // ("1.5 * ${load.rate} * 2s", limit_expression.h);
+                                    // `limit` holds its value; empty for a plain value
 };
 
 struct SamplingSpec {

@@ -69,8 +69,9 @@ inline constexpr Key kCheckKeys[] = {
     {.name = "limit", .type = Type::kLimit,
      .doc = "a duration becomes seconds (`\"2s\"` = 2), a size bytes (`\"20MiB\"` = 20971520); "
             "for latency and outlived only a duration or a number of seconds, for orphans only "
-            "a number",
-     .applies = kLimitChecks, .required = kLimitChecks},
+            "a number; or an expression that follows the scenario's settings, "
+            "`\"1.5 * ${load.rate} * 2s\"` (see [limit expressions](#limit-expressions))",
+     .type_note = ", or an expression", .applies = kLimitChecks, .required = kLimitChecks},
     {.name = "at_least", .type = Type::kBool,
      .doc = "pass when the observed value is at least `limit` rather than at most: shows that a "
             "fault had its effect (latency went up, errors came)",
