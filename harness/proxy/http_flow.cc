@@ -20,22 +20,6 @@ namespace http = boost::beast::http;
 using boost::beast::string_view;
 using boost::system::error_code;
 
-size_t UpstreamLedger::Open(UpstreamRecord record) {
-  record.how = UpstreamEnd::kOpen;
-  records_.push_back(std::move(record));
-  counts_.in_flight++;
-  return records_.size() - 1;
-}
-
-void UpstreamLedger::End(size_t index, UpstreamEnd how, TimePoint at) {
-  UpstreamRecord& r = records_[index];
-  if (r.how != UpstreamEnd::kOpen || how == UpstreamEnd::kOpen) return;
-  r.how = how;
-  r.end = at;
-  counts_.in_flight--;
-  if (how == UpstreamEnd::kAbandoned) counts_.abandoned++;
-}
-
 namespace {
 
 std::string Lower(string_view s) {

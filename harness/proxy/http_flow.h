@@ -33,23 +33,6 @@
 
 namespace faultline {
 
-/// Every request record of a proxy and their live counts.
-class UpstreamLedger {
- public:
-  /// Adds an open record; returns its index.
-  size_t Open(UpstreamRecord record);
-  /// Ends an open record (no-op when it has ended).
-  void End(size_t index, UpstreamEnd how, TimePoint at);
-  UpstreamRecord& at(size_t index) { return records_[index]; }
-  bool open(size_t index) const { return records_[index].how == UpstreamEnd::kOpen; }
-  const std::vector<UpstreamRecord>& records() const { return records_; }
-  const UpstreamCounts& counts() const { return counts_; }
-
- private:
-  std::vector<UpstreamRecord> records_;
-  UpstreamCounts counts_;
-};
-
 /// What an HttpFlow needs of its connection.
 class HttpHost {
  public:

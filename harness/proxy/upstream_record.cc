@@ -1,6 +1,8 @@
-// ToString for the upstream request records (upstream_record.h).
+// The upstream request records' ToString and ledger (upstream_record.h).
 
 #include "harness/proxy/upstream_record.h"
+
+#include <utility>
 
 namespace faultline {
 
@@ -12,6 +14,22 @@ const char* ToString(UpstreamEnd end) {
     case UpstreamEnd::kOpen: return "open";
   }
   return "open";
+}
+
+size_t UpstreamLedger::Open(UpstreamRecord record) {
+  record.how = UpstreamEnd::kOpen;
+  records_.push_back(std::move(record));
+  counts_.in_flight++;
+  return records_.size() - 1;
+}
+
+void UpstreamLedger::End(size_t index, UpstreamEnd how, TimePoint at) {
+  UpstreamRecord& r = records_[index];
+  if (r.how != UpstreamEnd::kOpen || how == UpstreamEnd::kOpen) return;
+  r.how = how;
+  r.end = at;
+  counts_.in_flight--;
+  if (how == UpstreamEnd::kAbandoned) counts_.abandoned++;
 }
 
 }  // namespace faultline

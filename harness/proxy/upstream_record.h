@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 #include "harness/common/clock.h"   // TimePoint
 
 namespace faultline {
@@ -34,6 +35,23 @@ struct UpstreamRecord {
 struct UpstreamCounts {
   int64_t in_flight = 0;   // requests started and not yet ended
   int64_t abandoned = 0;   // cumulative count of kAbandoned
+};
+
+/// Every request record of a proxy and their live counts.
+class UpstreamLedger {
+ public:
+  /// Adds an open record; returns its index.
+  size_t Open(UpstreamRecord record);
+  /// Ends an open record (no-op when it has ended).
+  void End(size_t index, UpstreamEnd how, TimePoint at);
+  UpstreamRecord& at(size_t index) { return records_[index]; }
+  bool open(size_t index) const { return records_[index].how == UpstreamEnd::kOpen; }
+  const std::vector<UpstreamRecord>& records() const { return records_; }
+  const UpstreamCounts& counts() const { return counts_; }
+
+ private:
+  std::vector<UpstreamRecord> records_;
+  UpstreamCounts counts_;
 };
 
 }  // namespace faultline
