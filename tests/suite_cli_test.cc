@@ -149,7 +149,8 @@ TEST_CASE("sweep: a run per value and the breaking point of every variant") {
   auto r = Faultline({"sweep", kTests + "quick.toml", "--vary", "checks[0].limit=200,-1", "--out",
                       dir.path(), "-q"});
   CHECK(r.exit_code == 0);  // a failing check is the sweep's finding, not an error
-  CHECK(Contains(r.out, "default: breaks at checks[0].limit=-1 (threads bounded)"));
+  CHECK(Contains(r.out, "default: breaks at checks[0].limit=-1 (threads bounded: observed "));
+  CHECK(Contains(r.out, ", limit -1)"));
   CHECK(fs::exists(dir.path() + "/checks[0].limit=200/results.json"));
   CHECK(fs::exists(dir.path() + "/checks[0].limit=-1/results.json"));
   const std::string html = ReadFile(dir.path() + "/sweep.html");
