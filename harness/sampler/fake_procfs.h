@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -28,6 +29,7 @@ class FakeProcFs : public ProcFs {
   std::optional<pid_t> last_pid;  // LastPid(); nullopt makes every read walk the tree
   int reads = 0;
   int readlinks = 0;
+  std::function<void()> on_dump;  // runs at each TcpSockets(): a test's stall mid-read
 
   std::optional<std::string> ReadFile(const std::string& path) override {
     ++reads;
@@ -97,6 +99,7 @@ class FakeProcFs : public ProcFs {
   }
   std::optional<pid_t> LastPid() override { return last_pid; }
   std::optional<std::vector<TcpSocket>> TcpSockets(uint32_t states) override {
+    if (on_dump) on_dump();
     std::vector<TcpSocket> out;
     for (const TcpSocket& s : tcp) {
       if (states & (1u << s.state)) out.push_back(s);

@@ -109,7 +109,6 @@ std::optional<TreeSample> TreeReader::Read() {
     sample.rss_bytes += stat->rss_pages * page_size_;
     p.fd_count = fs_.CountFds(p.pid);
     if (p.fd_count) sample.fds += *p.fd_count;
-    if (auto ns = fs_.CpuNanos(p.pid)) sample.cpu_seconds += static_cast<double>(*ns) / 1e9;
     alive.push_back(std::move(p));
   }
   processes_ = std::move(alive);
@@ -118,6 +117,11 @@ std::optional<TreeSample> TreeReader::Read() {
     return std::nullopt;
   }
   if (sockets) CountSockets(*sockets, &sample);
+  // CPU last, in one quick pass: the caller times the counters by the end of
+  // Read(), and the walk, the dump and fd listings above can take long.
+  for (const Process& p : processes_) {
+    if (auto ns = fs_.CpuNanos(p.pid)) sample.cpu_seconds += static_cast<double>(*ns) / 1e9;
+  }
   return sample;
 }
 

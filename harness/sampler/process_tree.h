@@ -75,7 +75,8 @@ class TreeReader {
   TreeReader(ProcFs& fs, pid_t root, uint64_t page_size);
 
   /// Totals over the root and its descendants now; nullopt when the root is
-  /// gone. cpu_seconds is from the ns counters.
+  /// gone. cpu_seconds is from the ns counters, read last of all, so they
+  /// are as of the moment Read() returns.
   std::optional<TreeSample> Read();
 
   /// What the last Read() did, for the benchmark and the tests.

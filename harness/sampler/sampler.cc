@@ -63,11 +63,14 @@ void Sampler::Deliver(const Reading& reading) {
     row["fds"] = static_cast<double>(tree->fds);
     row["established"] = static_cast<double>(tree->tcp_established);
     row["close_wait"] = static_cast<double>(tree->tcp_close_wait);
+    // The counters are read at the end of the reads (process_tree.h): a
+    // read slowed by a starved thread or a long dump must not divide the
+    // CPU its stall let pass by the time from start to start.
     if (last_cpu_) {
-      const double dt = ToSeconds(reading.start - last_cpu_->first);
+      const double dt = ToSeconds(reading.end - last_cpu_->first);
       if (dt > 0) row["cpu_percent"] = 100.0 * (tree->cpu_seconds - last_cpu_->second) / dt;
     }
-    last_cpu_ = std::make_pair(reading.start, tree->cpu_seconds);
+    last_cpu_ = std::make_pair(reading.end, tree->cpu_seconds);
     row["sample_ms"] = ToSeconds(reading.end - reading.start) * 1000.0;
   }
   if (gauges_) gauges_(&row);

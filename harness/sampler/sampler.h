@@ -8,7 +8,8 @@
 // the process tree gave (threads, processes, rss_bytes, fds, established,
 // close_wait; nothing when the root is gone; see process_tree.h),
 // cpu_percent from the CPU ns used since the previous row (not in the
-// first), sample_ms (how long the reads took; with the tree's metrics), and whatever the run's
+// first; both counters timed by the end of their reads, when they were
+// taken), sample_ms (how long the reads took; with the tree's metrics), and whatever the run's
 // `gauges` add (its own counters: in_flight, connections, upstream.D).
 // A row's t_s is when its reads started, from the epoch: the truth, not the
 // slot.

@@ -104,6 +104,29 @@ TEST_CASE("missed slots are skipped and not bunched") {
   CHECK(Near(got.t, {0, 0.35, 0.4}));
 }
 
+TEST_CASE("cpu_percent divides the CPU by the time between the counter reads") {
+  // A read stalls 0.9 s in its socket dump (a starved thread, a huge table)
+  // while the tree keeps one core busy: 100 %, not 1.0 s of CPU over the
+  // 0.1 s between the two reads' starts (1000 %).
+  ManualClock base;
+  LateClock clock(base);
+  FakeProcFs fs;
+  fs.AddProcess(100, 1, 5, 1024, 0, 0, {});
+  Rows got;
+  Sampler sampler(clock, fs, std::make_unique<InlineReads>(), Options(base.Now()), nullptr,
+                  got.Sink());
+  sampler.Start();
+  fs.on_dump = [&] {
+    clock.late = 900ms;
+    fs.cpu_ns[100] = 1'000'000'000;  // busy since the first read, 1.0 s ago by its end
+  };
+  base.Advance(100ms);
+  REQUIRE(got.rows.size() == 2);
+  CHECK(got.t[1] == doctest::Approx(0.1));  // t_s stays the start of the reads
+  CHECK(got.rows[1].at("sample_ms") == doctest::Approx(900));
+  CHECK(got.rows[1].at("cpu_percent") == doctest::Approx(100));
+}
+
 TEST_CASE("when the process is gone a row holds only the gauges") {
   ManualClock clock;
   FakeProcFs fs;
