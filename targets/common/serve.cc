@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
@@ -30,14 +31,33 @@ void ServeUntilSignal(httplib::Server& server, int port,
   // header and the body separately) waits for the client's delayed ACK: about
   // 40 ms added to every answer, a service that does not exist.
   server.set_tcp_nodelay(true);
+  // One request per connection (the answer says Connection: close). In
+  // cpp-httplib 0.11 a thread waiting for a connection's next request polls
+  // every 10 ms and sleeps 1 ms in between: at 400 requests/s that wait was
+  // 64 % of the orders service's CPU (perf), an artefact no real server has.
+  server.set_keep_alive_max_count(1);
   auto threads = std::make_shared<ConnectionThreads>();
   server.new_task_queue = ThreadPerConnection::Factory(threads);
+  // cpp-httplib 0.11 listens with a backlog of 5: at a few hundred new
+  // connections a second the accept queue overflows (the kernel's
+  // ListenOverflows counter) and clients wait seconds for SYN retries,
+  // delays of the harness's making. The listening socket is the first one
+  // the server makes; once bound, it listens again with the system's limit.
+  static std::atomic<int> listener = -1;
+  server.set_socket_options([](socket_t sock) {
+    httplib::default_socket_options(sock);
+    int unset = -1;
+    listener.compare_exchange_strong(unset, sock);
+  });
 
   const int bound = port == 0 ? server.bind_to_any_port("127.0.0.1")
                               : (server.bind_to_port("127.0.0.1", port) ? port : -1);
   if (bound < 0) {
     std::fprintf(stderr, "cannot listen on 127.0.0.1:%d (port in use?)\n", port);
     std::_Exit(1);
+  }
+  if (listener >= 0 && ::listen(listener, SOMAXCONN) != 0) {
+    std::perror("listen(SOMAXCONN)");  // the server still runs, with the small queue
   }
   announce(bound);
   std::fflush(stdout);
