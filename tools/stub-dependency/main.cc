@@ -1,13 +1,17 @@
 // stub-dependency --port N [--latency 0ms] [--status 200] [--body-size 64B]
 // See stub_dependency.h.
+#include <signal.h>
+
 #include <CLI/CLI.hpp>
+#include <boost/system/system_error.hpp>
 #include <cstdint>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
 
+#include "harness/common/asio.h"
 #include "harness/common/units.h"
-#include "targets/common/serve.h"
 #include "tools/stub-dependency/stub_dependency.h"
 
 namespace {
@@ -52,9 +56,25 @@ int main(int argc, char** argv) {
   if (*body_size > kMaxBodySize) return Usage(app, "--body-size: at most 1GiB");
   options.body_size = *body_size;
 
-  httplib::Server server;
-  faultline::stub::RegisterRoutes(server, options);
-  faultline::targets::ServeUntilSignal(server, port, [](int bound) {
-    std::printf("stub-dependency listening on 127.0.0.1:%d\n", bound);
+  // A client that hangs up mid-answer costs an error, not the process.
+  signal(SIGPIPE, SIG_IGN);
+  faultline::asio::io_context io(1);
+  std::optional<faultline::stub::StubServer> server;
+  try {
+    server.emplace(io, options, static_cast<uint16_t>(port));
+  } catch (const boost::system::system_error& e) {
+    std::fprintf(stderr, "stub-dependency: cannot listen on 127.0.0.1:%d: %s\n", port,
+                 e.code().message().c_str());
+    return 1;
+  }
+  // SIGTERM/SIGINT end it at once, even with answers still waiting on their
+  // latency: nothing is left to finish for a stand-in.
+  faultline::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&io](const boost::system::error_code& ec, int) {
+    if (!ec) io.stop();
   });
+  std::printf("stub-dependency listening on 127.0.0.1:%d\n", server->port());
+  std::fflush(stdout);
+  io.run();
+  return 0;
 }
