@@ -2,9 +2,11 @@
 // messages, results.json on every kind of ending, and no process left behind.
 #include <doctest/doctest.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 
@@ -303,6 +305,26 @@ TEST_CASE("SIGKILL mid-run: the watchdog still stops every child") { KillMidRun(
 
 // Issue 8 point 7: with TCP_NODELAY on every hop (load generator, orders
 // service, proxy both sides, stub) no response waits for a delayed ACK.
+TEST_CASE("what faultline starts does not inherit its event loop's priority") {
+  // The loop may run at SCHED_RR (docs/architecture.md); the target and its
+  // dependencies must run SCHED_OTHER at the nice faultline was started with.
+  BecomeSubreaper();
+  TempDir dir;
+  errno = 0;
+  const int nice = ::getpriority(PRIO_PROCESS, 0);
+  REQUIRE(errno == 0);
+  auto r = Faultline({"run", kTests + "sched-policy.toml", "--out", dir.path(), "-q"}, 30s);
+  REQUIRE(r.exit_code == 0);
+  json logs = Results(dir)["variants"][0]["logs"];
+  REQUIRE(logs.size() == 2);
+  for (const json& log : logs) {
+    const std::string name = log["name"];
+    CHECK_MESSAGE(Contains(log["tail"], name + " policy:0 nice=" + std::to_string(nice) + "\n"),
+                  log["tail"].get<std::string>());
+  }
+  CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
+}
+
 TEST_CASE("no hidden latency: baseline p50 through orders - proxy - stub at 5 ms is at most 8 ms") {
   BecomeSubreaper();
   TempDir dir;

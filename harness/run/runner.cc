@@ -28,16 +28,17 @@ std::string NowUtc() {
   return buf;
 }
 
-// The event loop's thread runs at nice -5 with a 0.1 ms scheduler slice
-// when the process may raise its priority (root or CAP_SYS_NICE; otherwise
-// it stays as it is): on a machine whose cores are busy (the target's
-// threads, other work) a timer due on the loop then runs within about a
-// millisecond instead of waiting out other tasks' slices (EEVDF, Linux >=
-// 6.12, lets a waking task with a shorter slice preempt; older kernels
-// ignore the slice). SCHED_FLAG_RESET_ON_FORK, so nothing started from this
-// thread inherits either: the target, its dependencies and hooks run as
-// they would without faultline, and so does the sampler's thread.
-// docs/architecture.md says why.
+// The event loop's thread runs at SCHED_RR priority 1 when the process may
+// (root or CAP_SYS_NICE) and was started at nice 0: a timer due on the loop then runs as soon as a
+// core is free of other real-time work, whatever the target's threads and
+// other sessions do (autogroups rank sessions before nice values). Else it
+// asks for nice -5 with a 0.1 ms scheduler slice (EEVDF, Linux >= 6.12,
+// lets a waking task with a shorter slice preempt; older kernels ignore
+// the slice), else the slice alone. SCHED_FLAG_RESET_ON_FORK in each case,
+// so nothing started from this thread inherits it: the target, its
+// dependencies and hooks run as they would without faultline, and so does
+// the sampler's thread. docs/architecture.md says why and what it bounds.
+constexpr uint32_t kLoopRtPriority = 1;  // the lowest: any real-time work of the host's goes first
 constexpr int kLoopNice = -5;
 constexpr uint64_t kLoopSliceNs = 100'000;
 
@@ -56,7 +57,18 @@ struct SchedAttr {
 constexpr uint64_t kSchedFlagResetOnFork = 0x01;
 
 void RaiseLoopPriority() {
+  // Started with a nice value of its own: the user chose faultline's
+  // priority. Leave it, so that what it starts inherits exactly that
+  // (resetting on fork from a raised policy would give them nice 0).
+  errno = 0;
+  if (::getpriority(PRIO_PROCESS, 0) != 0 || errno != 0) return;
   SchedAttr attr{};
+  attr.size = sizeof attr;
+  attr.sched_policy = SCHED_RR;
+  attr.sched_flags = kSchedFlagResetOnFork;
+  attr.sched_priority = kLoopRtPriority;
+  if (::syscall(SYS_sched_setattr, 0, &attr, 0) == 0) return;
+  attr = SchedAttr{};
   attr.size = sizeof attr;
   attr.sched_policy = SCHED_OTHER;
   attr.sched_flags = kSchedFlagResetOnFork;
@@ -66,9 +78,8 @@ void RaiseLoopPriority() {
   attr.sched_runtime = 0;  // a kernel that takes no slice
   if (::syscall(SYS_sched_setattr, 0, &attr, 0) == 0) return;
   attr.sched_runtime = kLoopSliceNs;  // not permitted to raise the priority: the slice alone
-  errno = 0;
-  attr.sched_nice = ::getpriority(PRIO_PROCESS, 0);
-  if (errno == 0) ::syscall(SYS_sched_setattr, 0, &attr, 0);
+  attr.sched_nice = 0;
+  ::syscall(SYS_sched_setattr, 0, &attr, 0);
 }
 
 }  // namespace

@@ -11,6 +11,10 @@
 #            as the report's "harness cost" section)
 #   start    requests.start_lag_ms p99 and max
 #   sample   sample_ms median and max (wall time of one sample's reads)
+#   floor    the same measure as loop_lag_ms taken by tools/bench/timer_floor.c
+#            beside the run: a bare C thread at SCHED_RR 1 sleeping to 10 ms
+#            deadlines, worst lateness per 100 ms; what this machine gives
+#            a thread that does nothing else (needs cc; skipped without)
 # and the load average and the host's TCP socket count before each run (the
 # inet_diag walk grows with every socket on the host, anyone's). Then the
 # range of each figure over the runs, and the goals of issue 8.
@@ -23,10 +27,14 @@ runs=${2:-3}
 dir=$(mktemp -d /tmp/faultline-flagship-XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 export PATH="$build/bin:$PATH"
-python3 - "$build/bin/faultline" "$here/scenarios/hung-dependency.toml" "$dir" "$runs" <<'PY'
+floor=""
+if command -v cc >/dev/null 2>&1 && cc -O2 -o "$dir/timer_floor" "$here/tools/bench/timer_floor.c"; then
+  floor=$dir/timer_floor
+fi
+python3 - "$build/bin/faultline" "$here/scenarios/hung-dependency.toml" "$dir" "$runs" "$floor" <<'PY'
 import json, math, os, subprocess, sys, time
 
-faultline, scenario, out, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+faultline, scenario, out, runs, floor = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
 hz = os.sysconf("SC_CLK_TCK")
 
 
@@ -58,6 +66,8 @@ def one(run):
     socks = tcp_sockets()
     dest = f"{out}/run{run}"
     t0 = time.monotonic()
+    # 200 windows of 100 ms: over, and ending within, the ~23 s of the run
+    beside = subprocess.Popen([floor, "200", "rr"], stdout=subprocess.PIPE, text=True) if floor else None
     p = subprocess.Popen([faultline, "run", scenario, "--variant", "non-propagating", "--out", dest, "-q"],
                          stdout=subprocess.DEVNULL, stderr=open(f"{out}/log{run}", "w"))
     total = 0.0
@@ -78,6 +88,10 @@ def one(run):
                 threads[tid] = (name.strip(), int(sched.split()[0]) / 1e9)
         time.sleep(0.05)
     wall = time.monotonic() - t0
+    floor99 = float("nan")
+    if beside:
+        words = beside.communicate()[0].split()
+        floor99 = float(words[words.index("p99") + 1]) if "p99" in words else float("nan")
     if p.returncode not in (0, 1):
         sys.exit(f"flagship.sh: faultline exited {p.returncode}; see {out}/log{run}")
     by_name = {}
@@ -100,7 +114,7 @@ def one(run):
         "pct": 100 * total / wall, "split": by_name,
         "lag50": rank(lag, 50), "lag99": rank(lag, 99), "lagmax": rank(lag, 100),
         "start99": start["p99"], "startmax": start["max"],
-        "smp50": rank(smp, 50), "smpmax": rank(smp, 100),
+        "smp50": rank(smp, 50), "smpmax": rank(smp, 100), "floor99": floor99,
     }
 
 
@@ -111,7 +125,8 @@ for r in range(1, runs + 1):
     split = ", ".join(f"{k} {100 * s / x['wall']:.1f}%" for k, s in sorted(x["split"].items()))
     print(f"run {r}: load {x['load']}, {x['socks']} TCP sockets on the host")
     print(f"  cpu    {x['cpu']:.2f} s over {x['wall']:.1f} s = {x['pct']:.1f}% of a core ({split})")
-    print(f"  lag    loop_lag_ms p50 {x['lag50']:.3f}  p99 {x['lag99']:.3f}  max {x['lagmax']:.3f}")
+    print(f"  lag    loop_lag_ms p50 {x['lag50']:.3f}  p99 {x['lag99']:.3f}  max {x['lagmax']:.3f}"
+          f"  (floor beside it: p99 {x['floor99']:.3f})")
     print(f"  start  start_lag_ms p99 {x['start99']:.3f}  max {x['startmax']:.3f}")
     print(f"  sample sample_ms median {x['smp50']:.3f}  max {x['smpmax']:.3f}")
     sys.stdout.flush()
@@ -130,4 +145,6 @@ for label, key in (("loop_lag p50 ms", "lag50"), ("loop_lag max ms", "lagmax"),
     print(f"  {label:<18} {span(key, '{:.3f}')[0]}")
 print(f"  faultline CPU      {cpu} % of a core (goal <= 10): {'met' if cpu_max <= 10 else 'NOT met'}")
 print(f"  loop_lag p99 ms    {lag99} (goal <= 1): {'met' if lag99_max <= 1 else 'NOT met'}")
+if floor:
+    print(f"    (for reading: the floor, a bare SCHED_RR thread beside each run: p99 {span('floor99', '{:.3f}')[0]})")
 PY
