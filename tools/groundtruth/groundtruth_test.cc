@@ -53,6 +53,16 @@ std::map<std::string, int> SocketStates() {
   return states;
 }
 
+// Under AddressSanitizer a process's RSS is not the memory it touched: the
+// runtime's mmap interceptor writes shadow for every new mapping (an eighth
+// of its size), so 64 MiB touched reads as about 72 MiB. The plain build
+// checks memory; the sanitizer builds check everything else.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kRssIsTouchedMemory = false;
+#else
+constexpr bool kRssIsTouchedMemory = true;
+#endif
+
 TEST_CASE("ParseStep reads a time and keys and names what is wrong") {
   auto s = ParseStep("2s:threads=500,memory=64MiB,fds=2000,close_wait=100,established=20");
   REQUIRE(s.ok());
@@ -91,8 +101,12 @@ TEST_CASE("Holder reaches each state exactly and goes back down") {
     CHECK(Threads() == *up.threads);
     CHECK(h.open_fds() == *up.fds);
     const double grown = static_cast<double>(RssBytes() - rss_before);
-    CHECK(grown >= 32.0 * 1048576);
-    CHECK(grown <= 34.0 * 1048576);  // the chunks plus a thread stack's touched pages or so
+    if (kRssIsTouchedMemory) {
+      CHECK(grown >= 32.0 * 1048576);
+      CHECK(grown <= 34.0 * 1048576);  // the chunks plus a thread stack's touched pages or so
+    } else {
+      MESSAGE("AddressSanitizer build: RSS includes the runtime's shadow, memory not compared");
+    }
     auto states = SocketStates();
     CHECK(states["08"] == 7);   // CLOSE_WAIT
     CHECK(states["01"] == 6);   // ESTABLISHED

@@ -73,6 +73,16 @@ class Child {
   std::string buffer_;
 };
 
+// Under AddressSanitizer a process's RSS is not the memory it touched: the
+// runtime's mmap interceptor writes shadow for every new mapping (an eighth
+// of its size), so 64 MiB touched reads as about 72 MiB. The plain build
+// checks memory; the sanitizer builds check everything else.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kRssIsTouchedMemory = false;
+#else
+constexpr bool kRssIsTouchedMemory = true;
+#endif
+
 void CheckWithin2Percent(double got, double want) {
   CHECK(got >= want * 0.98);
   CHECK(got <= want * 1.02);
@@ -95,8 +105,12 @@ TEST_CASE("the sampler reads groundtruth within 2 percent") {
   gt.WaitStep(1);
   auto grown = reader.Read();
   REQUIRE(grown);
-  CheckWithin2Percent(static_cast<double>(grown->rss_bytes - before->rss_bytes),
-                      64.0 * 1024 * 1024);
+  if (kRssIsTouchedMemory) {
+    CheckWithin2Percent(static_cast<double>(grown->rss_bytes - before->rss_bytes),
+                        64.0 * 1024 * 1024);
+  } else {
+    MESSAGE("AddressSanitizer build: RSS includes the runtime's shadow, memory not compared");
+  }
   gt.WaitStep(2);
   auto after = reader.Read();
   REQUIRE(after);
