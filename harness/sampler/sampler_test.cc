@@ -86,15 +86,23 @@ TEST_CASE("the sampler takes a row at start and one per slot from the epoch") {
   CHECK(got.rows.size() == 4);
 }
 
-TEST_CASE("missed slots are skipped and not bunched") {
+// One process sampled with inline reads on a clock whose lateness the test sets.
+struct LateRig {
+  LateRig() {
+    fs.AddProcess(100, 1, 5, 1024, 0, 0, {});
+    sampler.Start();
+  }
   ManualClock base;
-  LateClock clock(base);
+  LateClock clock{base};
   FakeProcFs fs;
-  fs.AddProcess(100, 1, 5, 1024, 0, 0, {});
   Rows got;
-  Sampler sampler(clock, fs, std::make_unique<InlineReads>(), Options(base.Now()), nullptr,
-                  got.Sink());
-  sampler.Start();
+  Sampler sampler{clock, fs, std::make_unique<InlineReads>(), Options(base.Now()), nullptr,
+                  got.Sink()};
+};
+
+TEST_CASE("missed slots are skipped and not bunched") {
+  LateRig rig;
+  auto& [base, clock, fs, got, sampler] = rig;
   clock.late = 250ms;  // the slot at 0.1 s fires at 0.35 s
   base.Advance(100ms);
   REQUIRE(got.t.size() == 2);
@@ -108,14 +116,8 @@ TEST_CASE("cpu_percent divides the CPU by the time between the counter reads") {
   // A read stalls 0.9 s in its socket dump (a starved thread, a huge table)
   // while the tree keeps one core busy: 100 %, not 1.0 s of CPU over the
   // 0.1 s between the two reads' starts (1000 %).
-  ManualClock base;
-  LateClock clock(base);
-  FakeProcFs fs;
-  fs.AddProcess(100, 1, 5, 1024, 0, 0, {});
-  Rows got;
-  Sampler sampler(clock, fs, std::make_unique<InlineReads>(), Options(base.Now()), nullptr,
-                  got.Sink());
-  sampler.Start();
+  LateRig rig;
+  auto& [base, clock, fs, got, sampler] = rig;
   fs.on_dump = [&] {
     clock.late = 900ms;
     fs.cpu_ns[100] = 1'000'000'000;  // busy since the first read, 1.0 s ago by its end
