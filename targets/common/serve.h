@@ -1,6 +1,6 @@
-// How the targets and the stub dependency run as processes: one thread per
-// connection, 127.0.0.1 only, and a prompt exit on SIGTERM/SIGINT even while
-// requests are stuck.
+// How the C++ targets run as processes: one thread per connection, one
+// request per connection, the system's listen queue, 127.0.0.1 only, and a
+// prompt exit on SIGTERM/SIGINT even while requests are stuck.
 #pragma once
 
 #include <httplib.h>
