@@ -31,10 +31,9 @@ struct Ports {
   std::map<std::string, uint16_t> proxies;    // ${proxy.NAME}: dependencies with proxy = true
 };
 
-/// Free ports from the kernel for every process and proxy of `scenario`
-/// (an external dependency's port is its address's, a target attached by
-/// port has that port, a proxy with `listen` has that one)
-/// (see AllocatePort: another program may take one before it is bound).
+/// Free ports (AllocatePort) for every process and proxy of `scenario`. An
+/// external dependency's port is its address's, a target attached by port
+/// has that port, a proxy with `listen` has that one.
 StatusOr<Ports> AllocatePorts(const Scenario& scenario);
 /// Distinct fixed ports (40001, 40002, ...) for validation: nothing is bound.
 Ports PlaceholderPorts(const Scenario& scenario);
