@@ -329,8 +329,8 @@ TEST_CASE("no hidden latency: baseline p50 through orders - proxy - stub at 5 ms
   BecomeSubreaper();
   TempDir dir;
   auto run = Faultline({"run", kTests + "nodelay.toml", "--out", dir.path()});
-  INFO(run.out);
   INFO(run.err);
+  INFO(run.out);
   CHECK(run.exit_code == 0);
   json r = Results(dir);
   const json& requests = r["variants"][0]["requests"];
@@ -352,8 +352,8 @@ TEST_CASE("an external dependency is proxied not started and listed as external"
   TempDir dir;
   auto run = Faultline({"run", kTests + "external.toml", "--out", dir.path(), "--set",
                         "dependencies.inventory.address=" + address});
-  INFO(run.out);
   INFO(run.err);
+  INFO(run.out);
   CHECK(run.exit_code == 0);
   json r = Results(dir);
   const json& v = r["variants"][0];

@@ -15,6 +15,8 @@ namespace {
 
 const std::string kBin = FAULTLINE_BIN_DIR "/faultline";
 
+// Callers log run.err before run.out: CI shows a failing test's first lines,
+// and the reason a run ended is on stderr, the long tables on stdout.
 json RunShipped(const std::string& name, const TempDir& dir, ProcessRun* run) {
   BecomeSubreaper();
   *run = RunProcess({kBin, "run", FAULTLINE_SOURCE_DIR "/scenarios/" + name + ".toml", "--out",
@@ -78,8 +80,8 @@ json RunAsExpected(const std::string& name, const TempDir& dir,
                    const std::vector<std::pair<std::string, std::string>>& expected) {
   ProcessRun run;
   json r = RunShipped(name, dir, &run);
-  INFO(run.out);
   INFO(run.err);
+  INFO(run.out);
   CHECK(run.exit_code == 0);
   for (const auto& [variant, outcome] : expected) CHECK(Variant(r, variant)["outcome"] == outcome);
   return r;
@@ -91,8 +93,8 @@ TEST_CASE("hung-dependency: propagating stays bounded and recovers - non-propaga
   TempDir dir;
   ProcessRun run;
   json r = RunShipped("hung-dependency", dir, &run);
-  INFO(run.out);
   INFO(run.err);
+  INFO(run.out);
   CHECK(run.exit_code == 0);
   CHECK(r["passed"] == true);
 
@@ -117,8 +119,8 @@ TEST_CASE("slow-dependency: only the propagating variant keeps requests within t
   TempDir dir;
   ProcessRun run;
   json r = RunShipped("slow-dependency", dir, &run);
-  INFO(run.out);
   INFO(run.err);
+  INFO(run.out);
   CHECK(run.exit_code == 0);
   const json& good = Variant(r, "propagating");
   CHECK(good["outcome"] == "pass");
@@ -132,8 +134,8 @@ TEST_CASE("hung-dependency-go: goroutines stay bounded with r.Context() and pile
   TempDir dir;
   ProcessRun run;
   json r = RunShipped("hung-dependency-go", dir, &run);
-  INFO(run.out);
   INFO(run.err);
+  INFO(run.out);
   CHECK(run.exit_code == 0);
   const json& good = Variant(r, "propagating");
   CHECK(good["outcome"] == "pass");
@@ -157,8 +159,8 @@ TEST_CASE("fault-tour: each fault of the catalogue has its effect on the orders 
   TempDir dir;
   ProcessRun run;
   json r = RunShipped("fault-tour", dir, &run);
-  INFO(run.out);
   INFO(run.err);
+  INFO(run.out);
   CHECK(run.exit_code == 0);
   const json& v = Variant(r, "default");
   CHECK(v["outcome"] == "pass");
@@ -218,8 +220,8 @@ TEST_CASE("the tutorial's shop scenario gives the verdicts docs/tutorial.md show
       RunProcess({kBin, "run", "docs/examples/tutorial/shop.toml", "--out", dir.path(), "-q"}, 60s);
   REQUIRE(::chdir(old_cwd) == 0);
   CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
-  INFO(run.out);
   INFO(run.err);
+  INFO(run.out);
   CHECK(run.exit_code == 0);
   const json r = json::parse(ReadFile(dir.path() + "/results.json"));
   const json& deadline = Variant(r, "deadline");
