@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <fstream>
 #include <regex>
+#include <thread>
 
 #include "harness/proxy/proxy_test_rig.h"
 #include "tests/child_process.h"
@@ -150,6 +151,71 @@ TEST_CASE("faultline proxy --config creates the file's proxies and faults - the 
   CHECK(toxics[0]["type"] == "latency");
   CHECK(toxics[0]["attributes"]["latency"] == 200);
   CHECK(Contains(r.err, "proxy db: toxic added: latency 200ms\n"));
+}
+
+TEST_CASE("faultline proxy --config with protocol http answers the matched requests itself") {
+  httplib::Server upstream;
+  upstream.Get(R"(/.*)", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("from upstream", "text/plain");
+  });
+  const int upstream_port = upstream.bind_to_any_port("127.0.0.1");
+  REQUIRE(upstream_port > 0);
+  std::thread serving([&] { upstream.listen_after_bind(); });
+  TempDir dir;
+  const std::string config = dir.path() + "/proxies.toml";
+  std::ofstream(config) << "[[proxies]]\nname = \"api\"\nlisten = \"127.0.0.1:0\"\n"
+                        << "upstream = \"127.0.0.1:" << upstream_port << "\"\n"
+                        << "protocol = \"http\"\n"
+                        << "faults = [{ kind = \"abort\", status = 503, body = \"no stock\", "
+                        << "match = { path_prefix = \"/stock\" } }]\n";
+  int stock_status = 0, other_status = 0;
+  std::string stock_body, other_body;
+  nlohmann::json toxics;
+  bool signalled = false;
+  auto r = Proxy({"--config", config, "--api", "127.0.0.1:0"}, [&](pid_t pid, const std::string& err) {
+    const int port = PortIn(err, "proxy api listening on 127\\.0\\.0\\.1:(\\d+) -> .* \\(http\\)\n");
+    const int api_port = PortIn(err, "api listening on 127\\.0\\.0\\.1:(\\d+)\n");
+    if (port == 0 || api_port == 0 || signalled) return;
+    httplib::Client client("127.0.0.1", port);
+    client.set_read_timeout(5s);
+    if (auto got = client.Get("/stock/42")) {
+      stock_status = got->status;
+      stock_body = got->body;
+    }
+    if (auto got = client.Get("/orders/42")) {
+      other_status = got->status;
+      other_body = got->body;
+    }
+    httplib::Client api("127.0.0.1", api_port);
+    api.set_read_timeout(5s);
+    if (auto got = api.Get("/proxies/api/toxics")) toxics = nlohmann::json::parse(got->body);
+    signalled = true;
+    ::kill(pid, SIGTERM);
+  });
+  upstream.stop();
+  serving.join();
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(stock_status == 503);  // answered by the proxy, never forwarded
+  CHECK(stock_body == "no stock");
+  CHECK(other_status == 200);  // not matched: forwarded
+  CHECK(other_body == "from upstream");
+  REQUIRE(toxics.size() == 1);
+  CHECK(toxics[0]["type"] == "abort");
+  CHECK(toxics[0]["attributes"]["status"] == 503);
+  CHECK(toxics[0]["attributes"]["match"]["path_prefix"] == "/stock");
+}
+
+TEST_CASE("faultline proxy --config refuses an HTTP fault on a TCP proxy") {
+  TempDir dir;
+  const std::string config = dir.path() + "/proxies.toml";
+  std::ofstream(config) << "[[proxies]]\nname = \"api\"\nlisten = \"127.0.0.1:0\"\n"
+                        << "upstream = \"127.0.0.1:9\"\n"
+                        << "faults = [{ kind = \"abort\", status = 503 }]\n";
+  auto r = Proxy({"--config", config});
+  CHECK(r.exit_code == 2);
+  CHECK(Contains(r.err, config + ":5:20: proxies[0].faults[0].kind: the HTTP fault \"abort\" needs an "
+                        "HTTP-aware proxy: set protocol = \"http\" on this proxy"));
 }
 
 TEST_CASE("faultline proxy --config with errors exits 2 naming file line and key") {

@@ -125,7 +125,8 @@ int RunProxy(const ProxyCommandOptions& o) {
   }
   for (const auto& entry : plan.config) {
     const std::string where = o.config + ": proxy " + Quote(entry.name) + ": ";
-    ApiResult<ProxyState> created = registry.Create({entry.name, entry.listen, entry.upstream, true});
+    ApiResult<ProxyState> created =
+        registry.Create({entry.name, entry.listen, entry.upstream, true, entry.http});
     if (!created.ok()) return Fail(ExitFor(created.error()), where + created.error().message);
     for (const auto& fault : entry.faults) {
       ApiResult<ProxyFault> added = registry.AddToxic(entry.name, ToProxyFault(fault));

@@ -53,6 +53,7 @@ ApiFailure ProxyRegistry::Start(Entry& e) {
   if (!listen.ok()) return BadRequestBody("listen: " + listen.status().message());
   auto proxy = std::make_unique<FaultProxy>(io_, clock_, s.name, e.upstream.host, e.upstream.port,
                                             seed_for_(s.name));
+  if (s.http) proxy->SetProtocol(ProxyProtocol::kHttp);
   proxy->SetFaults(e.state.toxics);
   Status status = proxy->Listen(listen->host, listen->port);
   if (!status.ok()) {  // Invalid: not an address; Unavailable: cannot bind
@@ -63,7 +64,8 @@ ApiFailure ProxyRegistry::Start(Entry& e) {
   s.listen = ToString(Address{proxy->listen_host(), proxy->port()});
   s.enabled = true;
   e.proxy = std::move(proxy);
-  log_("proxy " + s.name + " listening on " + s.listen + " -> " + s.upstream);
+  log_("proxy " + s.name + " listening on " + s.listen + " -> " + s.upstream +
+       (s.http ? " (http)" : ""));
   return std::nullopt;
 }
 
@@ -204,6 +206,9 @@ ApiResult<ProxyFault> ProxyRegistry::AddToxic(const std::string& proxy, ProxyFau
   Entry* e = Find(proxy);
   if (!e) return kProxyNotFound;
   if (toxic.name.empty()) toxic.name = std::string(KindName(toxic.kind));
+  if (IsHttpKind(toxic.kind) && !e->state.settings.http)
+    return BadRequest("the HTTP fault " + Quote(KindName(toxic.kind)) + " needs a proxy with " +
+                      "protocol = \"http\"; proxy " + Quote(proxy) + " forwards bytes");
   for (const auto& t : e->state.toxics)
     if (t.name == toxic.name) return ApiError{409, "toxic already exists"};
   e->state.toxics.push_back(toxic);

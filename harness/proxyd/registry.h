@@ -32,8 +32,8 @@
 #include "harness/common/clock.h"
 #include "harness/proxy/fault.h"
 #include "harness/proxy/proxy.h"
-#include "harness/proxyd/api_error.h"
 #include "harness/proxyd/address.h"
+#include "harness/proxyd/api_error.h"
 
 namespace faultline {
 
@@ -43,6 +43,8 @@ struct ProxySettings {
   std::string listen = "127.0.0.1:0";  // "host:port"; port 0 = any free port
   std::string upstream;                // "host:port" of the dependency
   bool enabled = true;
+  bool http = false;  // parses HTTP/1.1, so the HTTP faults apply (a proxy file's
+                      // protocol = "http"; the control API creates TCP proxies)
 };
 
 /// A proxy as the registry shows it.
@@ -116,7 +118,7 @@ class ProxyRegistry {
  private:
   struct Entry {
     ProxyState state;
-    Address upstream;                  // parsed from state.settings.upstream
+    Address upstream;                   // parsed from state.settings.upstream
     std::unique_ptr<FaultProxy> proxy;  // null while disabled
   };
 

@@ -201,5 +201,20 @@ TEST_CASE("delete closes the proxy and forgets it") {
   CHECK(f.registry.List().empty());
 }
 
+TEST_CASE("an HTTP fault goes only on a proxy created with http") {
+  Fixture f;
+  f.Create("tcp");
+  ApiResult<ProxyFault> refused = f.registry.AddToxic("tcp", Toxic("abort", ProxyFault::Kind::kAbort));
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().status == 400);
+  CHECK(refused.error().message ==
+        "the HTTP fault \"abort\" needs a proxy with protocol = \"http\"; proxy \"tcp\" forwards bytes");
+
+  ApiResult<ProxyState> http = f.registry.Create({"web", "127.0.0.1:0", "127.0.0.1:9", true, true});
+  REQUIRE(http.ok());
+  CHECK(f.log.back().ends_with(" -> 127.0.0.1:9 (http)"));
+  CHECK(f.registry.AddToxic("web", Toxic("abort", ProxyFault::Kind::kAbort)).ok());
+}
+
 }  // namespace
 }  // namespace faultline

@@ -167,6 +167,30 @@ json ToxicToJson(const ProxyFault& f) {
           Number(static_cast<double>(f.*(a.count)) / static_cast<double>(a.scale));
     }
   }
+  // The HTTP faults (a proxy file's, on a protocol = "http" proxy): shown
+  // with the proxy file's keys and units; the API does not create them.
+  switch (f.kind) {
+    case Kind::kAbort:
+      attributes["status"] = f.status;
+      attributes["body"] = f.body;
+      break;
+    case Kind::kDelay:
+      attributes["delay"] = Number(static_cast<double>(f.delay.count()) / kMs.count());
+      attributes["on"] = f.on_response ? "response" : "request";
+      break;
+    case Kind::kSlowBody:
+      attributes["rate"] = Number(static_cast<double>(f.bytes_per_second) / 1000);
+      break;
+    default:
+      break;
+  }
+  if (IsHttpKind(f.kind) && f.match != ProxyFault::Match{}) {
+    json match = json::object();
+    if (!f.match.method.empty()) match["method"] = f.match.method;
+    if (!f.match.path_prefix.empty()) match["path_prefix"] = f.match.path_prefix;
+    if (!f.match.headers.empty()) match["headers"] = f.match.headers;
+    attributes["match"] = std::move(match);
+  }
   return json{{"name", f.name.empty() ? std::string(KindName(f.kind)) : f.name},
               {"type", std::string(KindName(f.kind))},
               {"stream", StreamName(f.direction)},

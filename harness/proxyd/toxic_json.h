@@ -35,7 +35,9 @@ ApiResult<ProxyFault> ToxicFromJson(const nlohmann::json& body);
 /// fields are ignored, as Toxiproxy does.
 ApiResult<ProxyFault> UpdatedToxic(const ProxyFault& toxic, const nlohmann::json& body);
 
-/// The toxic as Toxiproxy shows it.
+/// The toxic as Toxiproxy shows it. An HTTP fault (from a proxy file) shows
+/// its own attributes: abort status and body, delay (ms) and on, slow_body
+/// rate (KB/s), and match when set.
 nlohmann::json ToxicToJson(const ProxyFault& toxic);
 
 /// "upstream", "downstream" or "both".

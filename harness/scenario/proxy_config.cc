@@ -23,6 +23,7 @@ constexpr auto kName = FieldOf<std::string>(schema::kProxyKeys, "name");
 constexpr auto kListen = FieldOf<std::string>(schema::kProxyKeys, "listen");
 constexpr auto kUpstream = FieldOf<std::string>(schema::kProxyKeys, "upstream");
 constexpr auto kFaults = FieldOf<schema::TablesTag>(schema::kProxyKeys, "faults");
+constexpr auto kProtocol = FieldOf<ProcessSpec::Protocol>(schema::kProxyKeys, "protocol");
 
 void ReadAddress(Reporter& r, TableView& t, schema::Field<std::string> f, bool listen,
                  std::string* out) {
@@ -50,12 +51,14 @@ ProxyConfigEntry ReadProxy(Reporter& r, const toml::table& table, const std::str
   }
   ReadAddress(r, t, kListen, /*listen=*/true, &entry.listen);
   ReadAddress(r, t, kUpstream, /*listen=*/false, &entry.upstream);
+  if (auto v = t.Read(kProtocol)) entry.http = *v == ProcessSpec::Protocol::kHttp;
+  const FaultPlace place = entry.http ? FaultPlace::kHttpProxy : FaultPlace::kTcpProxy;
   if (const toml::node* n = t.Get(kFaults)) {
     FaultNames fault_names(r);
     ForEachTable(r, *n, t.Path(kFaults), [&](const toml::table& ft, const std::string& fkey) {
       TableView fv(r, ft, fkey, schema::kProxyFaultSchema);
       FaultSpec fault;
-      ReadFaultKeys(r, fv, /*in_phase=*/false, &fault);
+      ReadFaultKeys(r, fv, place, &fault);
       fault_names.Add(fault, fv, "proxy " + Quote(entry.name.empty() ? key : entry.name));
       entry.faults.push_back(std::move(fault));
     });
@@ -86,9 +89,10 @@ StatusOr<std::vector<ProxyConfigEntry>> LoadProxyConfigText(std::string_view tex
   std::vector<ProxyConfigEntry> entries;
   std::map<std::string, std::string> names;
   if (const toml::node* n = top.Present(kProxies)) {
-    ForEachTable(reporter, *n, top.Path(kProxies), [&](const toml::table& t, const std::string& key) {
-      entries.push_back(ReadProxy(reporter, t, key, &names));
-    });
+    ForEachTable(reporter, *n, top.Path(kProxies),
+                 [&](const toml::table& t, const std::string& key) {
+                   entries.push_back(ReadProxy(reporter, t, key, &names));
+                 });
   }
   if (entries.empty() && (!top.Get(kProxies) || top.Get(kProxies)->is_array())) {
     reporter.Error(top.Where(), top.Path(kProxies), "at least one [[proxies]] entry is required");

@@ -7,9 +7,18 @@
 //   faults = [{ kind = "latency", latency = "100ms", jitter = "10ms" },
 //             { kind = "reset_peer", timeout = "2s", fraction = 0.1 }]
 //
+//   [[proxies]]
+//   name = "api"
+//   listen = "127.0.0.1:18080"
+//   upstream = "127.0.0.1:8080"
+//   protocol = "http"                   # the HTTP faults apply
+//   faults = [{ kind = "abort", status = 503, fraction = 0.2,
+//               match = { path_prefix = "/stock" } }]
+//
 // A fault has the keys, units, defaults and error messages of a scenario's
 // fault (schema::kFaultKeys, docs/scenarios.md) without `dependency`, and
-// without `ramp` and `flap`, which move across a scenario's phase. The
+// without `ramp` and `flap`, which move across a scenario's phase; the HTTP
+// faults only on a proxy with protocol = "http". The
 // loader is strict in the same way: unknown keys (with did-you-mean), keys
 // on the wrong kind, bad values, duplicate names; every error is reported.
 #pragma once
@@ -24,8 +33,9 @@ namespace faultline {
 
 struct ProxyConfigEntry {
   std::string name;
-  std::string listen;     // "host:port"; checked with ParseHostPort (port 0 allowed)
-  std::string upstream;   // "host:port"; checked with ParseHostPort
+  std::string listen;             // "host:port"; checked with ParseHostPort (port 0 allowed)
+  std::string upstream;           // "host:port"; checked with ParseHostPort
+  bool http = false;              // protocol = "http": parsed as HTTP/1.1, HTTP faults allowed
   std::vector<FaultSpec> faults;  // the scenario's fault tables, without `dependency`;
                                   // each with a unique `name` (NameFaults)
 };

@@ -79,3 +79,40 @@ upstream = "127.0.0.1:5432"
   CHECK(missing.status().message() ==
         "/nonexistent/faultline/p.toml: cannot read the file: No such file or directory");
 }
+
+TEST_CASE("a proxy config file takes the HTTP faults on a proxy with protocol http only") {
+  auto entries = LoadProxyConfigText(R"([[proxies]]
+name = "api"
+listen = "127.0.0.1:0"
+upstream = "127.0.0.1:8080"
+protocol = "http"
+faults = [{ kind = "abort", status = 503, fraction = 0.2, match = { path_prefix = "/stock" } },
+          { kind = "latency", latency = "10ms" }]
+)",
+                                     "p.toml");
+  REQUIRE(entries.ok());
+  const ProxyConfigEntry& api = (*entries)[0];
+  CHECK(api.http);
+  REQUIRE(api.faults.size() == 2);
+  CHECK(api.faults[0].kind == FaultSpec::Kind::kAbort);
+  CHECK(api.faults[0].status == 503);
+  CHECK(api.faults[0].match.path_prefix == "/stock");
+
+  auto tcp = LoadProxyConfigText(R"([[proxies]]
+name = "api"
+listen = "127.0.0.1:0"
+upstream = "127.0.0.1:8080"
+faults = [{ kind = "hang_request" }]
+[[proxies]]
+name = "db"
+listen = "127.0.0.1:0"
+upstream = "127.0.0.1:5432"
+protocol = "htp"
+)",
+                                 "p.toml");
+  REQUIRE_FALSE(tcp.ok());
+  CHECK(tcp.status().message() ==
+        "p.toml:5:20: proxies[0].faults[0].kind: the HTTP fault \"hang_request\" needs an "
+        "HTTP-aware proxy: set protocol = \"http\" on this proxy\n"
+        "p.toml:10:12: proxies[1].protocol: unknown protocol \"htp\" (did you mean \"http\"?)");
+}

@@ -109,7 +109,7 @@ void ReadHttpKeys(Reporter& r, TableView& t, FaultSpec* fault) {
 
 }  // namespace
 
-void ReadFaultKeys(Reporter& r, TableView& t, bool in_phase, FaultSpec* fault) {
+void ReadFaultKeys(Reporter& r, TableView& t, FaultPlace place, FaultSpec* fault) {
   using namespace keys;
   bool known = false;
   if (auto k = t.Read(kFaultKind)) {
@@ -124,7 +124,7 @@ void ReadFaultKeys(Reporter& r, TableView& t, bool in_phase, FaultSpec* fault) {
   const FaultSpec::Main main = known ? FaultSpec::MainValue(fault->kind) : FaultSpec::Main::kNone;
   const toml::node* ramp = t.Get(kFaultRamp);
   const toml::node* flap = t.Get(kFaultFlap);
-  if (!in_phase) {
+  if (place != FaultPlace::kPhase) {
     for (const auto& [node, name] : {std::pair{ramp, "ramp"}, std::pair{flap, "flap"}}) {
       if (!node) continue;
       r.Error(Pos(node->source()), JoinKey(t.path(), name),
@@ -132,11 +132,10 @@ void ReadFaultKeys(Reporter& r, TableView& t, bool in_phase, FaultSpec* fault) {
                   " moves a fault across a scenario phase; a proxy's file sets fixed values");
     }
     ramp = flap = nullptr;
-    if (known && IsHttpFault(fault->kind)) {
+    if (known && IsHttpFault(fault->kind) && place == FaultPlace::kTcpProxy) {
       r.Error(t.At(kFaultKind), t.Path(kFaultKind),
               "the HTTP fault " + Quote(ToString(fault->kind)) +
-                  " needs an HTTP-aware proxy, which a proxy's file does not set up; use it in a "
-                  "scenario on a dependency with protocol = \"http\"");
+                  " needs an HTTP-aware proxy: set protocol = \"http\" on this proxy");
     }
   }
   const bool has_ramp = ramp && t.Applies(kFaultRamp) && main != FaultSpec::Main::kNone;

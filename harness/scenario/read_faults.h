@@ -13,11 +13,15 @@
 
 namespace faultline {
 
+/// Where a fault table is read: a scenario phase's, or a proxy file's on a
+/// TCP or an HTTP proxy.
+enum class FaultPlace { kPhase, kTcpProxy, kHttpProxy };
+
 /// Reads kind, name, fraction, direction, the kind's values, ramp and flap
-/// into *fault, reporting every problem. `in_phase`: the table is a
-/// scenario phase's fault; otherwise (a proxy config) ramp and flap are
-/// errors, having no phase to move across.
-void ReadFaultKeys(Reporter& reporter, TableView& t, bool in_phase, FaultSpec* fault);
+/// into *fault, reporting every problem. In a proxy file, ramp and flap are
+/// errors (no phase to move across), and so are the HTTP faults on a TCP
+/// proxy. (A scenario checks HTTP faults against their dependency later.)
+void ReadFaultKeys(Reporter& reporter, TableView& t, FaultPlace place, FaultSpec* fault);
 
 /// Reports a second fault with the same explicit `name` on one proxy: the
 /// proxy tells its faults apart by name. (Unnamed ones get unique names

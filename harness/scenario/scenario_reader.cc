@@ -201,7 +201,7 @@ void ScenarioReader::ReadFault(const toml::table& table, const std::string& key,
     fault->dependency = *v;
     refs_.ProxiedDependency(*v, t.At(kFaultDependency), t.Path(kFaultDependency));
   }
-  ReadFaultKeys(r_, t, /*in_phase=*/true, fault);
+  ReadFaultKeys(r_, t, FaultPlace::kPhase, fault);
   if (IsHttpFault(fault->kind)) {
     for (const ProcessSpec& d : s_.dependencies) {
       if (d.name != fault->dependency || !d.proxy) continue;

@@ -15,6 +15,10 @@ inline constexpr Key kProxyKeys[] = {
      .type_note = "`\"host:port\"`", .required = kAllKinds},
     {.name = "upstream", .type = Type::kString, .doc = "where it forwards to",
      .type_note = "`\"host:port\"`", .required = kAllKinds},
+    {.name = "protocol", .type = Type::kEnum,
+     .doc = "what the proxy speaks; `\"http\"` for the HTTP faults (abort, delay, slow_body, "
+            "hang_request)",
+     .def_note = "`\"tcp\"`", .choices = &kProtocols},
     {.name = "faults", .type = Type::kTables,
      .doc = "its faults, as a scenario's without `dependency`, `ramp` and `flap`",
      .def_note = "none", .sub = &kProxyFaultSchema},
