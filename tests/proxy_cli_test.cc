@@ -153,7 +153,7 @@ TEST_CASE("faultline proxy --config creates the file's proxies and faults - the 
   CHECK(Contains(r.err, "proxy db: toxic added: latency 200ms\n"));
 }
 
-TEST_CASE("faultline proxy --config with protocol http answers the matched requests itself") {
+TEST_CASE("faultline proxy --config with protocol http answers the matched requests itself and counts them") {
   httplib::Server upstream;
   upstream.Get(R"(/.*)", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("from upstream", "text/plain");
@@ -170,7 +170,7 @@ TEST_CASE("faultline proxy --config with protocol http answers the matched reque
                         << "match = { path_prefix = \"/stock\" } }]\n";
   int stock_status = 0, other_status = 0;
   std::string stock_body, other_body;
-  nlohmann::json toxics;
+  nlohmann::json toxics, requests;
   bool signalled = false;
   auto r = Proxy({"--config", config, "--api", "127.0.0.1:0"}, [&](pid_t pid, const std::string& err) {
     const int port = PortIn(err, "proxy api listening on 127\\.0\\.0\\.1:(\\d+) -> .* \\(http\\)\n");
@@ -189,6 +189,7 @@ TEST_CASE("faultline proxy --config with protocol http answers the matched reque
     httplib::Client api("127.0.0.1", api_port);
     api.set_read_timeout(5s);
     if (auto got = api.Get("/proxies/api/toxics")) toxics = nlohmann::json::parse(got->body);
+    if (auto got = api.Get("/proxies/api")) requests = nlohmann::json::parse(got->body)["requests"];
     signalled = true;
     ::kill(pid, SIGTERM);
   });
@@ -204,6 +205,9 @@ TEST_CASE("faultline proxy --config with protocol http answers the matched reque
   CHECK(toxics[0]["type"] == "abort");
   CHECK(toxics[0]["attributes"]["status"] == 503);
   CHECK(toxics[0]["attributes"]["match"]["path_prefix"] == "/stock");
+  // What the proxy saw of the requests: live over the API, and at the end.
+  CHECK(requests == nlohmann::json{{"answered", 1}, {"abandoned", 0}, {"fault", 1}, {"open", 0}});
+  CHECK(Contains(r.err, "proxy api requests: 1 answered, 0 abandoned, 1 fault, 0 open\n"));
 }
 
 TEST_CASE("faultline proxy --config refuses an HTTP fault on a TCP proxy") {

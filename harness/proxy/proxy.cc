@@ -238,7 +238,9 @@ void FaultProxy::SetUpstream(std::string host, uint16_t port) {
 void FaultProxy::Close() { impl_->Close(); }
 const std::string& FaultProxy::name() const { return impl_->name(); }
 ProxyCounters FaultProxy::counters() const { return impl_->counters(); }
-void FaultProxy::SetProtocol(ProxyProtocol protocol) { impl_->SetProtocol(protocol); }
+void FaultProxy::SetProtocol(ProxyProtocol protocol, RecordKeeping keeping) {
+  impl_->SetProtocol(protocol, keeping);
+}
 UpstreamCounts FaultProxy::Counts() const { return impl_->Counts(); }
 std::vector<UpstreamRecord> FaultProxy::Records() const { return impl_->Records(); }
 

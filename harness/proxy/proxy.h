@@ -76,8 +76,10 @@ class FaultProxy {
   ProxyCounters counters() const;
 
   /// Before Listen(): kHttp parses each connection as HTTP/1.1 request by
-  /// request. Default kTcp (today's byte pipe).
-  void SetProtocol(ProxyProtocol protocol);
+  /// request. Default kTcp (today's byte pipe). `keeping`: which request
+  /// records it keeps (kAll for a run's audit; kOpenOnly for a proxy that
+  /// runs until stopped, whose counts still cover every request).
+  void SetProtocol(ProxyProtocol protocol, RecordKeeping keeping = RecordKeeping::kAll);
   /// Counts so far; kHttp only (zeros for kTcp). Call on the proxy's io_context
   /// thread (the same one the run and the sampler use).
   UpstreamCounts Counts() const;

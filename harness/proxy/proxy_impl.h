@@ -58,7 +58,10 @@ class FaultProxy::Impl {
   void Close();
   const std::string& name() const { return name_; }
   ProxyCounters counters() const { return counters_; }
-  void SetProtocol(ProxyProtocol protocol) { protocol_ = protocol; }
+  void SetProtocol(ProxyProtocol protocol, RecordKeeping keeping) {
+    protocol_ = protocol;
+    ledger_.set_keeping(keeping);
+  }
   UpstreamCounts Counts() const { return ledger_.counts(); }
   std::vector<UpstreamRecord> Records() const { return ledger_.records(); }
 

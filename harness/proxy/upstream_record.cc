@@ -18,18 +18,49 @@ const char* ToString(UpstreamEnd end) {
 
 size_t UpstreamLedger::Open(UpstreamRecord record) {
   record.how = UpstreamEnd::kOpen;
-  records_.push_back(std::move(record));
   counts_.in_flight++;
+  if (keeping_ == RecordKeeping::kOpenOnly) {
+    open_.emplace(next_, std::move(record));
+    return next_++;
+  }
+  records_.push_back(std::move(record));
   return records_.size() - 1;
 }
 
 void UpstreamLedger::End(size_t index, UpstreamEnd how, TimePoint at) {
-  UpstreamRecord& r = records_[index];
-  if (r.how != UpstreamEnd::kOpen || how == UpstreamEnd::kOpen) return;
-  r.how = how;
-  r.end = at;
+  if (!open(index) || how == UpstreamEnd::kOpen) return;
   counts_.in_flight--;
   if (how == UpstreamEnd::kAbandoned) counts_.abandoned++;
+  if (how == UpstreamEnd::kAnswered) counts_.answered++;
+  if (how == UpstreamEnd::kFault) counts_.fault++;
+  if (keeping_ == RecordKeeping::kOpenOnly) {
+    open_.erase(index);
+    return;
+  }
+  UpstreamRecord& r = records_[index];
+  r.how = how;
+  r.end = at;
+}
+
+UpstreamRecord& UpstreamLedger::at(size_t index) {
+  if (keeping_ == RecordKeeping::kAll) return records_[index];
+  auto it = open_.find(index);
+  if (it != open_.end()) return it->second;
+  discarded_ = UpstreamRecord{};
+  return discarded_;
+}
+
+bool UpstreamLedger::open(size_t index) const {
+  if (keeping_ == RecordKeeping::kOpenOnly) return open_.contains(index);
+  return records_[index].how == UpstreamEnd::kOpen;
+}
+
+std::vector<UpstreamRecord> UpstreamLedger::records() const {
+  if (keeping_ == RecordKeeping::kAll) return records_;
+  std::vector<UpstreamRecord> out;
+  out.reserve(open_.size());
+  for (const auto& [index, record] : open_) out.push_back(record);
+  return out;
 }
 
 }  // namespace faultline

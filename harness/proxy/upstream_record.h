@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 #include "harness/common/clock.h"   // TimePoint
@@ -35,22 +36,41 @@ struct UpstreamRecord {
 struct UpstreamCounts {
   int64_t in_flight = 0;   // requests started and not yet ended
   int64_t abandoned = 0;   // cumulative count of kAbandoned
+  int64_t answered = 0;    // cumulative count of kAnswered
+  int64_t fault = 0;       // cumulative count of kFault
 };
 
-/// Every request record of a proxy and their live counts.
+/// Which records a ledger keeps once they have ended.
+enum class RecordKeeping {
+  kAll,       // every record, for a run's audit (bounded by the run)
+  kOpenOnly,  // only the open ones: a proxy that runs for days keeps its
+              // memory bounded by its connections; the counts still add up
+};
+
+/// Every request record of a proxy (or, with kOpenOnly, the open ones) and
+/// their live counts.
 class UpstreamLedger {
  public:
+  explicit UpstreamLedger(RecordKeeping keeping = RecordKeeping::kAll) : keeping_(keeping) {}
+  void set_keeping(RecordKeeping keeping) { keeping_ = keeping; }  // before the first Open
   /// Adds an open record; returns its index.
   size_t Open(UpstreamRecord record);
   /// Ends an open record (no-op when it has ended).
   void End(size_t index, UpstreamEnd how, TimePoint at);
-  UpstreamRecord& at(size_t index) { return records_[index]; }
-  bool open(size_t index) const { return records_[index].how == UpstreamEnd::kOpen; }
-  const std::vector<UpstreamRecord>& records() const { return records_; }
+  /// The record at `index`. With kOpenOnly, an ended record is gone: what
+  /// is written to the record returned then is discarded.
+  UpstreamRecord& at(size_t index);
+  bool open(size_t index) const;
+  /// The records kept, in the order they were opened.
+  std::vector<UpstreamRecord> records() const;
   const UpstreamCounts& counts() const { return counts_; }
 
  private:
-  std::vector<UpstreamRecord> records_;
+  RecordKeeping keeping_;
+  std::vector<UpstreamRecord> records_;      // kAll: every record, by index
+  std::map<size_t, UpstreamRecord> open_;    // kOpenOnly: the open ones, by index
+  size_t next_ = 0;                          // kOpenOnly: the next index
+  UpstreamRecord discarded_;                 // kOpenOnly: at() of an ended record
   UpstreamCounts counts_;
 };
 

@@ -53,7 +53,9 @@ ApiFailure ProxyRegistry::Start(Entry& e) {
   if (!listen.ok()) return BadRequestBody("listen: " + listen.status().message());
   auto proxy = std::make_unique<FaultProxy>(io_, clock_, s.name, e.upstream.host, e.upstream.port,
                                             seed_for_(s.name));
-  if (s.http) proxy->SetProtocol(ProxyProtocol::kHttp);
+  // Only the open requests' records: a proxy that runs for days keeps its
+  // memory bounded; the counts still cover every request.
+  if (s.http) proxy->SetProtocol(ProxyProtocol::kHttp, RecordKeeping::kOpenOnly);
   proxy->SetFaults(e.state.toxics);
   Status status = proxy->Listen(listen->host, listen->port);
   if (!status.ok()) {  // Invalid: not an address; Unavailable: cannot bind
@@ -72,25 +74,40 @@ ApiFailure ProxyRegistry::Start(Entry& e) {
 void ProxyRegistry::Stop(Entry& e, const char* why) {
   e.state.settings.enabled = false;
   if (!e.proxy) return;
+  const std::string requests =
+      e.state.settings.http ? "; requests: " + DescribeRequests(e.proxy->Counts()) : "";
   e.proxy->Close();
   e.proxy.reset();
-  log_("proxy " + e.state.settings.name + " " + why + " (listener and connections closed)");
+  log_("proxy " + e.state.settings.name + " " + why + " (listener and connections closed)" +
+       requests);
 }
 
 void ProxyRegistry::ApplyToxics(Entry& e) {
   if (e.proxy) e.proxy->SetFaults(e.state.toxics);
 }
 
+std::string DescribeRequests(const UpstreamCounts& c) {
+  return std::to_string(c.answered) + " answered, " + std::to_string(c.abandoned) +
+         " abandoned, " + std::to_string(c.fault) + " fault, " + std::to_string(c.in_flight) +
+         " open";
+}
+
+ProxyState ProxyRegistry::StateOf(const Entry& e) const {
+  ProxyState state = e.state;
+  if (e.state.settings.http && e.proxy) state.requests = e.proxy->Counts();
+  return state;
+}
+
 std::vector<ProxyState> ProxyRegistry::List() const {
   std::vector<ProxyState> out;
-  for (const auto& [name, e] : proxies_) out.push_back(e.state);
+  for (const auto& [name, e] : proxies_) out.push_back(StateOf(e));
   return out;
 }
 
 ApiResult<ProxyState> ProxyRegistry::Get(const std::string& name) const {
   const Entry* e = Find(name);
   if (!e) return kProxyNotFound;
-  return e->state;
+  return StateOf(*e);
 }
 
 ApiResult<ProxyState> ProxyRegistry::Create(ProxySettings settings) {
@@ -247,6 +264,9 @@ ApiFailure ProxyRegistry::RemoveToxic(const std::string& proxy, const std::strin
 void ProxyRegistry::CloseAll() {
   for (auto& [name, e] : proxies_) {
     if (!e.proxy) continue;
+    // What an http proxy saw, for whoever stops `faultline proxy`.
+    if (e.state.settings.http)
+      log_("proxy " + name + " requests: " + DescribeRequests(e.proxy->Counts()));
     e.proxy->Close();
     e.proxy.reset();
   }

@@ -51,7 +51,12 @@ struct ProxySettings {
 struct ProxyState {
   ProxySettings settings;          // listen: the bound address once it has listened
   std::vector<ProxyFault> toxics;  // in the order they were added
+  // An enabled http proxy: its requests since it last started listening.
+  std::optional<UpstreamCounts> requests;
 };
+
+/// "12 answered, 3 abandoned, 1 fault, 2 open".
+std::string DescribeRequests(const UpstreamCounts& c);
 
 /// The fields of an update; absent ones stay as they are.
 struct ProxyPatch {
@@ -125,6 +130,7 @@ class ProxyRegistry {
   Entry* Find(const std::string& name);
   const Entry* Find(const std::string& name) const;
   ApiFailure Start(Entry& e);
+  ProxyState StateOf(const Entry& e) const;  // e.state, with the live request counts
   void Stop(Entry& e, const char* why);
   void ApplyToxics(Entry& e);
 

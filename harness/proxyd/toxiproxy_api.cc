@@ -29,11 +29,18 @@ bool IsUpdate(const std::string& method) { return method == "POST" || method == 
 json ProxyToJson(const ProxyState& p) {
   json toxics = json::array();
   for (const auto& t : p.toxics) toxics.push_back(ToxicToJson(t));
-  return json{{"name", p.settings.name},
-              {"listen", p.settings.listen},
-              {"upstream", p.settings.upstream},
-              {"enabled", p.settings.enabled},
-              {"toxics", std::move(toxics)}};
+  json out{{"name", p.settings.name},
+           {"listen", p.settings.listen},
+           {"upstream", p.settings.upstream},
+           {"enabled", p.settings.enabled},
+           {"toxics", std::move(toxics)}};
+  if (p.requests) {  // faultline's own field, on http proxies only
+    out["requests"] = {{"answered", p.requests->answered},
+                       {"abandoned", p.requests->abandoned},
+                       {"fault", p.requests->fault},
+                       {"open", p.requests->in_flight}};
+  }
+  return out;
 }
 
 template <typename T, typename Render>
