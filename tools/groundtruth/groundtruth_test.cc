@@ -54,17 +54,6 @@ std::map<std::string, int> SocketStates() {
   return states;
 }
 
-// Under a sanitizer a process's RSS is not the memory it touched: ASan's
-// mmap interceptor writes shadow for every new mapping (an eighth of its
-// size: 64 MiB touched reads as about 72 MiB), TSan's shadow is several
-// times the memory (336 MB). The plain build checks memory; the sanitizer
-// builds check everything else.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kRssIsTouchedMemory = false;
-#else
-constexpr bool kRssIsTouchedMemory = true;
-#endif
-
 TEST_CASE("ParseStep reads a time and keys and names what is wrong") {
   auto s = ParseStep("2s:threads=500,memory=64MiB,fds=2000,close_wait=100,established=20");
   REQUIRE(s.ok());

@@ -16,6 +16,7 @@
 
 #include "harness/sampler/process_tree.h"
 #include "harness/sampler/sampler.h"
+#include "tools/groundtruth/groundtruth.h"
 
 extern char** environ;
 
@@ -73,17 +74,6 @@ class Child {
   std::string buffer_;
 };
 
-// Under a sanitizer a process's RSS is not the memory it touched: ASan's
-// mmap interceptor writes shadow for every new mapping (an eighth of its
-// size: 64 MiB touched reads as about 72 MiB), TSan's shadow is several
-// times the memory (336 MB). The plain build checks memory; the sanitizer
-// builds check everything else.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kRssIsTouchedMemory = false;
-#else
-constexpr bool kRssIsTouchedMemory = true;
-#endif
-
 void CheckWithin2Percent(double got, double want) {
   CHECK(got >= want * 0.98);
   CHECK(got <= want * 1.02);
@@ -106,7 +96,7 @@ TEST_CASE("the sampler reads groundtruth within 2 percent") {
   gt.WaitStep(1);
   auto grown = reader.Read();
   REQUIRE(grown);
-  if (kRssIsTouchedMemory) {
+  if (groundtruth::kRssIsTouchedMemory) {
     CheckWithin2Percent(static_cast<double>(grown->rss_bytes - before->rss_bytes),
                         64.0 * 1024 * 1024);
   } else {
