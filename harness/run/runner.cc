@@ -29,9 +29,10 @@ std::string NowUtc() {
 }
 
 // The event loop's thread runs at SCHED_RR priority 1 when the process may
-// (root or CAP_SYS_NICE) and was started at nice 0: a timer due on the loop then runs as soon as a
-// core is free of other real-time work, whatever the target's threads and
-// other sessions do (autogroups rank sessions before nice values). Else it
+// (root or CAP_SYS_NICE) and was started at nice 0: a timer due on the loop
+// then runs as soon as a core is free of other real-time work, whatever the
+// target's threads and other sessions do (autogroups rank sessions before
+// nice values). Else it
 // asks for nice -5 with a 0.1 ms scheduler slice (EEVDF, Linux >= 6.12,
 // lets a waking task with a shorter slice preempt; older kernels ignore
 // the slice), else the slice alone. SCHED_FLAG_RESET_ON_FORK in each case,
