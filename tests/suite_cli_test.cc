@@ -108,14 +108,17 @@ TEST_CASE("repeat and compare: margins of every check and the exit codes of comp
   CHECK(Contains(r.out, "threads bounded"));
   CHECK(Contains(ReadFile(dir.path() + "/repeat.md"), "| default | threads bounded | 2/2 |"));
 
-  const std::string a = dir.path() + "/run-1/results.json", b = dir.path() + "/run-2/results.json";
+  const std::string a = dir.path() + "/run-1/results.json";
+  CHECK(fs::exists(dir.path() + "/run-2/results.json"));
   auto same = Faultline({"compare", a, a, "--markdown", dir.path() + "/c.md"});
   CHECK(same.exit_code == 0);
   CHECK(Contains(same.out, "no regression"));
   CHECK(Contains(ReadFile(dir.path() + "/c.md"), "✅ no regression"));
 
-  // Three times the threads: a regression, named.
-  json doc = json::parse(ReadFile(b));
+  // Three times the threads of the baseline itself: a regression, named.
+  // (Of run-1, not run-2: two real runs differ in latency and CPU too, and
+  // on a busy machine by more than the default tolerances.)
+  json doc = json::parse(ReadFile(a));
   for (auto& row : doc["variants"][0]["samples"]) row["threads"] = row["threads"].get<double>() * 3;
   const std::string worse = dir.path() + "/worse.json";
   Write(worse, doc.dump());
