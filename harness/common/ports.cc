@@ -53,7 +53,8 @@ PortRange AllocationRange(PortRange ephemeral) {
   PortRange below{kLowest, static_cast<uint16_t>(ephemeral.first - 1)};
   if (ephemeral.first <= kLowest) below = {};
   PortRange above{};
-  if (ephemeral.last < 65535) above = {static_cast<uint16_t>(ephemeral.last + 1), 65535};
+  if (ephemeral.last < 65535)
+    above = {std::max<uint16_t>(static_cast<uint16_t>(ephemeral.last + 1), kLowest), 65535};
   const PortRange& best = below.size() >= above.size() ? below : above;
   return best.size() >= kMinRoom ? best : PortRange{};
 }
@@ -63,6 +64,11 @@ StatusOr<uint16_t> AllocatePortIn(PortRange range, uint32_t* cursor) {
   for (uint32_t i = 0; i < tries; ++i) {
     const auto port = static_cast<uint16_t>(range.first + (*cursor)++ % range.size());
     if (TryBind(port) == port) return port;
+    // Only a port in use is worth passing over; no socket (EMFILE) or no
+    // permission fails the same way on every port.
+    if (errno != EADDRINUSE)
+      return Status::Unavailable("allocate a free port on 127.0.0.1: port " +
+                                 std::to_string(port) + ": " + std::strerror(errno));
   }
   if (tries > 0)
     return Status::Unavailable("allocate a free port on 127.0.0.1: the " + std::to_string(tries) +

@@ -19,9 +19,9 @@ struct PortRange {
 /// picks the local port of every outgoing connection and of a bind to port 0.
 PortRange EphemeralPorts();
 
-/// Where AllocatePort picks from: the ports below the ephemeral range (from
-/// 10000), or above it when that is the larger room. Empty when neither
-/// holds 1,000 ports.
+/// Where AllocatePort picks from: the ports below the ephemeral range, or
+/// above it when that is the larger room, never below 10000. Empty when
+/// neither holds 1,000 ports.
 PortRange AllocationRange(PortRange ephemeral);
 
 /// A free TCP port on 127.0.0.1 for a process the run starts, which binds it
@@ -30,7 +30,8 @@ PortRange AllocationRange(PortRange ephemeral);
 /// target's own clients) can take it as its local port in between: a port
 /// from bind(0) is exactly what the next connect() may get. A candidate is
 /// taken only when a bind without SO_REUSEADDR succeeds (nothing listening,
-/// connected or in TIME_WAIT there). Successive calls in one process walk the
+/// connected or in TIME_WAIT there); any other bind failure (EMFILE, EACCES)
+/// ends the walk with its reason. Successive calls in one process walk the
 /// range from a random start, so they never repeat a port soon, and two
 /// faultline processes rarely meet. Falls back to bind(0) when the machine
 /// leaves no room outside the ephemeral range.

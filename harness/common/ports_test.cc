@@ -2,7 +2,9 @@
 
 #include <doctest/doctest.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <set>
@@ -50,6 +52,10 @@ TEST_CASE("the allocation range is the larger room outside the ephemeral range")
   CHECK(AllocationRange({1024, 40000}).last == 65535);
   CHECK(AllocationRange({1024, 65000}).size() == 0);  // 535 ports: too few, bind(0) instead
   CHECK(AllocationRange({10500, 65535}).size() == 0);
+  // A range that ends low leaves the well-known ports below 10000 alone.
+  CHECK(AllocationRange({1024, 4999}).first == 10000);
+  CHECK(AllocationRange({1024, 4999}).last == 65535);
+  CHECK(AllocationRange({500, 600}).first == 10000);
 }
 
 TEST_CASE("a port something listens on is skipped") {
@@ -70,6 +76,25 @@ TEST_CASE("a range with every port taken is an error naming it") {
   auto port = AllocatePortIn({taken.port, taken.port}, &cursor);
   REQUIRE(!port.ok());
   CHECK(port.status().message().find("are all taken") != std::string::npos);
+}
+
+TEST_CASE("a bind that fails for another reason than a taken port says why at once") {
+  // In a child: with no file descriptor left, every socket() fails (EMFILE).
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    rlimit none{0, 0};
+    ::setrlimit(RLIMIT_NOFILE, &none);
+    uint32_t cursor = 0;
+    auto port = AllocatePortIn({20000, 29999}, &cursor);
+    const bool said = !port.ok() && cursor == 1 &&
+                      port.status().message().find("Too many open files") != std::string::npos;
+    ::_exit(said ? 0 : 1);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
 }
 
 TEST_CASE("no room outside the ephemeral range: the kernel's choice") {
