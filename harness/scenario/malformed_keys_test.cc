@@ -16,6 +16,10 @@ sed = 2
 )",
      {"s.toml:1:8: error while parsing value: could not determine value type"}},
 
+    {"a syntax error quoting a newline stays on one line",
+     "seed =in\n",
+     {"s.toml:1:9: error while parsing floating-point: expected 'inf', saw 'in\\n'"}},
+
     {"[phases] twice: a syntax error with the hint",
      R"(target = { argv = ["t"] }
 [phases]

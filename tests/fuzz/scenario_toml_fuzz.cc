@@ -1,7 +1,7 @@
 // Fuzz target: the scenario loader on TOML text (LoadScenarioText), the
 // path `faultline run` and `faultline validate` take for a scenario file.
 // Contract checked: it never throws, and it returns either a scenario or
-// at least one error, never both; every error formats.
+// at least one error, never both; every error formats on one line.
 
 #include <cstddef>
 #include <cstdint>
@@ -17,6 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const faultline::Diagnostic& d : outcome.errors) {
     FUZZ_CHECK(!d.message.empty());
     FUZZ_CHECK(!d.ToString().empty());
+    FUZZ_CHECK(d.ToString().find('\n') == std::string::npos);  // one error, one line
   }
   return 0;
 }
