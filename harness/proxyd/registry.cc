@@ -124,7 +124,7 @@ ApiResult<ProxyState> ProxyRegistry::Create(ProxySettings settings) {
     log_("proxy " + e.state.settings.name + " created disabled");
   }
   const std::string name = e.state.settings.name;
-  return proxies_.emplace(name, std::move(e)).first->second.state;
+  return StateOf(proxies_.emplace(name, std::move(e)).first->second);
 }
 
 ApiResult<ProxyState> ProxyRegistry::Update(const std::string& name, const ProxyPatch& patch) {
@@ -153,7 +153,7 @@ ApiResult<ProxyState> ProxyRegistry::Update(const std::string& name, const Proxy
   } else if (!enable && e->proxy) {
     Stop(*e, "disabled");
   }
-  return e->state;
+  return StateOf(*e);
 }
 
 ApiFailure ProxyRegistry::Delete(const std::string& name) {
@@ -176,7 +176,7 @@ ApiResult<std::vector<ProxyState>> ProxyRegistry::Populate(std::vector<ProxySett
     Entry* existing = Find(settings.name);
     if (existing && existing->state.settings.listen == settings.listen &&
         existing->state.settings.upstream == settings.upstream) {
-      out.push_back(existing->state);
+      out.push_back(StateOf(*existing));
       continue;
     }
     if (existing) {

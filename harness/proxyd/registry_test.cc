@@ -216,5 +216,22 @@ TEST_CASE("an HTTP fault goes only on a proxy created with http") {
   CHECK(f.registry.AddToxic("web", Toxic("abort", ProxyFault::Kind::kAbort)).ok());
 }
 
+TEST_CASE("every answer about an http proxy carries its request counts") {
+  Fixture f;
+  ApiResult<ProxyState> created =
+      f.registry.Create({"web", "127.0.0.1:0", "127.0.0.1:9", true, true});
+  REQUIRE(created.ok());
+  CHECK(created->requests.has_value());
+  ApiResult<ProxyState> updated = f.registry.Update("web", {{}, {}, true});
+  REQUIRE(updated.ok());
+  CHECK(updated->requests.has_value());
+  CHECK(f.registry.Get("web")->requests.has_value());
+  ApiResult<std::vector<ProxyState>> kept = f.registry.Populate({created->settings});
+  REQUIRE(kept.ok());
+  REQUIRE(kept->size() == 1);
+  CHECK((*kept)[0].requests.has_value());
+  CHECK_FALSE(f.Create("tcp").requests.has_value());
+}
+
 }  // namespace
 }  // namespace faultline
