@@ -61,6 +61,12 @@ ApiFailure SetAttributes(ProxyFault& f, const json& attrs) {
       return a.kind == f.kind && wanted == a.name;
     });
     const std::string where = "attributes." + key;
+    if (it == table.end() && IsHttpKind(f.kind)) {
+      return BadRequestBody(where + ": the attributes of an HTTP fault (" +
+                            std::string(KindName(f.kind)) +
+                            ") are set in the proxy's --config file; over the API only its "
+                            "toxicity changes");
+    }
     if (it == table.end()) {
       auto names = AttributeNames(f.kind);
       return BadRequestBody(where + ": not an attribute of a " + std::string(KindName(f.kind)) +

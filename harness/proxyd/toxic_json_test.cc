@@ -66,6 +66,23 @@ TEST_CASE("an update merges attributes and toxicity and ignores the rest") {
   CHECK(UpdatedToxic(f, json::parse("{}"))->fraction == 1.0);
 }
 
+TEST_CASE("an HTTP fault from the proxy file takes a new toxicity but not new attributes") {
+  ProxyFault abort;
+  abort.kind = ProxyFault::Kind::kAbort;
+  abort.status = 503;
+  ApiResult<ProxyFault> u = UpdatedToxic(abort, json::parse(R"({"toxicity": 0.25})"));
+  REQUIRE(u.ok());
+  CHECK(u->fraction == 0.25);
+  CHECK(u->status == 503);
+  ApiResult<ProxyFault> refused =
+      UpdatedToxic(abort, json::parse(R"({"attributes": {"status": 500}})"));
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().status == 400);
+  CHECK(refused.error().message ==
+        "bad request body: attributes.status: the attributes of an HTTP fault (abort) are set in "
+        "the proxy's --config file; over the API only its toxicity changes");
+}
+
 TEST_CASE("toxic errors are 400s that say what is wrong") {
   struct Case {
     const char* body;
