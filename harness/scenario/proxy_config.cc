@@ -51,8 +51,12 @@ ProxyConfigEntry ReadProxy(Reporter& r, const toml::table& table, const std::str
   }
   ReadAddress(r, t, kListen, /*listen=*/true, &entry.listen);
   ReadAddress(r, t, kUpstream, /*listen=*/false, &entry.upstream);
-  if (auto v = t.Read(kProtocol)) entry.http = *v == ProcessSpec::Protocol::kHttp;
-  const FaultPlace place = entry.http ? FaultPlace::kHttpProxy : FaultPlace::kTcpProxy;
+  const std::optional<ProcessSpec::Protocol> protocol = t.Read(kProtocol);
+  entry.http = protocol == ProcessSpec::Protocol::kHttp;
+  // A protocol that did not read is reported already; its HTTP faults are
+  // not blamed on it a second time.
+  const bool unread = !protocol && t.Get(kProtocol) != nullptr;
+  const FaultPlace place = entry.http || unread ? FaultPlace::kHttpProxy : FaultPlace::kTcpProxy;
   if (const toml::node* n = t.Get(kFaults)) {
     FaultNames fault_names(r);
     ForEachTable(r, *n, t.Path(kFaults), [&](const toml::table& ft, const std::string& fkey) {

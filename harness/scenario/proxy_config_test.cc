@@ -108,6 +108,7 @@ name = "db"
 listen = "127.0.0.1:0"
 upstream = "127.0.0.1:5432"
 protocol = "htp"
+faults = [{ kind = "abort", status = 503 }]
 )",
                                  "p.toml");
   REQUIRE_FALSE(tcp.ok());
