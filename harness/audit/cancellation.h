@@ -1,6 +1,6 @@
 // The cancellation audit: when a caller gave up, did the work it started
 // stop? From the load generator's requests (each with its own traceparent
-// trace id, harness/load/traceparent.h) and the HTTP-aware proxy's upstream
+// trace id, harness/common/traceparent.h) and the HTTP-aware proxy's upstream
 // records (harness/proxy/upstream_record.h, here as UpstreamSpans on the
 // variant's timeline), per dependency:
 //

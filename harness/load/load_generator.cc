@@ -31,7 +31,7 @@
 #include <utility>
 
 #include "harness/common/http_client.h"
-#include "harness/load/traceparent.h"
+#include "harness/common/traceparent.h"
 
 namespace faultline {
 

@@ -18,7 +18,7 @@
 // connections (the clients went away).
 //
 // Tracing: every request carries its own W3C `traceparent` header
-// (harness/load/traceparent.h): request n of the load has trace id
+// (harness/common/traceparent.h): request n of the load has trace id
 // TraceIdFor(trace_seed, n), recorded in its RequestResult, so the upstream
 // work it causes can be tied back to it. A `traceparent` among the
 // configured headers is sent as given instead (every request the same), and

@@ -14,7 +14,7 @@
 #include "harness/common/clock.h"
 #include "harness/common/ports.h"
 #include "harness/load/load_test_support.h"
-#include "harness/load/traceparent.h"
+#include "harness/common/traceparent.h"
 
 namespace faultline {
 namespace {
@@ -193,6 +193,7 @@ TEST_CASE("TraceIdOf rejects malformed traceparent values") {
   CHECK(TraceIdOf("ff-" + id + "-b7ad6b7169203331-01").empty());
   CHECK(TraceIdOf("00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01").empty());
   CHECK(TraceIdOf("00-00000000000000000000000000000000-b7ad6b7169203331-01").empty());
+  CHECK(TraceIdOf("00-" + id + "-0000000000000000-01").empty());  // an all-zero parent id
   CHECK(TraceIdOf("00-" + id + "-b7ad6b716920333-01").empty());
   CHECK(TraceIdOf("").empty());
   CHECK(TraceIdOf("00_" + id + "-b7ad6b7169203331-01").empty());

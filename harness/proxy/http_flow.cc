@@ -8,14 +8,16 @@
 #include <deque>
 #include <limits>
 #include <optional>
+#include <set>
 #include <utility>
 
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/status.hpp>
 
-namespace faultline {
+#include "harness/common/traceparent.h"
 
+namespace faultline {
 namespace http = boost::beast::http;
 using boost::beast::string_view;
 using boost::system::error_code;
@@ -69,30 +71,6 @@ const std::string* Field(const Fields& fields, const std::string& name) {
   return nullptr;
 }
 
-bool IsLowerHex(string_view s) {
-  return std::all_of(s.begin(), s.end(),
-                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-}
-
-// The trace-id of a W3C traceparent "00-<32 hex>-<16 hex>-<2 hex>" (later
-// versions may append fields); "" when absent or malformed.
-std::string TraceId(const Fields& fields) {
-  const std::string* v = Field(fields, "traceparent");
-  if (!v || v->size() < 55) return "";
-  string_view s(*v);
-  if (s[2] != '-' || s[35] != '-' || s[52] != '-' || (s.size() > 55 && s[55] != '-')) return "";
-  const string_view version = s.substr(0, 2), trace = s.substr(3, 32), span = s.substr(36, 16),
-                    flags = s.substr(53, 2);
-  if (!IsLowerHex(version) || version == "ff" || !IsLowerHex(trace) || !IsLowerHex(span) ||
-      !IsLowerHex(flags)) {
-    return "";
-  }
-  if (version == "00" && s.size() != 55) return "";
-  if (trace.find_first_not_of('0') == string_view::npos) return "";
-  if (span.find_first_not_of('0') == string_view::npos) return "";
-  return std::string(trace.data(), trace.size());
-}
-
 bool Matches(const ProxyFault::Match& m, const HeadParser<true>& p) {
   if (!m.method.empty() && m.method != p.method) return false;
   if (!m.path_prefix.empty() && p.target.compare(0, m.path_prefix.size(), m.path_prefix) != 0) {
@@ -111,8 +89,7 @@ bool Matches(const ProxyFault::Match& m, const HeadParser<true>& p) {
 }
 
 bool Draw(const ProxyFault& f, std::mt19937_64& rng) {
-  if (f.fraction >= 1.0) return true;
-  if (f.fraction <= 0.0) return false;
+  if (f.fraction >= 1.0 || f.fraction <= 0.0) return f.fraction >= 1.0;
   return std::uniform_real_distribution<double>(0.0, 1.0)(rng) < f.fraction;
 }
 
@@ -173,7 +150,7 @@ struct HttpFlow::State {
     UpstreamEnd how;
   };
   std::deque<End> ends;             // answers not yet wholly delivered, in order
-  std::vector<size_t> open_records;  // this connection's records, open or ended
+  std::set<size_t> open_records;    // this connection's open records
 };
 
 HttpFlow::HttpFlow(HttpHost& host) : host_(host), s_(std::make_unique<State>()) {}
@@ -215,6 +192,12 @@ void HttpFlow::ParseRequests() {
       ToPiping();  // a request it cannot read reaches the dependency as sent
       return;
     }
+    // Beast may take a head's first line before the rest has come; the
+    // whole head decides where its bytes go, so it is parsed again later.
+    if (!p.is_header_done()) {
+      s.request.reset();
+      return;
+    }
     std::string bytes = s.request_in.substr(0, n);
     s.request_in.erase(0, n);
     if (!had_head && p.is_header_done()) {
@@ -224,7 +207,7 @@ void HttpFlow::ParseRequests() {
       // would open a record after Closed ended them all.
       if (host_.Gone()) return;
     }
-    if (p.is_header_done()) host_.Ledger().at(s.request_record).request_bytes += n;
+    host_.Ledger().at(s.request_record).request_bytes += n;
     const bool done = p.is_done();
     if (s.forwarding && !s.swallowing) {
       Pieces pieces;
@@ -242,7 +225,7 @@ void HttpFlow::ParseRequests() {
     if (n == 0) return;
   }
   if (s.stuck && !s.request_in.empty()) {
-    host_.CountDropped(s.request_in.size());
+    if (!s.swallowing) host_.CountDropped(s.request_in.size());  // else counted as discarded
     s.request_in.clear();
   }
 }
@@ -252,7 +235,8 @@ void HttpFlow::OnRequestHead() {
   const HeadParser<true>& p = *s.request;
   const TimePoint now = host_.Now();
   UpstreamRecord record;
-  record.trace_id = TraceId(p.fields);
+  const std::string* traceparent = Field(p.fields, std::string(kTraceparentHeader));
+  record.trace_id = traceparent ? TraceIdOf(*traceparent) : "";
   record.method = p.method;
   record.target = p.target;
   record.start = now;
@@ -260,12 +244,13 @@ void HttpFlow::OnRequestHead() {
   ex.record = host_.Ledger().Open(std::move(record));
   ex.head = p.method == "HEAD";
   s.request_record = ex.record;
-  s.open_records.push_back(ex.record);
+  s.open_records.insert(ex.record);
   if (s.swallowing || s.head_swallowed) {
     // The dependency never sees it, so no answer is awaited: it stays open
-    // until its caller leaves.
+    // until its caller leaves. Past the limit the rest is dropped unparsed.
     s.head_swallowed = false;
     s.forwarding = false;
+    if (s.open_records.size() >= kHttpMaxOpenRequests) s.stuck = true;
     return;
   }
   Duration request_delay{0};
@@ -360,6 +345,10 @@ void HttpFlow::ParseResponses() {
       ToPiping();
       return;
     }
+    if (!p.is_header_done()) {  // as for requests: whole heads only
+      s.response.reset();
+      return;
+    }
     std::string bytes = s.response_in.substr(0, n);
     s.response_in.erase(0, n);
     const bool head_now = !had_head && p.is_header_done();
@@ -444,11 +433,14 @@ void HttpFlow::UpstreamEof() {
 void HttpFlow::Delivered(uint64_t total) {
   State& s = *s_;
   s.delivered = total;
-  while (!s.ends.empty() && s.ends.front().offset <= total) {
+  for (; !s.ends.empty() && s.ends.front().offset <= total; s.ends.pop_front()) {
     host_.Ledger().End(s.ends.front().record, s.ends.front().how, host_.Now());
-    s.ends.pop_front();
+    s.open_records.erase(s.ends.front().record);
   }
-  std::erase_if(s.open_records, [&](size_t i) { return !host_.Ledger().open(i); });
+}
+
+bool HttpFlow::Backlogged() const {  // a pipe or a stuck flow parses nothing: it reads on
+  return !piping_ && !s_->stuck && s_->open_records.size() >= kHttpMaxOpenRequests;
 }
 
 void HttpFlow::ClientGone() { EndAll(UpstreamEnd::kAbandoned); }
@@ -474,8 +466,7 @@ void HttpFlow::Closed(bool keep_open) {
 }
 
 void HttpFlow::EndAll(UpstreamEnd how) {
-  const TimePoint now = host_.Now();
-  for (size_t i : s_->open_records) host_.Ledger().End(i, how, now);
+  for (size_t i : s_->open_records) host_.Ledger().End(i, how, host_.Now());
   s_->open_records.clear();
 }
 

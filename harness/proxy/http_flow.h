@@ -33,6 +33,14 @@
 
 namespace faultline {
 
+/// The most requests one connection may have open (read and not yet wholly
+/// answered): pipelining past it is abuse, not a client. At the limit the
+/// connection stops reading the target's requests until answers are
+/// delivered (HttpFlow::Backlogged); under a `hang`, which never answers,
+/// the rest of the connection is dropped unparsed instead. So the records
+/// and queued answers of one connection stay bounded (docs/faults.md).
+constexpr size_t kHttpMaxOpenRequests = 1024;
+
 /// What an HttpFlow needs of its connection.
 class HttpHost {
  public:
@@ -89,6 +97,10 @@ class HttpFlow {
   void Closed(bool keep_open);
   /// The rest of the connection is a plain byte pipe.
   bool piping() const { return piping_; }
+  /// kHttpMaxOpenRequests of this connection's requests are open (and it
+  /// is neither a pipe nor stuck): read no more of the target's bytes until
+  /// Delivered ends some.
+  bool Backlogged() const;
 
  private:
   struct State;  // the parsers and the requests awaiting their answers (http_flow.cc)

@@ -25,6 +25,9 @@ void FaultProxy::Impl::Connection::Read(Flow& flow) {
     // (HTTP flows queue what they forward, and must keep noticing a close.)
     const size_t limit = flow.stages.empty() && !http_ ? 1 : kProxyMaxQueuedBytes;
     if (flow.queued_bytes >= limit) return;
+    // And no more requests while too many wait for their answers (OnWrite
+    // reads on once they are delivered).
+    if (http_ && flow.to_upstream && http_->Backlogged()) return;
   }
   flow.reading = true;
   if (!flow.ready && WaitOnWatch(flow)) return;  // the watch's next event reads (OnWatched)
@@ -209,6 +212,7 @@ void FaultProxy::Impl::Connection::OnWrite(Flow& flow, error_code ec, size_t n) 
   Write(flow);
   if (closed()) return;
   Read(flow);
+  if (http_ && !flow.to_upstream && !closed()) Read(up_);  // a backlog may have cleared
 }
 
 void FaultProxy::Impl::Connection::ArmTimer(Flow& flow, TimePoint due) {

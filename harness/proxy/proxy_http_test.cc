@@ -172,6 +172,19 @@ TEST_CASE_FIXTURE(HttpConnected, "http abort answers matched requests itself - t
   CHECK(rig.Counters().affected.at("abort") == 1);
 }
 
+TEST_CASE_FIXTURE(HttpConnected, "http abort of a request whose head comes in two reads sends none of it upstream") {
+  ProxyFault abort = Http(ProxyFault::Kind::kAbort);
+  abort.status = 503;
+  rig.SetFault(abort);
+  // Beast takes the request line of "...\r\n\r" before the head is whole.
+  REQUIRE(client.Send("GET /x HTTP/1.1\r\n\r"));
+  CHECK(dep->Silent(100ms));
+  REQUIRE(client.Send("\n"));
+  const std::string answer = "HTTP/1.1 503 Service Unavailable\r\n";
+  CHECK(client.Read(answer.size()) == answer);
+  CHECK(dep->Silent(100ms));
+}
+
 TEST_CASE_FIXTURE(HttpConnected, "http abort of a Connection close request closes after the answer") {
   ProxyFault abort = Http(ProxyFault::Kind::kAbort);
   abort.status = 500;

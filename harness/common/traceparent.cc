@@ -1,4 +1,4 @@
-#include "harness/load/traceparent.h"
+#include "harness/common/traceparent.h"
 
 namespace faultline {
 namespace {
@@ -56,7 +56,9 @@ std::string TraceIdOf(std::string_view v) {
       !IsLowerHex(flags))
     return "";
   if (version == "00" && v.size() != 55) return "";
-  if (id == std::string_view("00000000000000000000000000000000")) return "";
+  // All zeros is invalid for either id.
+  if (id.find_first_not_of('0') == std::string_view::npos) return "";
+  if (parent.find_first_not_of('0') == std::string_view::npos) return "";
   return std::string(id);
 }
 

@@ -25,8 +25,8 @@ std::string TraceIdFor(uint64_t seed, uint64_t index);
 std::string TraceparentFor(uint64_t seed, uint64_t index);
 
 /// The trace id of a traceparent value: its 32 lower-case hex digits, or ""
-/// when the value is malformed (wrong shape, upper-case hex, an all-zero id,
-/// version ff).
+/// when the value is malformed (wrong shape, upper-case hex, an all-zero
+/// trace or parent id, version ff).
 std::string TraceIdOf(std::string_view traceparent);
 
 }  // namespace faultline
