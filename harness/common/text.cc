@@ -18,6 +18,27 @@ std::string Quote(std::string_view s) {
   return out + "\"";
 }
 
+std::string EscapeControl(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (u < 0x20 || u == 0x7f) {
+      out += "\\x";
+      out += kHex[u >> 4];
+      out += kHex[u & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 std::string Elide(std::string_view s, size_t max) {
   if (s.size() <= max) return std::string(s);
   auto boundary = [&](size_t i) {  // back to the first byte of a UTF-8 character

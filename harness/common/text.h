@@ -14,6 +14,10 @@ namespace faultline {
 /// JSON: Quote("a\"b") is "\"a\\\"b\"".
 std::string Quote(std::string_view s);
 
+/// `s` with its control characters written out, so that it stays on one
+/// line: newline as \n, tab as \t, the others (and DEL) as \xHH.
+std::string EscapeControl(std::string_view s);
+
 /// `s` when it has at most `max` bytes; otherwise its start and end with the
 /// middle replaced by "…(N bytes)…", cut at UTF-8 character boundaries, so
 /// a 10,000-character key still gives a readable one-line error.

@@ -11,6 +11,11 @@ TEST_CASE("Quote escapes quotes and backslashes and newlines and tabs") {
   CHECK(Quote("") == "\"\"");
 }
 
+TEST_CASE("EscapeControl writes out control characters and keeps the rest") {
+  CHECK(EscapeControl("a\nb\tc\rd\x7f\x01") == "a\\nb\\tc\\x0dd\\x7f\\x01");
+  CHECK(EscapeControl("caf\xc3\xa9 \"x\"") == "caf\xc3\xa9 \"x\"");  // UTF-8 and quotes as they are
+}
+
 TEST_CASE("EditDistance counts an adjacent transposition as one edit") {
   CHECK(EditDistance("hnag", "hang") == 1);
   CHECK(EditDistance("", "abc") == 3);

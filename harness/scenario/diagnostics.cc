@@ -22,22 +22,30 @@ std::string Diagnostic::ToString() const {
   return out;
 }
 
-// A key or value can be any length; a message stays one readable line.
+// A key or value can be any length and hold any character (a quoted TOML
+// key, a string value quoted in a message); a message stays one readable
+// line.
 constexpr size_t kMaxKeyBytes = 120, kMaxMessageBytes = 400;
 
+namespace {
+
+std::string OneLine(std::string_view s, size_t max) { return Elide(EscapeControl(s), max); }
+
+}  // namespace
+
 void Reporter::Error(SourcePos where, std::string key, std::string message) {
-  errors_.push_back(Diagnostic{file_, where.line, where.column, Elide(key, kMaxKeyBytes),
-                               Elide(message, kMaxMessageBytes)});
+  errors_.push_back(Diagnostic{file_, where.line, where.column, OneLine(key, kMaxKeyBytes),
+                               OneLine(message, kMaxMessageBytes)});
 }
 
 void Reporter::SetError(std::string key, std::string message) {
   errors_.push_back(
-      Diagnostic{"--set", 0, 0, Elide(key, kMaxKeyBytes), Elide(message, kMaxMessageBytes)});
+      Diagnostic{"--set", 0, 0, OneLine(key, kMaxKeyBytes), OneLine(message, kMaxMessageBytes)});
 }
 
 void Reporter::Warning(SourcePos where, std::string key, std::string message) {
-  warnings_.push_back(Diagnostic{file_, where.line, where.column, std::move(key),
-                                 std::move(message), Diagnostic::Severity::kWarning});
+  warnings_.push_back(Diagnostic{file_, where.line, where.column, EscapeControl(key),
+                                 EscapeControl(message), Diagnostic::Severity::kWarning});
 }
 
 namespace {

@@ -117,6 +117,12 @@ load = { path = "/${variant.mode}" }
       "s.toml:3:17: load.path: unknown variable \"variant.mode\": no variant sets \"mode\" in "
       "vars"}},
 
+    {"a value with a newline in an error stays on one line",
+     R"(target = { argv = ["t", "a ${b\nc"] }
+phases = [{ name = "a", duration = "1s" }]
+)",
+     {"s.toml:1:25: target.argv[1]: unclosed \"${\" in \"a ${b\\nc\""}},
+
     {"variant var missing in some variants",
      R"(target = { argv = ["t", "--mode=${variant.mode}"] }
 phases = [{ name = "a", duration = "1s" }]

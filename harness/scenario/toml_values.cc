@@ -25,25 +25,9 @@ Diagnostic SyntaxError(const toml::parse_error& e, const std::string& path) {
     if (end != std::string::npos) message += ArrayOfTablesHint(message.substr(start, end - start));
     break;
   }
-  // toml++ quotes what it saw as it is: a newline or another control
-  // character would break the error's one line (found by fuzzing).
-  std::string flat;
-  for (char c : message) {
-    if (c == '\n') {
-      flat += "\\n";
-    } else if (c == '\t') {
-      flat += "\\t";
-    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-      static constexpr char kHex[] = "0123456789abcdef";
-      flat += "\\x";
-      flat += kHex[(c >> 4) & 0xf];
-      flat += kHex[c & 0xf];
-    } else {
-      flat += c;
-    }
-  }
   const SourcePos where = Pos(e.source());
-  return Diagnostic{path, where.line, where.column, "", flat};
+  // toml++ quotes what it saw as it is: a newline would break the line.
+  return Diagnostic{path, where.line, where.column, "", EscapeControl(message)};
 }
 
 std::string ArrayOfTablesHint(std::string_view key) {
