@@ -26,7 +26,8 @@ void FaultProxy::Impl::Connection::Read(Flow& flow) {
     const size_t limit = flow.stages.empty() && !http_ ? 1 : kProxyMaxQueuedBytes;
     if (flow.queued_bytes >= limit) return;
     // And no more requests while too many wait for their answers (OnWrite
-    // reads on once they are delivered).
+    // reads on once they are delivered; a target that left meanwhile is
+    // seen then).
     if (http_ && flow.to_upstream && http_->Backlogged()) return;
   }
   flow.reading = true;
