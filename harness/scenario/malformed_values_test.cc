@@ -179,6 +179,14 @@ checks = [{ name = "no orphans", kind = "orphans", dependency = "inventory", lim
       "dependency \"db\", which has no fault proxy: set proxy = true and protocol = \"http\" in "
       "its [[dependencies]] entry"}},
 
+    {"a mistyped protocol is reported once - not again by the HTTP fault and check on it",
+     R"(target = { argv = ["t", "${proxy.inventory}"] }
+dependencies = [{ name = "inventory", argv = ["d"], proxy = true, protocol = "htp" }]
+phases = [{ name = "a", duration = "1s", faults = [{ kind = "abort", status = 503, dependency = "inventory" }] }]
+checks = [{ kind = "orphans", dependency = "inventory", limit = 0 }]
+)",
+     {"s.toml:2:78: dependencies[0].protocol: unknown protocol \"htp\" (did you mean \"http\"?)"}},
+
     {"percentile out of range",
      R"(target = { argv = ["t"] }
 phases = [{ name = "a", duration = "1s" }]

@@ -103,7 +103,13 @@ void ScenarioReader::ReadDependency(const toml::table& table, const std::string&
     dep.proxy = *v;
     if (*v) refs_.Proxy(dep.name, t.KeyWhere(kDependencyProxy), t.Path(kDependencyProxy));
   }
-  if (auto v = t.Read(kDependencyProtocol)) dep.protocol = *v;
+  if (auto v = t.Read(kDependencyProtocol)) {
+    dep.protocol = *v;
+  } else if (t.Get(kDependencyProtocol)) {
+    // Reported already: its HTTP faults and audit checks are not blamed on
+    // it a second time (the scenario does not load either way).
+    dep.protocol = ProcessSpec::Protocol::kHttp;
+  }
   const std::string who = "dependency " + Quote(dep.name.empty() ? key : dep.name);
   if (auto v = t.Read(kDependencyListen)) {
     if (!dep.proxy) {
