@@ -18,6 +18,7 @@
 #include "harness/common/traceparent.h"
 
 namespace faultline {
+
 namespace http = boost::beast::http;
 using boost::beast::string_view;
 using boost::system::error_code;
@@ -89,7 +90,8 @@ bool Matches(const ProxyFault::Match& m, const HeadParser<true>& p) {
 }
 
 bool Draw(const ProxyFault& f, std::mt19937_64& rng) {
-  if (f.fraction >= 1.0 || f.fraction <= 0.0) return f.fraction >= 1.0;
+  if (f.fraction >= 1.0) return true;
+  if (f.fraction <= 0.0) return false;
   return std::uniform_real_distribution<double>(0.0, 1.0)(rng) < f.fraction;
 }
 
@@ -433,9 +435,10 @@ void HttpFlow::UpstreamEof() {
 void HttpFlow::Delivered(uint64_t total) {
   State& s = *s_;
   s.delivered = total;
-  for (; !s.ends.empty() && s.ends.front().offset <= total; s.ends.pop_front()) {
+  while (!s.ends.empty() && s.ends.front().offset <= total) {
     host_.Ledger().End(s.ends.front().record, s.ends.front().how, host_.Now());
     s.open_records.erase(s.ends.front().record);
+    s.ends.pop_front();
   }
 }
 
@@ -466,7 +469,8 @@ void HttpFlow::Closed(bool keep_open) {
 }
 
 void HttpFlow::EndAll(UpstreamEnd how) {
-  for (size_t i : s_->open_records) host_.Ledger().End(i, how, host_.Now());
+  const TimePoint now = host_.Now();
+  for (size_t i : s_->open_records) host_.Ledger().End(i, how, now);
   s_->open_records.clear();
 }
 
