@@ -28,12 +28,7 @@ size_t OpenFds() {
 
 // Polls until this process has at most `fds` open, or 5 s pass.
 bool FdsBackTo(size_t fds) {
-  const auto deadline = SteadyClock::now() + 5s;
-  while (OpenFds() > fds) {
-    if (SteadyClock::now() > deadline) return false;
-    std::this_thread::sleep_for(2ms);
-  }
-  return true;
+  return Eventually([&] { return OpenFds() <= fds; }, 5s);
 }
 
 std::string RandomBytes(size_t n, uint64_t seed) {

@@ -36,12 +36,7 @@ struct Pipelining {
   }
   // Polls the counts until `done` holds or 5 s pass.
   bool WaitCounts(const std::function<bool(const UpstreamCounts&)>& done) {
-    const auto deadline = SteadyClock::now() + 5s;
-    while (!done(Counts())) {
-      if (SteadyClock::now() > deadline) return false;
-      std::this_thread::sleep_for(2ms);
-    }
-    return true;
+    return Eventually([&] { return done(Counts()); }, 5s);
   }
   std::unique_ptr<Client> client;           // the target, set by Connect()
   std::unique_ptr<Client> dep = Connect();  // the dependency's end

@@ -34,12 +34,7 @@ struct HttpConnected {
   }
   // Polls the records until `done` holds or 2 s pass.
   bool WaitRecords(const std::function<bool(const std::vector<UpstreamRecord>&)>& done) {
-    const auto deadline = SteadyClock::now() + 2s;
-    while (!done(Records())) {
-      if (SteadyClock::now() > deadline) return false;
-      std::this_thread::sleep_for(2ms);
-    }
-    return true;
+    return Eventually([&] { return done(Records()); });
   }
 };
 

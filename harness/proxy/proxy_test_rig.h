@@ -28,6 +28,17 @@ namespace faultline::testing {
 using namespace std::chrono_literals;
 using boost::system::error_code;
 
+// Polls `done` every 2 ms until it holds (true) or `timeout` passes (false):
+// the tests' one way to wait for what the proxy's thread does.
+inline bool Eventually(const std::function<bool()>& done, Duration timeout = 2s) {
+  const auto deadline = SteadyClock::now() + timeout;
+  while (!done()) {
+    if (SteadyClock::now() > deadline) return false;
+    std::this_thread::sleep_for(2ms);
+  }
+  return true;
+}
+
 // An echo server standing in for the dependency. Lives on the rig's io
 // thread; its state is shared with its pending handlers so that it can be
 // destroyed while they are queued.
@@ -238,22 +249,12 @@ class Rig {
   }
   // Polls the proxy's counters until `done` holds or `timeout` passes.
   bool WaitFor(const std::function<bool(const ProxyCounters&)>& done, Duration timeout = 2s) {
-    auto deadline = SteadyClock::now() + timeout;
-    while (!done(Counters())) {
-      if (SteadyClock::now() > deadline) return false;
-      std::this_thread::sleep_for(2ms);
-    }
-    return true;
+    return Eventually([&] { return done(Counters()); }, timeout);
   }
 
   // Polls until the echo server has received `bytes` in all.
   bool WaitForEcho(size_t bytes, Duration timeout = 2s) {
-    auto deadline = SteadyClock::now() + timeout;
-    while (EchoStats().received < bytes) {
-      if (SteadyClock::now() > deadline) return false;
-      std::this_thread::sleep_for(2ms);
-    }
-    return true;
+    return Eventually([&] { return EchoStats().received >= bytes; }, timeout);
   }
 
   // Closes every connection the echo server accepted, as a dependency going
