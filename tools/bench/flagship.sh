@@ -15,6 +15,9 @@
 #            beside the run: a bare C thread at SCHED_RR 1 sleeping to 10 ms
 #            deadlines, worst lateness per 100 ms; what this machine gives
 #            a thread that does nothing else (needs cc; skipped without)
+# Before the runs it prints what a null system call costs on this machine
+# (tools/bench/syscall_cost.c): faultline's CPU is mostly kernel time (the
+# cpu line splits user and system), so that price scales it.
 # and the load average and the host's TCP socket count before each run (the
 # inet_diag walk grows with every socket on the host, anyone's). Then the
 # range of each figure over the runs, and the goals of issue 8.
@@ -30,6 +33,9 @@ export PATH="$build/bin:$PATH"
 floor=""
 if command -v cc >/dev/null 2>&1 && cc -O2 -o "$dir/timer_floor" "$here/tools/bench/timer_floor.c"; then
   floor=$dir/timer_floor
+fi
+if command -v cc >/dev/null 2>&1 && cc -O2 -o "$dir/syscall_cost" "$here/tools/bench/syscall_cost.c"; then
+  echo "this machine: $("$dir/syscall_cost")"
 fi
 python3 - "$build/bin/faultline" "$here/scenarios/hung-dependency.toml" "$dir" "$runs" "$floor" <<'PY'
 import json, math, os, subprocess, sys, time
@@ -70,13 +76,13 @@ def one(run):
     beside = subprocess.Popen([floor, "200", "rr"], stdout=subprocess.PIPE, text=True) if floor else None
     p = subprocess.Popen([faultline, "run", scenario, "--variant", "non-propagating", "--out", dest, "-q"],
                          stdout=subprocess.DEVNULL, stderr=open(f"{out}/log{run}", "w"))
-    total = 0.0
+    total = user = 0.0
     threads = {}  # tid -> (name, cpu seconds) as last seen
     while p.poll() is None:
         stat = read(f"/proc/{p.pid}/stat")
         if stat:
             f = stat[stat.rfind(")") + 2:].split()
-            total = (int(f[11]) + int(f[12])) / hz
+            user, total = int(f[11]) / hz, (int(f[11]) + int(f[12])) / hz
         try:
             tids = os.listdir(f"/proc/{p.pid}/task")
         except OSError:
@@ -110,7 +116,7 @@ def one(run):
     smp = [s.get("sample_ms") for s in samples]
     start = v["requests"]["start_lag_ms"]
     return {
-        "load": " ".join(load), "socks": socks, "wall": wall, "cpu": total,
+        "load": " ".join(load), "socks": socks, "wall": wall, "cpu": total, "user": user,
         "pct": 100 * total / wall, "split": by_name,
         "lag50": rank(lag, 50), "lag99": rank(lag, 99), "lagmax": rank(lag, 100),
         "start99": start["p99"], "startmax": start["max"],
@@ -124,7 +130,8 @@ for r in range(1, runs + 1):
     results.append(x)
     split = ", ".join(f"{k} {100 * s / x['wall']:.1f}%" for k, s in sorted(x["split"].items()))
     print(f"run {r}: load {x['load']}, {x['socks']} TCP sockets on the host")
-    print(f"  cpu    {x['cpu']:.2f} s over {x['wall']:.1f} s = {x['pct']:.1f}% of a core ({split})")
+    print(f"  cpu    {x['cpu']:.2f} s over {x['wall']:.1f} s = {x['pct']:.1f}% of a core ({split})"
+          f"; user {x['user']:.2f} s, system {x['cpu'] - x['user']:.2f} s")
     print(f"  lag    loop_lag_ms p50 {x['lag50']:.3f}  p99 {x['lag99']:.3f}  max {x['lagmax']:.3f}"
           f"  (floor beside it: p99 {x['floor99']:.3f})")
     print(f"  start  start_lag_ms p99 {x['start99']:.3f}  max {x['startmax']:.3f}")
