@@ -254,6 +254,11 @@ echo "faultline proxy: $([ "$kind" = driver ] && echo "$driver (the FaultProxy a
 echo "nginx $(nginx -v 2>&1 | sed 's|.*/||'), 1 worker; haproxy $(haproxy -v | awk 'NR==1{print $3}') mode tcp, nbthread $haproxy_threads; socat fork$([ -z "${floor_pid:-}" ] && echo "; no floor (no cc)" || echo "; floor = tools/bench/epoll_forwarder.c")"
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 echo "wrk -t1 -d$duration --latency, $reps repetitions interleaved; $(nproc) cores, load average $(loadavg)"
+# Every hop costs system calls (the floor makes about 6 per request), so
+# their price on this machine bounds what any proxy adds.
+if cc -O2 -o "$dir/syscall_cost" tools/bench/syscall_cost.c 2>>"$dir/cc.err"; then
+  echo "this machine: $("$dir/syscall_cost")"
+fi
 echo
 for ((rep = 1; rep <= reps; rep++)); do
   for c in 1 20; do
