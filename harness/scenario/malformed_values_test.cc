@@ -217,10 +217,17 @@ sampling = { interval = "1ms" }
      R"(target = { argv = ["t"], scrape = { metrics = { threads = "go_threads", g = "go{x=" } } }
 phases = [{ name = "a", duration = "1s" }]
 )",
-     {"s.toml:1:59: target.scrape.metrics.threads: \"threads\" is a built-in metric; choose "
-      "another name",
+     {"s.toml:1:59: target.scrape.metrics.threads: \"threads\" is a built-in metric or a "
+      "results.json key; choose another name",
       "s.toml:1:77: target.scrape.metrics.g: metric selector \"go{x=\": expected '\"' to open "
       "the value of label \"x\""}},
+
+    {"scrape: t_s is every sample row's time in results.json",
+     R"(target = { argv = ["t"], scrape = { metrics = { t_s = "up" } } }
+phases = [{ name = "a", duration = "1s" }]
+)",
+     {"s.toml:1:55: target.scrape.metrics.t_s: \"t_s\" is a built-in metric or a results.json "
+      "key; choose another name"}},
 
     {"scrape: no metrics, and a timeout as long as the sampling interval",
      R"(target = { argv = ["t"], scrape = { timeout = "100ms" } }

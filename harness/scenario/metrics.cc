@@ -43,7 +43,8 @@ std::string UpstreamMetric(std::string_view dependency) {
 
 bool IsReservedMetricName(std::string_view name) {
   const auto& builtin = BuiltinMetrics();
-  return std::find(builtin.begin(), builtin.end(), name) != builtin.end() ||
+  return name == "t_s" ||  // every sample row's time (results.json)
+         std::find(builtin.begin(), builtin.end(), name) != builtin.end() ||
          name.substr(0, kUpstreamPrefix.size()) == kUpstreamPrefix;
 }
 

@@ -267,7 +267,8 @@ void ScenarioReader::ReadScrape(const toml::table& table, const std::string& key
   if (!t.Get(kScrapeMetrics)) return;  // reported missing by Read
   for (const Element& e : entries) {
     if (IsReservedMetricName(e.name)) {
-      r_.Error(e.where, e.key, Quote(e.name) + " is a built-in metric; choose another name");
+      r_.Error(e.where, e.key,
+               Quote(e.name) + " is a built-in metric or a results.json key; choose another name");
     }
     auto parsed = ParseSelector(e.text);
     if (!parsed.ok()) r_.Error(e.where, e.key, parsed.status().message());
