@@ -70,3 +70,14 @@ TEST_CASE("the summary prints a variant's error once") {
   r.error = "internal error: boom";  // not a variant's: shown on its own line
   CHECK(RenderSummary(r).find("\nerror: internal error: boom\n") != std::string::npos);
 }
+
+TEST_CASE("the summary shows no control sequence from a log or a results file") {
+  RunResult r = testing::EmptyRun();
+  r.variants[0].error = "exited: boom \x1b]0;TITLE\x07\x1b[2J\x1b[31mred\xC2\x9B" "2J";
+  const std::string s = RenderSummary(r);
+  CHECK(s.find('\x1b') == std::string::npos);
+  CHECK(s.find('\x07') == std::string::npos);
+  CHECK(s.find("\xC2\x9B") == std::string::npos);
+  CHECK(s.find("boom ]0;TITLE\xEF\xBF\xBD" "red\xEF\xBF\xBD" "2J") !=
+        std::string::npos);
+}

@@ -93,7 +93,9 @@ std::string RenderSummary(const RunResult& results) {
   for (const auto& v : results.variants) met += v.met_expectation() ? 1 : 0;
   out << (results.passed() ? "PASSED" : "FAILED") << ": " << met << " of "
       << results.variants.size() << " variants met their expectation\n";
-  return out.str();
+  // Names, errors and log tails come from the scenario, the processes and
+  // results.json: none may reach the terminal as a control sequence.
+  return CleanText(out.str());
 }
 
 std::string RenderProgress(const Progress& p) {

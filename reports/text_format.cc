@@ -57,6 +57,13 @@ std::string CleanText(std::string_view in) {
       ++i;
       continue;
     }
+    // Well-formed but unfit: C1 controls (0x9B is a terminal's CSI) and
+    // U+FFFE, U+FFFF (not characters in XML): one replacement each.
+    if (cp <= 0x9F || cp == 0xFFFE || cp == 0xFFFF) {
+      out += kReplacement;
+      i += len;
+      continue;
+    }
     out.append(in.substr(i, len));
     i += len;
   }

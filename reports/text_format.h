@@ -13,7 +13,8 @@ namespace faultline {
 
 /// `text` as valid UTF-8 fit to show: invalid bytes become U+FFFD, terminal
 /// colour sequences (ESC [ ... letter) are removed, other control characters
-/// except tab and newline become U+FFFD, "\r\n" becomes "\n".
+/// (C0 except tab and newline, DEL, C1) and U+FFFE, U+FFFF (which XML
+/// forbids) become U+FFFD, "\r\n" becomes "\n".
 std::string CleanText(std::string_view text);
 
 /// CleanText, then & < > " ' as character references: safe in HTML and XML

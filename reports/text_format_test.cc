@@ -19,6 +19,9 @@ TEST_CASE("CleanText keeps UTF-8 and drops what no report can show") {
   CHECK(CleanText("\xED\xA0\x80") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
   CHECK(CleanText("\x1b[31mred\x1b[0m ok") == "red ok");             // colour codes
   CHECK(CleanText("a\x01" "b\r\nc\td") == "a\xEF\xBF\xBD" "b\nc\td");
+  CHECK(CleanText("a\xC2\x9B" "2J") == "a\xEF\xBF\xBD" "2J");          // C1 CSI: one replacement
+  CHECK(CleanText("\xEF\xBF\xBE\xEF\xBF\xBF") == "\xEF\xBF\xBD\xEF\xBF\xBD");  // not XML
+  CHECK(CleanText("\xC2\xA0\xEF\xBF\xBD") == "\xC2\xA0\xEF\xBF\xBD");  // NBSP, U+FFFD stay
 }
 
 TEST_CASE("EscapeMarkdown keeps a name inside one table cell") {

@@ -24,6 +24,7 @@
 #include "harness/scenario/scenario_loader.h"
 #include "harness/scenario/warnings.h"
 #include "reports/terminal.h"
+#include "reports/text_format.h"
 #include "reports/write_reports.h"
 
 namespace faultline {
@@ -175,7 +176,7 @@ int RunLoaded(const ScenarioRunOptions& o, Watchdog* watchdog, ScenarioRunOutcom
   }
   std::cout << RenderSummary(rendered);
   std::cout << "results: " << results_path << " (report.html, junit.xml, summary.md beside it)\n";
-  if (!result.error.empty()) std::cerr << "faultline: " << result.error << "\n";
+  if (!result.error.empty()) std::cerr << "faultline: " << CleanText(result.error) << "\n";
 
   switch (end) {
     case RunEnd::kInterrupted: return kExitInterrupted;
