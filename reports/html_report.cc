@@ -323,7 +323,8 @@ void Checks(const std::vector<VariantView>& views, std::string& out) {
       if (!c.metric.empty()) kind += " of " + c.metric;
       std::string result;
       if (c.passed) result = "<span class=\"badge ok\">pass</span>";
-      else if (expect_fail) result = "<span class=\"badge exp\">fail, as expected</span>";
+      else if (v.failed_as_expected(c))
+        result = "<span class=\"badge exp\">fail, as expected</span>";
       else result = "<span class=\"badge bad\">FAIL</span>";
       out += std::string("<tr") + (c.passed ? "" : " class=\"fail\"") + "><td>" + E(c.name) +
              "</td><td>" + E(kind) + "</td><td class=\"num\">" +

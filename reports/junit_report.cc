@@ -84,7 +84,7 @@ Suite VariantSuite(const std::string& scenario, const VariantResult& v,
     const std::string measured = Measured(c);
     if (c.passed) {
       tc.out = "passed: " + measured + (detail.empty() ? "" : "; " + detail);
-    } else if (expect_fail) {
+    } else if (v.failed_as_expected(c)) {
       tc.out = "failed as expected: " + measured + (detail.empty() ? "" : "; " + detail);
     } else {
       tc.kind = TestCase::kFailure;

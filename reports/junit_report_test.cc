@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
+#include "reports/html_report.h"
 #include "reports/junit_report.h"
+#include "reports/markdown_report.h"
 #include "reports/report_checks.h"
 #include "reports/sample_results.h"
 
@@ -48,4 +50,27 @@ TEST_CASE("JUnit: errored variants and an unfinished run are errors and strings 
   CHECK(Has(xml, "name=\"run completed\""));
   CHECK(Has(xml, "<error message=\"run error &lt;script&gt;"));
   CHECK(Has(xml, "errors=\"2\""));
+}
+
+TEST_CASE("JUnit Markdown and HTML: a variant expected to fail that crashed shows no failure as expected") {
+  RunResult run = testing::AbRun();
+  VariantResult& naive = run.variants[1];
+  naive.outcome = VariantOutcome::kError;
+  naive.error = "process \"target\" exited with code 7";
+  CheckResult died;
+  died.name = "processes stayed up";
+  died.kind = CheckKind::kProcess;
+  died.detail = naive.error;
+  naive.checks.push_back(died);
+  for (const std::string& text : {RenderJunit(run), RenderMarkdown(run), RenderHtml(run)}) {
+    CheckNone(text, {"failed as expected", "fail (expected)", "fail, as expected"});
+  }
+  const std::string xml = RenderJunit(run);
+  CHECK(Has(xml, "name=\"processes stayed up\" time=\"0.000\">\n      <failure "));
+  naive.outcome = VariantOutcome::kFail;  // the checks failed on measured data: as expected
+  naive.error.clear();
+  naive.checks.pop_back();
+  CHECK(Has(RenderJunit(run), "failed as expected"));
+  CHECK(Has(RenderMarkdown(run), "fail (expected)"));
+  CHECK(Has(RenderHtml(run), "fail, as expected"));
 }

@@ -36,7 +36,9 @@ std::string RenderMarkdown(const RunResult& results) {
     if (!v.checks.empty()) {
       out += "| check | observed | limit | result |\n|---|---:|---:|---|\n";
       for (const auto& c : v.checks) {
-        const char* result = c.passed ? "✅ pass" : expect_fail ? "☑️ fail (expected)" : "❌ FAIL";
+        const char* result = c.passed                   ? "✅ pass"
+                             : v.failed_as_expected(c) ? "☑️ fail (expected)"
+                                                       : "❌ FAIL";
         out += "| " + M(c.name) + " | " + M(FormatMeasure(c.observed, c.unit)) + " | " +
                M(FormatMeasure(c.limit, c.unit)) + " | " + result + " |\n";
       }

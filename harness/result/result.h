@@ -273,6 +273,13 @@ struct VariantResult {
     return (outcome == VariantOutcome::kPass && expect == Expectation::kPass) ||
            (outcome == VariantOutcome::kFail && expect == Expectation::kFail);
   }
+  /// `c` failed on measured data in a variant that met its expected failure:
+  /// what reports show as "failed, as expected". A check that could not be
+  /// computed, or a process that died, is never that.
+  bool failed_as_expected(const CheckResult& c) const {
+    return !c.passed && c.computed && c.kind != CheckKind::kProcess &&
+           expect == Expectation::kFail && outcome == VariantOutcome::kFail;
+  }
 };
 
 struct RunResult {
