@@ -168,10 +168,20 @@ std::vector<BreakingPoint> BreakingPoints(const SweepData& d) {
     BreakingPoint b;
     b.line = line.name;
     for (const auto& [x, v] : line.at) {
-      if (v->outcome == VariantOutcome::kError || v->outcome == VariantOutcome::kInterrupted)
-        continue;
+      const CheckResult* c = FirstFailed(*v);
+      if (v->outcome == VariantOutcome::kError || v->outcome == VariantOutcome::kInterrupted) {
+        // A crash is the clearest break; anything else there is unjudged.
+        auto died = std::find_if(v->checks.begin(), v->checks.end(), [](const CheckResult& k) {
+          return !k.passed && k.kind == CheckKind::kProcess;
+        });
+        if (died == v->checks.end()) {
+          b.unjudged.push_back(d.x_values[x]);
+          continue;
+        }
+        c = &*died;
+      }
       b.measured = true;
-      if (const CheckResult* c = FirstFailed(*v)) {
+      if (c) {
         b.value = d.x_values[x];
         b.check = c->name;
         b.observed = c->observed;
@@ -189,9 +199,15 @@ namespace {
 
 std::string BreakingText(const BreakingPoint& b, const std::string& key) {
   if (!b.measured) return "not measured (no run could be judged)";
-  if (b.value.empty()) return "holds at every value";
+  std::string unjudged;
+  for (const std::string& x : b.unjudged) unjudged += (unjudged.empty() ? "" : ", ") + x;
+  if (!unjudged.empty()) unjudged = "; not judged at " + key + "=" + unjudged;
+  if (b.value.empty())
+    return (b.unjudged.empty() ? "holds at every value" : "holds at every value judged") +
+           unjudged;
   return "breaks at " + key + "=" + b.value + " (" + b.check + ": observed " +
-         FormatMeasure(b.observed, b.unit) + ", limit " + FormatMeasure(b.limit, b.unit) + ")";
+         FormatMeasure(b.observed, b.unit) + ", limit " + FormatMeasure(b.limit, b.unit) + ")" +
+         unjudged;
 }
 
 std::string LimitLabel(const SweepLimit& l) { return l.check + " = " + l.expression; }

@@ -36,6 +36,9 @@ struct BreakingPoint {
   std::string value;      // the first x at which a check failed; "" when none did
   std::string check;      // the first failed check there
   bool measured = false;  // at least one run of the line was judged
+  /// Values before the break (or at all, when none) whose run could not be
+  /// judged: an error or an interruption. A process that died is a break.
+  std::vector<std::string> unjudged;
   double observed = NAN;  // the failed check's observed value and limit there, in `unit`
   double limit = NAN;
   Unit unit = Unit::kNone;

@@ -1,5 +1,7 @@
 #include "harness/compare/sweep_plan.h"
 
+#include <algorithm>
+
 namespace faultline {
 
 StatusOr<VaryAxis> ParseVary(std::string_view text) {
@@ -14,6 +16,8 @@ StatusOr<VaryAxis> ParseVary(std::string_view text) {
     const auto comma = rest.find(',');
     std::string_view v = rest.substr(0, comma);
     if (v.empty()) return Status::Invalid(quoted + ": empty value");
+    if (std::find(axis.values.begin(), axis.values.end(), v) != axis.values.end())
+      return Status::Invalid(quoted + ": " + std::string(v) + " is given twice");
     axis.values.emplace_back(v);
     if (comma == std::string_view::npos) break;
     rest = rest.substr(comma + 1);
