@@ -1,7 +1,8 @@
 // faultline compare BASELINE.json CURRENT.json: the CI gate against a
 // baseline run (harness/compare/compare.h). Exits 0 (no regression), 1 (a
 // regression: each is named), 2 (bad input: a file that does not read, runs
-// of different scenarios, a bad --tolerance), 3 (--markdown not written).
+// of different scenarios, a bad --tolerance), 3 (a run that cannot be
+// judged: interrupted or a shared variant in error; --markdown not written).
 #include <iostream>
 #include <memory>
 #include <string>
@@ -44,7 +45,7 @@ int RunCompare(const CompareOptions& o) {
   if (!c.ok()) {
     std::cerr << "faultline compare: " << o.baseline << " vs " << o.current << ": "
               << c.status().message() << "\n";
-    return kExitUsage;
+    return c.status().code() == Status::Code::kInvalid ? kExitUsage : kExitCouldNotRun;
   }
   std::cout << RenderComparisonText(*c) << std::flush;
   if (!o.markdown.empty()) {

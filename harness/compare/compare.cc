@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "harness/common/text.h"
 #include "harness/common/units.h"
@@ -57,6 +58,15 @@ struct Figure {
   double baseline, current;
 };
 
+// The series of `v` that `other` lacks (faultline's own cost series aside).
+std::vector<std::string> OnlyIn(const VariantResult& v, const VariantResult& other) {
+  std::vector<std::string> out;
+  for (const auto& name : v.samples.names)
+    if (!IsHarnessSeries(name) && v.samples.Find(name) && !other.samples.Find(name))
+      out.push_back(name);
+  return out;
+}
+
 std::vector<Figure> Figures(const VariantResult& a, const VariantResult& b) {
   std::vector<Figure> out;
   for (const auto& name : a.samples.names) {
@@ -108,14 +118,29 @@ StatusOr<ToleranceOverride> ParseToleranceOverride(std::string_view text) {
     ok = true;
   } else if (auto bytes = ParseSize(value)) {
     o.value = static_cast<double>(*bytes);
+    o.written_in = Unit::kBytes;
     ok = true;
   } else if (auto d = ParseDuration(value)) {
     o.value = ToSeconds(*d) * 1000;  // latency figures are in milliseconds
+    o.written_in = Unit::kMilliseconds;
     ok = true;
   }
   if (!ok || o.value < 0)
     return Status::Invalid(quoted + ": \"" + given + "\" is no percentage or value");
   return o;
+}
+
+// Why `run` holds no measurement to gate on; empty when it does. Only the
+// variants both runs have count: `shared` names them.
+std::string Unjudged(const RunResult& run, const std::set<std::string>& shared) {
+  if (run.interrupted) return "it was interrupted";
+  for (const auto& v : run.variants) {
+    if (!shared.count(v.name)) continue;
+    if (v.outcome == VariantOutcome::kError || v.outcome == VariantOutcome::kInterrupted)
+      return "variant " + Quote(v.name) + " ended in an error" +
+             (v.error.empty() ? std::string() : ": " + Elide(EscapeControl(v.error), 300));
+  }
+  return "";
 }
 
 StatusOr<Comparison> CompareRuns(const RunResult& baseline, const RunResult& current,
@@ -124,6 +149,14 @@ StatusOr<Comparison> CompareRuns(const RunResult& baseline, const RunResult& cur
     return Status::Invalid("the runs are of different scenarios: baseline " +
                            Quote(baseline.scenario_name) + ", current " +
                            Quote(current.scenario_name));
+  std::set<std::string> shared;
+  for (const auto& v : baseline.variants)
+    if (FindVariant(current, v.name)) shared.insert(v.name);
+  for (const auto& [run, which] : {std::pair{&baseline, "baseline"}, {&current, "current"}}) {
+    const std::string why = Unjudged(*run, shared);
+    if (!why.empty())
+      return Status::Unavailable(std::string("the ") + which + " run cannot be compared: " + why);
+  }
   Comparison c;
   c.scenario = baseline.scenario_name;
   std::set<std::string> keys = {"p99_ms", "error_ratio"};
@@ -142,6 +175,11 @@ StatusOr<Comparison> CompareRuns(const RunResult& baseline, const RunResult& cur
                            " in the current run)");
   std::vector<std::vector<Figure>> figures;
   for (const auto& [a, b] : pairs) {
+    for (const auto& [v, other, where] :
+         {std::tuple{a, b, "baseline"}, std::tuple{b, a, "current run"}})
+      for (const auto& name : OnlyIn(*v, *other))
+        c.notes.push_back("variant " + Quote(a->name) + ": series " + Quote(name) +
+                          " is only in the " + where + ", not compared");
     figures.push_back(Figures(*a, *b));
     for (const auto& f : figures.back()) {
       keys.insert(f.metric);
@@ -154,6 +192,18 @@ StatusOr<Comparison> CompareRuns(const RunResult& baseline, const RunResult& cur
     if (!keys.count(o.key))
       return Status::Invalid("--tolerance " + Quote(o.text) + ": no metric " + Quote(o.key) +
                              DidYouMean(o.key, known));
+    for (const auto& per_variant : figures)
+      for (const auto& f : per_variant) {
+        if (f.metric != o.key && f.series != o.key) continue;
+        if (o.written_in == Unit::kNone || o.written_in == f.unit) continue;
+        const std::string is = f.unit == Unit::kNone  ? "a count"
+                               : f.unit == Unit::kRatio ? "a ratio"
+                                                        : std::string("in ") + ToString(f.unit);
+        return Status::Invalid("--tolerance " + Quote(o.text) + ": " + Quote(o.key) + " is " +
+                               is + ", not " +
+                               (o.written_in == Unit::kBytes ? "a size" : "a duration") +
+                               "; give a number in its unit or a percentage");
+      }
     by_key[o.key] = &o;
   }
   for (size_t i = 0; i < pairs.size(); ++i) {

@@ -39,6 +39,10 @@ struct ToleranceOverride {
   bool relative = false;
   double value = 0;     // a fraction when relative; else in the metric's unit
   std::string text;     // as given, for messages
+  /// The unit the value was written in: a size ("4MiB") fits only a figure
+  /// in bytes, a duration ("250ms") only one in milliseconds; kNone for a
+  /// plain number or a percentage, which fit any figure.
+  Unit written_in = Unit::kNone;
 };
 
 /// Parses "KEY=+20%", "KEY=20%", "KEY=5", "KEY=+4MiB", "KEY=250ms". Invalid:
@@ -68,9 +72,13 @@ struct Comparison {
 
 /// Compares `current` with `baseline`. Invalid when they are runs of
 /// different scenarios ("the runs are of different scenarios: baseline
-/// \"a\", current \"b\""), share no variant, or an override names a metric
+/// \"a\", current \"b\""), share no variant, an override names a metric
 /// neither run has ("--tolerance \"thraeds=+5%\": no metric \"thraeds\"
-/// (did you mean \"threads\"?)").
+/// (did you mean \"threads\"?)"), or gives a size or a duration for a
+/// metric in another unit. Unavailable when either run could not be judged:
+/// it was interrupted, or a variant both have ended in an error (a crash, a
+/// target never ready, a check with nothing to compute); such a run is no
+/// measurement to gate on. A series only one run has is a note.
 StatusOr<Comparison> CompareRuns(const RunResult& baseline, const RunResult& current,
                                  const std::vector<ToleranceOverride>& overrides);
 

@@ -1,4 +1,5 @@
 // Rendering of a Comparison (harness/compare/compare.h): terminal and Markdown.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -37,21 +38,25 @@ std::string RegressionLine(const FigureComparison& f) {
          ", tolerance " + f.tolerance + ")";
 }
 
+// One row of the terminal table; a long name widens its row, never cuts it.
+std::string Row(const std::string& variant, const std::string& metric, const std::string& baseline,
+                const std::string& current, const std::string& change, const std::string& allowed,
+                const char* verdict) {
+  auto left = [](const std::string& s, size_t w) { return s + std::string(w - std::min(w, s.size()), ' '); };
+  auto right = [](const std::string& s, size_t w) { return std::string(w - std::min(w, s.size()), ' ') + s; };
+  return "  " + left(variant, 16) + " " + left(metric, 24) + " " + right(baseline, 12) + " " +
+         right(current, 12) + " " + right(change, 9) + " " + right(allowed, 12) + "  " + verdict +
+         "\n";
+}
+
 }  // namespace
 
 std::string RenderComparisonText(const Comparison& c) {
   std::string out = "compare " + CleanText(c.scenario) + ": baseline -> current\n";
-  char line[512];
-  std::snprintf(line, sizeof line, "  %-16s %-24s %12s %12s %9s %12s  %s\n", "variant", "metric",
-                "baseline", "current", "change", "allowed", "");
-  out += line;
-  for (const auto& f : c.figures) {
-    std::snprintf(line, sizeof line, "  %-16s %-24s %12s %12s %9s %12s  %s\n",
-                  CleanText(f.variant).c_str(), CleanText(f.metric).c_str(),
-                  Value(f.baseline, f.unit).c_str(), Value(f.current, f.unit).c_str(),
-                  Change(f).c_str(), Allowed(f).c_str(), f.regression ? "REGRESSION" : "ok");
-    out += line;
-  }
+  out += Row("variant", "metric", "baseline", "current", "change", "allowed", "");
+  for (const auto& f : c.figures)
+    out += Row(CleanText(f.variant), CleanText(f.metric), Value(f.baseline, f.unit),
+               Value(f.current, f.unit), Change(f), Allowed(f), f.regression ? "REGRESSION" : "ok");
   for (const auto& n : c.notes) out += "note: " + CleanText(n) + "\n";
   if (c.regressions() == 0) return out + "no regression\n";
   for (const auto& f : c.figures)

@@ -5,6 +5,9 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <tuple>
+
 #include "harness/compare/sweep_plan.h"
 #include "reports/repeat_report.h"
 #include "reports/sample_results.h"
@@ -123,6 +126,76 @@ TEST_CASE("compare: bad tolerances and bad pairs of runs say what is wrong") {
         "the runs share no variant (2 in the baseline, 2 in the current run)");
 }
 
+TEST_CASE("compare: a size or a duration fits only a metric in that unit") {
+  const RunResult r = testing::AbRun(4, 0.1);
+  for (const auto& [text, message] : std::vector<std::pair<std::string, std::string>>{
+           {"threads=1h", "--tolerance \"threads=1h\": \"threads\" is a count, not a duration; "
+                          "give a number in its unit or a percentage"},
+           {"rss_bytes=250ms", "--tolerance \"rss_bytes=250ms\": \"rss_bytes\" is in bytes, not "
+                               "a duration; give a number in its unit or a percentage"},
+           {"p99_ms=1KB", "--tolerance \"p99_ms=1KB\": \"p99_ms\" is in ms, not a size; give a "
+                          "number in its unit or a percentage"}}) {
+    auto o = ParseToleranceOverride(text);
+    REQUIRE(o.ok());
+    auto c = CompareRuns(r, r, {*o});
+    CAPTURE(text);
+    REQUIRE_FALSE(c.ok());
+    CHECK(c.status().code() == Status::Code::kInvalid);
+    CHECK(c.status().message() == message);
+  }
+  for (const char* text : {"rss_bytes=4MiB", "p99_ms=250ms", "threads=7", "p99_ms=+10%"})
+    CHECK(CompareRuns(r, r, {*ParseToleranceOverride(text)}).ok());
+}
+
+TEST_CASE("compare: a run that could not be judged is no pass and a missing series is named") {
+  const RunResult good = testing::AbRun(4, 0.1);
+  RunResult broken = good;
+  broken.variants[1].outcome = VariantOutcome::kError;
+  broken.variants[1].error = "process \"target\" exited with code 1\nlast log line";
+  using Case = std::tuple<const RunResult*, const RunResult*, const char*>;
+  for (const auto& [a, b, which] : {Case{&good, &broken, "current"}, Case{&broken, &good, "baseline"}}) {
+    auto c = CompareRuns(*a, *b, {});
+    REQUIRE_FALSE(c.ok());
+    CHECK(c.status().code() == Status::Code::kUnavailable);
+    CHECK(c.status().message() ==
+          std::string("the ") + which + " run cannot be compared: variant \"naive\" ended in an "
+          "error: process \"target\" exited with code 1\\nlast log line");
+  }
+  RunResult interrupted = good;
+  interrupted.interrupted = true;
+  auto i = CompareRuns(good, interrupted, {});
+  REQUIRE_FALSE(i.ok());
+  CHECK(i.status().message() == "the current run cannot be compared: it was interrupted");
+  // A variant only one run has does not count: it is a note.
+  RunResult extra = good;
+  extra.variants.push_back(broken.variants[1]);
+  extra.variants.back().name = "other";
+  REQUIRE(CompareRuns(good, extra, {}).ok());
+
+  RunResult fewer = good;
+  fewer.variants[0].samples.names.erase(std::find(fewer.variants[0].samples.names.begin(),
+                                                  fewer.variants[0].samples.names.end(),
+                                                  "threads"));
+  fewer.variants[0].samples.values.erase("threads");
+  auto c = CompareRuns(good, fewer, {});
+  REQUIRE(c.ok());
+  CHECK(RenderComparisonText(*c).find(
+            "note: variant \"propagating\": series \"threads\" is only in the baseline, not "
+            "compared\n") != std::string::npos);
+}
+
+TEST_CASE("compare: a long variant name keeps every row whole") {
+  RunResult r = testing::AbRun(4, 0.1);
+  for (auto& v : r.variants) v.name += std::string(600, 'x');
+  auto c = CompareRuns(r, r, {});
+  REQUIRE(c.ok());
+  const std::string text = RenderComparisonText(*c);
+  size_t lines = 0;
+  for (char ch : text) lines += ch == '\n';
+  CHECK(lines == 2 + c->figures.size() + 1);  // title, head, a row per figure, the verdict
+  CHECK(text.find("  ok\n") != std::string::npos);
+}
+
 TEST_CASE("sweep: --vary parses and combinations walk the first key fastest") {
   auto rate = ParseVary("load.rate=25,50");
   REQUIRE(rate.ok());
@@ -139,7 +212,8 @@ TEST_CASE("sweep: --vary parses and combinations walk the first key fastest") {
        std::vector<std::pair<std::string, std::string>>{
            {"load.rate", "--vary \"load.rate\": expected KEY=V1,V2,..."},
            {"load.rate=25,,50", "--vary \"load.rate=25,,50\": empty value"},
-           {"load.rate=25,", "--vary \"load.rate=25,\": empty value"}}) {
+           {"load.rate=25,", "--vary \"load.rate=25,\": empty value"},
+           {"load.rate=25,50,25", "--vary \"load.rate=25,50,25\": 25 is given twice"}}) {
     auto r = ParseVary(text);
     REQUIRE_FALSE(r.ok());
     CHECK(r.status().message() == message);
@@ -174,6 +248,40 @@ TEST_CASE("sweep: the breaking point is the first value at which a check fails")
       for (auto& c : v.checks) c.passed = true;
   CHECK(BreakingPoints(d)[0].value.empty());
   CHECK(RenderSweepText(d).find("propagating: holds at every value") != std::string::npos);
+}
+
+TEST_CASE("sweep: a crash is a break and a run that could not be judged is named") {
+  SweepData d;
+  d.scenario = "hung-dependency";
+  d.key = "vars.life";
+  d.x_values = {"30", "5", "1"};
+  for (const auto& x : d.x_values) {
+    RunResult r = testing::AbRun(4, 0.1);
+    for (auto& v : r.variants) {
+      for (auto& c : v.checks) c.passed = true;
+      v.outcome = VariantOutcome::kPass;
+      if (x == "5") v.outcome = VariantOutcome::kError;  // a check with nothing to compute
+      if (x == "1" && v.name == "naive") {
+        v.outcome = VariantOutcome::kError;
+        CheckResult died;
+        died.name = "processes stayed up";
+        died.kind = CheckKind::kProcess;
+        v.checks.push_back(died);
+      }
+    }
+    d.runs.push_back({x, "", "out/" + x, 0, r});
+  }
+  const auto points = BreakingPoints(d);
+  REQUIRE(points.size() == 2);
+  CHECK(points[0].value.empty());
+  CHECK(points[0].unjudged == std::vector<std::string>{"5"});
+  CHECK(points[1].value == "1");
+  CHECK(points[1].check == "processes stayed up");
+  const std::string text = RenderSweepText(d);
+  CHECK(text.find("propagating: holds at every value judged; not judged at vars.life=5") !=
+        std::string::npos);
+  CHECK(text.find("naive: breaks at vars.life=1 (processes stayed up: observed n/a, limit 0); "
+                  "not judged at vars.life=5") != std::string::npos);
 }
 
 TEST_CASE("sweep: the report shows the failed check's figures and limits that follow the value") {
