@@ -267,20 +267,26 @@ TEST_CASE("a hung metrics endpoint leaves gaps and counted misses and never stal
 namespace {
 
 // Starts the long scenario, waits until the hang phase is under way, sends
-// `sig`, and checks that faultline and everything it started are gone.
-void KillMidRun(int sig, int expected_exit) {
+// `sig` (with `repeat`, once more as soon as faultline said it got the
+// first), and checks that faultline and everything it started are gone.
+ProcessRun KillMidRun(int sig, int expected_exit, bool repeat = false) {
   BecomeSubreaper();
   TempDir dir;
   std::set<pid_t> children;
-  bool sent = false;
+  bool sent = false, repeated = false;
   auto r = Faultline({"run", kTests + "long.toml", "--out", dir.path()}, 60s,
                      [&](pid_t pid, const std::string& err) {
+                       if (sent && repeat && !repeated && Contains(err, "received ")) {
+                         ::kill(pid, sig);
+                         repeated = true;
+                       }
                        if (sent || !Contains(err, "phase hang")) return;
                        children = Descendants(pid);
                        ::kill(pid, sig);
                        sent = true;
                      });
   REQUIRE(sent);
+  CHECK(repeated == repeat);
   CHECK_FALSE(r.timed_out);
   // faultline's watchdog, the target, the two dependencies and the daemon
   // one of them left in its own session.
@@ -295,6 +301,7 @@ void KillMidRun(int sig, int expected_exit) {
     CHECK(results["variants"][0]["outcome"] == "interrupted");
     CHECK(results["variants"][0]["samples"].size() > 0);
   }
+  return r;
 }
 
 }  // namespace
@@ -302,6 +309,13 @@ void KillMidRun(int sig, int expected_exit) {
 TEST_CASE("SIGINT mid-run: exit 130 - results written - no process left") { KillMidRun(SIGINT, 130); }
 TEST_CASE("SIGTERM mid-run: exit 130 - results written - no process left") { KillMidRun(SIGTERM, 130); }
 TEST_CASE("SIGKILL mid-run: the watchdog still stops every child") { KillMidRun(SIGKILL, -SIGKILL); }
+// `timeout` signals faultline and then its process group: two deliveries
+// when the first is handled before the second is sent.
+TEST_CASE("SIGTERM again right after the first as timeout sends it is one orderly stop") {
+  const ProcessRun r = KillMidRun(SIGTERM, 130, true);
+  CHECK(Contains(r.err, "received SIGTERM, stopping the run"));
+  CHECK_FALSE(Contains(r.err, "second signal"));
+}
 
 // Issue 8 point 7: with TCP_NODELAY on every hop (load generator, orders
 // service, proxy both sides, stub) no response waits for a delayed ACK.

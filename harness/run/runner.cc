@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <csignal>
 #include <ctime>
@@ -127,10 +128,18 @@ class Runner::Impl {
   }
 
   // The first SIGINT/SIGTERM stops the run in order (teardown is bounded by
-  // the processes' stop_grace); a second one stops everything at once.
+  // the processes' stop_grace); a second one stops everything at once. The
+  // same signal again within kRepeatWindow is the same request, not a second
+  // one: `timeout` sends its signal to the process and then to its group.
+  static constexpr auto kRepeatWindow = std::chrono::milliseconds(500);
   void WatchSignals() {
     signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
       if (ec) return;
+      const auto now = std::chrono::steady_clock::now();
+      if (interrupted_ && signo == first_signal_ && now - first_signal_at_ < kRepeatWindow) {
+        WatchSignals();
+        return;
+      }
       if (interrupted_) {
         progress_.Note("second signal: killing every process now");
         if (run_ && run_->state() != VariantRun::State::kDone)
@@ -140,6 +149,8 @@ class Runner::Impl {
         return;
       }
       interrupted_ = true;
+      first_signal_ = signo;
+      first_signal_at_ = now;
       progress_.Note(std::string("received ") + (signo == SIGINT ? "SIGINT" : "SIGTERM") +
                      ", stopping the run");
       if (run_) run_->Interrupt();
@@ -229,6 +240,8 @@ class Runner::Impl {
   RunResult result_;
   RunEnd end_ = RunEnd::kCompleted;
   bool interrupted_ = false;
+  int first_signal_ = 0;  // the signal that interrupted the run, and when
+  std::chrono::steady_clock::time_point first_signal_at_{};
 };
 
 Runner::Runner(const Scenario& scenario, RunOptions options, Watchdog* watchdog)
