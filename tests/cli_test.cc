@@ -129,7 +129,10 @@ TEST_CASE("exit 0 and 1: checks decide and results.json says why") {
   CHECK(r["variants"][0]["outcome"] == "pass");
   CHECK(r["variants"][0]["phases"].size() == 3);
   CHECK(r["variants"][0]["samples"].size() > 20);
-  CHECK(r["variants"][0]["requests"]["total"].get<int>() > 50);
+  // 50/s for two 1 s phases, then rate 0: no request is due at or after the
+  // second phase's end (a late loop at a boundary may lose one or two).
+  CHECK(r["variants"][0]["requests"]["total"].get<int>() <= 100);
+  CHECK(r["variants"][0]["requests"]["total"].get<int>() >= 95);
   CHECK(Contains(ok.out, "PASSED: 1 of 1 variants met their expectation"));
   CHECK_FALSE(Contains(ok.err, "warning"));  // 50/s x 2 s fits in any limit
 

@@ -97,7 +97,7 @@ class LoadGenerator::Core {
 
   // Requests already due under the old rate start first (the loop may be
   // late), so a change never removes requests; this may call the sink.
-  void SetRate(double rps) {
+  void SetRate(double rps, TimePoint until) {
     if (aborted_) return;
     if (rate_ > 0) {
       CatchUp(clock_.Now());
@@ -112,6 +112,7 @@ class LoadGenerator::Core {
     }
     segment_start_ = NextSegmentStart(rps);
     rate_ = rps;
+    until_ = until;
     segment_index_ = 0;
     ArmSchedule();
   }
@@ -154,6 +155,7 @@ class LoadGenerator::Core {
 
   void ArmSchedule() {
     uint64_t gen = ++schedule_gen_;
+    if (DueAt(segment_index_) >= until_) return;  // the segment is over
     schedule_timer_->At(DueAt(segment_index_), [this, gen] {
       if (aborted_ || gen != schedule_gen_) return;
       OnSchedule();
@@ -169,11 +171,12 @@ class LoadGenerator::Core {
     if (rate_ > 0) ArmSchedule();
   }
 
-  // Starts every request due at or before `now`. A late timer therefore
-  // catches up: lateness delays requests but never removes them.
+  // Starts every request due at or before `now` (and before the segment's
+  // end). A late timer therefore catches up: lateness delays requests but
+  // never removes them.
   void CatchUp(TimePoint now) {
     uint64_t gen = schedule_gen_;
-    while (rate_ > 0 && DueAt(segment_index_) <= now) {
+    while (rate_ > 0 && DueAt(segment_index_) <= now && DueAt(segment_index_) < until_) {
       TimePoint due = DueAt(segment_index_);
       ++segment_index_;
       StartRequest(due);
@@ -251,6 +254,7 @@ class LoadGenerator::Core {
   double rate_ = 0;
   TimePoint segment_start_;    // due time of request 0 at the current rate
   int64_t segment_index_ = 0;  // next request of the current segment
+  TimePoint until_ = TimePoint::max();  // the current segment's requests are due before it
 
   uint64_t in_flight_ = 0;
   uint64_t scheduled_ = 0;
@@ -263,8 +267,8 @@ LoadGenerator::LoadGenerator(asio::io_context& io, Clock& clock, LoadOptions opt
 
 LoadGenerator::~LoadGenerator() { core_->Abort(); }
 
-void LoadGenerator::SetRate(double rps) { core_->SetRate(rps); }
-void LoadGenerator::Stop() { core_->SetRate(0); }
+void LoadGenerator::SetRate(double rps, TimePoint until) { core_->SetRate(rps, until); }
+void LoadGenerator::Stop() { core_->SetRate(0, TimePoint::max()); }
 void LoadGenerator::Abort() { core_->Abort(); }
 uint64_t LoadGenerator::in_flight() const { return core_->in_flight(); }
 uint64_t LoadGenerator::open_connections() const { return core_->open_connections(); }

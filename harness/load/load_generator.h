@@ -69,9 +69,10 @@ class LoadGenerator {
   LoadGenerator(const LoadGenerator&) = delete;
   LoadGenerator& operator=(const LoadGenerator&) = delete;
 
-  /// Sets the schedule from now on: `rps` requests per second (0 = none).
+  /// Sets the schedule from now on: `rps` requests per second (0 = none),
+  /// for requests due before `until` (a phase's end; by default no end).
   /// The first request after a change from 0 is due at once.
-  void SetRate(double rps);
+  void SetRate(double rps, TimePoint until = TimePoint::max());
 
   /// Stops scheduling and closes idle connections; requests in flight run to
   /// completion or timeout and are still reported.

@@ -242,6 +242,29 @@ TEST_CASE("fake time: a rate change mid-way spaces requests at the new rate from
   CHECK(Near(rig.Intended().back(), 1100ms));
 }
 
+TEST_CASE("fake time: a phase's end bounds its schedule even when the next change comes late") {
+  FakeTimeRig rig;
+  const TimePoint t0 = rig.clock.Now();
+  rig.gen->SetRate(10, t0 + 1s);  // a 1 s phase at 10/s: 0, 100, ..., 900 ms
+  rig.clock.Advance(1500ms);      // the loop is late to end it
+  CHECK(rig.gen->scheduled() == 10);
+  rig.gen->Stop();
+  CHECK(rig.gen->scheduled() == 10);
+  CHECK(Near(rig.Intended().back(), 900ms));
+  // The next phase's rate starts from the change, without a burst.
+  FakeTimeRig next;
+  const TimePoint n0 = next.clock.Now();
+  next.gen->SetRate(10, n0 + 1s);
+  next.clock.Advance(1500ms);
+  next.gen->SetRate(20, n0 + 3s);
+  next.clock.Advance(0ms);
+  CHECK(next.gen->scheduled() == 11);  // the first at the new rate, due at once
+  CHECK(Near(next.Intended().back(), 1500ms));
+  next.clock.Advance(1500ms);          // to 3 s: 1.5 s at 20/s, the one due at 3 s excluded
+  CHECK(next.gen->scheduled() == 40);
+  CHECK(Near(next.Intended().back(), 2950ms));
+}
+
 TEST_CASE("fake time: the first request after a change from 0 is due at once") {
   FakeTimeRig rig;
   rig.gen->SetRate(10);

@@ -218,7 +218,10 @@ class FakeLoad final : public Load {
     w_.load_exists = false;
     w_.load_sink = nullptr;
   }
-  void SetRate(double rps) override { w_.Log("rate " + std::to_string(static_cast<int>(rps))); }
+  void SetRate(double rps, TimePoint until) override {
+    w_.Log("rate " + std::to_string(static_cast<int>(rps)));
+    w_.rate_until.push_back(until);
+  }
   void Stop() override { w_.Log("load stops"); }
   void Abort() override {
     w_.Log("load aborted");

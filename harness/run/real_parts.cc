@@ -201,7 +201,7 @@ class GeneratedLoad final : public Load {
   GeneratedLoad(asio::io_context& io, Clock& clock, const LoadPlan& plan, TimePoint epoch,
                 Sink sink)
       : load_(io, clock, Options(plan, epoch), std::move(sink)) {}
-  void SetRate(double rps) override { load_.SetRate(rps); }
+  void SetRate(double rps, TimePoint until) override { load_.SetRate(rps, until); }
   void Stop() override { load_.Stop(); }
   void Abort() override { load_.Abort(); }
   uint64_t in_flight() const override { return load_.in_flight(); }

@@ -51,6 +51,10 @@ TEST_CASE("a normal run goes through its phases in order and stops everything") 
         "3.350 stop all\n"
         "3.350 all stopped\n"
         "3.350 proxy inventory closed\n");
+  // Each phase's rate covers requests due before its end, so none is sent
+  // after the last phase (nor during an end census) however late the loop.
+  const TimePoint t0 = h.world.start;
+  CHECK(h.world.rate_until == std::vector<TimePoint>{t0 + 1200ms, t0 + 2200ms, t0 + 3200ms});
   CHECK(h.done->ok());
   const VariantResult& r = h.result;
   CHECK(r.outcome == VariantOutcome::kPass);
