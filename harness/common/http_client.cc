@@ -35,6 +35,17 @@ namespace {
 // small and stall on delayed ACKs), released when the response is done.
 constexpr size_t kReadChunk = 16 * 1024;
 
+// A server's close that crossed a request on a reused connection shows
+// within a round trip; on loopback, even a loaded one, well under this.
+constexpr auto kCloseRaceWindow = std::chrono::milliseconds(20);
+
+// Methods a client may send again without asking (RFC 9110, 9.2.2).
+bool Idempotent(std::string_view request) {
+  for (std::string_view method : {"GET ", "HEAD ", "OPTIONS ", "TRACE ", "PUT ", "DELETE "})
+    if (request.starts_with(method)) return true;
+  return false;
+}
+
 // A Beast body that keeps the payload only when asked: the load generator
 // needs a response's status and framing, not its content, and memory per
 // connection must not grow with response size.
@@ -298,10 +309,16 @@ class HttpClient::Connection : public std::enable_shared_from_this<Connection> {
   }
 
   // The connection failed before a full response arrived. A reused
-  // connection that failed before any response byte was most likely closed
-  // by the server just as the request went out: retried once.
+  // connection that failed before any response byte, within a moment of the
+  // request, was most likely closed by the server just as the request went
+  // out: an idempotent request is sent once more (RFC 9110, 9.2.2). One
+  // that failed later was held and dropped by the server, and a POST or
+  // PATCH may have been acted on: either is reported, not repeated.
   void TransportError(HttpResult::Error error, const error_code& ec, bool nothing_received) {
-    if (!(reused_ && nothing_received && !exchange_.retried)) return Fail(error, ec);
+    const bool raced = pool_->clock.Now() - exchange_.sent_at < kCloseRaceWindow;
+    if (!(reused_ && nothing_received && !exchange_.retried && raced &&
+          Idempotent(exchange_.request)))
+      return Fail(error, ec);
     Pool* pool = pool_;
     Pool::Exchange retry = std::move(exchange_);
     retry.retried = true;

@@ -15,9 +15,12 @@
 //
 // Stale keep-alive connections: an idle connection watches for readability,
 // so one the server closes while idle leaves the pool at once. When a reused
-// connection still fails before any response byte arrives (the server closed
-// it just as the request was written), the request is sent once more on a new
-// connection, with the same deadline, as HTTP clients do.
+// connection still fails before any response byte arrives and within 20 ms of
+// the request (the server closed it just as the request was written), an
+// idempotent request (GET, HEAD, OPTIONS, TRACE, PUT, DELETE) is sent once
+// more on a new connection, with the same deadline, as HTTP clients do. A
+// POST or PATCH is never sent twice, and a connection the server closed
+// after holding the request is the server's failure, reported as such.
 //
 // Responses: status, framing (Content-Length, chunked, or to EOF) and
 // keep-alive are honoured; the body is discarded unless `keep_body` is set.

@@ -28,6 +28,7 @@ enum class ServerMode {
   kClose,             // close the connection on the request (FIN)
   kResetOnRequest,    // reset the connection on the request (RST)
   kCloseSecond,       // answer a connection's first request, close on its second
+                      // (after `delay`, when given)
   kAnswerNoReuse,     // answer with "Connection: close", leave closing to the client
   kAnswerSplit,       // answer the header, then the body 20 ms later (as cpp-httplib
                       // writes them separately), keep-alive
@@ -126,6 +127,13 @@ class TestHttpServer {
         Close(conn);
         return;
       case ServerMode::kCloseSecond:
+        if (conn->requests > 1 && delay_ > Duration{0}) {  // held it, then went away
+          conn->timer.expires_after(delay_);
+          conn->timer.async_wait([this, conn](const error_code& ec) {
+            if (!ec && !conn->closed) Close(conn);
+          });
+          return;
+        }
         if (conn->requests > 1) {
           Close(conn);
           return;
