@@ -15,7 +15,14 @@ std::string Basename(std::string_view path) {
   return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
 }
 
-// "#\t0x4a3d21\tinternal/poll.(*pollDesc).wait+0x88\t/usr/lib/go/src/x.go:84"
+bool IsGoAddress(std::string_view field) {
+  if (!field.starts_with("0x") || field.size() == 2) return false;
+  return field.find_first_not_of("0123456789abcdefABCDEF", 2) == std::string_view::npos;
+}
+
+// "#\t0x4a3d21\tinternal/poll.(*pollDesc).wait+0x88\t/usr/lib/go/src/x.go:84", or
+// "#\t0x4a3d22" alone for a frame Go could not name (runtime/pprof's
+// printStackRecord), which reads "?? (0x4a3d22)" like an unnamed native frame.
 std::optional<std::string> GoFrame(std::string_view line) {
   std::vector<std::string_view> fields;
   size_t start = 0;
@@ -24,6 +31,9 @@ std::optional<std::string> GoFrame(std::string_view line) {
     if (tab == std::string_view::npos) tab = line.size();
     if (tab > start) fields.push_back(line.substr(start, tab - start));
     start = tab + 1;
+  }
+  if (fields.size() == 2 && fields[0] == "#" && IsGoAddress(fields[1])) {
+    return "?? (" + std::string(fields[1]) + ")";
   }
   if (fields.size() < 3 || fields[0] != "#") return std::nullopt;
   std::string_view func = fields[2];

@@ -18,7 +18,8 @@ namespace faultline {
 
 /// The groups of a debug=1 goroutine profile ("goroutine profile: total N",
 /// then per stack "COUNT @ ADDR..." and "#\tADDR\tFUNC+0xOFF\tFILE:LINE"
-/// lines). Frames read "FUNC (file.go:LINE)"; state and syscall stay "".
+/// lines). Frames read "FUNC (file.go:LINE)", or "?? (ADDR)" for a frame line
+/// with only its address (Go could not name it); state and syscall stay "".
 /// Invalid naming the first line that is neither.
 StatusOr<Census> ParseGoroutineProfile(std::string_view text);
 

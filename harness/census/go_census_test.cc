@@ -30,6 +30,31 @@ TEST_CASE("go census reads a debug=1 goroutine profile into groups") {
   CHECK(CountMatching(*c, "main.(*inventory).get") == 8);
 }
 
+TEST_CASE("go census reads a frame line with only an address as an unnamed frame") {
+  // runtime/pprof's printStackRecord writes "#\t%#x" for a frame it cannot name.
+  const char* profile =
+      "goroutine profile: total 3\n"
+      "3 @ 0x43a1d6 0x4a3d22 0x464f49\n"
+      "#\t0x43a1d5\tinternal/poll.runtime_pollWait+0x88\t/usr/lib/go-1.19/src/runtime/"
+      "netpoll.go:305\n"
+      "#\t0x4a3d22\n"
+      "#\t0x6a1b2c\tmain.(*inventory).get+0x4c\t/src/targets/orders-go/orders.go:84\n";
+  StatusOr<Census> c = ParseGoroutineProfile(profile);
+  REQUIRE(c.ok());
+  CHECK(c->total == 3);
+  REQUIRE(c->groups.size() == 1);
+  CHECK(c->groups[0].frames ==
+        std::vector<std::string>{"internal/poll.runtime_pollWait (netpoll.go:305)", "?? (0x4a3d22)",
+                                 "main.(*inventory).get (orders.go:84)"});
+  // An address is "0x" and hex digits; anything else alone is still unreadable.
+  for (const char* bad : {"#\tpoll", "#\t0x", "#\t0x4g"}) {
+    CAPTURE(bad);
+    StatusOr<Census> b = ParseGoroutineProfile(std::string("1 @ 0x1\n") + bad + "\n");
+    REQUIRE_FALSE(b.ok());
+    CHECK(b.status().message().starts_with("goroutine profile line 2: expected "));
+  }
+}
+
 TEST_CASE("go census names the line it cannot read") {
   StatusOr<Census> c = ParseGoroutineProfile("goroutine profile: total 1\n<html>oops</html>\n");
   REQUIRE_FALSE(c.ok());
