@@ -1,10 +1,13 @@
 #include "harness/census/go_census.h"
 
-#include <httplib.h>
-
+#include <charconv>
+#include <optional>
 #include <sstream>
 
 #include "harness/census/thread_stacks.h"
+#include "harness/common/asio.h"
+#include "harness/common/clock.h"
+#include "harness/common/http_client.h"
 
 namespace faultline {
 
@@ -42,6 +45,50 @@ std::optional<std::string> GoFrame(std::string_view line) {
   std::string frame(func);
   if (fields.size() >= 4) frame += " (" + Basename(fields[3]) + ")";
   return frame;
+}
+
+struct ProfileAddress {
+  std::string host;  // an IP literal (unbracketed) or "localhost"
+  uint16_t port = 80;
+  std::string target = "/";  // path and query
+};
+
+// "http://HOST[:PORT][/PATH?QUERY]"; HOST an IP literal ("[::1]") or
+// "localhost": the client never resolves names.
+StatusOr<ProfileAddress> SplitProfileUrl(std::string_view url) {
+  if (!url.starts_with("http://")) return Status::Invalid("not an http:// URL");
+  url.remove_prefix(7);
+  ProfileAddress out;
+  size_t slash = url.find('/');
+  std::string_view authority = url.substr(0, slash);
+  if (slash != std::string_view::npos) out.target = std::string(url.substr(slash));
+  std::string_view port;
+  if (authority.starts_with("[")) {
+    size_t close = authority.find(']');
+    if (close == std::string_view::npos) return Status::Invalid("unclosed '[' in the host");
+    out.host = std::string(authority.substr(1, close - 1));
+    std::string_view rest = authority.substr(close + 1);
+    if (!rest.empty() && !rest.starts_with(":")) return Status::Invalid("expected ':' after ']'");
+    if (!rest.empty()) port = rest.substr(1);
+  } else {
+    size_t colon = authority.rfind(':');
+    out.host = std::string(authority.substr(0, colon));
+    if (colon != std::string_view::npos) port = authority.substr(colon + 1);
+  }
+  if (out.host != "localhost") {
+    boost::system::error_code ec;
+    (void)asio::ip::make_address(out.host, ec);
+    if (ec) return Status::Invalid("host \"" + out.host + "\" is not an IP address or localhost");
+  }
+  if (!port.empty() || authority.ends_with(":")) {
+    unsigned value = 0;
+    auto [end, err] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (err != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535) {
+      return Status::Invalid("bad port \"" + std::string(port) + "\"");
+    }
+    out.port = static_cast<uint16_t>(value);
+  }
+  return out;
 }
 
 }  // namespace
@@ -90,21 +137,36 @@ Census FetchGoCensus(const std::string& url, std::chrono::milliseconds timeout) 
     census.reason = "goroutine profile " + url + ": " + why;
     return census;
   };
-  // "http://host:port/path?query": httplib wants the origin and the rest apart.
-  if (!url.starts_with("http://")) return fail("not an http:// URL");
-  size_t path = url.find('/', 7);
-  std::string origin = path == std::string::npos ? url : url.substr(0, path);
-  std::string target = path == std::string::npos ? "/" : url.substr(path);
-  auto t0 = std::chrono::steady_clock::now();
-  httplib::Client client(origin);
-  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout);
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(timeout - seconds);
-  client.set_connection_timeout(seconds.count(), micros.count());
-  client.set_read_timeout(seconds.count(), micros.count());
-  client.set_write_timeout(seconds.count(), micros.count());
-  httplib::Result response = client.Get(target.c_str());
-  census.pause_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (!response) return fail(httplib::to_string(response.error()));
+  StatusOr<ProfileAddress> address = SplitProfileUrl(url);
+  if (!address.ok()) return fail(address.status().message());
+
+  // The harness's HTTP client bounds the whole exchange (connect, request and
+  // every byte of the response) by `timeout`, on a loop of this call's own.
+  asio::io_context io;
+  AsioClock clock(io);
+  HttpClientOptions options;
+  options.host = address->host;
+  options.port = address->port;
+  options.timeout = timeout;
+  options.reuse_connections = false;
+  options.keep_body = true;
+  HttpClient client(io, clock, options);
+  HttpRequest request;
+  request.target = address->target;
+  request.headers = {{"User-Agent", "faultline"}, {"Connection", "close"}};
+  const std::string wire = FormatHttpRequest(request, address->host, address->port);
+  std::optional<HttpResult> response;
+  auto t0 = SteadyClock::now();
+  Status sent = client.Send(wire, [&response](const HttpResult& r) { response = r; });
+  if (!sent.ok()) return fail(sent.message());
+  while (!response && io.run_one() > 0) {
+  }
+  census.pause_s = std::chrono::duration<double>(SteadyClock::now() - t0).count();
+  if (!response) return fail("no response");  // not reached: the deadline ends every exchange
+  if (response->error == HttpResult::Error::kTimeout) {
+    return fail(client.Describe(*response) + " (target.census.timeout)");
+  }
+  if (!response->ok()) return fail(client.Describe(*response));
   if (response->status != 200) return fail("HTTP status " + std::to_string(response->status));
   StatusOr<Census> parsed = ParseGoroutineProfile(response->body);
   if (!parsed.ok()) return fail(parsed.status().message());

@@ -2,7 +2,83 @@
 
 #include <doctest/doctest.h>
 
+#include <array>
+#include <memory>
+#include <thread>
+
+#include "harness/common/asio.h"
+
 namespace faultline {
+
+namespace {
+
+// A profile server on 127.0.0.1:0, on a thread of its own, that answers one
+// request: `head` at once, then one byte of `trickle` (then '#'s) every
+// `interval` until `for_at_most` has passed since it started, then closes.
+// It stops early when the client closes; the destructor stops and joins it
+// either way.
+class TricklingServer {
+ public:
+  TricklingServer(std::string head, std::string trickle, std::chrono::milliseconds interval,
+                  std::chrono::milliseconds for_at_most)
+      : head_(std::move(head)),
+        trickle_(std::move(trickle)),
+        interval_(interval),
+        until_(std::chrono::steady_clock::now() + for_at_most) {
+    acceptor_.async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
+      if (ec) return;
+      socket_ = std::make_unique<tcp::socket>(std::move(socket));
+      ReadRequest();
+    });
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~TricklingServer() {
+    io_.stop();
+    thread_.join();
+  }
+  uint16_t port() const { return acceptor_.local_endpoint().port(); }
+
+ private:
+  void ReadRequest() {
+    socket_->async_read_some(
+        asio::buffer(in_), [this](const boost::system::error_code& ec, size_t n) {
+          if (ec) return;
+          request_.append(in_.data(), n);
+          if (request_.find("\r\n\r\n") == std::string::npos) return ReadRequest();
+          asio::async_write(*socket_, asio::buffer(head_),
+                            [this](const boost::system::error_code& ec, size_t) {
+                              if (!ec) Trickle();
+                            });
+        });
+  }
+  void Trickle() {
+    if (std::chrono::steady_clock::now() >= until_) return socket_->close();
+    timer_.expires_after(interval_);
+    timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      const char* next = sent_ < trickle_.size() ? &trickle_[sent_++] : "#";
+      asio::async_write(*socket_, asio::buffer(next, 1),
+                        [this](const boost::system::error_code& ec, size_t) {
+                          if (!ec) Trickle();  // an error: the client closed
+                        });
+    });
+  }
+
+  asio::io_context io_;
+  tcp::acceptor acceptor_{io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)};
+  asio::steady_timer timer_{io_};
+  std::unique_ptr<tcp::socket> socket_;
+  std::array<char, 1024> in_{};
+  std::string request_;
+  std::string head_;
+  std::string trickle_;
+  size_t sent_ = 0;  // bytes of trickle_ written
+  std::chrono::milliseconds interval_;
+  std::chrono::steady_clock::time_point until_;
+  std::thread thread_;
+};
+
+}  // namespace
 
 TEST_CASE("go census reads a debug=1 goroutine profile into groups") {
   const char* profile =
@@ -73,6 +149,60 @@ TEST_CASE("go census that cannot fetch its profile is partial with the reason") 
   CHECK(refused.partial);
   CHECK(refused.reason.starts_with("goroutine profile http://127.0.0.1:1/debug/pprof/goroutine?debug=1: "));
   CHECK(refused.groups.empty());
+}
+
+TEST_CASE("go census timeout bounds the whole fetch of a profile that trickles in") {
+  // Each read gets a byte well within the timeout; only the whole fetch is
+  // too slow. The server gives up on its own after 4 s, so without the bound
+  // the test still ends.
+  const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n";
+  struct Case {
+    std::string name;
+    std::string head;
+    std::string trickle;
+  };
+  for (const Case& c : {Case{"the body trickles", head, "goroutine profile: total 1\n"},
+                        Case{"the response head trickles", "", head}}) {
+    CAPTURE(c.name);
+    TricklingServer server(c.head, c.trickle, std::chrono::milliseconds(50),
+                           std::chrono::seconds(4));
+    std::string url =
+        "http://127.0.0.1:" + std::to_string(server.port()) + "/debug/pprof/goroutine?debug=1";
+    auto t0 = std::chrono::steady_clock::now();
+    Census census = FetchGoCensus(url, std::chrono::milliseconds(300));
+    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    CHECK(census.partial);
+    CHECK(census.reason ==
+          "goroutine profile " + url + ": timed out after 300ms (target.census.timeout)");
+    CHECK(census.groups.empty());
+    CHECK(elapsed >= 0.29);
+    CHECK(elapsed < 1.5);
+    CHECK(census.pause_s < 1.5);
+  }
+}
+
+TEST_CASE("go census fetches a profile from localhost and refuses host names") {
+  const std::string profile =
+      "goroutine profile: total 2\n2 @ 0x43a1d6\n#\t0x6a1b2c\tmain.wait+0x4c\t/src/main.go:9\n";
+  TricklingServer server(
+      "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(profile.size()) + "\r\n\r\n" + profile,
+      "", std::chrono::milliseconds(50), std::chrono::milliseconds(0));
+  Census census = FetchGoCensus("http://localhost:" + std::to_string(server.port()) + "/p?debug=1",
+                                std::chrono::seconds(5));
+  CHECK_FALSE(census.partial);
+  CHECK(census.reason == "");
+  CHECK(census.total == 2);
+  REQUIRE(census.groups.size() == 1);
+  CHECK(census.groups[0].frames == std::vector<std::string>{"main.wait (main.go:9)"});
+
+  Census named = FetchGoCensus("http://profiles.example:6060/debug/pprof/goroutine?debug=1",
+                               std::chrono::milliseconds(200));
+  CHECK(named.partial);
+  CHECK(named.reason ==
+        "goroutine profile http://profiles.example:6060/debug/pprof/goroutine?debug=1: host "
+        "\"profiles.example\" is not an IP address or localhost");
+  Census bad_port = FetchGoCensus("http://127.0.0.1:99999/x", std::chrono::milliseconds(200));
+  CHECK(bad_port.reason == "goroutine profile http://127.0.0.1:99999/x: bad port \"99999\"");
 }
 
 }  // namespace faultline
