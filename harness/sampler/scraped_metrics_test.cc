@@ -82,6 +82,20 @@ TEST_CASE("a failed scrape or a missing sample leaves a gap and counts a miss") 
   CHECK(stats.last_error == "http://127.0.0.1:9/metrics: no sample matches \"ok\"");
 }
 
+TEST_CASE("exemplars and fractional timestamps in a scraped page are read") {
+  Fixture f;
+  auto& [held, samples, stats, m] = f;
+  m->ScrapeRow(0);
+  held[0](
+      ParsePrometheusText("go_goroutines 7 1700000000.250\n"
+                          "http_requests_total{code=\"200\"} 11 # {trace_id=\"abc\"} 1.0\n"
+                          "http_requests_total{code=\"200\",method=\"POST\"} 4\n"));
+  CHECK(samples.values["goroutines"][0] == 7);
+  CHECK(samples.values["ok"][0] == 15);
+  CHECK(stats.misses == 0);
+  CHECK(stats.last_error == "");
+}
+
 TEST_CASE("destroying the metrics abandons pending scrapes") {
   Fixture f;
   f.metrics->ScrapeRow(0);

@@ -1,6 +1,7 @@
 #include "harness/scrape/prometheus.h"
 
 #include <charconv>
+#include <cmath>
 #include <cstdint>
 
 namespace faultline {
@@ -105,6 +106,34 @@ std::optional<double> ParseValue(std::string_view token) {
   return value;
 }
 
+/// A timestamp: integer milliseconds (text format 0.0.4) or OpenMetrics'
+/// seconds with a fraction ("1700000000.250"); finite either way.
+bool IsTimestamp(std::string_view token) {
+  double ts = 0;
+  auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), ts);
+  return ec == std::errc() && end == token.data() + token.size() && std::isfinite(ts);
+}
+
+/// An OpenMetrics exemplar after its " # ": `{labels} value [timestamp]`.
+/// Validated and dropped; returns the reason on malformed input.
+std::optional<std::string> ParseExemplar(Cursor& c) {
+  c.SkipSpace();
+  if (c.peek() != '{') return "exemplar: expected '{' after \" # \"";
+  std::map<std::string, std::string> labels;
+  if (auto err = ParseLabels(c, labels)) return "exemplar: " + *err;
+  c.SkipSpace();
+  std::string_view value = c.Token();
+  if (value.empty()) return std::string("exemplar: missing value");
+  if (!ParseValue(value)) return "exemplar: bad value " + Quote(value);
+  c.SkipSpace();
+  if (c.done()) return std::nullopt;
+  std::string_view ts = c.Token();
+  if (!IsTimestamp(ts)) return "exemplar: bad timestamp " + Quote(ts);
+  c.SkipSpace();
+  if (!c.done()) return "exemplar: unexpected text after the timestamp: " + Quote(c.Token());
+  return std::nullopt;
+}
+
 std::optional<std::string> ParseSampleLine(std::string_view line, PromSample& sample) {
   Cursor c(line);
   c.SkipSpace();
@@ -126,13 +155,15 @@ std::optional<std::string> ParseSampleLine(std::string_view line, PromSample& sa
   sample.value = *value;
   c.SkipSpace();
   if (c.done()) return std::nullopt;
-  std::string_view ts = c.Token();
-  int64_t millis = 0;
-  auto [end, ec] = std::from_chars(ts.data(), ts.data() + ts.size(), millis);
-  if (ec != std::errc() || end != ts.data() + ts.size()) return "bad timestamp " + Quote(ts);
-  c.SkipSpace();
-  if (!c.done()) return "unexpected text after the timestamp: " + Quote(c.Token());
-  return std::nullopt;
+  std::string_view token = c.Token();
+  if (token != "#") {
+    if (!IsTimestamp(token)) return "bad timestamp " + Quote(token);
+    c.SkipSpace();
+    if (c.done()) return std::nullopt;
+    token = c.Token();
+    if (token != "#") return "unexpected text after the timestamp: " + Quote(token);
+  }
+  return ParseExemplar(c);
 }
 
 }  // namespace

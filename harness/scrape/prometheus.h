@@ -13,7 +13,7 @@
 
 namespace faultline {
 
-/// One sample line: `name{label="value",...} value [timestamp]`.
+/// One sample line: `name{label="value",...} value [timestamp] [# exemplar]`.
 struct PromSample {
   std::string name;
   std::map<std::string, std::string> labels;  ///< unescaped values
@@ -28,7 +28,9 @@ struct PromParse {
 };
 
 /// Parses a whole page. Comments (`# HELP`, `# TYPE`, any `#` line) and blank
-/// lines are ignored, CRLF line ends are accepted, timestamps are validated
+/// lines are ignored, CRLF line ends are accepted. A timestamp (integer
+/// milliseconds, or OpenMetrics' seconds with a fraction) and an OpenMetrics
+/// exemplar after " # " (`{trace_id="abc"} 1.0 [timestamp]`) are validated
 /// and dropped. Never fails as a whole: malformed lines land in `errors`.
 PromParse ParsePrometheusText(std::string_view text);
 

@@ -149,6 +149,54 @@ TEST_CASE("malformed lines are reported with their line number and skipped") {
   CHECK(page.errors == expected);
 }
 
+TEST_CASE("OpenMetrics exemplars and fractional timestamps are accepted and dropped") {
+  PromParse page = ParsePrometheusText(
+      "requests_total{code=\"200\"} 11 # {trace_id=\"abc\"} 1.0\n"
+      "up_since 1 1700000000.250\n"
+      "latency_bucket{le=\"0.5\"} 7 1700000000.250 # {trace_id=\"d\",span_id=\"e\"} 0.31 "
+      "1700000000.1\n"
+      "in_ms 2 1395066363000 # {} 3\n"
+      "negative_ts 3 -1.5\n");
+  CHECK(page.errors.empty());
+  REQUIRE(page.samples.size() == 5);
+  CHECK(page.samples[0].name == "requests_total");
+  CHECK(page.samples[0].labels == std::map<std::string, std::string>{{"code", "200"}});
+  CHECK(page.samples[0].value == 11);
+  CHECK(page.samples[1].value == 1);
+  CHECK(page.samples[2].labels == std::map<std::string, std::string>{{"le", "0.5"}});
+  CHECK(page.samples[2].value == 7);
+  CHECK(page.samples[3].value == 2);
+  CHECK(page.samples[4].value == 3);
+}
+
+TEST_CASE("malformed exemplars and timestamps are reported with their line number") {
+  PromParse page = ParsePrometheusText(
+      "a 1 # trace_id=\"abc\" 1\n"
+      "b 1 # {trace_id=\"abc\"\n"
+      "c 1 # {trace_id=\"abc\"}\n"
+      "d 1 # {trace_id=\"abc\"} x\n"
+      "e 1 # {} 1 NaN\n"
+      "f 1 # {} 1 2 3\n"
+      "g 1 17.5.1\n"
+      "h 1 Inf\n"
+      "i 1 #{} 1\n"
+      "j 1 2 #\n");
+  CHECK(page.samples.empty());
+  std::vector<std::string> expected = {
+      "line 1: exemplar: expected '{' after \" # \"",
+      "line 2: exemplar: unclosed label set (missing '}')",
+      "line 3: exemplar: missing value",
+      "line 4: exemplar: bad value \"x\"",
+      "line 5: exemplar: bad timestamp \"NaN\"",
+      "line 6: exemplar: unexpected text after the timestamp: \"3\"",
+      "line 7: bad timestamp \"17.5.1\"",
+      "line 8: bad timestamp \"Inf\"",
+      "line 9: bad timestamp \"#{}\"",
+      "line 10: exemplar: expected '{' after \" # \"",
+  };
+  CHECK(page.errors == expected);
+}
+
 TEST_CASE("a label set cut off at the end of the line is an unclosed brace") {
   PromParse page = ParsePrometheusText("cut{a=\"b\",\n");
   CHECK(page.samples.empty());
