@@ -28,6 +28,13 @@ void ScrapedMetrics::ScrapeRow(size_t row) {
       return;
     }
     for (const auto& [name, selector] : selectors_) {
+      // A malformed line that may hold one of the selector's samples would
+      // make the sum silently partial: a gap instead.
+      if (const std::string* error = UnparsedMatch(*page, selector)) {
+        ++stats_->misses;
+        stats_->last_error = stats_->url + ": cannot read \"" + name + "\": " + *error;
+        continue;
+      }
       if (auto value = Select(*page, selector)) {
         samples_->values[name][row] = *value;
       } else {

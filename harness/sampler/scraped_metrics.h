@@ -1,8 +1,9 @@
 // ScrapedMetrics: the target's custom metrics (Prometheus text over HTTP),
 // on the sample timeline. For each sample row the run asks for a scrape; when
 // the page arrives, each selector's value fills that row's cell of its series.
-// A failed scrape, or a selector that matches nothing, leaves the cell a gap
-// (NaN) and counts a miss. The scrape's timeout is shorter than the sampling
+// A failed scrape, a selector that matches nothing, or one that a malformed
+// line of the page may have matched (its sum would be partial), leaves the
+// cell a gap (NaN) and counts a miss. The scrape's timeout is shorter than the sampling
 // interval, so each one ends before the next row is due.
 //
 // Single-threaded, on the thread that runs the endpoint's callbacks.

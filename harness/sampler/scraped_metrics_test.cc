@@ -82,6 +82,26 @@ TEST_CASE("a failed scrape or a missing sample leaves a gap and counts a miss") 
   CHECK(stats.last_error == "http://127.0.0.1:9/metrics: no sample matches \"ok\"");
 }
 
+TEST_CASE("a malformed line a selector may have summed leaves a gap and counts a miss") {
+  Fixture f;
+  auto& [held, samples, stats, m] = f;
+  m->ScrapeRow(1);
+  // The 200 line with an unreadable timestamp would have added 11 to "ok";
+  // the 500 line cannot be "ok"'s (its labels were read) and "goroutines"
+  // has nothing to do with either.
+  held[0](
+      ParsePrometheusText("go_goroutines 12\n"
+                          "http_requests_total{code=\"200\",method=\"GET\"} 4\n"
+                          "http_requests_total{code=\"200\",method=\"POST\"} 11 later\n"
+                          "http_requests_total{code=\"500\"} 9 later\n"));
+  CHECK(samples.values["goroutines"][1] == 12);
+  CHECK(std::isnan(samples.values["ok"][1]));  // not the partial sum, 4
+  CHECK(stats.attempts == 1);
+  CHECK(stats.misses == 1);
+  CHECK(stats.last_error ==
+        "http://127.0.0.1:9/metrics: cannot read \"ok\": line 3: bad timestamp \"later\"");
+}
+
 TEST_CASE("exemplars and fractional timestamps in a scraped page are read") {
   Fixture f;
   auto& [held, samples, stats, m] = f;

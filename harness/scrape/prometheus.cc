@@ -52,6 +52,16 @@ class Cursor {
 
 std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
+/// Every label of `wanted` is in `labels` with the same value.
+bool HasLabels(const std::map<std::string, std::string>& labels,
+               const std::map<std::string, std::string>& wanted) {
+  for (const auto& [key, value] : wanted) {
+    auto it = labels.find(key);
+    if (it == labels.end() || it->second != value) return false;
+  }
+  return true;
+}
+
 /// Parses `{name="value",...}` (trailing comma allowed) with the cursor on
 /// the '{'. Returns the reason on malformed input.
 std::optional<std::string> ParseLabels(Cursor& c, std::map<std::string, std::string>& labels) {
@@ -134,11 +144,13 @@ std::optional<std::string> ParseExemplar(Cursor& c) {
   return std::nullopt;
 }
 
-std::optional<std::string> ParseSampleLine(std::string_view line, PromSample& sample) {
+std::optional<std::string> ParseSampleLine(std::string_view line, PromSample& sample,
+                                           bool* labels_read) {
   Cursor c(line);
   c.SkipSpace();
   sample.name = std::string(c.Name(/*allow_colon=*/true));
   if (sample.name.empty() || !(c.done() || IsSpace(c.peek()) || c.peek() == '{')) {
+    sample.name.clear();
     Cursor whole(line);
     whole.SkipSpace();
     return "invalid metric name " + Quote(whole.Token());
@@ -148,6 +160,7 @@ std::optional<std::string> ParseSampleLine(std::string_view line, PromSample& sa
     if (auto err = ParseLabels(c, sample.labels)) return err;
     c.SkipSpace();
   }
+  *labels_read = true;
   std::string_view value_token = c.Token();
   if (value_token.empty()) return "missing value after " + Quote(sample.name);
   auto value = ParseValue(value_token);
@@ -181,8 +194,11 @@ PromParse ParsePrometheusText(std::string_view text) {
     size_t first = line.find_first_not_of(" \t");
     if (first == std::string_view::npos || line[first] == '#') continue;
     PromSample sample;
-    if (auto err = ParseSampleLine(line, sample)) {
+    bool labels_read = false;
+    if (auto err = ParseSampleLine(line, sample, &labels_read)) {
       parse.errors.push_back("line " + std::to_string(line_number) + ": " + *err);
+      parse.unparsed.push_back(
+          PromUnparsed{std::move(sample.name), std::move(sample.labels), labels_read});
       continue;
     }
     parse.samples.push_back(std::move(sample));
@@ -211,18 +227,20 @@ StatusOr<MetricSelector> ParseSelector(std::string_view text) {
 std::optional<double> Select(const PromParse& parse, const MetricSelector& selector) {
   std::optional<double> sum;
   for (const PromSample& sample : parse.samples) {
-    if (sample.name != selector.name) continue;
-    bool match = true;
-    for (const auto& [key, value] : selector.labels) {
-      auto it = sample.labels.find(key);
-      if (it == sample.labels.end() || it->second != value) {
-        match = false;
-        break;
-      }
+    if (sample.name == selector.name && HasLabels(sample.labels, selector.labels)) {
+      sum = sum.value_or(0) + sample.value;
     }
-    if (match) sum = sum.value_or(0) + sample.value;
   }
   return sum;
+}
+
+const std::string* UnparsedMatch(const PromParse& parse, const MetricSelector& selector) {
+  for (size_t i = 0; i < parse.unparsed.size() && i < parse.errors.size(); ++i) {
+    const PromUnparsed& line = parse.unparsed[i];
+    if (line.name != selector.name) continue;
+    if (!line.labels_read || HasLabels(line.labels, selector.labels)) return &parse.errors[i];
+  }
+  return nullptr;
 }
 
 }  // namespace faultline

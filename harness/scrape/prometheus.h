@@ -20,11 +20,20 @@ struct PromSample {
   double value = 0;                           ///< may be NaN or +-Inf
 };
 
+/// What was read of a malformed line before the error: which samples it
+/// might have been.
+struct PromUnparsed {
+  std::string name;                           ///< "" when the name itself was malformed
+  std::map<std::string, std::string> labels;  ///< complete only when labels_read
+  bool labels_read = false;                   ///< the line broke after its label set
+};
+
 struct PromParse {
   std::vector<PromSample> samples;  ///< in page order
   /// One "line N: reason" per malformed line (1-based); such lines are
   /// skipped and the rest of the page is still parsed.
   std::vector<std::string> errors;
+  std::vector<PromUnparsed> unparsed;  ///< one per entry of `errors`, same order
 };
 
 /// Parses a whole page. Comments (`# HELP`, `# TYPE`, any `#` line) and blank
@@ -48,5 +57,11 @@ StatusOr<MetricSelector> ParseSelector(std::string_view text);
 /// all of `selector.labels` (they may have more). nullopt when none match,
 /// so "metric absent" is distinguishable from zero.
 std::optional<double> Select(const PromParse& parse, const MetricSelector& selector);
+
+/// The error ("line N: reason") of the first malformed line that may have been
+/// a sample Select would sum: same metric name, and labels that include the
+/// selector's or were not all read. nullptr when there is none, so Select's
+/// sum is whole. A line whose name is malformed matches no selector.
+const std::string* UnparsedMatch(const PromParse& parse, const MetricSelector& selector);
 
 }  // namespace faultline

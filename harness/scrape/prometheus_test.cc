@@ -158,6 +158,7 @@ TEST_CASE("OpenMetrics exemplars and fractional timestamps are accepted and drop
       "in_ms 2 1395066363000 # {} 3\n"
       "negative_ts 3 -1.5\n");
   CHECK(page.errors.empty());
+  CHECK(page.unparsed.empty());
   REQUIRE(page.samples.size() == 5);
   CHECK(page.samples[0].name == "requests_total");
   CHECK(page.samples[0].labels == std::map<std::string, std::string>{{"code", "200"}});
@@ -195,6 +196,43 @@ TEST_CASE("malformed exemplars and timestamps are reported with their line numbe
       "line 10: exemplar: expected '{' after \" # \"",
   };
   CHECK(page.errors == expected);
+}
+
+TEST_CASE("each malformed line keeps what was read of it: name and complete labels") {
+  PromParse page = ParsePrometheusText(
+      "req{code=\"200\"} 1 soon\n"
+      "req{code=\"500\" 2\n"
+      "bad-name 3\n");
+  REQUIRE(page.errors.size() == 3);
+  REQUIRE(page.unparsed.size() == 3);
+  CHECK(page.unparsed[0].name == "req");
+  CHECK(page.unparsed[0].labels_read);
+  CHECK(page.unparsed[0].labels == std::map<std::string, std::string>{{"code", "200"}});
+  CHECK(page.unparsed[1].name == "req");
+  CHECK_FALSE(page.unparsed[1].labels_read);
+  CHECK(page.unparsed[2].name == "");
+}
+
+TEST_CASE("UnparsedMatch names the malformed line a selector may have summed") {
+  PromParse page = ParsePrometheusText(
+      "req{code=\"200\",method=\"GET\"} 4\n"
+      "req{code=\"200\",method=\"POST\"} 11 junk\n"
+      "req{code=\"500\"} 9 soon\n"
+      "other{code=\"200\" 1\n"
+      "bad-name 3\n");
+  auto match = [&](std::string_view text) -> std::string {
+    auto selector = ParseSelector(text);
+    REQUIRE(selector.ok());
+    const std::string* error = UnparsedMatch(page, *selector);
+    return error ? *error : "none";
+  };
+  CHECK(match("req") == "line 2: bad timestamp \"junk\"");
+  CHECK(match("req{code=\"200\"}") == "line 2: bad timestamp \"junk\"");
+  CHECK(match("req{code=\"500\"}") == "line 3: bad timestamp \"soon\"");
+  CHECK(match("req{method=\"GET\"}") == "none");  // line 2 and 3 read their labels: not GET
+  CHECK(match("other{code=\"500\"}") == "line 4: expected ',' or '}' after label \"code\"");
+  CHECK(match("bad") == "none");
+  CHECK(match("absent") == "none");
 }
 
 TEST_CASE("a label set cut off at the end of the line is an unclosed brace") {

@@ -1,9 +1,10 @@
 // Fuzz target: the Prometheus text parser (ParsePrometheusText), which reads
 // every page the scraper fetches from a target, and the selector parser
-// (ParseSelector) with Select, which read a scenario's custom metrics. The
-// input's first line is the selector, the rest the page.
+// (ParseSelector) with Select and UnparsedMatch, which read a scenario's
+// custom metrics. The input's first line is the selector, the rest the page.
 // Contract checked: neither throws; every sample has a name; every error is
-// "line N: reason" with N within the page.
+// "line N: reason" with N within the page and has its unparsed line; an
+// unparsed line a selector matches has the selector's name.
 
 #include <cstddef>
 #include <cstdint>
@@ -28,11 +29,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const size_t n = std::stoul(e.substr(5));
     FUZZ_CHECK(n >= 1 && n <= lines);
   }
+  FUZZ_CHECK(parse.unparsed.size() == parse.errors.size());
 
   auto selector = faultline::ParseSelector(selector_text);
   if (selector.ok()) {
     FUZZ_CHECK(!selector->name.empty());
     (void)faultline::Select(parse, *selector);
+    if (const std::string* error = faultline::UnparsedMatch(parse, *selector)) {
+      const size_t i = static_cast<size_t>(error - parse.errors.data());
+      FUZZ_CHECK(i < parse.unparsed.size() && parse.unparsed[i].name == selector->name);
+    }
   } else {
     FUZZ_CHECK(!selector.status().message().empty());
   }
