@@ -30,13 +30,14 @@ class TricklingServer {
       socket_ = std::make_unique<tcp::socket>(std::move(socket));
       ReadRequest();
     });
+    port_ = acceptor_.local_endpoint().port();  // before the thread shares the acceptor
     thread_ = std::thread([this] { io_.run(); });
   }
   ~TricklingServer() {
     io_.stop();
     thread_.join();
   }
-  uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  uint16_t port() const { return port_; }
 
  private:
   void ReadRequest() {
@@ -75,6 +76,7 @@ class TricklingServer {
   size_t sent_ = 0;  // bytes of trickle_ written
   std::chrono::milliseconds interval_;
   std::chrono::steady_clock::time_point until_;
+  uint16_t port_ = 0;
   std::thread thread_;
 };
 
