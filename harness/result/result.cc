@@ -178,6 +178,7 @@ Unit SeriesUnit(const std::string& series) {
   };
   if (ends_with("_bytes")) return Unit::kBytes;
   if (ends_with("_percent")) return Unit::kPercent;
+  if (ends_with("_ms")) return Unit::kMilliseconds;
   return Unit::kNone;
 }
 

@@ -153,7 +153,8 @@ std::optional<Unit> ParseUnit(std::string_view text);
 Unit PerSecond(Unit unit);
 
 /// The unit a sample series is measured in, from its name: bytes for names
-/// ending in "_bytes", percent for names ending in "_percent", none otherwise.
+/// ending in "_bytes", percent for names ending in "_percent", milliseconds
+/// for names ending in "_ms", none otherwise.
 Unit SeriesUnit(const std::string& series);
 
 struct CheckResult {

@@ -40,7 +40,7 @@ std::string Expected(LimitUnits units, bool variable = false) {
 
 // One factor's value; Invalid naming it when it is none of what `units` allows.
 StatusOr<double> Factor(std::string_view token, const std::map<std::string, double>& variables,
-                        LimitUnits units) {
+                        LimitUnits units, double time_unit_s) {
   const bool variable = token.substr(0, 2) == "${" && token.find('}') == token.size() - 1;
   if (token.substr(0, 2) == "${" && token.find('}') == std::string_view::npos)
     return Status::Invalid("unclosed \"${\" in " + Quote(token));
@@ -54,7 +54,7 @@ StatusOr<double> Factor(std::string_view token, const std::map<std::string, doub
   }
   if (std::optional<double> v = PlainNumber(token)) return *v;
   if (units != LimitUnits::kNone) {
-    if (std::optional<Duration> d = ParseDuration(token)) return ToSeconds(*d);
+    if (std::optional<Duration> d = ParseDuration(token)) return ToSeconds(*d) / time_unit_s;
   }
   if (units == LimitUnits::kAll) {
     if (std::optional<uint64_t> b = ParseSize(token)) return static_cast<double>(*b);
@@ -64,17 +64,17 @@ StatusOr<double> Factor(std::string_view token, const std::map<std::string, doub
 
 }  // namespace
 
-std::map<std::string, double> LimitVariables(const Scenario& s) {
+std::map<std::string, double> LimitVariables(const Scenario& s, double time_unit_s) {
   std::map<std::string, double> out = {
-      {"load.rate", s.load.rate},
-      {"load.timeout", ToSeconds(s.load.timeout)},
+      {"load.rate", s.load.rate * time_unit_s},
+      {"load.timeout", ToSeconds(s.load.timeout) / time_unit_s},
       {"load.max_in_flight", static_cast<double>(s.load.max_in_flight)},
-      {"sampling.interval", ToSeconds(s.sampling.interval)},
+      {"sampling.interval", ToSeconds(s.sampling.interval) / time_unit_s},
   };
   for (const Phase& p : s.phases) {
     if (p.name.empty()) continue;
-    out["phases." + p.name + ".duration"] = ToSeconds(p.duration);
-    out["phases." + p.name + ".rate"] = p.rate.value_or(s.load.rate);
+    out["phases." + p.name + ".duration"] = ToSeconds(p.duration) / time_unit_s;
+    out["phases." + p.name + ".rate"] = p.rate.value_or(s.load.rate) * time_unit_s;
   }
   return out;
 }
@@ -86,7 +86,7 @@ bool IsLimitExpression(std::string_view text) {
 
 StatusOr<double> EvaluateLimitExpression(std::string_view text,
                                          const std::map<std::string, double>& variables,
-                                         LimitUnits units) {
+                                         LimitUnits units, double time_unit_s) {
   double value = 1;
   char op = '*';             // the operator before the factor being read
   std::string_view before;   // the text of the operator, for messages: "" at the start
@@ -106,7 +106,7 @@ StatusOr<double> EvaluateLimitExpression(std::string_view text,
                              (before.empty() ? std::string("before ") + Quote(text.substr(end, 1))
                                              : "after " + Quote(before)));
     }
-    StatusOr<double> factor = Factor(token, variables, units);
+    StatusOr<double> factor = Factor(token, variables, units, time_unit_s);
     if (!factor.ok()) return factor.status();
     if (op == '/') {
       if (*factor == 0) return Status::Invalid("division by zero: " + Quote(token) + " is 0");

@@ -7,7 +7,7 @@
 // An expression is a product and quotient of factors, left to right:
 //   FACTOR (("*" | "/") FACTOR)*
 // where a FACTOR is a number ("1.5", "2e3"), a duration ("2s", "250ms", in
-// seconds), a size ("64KiB", in bytes) or "${KEY}", a numeric scenario
+// seconds; in ms for a check on a metric whose name ends in "_ms"), a size ("64KiB", in bytes) or "${KEY}", a numeric scenario
 // setting named by the key --set would use (LimitVariables). Spaces around
 // factors are ignored. No sums, no parentheses: a limit that needs them is
 // better written as a number with a comment.
@@ -37,8 +37,9 @@ enum class LimitUnits { kAll, kDurations, kNone };
 /// `load.timeout` (s), `load.max_in_flight`, `sampling.interval` (s), and per
 /// phase `phases.NAME.duration` (s) and `phases.NAME.rate` (requests/s: the
 /// phase's own rate, else load.rate). `scenario` must have its load,
-/// sampling and phases read.
-std::map<std::string, double> LimitVariables(const Scenario& scenario);
+/// sampling and phases read. Times are in units of `time_unit_s` seconds
+/// (0.001 for a limit on a metric in milliseconds), rates per that unit.
+std::map<std::string, double> LimitVariables(const Scenario& scenario, double time_unit_s = 1);
 
 /// True when a string `limit` is an expression rather than one value: it
 /// holds "${", "*" or "/".
@@ -52,8 +53,9 @@ bool IsLimitExpression(std::string_view text);
 /// division by zero (`division by zero: "${load.rate}" is 0`), and a result
 /// that is not finite or is negative (`comes to -3: a limit must be a finite
 /// number >= 0`).
+/// Durations count in units of `time_unit_s` seconds, as the variables do.
 StatusOr<double> EvaluateLimitExpression(std::string_view text,
                                          const std::map<std::string, double>& variables,
-                                         LimitUnits units);
+                                         LimitUnits units, double time_unit_s = 1);
 
 }  // namespace faultline

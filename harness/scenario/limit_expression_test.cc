@@ -79,6 +79,29 @@ TEST_CASE("plain limits are unchanged and carry no expression") {
   CHECK(Load(WithLimit("\"2.5s\"", "latency")).checks[0].limit == 2.5);
 }
 
+TEST_CASE("a limit on a metric in ms counts time in ms") {
+  auto on = [](const std::string& metric, const std::string& limit) {
+    std::string text = WithLimit(limit, "max");
+    return text.replace(text.find("\"threads\""), 9, "\"" + metric + "\"");
+  };
+  CHECK(Load(on("loop_lag_ms", "\"50ms\"")).checks[0].limit == 50);
+  CHECK(Load(on("sample_ms", "\"2s\"")).checks[0].limit == 2000);
+  CHECK(Load(on("sample_ms", "\"${sampling.interval} / 2\"")).checks[0].limit == doctest::Approx(50));
+  CHECK(Load(on("sample_ms", "\"${load.timeout} * 2\"")).checks[0].limit == doctest::Approx(10000));
+  // A count stays a count: requests/ms x ms.
+  CHECK(Load(on("loop_lag_ms", "\"1.5 * ${load.rate} * 2s\"")).checks[0].limit ==
+        doctest::Approx(300));
+  CHECK(Load(on("loop_lag_ms", "12")).checks[0].limit == 12);
+  CHECK(Load(on("threads", "\"2s\"")).checks[0].limit == 2);  // a unit not known: seconds
+  CHECK(Errors(on("rss_bytes", "\"2s\"")) ==
+        std::vector<std::string>{"s.toml:16:9: checks[0].limit: the metric is in bytes: a limit in "
+                                 "it is a number or a size like \"20MiB\", not a duration like "
+                                 "\"2s\""});
+  CHECK(Errors(on("loop_lag_ms", "\"1MiB\"")) ==
+        std::vector<std::string>{"s.toml:16:9: checks[0].limit: the metric is in ms: a limit in it "
+                                 "is a number, not a size like \"1MiB\""});
+}
+
 TEST_CASE("latency and held expressions take only their units") {
   CHECK(Load(WithLimit("\"${load.timeout} / 2\"", "latency")).checks[0].limit == 2.5);
   CHECK(Load(WithLimit("\"500ms * 3\"", "latency")).checks[0].limit == 1.5);

@@ -59,11 +59,15 @@ void ScenarioReader::ReadCheck(const toml::table& table, const std::string& key,
     check->phases = std::move(*v);
   }
 
+  // A limit on a metric in milliseconds ("loop_lag_ms") counts time in ms.
+  const Unit metric_unit = check->metric.empty() ? Unit::kNone : SeriesUnit(check->metric);
+  const double time_unit_s = metric_unit == Unit::kMilliseconds ? 1e-3 : 1;
   if (const toml::node* n = t.Present(kCheckLimit); n && t.Applies(kCheckLimit)) {
     if (n->is_string() && IsLimitExpression(n->as_string()->get())) {
       // Load, sampling and phases are read by now, with --set applied.
       const std::string& text = n->as_string()->get();
-      StatusOr<double> v = EvaluateLimitExpression(text, LimitVariables(s_), LimitUnitsOf(kind));
+      StatusOr<double> v = EvaluateLimitExpression(text, LimitVariables(s_, time_unit_s),
+                                                   LimitUnitsOf(kind), time_unit_s);
       if (v.ok()) {
         check->limit = *v;
         check->limit_expression = text;
@@ -78,7 +82,7 @@ void ScenarioReader::ReadCheck(const toml::table& table, const std::string& key,
                "expected a number of requests, got " + Describe(*n));
     } else {
       const bool duration = kind == CheckSpec::Kind::kLatency || kind == CheckSpec::Kind::kOutlived;
-      ReadLimit(*n, t.Path(kCheckLimit), duration, &check->limit);
+      ReadLimit(*n, t.Path(kCheckLimit), duration, metric_unit, &check->limit);
     }
   }
 
@@ -127,20 +131,31 @@ void ScenarioReader::ReadCheck(const toml::table& table, const std::string& key,
   if (auto v = t.Read(kCheckOpenFor)) check->open_for = *v;
 }
 
-// A limit: a number, a duration (in seconds) or a size (in bytes); for a
-// latency or outlived check (`is_latency`) only a duration or a number of seconds.
+// A limit: a number, a duration (in seconds; in ms on a metric in ms) or a
+// size (in bytes); for a latency or outlived check (`is_latency`) only a
+// duration or a number of seconds. A duration on a metric in bytes or
+// percent, or a size on one in ms or percent, is an error.
 void ScenarioReader::ReadLimit(const toml::node& n, const std::string& key, bool is_latency,
-                               double* limit) {
+                               Unit metric_unit, double* limit) {
   const std::string expected =
       is_latency ? "expected a duration string like \"250ms\" or a number of seconds"
                  : "expected a number, a duration like \"2s\" or a size like \"20MiB\"";
+  auto unfit = [&](const char* what) {
+    r_.Error(Pos(n.source()), key,
+             std::string("the metric is in ") + ToString(metric_unit) + ": a limit in it is a " +
+                 "number" + (metric_unit == Unit::kBytes ? " or a size like \"20MiB\"" : "") +
+                 ", not " + what + " like " + Quote(n.as_string()->get()));
+  };
   if (const auto* s = n.as_string()) {
     std::string why;
     if (auto d = ParseDurationValue(s->get(), &why)) {
-      *limit = ToSeconds(*d);
+      if (metric_unit == Unit::kBytes || metric_unit == Unit::kPercent) return unfit("a duration");
+      *limit = ToSeconds(*d) * (metric_unit == Unit::kMilliseconds ? 1000 : 1);
     } else if (is_latency) {
       r_.Error(Pos(n.source()), key, expected + ", got " + Describe(n));
     } else if (auto b = SizeValue(s->get(), &why)) {
+      if (metric_unit == Unit::kMilliseconds || metric_unit == Unit::kPercent)
+        return unfit("a size");
       *limit = *b;
     } else {
       r_.Error(Pos(n.source()), key, expected + ", got " + Describe(n));

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "harness/result/result.h"
 #include "harness/scenario/crossrefs.h"
 #include "harness/scenario/read_faults.h"
 #include "harness/scenario/schema.h"
@@ -168,7 +169,8 @@ class ScenarioReader {
                  FaultNames* names);
   void ReadSampling(const toml::table& table, const std::string& key);
   void ReadCheck(const toml::table& table, const std::string& key, CheckSpec* check);
-  void ReadLimit(const toml::node& n, const std::string& key, bool is_latency, double* limit);
+  void ReadLimit(const toml::node& n, const std::string& key, bool is_latency, Unit metric_unit,
+                 double* limit);
   void ReadTolerance(const toml::node& n, const std::string& key, double* tolerance);
 
   // The census (read_census.cc): [target.census], [[census]], and the

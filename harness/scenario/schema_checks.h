@@ -67,8 +67,10 @@ inline constexpr Key kCheckKeys[] = {
      .doc = "the window: the union of these phases; empty: the whole run",
      .def = Default<&CheckSpec::phases>, .type_note = "(phase names)", .applies = kWindowChecks},
     {.name = "limit", .type = Type::kLimit,
-     .doc = "a duration becomes seconds (`\"2s\"` = 2), a size bytes (`\"20MiB\"` = 20971520); "
-            "for latency and outlived only a duration or a number of seconds, for orphans only "
+     .doc = "a duration becomes seconds (`\"2s\"` = 2), or ms on a metric whose name ends in "
+            "`_ms` (`loop_lag_ms`: `\"50ms\"` = 50), a size bytes (`\"20MiB\"` = 20971520); a "
+            "duration on a metric in bytes or percent, or a size on one in ms or percent, is an "
+            "error; for latency and outlived only a duration or a number of seconds, for orphans only "
             "a number; or an expression that follows the scenario's settings, "
             "`\"1.5 * ${load.rate} * 2s\"` (see [limit expressions](#limit-expressions))",
      .type_note = ", or an expression", .applies = kLimitChecks, .required = kLimitChecks},
