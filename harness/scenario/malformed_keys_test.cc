@@ -258,6 +258,27 @@ phases = [{ name = "p", duration = "1s" }, { name = "p", duration = "1s" }]
       "s.toml:4:38: variants[1].name: variant name \"a\" is already used by variants[0]",
       "s.toml:5:53: phases[1].name: phase name \"p\" is already used by phases[0]"}},
 
+    {"a variant name that would leave the output folder",
+     R"(target = { argv = ["t"] }
+phases = [{ name = "a", duration = "1s" }]
+variants = [{ name = "../../escaped" }, { name = "p/2s" }]
+)",
+     {"s.toml:3:22: variants[0].name: invalid name \"../../escaped\": use letters, digits, \"_\" "
+      "and \"-\"",
+      "s.toml:3:50: variants[1].name: invalid name \"p/2s\": use letters, digits, \"_\" and "
+      "\"-\""}},
+
+    {"a process named as a hook would share its log",
+     R"(target = { argv = ["t"] }
+dependencies = [{ name = "setup-1", argv = ["d"] }, { name = "teardown-12", argv = ["d"] },
+  { name = "setup-db", argv = ["d"] }]
+phases = [{ name = "a", duration = "1s" }]
+)",
+     {"s.toml:2:26: dependencies[0].name: process name \"setup-1\" is reserved for the "
+      "variants' setup commands; choose another",
+      "s.toml:2:62: dependencies[1].name: process name \"teardown-12\" is reserved for the "
+      "variants' teardown commands; choose another"}},
+
     {"bad expect and bad process name",
      R"(target = { argv = ["t"] }
 dependencies = [{ name = "my db", argv = ["d"] }]

@@ -173,7 +173,8 @@ inline constexpr TableSchema kTargetCensusSchema{"census", kTargetCensusKeys};
 
 inline constexpr Key kTargetKeys[] = {
     {.name = "name", .type = Type::kName,
-     .doc = "the process name, used in `${port.NAME}`; unique among all processes",
+     .doc = "the process name, used in `${port.NAME}`; unique among all processes; not "
+            "`setup-N` or `teardown-N` (the hooks' names)",
      .def = Default<&TargetSpec::name, TargetSpec>},
     {.name = "argv", .type = Type::kStrings,
      .doc = "program and arguments; `argv[0]` is looked up in `PATH` (the harness's own "
@@ -207,7 +208,8 @@ inline constexpr TableSchema kTargetSchema{"target", kTargetKeys};
 
 inline constexpr Key kDependencyKeys[] = {
     {.name = "name", .type = Type::kName,
-     .doc = "used in `${port.NAME}`; unique among all processes (target included)",
+     .doc = "used in `${port.NAME}`; unique among all processes (target included); not "
+            "`setup-N` or `teardown-N`",
      .required = kAllKinds},
     {.name = "argv", .type = Type::kStrings, .doc = "as `target.argv`; either `argv` or `address`",
      .def_note = "required unless `address` is set", .type_note = ", non-empty"},
@@ -241,8 +243,8 @@ inline constexpr Key kDependencyKeys[] = {
 inline constexpr TableSchema kDependencySchema{"dependency", kDependencyKeys};
 
 inline constexpr Key kVariantKeys[] = {
-    {.name = "name", .type = Type::kNonEmptyString, .doc = "unique; `${variant.name}`",
-     .required = kAllKinds},
+    {.name = "name", .type = Type::kName,
+     .doc = "unique; `${variant.name}`; also names its log folder", .required = kAllKinds},
     {.name = "expect", .type = Type::kEnum, .doc = "what the variant's checks must show",
      .def = Default<&Variant::expect>, .choices = &kExpectations},
     {.name = "vars", .type = Type::kScalarTable,
