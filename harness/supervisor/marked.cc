@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 
@@ -17,16 +18,27 @@ namespace faultline {
 
 namespace {
 
-// Whether the NUL-separated environment in buf[0, len) holds `entry` exactly.
-bool HasEntry(const char* buf, size_t len, const char* entry, size_t entry_len) {
-  size_t start = 0;
-  for (size_t i = 0; i <= len; ++i) {
-    if (i == len || buf[i] == '\0') {
-      if (i - start == entry_len && memcmp(buf + start, entry, entry_len) == 0) return true;
-      start = i + 1;
+// Whether the NUL-separated environment read from `fd` holds `entry`
+// exactly, reading it through buf[0, size) however long it is.
+bool HasEntry(int fd, char* buf, size_t size, const char* entry, size_t entry_len) {
+  size_t pos = 0;    // bytes of the current entry so far
+  bool same = true;  // the current entry is `entry` so far
+  for (;;) {
+    const ssize_t r = read(fd, buf, size);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    for (ssize_t i = 0; i < r; ++i) {
+      if (buf[i] == '\0') {
+        if (same && pos == entry_len) return true;
+        pos = 0;
+        same = true;
+        continue;
+      }
+      same = same && pos < entry_len && buf[i] == entry[pos];
+      ++pos;
     }
   }
-  return false;
+  return same && pos == entry_len;  // a last entry without its NUL
 }
 
 }  // namespace
@@ -56,11 +68,9 @@ int KillMarked(pid_t mark, char* buf, size_t size) {
       snprintf(path, sizeof path, "/proc/%d/environ", static_cast<int>(pid));
       const int fd = open(path, O_RDONLY | O_CLOEXEC);
       if (fd < 0) continue;  // gone, or not ours to read
-      size_t len = 0;
-      for (ssize_t r; len < size && (r = read(fd, buf + len, size - len)) > 0;) len += r;
+      const bool marked = HasEntry(fd, buf, size, entry, static_cast<size_t>(entry_len));
       close(fd);
-      if (HasEntry(buf, len, entry, static_cast<size_t>(entry_len)) && kill(pid, SIGKILL) == 0)
-        ++killed;
+      if (marked && kill(pid, SIGKILL) == 0) ++killed;
     }
   }
   close(dir);

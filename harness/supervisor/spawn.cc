@@ -120,7 +120,9 @@ StatusOr<pid_t> Supervisor::Start(const ChildSpec& spec) {
     std::erase_if(env_strings, [](const std::string& e) {
       return e.starts_with(std::string(kRunMarkVar) + "=");
     });
-    env_strings.push_back(std::string(kRunMarkVar) + "=" + std::to_string(impl_->watchdog_->pid()));
+    // First: a child that copies only the start of a long environment keeps it.
+    env_strings.insert(env_strings.begin(),
+                       std::string(kRunMarkVar) + "=" + std::to_string(impl_->watchdog_->pid()));
   }
   std::vector<char*> envp;
   for (auto& s : env_strings) envp.push_back(s.data());

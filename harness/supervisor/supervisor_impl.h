@@ -26,8 +26,8 @@ inline constexpr char kRunMarkVar[] = "FAULTLINE_RUN";
 
 /// SIGKILLs every process (but this one and `mark` itself) whose environment
 /// holds FAULTLINE_RUN=<mark>: the descendants that left their process group
-/// (setsid, a daemonizing double fork). `buf` holds one environment at a
-/// time (a longer one is read only that far). Uses only system calls and the
+/// (setsid, a daemonizing double fork). `buf` is where environments are
+/// read through, in pieces of its size. Uses only system calls and the
 /// caller's buffer, so the watchdog may call it after fork. Returns how many
 /// it signalled.
 int KillMarked(pid_t mark, char* buf, size_t size);

@@ -104,6 +104,37 @@ TEST_CASE("StopAll also ends a grandchild that left its process group with setsi
   CHECK(WaitGone(escaped));
 }
 
+TEST_CASE("StopAll finds the mark of an escaped grandchild behind 70 KB of environment") {
+  REQUIRE(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
+  auto watchdog = Watchdog::Start();
+  REQUIRE(watchdog.ok());
+  TempDir dir;
+  asio::io_context io;
+  Supervisor sup(io, watchdog->get());
+  // env -i sets exactly BIG and then the mark, in that order.
+  ChildSpec spec = Shell(dir, "target",
+                         "setsid sh -c 'echo escaped $$; exec env -i BIG=$(head -c 70000 "
+                         "/dev/zero | tr \"\\0\" x) FAULTLINE_RUN=$FAULTLINE_RUN sleep 300' & wait");
+  REQUIRE(sup.Start(spec).ok());
+  bool ready = false;
+  sup.WaitReady("target", sup.LogProbe("target", "escaped"), 5s, [&](Status s) {
+    REQUIRE(s.ok());
+    ready = true;
+  });
+  REQUIRE(RunUntil(io, [&] { return ready; }));
+  const pid_t escaped = PidFromLog(spec.log_path, "escaped");
+  KillOnExit cleanup{{escaped}};
+  REQUIRE(escaped > 0);
+  // Until it has exec'd sleep with the long environment.
+  REQUIRE(RunUntil(io, [&] {
+    return ReadAll("/proc/" + std::to_string(escaped) + "/environ").size() > 70000;
+  }));
+  bool stopped = false;
+  sup.StopAll([&] { stopped = true; });
+  REQUIRE(RunUntil(io, [&] { return stopped; }));
+  CHECK(WaitGone(escaped));
+}
+
 TEST_CASE("The watchdog leaves unregistered groups alone and exits when closed") {
   auto watchdog = Watchdog::Start();
   REQUIRE(watchdog.ok());
