@@ -157,6 +157,22 @@ TEST_CASE("exit 3: a program that does not exist") {
   CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
 }
 
+// A parent that ignores SIGCHLD passes that on through exec; the kernel
+// would then reap faultline's children itself and every hook would read as
+// failed.
+TEST_CASE("hooks run and pass when faultline's parent ignores SIGCHLD") {
+  BecomeSubreaper();
+  TempDir dir;
+  auto r = RunProcess({"/usr/bin/env", "python3", "-c",
+                       "import os, signal, sys; signal.signal(signal.SIGCHLD, signal.SIG_IGN); "
+                       "os.execv(sys.argv[1], sys.argv[1:])",
+                       kBin, "run", kTests + "hooks.toml", "--out", dir.path()},
+                      60s);
+  CHECK_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(Results(dir)["variants"][0]["outcome"] == "pass");
+  CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
+}
+
 // Issue 8 point 8: a scenario whose rate x timeout cannot fit in the fds
 // faultline has is warned about, with the numbers, before anything starts
 // (even as root, whose hard limit faultline raises to 65536 first).

@@ -196,6 +196,9 @@ int RunLoaded(const ScenarioRunOptions& o, Watchdog* watchdog, ScenarioRunOutcom
 }  // namespace
 
 std::unique_ptr<Watchdog> StartRunEnvironment() {
+  // A parent that ignored SIGCHLD passed that on: the kernel would reap our
+  // children itself, and no exit code (a hook's, a process's) could be read.
+  std::signal(SIGCHLD, SIG_DFL);
   // Before any thread exists: the watchdog is forked from a quiet process.
   auto watchdog = Watchdog::Start();
   if (!watchdog.ok()) {
