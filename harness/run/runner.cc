@@ -205,7 +205,10 @@ class Runner::Impl {
     run_ = std::make_unique<VariantRun>(
         std::move(*plan), options_.out_dir, clock_, *parts_, progress_, &vr,
         [this, i, &vr](Status status) {
-          if (!status.ok() && !interrupted_) VariantFailed(vr, status);
+          // Interrupted after it failed: the failure is still the run's error.
+          if (!status.ok() && interrupted_ && result_.error.empty())
+            result_.error = "variant " + vr.name + ": " + status.message();
+          else if (!status.ok()) VariantFailed(vr, status);
           // Destroyed from a fresh handler, not from inside its own callback.
           asio::post(io_, [this, i] {
             run_.reset();

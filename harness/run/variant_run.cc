@@ -371,7 +371,8 @@ void VariantRun::ScheduleProgress() {
 // ---- Draining, stopping, verdict ----
 
 void VariantRun::Teardown(Status status) {
-  if (status_.ok()) status_ = std::move(status);
+  // After an interrupt, a failure is its fallout (a readiness wait cut short).
+  if (status_.ok() && !interrupted_) status_ = std::move(status);
   Drain();
 }
 
@@ -415,6 +416,7 @@ void VariantRun::FinishStopping() {
 void VariantRun::Decide() {
   if (interrupted_) {
     vr_.outcome = VariantOutcome::kInterrupted;
+    vr_.error = status_.message();  // what went wrong before the signal, if anything
   } else if (!status_.ok()) {
     vr_.outcome = VariantOutcome::kError;
     vr_.error = status_.message();
@@ -424,7 +426,7 @@ void VariantRun::Decide() {
                    ToString(vr_.expect) + ")");
   }
   state_ = State::kDone;
-  done_(interrupted_ ? Status::Ok() : status_);
+  done_(status_);
 }
 
 // ---- Signals ----

@@ -138,6 +138,19 @@ TEST_CASE("the target dying while the run starts ends the variant as an error") 
     CHECK(h.Logged("10.100 not ready target"));
     h.CheckAllStopped();
   }
+  SUBCASE("an interrupt while it stops after a failure keeps the failure") {
+    Harness h;
+    h.world.never_ready.insert("target");
+    h.world.stop_takes = 5s;
+    h.run->Start();
+    h.At(12);  // not ready at 10.1; the stop takes until 15.1
+    h.run->Interrupt();
+    h.At(20);
+    CHECK(h.result.outcome == VariantOutcome::kInterrupted);
+    CHECK(h.result.error == "process \"target\" not ready after 10s");
+    CHECK(h.done->message() == h.result.error);
+    h.CheckAllStopped();
+  }
   SUBCASE("a program cannot be started") {
     Harness h;
     h.world.cannot_start.insert("target");
