@@ -119,6 +119,20 @@ TEST_CASE("the teardown runs after an interrupt and a failing one is an event") 
     CHECK(h.result.outcome == VariantOutcome::kInterrupted);
     h.CheckAllStopped();
   }
+  SUBCASE("the target dies while a setup command runs: the command is stopped at once") {
+    Harness h(kHooked);
+    h.world.hooks_hang.insert("setup-1");
+    h.run->Start();
+    h.At(0.5);
+    h.world.Exit("target", 1);
+    h.At(1.0);
+    CHECK(h.Logged("0.500 hook setup-1 stopped"));  // not at its 2 s timeout
+    REQUIRE(h.done.has_value());
+    CHECK(h.done->message().starts_with("process \"target\" exited with code 1 while the run "
+                                        "was starting"));
+    CHECK(h.result.outcome == VariantOutcome::kError);
+    h.CheckAllStopped();
+  }
   SUBCASE("a setup command past its timeout") {
     Harness h(kHooked);
     h.world.hooks_hang.insert("setup-1");

@@ -144,6 +144,7 @@ void VariantRun::OnExit(const ExitInfo& info) {
     startup_exit_ = "process \"" + info.name + "\" " + info.Describe() +
                     " while the run was starting; last lines of its log" + where;
     if (!starting_.empty()) processes_->Stop(starting_, [] {});
+    if (setup_reached_) processes_->StopHooks();  // a setup command under way
     return;
   }
   if (state_ != State::kPhases && state_ != State::kDraining) return;
