@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 
@@ -171,6 +172,24 @@ TEST_CASE("hooks run and pass when faultline's parent ignores SIGCHLD") {
   CHECK_MESSAGE(r.exit_code == 0, r.err);
   CHECK(Results(dir)["variants"][0]["outcome"] == "pass");
   CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
+}
+
+// A setup command that (re)starts a service in its own session hands it to
+// the user, as an attached target is: the run neither marks nor ends it.
+TEST_CASE("what a setup command leaves in its own session outlives the run unmarked") {
+  BecomeSubreaper();
+  TempDir dir;
+  const std::string pidfile = dir.path() + "/helper.pid";
+  auto r = Faultline({"run", kTests + "hooks.toml", "--out", dir.path() + "/out", "--set",
+                      "variants[0].vars.pidfile=" + pidfile});
+  CHECK_MESSAGE(r.exit_code == 0, r.err);
+  const pid_t helper = std::atoi(ReadFile(pidfile).c_str());
+  REQUIRE(helper > 0);
+  CHECK(::kill(helper, 0) == 0);
+  const std::string env = ReadFile("/proc/" + std::to_string(helper) + "/environ");
+  CHECK(env.find("FAULTLINE_RUN=") == std::string::npos);
+  ::kill(helper, SIGKILL);
+  CHECK(WaitGone({helper}, 5s).empty());
 }
 
 // Issue 8 point 8: a scenario whose rate x timeout cannot fit in the fds

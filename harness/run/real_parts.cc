@@ -84,6 +84,7 @@ class SupervisedProcesses final : public Processes {
     child.argv = h.argv;
     child.log_path = out_dir_ + "/" + h.log_file;
     child.stop_grace = std::chrono::seconds(3);
+    child.marked = false;  // what it leaves in its own session (a restarted service) is the user's
     std::string what = h.name + " (";
     for (size_t i = 0; i < h.argv.size(); ++i) what += (i ? " " : "") + h.argv[i];
     what += ")";

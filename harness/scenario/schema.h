@@ -255,7 +255,9 @@ inline constexpr Key kVariantKeys[] = {
      .doc = "commands run in order before the variant's first phase, once its processes are "
             "ready: `[[\"curl\", \"-X\", \"POST\", \"http://127.0.0.1:9000/flag\"]]`; no "
             "shell; variables allowed; output in `logs/<variant>/setup-N.log`; one that fails "
-            "or times out ends the variant (exit 3)",
+            "or times out ends the variant (exit 3); what it leaves running in its process group "
+            "ends with it, what it starts in a session of its own (`setsid`: a restarted "
+            "service) is the user's and outlives the run",
      .def = Default<&Variant::setup>},
     {.name = "teardown", .type = Type::kCommands,
      .doc = "commands run in order after the variant's last phase, once its processes are "

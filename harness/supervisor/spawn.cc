@@ -116,10 +116,10 @@ StatusOr<pid_t> Supervisor::Start(const ChildSpec& spec) {
     if (!spec.env.contains(key)) env_strings.emplace_back(entry);
   }
   for (const auto& [key, value] : spec.env) env_strings.push_back(key + "=" + value);
-  if (impl_->watchdog_ != nullptr) {  // marks it and its descendants as this run's
-    std::erase_if(env_strings, [](const std::string& e) {
-      return e.starts_with(std::string(kRunMarkVar) + "=");
-    });
+  std::erase_if(env_strings, [](const std::string& e) {
+    return e.starts_with(std::string(kRunMarkVar) + "=");
+  });
+  if (impl_->watchdog_ != nullptr && spec.marked) {  // it and its descendants are this run's
     // First: a child that copies only the start of a long environment keeps it.
     env_strings.insert(env_strings.begin(),
                        std::string(kRunMarkVar) + "=" + std::to_string(impl_->watchdog_->pid()));

@@ -53,6 +53,11 @@ struct ChildSpec {
   std::map<std::string, std::string> env;  // added to the harness's environment
   std::string log_path;                    // stdout+stderr go here (created/truncated)
   Duration stop_grace = std::chrono::seconds(3);
+  /// Carries the run's mark (FAULTLINE_RUN), so that its descendants that
+  /// leave its group are found and ended with the run. Off for a command
+  /// whose leftovers in their own session are the user's (a variant hook
+  /// that restarts a service).
+  bool marked = true;
 };
 
 /// How a child ended.
