@@ -20,7 +20,8 @@ bool Has(const std::vector<std::string>& names, const std::string& name) {
 void CrossReferences::Unique(Names names, const std::string& name, const std::string& owner,
                              SourcePos where, const std::string& key) {
   static const std::map<Names, std::string> kWhat = {
-      {Names::kProcess, "process"}, {Names::kPhase, "phase"}, {Names::kVariant, "variant"}};
+      {Names::kProcess, "process"}, {Names::kPhase, "phase"}, {Names::kVariant, "variant"},
+      {Names::kCheck, "check"}};
   std::vector<NameSite>& seen = names_[names];
   // setup-N and teardown-N name the variants' hooks: their logs and their
   // rows in results.json.

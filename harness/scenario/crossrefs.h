@@ -22,7 +22,7 @@ class CrossReferences {
   CrossReferences(Reporter& reporter, const Scenario& scenario)
       : r_(reporter), s_(scenario) {}
 
-  enum class Names { kProcess, kPhase, kVariant };
+  enum class Names { kProcess, kPhase, kVariant, kCheck };
   /// Reports `name` if an earlier element of its kind has it ("process name
   /// \"db\" is already used by dependencies[0]"), then records it for `owner`.
   void Unique(Names names, const std::string& name, const std::string& owner, SourcePos where,

@@ -268,6 +268,22 @@ variants = [{ name = "../../escaped" }, { name = "p/2s" }]
       "s.toml:3:50: variants[1].name: invalid name \"p/2s\": use letters, digits, \"_\" and "
       "\"-\""}},
 
+    {"two checks with one name",
+     R"(target = { argv = ["t"] }
+phases = [{ name = "a", duration = "1s" }]
+[[checks]]
+name = "bounded"
+kind = "max"
+metric = "threads"
+limit = 10
+[[checks]]
+name = "bounded"
+kind = "growth"
+metric = "threads"
+limit = 5
+)",
+     {"s.toml:9:8: checks[1].name: check name \"bounded\" is already used by checks[0]"}},
+
     {"a process named as a hook would share its log",
      R"(target = { argv = ["t"] }
 dependencies = [{ name = "setup-1", argv = ["d"] }, { name = "teardown-12", argv = ["d"] },

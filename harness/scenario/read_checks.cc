@@ -45,7 +45,10 @@ void ScenarioReader::ReadCheck(const toml::table& table, const std::string& key,
     t.SetKind(static_cast<int>(*kind));
   }
 
-  if (auto v = t.Read(kCheckName)) check->name = *v;
+  if (auto v = t.Read(kCheckName)) {  // reports and --repeat tell checks apart by name
+    check->name = *v;
+    refs_.Unique(CrossReferences::Names::kCheck, *v, key, t.At(kCheckName), t.Path(kCheckName));
+  }
   check_has_name_.push_back(!check->name.empty());
 
   if (auto v = t.Read(kCheckMetric)) {

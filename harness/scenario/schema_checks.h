@@ -56,8 +56,9 @@ inline constexpr KindSet kWindowChecks = kLimitChecks & ~kAuditChecks & ~kHeld;
 
 inline constexpr Key kCheckKeys[] = {
     {.name = "name", .type = Type::kNonEmptyString,
-     .doc = "shown in reports and JUnit; the default describes the check, e.g. `\"growth threads "
-            "over hang\"`; generated names are made unique with a suffix `\" (2)\"`",
+     .doc = "unique; shown in reports and JUnit; the default describes the check, e.g. "
+            "`\"growth threads over hang\"`; generated names are made unique with a suffix "
+            "`\" (2)\"`",
      .def_note = "generated"},
     {.name = "kind", .type = Type::kEnum, .doc = "what is computed (see below)",
      .choices = &kCheckKinds, .required = kAllKinds},
