@@ -253,6 +253,13 @@ class HttpClient::Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void StartReading() {
+    NewParser();
+    response_bytes_ = 0;
+    buffer_.reserve(kReadChunk);
+    ReadSome();
+  }
+
+  void NewParser() {
     parser_.emplace();
     // Not boost::none: in Boost 1.74 basic_parser compares `len_ >
     // body_limit_` against the empty optional, which is always true, so
@@ -262,9 +269,6 @@ class HttpClient::Connection : public std::enable_shared_from_this<Connection> {
     parser_->body_limit(max > 0 ? max : std::numeric_limits<std::uint64_t>::max());
     if (exchange_.request.starts_with("HEAD ")) parser_->skip(true);
     parser_->get().body().keep = pool_->options.keep_body;
-    response_bytes_ = 0;
-    buffer_.reserve(kReadChunk);
-    ReadSome();
   }
 
   void ReadSome() {
@@ -285,6 +289,13 @@ class HttpClient::Connection : public std::enable_shared_from_this<Connection> {
       return TransportError(ReadError(ec), ec, nothing_received);
     }
     if (!parser_->is_done()) return ReadSome();
+    // An interim response (100 Continue, 103 Early Hints): the final one
+    // follows on the same exchange (RFC 9110, 15.2). 101 switches protocols.
+    if (const unsigned code = parser_->get().result_int();
+        code >= 100 && code < 200 && code != 101) {
+      NewParser();
+      return ReadSome();
+    }
 
     HttpResult result;
     result.sent_at = exchange_.sent_at;

@@ -86,6 +86,16 @@ TEST_CASE("a chunked body is decoded - chunks split mid-line and with an extensi
   CHECK(out.result.body == "# TYPE go_goroutines gauge\ngo_goroutines 812\n");
 }
 
+TEST_CASE("interim 1xx responses are skipped: the final response is the answer") {
+  RawOutcome out = RawExchange(
+      "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
+      "HTTP/1.1 100 Continue\r\n\r\n"
+      "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+  CHECK_MESSAGE(out.result.ok(), out.description);
+  CHECK(out.result.status == 200);
+  CHECK(out.result.body == "ok");
+}
+
 TEST_CASE("a body without length runs to the server's close") {
   RawOutcome out = RawExchange("HTTP/1.0 200 OK\r\n\r\nup 1\n");
   CHECK(out.result.ok());
