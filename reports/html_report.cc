@@ -94,7 +94,21 @@ std::string SeriesTitle(const std::string& name) {
   };
   auto it = kTitles.find(name);
   if (it != kTitles.end()) return it->second;
-  if (name.rfind("upstream.", 0) == 0) return "Proxy connections to " + name.substr(9);
+  if (name.rfind("upstream.", 0) == 0) {  // upstream.D, or the audit's upstream.D.SERIES
+    const std::string rest = name.substr(9);
+    static const std::pair<const char*, const char*> kAudit[] = {
+        {".in_flight", "Requests to %s in flight"},
+        {".abandoned", "Requests to %s whose caller left (abandoned)"},
+        {".orphans", "Requests to %s still open after their caller left (orphans)"}};
+    for (const auto& [suffix, title] : kAudit) {
+      const std::string_view s = suffix;
+      if (rest.size() > s.size() && rest.ends_with(s)) {
+        std::string out = title;
+        return out.replace(out.find("%s"), 2, rest.substr(0, rest.size() - s.size()));
+      }
+    }
+    return "Proxy connections to " + rest;
+  }
   return name;
 }
 

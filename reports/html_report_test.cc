@@ -148,6 +148,19 @@ TEST_CASE("an hour at 100ms sampling renders under 2 MB and keeps a spike") {
   CHECK(Has(html, "\npropagating: 6 to 5000\n"));
 }
 
+TEST_CASE("the audit's series are titled as requests and a proxy's as connections") {
+  RunResult run = testing::AbRun(4, 0.1);
+  Series& s = run.variants[0].samples;
+  for (const char* name : {"upstream.inventory", "upstream.inventory.orphans"}) {
+    s.names.push_back(name);
+    s.values[name] = std::vector<double>(s.t_s.size(), 1);
+  }
+  const std::string html = RenderHtml(run);
+  CHECK(Has(html, "Proxy connections to inventory<"));
+  CHECK(Has(html, "Requests to inventory still open after their caller left (orphans)"));
+  CHECK_FALSE(Has(html, "Proxy connections to inventory.orphans"));
+}
+
 TEST_CASE("a run with nothing measured still renders") {
   RunResult run = testing::EmptyRun();
   run.variants[0].phases = {{"hang", 0, 0, 0, {"hang x"}}};

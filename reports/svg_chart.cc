@@ -213,7 +213,8 @@ std::string RenderSvgChart(const Chart& chart) {
     s += "<text x=\"" + Fmt("%g", kLeft - 6) + "\" y=\"" + Fmt("%.1f", y + 4) +
          "\" text-anchor=\"end\">" + EscapeXml(AxisLabel(v, chart.unit)) + "</text>";
   }
-  const double t_step = NiceStep(t_end / 8);
+  // Labelled in minutes from 10 minutes on: steps of whole minutes then.
+  const double t_step = t_end >= 600 ? NiceStep(t_end / 60 / 8) * 60 : NiceStep(t_end / 8);
   ticks = 0;
   for (double t = 0; t <= t_end + t_step / 1000 && ticks < kMaxTicks; t += t_step, ++ticks) {
     s += "<text x=\"" + Fmt("%.1f", X(t)) + "\" y=\"" + Fmt("%g", kHeight - 10) +

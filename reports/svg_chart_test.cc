@@ -62,6 +62,17 @@ TEST_CASE("a chart draws a polyline per line - bands and exact values on hover")
   CHECK(Count(svg, "</svg>") == 1);
 }
 
+TEST_CASE("a chart of 10 minutes or more steps its time axis in whole minutes") {
+  Chart chart;
+  chart.title = "Threads";
+  chart.t_end = 700;
+  chart.lines = {{"a", "#0072B2", {0, 350, 700}, {1, 2, 3}}};
+  const std::string svg = RenderSvgChart(chart);
+  for (const char* label : {">0m<", ">2m<", ">10m<"}) CHECK(svg.find(label) != std::string::npos);
+  CHECK(svg.find(".6667m") == std::string::npos);
+  CHECK(svg.find(".3333m") == std::string::npos);
+}
+
 TEST_CASE("a band label too long for its band wraps after the phase name before it is cut") {
   Chart chart;
   chart.title = "Threads";

@@ -1,5 +1,7 @@
 #include "harness/run/progress_line.h"
 
+#include "harness/scenario/diagnostics.h"
+
 namespace faultline {
 
 namespace {
@@ -31,7 +33,7 @@ void ProgressLine::PhaseStarted(const std::string& variant, const std::string& p
   std::string list;
   for (const auto& f : faults) list += (list.empty() ? " faults: " : ", ") + f;
   Note("[" + variant + "] phase " + phase + " for " + FormatDuration(duration) + ", rate " +
-       std::to_string(static_cast<int>(rate)) + "/s" + list);
+       FormatNumber(rate) + "/s" + list);
 }
 
 void ProgressLine::PhasesEnded() {

@@ -51,7 +51,7 @@ TEST_CASE("without a terminal progress is plain lines and each phase is announce
   line.Note("variant v: pass (expected pass)");
   CHECK(out.str() ==
         "[v] phase baseline for 10s, rate 100/s\n"
-        "[v] phase hang for 2.5s, rate 100/s faults: hang inventory, latency 3s upstream db\n" +
+        "[v] phase hang for 2.5s, rate 100.7/s faults: hang inventory, latency 3s upstream db\n" +
             RenderProgress(Sample()) + "\nvariant v: pass (expected pass)\n");
 }
 
