@@ -180,47 +180,38 @@ TEST_CASE("a reused connection the server closed on the request is retried once 
   CHECK(rig.server.requests == 3);
 }
 
-TEST_CASE("a reused connection closed after the server held the request is not retried") {
+// Sends `request` twice, one after the other, to a server that answers a
+// connection's first request and closes it on the second (after `delay`).
+std::vector<HttpResult> TwoOnOneConnection(const HttpRequest& request, Duration delay) {
   asio::io_context io;
   AsioClock clock(io);
-  TestHttpServer server(io, ServerMode::kCloseSecond, 200, 100ms);  // a worker that died
+  TestHttpServer server(io, ServerMode::kCloseSecond, 200, delay);
   HttpClientOptions options;
   options.port = server.port();
   HttpClient client(io, clock, options);
-  const std::string get = FormatHttpRequest({}, "127.0.0.1", server.port());
+  const std::string text = FormatHttpRequest(request, "127.0.0.1", server.port());
   std::vector<HttpResult> got;
-  auto send = [&] {
-    REQUIRE(client.Send(get, [&](const HttpResult& r) { got.push_back(r); }).ok());
-    const size_t want = got.size() + 1;
-    REQUIRE(RunUntil(io, [&] { return got.size() == want; }));
-  };
-  send();
-  send();
-  CHECK(got[1].error == HttpResult::Error::kReceive);  // what a client without retries sees
-  CHECK(server.requests == 2);
+  for (size_t i = 1; i <= 2; ++i) {
+    REQUIRE(client.Send(text, [&](const HttpResult& r) { got.push_back(r); }).ok());
+    REQUIRE(RunUntil(io, [&] { return got.size() == i; }));
+  }
+  CHECK(server.requests == 2);  // sent once each: the server may have acted on it
   CHECK(server.accepted == 1);
+  return got;
+}
+
+TEST_CASE("a reused connection closed after the server held the request is not retried") {
+  const auto got = TwoOnOneConnection({}, 100ms);  // a worker that died
+  CHECK(got[1].error == HttpResult::Error::kReceive);  // what a client without retries sees
 }
 
 TEST_CASE("a reused connection closed on a POST is not retried: POST is not idempotent") {
-  asio::io_context io;
-  AsioClock clock(io);
-  TestHttpServer server(io, ServerMode::kCloseSecond);
-  HttpClientOptions options;
-  options.port = server.port();
-  HttpClient client(io, clock, options);
   HttpRequest post;
   post.method = "POST";
   post.body = "{}";
-  const std::string text = FormatHttpRequest(post, "127.0.0.1", server.port());
-  std::vector<HttpResult> got;
-  for (int i = 1; i <= 2; ++i) {
-    REQUIRE(client.Send(text, [&](const HttpResult& r) { got.push_back(r); }).ok());
-    REQUIRE(RunUntil(io, [&] { return got.size() == static_cast<size_t>(i); }));
-  }
+  const auto got = TwoOnOneConnection(post, Duration{0});
   CHECK(got[0].ok());
   CHECK(got[1].error == HttpResult::Error::kReceive);
-  CHECK(server.requests == 2);  // sent once: the server may have acted on it
-  CHECK(server.accepted == 1);
 }
 
 TEST_CASE("a fresh connection closed on the request is not retried") {

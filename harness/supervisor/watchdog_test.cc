@@ -8,6 +8,8 @@
 
 #include <doctest/doctest.h>
 
+#include <functional>
+
 #include "harness/supervisor/supervisor_test_support.h"
 
 namespace faultline {
@@ -79,14 +81,20 @@ TEST_CASE("No child outlives a SIGKILLed harness") {
   CHECK(WaitGone(watchdog));  // its job done, it exits
 }
 
-TEST_CASE("StopAll also ends a grandchild that left its process group with setsid") {
+namespace {
+
+// Starts a child whose `script` leaves a grandchild in a session of its own
+// (it prints "escaped PID"), waits until `started` holds for that pid, and
+// checks that StopAll ends it: only the run's mark can find it.
+void StopAllEndsEscaped(const std::string& script,
+                        const std::function<bool(pid_t)>& started = [](pid_t) { return true; }) {
   REQUIRE(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
   auto watchdog = Watchdog::Start();
   REQUIRE(watchdog.ok());
   TempDir dir;
   asio::io_context io;
   Supervisor sup(io, watchdog->get());
-  ChildSpec spec = Shell(dir, "target", "setsid sh -c 'echo escaped $$; exec sleep 300' & wait");
+  ChildSpec spec = Shell(dir, "target", script);
   REQUIRE(sup.Start(spec).ok());
   bool ready = false;
   sup.WaitReady("target", sup.LogProbe("target", "escaped"), 5s, [&](Status s) {
@@ -98,41 +106,26 @@ TEST_CASE("StopAll also ends a grandchild that left its process group with setsi
   KillOnExit cleanup{{escaped}};
   REQUIRE(escaped > 0);
   CHECK(kill(escaped, 0) == 0);
+  REQUIRE(RunUntil(io, [&] { return started(escaped); }));
   bool stopped = false;
   sup.StopAll([&] { stopped = true; });
   REQUIRE(RunUntil(io, [&] { return stopped; }));
   CHECK(WaitGone(escaped));
 }
 
+}  // namespace
+
+TEST_CASE("StopAll also ends a grandchild that left its process group with setsid") {
+  StopAllEndsEscaped("setsid sh -c 'echo escaped $$; exec sleep 300' & wait");
+}
+
 TEST_CASE("StopAll finds the mark of an escaped grandchild behind 70 KB of environment") {
-  REQUIRE(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
-  auto watchdog = Watchdog::Start();
-  REQUIRE(watchdog.ok());
-  TempDir dir;
-  asio::io_context io;
-  Supervisor sup(io, watchdog->get());
-  // env -i sets exactly BIG and then the mark, in that order.
-  ChildSpec spec = Shell(dir, "target",
-                         "setsid sh -c 'echo escaped $$; exec env -i BIG=$(head -c 70000 "
-                         "/dev/zero | tr \"\\0\" x) FAULTLINE_RUN=$FAULTLINE_RUN sleep 300' & wait");
-  REQUIRE(sup.Start(spec).ok());
-  bool ready = false;
-  sup.WaitReady("target", sup.LogProbe("target", "escaped"), 5s, [&](Status s) {
-    REQUIRE(s.ok());
-    ready = true;
-  });
-  REQUIRE(RunUntil(io, [&] { return ready; }));
-  const pid_t escaped = PidFromLog(spec.log_path, "escaped");
-  KillOnExit cleanup{{escaped}};
-  REQUIRE(escaped > 0);
-  // Until it has exec'd sleep with the long environment.
-  REQUIRE(RunUntil(io, [&] {
-    return ReadAll("/proc/" + std::to_string(escaped) + "/environ").size() > 70000;
-  }));
-  bool stopped = false;
-  sup.StopAll([&] { stopped = true; });
-  REQUIRE(RunUntil(io, [&] { return stopped; }));
-  CHECK(WaitGone(escaped));
+  // env -i sets exactly BIG and then the mark, in that order; the check
+  // waits until sleep runs with that environment.
+  StopAllEndsEscaped(
+      "setsid sh -c 'echo escaped $$; exec env -i BIG=$(head -c 70000 /dev/zero | tr \"\\0\" "
+      "x) FAULTLINE_RUN=$FAULTLINE_RUN sleep 300' & wait",
+      [](pid_t pid) { return ReadAll("/proc/" + std::to_string(pid) + "/environ").size() > 70000; });
 }
 
 TEST_CASE("The watchdog leaves unregistered groups alone and exits when closed") {
