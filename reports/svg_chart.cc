@@ -141,13 +141,16 @@ std::string RenderSvgChart(const Chart& chart) {
   std::vector<std::vector<ChartPoint>> drawn;
   double lo = 0, hi = -std::numeric_limits<double>::infinity();
   size_t max_samples = 0;
+  // Beyond this the axis's range would overflow to infinity: such values
+  // (only a hand-made results file has them) are drawn at the edge.
+  constexpr double kHuge = 1e300;
   for (const auto& line : chart.lines) {
     drawn.push_back(DownsampleMinMax(line.t, line.v, 0, t_end, kChartBuckets));
     max_samples = std::max(max_samples, line.t.size());
     for (const auto& p : drawn.back()) {
       if (!std::isfinite(p.v)) continue;
-      lo = std::min(lo, p.v);
-      hi = std::max(hi, p.v);
+      lo = std::min(lo, std::clamp(p.v, -kHuge, kHuge));
+      hi = std::max(hi, std::clamp(p.v, -kHuge, kHuge));
     }
   }
   const bool has_data = std::isfinite(hi);
@@ -159,7 +162,9 @@ std::string RenderSvgChart(const Chart& chart) {
   const double y1 = std::max(std::ceil(hi / step) * step, y0 + step);
 
   auto X = [&](double t) { return kLeft + std::clamp(t / t_end, 0.0, 1.0) * kPlotW; };
-  auto Y = [&](double v) { return kTop + (1 - (v - y0) / (y1 - y0)) * kPlotH; };
+  auto Y = [&](double v) {
+    return kTop + (1 - (std::clamp(v, -kHuge, kHuge) - y0) / (y1 - y0)) * kPlotH;
+  };
 
   std::string s;
   s.reserve(64 * 1024);

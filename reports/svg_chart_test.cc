@@ -73,6 +73,17 @@ TEST_CASE("a chart of 10 minutes or more steps its time axis in whole minutes") 
   CHECK(svg.find(".3333m") == std::string::npos);
 }
 
+TEST_CASE("values near the largest double still draw a chart with no NaN in it") {
+  Chart chart;
+  chart.title = "Threads";
+  chart.t_end = 3;
+  chart.lines = {{"a", "#0072B2", {0, 1, 2}, {-1.7e308, 0, 1.7e308}}};
+  const std::string svg = RenderSvgChart(chart);
+  CHECK(Count(svg, "<polyline") == 1);
+  CHECK(svg.find("nan") == std::string::npos);
+  CHECK(svg.find("inf") == std::string::npos);
+}
+
 TEST_CASE("a band label too long for its band wraps after the phase name before it is cut") {
   Chart chart;
   chart.title = "Threads";
