@@ -347,8 +347,10 @@ VariantResult ReadVariant(Reader& r, const Node& v) {
 
 StatusOr<RunResult> ResultsFromJson(const json& doc) {
   const auto version = doc.is_object() ? doc.find("schema_version") : doc.end();
-  if (version == doc.end() || !version->is_number_integer())
+  if (version == doc.end())
     return Status::Invalid("not a faultline results file (no schema_version)");
+  if (!version->is_number_integer())
+    return Status::Invalid("schema_version: expected an integer, got " + version->dump());
   if (*version != kResultsSchemaVersion)
     return Status::Invalid("schema_version " + version->dump() +
                            " is not supported (this faultline reads version " +

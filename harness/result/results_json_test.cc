@@ -148,6 +148,12 @@ TEST_CASE("ReadResultsFile rejects what is not a results file") {
   REQUIRE(WriteFileAtomic(path, R"({"schema_version": 99})").ok());
   CHECK(ReadResultsFile(path).status().message() ==
         path + ": schema_version 99 is not supported (this faultline reads version 1)");
+  REQUIRE(WriteFileAtomic(path, R"({"schema_version": "1"})").ok());
+  CHECK(ReadResultsFile(path).status().message() ==
+        path + ": schema_version: expected an integer, got \"1\"");
+  REQUIRE(WriteFileAtomic(path, R"({"variants": []})").ok());
+  CHECK(ReadResultsFile(path).status().message() ==
+        path + ": not a faultline results file (no schema_version)");
   REQUIRE(WriteFileAtomic(path, R"({"schema_version": 1, "variants": [{"name": 1}]})").ok());
   CHECK(ReadResultsFile(path).status().message() ==
         path + ": variants[0].name: expected a string, got number");
