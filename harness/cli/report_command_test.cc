@@ -146,7 +146,7 @@ const FileCase kFileCases[] = {
     {"no schema_version", Edited([](json& d) { d.erase("schema_version"); }),
      "not a faultline results file (no schema_version)"},
     {"schema_version as text", Edited([](json& d) { d["schema_version"] = "1"; }),
-     "not a faultline results file (no schema_version)"},
+     "schema_version: expected an integer, got \"1\""},
     {"newer schema_version", Edited([](json& d) { d["schema_version"] = 2; }),
      "schema_version 2 is not supported (this faultline reads version 1)"},
     {"older schema_version", Edited([](json& d) { d["schema_version"] = 0; }),
