@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
-#include <set>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -22,19 +22,6 @@ bool IsFolder(const std::string& path) {
   std::error_code ec;
   return fs::is_directory(path, ec);
 }
-
-namespace {
-
-// <out>/<stem>, or <out>/<stem>-2 ... when an earlier scenario took it.
-std::string ScenarioFolder(const std::string& out, const std::string& file,
-                           std::set<std::string>* taken) {
-  const std::string stem = fs::path(file).stem().string();
-  std::string name = stem;
-  for (int n = 2; !taken->insert(name).second; ++n) name = stem + "-" + std::to_string(n);
-  return (fs::path(out) / name).string();
-}
-
-}  // namespace
 
 int RunSuite(const RunCommandOptions& o) {
   if (!o.variants.empty()) {
@@ -72,12 +59,12 @@ int RunSuite(const RunCommandOptions& o) {
   std::unique_ptr<Watchdog> watchdog = StartRunEnvironment();
   if (!watchdog) return kExitCouldNotRun;
   std::vector<SuiteEntry> entries;
-  std::set<std::string> taken;
+  const std::map<std::string, std::string> folders = ScenarioFolders(*files, out);
   int status = kExitPassed;
   for (const auto& file : selected) {
     ScenarioRunOptions one;
     one.scenario = file;
-    one.out_dir = ScenarioFolder(out, file, &taken);
+    one.out_dir = folders.at(file);
     one.overrides = o.overrides;
     one.quiet = o.quiet;
     one.strict = o.strict;

@@ -61,6 +61,19 @@ std::string ScenarioKey(const std::string& path) {
   return fs::path(path).stem().string() + '\n' + path;
 }
 
+std::map<std::string, std::string> ScenarioFolders(const std::vector<std::string>& paths,
+                                                   const std::string& out) {
+  std::map<std::string, std::string> folders;
+  std::set<std::string> taken;
+  for (const std::string& path : SelectShard(paths, {1, 1})) {  // all of them, in key order
+    const std::string stem = fs::path(path).stem().string();
+    std::string name = stem;
+    for (int n = 2; !taken.insert(name).second; ++n) name = stem + "-" + std::to_string(n);
+    folders[path] = (fs::path(out) / name).string();
+  }
+  return folders;
+}
+
 std::vector<std::string> SelectShard(std::vector<std::string> paths, Shard shard) {
   std::stable_sort(paths.begin(), paths.end(), [](const std::string& a, const std::string& b) {
     return ScenarioKey(a) < ScenarioKey(b);

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,5 +44,12 @@ std::string ScenarioKey(const std::string& path);
 
 /// The files of `paths` that belong to `shard`, sorted by ScenarioKey.
 std::vector<std::string> SelectShard(std::vector<std::string> paths, Shard shard);
+
+/// Each file's output folder: `out`/<stem>, or <stem>-2, -3 ... for the
+/// later files (in ScenarioKey order) of a stem already taken. Named over
+/// the whole suite, not one shard's files, so that the shards of one suite
+/// writing into one `out` never share a folder.
+std::map<std::string, std::string> ScenarioFolders(const std::vector<std::string>& paths,
+                                                   const std::string& out);
 
 }  // namespace faultline

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 #include <random>
+#include <set>
 
 using namespace faultline;
 namespace fs = std::filesystem;
@@ -68,6 +69,20 @@ TEST_CASE("shards: the split does not depend on the order the files were named i
   // Same-named files in different folders keep a fixed order too.
   CHECK(SelectShard({"b/x.toml", "a/x.toml"}, {1, 2}) == std::vector<std::string>{"a/x.toml"});
   CHECK(SelectShard({"a/x.toml", "b/x.toml"}, {1, 2}) == std::vector<std::string>{"a/x.toml"});
+}
+
+TEST_CASE("shards: same-named scenarios get one folder each across every shard") {
+  const std::vector<std::string> files = {"b/x.toml", "a/x.toml", "c/y.toml", "d/x.toml"};
+  const auto folders = ScenarioFolders(files, "out");
+  CHECK(folders == std::map<std::string, std::string>{{"a/x.toml", "out/x"},
+                                                      {"b/x.toml", "out/x-2"},
+                                                      {"d/x.toml", "out/x-3"},
+                                                      {"c/y.toml", "out/y"}});
+  // Each shard's files keep the folders the whole suite gave them.
+  std::set<std::string> used;
+  for (size_t i = 1; i <= 2; ++i)
+    for (const auto& f : SelectShard(files, {i, 2})) CHECK(used.insert(folders.at(f)).second);
+  CHECK(used.size() == files.size());
 }
 
 TEST_CASE("shards: --shard parses I/N and names bad text") {
