@@ -23,18 +23,6 @@ void CrossReferences::Unique(Names names, const std::string& name, const std::st
       {Names::kProcess, "process"}, {Names::kPhase, "phase"}, {Names::kVariant, "variant"},
       {Names::kCheck, "check"}};
   std::vector<NameSite>& seen = names_[names];
-  // setup-N and teardown-N name the variants' hooks: their logs and their
-  // rows in results.json.
-  for (const std::string hook : {"setup", "teardown"}) {
-    const std::string prefix = hook + "-";
-    if (names == Names::kProcess && name.size() > prefix.size() && name.starts_with(prefix) &&
-        name.find_first_not_of("0123456789", prefix.size()) == std::string::npos) {
-      r_.Error(where, key,
-               "process name " + Quote(name) + " is reserved for the variants' " + hook +
-                   " commands; choose another");
-      return;
-    }
-  }
   for (const NameSite& s : seen) {
     if (s.name == name) {
       r_.Error(where, key,

@@ -155,13 +155,35 @@ void ScenarioReader::ReadDependency(const toml::table& table, const std::string&
   s_.dependencies.push_back(std::move(dep));
 }
 
+namespace {
+
+// "setup" or "teardown" when `name` is setup-N or teardown-N: the names of
+// the variants' hooks, their logs and their rows in results.json.
+std::string HookKind(const std::string& name) {
+  for (const std::string hook : {"setup", "teardown"}) {
+    const std::string prefix = hook + "-";
+    if (name.size() > prefix.size() && name.starts_with(prefix) &&
+        name.find_first_not_of("0123456789", prefix.size()) == std::string::npos)
+      return hook;
+  }
+  return "";
+}
+
+}  // namespace
+
 void ScenarioReader::ReadProcess(TableView& t, const keys::ProcessKeys& k, ProcessSpec* p,
                                  bool is_target) {
   const std::string owner = is_target ? "the target" : t.path();
   constexpr auto kProcess = CrossReferences::Names::kProcess;
   if (auto v = t.Read(k.name)) {
     p->name = *v;
-    refs_.Unique(kProcess, *v, owner, t.At(k.name), t.Path(k.name));
+    if (const std::string hook = HookKind(*v); !hook.empty()) {
+      r_.Error(t.At(k.name), t.Path(k.name),
+               "process name " + Quote(*v) + " is reserved for the variants' " + hook +
+                   " commands; choose another");
+    } else {
+      refs_.Unique(kProcess, *v, owner, t.At(k.name), t.Path(k.name));
+    }
   } else if (is_target && !t.Get(k.name)) {
     refs_.Unique(kProcess, p->name, owner, t.Where(), t.Path(k.name));
   }
