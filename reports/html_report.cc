@@ -96,16 +96,13 @@ std::string SeriesTitle(const std::string& name) {
   if (it != kTitles.end()) return it->second;
   if (name.rfind("upstream.", 0) == 0) {  // upstream.D, or the audit's upstream.D.SERIES
     const std::string rest = name.substr(9);
-    static const std::pair<const char*, const char*> kAudit[] = {
-        {".in_flight", "Requests to %s in flight"},
-        {".abandoned", "Requests to %s whose caller left (abandoned)"},
-        {".orphans", "Requests to %s still open after their caller left (orphans)"}};
-    for (const auto& [suffix, title] : kAudit) {
-      const std::string_view s = suffix;
-      if (rest.size() > s.size() && rest.ends_with(s)) {
-        std::string out = title;
-        return out.replace(out.find("%s"), 2, rest.substr(0, rest.size() - s.size()));
-      }
+    static const std::pair<std::string_view, const char*> kAudit[] = {
+        {".in_flight", " in flight"},
+        {".abandoned", " whose caller left (abandoned)"},
+        {".orphans", " still open after their caller left (orphans)"}};
+    for (const auto& [suffix, what] : kAudit) {
+      if (rest.size() > suffix.size() && rest.ends_with(suffix))
+        return "Requests to " + rest.substr(0, rest.size() - suffix.size()) + what;
     }
     return "Proxy connections to " + rest;
   }

@@ -42,8 +42,11 @@ std::string RegressionLine(const FigureComparison& f) {
 std::string Row(const std::string& variant, const std::string& metric, const std::string& baseline,
                 const std::string& current, const std::string& change, const std::string& allowed,
                 const char* verdict) {
-  auto left = [](const std::string& s, size_t w) { return s + std::string(w - std::min(w, s.size()), ' '); };
-  auto right = [](const std::string& s, size_t w) { return std::string(w - std::min(w, s.size()), ' ') + s; };
+  auto pad = [](const std::string& s, size_t w) {
+    return std::string(w - std::min(w, s.size()), ' ');
+  };
+  auto left = [&](const std::string& s, size_t w) { return s + pad(s, w); };
+  auto right = [&](const std::string& s, size_t w) { return pad(s, w) + s; };
   return "  " + left(variant, 16) + " " + left(metric, 24) + " " + right(baseline, 12) + " " +
          right(current, 12) + " " + right(change, 9) + " " + right(allowed, 12) + "  " + verdict +
          "\n";
