@@ -139,7 +139,8 @@ inline constexpr Key kScrapeKeys[] = {
     {.name = "metrics", .type = Type::kStringTable,
      .doc = "series name = selector: `goroutines = \"go_goroutines\"`; a selector may name labels, "
             "`ok = 'http_requests_total{code=\"200\"}'`, and the values of every matching sample "
-            "are summed; a series name may not be a built-in metric's, `t_s` (each sample "
+            "are summed (as in PromQL, `{code=\"\"}` matches samples without a `code` label); "
+            "a series name may not be a built-in metric's, `t_s` (each sample "
             "row's time) or start with `upstream.`",
      .type_note = ", at least one entry", .required = kAllKinds},
 };

@@ -52,12 +52,16 @@ class Cursor {
 
 std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
-/// Every label of `wanted` is in `labels` with the same value.
+/// Every label of `wanted` has its value in `labels`. As in PromQL, a label
+/// the sample lacks has the empty value, so `{code=""}` picks the samples
+/// without a `code` label.
 bool HasLabels(const std::map<std::string, std::string>& labels,
                const std::map<std::string, std::string>& wanted) {
   for (const auto& [key, value] : wanted) {
     auto it = labels.find(key);
-    if (it == labels.end() || it->second != value) return false;
+    if ((it == labels.end() ? std::string_view() : std::string_view(it->second)) != value) {
+      return false;
+    }
   }
   return true;
 }

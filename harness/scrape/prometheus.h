@@ -46,7 +46,9 @@ PromParse ParsePrometheusText(std::string_view text);
 /// Which samples a custom metric in a scenario refers to.
 struct MetricSelector {
   std::string name;
-  std::map<std::string, std::string> labels;  ///< each must be present and equal
+  /// Each must be equal; a sample without the label has it empty, so
+  /// `{code=""}` picks the samples that have no `code` label (as in PromQL).
+  std::map<std::string, std::string> labels;
 };
 
 /// Parses `name` or `name{label="value",...}` (same quoting as the

@@ -286,3 +286,15 @@ TEST_CASE("Select sums the samples whose labels include the selector's") {
   PromParse zero = ParsePrometheusText(kOrdersGoPage);
   CHECK(Select(zero, *ParseSelector("orders_in_flight_requests")) == 0.0);  // present, zero
 }
+
+TEST_CASE("an empty label value in a selector picks the samples without that label") {
+  PromParse page = ParsePrometheusText(
+      "jobs{queue=\"a\"} 1\n"
+      "jobs{queue=\"\"} 2\n"
+      "jobs 4\n"
+      "jobs{kind=\"x\"} 8\n");
+  CHECK(Select(page, *ParseSelector("jobs{queue=\"\"}")) == 14.0);
+  CHECK(Select(page, *ParseSelector("jobs{queue=\"a\"}")) == 1.0);
+  CHECK(Select(page, *ParseSelector("jobs{queue=\"\",kind=\"x\"}")) == 8.0);
+  CHECK(Select(page, *ParseSelector("jobs")) == 15.0);
+}
