@@ -40,7 +40,10 @@ class HeadParser final : public http::basic_parser<isRequest> {
  public:
   // No limit on bodies (they are not kept). Not boost::none: Boost 1.74
   // compares the length with the optional, and every length exceeds none.
-  HeadParser() { this->body_limit(std::numeric_limits<std::uint64_t>::max()); }
+  HeadParser() {
+    this->body_limit(std::numeric_limits<std::uint64_t>::max());
+    this->header_limit(static_cast<std::uint32_t>(kHttpMaxHeadBytes));
+  }
   std::string method, target;
   int status = 0;
   Fields fields;

@@ -41,6 +41,12 @@ namespace faultline {
 /// and queued answers of one connection stay bounded (docs/faults.md).
 constexpr size_t kHttpMaxOpenRequests = 1024;
 
+/// The largest request or response head (start line and fields) the HTTP
+/// proxy parses: big cookies and tokens fit (Envoy's default is 60 KiB,
+/// Beast's own 8 KiB is too small for them). A longer head is one the
+/// parser cannot read: the rest of its connection becomes a byte pipe.
+constexpr size_t kHttpMaxHeadBytes = 64 * 1024;
+
 /// What an HttpFlow needs of its connection.
 class HttpHost {
  public:

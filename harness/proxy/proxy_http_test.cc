@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "harness/proxy/http_flow.h"
 #include "harness/proxy/proxy.h"
 #include "harness/proxy/proxy_test_rig.h"
 #include "harness/proxy/proxy_test_upstream.h"
@@ -137,6 +138,43 @@ TEST_CASE_FIXTURE(HttpConnected, "http a malformed request is passed through as 
   CHECK(dep->Read(junk.size()) == junk);
   REQUIRE(dep->Send("whatever"));
   CHECK(client.Read(8) == "whatever");
+}
+
+TEST_CASE_FIXTURE(HttpConnected, "http heads of 40 KiB are parsed - faults and records still apply after them") {
+  ProxyFault abort = Http(ProxyFault::Kind::kAbort, "/abort");
+  abort.status = 503;
+  rig.SetFault(abort);
+  const std::string cookie(40 * 1024, 'c');
+  const std::string big = "GET /big HTTP/1.1\r\nCookie: " + cookie + "\r\n\r\n";
+  REQUIRE(client.Send(big));
+  CHECK(dep->Read(big.size()) == big);
+  const std::string big_answer =
+      "HTTP/1.1 200 OK\r\nSet-Cookie: " + cookie + "\r\nContent-Length: 2\r\n\r\nok";
+  REQUIRE(dep->Send(big_answer));
+  CHECK(client.Read(big_answer.size()) == big_answer);
+
+  // The connection is still parsed: the fault answers the next request.
+  REQUIRE(client.Send("GET /abort HTTP/1.1\r\n\r\n"));
+  CHECK(client.Read(12) == "HTTP/1.1 503");
+  CHECK(dep->Silent(50ms));
+  REQUIRE(WaitRecords([](const auto& r) { return AllEnded(r, 2); }));
+  const auto records = Records();
+  CHECK(records[0].how == UpstreamEnd::kAnswered);
+  CHECK(records[0].response_bytes == big_answer.size());
+  CHECK(records[1].how == UpstreamEnd::kFault);
+}
+
+TEST_CASE_FIXTURE(HttpConnected, "http a head over kHttpMaxHeadBytes turns the connection into a byte pipe") {
+  ProxyFault abort = Http(ProxyFault::Kind::kAbort, "/abort");
+  rig.SetFault(abort);
+  const std::string huge = "GET /huge HTTP/1.1\r\nCookie: " +
+                           std::string(kHttpMaxHeadBytes, 'c') + "\r\n\r\n";
+  REQUIRE(client.Send(huge));
+  CHECK(dep->Read(huge.size()) == huge);
+  const std::string after = "GET /abort HTTP/1.1\r\n\r\n";  // not parsed: reaches the dependency
+  REQUIRE(client.Send(after));
+  CHECK(dep->Read(after.size()) == after);
+  CHECK(Records().empty());
 }
 
 TEST_CASE_FIXTURE(HttpConnected, "http abort answers matched requests itself - the others reach the dependency") {
