@@ -152,6 +152,28 @@ faults = [{ kind = "latency", dependency = "inv", latency = "1s", ramp = { from 
         "s.toml:9:63: phases[0].faults[3].flap.on: must be longer than 0s, got \"0s\"",
         "s.toml:10:73: phases[0].faults[4].jitter: jitter 5ms is larger than the ramp's latency "
         "1ms"}},
+      {"ramps and flaps that would change the faults too often",
+       R"(target = { argv = ["t", "${proxy.inv}"] }
+dependencies = [{ name = "inv", argv = ["d"], proxy = true }]
+[[phases]]
+name = "a"
+duration = "20s"
+faults = [{ kind = "hang", dependency = "inv", flap = { on = "1ms", off = "1ms" } }]
+[[phases]]
+name = "b"
+duration = "1h"
+faults = [{ kind = "latency", dependency = "inv", ramp = { from = "1ms", to = "5ms", steps = 10001 } }]
+[[phases]]
+name = "c"
+duration = "1h"
+faults = [{ kind = "latency", dependency = "inv", ramp = { from = "1ms", to = "5ms", steps = 5000 } },
+          { kind = "reset", dependency = "inv", flap = { on = "0.5s", off = "0.5s" } }]
+)",
+       {"s.toml:6:10: phases[0].faults: its ramps and flaps change the faults about 20000 times "
+        "in 20s, more than 10000: use fewer ramp steps or longer flap periods",
+        "s.toml:10:94: phases[1].faults[0].ramp.steps: must be <= 10000, got 10001",
+        "s.toml:14:10: phases[2].faults: its ramps and flaps change the faults about 12199 times "
+        "in 1h, more than 10000: use fewer ramp steps or longer flap periods"}},
       {"two faults with one name on one dependency",
        R"(target = { argv = ["t", "${proxy.inv}"] }
 dependencies = [{ name = "inv", argv = ["d"], proxy = true }]

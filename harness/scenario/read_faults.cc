@@ -68,7 +68,7 @@ void ReadRamp(Reporter& r, const toml::table& table, const std::string& key, Fau
   FaultRamp ramp;
   std::optional<int64_t> from = t.Read(kRampFrom, main);
   std::optional<int64_t> to = t.Read(kRampTo, main);
-  if (auto v = t.Read(kRampSteps)) ramp.steps = static_cast<int>(std::min<int64_t>(*v, 1000000));
+  if (auto v = t.Read(kRampSteps)) ramp.steps = static_cast<int>(*v);
   if (!from || !to) return;
   ramp.from = *from;
   ramp.to = *to;

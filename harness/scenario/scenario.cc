@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <set>
 
@@ -111,6 +112,18 @@ uint64_t ProxySeed(uint64_t scenario_seed, std::string_view dependency) {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
   return z ^ (z >> 31);
+}
+
+double ScheduledChanges(const std::vector<FaultSpec>& faults, Duration duration) {
+  double changes = 0;
+  for (const FaultSpec& f : faults) {
+    if (f.ramp) changes += f.ramp->steps - 1;
+    if (f.flap && (f.flap->on + f.flap->off).count() > 0) {
+      changes += 2 * std::ceil(static_cast<double>(duration.count()) /
+                               static_cast<double>((f.flap->on + f.flap->off).count()));
+    }
+  }
+  return changes;
 }
 
 void NameFaults(std::vector<FaultSpec>* faults) {

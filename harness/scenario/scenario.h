@@ -240,6 +240,14 @@ uint64_t ProxySeed(uint64_t scenario_seed, std::string_view dependency);
 /// is taken by an earlier fault or by an explicit name.
 void NameFaults(std::vector<FaultSpec>* faults);
 
+/// The most fault changes the ramps and flaps of one phase may schedule: each
+/// is computed before the phase and applied on the event loop.
+inline constexpr int kMaxFaultChanges = 10000;
+
+/// About how many changes the ramps and flaps of `faults` make across a phase
+/// of `duration` (steps - 1 per ramp, two per flap period begun).
+double ScheduledChanges(const std::vector<FaultSpec>& faults, Duration duration);
+
 struct Phase {
   std::string name;
   Duration duration = 10s;

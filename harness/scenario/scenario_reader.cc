@@ -190,6 +190,14 @@ void ScenarioReader::ReadPhase(const toml::table& table, const std::string& key,
       ReadFault(ft, fkey, &fault, &names);
       phase->faults.push_back(std::move(fault));
     });
+    const double changes = ScheduledChanges(phase->faults, phase->duration);
+    if (changes > kMaxFaultChanges) {
+      r_.Error(t.At(kPhaseFaults), t.Path(kPhaseFaults),
+               "its ramps and flaps change the faults about " + FormatNumber(changes) +
+                   " times in " + FormatDuration(phase->duration) + ", more than " +
+                   std::to_string(kMaxFaultChanges) +
+                   ": use fewer ramp steps or longer flap periods");
+    }
   }
 }
 

@@ -331,7 +331,7 @@ inline constexpr Key kRampKeys[] = {
     {.name = "steps", .type = Type::kInteger,
      .doc = "how many values, evenly spaced in value and in time across the phase (from, ..., "
             "to); step i starts at i x duration / steps",
-     .def = Default<&FaultRamp::steps>, .min = 2},
+     .def = Default<&FaultRamp::steps>, .min = 2, .max = 10000},
 };
 inline constexpr TableSchema kRampSchema{"ramp", kRampKeys};
 
