@@ -30,6 +30,8 @@ class FakeProcFs : public ProcFs {
   int reads = 0;
   int readlinks = 0;
   std::function<void()> on_dump;  // runs at each TcpSockets(): a test's stall mid-read
+  bool dump_fails = false;        // TcpSockets() fails (no NETLINK_SOCK_DIAG)
+  std::set<pid_t> fds_refused;    // ReadFds() fails for these (another user's)
 
   std::optional<std::string> ReadFile(const std::string& path) override {
     ++reads;
@@ -77,7 +79,9 @@ class FakeProcFs : public ProcFs {
   }
   std::optional<std::vector<FdLink>> ReadFds(
       pid_t pid, const std::function<bool(int fd)>& read_link) override {
-    if (!files.contains(std::to_string(pid) + "/stat")) return std::nullopt;
+    if (!files.contains(std::to_string(pid) + "/stat") || fds_refused.contains(pid)) {
+      return std::nullopt;
+    }
     std::vector<FdLink> out;
     const std::string dir = std::to_string(pid) + "/fd";
     for (const std::string& name : ListDir(dir)) {
@@ -100,6 +104,7 @@ class FakeProcFs : public ProcFs {
   std::optional<pid_t> LastPid() override { return last_pid; }
   std::optional<std::vector<TcpSocket>> TcpSockets(uint32_t states) override {
     if (on_dump) on_dump();
+    if (dump_fails) return std::nullopt;
     std::vector<TcpSocket> out;
     for (const TcpSocket& s : tcp) {
       if (states & (1u << s.state)) out.push_back(s);
@@ -135,13 +140,15 @@ class FakeProcFs : public ProcFs {
     return t;
   }
 
-  // A process with the given parent, resources and open fds (fd -> link target).
+  // A process with the given parent, resources and open fds (fd -> link target);
+  // `reaped` is the CPU ticks of the children it waited for (cutime).
   void AddProcess(pid_t pid, pid_t ppid, int threads, uint64_t rss_kb, uint64_t utime,
-                  uint64_t stime, const std::map<int, std::string>& fds) {
+                  uint64_t stime, const std::map<int, std::string>& fds, uint64_t reaped = 0) {
     const std::string dir = std::to_string(pid);
     std::ostringstream stat;
     stat << pid << " (proc " << pid << ") S " << ppid << " " << pid << " " << pid
-         << " 0 -1 4194304 100 0 0 0 " << utime << " " << stime << " 0 0 20 0 " << threads
+         << " 0 -1 4194304 100 0 0 0 " << utime << " " << stime << " " << reaped << " 0 20 0 "
+         << threads
          << " 0 1000 10000000 " << rss_kb / 4
          << " 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0\n";
     files[dir + "/stat"] = stat.str();

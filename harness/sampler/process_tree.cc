@@ -1,11 +1,23 @@
 #include "harness/sampler/process_tree.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <charconv>
 #include <deque>
 
 #include "harness/sampler/sock_diag.h"
 
 namespace faultline {
+namespace {
+
+// stat's CPU times are in USER_HZ ticks.
+uint64_t NanosPerTick() {
+  static const uint64_t ns = 1000000000u / static_cast<uint64_t>(::sysconf(_SC_CLK_TCK));
+  return ns;
+}
+
+}  // namespace
 
 std::vector<pid_t> ParseChildren(std::string_view text) {
   std::vector<pid_t> out;
@@ -59,6 +71,8 @@ void TreeReader::ProbeNewPids(pid_t from, pid_t to) {
   // Increasing order: a parent forked before its child, so a grandchild
   // born since the last read finds its parent already added.
   for (pid_t pid = from + 1; pid <= to; ++pid) {
+    // Forked between the last read's LastPid and its walk, which found it.
+    if (members.contains(pid)) continue;
     ++work_.pid_probes;
     auto text = fs_.ReadFile(std::to_string(pid) + "/status");
     auto ids = text ? ParseProcIds(*text) : std::nullopt;
@@ -96,10 +110,12 @@ std::optional<TreeSample> TreeReader::Read() {
   TreeSample sample;
   std::unordered_set<pid_t> kept;
   std::vector<Process> alive;
+  std::vector<std::pair<pid_t, uint64_t>> gone;  // (parent, CPU it had shown)
   alive.reserve(processes_.size());
   for (Process& p : processes_) {
     auto text = fs_.ReadFile(std::to_string(p.pid) + "/stat");
     auto stat = text ? ParseProcStat(*text) : std::nullopt;
+    if (!stat && p.cpu_ns) gone.emplace_back(p.ppid, *p.cpu_ns);
     // Gone, or its parent left the tree (a child then hangs off init or a
     // subreaper, outside the tree, as the children files would say).
     if (!stat || (p.pid != root_ && !kept.contains(stat->ppid))) continue;
@@ -107,6 +123,9 @@ std::optional<TreeSample> TreeReader::Read() {
     sample.processes += 1;
     sample.threads += stat->num_threads;
     sample.rss_bytes += stat->rss_pages * page_size_;
+    p.ppid = stat->ppid;
+    p.reaped_ns = (stat->cutime_ticks + stat->cstime_ticks) * NanosPerTick();
+    p.own_ticks_ns = (stat->utime_ticks + stat->stime_ticks) * NanosPerTick();
     p.fd_count = fs_.CountFds(p.pid);
     if (p.fd_count) sample.fds += *p.fd_count;
     alive.push_back(std::move(p));
@@ -116,13 +135,38 @@ std::optional<TreeSample> TreeReader::Read() {
     processes_.clear();  // the root is gone: start afresh if asked again
     return std::nullopt;
   }
-  if (sockets) CountSockets(*sockets, &sample);
+  if (sockets) {
+    CountSockets(*sockets, &sample);
+  } else {
+    sample.sockets_known = false;
+  }
   // CPU last, in one quick pass: the caller times the counters by the end of
   // Read(), and the walk, the dump and fd listings above can take long.
-  for (const Process& p : processes_) {
-    if (auto ns = fs_.CpuNanos(p.pid)) sample.cpu_seconds += static_cast<double>(*ns) / 1e9;
-  }
+  AddCpu(gone);
+  sample.cpu_seconds = static_cast<double>(*cpu_ns_total_) / 1e9;
   return sample;
+}
+
+void TreeReader::AddCpu(const std::vector<std::pair<pid_t, uint64_t>>& gone) {
+  int64_t added = 0;
+  uint64_t total = 0;
+  std::unordered_set<pid_t> members;
+  for (Process& p : processes_) {
+    members.insert(p.pid);
+    // A zombie has no CPU clock left; its stat still has its ticks.
+    const uint64_t now = fs_.CpuNanos(p.pid).value_or(p.own_ticks_ns) + p.reaped_ns;
+    added += static_cast<int64_t>(now) - static_cast<int64_t>(p.cpu_ns.value_or(0));
+    total += now;
+    p.cpu_ns = now;
+  }
+  // Reaped by a parent in the tree: their whole CPU is in its reaped time now.
+  for (const auto& [parent, shown] : gone) {
+    if (members.contains(parent)) added -= static_cast<int64_t>(shown);
+  }
+  // A reaped time is in clock ticks, and a child reaped between its parent's
+  // stat and its own shows up a read late: never count back.
+  cpu_ns_total_ = cpu_ns_total_ ? *cpu_ns_total_ + static_cast<uint64_t>(std::max<int64_t>(added, 0))
+                                : total;
 }
 
 std::unordered_set<uint64_t> TreeReader::TreeInodes() const {
@@ -135,7 +179,7 @@ std::unordered_set<uint64_t> TreeReader::TreeInodes() const {
   return inodes;
 }
 
-void TreeReader::ListFds(Process& p, const std::unordered_map<uint64_t, int>& state_of,
+bool TreeReader::ListFds(Process& p, const std::unordered_map<uint64_t, int>& state_of,
                          bool non_sockets) {
   auto listed = fs_.ReadFds(p.pid, [&](int fd) {
     auto it = p.fds.find(fd);
@@ -147,7 +191,9 @@ void TreeReader::ListFds(Process& p, const std::unordered_map<uint64_t, int>& st
     return read;
   });
   ++work_.fd_listings;
-  if (!listed) return;  // exited since its stat was read
+  if (!listed) {  // exited since its stat was read, or not ours to list
+    return !fs_.ReadFile(std::to_string(p.pid) + "/stat");
+  }
   std::unordered_map<int, uint64_t> fds;
   fds.reserve(listed->size());
   for (const FdLink& link : *listed) {
@@ -155,6 +201,7 @@ void TreeReader::ListFds(Process& p, const std::unordered_map<uint64_t, int>& st
   }
   p.fds = std::move(fds);
   p.fds_known = true;
+  return true;
 }
 
 void TreeReader::RecheckFiles(Process& p, int share) {
@@ -174,8 +221,9 @@ void TreeReader::RecheckFiles(Process& p, int share) {
   }
 }
 
-bool TreeReader::ProbeFds(Process& p, const std::unordered_map<uint64_t, int>& state_of) {
-  if (!p.fds_known || !p.fd_count) return false;
+TreeReader::Probe TreeReader::ProbeFds(Process& p,
+                                       const std::unordered_map<uint64_t, int>& state_of) {
+  if (!p.fds_known || !p.fd_count) return Probe::kList;
   // Still open, as far as the dump tells: files and pipes, and sockets
   // still in it. The rest were closed (or left the dump's states: then
   // probing finds them again).
@@ -189,20 +237,20 @@ bool TreeReader::ProbeFds(Process& p, const std::unordered_map<uint64_t, int>& s
     }
   }
   int64_t wanted = *p.fd_count - open;  // fds opened since
-  if (wanted < 0) return false;         // a file or pipe was closed: list
+  if (wanted < 0) return Probe::kListAll;  // a file or pipe was closed
   int misses = 0;
   for (int fd = 0; wanted > 0; ++fd) {
     if (p.fds.contains(fd)) continue;
     ++work_.readlinks;
     auto inode = fs_.FdSocketInode(p.pid, fd);
     if (!inode) {
-      if (++misses > kMaxProbeMisses) return false;  // not lowest-first: list
+      if (++misses > kMaxProbeMisses) return Probe::kList;  // not lowest-first
       continue;
     }
     p.fds.emplace(fd, *inode);
     --wanted;
   }
-  return true;
+  return Probe::kFound;
 }
 
 void TreeReader::CountSockets(const std::vector<TcpSocket>& sockets, TreeSample* sample) {
@@ -222,7 +270,7 @@ void TreeReader::CountSockets(const std::vector<TcpSocket>& sockets, TreeSample*
   const bool relist = reads_since_listing_ >= kRelistEvery;
   for (Process& p : processes_) {
     if (relist || !p.fds_known) {
-      ListFds(p, state_of, true);
+      if (!ListFds(p, state_of, true)) sample->sockets_known = false;
     } else {
       RecheckFiles(p, reads_since_listing_ % kListEvery);
     }
@@ -241,7 +289,10 @@ void TreeReader::CountSockets(const std::vector<TcpSocket>& sockets, TreeSample*
     // New sockets somewhere: find the tree's new fds, lowest numbers first
     // as the kernel hands them out, and list only where that fails.
     for (Process& p : processes_) {
-      if (!ProbeFds(p, state_of)) ListFds(p, state_of, false);
+      const Probe probe = ProbeFds(p, state_of);
+      if (probe != Probe::kFound && !ListFds(p, state_of, probe == Probe::kListAll)) {
+        sample->sockets_known = false;
+      }
     }
     tree = TreeInodes();
     unknown = unplaced();

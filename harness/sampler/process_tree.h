@@ -12,7 +12,15 @@
 //            costs about 10 small reads per sample, not one per thread.
 //   threads  num_threads of each process's own stat; rss from the same stat
 //   fds      counted without readlink (ProcFs::CountFds)
-//   CPU      each process's ns counter (ProcFs::CpuNanos)
+//   CPU      each process's ns counter (ProcFs::CpuNanos; stat's ticks for a
+//            zombie) plus the children it reaped (stat's cutime + cstime,
+//            in clock ticks), so a child's CPU stays counted once it exits.
+//            The tree's total grows by each process's increase since the
+//            last read (all of it for a new process), less what the
+//            processes that left had shown when their parent in the tree
+//            reaped them (the parent's reaped time now holds their whole
+//            life); never by less than 0. A process that leaves without a
+//            parent in the tree to reap it takes its last interval with it.
 //   TCP      one inet_diag dump of the sockets in ESTABLISHED, CLOSE_WAIT or
 //            LISTEN (the kernel filters by state), matched to the tree's
 //            sockets by inode. Each process's fd -> inode map is kept
@@ -75,8 +83,9 @@ class TreeReader {
   TreeReader(ProcFs& fs, pid_t root, uint64_t page_size);
 
   /// Totals over the root and its descendants now; nullopt when the root is
-  /// gone. cpu_seconds is from the ns counters, read last of all, so they
-  /// are as of the moment Read() returns.
+  /// gone. cpu_seconds is the tree's CPU since the first read's processes
+  /// started (see CPU above), from counters read last of all, so it is as of
+  /// the moment Read() returns.
   std::optional<TreeSample> Read();
 
   /// What the last Read() did, for the benchmark and the tests.
@@ -91,6 +100,10 @@ class TreeReader {
  private:
   struct Process {
     pid_t pid = 0;
+    pid_t ppid = 0;                         // as of the last stat read
+    uint64_t reaped_ns = 0;                 // this read's cutime + cstime
+    uint64_t own_ticks_ns = 0;              // this read's utime + stime
+    std::optional<uint64_t> cpu_ns;         // own + reaped at the last read
     std::optional<int64_t> fd_count;        // this read's CountFds
     bool fds_known = false;                 // `fds` came from a listing
     std::unordered_map<int, uint64_t> fds;  // fd -> socket inode, 0 = not a socket
@@ -107,12 +120,19 @@ class TreeReader {
   // Lists p's fds and readlinks the new ones and those whose cached socket
   // is not in the dump (`state_of`); with `non_sockets`, also those cached
   // as not a socket.
-  void ListFds(Process& p, const std::unordered_map<uint64_t, int>& state_of, bool non_sockets);
+  // False when p's fds could not be listed though p is still there (another
+  // user's process): its sockets are then unknown.
+  bool ListFds(Process& p, const std::unordered_map<uint64_t, int>& state_of, bool non_sockets);
   // Finds the fds p opened since the last read without listing: the kernel
   // gives out the lowest free number, so they are the lowest numbers not
-  // cached as open, as many as fd_count says. False when that does not add
-  // up (then list).
-  bool ProbeFds(Process& p, const std::unordered_map<uint64_t, int>& state_of);
+  // cached as open, as many as fd_count says. kList when that does not add
+  // up; kListAll when files or pipes were closed, whose numbers a socket
+  // may have taken (then the links cached as files are read again too).
+  enum class Probe { kFound, kList, kListAll };
+  Probe ProbeFds(Process& p, const std::unordered_map<uint64_t, int>& state_of);
+  // Adds the CPU since the last read to cpu_ns_total_; `gone` holds the
+  // (parent, last cpu_ns) of the processes that exited since.
+  void AddCpu(const std::vector<std::pair<pid_t, uint64_t>>& gone);
   // Reads again the link of each fd of p cached as not a socket whose
   // number is `share` modulo kListEvery; forgets those no longer open.
   void RecheckFiles(Process& p, int share);
@@ -124,6 +144,7 @@ class TreeReader {
   std::vector<Process> processes_;  // parents before their children
   std::optional<pid_t> last_pid_;   // LastPid() before the last read's walk
   std::unordered_set<uint64_t> foreign_;  // dumped sockets no tree fd holds
+  std::optional<uint64_t> cpu_ns_total_;  // the tree's CPU counted so far
   int reads_since_listing_ = 0;
   Work work_;
 };

@@ -88,6 +88,98 @@ TEST_CASE("TreeReader adds a process forked since the last read without walking 
   CHECK(sample->threads == 6);
 }
 
+TEST_CASE("TreeReader counts a child its walk found after LastPid once") {
+  FakeProcFs fs;
+  fs.AddProcess(100, 1, 3, 1000, 0, 0, {});
+  fs.AddProcess(130, 100, 2, 1000, 0, 0, {});  // forked between LastPid and the walk
+  fs.last_pid = 120;
+  TreeReader reader(fs, 100, 4096);
+  REQUIRE(reader.Read()->processes == 2);
+  fs.last_pid = 140;
+  auto sample = reader.Read();
+  REQUIRE(sample);
+  CHECK_FALSE(reader.work().full_walk);
+  CHECK(sample->processes == 2);
+  CHECK(sample->threads == 5);
+}
+
+TEST_CASE("TreeReader keeps the CPU of children that exit and never counts back") {
+  FakeProcFs fs;
+  fs.AddProcess(100, 1, 1, 1000, 10, 0, {});   // 0.1 s
+  fs.AddProcess(101, 100, 1, 1000, 50, 0, {});  // 0.5 s so far
+  fs.last_pid = 101;
+  TreeReader reader(fs, 100, 4096);
+  CHECK(reader.Read()->cpu_seconds == doctest::Approx(0.6));
+
+  SUBCASE("reaped by its parent: all of its life counts, once") {
+    fs.files.erase("101/stat");
+    fs.AddProcess(100, 1, 1, 1000, 10, 0, {}, /*reaped=*/80);  // it ran 0.8 s in all
+    CHECK(reader.Read()->cpu_seconds == doctest::Approx(0.9));
+    CHECK(reader.Read()->cpu_seconds == doctest::Approx(0.9));
+  }
+  SUBCASE("a short-lived child never seen alive counts through its parent") {
+    fs.AddProcess(100, 1, 1, 1000, 10, 0, {}, /*reaped=*/30);
+    CHECK(reader.Read()->cpu_seconds == doctest::Approx(0.9));
+  }
+  SUBCASE("reparented out of the tree: no drop") {
+    fs.AddProcess(101, 1, 1, 1000, 60, 0, {});
+    CHECK(reader.Read()->cpu_seconds == doctest::Approx(0.6));
+  }
+  SUBCASE("a new process brings all of its CPU") {
+    fs.AddProcess(102, 100, 1, 1000, 20, 0, {});
+    fs.last_pid = 102;
+    CHECK(reader.Read()->cpu_seconds == doctest::Approx(0.8));
+  }
+}
+
+TEST_CASE("TreeReader finds sockets that took the numbers of closed files") {
+  FakeProcFs fs;
+  std::map<int, std::string> fds{{3, "socket:[500]"}};
+  for (int fd = 4; fd < 14; ++fd) fds[fd] = "/tmp/f" + std::to_string(fd);
+  fs.AddProcess(100, 1, 1, 1000, 0, 0, fds);
+  fs.tcp = {{500, 8}};
+  fs.last_pid = 100;
+  TreeReader reader(fs, 100, 4096);
+  CHECK(reader.Read()->tcp_close_wait == 1);
+
+  // The ten files are closed; six sockets take numbers 4 to 9.
+  for (int fd = 4; fd < 14; ++fd) fs.links.erase("100/fd/" + std::to_string(fd));
+  for (int fd = 4; fd < 10; ++fd) {
+    fs.links["100/fd/" + std::to_string(fd)] = "socket:[" + std::to_string(500 + fd) + "]";
+    fs.tcp.push_back({static_cast<uint64_t>(500 + fd), 8});
+  }
+  auto sample = reader.Read();
+  REQUIRE(sample);
+  CHECK(sample->fds == 7);
+  CHECK(sample->tcp_close_wait == 7);
+}
+
+TEST_CASE("TreeReader marks the socket counts unknown when it cannot read them") {
+  FakeProcFs fs;
+  fs.AddProcess(100, 1, 1, 1000, 0, 0, {{3, "socket:[500]"}});
+  fs.tcp = {{500, 8}};
+  fs.last_pid = 100;
+  SUBCASE("no socket dump") {
+    fs.dump_fails = true;
+    auto sample = ReadProcessTree(fs, 100, 4096);
+    REQUIRE(sample);
+    CHECK_FALSE(sample->sockets_known);
+    CHECK(sample->fds == 1);
+  }
+  SUBCASE("fds that cannot be listed") {
+    fs.fds_refused = {100};
+    auto sample = ReadProcessTree(fs, 100, 4096);
+    REQUIRE(sample);
+    CHECK_FALSE(sample->sockets_known);
+  }
+  SUBCASE("both readable") {
+    auto sample = ReadProcessTree(fs, 100, 4096);
+    REQUIRE(sample);
+    CHECK(sample->sockets_known);
+    CHECK(sample->tcp_close_wait == 1);
+  }
+}
+
 TEST_CASE("TreeReader drops a process that exited and the children it left behind") {
   FakeProcFs fs;
   fs.AddProcess(100, 1, 1, 1000, 0, 0, {});

@@ -228,7 +228,7 @@ std::optional<ProcStat> ParseProcStat(std::string_view text) {
   if (!pid || close == std::string_view::npos) return std::nullopt;
   stat.pid = *pid;
   // Fields after the comm, numbered as in proc(5): 3 state, 4 ppid,
-  // 14 utime, 15 stime, 20 num_threads, 24 rss.
+  // 14 utime, 15 stime, 16 cutime, 17 cstime, 20 num_threads, 24 rss.
   std::vector<std::string_view> f = Fields(text.substr(close + 1));
   auto field = [&f](size_t number) { return f[number - 3]; };
   if (f.size() < 24 - 2) return std::nullopt;
@@ -237,12 +237,16 @@ std::optional<ProcStat> ParseProcStat(std::string_view text) {
   auto ppid = ToNumber<pid_t>(field(4));
   auto utime = ToNumber<uint64_t>(field(14));
   auto stime = ToNumber<uint64_t>(field(15));
+  auto cutime = ToNumber<uint64_t>(field(16));
+  auto cstime = ToNumber<uint64_t>(field(17));
   auto threads = ToNumber<int64_t>(field(20));
   auto rss = ToNumber<int64_t>(field(24));
-  if (!ppid || !utime || !stime || !threads || !rss) return std::nullopt;
+  if (!ppid || !utime || !stime || !cutime || !cstime || !threads || !rss) return std::nullopt;
   stat.ppid = *ppid;
   stat.utime_ticks = *utime;
   stat.stime_ticks = *stime;
+  stat.cutime_ticks = *cutime;
+  stat.cstime_ticks = *cstime;
   stat.num_threads = *threads;
   stat.rss_pages = *rss > 0 ? static_cast<uint64_t>(*rss) : 0;
   return stat;

@@ -91,6 +91,8 @@ struct ProcStat {
   pid_t ppid = 0;
   uint64_t utime_ticks = 0;
   uint64_t stime_ticks = 0;
+  uint64_t cutime_ticks = 0;  // of the children it waited for
+  uint64_t cstime_ticks = 0;
   int64_t num_threads = 0;
   uint64_t rss_pages = 0;
 };
@@ -128,10 +130,14 @@ struct TreeSample {
   int64_t threads = 0;
   uint64_t rss_bytes = 0;
   int64_t fds = 0;
-  double cpu_seconds = 0;        // utime + stime, cumulative
+  double cpu_seconds = 0;        // utime + stime, cumulative (with reaped children)
   int64_t tcp_established = 0;   // sockets owned by the tree, by state
   int64_t tcp_close_wait = 0;
   int64_t tcp_listen = 0;
+  /// False when the tcp_* counts are not measured: the socket dump failed
+  /// (no NETLINK_SOCK_DIAG here) or a process's fds could not be listed
+  /// (another user's).
+  bool sockets_known = true;
   bool operator==(const TreeSample&) const = default;
 };
 

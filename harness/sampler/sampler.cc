@@ -61,8 +61,10 @@ void Sampler::Deliver(const Reading& reading) {
     row["processes"] = static_cast<double>(tree->processes);
     row["rss_bytes"] = static_cast<double>(tree->rss_bytes);
     row["fds"] = static_cast<double>(tree->fds);
-    row["established"] = static_cast<double>(tree->tcp_established);
-    row["close_wait"] = static_cast<double>(tree->tcp_close_wait);
+    if (tree->sockets_known) {  // otherwise null: not measured, not zero
+      row["established"] = static_cast<double>(tree->tcp_established);
+      row["close_wait"] = static_cast<double>(tree->tcp_close_wait);
+    }
     // The counters are read at the end of the reads (process_tree.h): a
     // read slowed by a starved thread or a long dump must not divide the
     // CPU its stall let pass by the time from start to start.

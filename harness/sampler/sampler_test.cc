@@ -140,3 +140,23 @@ TEST_CASE("when the process is gone a row holds only the gauges") {
   REQUIRE(got.rows.size() == 1);
   CHECK(got.rows[0] == SampleRow{{"connections", 2}});
 }
+
+TEST_CASE("socket counts that could not be read are left out of the row - not written as 0") {
+  ManualClock clock;
+  FakeProcFs fs;
+  fs.AddProcess(100, 1, 5, 1024, 10, 0, {{3, "socket:[1]"}});
+  fs.tcp = {{1, 8}};
+  fs.dump_fails = true;
+  Rows got;
+  Sampler sampler(clock, fs, std::make_unique<InlineReads>(), Options(clock.Now()), nullptr,
+                  got.Sink());
+  sampler.Start();
+  REQUIRE(got.rows.size() == 1);
+  CHECK(got.rows[0].count("close_wait") == 0);
+  CHECK(got.rows[0].count("established") == 0);
+  CHECK(got.rows[0].at("fds") == 1);
+  fs.dump_fails = false;
+  clock.Advance(100ms);
+  REQUIRE(got.rows.size() == 2);
+  CHECK(got.rows[1].at("close_wait") == 1);
+}
