@@ -110,12 +110,12 @@ std::optional<TreeSample> TreeReader::Read() {
   TreeSample sample;
   std::unordered_set<pid_t> kept;
   std::vector<Process> alive;
-  std::vector<std::pair<pid_t, uint64_t>> gone;  // (parent, CPU it had shown)
+  std::vector<Gone> gone;
   alive.reserve(processes_.size());
   for (Process& p : processes_) {
     auto text = fs_.ReadFile(std::to_string(p.pid) + "/stat");
     auto stat = text ? ParseProcStat(*text) : std::nullopt;
-    if (!stat && p.cpu_ns) gone.emplace_back(p.ppid, *p.cpu_ns);
+    if (!stat && p.cpu_ns) gone.push_back(Gone{p.pid, p.ppid, *p.cpu_ns});
     // Gone, or its parent left the tree (a child then hangs off init or a
     // subreaper, outside the tree, as the children files would say).
     if (!stat || (p.pid != root_ && !kept.contains(stat->ppid))) continue;
@@ -147,7 +147,7 @@ std::optional<TreeSample> TreeReader::Read() {
   return sample;
 }
 
-void TreeReader::AddCpu(const std::vector<std::pair<pid_t, uint64_t>>& gone) {
+void TreeReader::AddCpu(const std::vector<Gone>& gone) {
   int64_t added = 0;
   uint64_t total = 0;
   std::unordered_set<pid_t> members;
@@ -160,8 +160,21 @@ void TreeReader::AddCpu(const std::vector<std::pair<pid_t, uint64_t>>& gone) {
     p.cpu_ns = now;
   }
   // Reaped by a parent in the tree: their whole CPU is in its reaped time now.
-  for (const auto& [parent, shown] : gone) {
-    if (members.contains(parent)) added -= static_cast<int64_t>(shown);
+  // So is that of a process whose parent left too, when the parent waited
+  // for it first (as shells and supervisors do) and was reaped in the tree.
+  std::unordered_map<pid_t, pid_t> parent_of;  // of the processes gone
+  for (const auto& [pid, parent, shown] : gone) parent_of.emplace(pid, parent);
+  auto reaped_in_tree = [&](pid_t parent) {
+    for (size_t hops = 0; hops <= parent_of.size(); ++hops) {
+      if (members.contains(parent)) return true;
+      auto it = parent_of.find(parent);
+      if (it == parent_of.end()) return false;
+      parent = it->second;
+    }
+    return false;  // a cycle: pids reused within one interval
+  };
+  for (const auto& [pid, parent, shown] : gone) {
+    if (reaped_in_tree(parent)) added -= static_cast<int64_t>(shown);
   }
   // A reaped time is in clock ticks, and a child reaped between its parent's
   // stat and its own shows up a read late: never count back.

@@ -19,8 +19,10 @@
 //            last read (all of it for a new process), less what the
 //            processes that left had shown when their parent in the tree
 //            reaped them (the parent's reaped time now holds their whole
-//            life); never by less than 0. A process that leaves without a
-//            parent in the tree to reap it takes its last interval with it.
+//            life; so for a chain of processes that left, when each waited
+//            for its child); never by less than 0. A process that leaves
+//            without a parent in the tree to reap it takes its last
+//            interval with it.
 //   TCP      one inet_diag dump of the sockets in ESTABLISHED, CLOSE_WAIT or
 //            LISTEN (the kernel filters by state), matched to the tree's
 //            sockets by inode. Each process's fd -> inode map is kept
@@ -130,9 +132,14 @@ class TreeReader {
   // may have taken (then the links cached as files are read again too).
   enum class Probe { kFound, kList, kListAll };
   Probe ProbeFds(Process& p, const std::unordered_map<uint64_t, int>& state_of);
-  // Adds the CPU since the last read to cpu_ns_total_; `gone` holds the
-  // (parent, last cpu_ns) of the processes that exited since.
-  void AddCpu(const std::vector<std::pair<pid_t, uint64_t>>& gone);
+  // A process that exited since the last read, with the CPU it had shown.
+  struct Gone {
+    pid_t pid = 0;
+    pid_t ppid = 0;
+    uint64_t cpu_ns = 0;
+  };
+  // Adds the CPU since the last read to cpu_ns_total_.
+  void AddCpu(const std::vector<Gone>& gone);
   // Reads again the link of each fd of p cached as not a socket whose
   // number is `share` modulo kListEvery; forgets those no longer open.
   void RecheckFiles(Process& p, int share);

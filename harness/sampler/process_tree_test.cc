@@ -117,6 +117,16 @@ TEST_CASE("TreeReader keeps the CPU of children that exit and never counts back"
     CHECK(reader.Read()->cpu_seconds == doctest::Approx(0.9));
     CHECK(reader.Read()->cpu_seconds == doctest::Approx(0.9));
   }
+  SUBCASE("a child and its parent both gone: counted once through the grandparent") {
+    fs.AddProcess(102, 101, 1, 1000, 100, 0, {});  // 1 s so far
+    fs.last_pid = 102;
+    CHECK(reader.Read()->cpu_seconds == doctest::Approx(1.6));
+    fs.files.erase("102/stat");
+    fs.files.erase("101/stat");
+    // 101 waited for 102 (1.2 s in all), then 100 for 101 (0.5 s + 1.2 s).
+    fs.AddProcess(100, 1, 1, 1000, 10, 0, {}, /*reaped=*/170);
+    CHECK(reader.Read()->cpu_seconds == doctest::Approx(1.8));
+  }
   SUBCASE("a short-lived child never seen alive counts through its parent") {
     fs.AddProcess(100, 1, 1, 1000, 10, 0, {}, /*reaped=*/30);
     CHECK(reader.Read()->cpu_seconds == doctest::Approx(0.9));
