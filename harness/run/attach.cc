@@ -37,8 +37,9 @@ void ListeningInodes(const std::string& text, uint16_t port, std::set<uint64_t>*
   }
 }
 
+// pid 0: faultline's own (/proc/self).
 std::optional<ProcStat> StatOf(ProcFs& fs, pid_t pid) {
-  auto text = fs.ReadFile(std::to_string(pid) + "/stat");
+  auto text = fs.ReadFile((pid == 0 ? std::string("self") : std::to_string(pid)) + "/stat");
   return text ? ParseProcStat(*text) : std::nullopt;
 }
 
@@ -61,6 +62,25 @@ StatusOr<pid_t> LivePid(ProcFs& fs, pid_t pid, const std::string& what) {
   if (stat->state == 'Z' || stat->state == 'X') {
     return Status::Unavailable("attach to " + what + ": " + DescribePid(fs, pid) +
                                " has exited (it is a zombie)");
+  }
+  // /proc/TID of a thread reads like its process, though no directory lists it.
+  auto status = fs.ReadFile(std::to_string(pid) + "/status");
+  auto ids = status ? ParseProcIds(*status) : std::nullopt;
+  if (ids && ids->tgid != pid) {
+    return Status::Unavailable("attach to " + what + ": " + std::to_string(pid) +
+                               " is a thread of " + DescribePid(fs, ids->tgid) +
+                               "; attach to that process");
+  }
+  // faultline in the tree would measure itself (and a census would stop it).
+  auto up = StatOf(fs, 0 /* self */);
+  for (int hops = 0; up && up->pid > 0 && hops < 4096; ++hops) {
+    if (up->pid == pid) {
+      return Status::Unavailable("attach to " + what + ": " + DescribePid(fs, pid) +
+                                 " is faultline itself or one of its ancestors, so its tree "
+                                 "holds faultline; attach to the service's own process");
+    }
+    if (up->ppid <= 0 || up->ppid == up->pid) break;  // above pid 1, or a loop
+    up = StatOf(fs, up->ppid);
   }
   return pid;
 }

@@ -108,6 +108,32 @@ TEST_CASE("attach by pid refuses a missing or exited process") {
   CHECK(zombie.status().message() == "attach to pid 100: pid 100 (svc) has exited (it is a zombie)");
 }
 
+TEST_CASE("attach by pid refuses a thread and faultline's own ancestors") {
+  FakeProcFs fs = Canned();
+  fs.AddProcess(100, 1, 1, 1000, 0, 0, {});  // a shell running faultline
+  fs.AddProcess(200, 100, 1, 1000, 0, 0, {});  // faultline
+  fs.files["self/stat"] = fs.files["200/stat"];
+  fs.AddProcess(300, 1, 2, 1000, 0, 0, {});  // the service, and its thread 301
+  fs.files["301/stat"] = fs.files["300/stat"];
+  fs.files["301/status"] = "Name:\tsvc\nTgid:\t300\nPid:\t301\nPPid:\t1\n";
+  fs.files["300/comm"] = "svc\n";
+  fs.files["100/comm"] = "bash\n";
+  CHECK(*FindAttached(fs, AttachPlan{0, 300, ""}) == 300);
+  auto thread = FindAttached(fs, AttachPlan{0, 301, ""});
+  REQUIRE_FALSE(thread.ok());
+  CHECK(thread.status().message() ==
+        "attach to pid 301: 301 is a thread of pid 300 (svc); attach to that process");
+  for (pid_t ancestor : {1, 100, 200}) {
+    auto own = FindAttached(fs, AttachPlan{0, ancestor, ""});
+    REQUIRE_FALSE(own.ok());
+    CHECK(own.status().message().find("is faultline itself or one of its ancestors") !=
+          std::string::npos);
+  }
+  CHECK(FindAttached(fs, AttachPlan{0, 100, ""}).status().message() ==
+        "attach to pid 100: pid 100 (bash) is faultline itself or one of its ancestors, so its "
+        "tree holds faultline; attach to the service's own process");
+}
+
 TEST_CASE("attach by pid file reads the pid and names a bad file") {
   FakeProcFs fs = Canned();
   fs.AddProcess(100, 1, 1, 1000, 0, 0, {});
