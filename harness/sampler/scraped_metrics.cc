@@ -1,5 +1,7 @@
 #include "harness/sampler/scraped_metrics.h"
 
+#include <cmath>
+
 namespace faultline {
 
 ScrapedMetrics::ScrapedMetrics(std::unique_ptr<MetricsEndpoint> endpoint, Selectors selectors,
@@ -35,7 +37,13 @@ void ScrapedMetrics::ScrapeRow(size_t row) {
         stats_->last_error = stats_->url + ": cannot read \"" + name + "\": " + *error;
         continue;
       }
-      if (auto value = Select(*page, selector)) {
+      if (auto value = Select(*page, selector); value && !std::isfinite(*value)) {
+        // A gap already means "not measured", and results.json has no infinity.
+        ++stats_->misses;
+        stats_->last_error = stats_->url + ": \"" + name + "\" is " +
+                             (std::isnan(*value) ? "NaN" : *value > 0 ? "+Inf" : "-Inf") +
+                             ", which cannot be charted or checked";
+      } else if (value) {
         samples_->values[name][row] = *value;
       } else {
         ++stats_->misses;

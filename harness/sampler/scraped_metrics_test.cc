@@ -82,6 +82,24 @@ TEST_CASE("a failed scrape or a missing sample leaves a gap and counts a miss") 
   CHECK(stats.last_error == "http://127.0.0.1:9/metrics: no sample matches \"ok\"");
 }
 
+TEST_CASE("a scraped NaN or infinity leaves a gap and counts a miss that names it") {
+  Fixture f;
+  auto& [held, samples, stats, m] = f;
+  m->ScrapeRow(0);
+  m->ScrapeRow(1);
+  held[0](ParsePrometheusText("go_goroutines NaN\nhttp_requests_total{code=\"200\"} 3\n"));
+  CHECK(std::isnan(samples.values["goroutines"][0]));
+  CHECK(samples.values["ok"][0] == 3);
+  CHECK(stats.misses == 1);
+  CHECK(stats.last_error ==
+        "http://127.0.0.1:9/metrics: \"goroutines\" is NaN, which cannot be charted or checked");
+  held[1](ParsePrometheusText("go_goroutines 1\nhttp_requests_total{code=\"200\"} +Inf\n"));
+  CHECK(std::isnan(samples.values["ok"][1]));
+  CHECK(stats.misses == 2);
+  CHECK(stats.last_error ==
+        "http://127.0.0.1:9/metrics: \"ok\" is +Inf, which cannot be charted or checked");
+}
+
 TEST_CASE("a malformed line a selector may have summed leaves a gap and counts a miss") {
   Fixture f;
   auto& [held, samples, stats, m] = f;
