@@ -142,6 +142,33 @@ load = { path = "orders", method = "GET /" }
       "s.toml:3:17: load.path: must start with \"/\", got \"orders\"",
       "s.toml:3:36: load.method: expected an HTTP method like \"GET\" or \"POST\", got \"GET /\""}},
 
+    {"paths and headers that would not make one well-formed request",
+     R"(target = { argv = ["t"] }
+phases = [{ name = "a", duration = "1s" }]
+load = { path = "/a b", headers = { "X-A" = "a\r\nX-Injected: 1", "Bad Name" = "v", ok = "v\tw" } }
+)",
+     {"s.toml:3:17: load.path: a path must not hold spaces or control characters (encode a "
+      "space as %20), got \"/a b\"",
+      "s.toml:3:45: load.headers.X-A: a header value must not hold CR, LF or NUL, got "
+      "\"a\\x0d\\nX-Injected: 1\"",
+      "s.toml:3:80: load.headers.\"Bad Name\": invalid header name \"Bad Name\": use letters, "
+      "digits and -"}},
+
+    {"limits below 0 - an error ratio above 1",
+     R"(target = { argv = ["t"] }
+phases = [{ name = "a", duration = "1s" }]
+checks = [{ kind = "latency", limit = -1 },
+          { kind = "error_ratio", limit = 2 },
+          { kind = "error_ratio", limit = "0.5 * 3" },
+          { kind = "max", metric = "threads", limit = -0.5 }]
+)",
+     {"s.toml:3:39: checks[0].limit: a limit must be >= 0, got -1",
+      "s.toml:4:43: checks[1].limit: an error ratio is at most 1 (every request), got 2: the "
+      "check could never fail",
+      "s.toml:5:43: checks[2].limit: an error ratio is at most 1 (every request), got 1.5: the "
+      "check could never fail",
+      "s.toml:6:55: checks[3].limit: a limit must be >= 0, got -0.5"}},
+
     {"outlived and orphans: dependency missing or unknown - a limit of the wrong kind - keys of others",
      R"(target = { argv = ["t", "${proxy.inventory}"] }
 dependencies = [{ name = "inventory", argv = ["d"], proxy = true, protocol = "http" }]

@@ -87,6 +87,11 @@ void ScenarioReader::ReadCheck(const toml::table& table, const std::string& key,
       const bool duration = kind == CheckSpec::Kind::kLatency || kind == CheckSpec::Kind::kOutlived;
       ReadLimit(*n, t.Path(kCheckLimit), duration, metric_unit, &check->limit);
     }
+    if (kind == CheckSpec::Kind::kErrorRatio && check->limit > 1) {
+      r_.Error(Pos(n->source()), t.Path(kCheckLimit),
+               "an error ratio is at most 1 (every request), got " +
+                   FormatNumber(check->limit) + ": the check could never fail");
+    }
   }
 
   if (auto v = t.Read(kCheckAtLeast)) check->at_least = *v;
@@ -165,10 +170,12 @@ void ScenarioReader::ReadLimit(const toml::node& n, const std::string& key, bool
     }
   } else if (n.is_number()) {
     std::string why;
-    if (auto v = FiniteNumber(n, &why)) {
-      *limit = *v;
-    } else {
+    if (auto v = FiniteNumber(n, &why); !v) {
       r_.Error(Pos(n.source()), key, why);
+    } else if (*v < 0) {  // as for an expression: no check kind measures below 0
+      r_.Error(Pos(n.source()), key, "a limit must be >= 0, got " + FormatNumber(*v));
+    } else {
+      *limit = *v;
     }
   } else {
     r_.Error(Pos(n.source()), key, expected + ", got " + Describe(n));

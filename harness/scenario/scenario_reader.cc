@@ -164,6 +164,14 @@ void ScenarioReader::ReadLoad(const toml::table& table, const std::string& key) 
   }
   std::vector<Element> headers;
   if (auto v = t.Read(kLoadHeaders, &headers)) load.headers = std::move(*v);
+  for (const Element& h : headers) {  // sent as written: no request smuggled in
+    if (!IsHttpToken(h.name)) {
+      r_.Error(h.where, h.key,
+               "invalid header name " + Quote(h.name) + ": use letters, digits and -");
+    } else if (h.text.find_first_of(std::string("\r\n\0", 3)) != std::string::npos) {
+      r_.Error(h.where, h.key, "a header value must not hold CR, LF or NUL, got " + Quote(h.text));
+    }
+  }
   Variables(headers);
   if (auto v = t.Read(kLoadBody)) {
     load.body = *v;

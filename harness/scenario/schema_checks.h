@@ -73,7 +73,8 @@ inline constexpr Key kCheckKeys[] = {
             "duration on a metric in bytes or percent, or a size on one in ms or percent, is an "
             "error; for latency and outlived only a duration or a number of seconds, for orphans only "
             "a number; or an expression that follows the scenario's settings, "
-            "`\"1.5 * ${load.rate} * 2s\"` (see [limit expressions](#limit-expressions))",
+            "`\"1.5 * ${load.rate} * 2s\"` (see [limit expressions](#limit-expressions)); "
+            "never below 0, and at most 1 for error_ratio",
      .type_note = ", or an expression", .applies = kLimitChecks, .required = kLimitChecks},
     {.name = "at_least", .type = Type::kBool,
      .doc = "pass when the observed value is at least `limit` rather than at most: shows that a "
