@@ -79,8 +79,9 @@ std::optional<uint64_t> ParseSize(std::string_view text, std::string* error) {
     return std::nullopt;
   }
   double total = n * mult;
-  if (total > 1.8e19) {
-    if (error) *error = "size \"" + std::string(text) + "\" is too large";
+  // llround's long long ends at 2^63 (8 EiB); no size here comes near it.
+  if (!(total < 9223372036854775807.0)) {
+    if (error) *error = "size \"" + std::string(text) + "\" is too large (at most 9.2e18 bytes)";
     return std::nullopt;
   }
   return static_cast<uint64_t>(std::llround(total));

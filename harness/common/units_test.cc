@@ -37,6 +37,9 @@ TEST_CASE("sizes parse in decimal and binary units") {
   std::string err;
   CHECK_FALSE(ParseSize("12kb", &err));
   CHECK(err == "unknown size unit \"kb\" (use B, KB, MB, GB, KiB, MiB or GiB)");
+  CHECK(*ParseSize("9000000000GB") == 9000000000000000000u);
+  CHECK_FALSE(ParseSize("10000000000GB", &err));  // past 2^63: no wrap to a smaller size
+  CHECK(err == "size \"10000000000GB\" is too large (at most 9.2e18 bytes)");
 }
 
 TEST_CASE("durations format back to what a user writes") {
