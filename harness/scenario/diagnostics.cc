@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <utility>
 
@@ -76,7 +77,12 @@ std::string FormatNumber(double v) {
   if (v == std::floor(v) && std::fabs(v) < 1e15) {
     std::snprintf(buf, sizeof buf, "%.0f", v);
   } else {
-    std::snprintf(buf, sizeof buf, "%g", v);
+    // As short as it reads back exactly: 100.0000001 must not print as a
+    // valid-looking 100 in "must be <= 100, got ...".
+    for (const char* format : {"%g", "%.15g", "%.17g"}) {
+      std::snprintf(buf, sizeof buf, format, v);
+      if (std::strtod(buf, nullptr) == v) break;
+    }
   }
   return buf;
 }

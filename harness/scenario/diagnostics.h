@@ -61,7 +61,8 @@ class Reporter {
   std::vector<Diagnostic> warnings_;
 };
 
-/// A number as messages and the reference print it: "5", "-0.5", "2.5".
+/// A number as messages and the reference print it: "5", "-0.5", "2.5",
+/// "100.0000001": the shortest of %g, %.15g and %.17g that reads back exactly.
 std::string FormatNumber(double v);
 
 /// "a" + "b" = "a.b"; a key that is not a bare TOML key is quoted:

@@ -223,6 +223,13 @@ checks = [{ kind = "latency", limit = 0.5, percentile = 100.5 },
      {"s.toml:3:57: checks[0].percentile: must be > 0 and <= 100, got 100.5",
       "s.toml:4:57: checks[1].percentile: must be > 0 and <= 100, got 0"}},
 
+    {"a value just out of range prints as written - not rounded into range",
+     R"(target = { argv = ["t"] }
+phases = [{ name = "a", duration = "1s" }]
+checks = [{ kind = "latency", limit = 0.5, percentile = 100.0000001 }]
+)",
+     {"s.toml:3:57: checks[0].percentile: must be > 0 and <= 100, got 100.0000001"}},
+
     {"a request rate beyond what any load generator sends (a typo) is refused",
      R"(target = { argv = ["t"] }
 phases = [{ name = "a", duration = "1s", rate = 2e6 }]
