@@ -25,6 +25,9 @@ StatusOr<Address> ParseAddress(std::string_view text) {
     if (out.host.find(':') != std::string::npos)
       return invalid("write an IPv6 address in brackets: [::1]:port");
     port = text.substr(colon + 1);
+    // ":port", as Go's net.Listen and net.Dial take it (Toxiproxy clients
+    // send it); faultline means loopback by it, never every interface.
+    if (out.host.empty()) out.host = "127.0.0.1";
   }
   if (out.host.empty()) return invalid("the host is empty");
   unsigned value = 0;

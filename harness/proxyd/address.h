@@ -16,8 +16,9 @@ struct Address {
   bool operator==(const Address&) const = default;
 };
 
-/// Parses "host:port" or "[v6]:port". The host must not be empty; the port
-/// is 0..65535. Invalid (naming `text`) otherwise.
+/// Parses "host:port" or "[v6]:port"; ":port" means 127.0.0.1:port (for a
+/// listen address too: loopback, not every interface). The port is 0..65535.
+/// Invalid (naming `text`) otherwise, and for an empty "[]".
 StatusOr<Address> ParseAddress(std::string_view text);
 
 /// "host:port", with brackets around an IPv6 address: the inverse of

@@ -9,6 +9,8 @@ TEST_CASE("ParseAddress reads host:port and bracketed IPv6") {
   CHECK(*ParseAddress("127.0.0.1:8474") == Address{"127.0.0.1", 8474});
   CHECK(*ParseAddress("localhost:0") == Address{"localhost", 0});
   CHECK(*ParseAddress("[::1]:6379") == Address{"::1", 6379});
+  CHECK(*ParseAddress(":26379") == Address{"127.0.0.1", 26379});  // as Go's net.Dial takes it
+  CHECK(*ParseAddress(":0") == Address{"127.0.0.1", 0});
   CHECK(ToString(Address{"::1", 6379}) == "[::1]:6379");
   CHECK(ToString(Address{"db.internal", 5432}) == "db.internal:5432");
 }
@@ -20,7 +22,7 @@ TEST_CASE("ParseAddress names the address and what is wrong with it") {
   };
   const Case cases[] = {
       {"8474", "address \"8474\": expected host:port"},
-      {":8474", "address \":8474\": the host is empty"},
+      {"[]:8474", "address \"[]:8474\": the host is empty"},
       {"localhost:", "address \"localhost:\": expected a port number 0..65535 after the last ':'"},
       {"localhost:70000",
        "address \"localhost:70000\": expected a port number 0..65535 after the last ':'"},

@@ -198,6 +198,17 @@ TEST_CASE("PATCH /proxies/{p} with a new listen address restarts it there") {
   CHECK(testing::Client(PortOf(moved)).Exchange("ping") == "ping");
 }
 
+TEST_CASE("a listen or upstream without a host means 127.0.0.1 as Go's :port does") {
+  ApiRig rig;
+  auto c = rig.Client();
+  const std::string upstream = ":" + std::to_string(ParseAddress(rig.echo_address())->port);
+  json p = Post(c, "/proxies", json{{"name", "redis"}, {"listen", ":0"}, {"upstream", upstream}},
+                201);
+  CHECK(p["listen"].get<std::string>().starts_with("127.0.0.1:"));
+  CHECK(p["upstream"] == upstream);
+  CHECK(testing::Client(PortOf(p)).Exchange("ping") == "ping");
+}
+
 TEST_CASE("DELETE /proxies/{p} is 204 and closes the proxy") {
   ApiRig rig;
   auto c = rig.Client();
