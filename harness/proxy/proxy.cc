@@ -17,15 +17,6 @@ namespace {
 // EMFILE, so an error that persists does not spin the loop.
 constexpr auto kRetryDelay = std::chrono::milliseconds(50);
 
-// "localhost" and address literals; nullopt for a name to resolve.
-std::optional<asio::ip::address> AddressOf(const std::string& host) {
-  if (host == "localhost") return asio::ip::address_v4::loopback();
-  boost::system::error_code ec;
-  auto address = asio::ip::make_address(host, ec);
-  if (ec) return std::nullopt;
-  return address;
-}
-
 // "127.0.0.1:80", "[::1]:80".
 std::string HostPort(const asio::ip::address& address, uint16_t port) {
   std::string host = address.to_string();
@@ -34,6 +25,14 @@ std::string HostPort(const asio::ip::address& address, uint16_t port) {
 }
 
 }  // namespace
+
+std::optional<asio::ip::address> IpAddressOf(const std::string& host) {
+  if (host == "localhost") return asio::ip::address_v4::loopback();
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(host, ec);
+  if (ec) return std::nullopt;
+  return address;
+}
 
 void SetAbortiveClose(tcp::socket& socket) {
   boost::system::error_code ignored;
@@ -47,7 +46,7 @@ FaultProxy::Impl::Impl(asio::io_context& io, Clock& clock, std::string name,
       name_(std::move(name)),
       upstream_host_(std::move(upstream_host)),
       upstream_port_(upstream_port),
-      upstream_address_(AddressOf(upstream_host_)),
+      upstream_address_(IpAddressOf(upstream_host_)),
       rng_(seed),
       acceptor_(io),
       retry_timer_(clock.NewTimer()),
@@ -58,7 +57,7 @@ Status FaultProxy::Impl::Listen(const std::string& host, uint16_t port) {
     return Status::Unavailable("proxy " + name_ + ": already listening on " +
                                HostPort(listen_address_, listen_port_));
   }
-  std::optional<asio::ip::address> address = AddressOf(host);
+  std::optional<asio::ip::address> address = IpAddressOf(host);
   if (!address) {
     return Status::Invalid("proxy " + name_ + ": listen on " + host + ":" + std::to_string(port) +
                            ": not an IP address or localhost");
@@ -204,7 +203,7 @@ void FaultProxy::Impl::SetFaults(std::vector<ProxyFault> faults) {
 void FaultProxy::Impl::SetUpstream(std::string host, uint16_t port) {
   upstream_host_ = std::move(host);
   upstream_port_ = port;
-  upstream_address_ = AddressOf(upstream_host_);
+  upstream_address_ = IpAddressOf(upstream_host_);
   for (const auto& connection : Snapshot()) connection->Close(/*abortive=*/false);
 }
 

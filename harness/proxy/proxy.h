@@ -41,6 +41,11 @@ struct ProxyCounters {
   std::map<std::string, uint64_t> affected;
 };
 
+/// `host` as an address: an address literal, or "localhost" (127.0.0.1);
+/// nullopt for a name. Listen takes only an address; an upstream name is
+/// resolved per connection.
+std::optional<asio::ip::address> IpAddressOf(const std::string& host);
+
 class FaultProxy {
  public:
   /// Does not listen yet. The upstream is `upstream_host` ("127.0.0.1",

@@ -12,14 +12,20 @@ namespace {
 const ApiError kProxyNotFound{404, "proxy not found"};
 const ApiError kToxicNotFound{404, "toxic not found"};
 
-// A 400 for a missing field or an address that is no host:port; `at` is
-// appended to the field's name (" at proxy 2" for /populate).
+// A 400 for a missing field, an address that is no host:port, or a listen
+// host that is no IP address (FaultProxy::Listen would refuse it, after the
+// proxy had been stopped); `at` is appended to the field's name (" at proxy
+// 2" for /populate). What passes here fails later only to bind (500).
 ApiFailure CheckSettings(const ProxySettings& s, const std::string& at) {
   if (s.name.empty()) return BadRequest("missing required field: name" + at);
   if (s.upstream.empty()) return BadRequest("missing required field: upstream" + at);
   for (const auto& [field, value] : {std::pair{"listen", &s.listen}, {"upstream", &s.upstream}}) {
     StatusOr<Address> parsed = ParseAddress(*value);
     if (!parsed.ok()) return BadRequestBody(field + at + ": " + parsed.status().message());
+    if (value == &s.listen && !IpAddressOf(parsed->host)) {
+      return BadRequestBody(field + at + ": address " + Quote(*value) +
+                            ": not an IP address or localhost");
+    }
   }
   return std::nullopt;
 }

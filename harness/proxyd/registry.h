@@ -85,13 +85,13 @@ class ProxyRegistry {
   ApiResult<ProxyState> Get(const std::string& name) const;
 
   /// Creates a proxy and, if enabled, binds it. 400 "missing required field:
-  /// name" (or upstream), 400 for an address that is no host:port, 409
-  /// "proxy already exists", 500 when it cannot bind (it is not created),
-  /// 400 when the listen host is no IP address (FaultProxy::Listen says so).
+  /// name" (or upstream), 400 for an address that is no host:port or a
+  /// listen host that is no IP address or localhost, 409 "proxy already
+  /// exists", 500 when it cannot bind (it is not created).
   ApiResult<ProxyState> Create(ProxySettings settings);
-  /// Applies `patch` (see the header comment). 404; 400 for a bad address;
-  /// 500 when it cannot bind (the proxy is then disabled, with the new
-  /// address).
+  /// Applies `patch` (see the header comment). 404; 400 for a bad address,
+  /// as for Create (nothing changes); 500 when it cannot bind (the proxy is
+  /// then disabled, with the new address).
   ApiResult<ProxyState> Update(const std::string& name, const ProxyPatch& patch);
   /// Closes and forgets the proxy. 404.
   ApiFailure Delete(const std::string& name);

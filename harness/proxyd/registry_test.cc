@@ -67,6 +67,8 @@ TEST_CASE("create refuses duplicates - missing fields and bad addresses") {
       {{"db", "127.0.0.1:0", "", true}, 400, "missing required field: upstream"},
       {{"db", "nowhere", "127.0.0.1:9", true}, 400,
        "bad request body: listen: address \"nowhere\": expected host:port"},
+      {{"db", "db.internal:5000", "127.0.0.1:9", true}, 400,
+       "bad request body: listen: address \"db.internal:5000\": not an IP address or localhost"},
       {{"db", "127.0.0.1:0", "db:99999", true}, 400,
        "bad request body: upstream: address \"db:99999\": expected a port number 0..65535 "
        "after the last ':'"},
@@ -124,6 +126,23 @@ TEST_CASE("a new listen address restarts the proxy - a new upstream keeps its po
   CHECK(f.registry.Update("nope", {}).error().message == "proxy not found");
 }
 
+TEST_CASE("a listen host that is no IP address is a 400 that leaves the proxy as it was") {
+  Fixture f;
+  ProxyState s = f.Create("redis");
+  REQUIRE(f.registry.AddToxic("redis", Toxic("slow")).ok());
+  ApiResult<ProxyState> r = f.registry.Update("redis", {"db.internal:5000", {}, {}});
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().status == 400);
+  CHECK(r.error().message ==
+        "bad request body: listen: address \"db.internal:5000\": not an IP address or localhost");
+  ApiResult<ProxyState> now = f.registry.Get("redis");
+  REQUIRE(now.ok());
+  CHECK(now->settings.enabled);
+  CHECK(now->settings.listen == s.settings.listen);
+  CHECK(now->toxics.size() == 1);
+  CHECK(Accepts(PortOf(s)));
+}
+
 TEST_CASE("toxic names are unique across streams - replace and remove find them by name") {
   Fixture f;
   f.Create("redis");
@@ -158,6 +177,21 @@ TEST_CASE("populate checks every proxy before creating any") {
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().message == "duplicate proxy name \"a\"");
   CHECK(f.registry.List().empty());
+}
+
+TEST_CASE("populate checks every listen host before it replaces any proxy") {
+  Fixture f;
+  ProxyState a = f.Create("a");
+  ApiResult<std::vector<ProxyState>> r = f.registry.Populate(
+      {{"a", "127.0.0.1:0", "127.0.0.1:10", true}, {"b", "db.internal:5000", "127.0.0.1:9", true}});
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().status == 400);
+  CHECK(r.error().message == "bad request body: listen at proxy 2: address \"db.internal:5000\": "
+                             "not an IP address or localhost");
+  REQUIRE(f.registry.List().size() == 1);
+  CHECK(f.registry.Get("a")->settings.upstream == "127.0.0.1:9");
+  CHECK(f.registry.Get("a")->settings.enabled);
+  CHECK(Accepts(PortOf(a)));
 }
 
 TEST_CASE("populate keeps an unchanged proxy with its toxics and replaces a changed one") {
