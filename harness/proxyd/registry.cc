@@ -116,9 +116,7 @@ ApiResult<ProxyState> ProxyRegistry::Get(const std::string& name) const {
   return StateOf(*e);
 }
 
-ApiResult<ProxyState> ProxyRegistry::Create(ProxySettings settings) {
-  if (ApiFailure bad = CheckSettings(settings, "")) return *bad;
-  if (Find(settings.name)) return ApiError{409, "proxy already exists"};
+ApiResult<ProxyRegistry::Entry> ProxyRegistry::NewEntry(ProxySettings settings) {
   Entry e;
   e.upstream = *ParseAddress(settings.upstream);
   e.state.settings = std::move(settings);
@@ -129,8 +127,16 @@ ApiResult<ProxyState> ProxyRegistry::Create(ProxySettings settings) {
   } else {
     log_("proxy " + e.state.settings.name + " created disabled");
   }
-  const std::string name = e.state.settings.name;
-  return StateOf(proxies_.emplace(name, std::move(e)).first->second);
+  return e;
+}
+
+ApiResult<ProxyState> ProxyRegistry::Create(ProxySettings settings) {
+  if (ApiFailure bad = CheckSettings(settings, "")) return *bad;
+  if (Find(settings.name)) return ApiError{409, "proxy already exists"};
+  const std::string name = settings.name;
+  ApiResult<Entry> e = NewEntry(std::move(settings));
+  if (!e.ok()) return e.error();
+  return StateOf(proxies_.emplace(name, std::move(*e)).first->second);
 }
 
 ApiResult<ProxyState> ProxyRegistry::Update(const std::string& name, const ProxyPatch& patch) {
@@ -185,13 +191,23 @@ ApiResult<std::vector<ProxyState>> ProxyRegistry::Populate(std::vector<ProxySett
       out.push_back(StateOf(*existing));
       continue;
     }
-    if (existing) {
-      Stop(*existing, "replaced");
-      proxies_.erase(settings.name);
+    if (!existing) {
+      ApiResult<ProxyState> created = Create(std::move(settings));
+      if (!created.ok()) return created.error();
+      out.push_back(*created);
+      continue;
     }
-    ApiResult<ProxyState> created = Create(std::move(settings));
-    if (!created.ok()) return created.error();
-    out.push_back(*created);
+    // As Toxiproxy's AddOrReplace: the old proxy stops first (the new one
+    // may want its port), and stays, disabled, when the new one cannot bind.
+    Stop(*existing, "stopped to be replaced");
+    ApiResult<Entry> replacement = NewEntry(std::move(settings));
+    if (!replacement.ok()) {
+      log_("proxy " + existing->state.settings.name +
+           " kept, disabled, with its settings and toxics: its replacement failed");
+      return replacement.error();
+    }
+    *existing = std::move(*replacement);
+    out.push_back(StateOf(*existing));
   }
   return out;
 }

@@ -99,7 +99,9 @@ class ProxyRegistry {
   /// 400 changes nothing): one whose listen and upstream are unchanged is
   /// kept as it is, with its toxics; one that differs is replaced by a new
   /// proxy without toxics. A bind failure (500) stops the loop: proxies
-  /// handled before it stay as they now are.
+  /// handled before it stay as they now are, and the proxy it was to
+  /// replace, if any, stays stopped (disabled) with its settings and toxics,
+  /// as Toxiproxy's AddOrReplace leaves it.
   ApiResult<std::vector<ProxyState>> Populate(std::vector<ProxySettings> all);
   /// Enables every proxy and removes every toxic. 500 when a proxy cannot
   /// bind again (the others are still reset).
@@ -129,6 +131,8 @@ class ProxyRegistry {
 
   Entry* Find(const std::string& name);
   const Entry* Find(const std::string& name) const;
+  // A proxy for checked `settings`, bound if enabled; the caller adds it.
+  ApiResult<Entry> NewEntry(ProxySettings settings);
   ApiFailure Start(Entry& e);
   ProxyState StateOf(const Entry& e) const;  // e.state, with the live request counts
   void Stop(Entry& e, const char* why);

@@ -211,6 +211,28 @@ TEST_CASE("populate keeps an unchanged proxy with its toxics and replaces a chan
   CHECK(f.registry.List().size() == 3);
 }
 
+TEST_CASE("a populate entry that cannot bind leaves the proxy it replaces disabled as it was") {
+  Fixture f;
+  ProxyState a = f.Create("a");
+  REQUIRE(f.registry.AddToxic("a", Toxic("slow")).ok());
+  tcp::acceptor taken(f.io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+  const std::string listen = "127.0.0.1:" + std::to_string(taken.local_endpoint().port());
+  ApiResult<std::vector<ProxyState>> r =
+      f.registry.Populate({{"a", listen, "127.0.0.1:10", true}});
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().status == 500);
+  ApiResult<ProxyState> kept = f.registry.Get("a");
+  REQUIRE(kept.ok());
+  CHECK_FALSE(kept->settings.enabled);
+  CHECK(kept->settings.listen == a.settings.listen);
+  CHECK(kept->settings.upstream == "127.0.0.1:9");
+  CHECK(kept->toxics.size() == 1);
+  CHECK(f.log.back() ==
+        "proxy a kept, disabled, with its settings and toxics: its replacement failed");
+  REQUIRE(f.registry.Update("a", {{}, {}, true}).ok());
+  CHECK(Accepts(PortOf(a)));
+}
+
 TEST_CASE("reset enables every proxy and removes every toxic") {
   Fixture f;
   ProxyState s = f.Create("a");
