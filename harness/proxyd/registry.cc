@@ -34,6 +34,11 @@ std::string ToxicLine(const std::string& proxy, const ProxyFault& t, const char*
   return "proxy " + proxy + ": toxic " + what + ": " + Describe(t);  // Describe names it
 }
 
+// What an http proxy saw, for whoever stops or disables it.
+std::string RequestsLine(const std::string& proxy, const UpstreamCounts& c) {
+  return "proxy " + proxy + " requests: " + DescribeRequests(c);
+}
+
 }  // namespace
 
 ProxyRegistry::ProxyRegistry(asio::io_context& io, Clock& clock, SeedFor seed_for, Log log)
@@ -80,12 +85,12 @@ ApiFailure ProxyRegistry::Start(Entry& e) {
 void ProxyRegistry::Stop(Entry& e, const char* why) {
   e.state.settings.enabled = false;
   if (!e.proxy) return;
-  const std::string requests =
-      e.state.settings.http ? "; requests: " + DescribeRequests(e.proxy->Counts()) : "";
+  const UpstreamCounts counts = e.proxy->Counts();
   e.proxy->Close();
   e.proxy.reset();
-  log_("proxy " + e.state.settings.name + " " + why + " (listener and connections closed)" +
-       requests);
+  const std::string& name = e.state.settings.name;
+  log_("proxy " + name + " " + why + " (listener and connections closed)");
+  if (e.state.settings.http) log_(RequestsLine(name, counts));
 }
 
 void ProxyRegistry::ApplyToxics(Entry& e) {
@@ -214,15 +219,23 @@ ApiResult<std::vector<ProxyState>> ProxyRegistry::Populate(std::vector<ProxySett
 
 ApiFailure ProxyRegistry::Reset() {
   ApiFailure first;
+  std::string unbound;  // "a, b": the proxies that could not bind again
   for (auto& [name, e] : proxies_) {
     e.state.toxics.clear();
     ApplyToxics(e);
     if (!e.proxy) {
       ApiFailure failed = Start(e);
-      if (failed && !first) first = failed;
+      if (!failed) continue;
+      if (!first) first = failed;
+      unbound += (unbound.empty() ? "" : ", ") + name;
     }
   }
-  log_("reset: every proxy enabled, every toxic removed");
+  if (unbound.empty()) {
+    log_("reset: every proxy enabled, every toxic removed");
+  } else {
+    log_("reset: every toxic removed, every proxy enabled but " + unbound +
+         " (cannot bind; disabled)");
+  }
   return first;
 }
 
@@ -286,9 +299,7 @@ ApiFailure ProxyRegistry::RemoveToxic(const std::string& proxy, const std::strin
 void ProxyRegistry::CloseAll() {
   for (auto& [name, e] : proxies_) {
     if (!e.proxy) continue;
-    // What an http proxy saw, for whoever stops `faultline proxy`.
-    if (e.state.settings.http)
-      log_("proxy " + name + " requests: " + DescribeRequests(e.proxy->Counts()));
+    if (e.state.settings.http) log_(RequestsLine(name, e.proxy->Counts()));
     e.proxy->Close();
     e.proxy.reset();
   }

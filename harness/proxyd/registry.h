@@ -17,7 +17,8 @@
 //     `upstream` closes open connections and sends new ones there;
 //   - toxics apply at once to open and new connections (FaultProxy::SetFaults);
 //     a toxic's name is unique within its proxy, across both streams.
-// Every change is logged as one line through `log`.
+// Every change is logged through `log`, one line per event (disabling an
+// http proxy adds a line with its request counts).
 #pragma once
 
 #include <cstdint>

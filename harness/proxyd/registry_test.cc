@@ -248,6 +248,29 @@ TEST_CASE("reset enables every proxy and removes every toxic") {
   CHECK(f.log.back() == "reset: every proxy enabled, every toxic removed");
 }
 
+TEST_CASE("a reset that cannot bind a proxy again says so in its log line") {
+  Fixture f;
+  ProxyState a = f.Create("a");
+  f.Create("b");
+  REQUIRE(f.registry.Update("a", {{}, {}, false}).ok());
+  tcp::acceptor taken(f.io, tcp::endpoint(asio::ip::address_v4::loopback(), PortOf(a)));
+  ApiFailure failed = f.registry.Reset();
+  REQUIRE(failed);
+  CHECK(failed->status == 500);
+  CHECK_FALSE(f.registry.Get("a")->settings.enabled);
+  CHECK(f.log.back() ==
+        "reset: every toxic removed, every proxy enabled but a (cannot bind; disabled)");
+}
+
+TEST_CASE("disabling an http proxy logs its request counts on a line of their own") {
+  Fixture f;
+  REQUIRE(f.registry.Create({"web", "127.0.0.1:0", "127.0.0.1:9", true, true}).ok());
+  REQUIRE(f.registry.Update("web", {{}, {}, false}).ok());
+  REQUIRE(f.log.size() >= 2);
+  CHECK(f.log[f.log.size() - 2] == "proxy web disabled (listener and connections closed)");
+  CHECK(f.log.back() == "proxy web requests: 0 answered, 0 abandoned, 0 fault, 0 open");
+}
+
 TEST_CASE("delete closes the proxy and forgets it") {
   Fixture f;
   ProxyState s = f.Create("a");
