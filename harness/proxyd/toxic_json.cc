@@ -25,6 +25,11 @@ struct Attribute {
   uint64_t scale = 1;
 };
 
+// The largest attribute: 1e18 ns (a scenario's longest duration, units.cc)
+// or 1e18 bytes, in the attribute's unit. Well inside int64 (and exact as a
+// double), with room for the sums the faults make (now + latency + jitter).
+constexpr double kMaxAttribute = 1e18;
+
 constexpr Duration kMs = std::chrono::milliseconds(1);
 constexpr Duration kUs = std::chrono::microseconds(1);
 
@@ -78,6 +83,12 @@ ApiFailure SetAttributes(ProxyFault& f, const json& attrs) {
     if (!value.is_number() || value.get<double>() < 0 || !std::isfinite(value.get<double>()))
       return BadRequestBody(where + ": expected a number >= 0, got " + value.dump());
     const double v = value.get<double>();
+    const double per_unit = static_cast<double>(it->duration ? it->unit.count() : it->scale);
+    const double max = kMaxAttribute / per_unit;
+    if (v > max) {
+      return BadRequestBody(where + ": expected a number from 0 to " +
+                            std::to_string(static_cast<int64_t>(max)) + ", got " + value.dump());
+    }
     if (it->duration) {
       f.*(it->duration) = std::chrono::duration_cast<Duration>(
           std::chrono::duration<double, std::nano>(v * static_cast<double>(it->unit.count())));

@@ -16,7 +16,9 @@
 //     reset_peer: timeout (ms)           limit_data: bytes
 //     slicer: average_size, size_variation (bytes), delay (microseconds)
 //   Absent attributes are 0. An attribute the type does not have, a value
-//   that is not a non-negative number, or a toxicity outside 0..1 is a 400.
+//   that is not a non-negative number, one above 1e18 ns or 1e18 bytes (1e12
+//   ms, 1e15 KB/s; the 400 names the largest), or a toxicity outside 0..1
+//   is a 400.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -41,6 +41,14 @@ TEST_CASE("each Toxiproxy attribute maps onto its ProxyFault field in Toxiproxy'
   CHECK(Parse(R"({"type": "connect_hang"})").kind == ProxyFault::Kind::kConnectHang);
 }
 
+TEST_CASE("the largest attribute values are taken as they are") {
+  constexpr int64_t kNs = 1'000'000'000'000'000'000;  // 1e18 ns: about 31.7 years
+  CHECK(Parse(R"({"type": "latency", "attributes": {"latency": 1e12}})").latency.count() == kNs);
+  CHECK(Parse(R"({"type": "slicer", "attributes": {"delay": 1e15}})").delay.count() == kNs);
+  CHECK(Parse(R"({"type": "limit_data", "attributes": {"bytes": 1e18}})").bytes ==
+        1'000'000'000'000'000'000u);
+}
+
 TEST_CASE("a toxic renders back to the JSON it came from") {
   const char* texts[] = {
       R"({"attributes":{"jitter":5,"latency":100},"name":"lat","stream":"upstream","toxicity":0.5,"type":"latency"})",
@@ -106,6 +114,18 @@ TEST_CASE("toxic errors are 400s that say what is wrong") {
        "bad request body: attributes.latency: expected a number >= 0, got -1"},
       {R"({"type": "latency", "attributes": {"latency": "1s"}})",
        "bad request body: attributes.latency: expected a number >= 0, got \"1s\""},
+      {R"({"type": "latency", "attributes": {"latency": 1e13}})",
+       "bad request body: attributes.latency: expected a number from 0 to 1000000000000, got "
+       "10000000000000.0"},
+      {R"({"type": "slow_close", "attributes": {"delay": 1e13}})",
+       "bad request body: attributes.delay: expected a number from 0 to 1000000000000, got "
+       "10000000000000.0"},
+      {R"({"type": "slicer", "attributes": {"average_size": 1e300}})",
+       "bad request body: attributes.average_size: expected a number from 0 to "
+       "1000000000000000000, got 1e+300"},
+      {R"({"type": "bandwidth", "attributes": {"rate": 1e16}})",
+       "bad request body: attributes.rate: expected a number from 0 to 1000000000000000, got "
+       "1e+16"},
       {R"({"type": "latency", "attributes": 3})",
        "bad request body: attributes: expected a JSON object"},
   };
