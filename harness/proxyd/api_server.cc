@@ -11,14 +11,17 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <condition_variable>
-#include <cstring>
 #include <deque>
 #include <mutex>
 #include <set>
 #include <thread>
 #include <vector>
+
+#include "harness/proxyd/request_framing.h"
+#include "harness/proxyd/request_stream.h"
 
 namespace faultline {
 
@@ -39,94 +42,14 @@ struct Job {
 };
 
 using SteadyTime = std::chrono::steady_clock::time_point;
-// How long reading one request's body, or writing one answer's bytes, may
-// wait for the socket.
-constexpr std::chrono::seconds kIoTimeout{5};
+// How long a request's body may take to arrive once its head is in.
+constexpr std::chrono::seconds kBodyTimeout{5};
 // Requests served on one connection before it is closed (cpp-httplib's default).
 constexpr int kMaxRequestsPerConnection = 5;
 // How long the listener is left alone after accept ran out of fds.
 constexpr std::chrono::milliseconds kAcceptRetry{50};
-
-// Waits until `fd` is ready for `events` or `deadline` passes.
-bool WaitFor(int fd, short events, SteadyTime deadline) {
-  while (true) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return false;
-    pollfd p{fd, events, 0};
-    const int n = ::poll(&p, 1, static_cast<int>(left.count()));
-    if (n > 0) return true;
-    if (n == 0 || errno != EINTR) return false;
-  }
-}
-
-// A connection whose request head has arrived, for cpp-httplib's request
-// handling: the bytes already read come first, then the (non-blocking)
-// socket, every wait bounded.
-class HeadStream final : public httplib::Stream {
- public:
-  HeadStream(int fd, std::string read) : fd_(fd), read_(std::move(read)) {}
-
-  bool is_readable() const override {
-    return pos_ < read_.size() || WaitFor(fd_, POLLIN, body_deadline_);
-  }
-  bool is_writable() const override {
-    return WaitFor(fd_, POLLOUT, std::chrono::steady_clock::now() + kIoTimeout);
-  }
-  ssize_t read(char* ptr, size_t size) override {
-    if (pos_ < read_.size()) {
-      const size_t n = std::min(size, read_.size() - pos_);
-      std::memcpy(ptr, read_.data() + pos_, n);
-      pos_ += n;
-      return static_cast<ssize_t>(n);
-    }
-    while (WaitFor(fd_, POLLIN, body_deadline_)) {
-      const ssize_t n = ::recv(fd_, ptr, size, 0);
-      if (n >= 0 || (errno != EAGAIN && errno != EINTR)) return n;
-    }
-    return -1;
-  }
-  ssize_t write(const char* ptr, size_t size) override {
-    while (is_writable()) {
-      const ssize_t n = ::send(fd_, ptr, size, MSG_NOSIGNAL);
-      if (n >= 0 || (errno != EAGAIN && errno != EINTR)) return n;
-    }
-    return -1;
-  }
-  void get_remote_ip_and_port(std::string& ip, int& port) const override {
-    Address(::getpeername, ip, port);
-  }
-  void get_local_ip_and_port(std::string& ip, int& port) const override {
-    Address(::getsockname, ip, port);
-  }
-  socket_t socket() const override { return fd_; }
-  // What was read but not used: the start of a pipelined next request.
-  std::string Rest() const { return read_.substr(pos_); }
-
- private:
-  void Address(int (*get)(int, sockaddr*, socklen_t*), std::string& ip, int& port) const {
-    sockaddr_storage addr{};
-    socklen_t size = sizeof addr;
-    if (get(fd_, reinterpret_cast<sockaddr*>(&addr), &size) != 0) return;
-    char host[NI_MAXHOST] = {};
-    char serv[NI_MAXSERV] = {};
-    if (::getnameinfo(reinterpret_cast<sockaddr*>(&addr), size, host, sizeof host, serv,
-                      sizeof serv, NI_NUMERICHOST | NI_NUMERICSERV) != 0)
-      return;
-    ip = host;
-    port = std::atoi(serv);
-  }
-
-  const int fd_;
-  const std::string read_;
-  size_t pos_ = 0;
-  // The head has arrived; its body must follow within kIoTimeout.
-  const SteadyTime body_deadline_ = std::chrono::steady_clock::now() + kIoTimeout;
-};
-
-bool HeadComplete(const std::string& read) {
-  return read.find("\r\n\r\n") != std::string::npos || read.find("\n\n") != std::string::npos;
-}
+constexpr size_t kReadChunk = 64 * 1024;
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 // Makes cpp-httplib's handling of one request usable on a stream of ours.
 class HttpServer : public httplib::Server {
@@ -134,16 +57,37 @@ class HttpServer : public httplib::Server {
   using httplib::Server::process_request;
 };
 
+void SetError(httplib::Response& res, const ApiError& e) {
+  const ApiResponse r = ErrorResponse(e);
+  res.status = r.status;
+  res.set_content(r.body, "application/json");
+}
+
+// Why a request is answered without its body being read (Connections did
+// not wait for it, or dropped it); nullopt when its body, if any, is read.
+std::optional<ApiError> BodyRefused(const httplib::Request& req) {
+  if (req.has_header("Transfer-Encoding"))
+    return ApiError{411, "send the body with a Content-Length (no Transfer-Encoding)"};
+  if (!req.has_header("Content-Length")) return std::nullopt;
+  std::optional<uint64_t> n = ParseContentLength(req.get_header_value("Content-Length"));
+  if (!n) return BadRequest("Content-Length is not a number");
+  if (*n > ApiServer::kMaxBodyBytes)
+    return ApiError{413, "request body larger than " + std::to_string(ApiServer::kMaxBodyBytes) +
+                             " bytes"};
+  return std::nullopt;
+}
+
 }  // namespace
 
-// The accepting thread (poll over the listener and every connection
-// waiting for its request head) and the workers answering complete
-// requests. A connection belongs to exactly one of: the accepting thread's
-// `waiting` list, `ready_` (for a worker), a worker, `returned_` (back from a
-// worker, to wait for its next request).
+// The accepting thread (poll over the listener and every connection whose
+// request has not fully arrived) and the workers answering whole requests.
+// A connection belongs to exactly one of: the accepting thread's `waiting`
+// list, `ready_` (for a worker), a worker, `returned_` (back from a worker,
+// to wait for its next request); `open_` counts them all.
 class ApiServer::Connections {
  public:
-  Connections(int listen_fd, HttpServer& server) : listen_fd_(listen_fd), server_(server) {
+  Connections(int listen_fd, HttpServer& server)
+      : listen_fd_(listen_fd), server_(server), buffer_(kReadChunk) {
     if (::pipe2(wake_, O_CLOEXEC | O_NONBLOCK) != 0) wake_[0] = wake_[1] = -1;
     acceptor_ = std::thread([this] { Accept(); });
     for (int i = 0; i < kThreads; i++) workers_.emplace_back([this] { Work(); });
@@ -167,10 +111,16 @@ class ApiServer::Connections {
 
  private:
   struct Connection {
-    int fd;
+    int fd = -1;
     std::string read;  // bytes read, not yet handled
     int served = 0;    // requests answered on it
+    // For the request's head; once the head is in (head_in), for its body.
     SteadyTime deadline{};
+    bool head_in = false;
+    uint64_t dropped = 0;     // body bytes dropped of a request too large to take
+    bool ready = false;       // `read` starts with a whole request:
+    size_t request_bytes = 0;  // ... this long,
+    bool close_after = false;  // ... after which the connection closes
   };
 
   void Wake() {
@@ -178,7 +128,12 @@ class ApiServer::Connections {
     [[maybe_unused]] ssize_t ignored = ::write(wake_[1], &byte, 1);
   }
 
-  // Hands a connection with a complete head to a worker.
+  void Close(int fd) {
+    ::close(fd);
+    open_--;
+  }
+
+  // Hands a connection with a whole request to a worker.
   void Ready(Connection c) {
     {
       std::lock_guard lock(mutex_);
@@ -187,88 +142,132 @@ class ApiServer::Connections {
     ready_cv_.notify_one();
   }
 
+  // Whether `c.read` starts with a whole request for a worker (setting
+  // request_bytes and close_after). On the way: the body's deadline starts
+  // once the head is in; "Expect: 100-continue" is answered here and its
+  // line removed (the worker would answer it again); the body of a request
+  // too large to take is dropped as it arrives and its head goes on alone,
+  // to be answered 413; a body of unknown length is not waited for (its
+  // request is answered 411 or 400, then the connection closed). Sets
+  // deadline {} when the connection is to be closed.
+  bool Complete(Connection& c, SteadyTime now) {
+    std::optional<RequestFraming> f = FrameRequest(c.read);
+    if (!f) {
+      if (c.read.size() > kMaxHeadBytes) c.deadline = {};
+      return false;
+    }
+    if (!c.head_in) {
+      c.head_in = true;
+      c.deadline = now + kBodyTimeout;
+    }
+    const bool too_large = f->body_bytes > kMaxBodyBytes;
+    if (f->length_unknown || (too_large && f->expect_continue)) {
+      c.request_bytes = f->head_bytes;
+      c.close_after = true;
+      return true;
+    }
+    if (f->expect_continue) {
+      if (c.read.size() < f->head_bytes + f->body_bytes &&
+          ::send(c.fd, kContinue.data(), kContinue.size(), MSG_NOSIGNAL) !=
+              static_cast<ssize_t>(kContinue.size())) {
+        c.deadline = {};
+        return false;
+      }
+      c.read.erase(f->expect_line_at, f->expect_line_bytes);
+      f->head_bytes -= f->expect_line_bytes;
+    }
+    if (too_large) {
+      const uint64_t drop =
+          std::min<uint64_t>(c.read.size() - f->head_bytes, f->body_bytes - c.dropped);
+      c.read.erase(f->head_bytes, drop);
+      c.dropped += drop;
+      c.request_bytes = f->head_bytes;
+      return c.dropped == f->body_bytes;
+    }
+    c.request_bytes = f->head_bytes + f->body_bytes;
+    return c.read.size() >= c.request_bytes;
+  }
+
   void Accept() {
     std::vector<Connection> waiting;
     std::vector<pollfd> polled;
-    char buffer[4096];
     while (true) {
       const SteadyTime now = std::chrono::steady_clock::now();
       {
         std::lock_guard lock(mutex_);
         if (stopping_) break;
         for (Connection& c : returned_) {
-          c.deadline = now + kHeaderTimeout;
-          waiting.push_back(std::move(c));
+          Connection next{c.fd, std::move(c.read), c.served, now + kHeaderTimeout};
+          // It may hold a whole pipelined request already.
+          next.ready = Complete(next, now);
+          waiting.push_back(std::move(next));
         }
         returned_.clear();
       }
-      // A returned connection may hold a whole pipelined request already.
-      std::erase_if(waiting, [&](Connection& c) {
-        if (!HeadComplete(c.read)) return false;
-        Ready(std::move(c));
-        return true;
-      });
       // Out of fds (EMFILE): the listener is left alone for a while, as it
       // would stay readable and spin this loop.
       const bool accepting = now >= accept_again_;
-      polled.assign({{wake_[0], POLLIN, 0}, {listen_fd_, static_cast<short>(accepting ? POLLIN : 0), 0}});
+      polled.assign({{wake_[0], POLLIN, 0},
+                     {listen_fd_, static_cast<short>(accepting ? POLLIN : 0), 0}});
       SteadyTime next = accepting ? now + std::chrono::seconds(1) : accept_again_;
       for (const Connection& c : waiting) {
-        polled.push_back({c.fd, POLLIN, 0});
-        next = std::min(next, c.deadline);
+        polled.push_back({c.fd, static_cast<short>(c.ready ? 0 : POLLIN), 0});
+        next = std::min(next, c.ready ? now : c.deadline);
       }
       const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next - now);
-      if (::poll(polled.data(), polled.size(), std::max<int>(0, static_cast<int>(wait.count()) + 1)) < 0 &&
-          errno != EINTR) {
-        break;
-      }
+      const int timeout = next <= now ? 0 : static_cast<int>(wait.count()) + 1;
+      if (::poll(polled.data(), polled.size(), timeout) < 0 && errno != EINTR) break;
       if (polled[0].revents) {
-        while (::read(wake_[0], buffer, sizeof buffer) > 0) {
+        while (::read(wake_[0], buffer_.data(), buffer_.size()) > 0) {
         }
       }
       // Each waiting connection that polled readable: read what came.
       const size_t polled_waiting = waiting.size();
       for (size_t i = 0; i < polled_waiting; i++) {
         Connection& c = waiting[i];
-        if (polled[i + 2].revents == 0) continue;
-        const ssize_t n = ::recv(c.fd, buffer, sizeof buffer, 0);
+        if (c.ready || polled[i + 2].revents == 0) continue;
+        const ssize_t n = ::recv(c.fd, buffer_.data(), buffer_.size(), 0);
         if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
         if (n <= 0) {
           c.deadline = {};  // closed below
           continue;
         }
-        c.read.append(buffer, static_cast<size_t>(n));
-        if (c.read.size() > kMaxHeadBytes && !HeadComplete(c.read)) c.deadline = {};
+        c.read.append(buffer_.data(), static_cast<size_t>(n));
+        c.ready = Complete(c, now);
       }
-      if (polled[1].revents) {
-        while (true) {
-          const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-          if (fd < 0) {
-            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
-              accept_again_ = std::chrono::steady_clock::now() + kAcceptRetry;
-            break;
-          }
-          if (waiting.size() >= kMaxConnections) {
-            ::close(fd);
-            continue;
-          }
-          const int one = 1;
-          ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-          waiting.push_back({fd, {}, 0, std::chrono::steady_clock::now() + kHeaderTimeout});
-        }
-      }
+      if (polled[1].revents) AcceptAll(waiting);
       const SteadyTime after = std::chrono::steady_clock::now();
       std::erase_if(waiting, [&](Connection& c) {
-        if (HeadComplete(c.read)) {
+        if (c.ready) {
           Ready(std::move(c));
           return true;
         }
         if (c.deadline > after) return false;
-        ::close(c.fd);  // gone, too slow, or a head too large
+        Close(c.fd);  // gone, too slow, or a head too large
         return true;
       });
     }
-    for (const Connection& c : waiting) ::close(c.fd);
+    for (const Connection& c : waiting) Close(c.fd);
+  }
+
+  // Accepts what the listener holds, within kMaxConnections in all.
+  void AcceptAll(std::vector<Connection>& waiting) {
+    while (true) {
+      const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) {
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+          accept_again_ = std::chrono::steady_clock::now() + kAcceptRetry;
+        return;
+      }
+      if (open_ >= kMaxConnections) {
+        ::close(fd);
+        continue;
+      }
+      open_++;
+      const int one = 1;
+      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      waiting.push_back({fd, {}, 0, std::chrono::steady_clock::now() + kHeaderTimeout});
+    }
   }
 
   void Work() {
@@ -282,17 +281,17 @@ class ApiServer::Connections {
         ready_.pop_front();
         busy_.insert(c.fd);
       }
-      HeadStream stream(c.fd, std::move(c.read));
-      const bool last = ++c.served >= kMaxRequestsPerConnection;
+      RequestStream stream(c.fd, c.read.substr(0, c.request_bytes));
+      c.read.erase(0, c.request_bytes);  // what follows: the start of the next request
+      const bool last = ++c.served >= kMaxRequestsPerConnection || c.close_after;
       bool closed = false;
       const bool ok = server_.process_request(stream, last, closed, {});
       std::lock_guard lock(mutex_);
       busy_.erase(c.fd);
       if (!ok || closed || last || stopping_) {
-        ::close(c.fd);
+        Close(c.fd);
         continue;
       }
-      c.read = stream.Rest();
       returned_.push_back(std::move(c));
       Wake();
     }
@@ -301,12 +300,14 @@ class ApiServer::Connections {
   const int listen_fd_;
   HttpServer& server_;
   int wake_[2] = {-1, -1};  // a pipe: wakes the accepting thread
+  std::vector<char> buffer_;  // the accepting thread's
   std::mutex mutex_;
   std::condition_variable ready_cv_;
-  std::deque<Connection> ready_;        // guarded by mutex_
-  std::vector<Connection> returned_;    // guarded by mutex_
-  std::set<int> busy_;                  // fds workers serve now; guarded by mutex_
-  bool stopping_ = false;               // guarded by mutex_
+  std::deque<Connection> ready_;      // guarded by mutex_
+  std::vector<Connection> returned_;  // guarded by mutex_
+  std::set<int> busy_;                // fds workers serve now; guarded by mutex_
+  bool stopping_ = false;             // guarded by mutex_
+  std::atomic<size_t> open_{0};       // connections accepted and not closed
   SteadyTime accept_again_{};  // the accepting thread's: accept4 ran out of fds until then
   std::thread acceptor_;
   std::vector<std::thread> workers_;
@@ -315,14 +316,14 @@ class ApiServer::Connections {
 ApiServer::ApiServer(asio::io_context& io, ToxiproxyApi& api)
     : io_(io), handoff_(std::make_shared<Handoff>()), server_(std::make_unique<HttpServer>()) {
   handoff_->api = &api;
-  server_->set_payload_max_length(1 << 20);
+  server_->set_payload_max_length(kMaxBodyBytes);
   // What its answers' Keep-Alive header announces; Connections enforces it.
   server_->set_keep_alive_timeout(kHeaderTimeout.count());
   server_->set_keep_alive_max_count(kMaxRequestsPerConnection);
 
-  auto handler = [this](const httplib::Request& req, httplib::Response& res) {
+  auto answer = [this](const httplib::Request& req, std::string body, httplib::Response& res) {
     auto job = std::make_shared<Job>();
-    job->request = {req.method, req.path, req.body, req.get_header_value("User-Agent")};
+    job->request = {req.method, req.path, std::move(body), req.get_header_value("User-Agent")};
     auto handoff = handoff_;
     asio::post(io_, [handoff, job] {
       std::lock_guard lock(handoff->mutex);
@@ -338,20 +339,56 @@ ApiServer::ApiServer(asio::io_context& io, ToxiproxyApi& api)
     res.status = job->response.status;
     if (res.status != 204) res.set_content(job->response.body, "application/json");
   };
-  // cpp-httplib answers 400 to a POST without Content-Length (Ruby's
-  // Net::HTTP sends `POST /reset` so, as does `curl -X POST`): a request
-  // that announces no body is answered here, before the server reads one.
-  server_->set_pre_routing_handler([handler](const httplib::Request& req, httplib::Response& res) {
-    if (req.has_header("Content-Length") || req.has_header("Transfer-Encoding"))
-      return httplib::Server::HandlerResponse::Unhandled;
-    handler(req, res);
-    return httplib::Server::HandlerResponse::Handled;
+  using Handled = httplib::Server::HandlerResponse;
+  // A refused body is answered before anything reads it. cpp-httplib answers
+  // 400 to a POST without Content-Length (Ruby's Net::HTTP sends `POST
+  // /reset` so, as does `curl -X POST`): a request that announces no body is
+  // answered here too.
+  server_->set_pre_routing_handler([answer](const httplib::Request& req, httplib::Response& res) {
+    if (std::optional<ApiError> refused = BodyRefused(req)) {
+      SetError(res, *refused);
+      return Handled::Handled;
+    }
+    if (req.has_header("Content-Length")) return Handled::Unhandled;
+    answer(req, "", res);
+    return Handled::Handled;
   });
-  server_->Get(".*", handler);
-  server_->Post(".*", handler);
-  server_->Patch(".*", handler);
-  server_->Delete(".*", handler);
-  server_->Put(".*", handler);
+  // Connections answers "Expect: 100-continue" and removes it, but for a
+  // request refused at once.
+  server_->set_expect_100_continue_handler(
+      [](const httplib::Request& req, httplib::Response& res) {
+        std::optional<ApiError> refused = BodyRefused(req);
+        if (!refused) return 100;
+        SetError(res, *refused);
+        return res.status;
+      });
+  // Bodies are read through a content reader, whatever their Content-Type:
+  // cpp-httplib would refuse a form-encoded one (curl -d's) above 8 KiB.
+  auto with_body = [answer](const httplib::Request& req, httplib::Response& res,
+                            const httplib::ContentReader& read) {
+    if (req.is_multipart_form_data())
+      return SetError(res, BadRequestBody("expected JSON, not multipart/form-data"));
+    std::string body;
+    if (!read([&](const char* data, size_t n) {
+          body.append(data, n);
+          return true;
+        })) {
+      return SetError(res, BadRequestBody("the body ended before its Content-Length"));
+    }
+    answer(req, std::move(body), res);
+  };
+  server_->Get(".*", [answer](const httplib::Request& req, httplib::Response& res) {
+    answer(req, "", res);
+  });
+  server_->Post(".*", with_body);
+  server_->Patch(".*", with_body);
+  server_->Delete(".*", with_body);
+  server_->Put(".*", with_body);
+  // What cpp-httplib refuses itself (a malformed request line, say) is
+  // answered in the API's form too.
+  server_->set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (res.body.empty()) SetError(res, ApiError{res.status, "bad request"});
+  });
 }
 
 ApiServer::~ApiServer() { Stop(); }

@@ -1,14 +1,20 @@
 // ApiServer: the control API (ToxiproxyApi) behind HTTP/1.1, on threads of
-// its own: one accepts connections and reads their request heads (poll, no
-// thread per connection), a pool of kThreads parses and answers complete
-// requests with cpp-httplib's request handling.
+// its own: one accepts connections and reads their requests, head and body
+// (poll, no thread per connection), a pool of kThreads parses and answers
+// whole requests with cpp-httplib's request handling.
 //
 // Abuse: a connection must deliver a complete request head within
 // kHeaderTimeout of being accepted (or of its previous answer: an idle
-// keep-alive connection is closed after as long), and a head of at most
-// kMaxHeadBytes; otherwise it is closed. Idle and slow clients so hold no
-// worker thread and cannot hold off others; at most kMaxConnections wait
-// for their heads at once (more are closed on accept).
+// keep-alive connection is closed after as long), a head of at most
+// kMaxHeadBytes, and then its body (Content-Length) within 5 s; otherwise
+// it is closed. A body above kMaxBodyBytes is read and dropped, and its
+// request answered 413; a body without Content-Length (Transfer-Encoding)
+// is answered 411 without being read, and its connection closed. Idle and
+// slow clients so hold no worker thread and cannot hold off others; at most
+// kMaxConnections are open at once, waiting or being answered (more are
+// closed on accept).
+//
+// Bodies are JSON whatever their Content-Type (curl -d sends a form's).
 //
 // Threading: the proxies live on the caller's io_context; the server's
 // threads never touch them. Each request is handed to the io_context's
@@ -42,6 +48,7 @@ class ApiServer {
   static constexpr int kThreads = 4;
   static constexpr std::chrono::seconds kHeaderTimeout{2};
   static constexpr size_t kMaxHeadBytes = 16 * 1024;
+  static constexpr size_t kMaxBodyBytes = 1024 * 1024;
   static constexpr size_t kMaxConnections = 1024;
 
   /// `api` is used on `io`'s thread only, and must outlive the server.

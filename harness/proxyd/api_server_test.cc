@@ -377,6 +377,73 @@ TEST_CASE("Stop answers nothing more and ends the server's threads") {
   CHECK_FALSE(c.Get("/version"));
 }
 
+// curl -d sends Content-Type: application/x-www-form-urlencoded, whose bodies
+// cpp-httplib refused above 8 KiB (413, empty).
+TEST_CASE("a form-encoded body is read as JSON up to 1 MiB - a larger one is a JSON 413") {
+  ApiRig rig;
+  auto c = rig.Client();
+  const std::string proxies = json::array({NewProxy("a", rig.echo_address())}).dump();
+  for (size_t size : {size_t{9'000}, size_t{500'000}, ApiServer::kMaxBodyBytes}) {
+    CAPTURE(size);
+    auto r = c.Post("/populate", proxies + std::string(size - proxies.size(), ' '),
+                    "application/x-www-form-urlencoded");
+    REQUIRE(r);
+    CHECK_MESSAGE(r->status == 201, r->body);
+  }
+  auto big = c.Post("/populate", proxies + std::string(ApiServer::kMaxBodyBytes, ' '),
+                    "application/x-www-form-urlencoded");
+  REQUIRE(big);
+  CHECK(big->status == 413);
+  CHECK(Body(big) == Error(413, "request body larger than 1048576 bytes"));
+  CHECK(Body(c.Get("/version")) == json{{"version", "test-1.0"}});
+}
+
+TEST_CASE("a chunked body is a JSON 411 and its connection is closed") {
+  ApiRig rig;
+  testing::Client raw(rig.server().port());
+  REQUIRE(raw.Send("POST /proxies HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                   "2\r\n{}\r\n0\r\n\r\n"));
+  testing::error_code ec;
+  const std::string answer = raw.Read(SIZE_MAX, 5s, &ec);
+  CHECK(answer.starts_with("HTTP/1.1 411"));
+  CHECK(answer.ends_with(Error(411, "send the body with a Content-Length (no Transfer-Encoding)")
+                             .dump()));
+  CHECK((ec == asio::error::eof || ec == asio::error::connection_reset));  // closed
+}
+
+TEST_CASE("Expect 100-continue gets one 100 Continue before the body is sent") {
+  ApiRig rig;
+  testing::Client raw(rig.server().port());
+  const std::string body = NewProxy("a", rig.echo_address()).dump();
+  REQUIRE(raw.Send("POST /proxies HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                   "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n"));
+  const std::string go_on = "HTTP/1.1 100 Continue\r\n\r\n";
+  CHECK(raw.Read(go_on.size()) == go_on);
+  REQUIRE(raw.Send(body));
+  CHECK(raw.Read(12) == "HTTP/1.1 201");
+}
+
+// A worker took a connection once its head was in and waited up to 5 s for
+// its body: four such clients held every worker.
+TEST_CASE("clients sending their bodies slowly hold no worker - others are answered meanwhile") {
+  ApiRig rig;
+  std::vector<std::unique_ptr<testing::Client>> slow;
+  const std::string start = "{\"name\": \"";
+  for (int i = 0; i < 2 * ApiServer::kThreads; i++) {
+    slow.push_back(std::make_unique<testing::Client>(rig.server().port()));
+    REQUIRE(slow.back()->Send("POST /proxies HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n" +
+                              start));
+  }
+  auto c = rig.Client();
+  CHECK(Body(c.Get("/version")) == json{{"version", "test-1.0"}});
+  for (auto& client : slow) CHECK(client->Silent(0ms));  // neither answered nor closed yet
+  // The rest of a body: the request is answered at once.
+  std::string rest = "a\", \"upstream\": \"" + rig.echo_address() + "\"}";
+  rest += std::string(100 - start.size() - rest.size(), ' ');
+  REQUIRE(slow[0]->Send(rest));
+  CHECK(slow[0]->Read(12) == "HTTP/1.1 201");
+}
+
 // Found by tests/fuzz/control_api_fuzz.cc: the parse error quotes the bytes
 // it read, and rendering invalid UTF-8 threw out of the io_context's thread.
 TEST_CASE("a body with invalid UTF-8 is a 400 in valid JSON - the server stays up") {

@@ -116,6 +116,8 @@ std::vector<std::string> Split(std::string_view path) {
 
 }  // namespace
 
+ApiResponse ErrorResponse(const ApiError& e) { return Error(e); }
+
 ToxiproxyApi::ToxiproxyApi(ProxyRegistry& registry, std::string version)
     : registry_(registry), version_(std::move(version)) {}
 

@@ -42,6 +42,9 @@ struct ApiResponse {
   std::string body;  // JSON; empty for 204
 };
 
+/// `e` as the API answers it: {"error": message, "status": status}.
+ApiResponse ErrorResponse(const ApiError& e);
+
 class ToxiproxyApi {
  public:
   /// `registry` must outlive the API. `version` is what GET /version shows.
