@@ -66,4 +66,14 @@ TEST_CASE("--set errors name the valid choices when no name is close") {
             "path, headers, body, timeout, max_in_flight)"});
 }
 
+TEST_CASE("an error inside a table or array given by --set has no place in the file") {
+  CHECK(Errors(kForOverrides, {"load={rat=5}",
+                               "phases.hang.faults=[{kind=\"hang\",dependency=\"inventory\","
+                               "latency=\"5ms\"}]"}) ==
+        std::vector<std::string>{
+            "s.toml: load.rat: unknown key \"rat\" (did you mean \"rate\"?)",
+            "s.toml: phases[1].faults[0].latency: \"latency\" only applies to kind "
+            "\"latency\", not \"hang\""});
+}
+
 }  // namespace

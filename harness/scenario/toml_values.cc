@@ -10,6 +10,9 @@
 namespace faultline {
 
 SourcePos Pos(const toml::source_region& where) {
+  // A key or value that came from a --set has no place in the file (the
+  // copies of its table's keys keep their positions in the --set text).
+  if (where.path && *where.path == "--set") return SourcePos{};
   return SourcePos{static_cast<int>(where.begin.line), static_cast<int>(where.begin.column)};
 }
 
