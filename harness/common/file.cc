@@ -35,6 +35,16 @@ Status WriteFileAtomic(const std::string& path, const std::string& content) {
     ::unlink(tmp.c_str());
     return Status::Unavailable("rename " + tmp + " to " + path + ": " + std::strerror(e));
   }
+  // The rename itself lives in the folder: without this a power loss may
+  // leave the old file (or none) under `path`. Best effort: the file is
+  // complete either way, and some filesystems cannot sync a folder.
+  const size_t slash = path.rfind('/');
+  const std::string folder = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+  const int dir = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
   return Status::Ok();
 }
 
