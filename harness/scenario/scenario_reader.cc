@@ -1,5 +1,6 @@
 #include "harness/scenario/scenario_reader.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 
@@ -8,6 +9,8 @@
 
 namespace faultline {
 namespace {
+
+constexpr std::string_view kTraceparent = "traceparent";
 
 bool IsHttpToken(std::string_view s) {
   if (s.empty()) return false;
@@ -170,6 +173,12 @@ void ScenarioReader::ReadLoad(const toml::table& table, const std::string& key) 
                "invalid header name " + Quote(h.name) + ": use letters, digits and -");
     } else if (h.text.find_first_of(std::string("\r\n\0", 3)) != std::string::npos) {
       r_.Error(h.where, h.key, "a header value must not hold CR, LF or NUL, got " + Quote(h.text));
+    } else if (std::equal(h.name.begin(), h.name.end(), kTraceparent.begin(), kTraceparent.end(),
+                          [](char a, char b) { return std::tolower(a) == b; })) {
+      r_.Warning(h.where, h.key,
+                 "every request then carries this one trace id and the load generator stamps "
+                 "none of its own, so the cancellation audit of an HTTP dependency cannot tell "
+                 "requests apart; leave traceparent to faultline");
     }
   }
   Variables(headers);

@@ -160,6 +160,17 @@ interval = "100ms"
            "it longer or lower sampling.interval"});
 }
 
+TEST_CASE("warning: a traceparent header set in the load") {
+  CHECK(Warnings(R"(target = { argv = ["t"] }
+phases = [{ name = "a", duration = "1s" }]
+load = { headers = { TraceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" } }
+)") == std::vector<std::string>{
+           "s.toml:3:36: warning: load.headers.TraceParent: every request then carries this "
+           "one trace id and the load generator stamps none of its own, so the cancellation "
+           "audit of an HTTP dependency cannot tell requests apart; leave traceparent to "
+           "faultline"});
+}
+
 TEST_CASE("no warnings are looked for when there are errors") {
   LoadOutcome out = LoadScenarioText(std::string(kPhases) + R"([[checks]]
 kind = "recovers"
