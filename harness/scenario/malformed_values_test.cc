@@ -223,6 +223,13 @@ checks = [{ kind = "latency", limit = 0.5, percentile = 100.5 },
      {"s.toml:3:57: checks[0].percentile: must be > 0 and <= 100, got 100.5",
       "s.toml:4:57: checks[1].percentile: must be > 0 and <= 100, got 0"}},
 
+    {"phases that together last longer than a run can",
+     R"(target = { argv = ["t"] }
+phases = [{ name = "a", duration = "200000h" }, { name = "b", duration = "200000h" }]
+)",
+     {"s.toml:2:74: phases[1].duration: the phases last 1440000000 s in all, more than a "
+      "run can last (1e9 s, about 31 years)"}},
+
     {"a value just out of range prints as written - not rounded into range",
      R"(target = { argv = ["t"] }
 phases = [{ name = "a", duration = "1s" }]
