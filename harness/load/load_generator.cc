@@ -97,7 +97,7 @@ class LoadGenerator::Core {
 
   // Requests already due under the old rate start first (the loop may be
   // late), so a change never removes requests; this may call the sink.
-  void SetRate(double rps, TimePoint until) {
+  void SetRate(double rps, TimePoint until, std::optional<TimePoint> from) {
     if (aborted_) return;
     if (rate_ > 0) {
       CatchUp(clock_.Now());
@@ -110,7 +110,7 @@ class LoadGenerator::Core {
       client_.CloseIdle();
       return;
     }
-    segment_start_ = NextSegmentStart(rps);
+    segment_start_ = NextSegmentStart(rps, from.value_or(clock_.Now()));
     rate_ = rps;
     until_ = until;
     segment_index_ = 0;
@@ -146,11 +146,10 @@ class LoadGenerator::Core {
   // When the first request at a new rate `rps` is due. From 0 it is due at
   // once. Otherwise the spacing from the last request follows the new rate,
   // but no earlier than now, so a lower old rate never turns into a burst.
-  TimePoint NextSegmentStart(double rps) const {
-    TimePoint now = clock_.Now();
-    if (rate_ == 0) return now;
+  TimePoint NextSegmentStart(double rps, TimePoint from) const {
+    if (rate_ == 0) return from;
     TimePoint next = DueAt(segment_index_ - 1) + FromSeconds(1.0 / rps);
-    return next < now ? now : next;
+    return next < from ? from : next;
   }
 
   void ArmSchedule() {
@@ -267,8 +266,10 @@ LoadGenerator::LoadGenerator(asio::io_context& io, Clock& clock, LoadOptions opt
 
 LoadGenerator::~LoadGenerator() { core_->Abort(); }
 
-void LoadGenerator::SetRate(double rps, TimePoint until) { core_->SetRate(rps, until); }
-void LoadGenerator::Stop() { core_->SetRate(0, TimePoint::max()); }
+void LoadGenerator::SetRate(double rps, TimePoint until, std::optional<TimePoint> from) {
+  core_->SetRate(rps, until, from);
+}
+void LoadGenerator::Stop() { core_->SetRate(0, TimePoint::max(), std::nullopt); }
 void LoadGenerator::Abort() { core_->Abort(); }
 uint64_t LoadGenerator::in_flight() const { return core_->in_flight(); }
 uint64_t LoadGenerator::open_connections() const { return core_->open_connections(); }

@@ -33,6 +33,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <map>
 #include <memory>
 #include <string>
@@ -69,10 +70,15 @@ class LoadGenerator {
   LoadGenerator(const LoadGenerator&) = delete;
   LoadGenerator& operator=(const LoadGenerator&) = delete;
 
-  /// Sets the schedule from now on: `rps` requests per second (0 = none),
-  /// for requests due before `until` (a phase's end; by default no end).
-  /// The first request after a change from 0 is due at once.
-  void SetRate(double rps, TimePoint until = TimePoint::max());
+  /// Sets the schedule: `rps` requests per second (0 = none), for requests
+  /// due from `from` (a phase's start; by default now) and before `until`
+  /// (its end; by default no end). The first request after a change from 0
+  /// is due at `from`; after another rate, one old interval after the old
+  /// rate's last request, but not before `from`. A `from` in the past (the
+  /// loop was late to the phase's start) makes the requests due since then
+  /// start at once: late, as their start lag shows, but not lost.
+  void SetRate(double rps, TimePoint until = TimePoint::max(),
+               std::optional<TimePoint> from = std::nullopt);
 
   /// Stops scheduling and closes idle connections; requests in flight run to
   /// completion or timeout and are still reported.

@@ -265,6 +265,31 @@ TEST_CASE("fake time: a phase's end bounds its schedule even when the next chang
   CHECK(Near(next.Intended().back(), 2950ms));
 }
 
+TEST_CASE("fake time: a phase reached late still sends every request due since its start") {
+  FakeTimeRig rig;
+  const TimePoint t0 = rig.clock.Now();
+  rig.gen->SetRate(10, t0 + 1s, t0);  // 0, 100, ..., 900 ms
+  rig.clock.Advance(1500ms);          // the loop comes to the next phase 500 ms late
+  CHECK(rig.gen->scheduled() == 10);
+  rig.gen->SetRate(20, t0 + 3s, t0 + 1s);
+  rig.clock.Advance(0ms);
+  CHECK(rig.gen->scheduled() == 21);  // 1000, 1050, ..., 1500 ms: late, not lost
+  std::vector<Duration> intended = rig.Intended();
+  CHECK(Near(intended[10], 1000ms));
+  CHECK(Near(intended[20], 1500ms));
+  rig.clock.Advance(1500ms);
+  CHECK(rig.gen->scheduled() == 50);  // 2 s at 20/s from the phase's start
+  CHECK(Near(rig.Intended().back(), 2950ms));
+  // From 0, the first request is due at the phase's start too.
+  FakeTimeRig idle;
+  const TimePoint i0 = idle.clock.Now();
+  idle.clock.Advance(300ms);
+  idle.gen->SetRate(10, i0 + 1s, i0 + 100ms);
+  idle.clock.Advance(0ms);
+  CHECK(idle.gen->scheduled() == 3);  // 100, 200, 300 ms
+  CHECK(Near(idle.Intended().front(), 100ms));
+}
+
 TEST_CASE("fake time: the first request after a change from 0 is due at once") {
   FakeTimeRig rig;
   rig.gen->SetRate(10);

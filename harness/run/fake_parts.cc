@@ -218,8 +218,9 @@ class FakeLoad final : public Load {
     w_.load_exists = false;
     w_.load_sink = nullptr;
   }
-  void SetRate(double rps, TimePoint until) override {
+  void SetRate(double rps, TimePoint from, TimePoint until) override {
     w_.Log("rate " + std::to_string(static_cast<int>(rps)));
+    w_.rate_from.push_back(from);
     w_.rate_until.push_back(until);
   }
   void Stop() override { w_.Log("load stops"); }

@@ -42,6 +42,7 @@ struct FakeWorld {
   std::set<std::string> stopping;  // StopAll under way: exits are expected
   std::set<std::string> killed;    // still running when the processes part was destroyed
   uint64_t in_flight = 0;          // the load's gauge
+  std::vector<TimePoint> rate_from;   // each SetRate's `from`, in order
   std::vector<TimePoint> rate_until;  // each SetRate's `until`, in order
   Load::Sink load_sink;            // to end requests
   bool load_exists = false;

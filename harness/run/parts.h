@@ -77,8 +77,9 @@ class Load {
  public:
   using Sink = std::function<void(const RequestResult&)>;
   virtual ~Load() = default;  // closes every connection without calling the sink
-  /// `rps` for requests due before `until` (the phase's end).
-  virtual void SetRate(double rps, TimePoint until) = 0;
+  /// `rps` for requests due from `from` (the phase's start, even when the
+  /// loop comes to it late) and before `until` (its end).
+  virtual void SetRate(double rps, TimePoint from, TimePoint until) = 0;
   /// Stops scheduling; requests in flight still end and are reported.
   virtual void Stop() = 0;
   /// Closes every connection; requests in flight are abandoned, not reported.

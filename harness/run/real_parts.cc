@@ -202,7 +202,9 @@ class GeneratedLoad final : public Load {
   GeneratedLoad(asio::io_context& io, Clock& clock, const LoadPlan& plan, TimePoint epoch,
                 Sink sink)
       : load_(io, clock, Options(plan, epoch), std::move(sink)) {}
-  void SetRate(double rps, TimePoint until) override { load_.SetRate(rps, until); }
+  void SetRate(double rps, TimePoint from, TimePoint until) override {
+    load_.SetRate(rps, until, from);
+  }
   void Stop() override { load_.Stop(); }
   void Abort() override { load_.Abort(); }
   uint64_t in_flight() const override { return load_.in_flight(); }

@@ -237,7 +237,9 @@ void VariantRun::EnterPhase(size_t index) {
     proxy->SetFaults(it == phase.faults.end() ? std::vector<FaultSpec>{}
                                               : FaultsAt(it->second, Duration(0), phase.duration));
   }
-  load_->SetRate(phase.rate, phase_start_ + phase.duration);  // its requests are due in it
+  // Its requests are due in it, from its scheduled start: a late timer
+  // starts the ones due since then late, it does not skip them.
+  load_->SetRate(phase.rate, phase_start_, phase_start_ + phase.duration);
   progress_.PhaseStarted(vr_.name, phase.name, phase.duration, phase.rate, phase.descriptions);
   phase_timer_->At(phase_start_ + phase.duration, [this] { EndPhase(/*full=*/true); });
   changes_ = FaultSchedule(phase.faults, phase.duration);

@@ -55,6 +55,7 @@ TEST_CASE("a normal run goes through its phases in order and stops everything") 
   // after the last phase (nor during an end census) however late the loop.
   const TimePoint t0 = h.world.start;
   CHECK(h.world.rate_until == std::vector<TimePoint>{t0 + 1200ms, t0 + 2200ms, t0 + 3200ms});
+  CHECK(h.world.rate_from == std::vector<TimePoint>{t0 + 200ms, t0 + 1200ms, t0 + 2200ms});
   CHECK(h.done->ok());
   const VariantResult& r = h.result;
   CHECK(r.outcome == VariantOutcome::kPass);
