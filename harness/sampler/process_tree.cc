@@ -121,7 +121,8 @@ std::optional<TreeSample> TreeReader::Read() {
     if (!stat || (p.pid != root_ && !kept.contains(stat->ppid))) continue;
     kept.insert(p.pid);
     sample.processes += 1;
-    sample.threads += stat->num_threads;
+    // A zombie's stat still says 1 thread; it runs none (it is counted as a process).
+    if (stat->state != 'Z') sample.threads += stat->num_threads;
     sample.rss_bytes += stat->rss_pages * page_size_;
     p.ppid = stat->ppid;
     p.reaped_ns = (stat->cutime_ticks + stat->cstime_ticks) * NanosPerTick();

@@ -59,6 +59,18 @@ TEST_CASE("ReadProcessTree skips children that vanish and reads no fd links with
   CHECK(sample->tcp_established == 0);
 }
 
+TEST_CASE("ReadProcessTree counts a zombie as a process with no threads") {
+  FakeProcFs fs;
+  fs.AddProcess(100, 1, 3, 1000, 0, 0, {});
+  fs.AddProcess(101, 100, 1, 0, 0, 0, {});
+  std::string& stat = fs.files["101/stat"];
+  stat.replace(stat.find(") S "), 4, ") Z ");
+  auto sample = ReadProcessTree(fs, 100, 4096);
+  REQUIRE(sample);
+  CHECK(sample->processes == 2);
+  CHECK(sample->threads == 3);
+}
+
 TEST_CASE("ReadProcessTree returns nullopt when the root is gone") {
   FakeProcFs fs;
   fs.AddProcess(100, 1, 3, 1000, 0, 0, {});
