@@ -248,6 +248,9 @@ TEST_CASE("faultline proxy refuses bad arguments with exit 2 and a port in use w
                       R"({"type": "lag"})"});
   CHECK(toxic.exit_code == 2);
   CHECK(Contains(toxic.err, "invalid toxic type"));
+  auto seed = Proxy({"--listen", "127.0.0.1:0", "--upstream", "127.0.0.1:9", "--seed", "-1"});
+  CHECK(seed.exit_code == 2);
+  CHECK(Contains(seed.err, "--seed: expected a whole number >= 0, got -1"));
 
   asio::io_context io;
   tcp::acceptor taken(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));

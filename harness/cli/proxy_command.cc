@@ -172,7 +172,12 @@ void SetupProxyCommand(CLI::App& app, int* exit_status) {
   cmd->add_option("--api", opts->api,
                   "Serve the control API on this host:port (Toxiproxy's is 127.0.0.1:8474)");
   cmd->add_option("--config", opts->config, "Create the proxies and faults of this TOML file");
-  cmd->add_option("--seed", opts->seed, "Seed of the per-connection draws (default 1)");
+  cmd->add_option("--seed", opts->seed, "Seed of the per-connection draws (default 1)")
+      ->check(CLI::Validator(  // CLI11 would wrap -1 to 2^64 - 1
+          [](std::string& v) {
+            return v.starts_with('-') ? "expected a whole number >= 0, got " + v : std::string();
+          },
+          "", "not negative"));
   cmd->callback([opts, exit_status] { *exit_status = RunProxy(*opts); });
 }
 
