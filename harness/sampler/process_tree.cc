@@ -179,8 +179,8 @@ void TreeReader::AddCpu(const std::vector<Gone>& gone) {
   }
   // A reaped time is in clock ticks, and a child reaped between its parent's
   // stat and its own shows up a read late: never count back.
-  cpu_ns_total_ = cpu_ns_total_ ? *cpu_ns_total_ + static_cast<uint64_t>(std::max<int64_t>(added, 0))
-                                : total;
+  const auto grown = static_cast<uint64_t>(std::max<int64_t>(added, 0));
+  cpu_ns_total_ = cpu_ns_total_ ? *cpu_ns_total_ + grown : total;
 }
 
 std::unordered_set<uint64_t> TreeReader::TreeInodes() const {
