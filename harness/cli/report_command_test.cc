@@ -107,11 +107,21 @@ TEST_CASE("report of a bad file names it and exits 2") {
   CHECK(missing.err.find((s.dir / "none.json").string() + ": cannot read the file: No such file or directory") != std::string::npos);
 }
 
+TEST_CASE("report creates the folder of a file it is asked to write") {
+  Saved s;
+  Invocation o = Report({s.results, "--junit", (s.dir / "ci" / "junit.xml").string(),
+                         "--markdown", (s.dir / "ci" / "md" / "summary.md").string()});
+  CHECK(o.status == kExitPassed);
+  CHECK(fs::exists(s.dir / "ci" / "junit.xml"));
+  CHECK(fs::exists(s.dir / "ci" / "md" / "summary.md"));
+}
+
 TEST_CASE("report says which file it could not write and exits 3") {
   Saved s;
-  Invocation o = Report({s.results, "--markdown", (s.dir / "no" / "such" / "dir.md").string()});
+  // Under a regular file: no folder can be made there.
+  Invocation o = Report({s.results, "--markdown", s.results + "/such/dir.md"});
   CHECK(o.status == kExitCouldNotRun);
-  CHECK(o.err.find((s.dir / "no" / "such").string()) != std::string::npos);
+  CHECK(o.err.find(s.results + "/such") != std::string::npos);
 }
 
 namespace {
