@@ -23,6 +23,38 @@ std::string ReadDoc() {
   return doc.str();
 }
 
+TEST_CASE("every toml block in the docs is valid TOML") {
+  size_t blocks = 0;
+  for (const char* name : {"README.md", "docs/scenarios.md", "docs/proxy.md", "docs/faults.md",
+                           "docs/tutorial.md", "docs/recipes.md", "docs/census.md",
+                           "docs/ci.md", "docs/scale.md", "docs/reports.md"}) {
+    std::ifstream in(std::string(FAULTLINE_SOURCE_DIR) + "/" + name);
+    REQUIRE_MESSAGE(in.good(), name);
+    std::string line;
+    int number = 0;
+    int start = 0;  // the line of the block's first TOML line; 0 outside a block
+    std::string block;
+    while (std::getline(in, line)) {
+      ++number;
+      if (!start && line == "```toml") {
+        start = number + 1;
+        block.clear();
+      } else if (start > 0 && line.starts_with("```")) {
+        ++blocks;
+        // The block's lines are numbered from its start in the doc.
+        const std::string where = std::string(name) + " (block at line " +
+                                  std::to_string(start) + ")";
+        std::optional<std::string> error = TomlSyntaxError(block, where);
+        CHECK_MESSAGE(!error, error.value_or(""));
+        start = 0;
+      } else if (start > 0) {
+        block += line + "\n";
+      }
+    }
+  }
+  CHECK(blocks > 20);
+}
+
 TEST_CASE("docs/scenarios.md holds the reference generated from the schema") {
   const std::string doc = ReadDoc();
   StatusOr<std::string> regenerated = RegenerateScenarioReference(doc);

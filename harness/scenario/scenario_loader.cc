@@ -18,6 +18,15 @@
 
 namespace faultline {
 
+std::optional<std::string> TomlSyntaxError(std::string_view text, const std::string& path) {
+  try {
+    (void)toml::parse(text, std::string_view(path));
+  } catch (const toml::parse_error& e) {
+    return SyntaxError(e, path).ToString();
+  }
+  return std::nullopt;
+}
+
 LoadOutcome LoadScenarioText(std::string_view text, const std::string& path,
                              const std::vector<std::string>& overrides) {
   LoadOutcome outcome;

@@ -50,4 +50,9 @@ LoadOutcome LoadScenarioText(std::string_view text, const std::string& path,
 /// validates with (schema.h), as is docs/scenarios.md.
 std::vector<std::string> AcceptedKeyPaths();
 
+/// The TOML syntax error of `text` ("path:line:column: message"), or nullopt
+/// when it parses: for checking fragments, such as the docs' examples, that
+/// are not whole scenarios.
+std::optional<std::string> TomlSyntaxError(std::string_view text, const std::string& path);
+
 }  // namespace faultline
