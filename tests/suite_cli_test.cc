@@ -57,7 +57,7 @@ TEST_CASE("suite: every scenario into its own folder with one summary and the wo
   BecomeSubreaper();
   TempDir dir;
   Write(dir.path() + "/suite/a-pass.toml", Quick());
-  Write(dir.path() + "/suite/b-fail.toml", Quick("limit = 200", "limit = -1"));
+  Write(dir.path() + "/suite/b-fail.toml", Quick("limit = 200", "limit = 0"));
   const std::string single = dir.path() + "/single.toml";
   Write(single, Quick());
   auto r = Faultline({"run", dir.path() + "/suite", single, "--out", dir.path() + "/out", "-q"});
@@ -149,13 +149,13 @@ TEST_CASE("repeat and compare: margins of every check and the exit codes of comp
 TEST_CASE("sweep: a run per value and the breaking point of every variant") {
   BecomeSubreaper();
   TempDir dir;
-  auto r = Faultline({"sweep", kTests + "quick.toml", "--vary", "checks[0].limit=200,-1", "--out",
+  auto r = Faultline({"sweep", kTests + "quick.toml", "--vary", "checks[0].limit=200,0", "--out",
                       dir.path(), "-q"});
   CHECK(r.exit_code == 0);  // a failing check is the sweep's finding, not an error
-  CHECK(Contains(r.out, "default: breaks at checks[0].limit=-1 (threads bounded: observed "));
-  CHECK(Contains(r.out, ", limit -1)"));
+  CHECK(Contains(r.out, "default: breaks at checks[0].limit=0 (threads bounded: observed "));
+  CHECK(Contains(r.out, ", limit 0)"));
   CHECK(fs::exists(dir.path() + "/checks[0].limit=200/results.json"));
-  CHECK(fs::exists(dir.path() + "/checks[0].limit=-1/results.json"));
+  CHECK(fs::exists(dir.path() + "/checks[0].limit=0/results.json"));
   const std::string html = ReadFile(dir.path() + "/sweep.html");
   CHECK(Count(html, "<svg class=\"chart\"") >= 3);
   CHECK(Contains(ReadFile(dir.path() + "/sweep.md"), "| default | breaks at"));

@@ -144,8 +144,9 @@ class LoadGenerator::Core {
   }
 
   // When the first request at a new rate `rps` is due. From 0 it is due at
-  // once. Otherwise the spacing from the last request follows the new rate,
-  // but no earlier than now, so a lower old rate never turns into a burst.
+  // `from` (the phase's start). Otherwise the spacing from the last request
+  // follows the new rate, but no earlier than `from`, so a lower old rate
+  // never turns into a burst and no request is due before its phase.
   TimePoint NextSegmentStart(double rps, TimePoint from) const {
     if (rate_ == 0) return from;
     TimePoint next = DueAt(segment_index_ - 1) + FromSeconds(1.0 / rps);
