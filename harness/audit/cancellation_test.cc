@@ -1,7 +1,10 @@
 // The cancellation audit on hand-made client results and upstream spans.
 #include "harness/audit/cancellation.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
+#include <random>
 
 #include <doctest/doctest.h>
 
@@ -119,6 +122,38 @@ TEST_CASE("orphans over time count open upstream requests whose caller had left"
   std::vector<UpstreamSpan> upstream = {Span("a", 0.1, std::nullopt), Span("b", 1.1, 7.0)};
   const std::vector<double> n = OrphansOver(callers, upstream, {0, 4.9, 5, 6, 6.5, 7, 100});
   CHECK(n == std::vector<double>{0, 0, 1, 2, 2, 1, 1});
+}
+
+TEST_CASE("orphans over time agree with counting every interval at every sample") {
+  CallerLedger callers;
+  std::vector<UpstreamSpan> upstream;
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<double> at(0, 100);
+  for (int i = 0; i < 2000; ++i) {
+    const std::string trace = std::to_string(i);
+    const double intended = at(rng);
+    callers.Add(Client(trace, i % 3 ? Outcome::kTimeout : Outcome::kOk, intended, at(rng) / 10));
+    const double start = intended + at(rng) / 100;
+    const std::optional<double> end =
+        i % 7 ? std::optional<double>(start + at(rng) / 5) : std::nullopt;  // 1 in 7 never ends
+    upstream.push_back(Span(trace, start, end));
+  }
+  std::vector<double> t_s;
+  for (int i = 0; i <= 1000; ++i) t_s.push_back(i * 0.1);
+  const std::vector<double> n = OrphansOver(callers, upstream, t_s);
+  REQUIRE(n.size() == t_s.size());
+  double most = 0;
+  for (size_t k = 0; k < t_s.size(); ++k) {
+    double want = 0;
+    for (const UpstreamSpan& u : upstream) {
+      const double from = std::max(u.start_s, callers.Find(u.trace_id)->left_s);
+      const double to = u.end_s.value_or(std::numeric_limits<double>::infinity());
+      if (from <= t_s[k] && t_s[k] < to) ++want;
+    }
+    CHECK(n[k] == want);
+    most = std::max(most, want);
+  }
+  CHECK(most > 50);  // the case has orphans to count
 }
 
 TEST_CASE("nearest-rank percentiles") {
