@@ -22,6 +22,8 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 
+#include "harness/common/text.h"
+
 namespace faultline {
 
 namespace beast = boost::beast;
@@ -78,17 +80,6 @@ struct ResponseBody {
   };
 };
 
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // How a failed read of the response is classed.
 HttpResult::Error ReadError(const error_code& ec) {
   if (ec == http::error::body_limit || ec == http::error::header_limit ||
@@ -110,8 +101,8 @@ std::string FormatHttpRequest(const HttpRequest& r, const std::string& host, uin
   for (const auto& [name, value] : r.headers) {
     // Framing is ours: a user's Content-Length or Transfer-Encoding could
     // contradict the body we send.
-    if (IEquals(name, "content-length") || IEquals(name, "transfer-encoding")) continue;
-    if (IEquals(name, "host")) has_host = true;
+    if (EqualsIgnoringCase(name, "content-length") || EqualsIgnoringCase(name, "transfer-encoding")) continue;
+    if (EqualsIgnoringCase(name, "host")) has_host = true;
     out += name + ": " + value + "\r\n";
   }
   if (!has_host) {

@@ -1,6 +1,7 @@
 #include "harness/common/text.h"
 
 #include <algorithm>
+#include <cctype>
 
 namespace faultline {
 
@@ -89,6 +90,13 @@ std::string OneOf(const std::vector<std::string>& names) {
     out += Quote(names[i]);
   }
   return out;
+}
+
+bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
 }
 
 }  // namespace faultline

@@ -34,4 +34,7 @@ std::string DidYouMean(std::string_view got, const std::vector<std::string>& can
 /// "\"a\", \"b\" or \"c\"" (each name quoted).
 std::string OneOf(const std::vector<std::string>& names);
 
+/// `a` and `b` are equal ignoring ASCII case, as HTTP header names compare.
+bool EqualsIgnoringCase(std::string_view a, std::string_view b);
+
 }  // namespace faultline

@@ -43,3 +43,10 @@ TEST_CASE("Elide keeps short text and shortens long text at character boundaries
   const std::string accents = "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9";  // 12 bytes
   CHECK(faultline::Elide(accents, 5) == "\u00e9\u2026(8 bytes)\u2026\u00e9");
 }
+
+TEST_CASE("EqualsIgnoringCase compares header names in any ASCII case") {
+  CHECK(faultline::EqualsIgnoringCase("Content-Length", "content-length"));
+  CHECK(faultline::EqualsIgnoringCase("", ""));
+  CHECK_FALSE(faultline::EqualsIgnoringCase("Content-Length", "content-lengthx"));
+  CHECK_FALSE(faultline::EqualsIgnoringCase("traceparent", "tracestate"));
+}

@@ -26,11 +26,11 @@
 
 #include "harness/load/load_generator.h"
 
-#include <cctype>
 #include <memory>
 #include <utility>
 
 #include "harness/common/http_client.h"
+#include "harness/common/text.h"
 #include "harness/common/traceparent.h"
 
 namespace faultline {
@@ -56,9 +56,7 @@ std::string RequestText(const LoadOptions& o) {
 
 bool HasTraceparent(const LoadOptions& o) {
   for (const auto& [name, value] : o.headers) {
-    std::string lower = name;
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (lower == kTraceparentHeader) return true;
+    if (EqualsIgnoringCase(name, kTraceparentHeader)) return true;
   }
   return false;
 }

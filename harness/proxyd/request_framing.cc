@@ -1,18 +1,12 @@
 #include "harness/proxyd/request_framing.h"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
+
+#include "harness/common/text.h"
 
 namespace faultline {
 namespace {
-
-bool SameName(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 std::string_view TrimBlanks(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -53,14 +47,14 @@ std::optional<RequestFraming> FrameRequest(std::string_view read) {
     if (colon != std::string_view::npos) {
       const std::string_view name = line.substr(0, colon);
       const std::string_view value = TrimBlanks(line.substr(colon + 1));
-      if (SameName(name, "Content-Length") && !seen_length) {
+      if (EqualsIgnoringCase(name, "Content-Length") && !seen_length) {
         seen_length = true;
         std::optional<uint64_t> n = ParseContentLength(value);
         if (n) f.body_bytes = *n;
         if (!n) f.length_unknown = true;
-      } else if (SameName(name, "Transfer-Encoding")) {
+      } else if (EqualsIgnoringCase(name, "Transfer-Encoding")) {
         f.length_unknown = true;
-      } else if (SameName(name, "Expect") && SameName(value, "100-continue")) {
+      } else if (EqualsIgnoringCase(name, "Expect") && EqualsIgnoringCase(value, "100-continue")) {
         f.expect_continue = true;
         f.expect_line_at = at;
         f.expect_line_bytes = next - at;

@@ -1,16 +1,14 @@
 #include "harness/scenario/scenario_reader.h"
 
-#include <algorithm>
 #include <cctype>
 #include <cstring>
 
 #include "harness/common/text.h"
+#include "harness/common/traceparent.h"
 #include "harness/scenario/check_names.h"
 
 namespace faultline {
 namespace {
-
-constexpr std::string_view kTraceparent = "traceparent";
 
 bool IsHttpToken(std::string_view s) {
   if (s.empty()) return false;
@@ -182,8 +180,7 @@ void ScenarioReader::ReadLoad(const toml::table& table, const std::string& key) 
                "invalid header name " + Quote(h.name) + ": use letters, digits and -");
     } else if (h.text.find_first_of(std::string("\r\n\0", 3)) != std::string::npos) {
       r_.Error(h.where, h.key, "a header value must not hold CR, LF or NUL, got " + Quote(h.text));
-    } else if (std::equal(h.name.begin(), h.name.end(), kTraceparent.begin(), kTraceparent.end(),
-                          [](char a, char b) { return std::tolower(a) == b; })) {
+    } else if (EqualsIgnoringCase(h.name, kTraceparentHeader)) {
       r_.Warning(h.where, h.key,
                  "every request then carries this one trace id and the load generator stamps "
                  "none of its own, so the cancellation audit of an HTTP dependency cannot tell "
