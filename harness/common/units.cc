@@ -52,7 +52,7 @@ std::optional<Duration> ParseDuration(std::string_view text, std::string* error)
     return std::nullopt;
   }
   double total = n * ns_per;
-  if (total > 1e18) {
+  if (total > static_cast<double>(kMaxDurationNs)) {
     if (error) *error = "duration \"" + std::string(text) + "\" is too long";
     return std::nullopt;
   }

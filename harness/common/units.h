@@ -12,6 +12,11 @@ namespace faultline {
 
 using Duration = std::chrono::nanoseconds;
 
+/// The longest duration faultline takes anywhere (a phase, a run, a fault's
+/// delay), about 31 years: well inside int64 nanoseconds, with room for the
+/// sums made of it (now + latency + jitter).
+inline constexpr int64_t kMaxDurationNs = 1'000'000'000'000'000'000;
+
 /// Parses "<number><unit>" with unit one of ns, us, ms, s, m, h. The number
 /// may have a fraction ("1.5s"). No unit, a negative number or trailing text
 /// is an error: returns nullopt and sets *error (if given) to the reason.

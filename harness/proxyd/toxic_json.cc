@@ -25,10 +25,9 @@ struct Attribute {
   uint64_t scale = 1;
 };
 
-// The largest attribute: 1e18 ns (a scenario's longest duration, units.cc)
-// or 1e18 bytes, in the attribute's unit. Well inside int64 (and exact as a
-// double), with room for the sums the faults make (now + latency + jitter).
-constexpr double kMaxAttribute = 1e18;
+// The largest attribute: kMaxDurationNs ns (the longest duration faultline
+// takes) or as many bytes, in the attribute's unit. Exact as a double.
+constexpr double kMaxAttribute = static_cast<double>(kMaxDurationNs);
 
 constexpr Duration kMs = std::chrono::milliseconds(1);
 constexpr Duration kUs = std::chrono::microseconds(1);

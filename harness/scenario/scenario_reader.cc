@@ -67,10 +67,10 @@ void ScenarioReader::Read(const toml::table& root) {
   if (s_.phases.empty() && (!phases || phases->is_array())) {
     r_.Error(top.Where(), top.Path(kPhases), "at least one [[phases]] entry is required");
   }
-  // Each phase is at most 1e18 ns; their sum must fit a run's clock too.
+  // Each phase is at most kMaxDurationNs; their sum must fit a run's clock too.
   long double total_ns = 0;
   for (const Phase& p : s_.phases) total_ns += static_cast<long double>(p.duration.count());
-  if (total_ns > 1e18L) {
+  if (total_ns > static_cast<long double>(kMaxDurationNs)) {
     const PhaseSites& last = phase_sites_.back();
     r_.Error(last.duration.where, last.duration.key,
              "the phases last " + FormatNumber(static_cast<double>(total_ns / 1e9L)) +
