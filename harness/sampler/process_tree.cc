@@ -143,17 +143,15 @@ std::optional<TreeSample> TreeReader::Read() {
   }
   // CPU last, in one quick pass: the caller times the counters by the end of
   // Read(), and the walk, the dump and fd listings above can take long.
-  AddCpu(gone);
+  AddCpu(gone, kept);
   sample.cpu_seconds = static_cast<double>(*cpu_ns_total_) / 1e9;
   return sample;
 }
 
-void TreeReader::AddCpu(const std::vector<Gone>& gone) {
+void TreeReader::AddCpu(const std::vector<Gone>& gone, const std::unordered_set<pid_t>& members) {
   int64_t added = 0;
   uint64_t total = 0;
-  std::unordered_set<pid_t> members;
   for (Process& p : processes_) {
-    members.insert(p.pid);
     // A zombie has no CPU clock left; its stat still has its ticks.
     const uint64_t now = fs_.CpuNanos(p.pid).value_or(p.own_ticks_ns) + p.reaped_ns;
     added += static_cast<int64_t>(now) - static_cast<int64_t>(p.cpu_ns.value_or(0));

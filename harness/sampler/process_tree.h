@@ -138,8 +138,9 @@ class TreeReader {
     pid_t ppid = 0;
     uint64_t cpu_ns = 0;
   };
-  // Adds the CPU since the last read to cpu_ns_total_.
-  void AddCpu(const std::vector<Gone>& gone);
+  // Adds the CPU since the last read to cpu_ns_total_; `members` are the
+  // pids of processes_.
+  void AddCpu(const std::vector<Gone>& gone, const std::unordered_set<pid_t>& members);
   // Reads again the link of each fd of p cached as not a socket whose
   // number is `share` modulo kListEvery; forgets those no longer open.
   void RecheckFiles(Process& p, int share);
