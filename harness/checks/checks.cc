@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <optional>
 #include <tuple>
 
 #include "harness/audit/cancellation.h"
@@ -185,20 +186,35 @@ CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& v) {
       const auto* column = v.samples.Find(check.metric);
       if (!column) return fail("no samples of " + check.metric);
       const Unit unit = SeriesUnit(check.metric);
+      // Recovered at the first sample from which the metric stays at or
+      // below the target through the deadline: a single dip in a series that
+      // climbs again is not a recovery. Past the deadline (a late recovery,
+      // already failed) the first sample back is the one reported.
       double last = NAN;
+      bool dipped = false;
+      std::optional<size_t> back;  // first sample of the current run at or below
       for (size_t i = 0; i < v.samples.t_s.size(); ++i) {
         double t = v.samples.t_s[i], y = (*column)[i];
         if (t < after->end_s || std::isnan(y)) continue;
+        if (back && t > r.window_end_s) break;  // stayed back to the deadline, or came back late
         last = y;
-        if (y <= target) {
-          r.observed = t - after->end_s;
-          r.passed = r.observed <= r.limit;
-          if (!r.passed) r.at_s = r.window_end_s;
-          r.detail = check.metric + " back to " + Fmt(y, unit) + ", at or below baseline " +
-                     Fmt(b->second, unit) + " + tolerance " + Fmt(check.tolerance, unit) + ", " +
-                     Fmt(r.observed, Unit::kSeconds) + " after " + check.after + " ended";
-          return r;
+        if (y > target) {
+          back.reset();
+        } else if (!back) {
+          back = i;
+          dipped = true;
         }
+      }
+      if (back) {
+        double y = (*column)[*back];
+        r.observed = v.samples.t_s[*back] - after->end_s;
+        r.passed = r.observed <= r.limit;
+        if (!r.passed) r.at_s = r.window_end_s;
+        r.detail = check.metric + " back to " + Fmt(y, unit) + ", at or below baseline " +
+                   Fmt(b->second, unit) + " + tolerance " + Fmt(check.tolerance, unit) + ", " +
+                   Fmt(r.observed, Unit::kSeconds) + " after " + check.after + " ended";
+        if (r.passed) r.detail += ", and stayed there";
+        return r;
       }
       // No sample after the phase: nothing says whether it recovered.
       if (std::isnan(last))
@@ -206,9 +222,10 @@ CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& v) {
       r.passed = false;
       r.observed = NAN;
       r.at_s = r.window_end_s;
-      r.detail = check.metric + " never returned to baseline " + Fmt(b->second, unit) +
-                 " + tolerance " + Fmt(check.tolerance, unit) + " after " + check.after +
-                 " ended (last " + Fmt(last, unit) + ")";
+      r.detail = check.metric + (dipped ? " came back to" : " never returned to") + " baseline " +
+                 Fmt(b->second, unit) + " + tolerance " + Fmt(check.tolerance, unit) +
+                 " after " + check.after + " ended" + (dipped ? " but did not stay there" : "") +
+                 " (last " + Fmt(last, unit) + ")";
       return r;
     }
     case CheckSpec::Kind::kProcess:

@@ -73,7 +73,9 @@ TEST_CASE("recovers measures the time back to baseline after a phase ends") {
   CHECK(r.passed);
   CHECK(r.observed == 0);
   CHECK(r.limit == 3);
-  CHECK(r.detail == "threads back to 6, at or below baseline 5 + tolerance 2, 0s after hang ended");
+  CHECK(r.detail ==
+        "threads back to 6, at or below baseline 5 + tolerance 2, 0s after hang ended, and stayed "
+        "there");
   VariantResult stuck = Piling(10, 105);
   auto s = EvaluateCheck(c, stuck);
   CHECK_FALSE(s.passed);
@@ -363,6 +365,34 @@ TEST_CASE("recovers spans from the end of its phase to the deadline and fails at
   CHECK_FALSE(l.passed);
   CHECK(l.observed == 1);
   CHECK(l.at_s == 15.5);
+}
+
+TEST_CASE("recovers needs the metric to stay back to the deadline: one dip is not a recovery") {
+  CheckSpec c = Check(CheckSpec::Kind::kRecovers, {}, 0);
+  c.after = "hang";
+  c.within = 3s;  // deadline 18
+  VariantResult dip = Piling(10, 105);
+  dip.samples.values["threads"][15] = 5;  // one sample back, then up again for good
+  auto d = EvaluateCheck(c, dip);
+  CHECK_FALSE(d.passed);
+  CHECK(d.computed);
+  CHECK(std::isnan(d.observed));
+  CHECK(d.at_s == 18);
+  CHECK(d.detail ==
+        "threads came back to baseline 5 + tolerance 0 after hang ended but did not stay there "
+        "(last 105)");
+  // Down at 15, up at 16, down from 17 on: recovered at 17, 2 s after the end.
+  VariantResult settles = Piling(10, 5);
+  settles.samples.values["threads"][16] = 40;
+  auto s = EvaluateCheck(c, settles);
+  CHECK(s.passed);
+  CHECK(s.observed == 2);
+  // Back from 15 and up again only after the deadline (a later fault): recovered.
+  VariantResult later = Piling(10, 5);
+  later.samples.values["threads"][19] = 90;
+  auto l = EvaluateCheck(c, later);
+  CHECK(l.passed);
+  CHECK(l.observed == 0);
 }
 
 TEST_CASE("a held check judges its census moment and a limit expression is carried") {

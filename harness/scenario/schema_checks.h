@@ -21,8 +21,9 @@ inline constexpr Choice kCheckKindChoices[] = {
      "the least-squares slope of the metric over the window, in units per second",
      "{kind} {metric} over {window}"},
     {static_cast<int>(CheckSpec::Kind::kRecovers), "recovers",
-     "the seconds from the end of `after` to the first sample at or below baseline + "
-     "`tolerance`; fails when none comes within `within`",
+     "the seconds from the end of `after` to the sample from which the metric stays at or "
+     "below baseline + `tolerance` through the deadline (`after`'s end + `within`); fails "
+     "when it is not back by then",
      "{metric} recovers within {within} after {after}"},
     {static_cast<int>(CheckSpec::Kind::kLatency), "latency",
      "the `percentile` of the latencies, in seconds, of the requests started in the window",
