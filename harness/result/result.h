@@ -198,7 +198,7 @@ struct ProcessLog {
 struct ScrapeStats {
   std::string url;
   uint64_t attempts = 0;
-  uint64_t misses = 0;          // failed or timed out: a gap in every custom series
+  uint64_t misses = 0;  // scrapes that left a custom series without a value
   std::string last_error;
 };
 

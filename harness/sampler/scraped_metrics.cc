@@ -29,27 +29,31 @@ void ScrapedMetrics::ScrapeRow(size_t row) {
       stats_->last_error = page.status().message();
       return;
     }
+    // One miss per scrape that left any series without a value, so that
+    // misses <= attempts however many selectors there are.
+    bool missed = false;
     for (const auto& [name, selector] : selectors_) {
       // A malformed line that may hold one of the selector's samples would
       // make the sum silently partial: a gap instead.
       if (const std::string* error = UnparsedMatch(*page, selector)) {
-        ++stats_->misses;
+        missed = true;
         stats_->last_error = stats_->url + ": cannot read \"" + name + "\": " + *error;
         continue;
       }
       if (auto value = Select(*page, selector); value && !std::isfinite(*value)) {
         // A gap already means "not measured", and results.json has no infinity.
-        ++stats_->misses;
+        missed = true;
         stats_->last_error = stats_->url + ": \"" + name + "\" is " +
                              (std::isnan(*value) ? "NaN" : *value > 0 ? "+Inf" : "-Inf") +
                              ", which cannot be charted or checked";
       } else if (value) {
         samples_->values[name][row] = *value;
       } else {
-        ++stats_->misses;
+        missed = true;
         stats_->last_error = stats_->url + ": no sample matches \"" + name + "\"";
       }
     }
+    if (missed) ++stats_->misses;
   });
 }
 

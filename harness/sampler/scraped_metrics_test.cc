@@ -82,6 +82,18 @@ TEST_CASE("a failed scrape or a missing sample leaves a gap and counts a miss") 
   CHECK(stats.last_error == "http://127.0.0.1:9/metrics: no sample matches \"ok\"");
 }
 
+TEST_CASE("a scrape that leaves several series without a value is one miss") {
+  Fixture f;
+  auto& [held, samples, stats, m] = f;
+  m->ScrapeRow(0);
+  held[0](ParsePrometheusText("process_open_fds 3\n"));  // neither selector matches
+  CHECK(std::isnan(samples.values["goroutines"][0]));
+  CHECK(std::isnan(samples.values["ok"][0]));
+  CHECK(stats.attempts == 1);
+  CHECK(stats.misses == 1);  // misses never exceed attempts
+  CHECK(stats.last_error == "http://127.0.0.1:9/metrics: no sample matches \"ok\"");
+}
+
 TEST_CASE("a scraped NaN or infinity leaves a gap and counts a miss that names it") {
   Fixture f;
   auto& [held, samples, stats, m] = f;
