@@ -59,7 +59,9 @@ StatusOr<pid_t> LivePid(ProcFs& fs, pid_t pid, const std::string& what) {
                                " is visible in /proc (it has exited, or it runs in a container "
                                "with its own pid namespace)");
   }
-  if (stat->state == 'Z' || stat->state == 'X') {
+  // A zombie with more than its own thread is a process whose main thread
+  // exited (pthread_exit) while the others run on: it can be measured.
+  if (stat->state == 'X' || (stat->state == 'Z' && stat->num_threads <= 1)) {
     return Status::Unavailable("attach to " + what + ": " + DescribePid(fs, pid) +
                                " has exited (it is a zombie)");
   }

@@ -108,6 +108,14 @@ TEST_CASE("attach by pid refuses a missing or exited process") {
   CHECK(zombie.status().message() == "attach to pid 100: pid 100 (svc) has exited (it is a zombie)");
 }
 
+TEST_CASE("attach by pid takes a process whose main thread exited while others run") {
+  FakeProcFs fs = Canned();
+  fs.AddProcess(100, 1, 6, 1000, 0, 0, {});  // pthread_exit in main, 5 threads left
+  std::string& stat = fs.files["100/stat"];
+  stat.replace(stat.find(") S "), 4, ") Z ");
+  CHECK(*FindAttached(fs, AttachPlan{0, 100, ""}) == 100);
+}
+
 TEST_CASE("attach by pid refuses a thread and faultline's own ancestors") {
   FakeProcFs fs = Canned();
   fs.AddProcess(100, 1, 1, 1000, 0, 0, {});  // a shell running faultline

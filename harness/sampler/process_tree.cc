@@ -121,8 +121,11 @@ std::optional<TreeSample> TreeReader::Read() {
     if (!stat || (p.pid != root_ && !kept.contains(stat->ppid))) continue;
     kept.insert(p.pid);
     sample.processes += 1;
-    // A zombie's stat still says 1 thread; it runs none (it is counted as a process).
-    if (stat->state != 'Z') sample.threads += stat->num_threads;
+    // A zombie's stat counts its own (dead) thread: an exited process says 1
+    // and runs none; one whose main thread exited (pthread_exit) while others
+    // run counts those others. Either way the process is counted.
+    sample.threads += stat->state == 'Z' && stat->num_threads > 0 ? stat->num_threads - 1
+                                                                   : stat->num_threads;
     sample.rss_bytes += stat->rss_pages * page_size_;
     p.ppid = stat->ppid;
     p.reaped_ns = (stat->cutime_ticks + stat->cstime_ticks) * NanosPerTick();

@@ -71,6 +71,20 @@ TEST_CASE("ReadProcessTree counts a zombie as a process with no threads") {
   CHECK(sample->threads == 3);
 }
 
+TEST_CASE("ReadProcessTree counts the live threads of a process whose main thread exited") {
+  // pthread_exit in main: the process's stat reads Z, with 6 threads of
+  // which the main thread is the dead one.
+  FakeProcFs fs;
+  fs.AddProcess(100, 1, 3, 1000, 0, 0, {});
+  fs.AddProcess(101, 100, 6, 0, 0, 0, {});
+  std::string& stat = fs.files["101/stat"];
+  stat.replace(stat.find(") S "), 4, ") Z ");
+  auto sample = ReadProcessTree(fs, 100, 4096);
+  REQUIRE(sample);
+  CHECK(sample->processes == 2);
+  CHECK(sample->threads == 3 + 5);
+}
+
 TEST_CASE("ReadProcessTree returns nullopt when the root is gone") {
   FakeProcFs fs;
   fs.AddProcess(100, 1, 3, 1000, 0, 0, {});
