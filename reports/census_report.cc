@@ -32,7 +32,7 @@ std::string CensusTopLine(const Census& c) {
   }
   const CensusGroup& top = c.groups.front();
   std::string line = std::to_string(top.count) + " " + Units(c) + " waiting in " +
-                     (top.frames.empty() ? "(no stack)" : StackLine(top, 4)) + " (census \"" +
+                     StackLine(top, 4) + " (census \"" +
                      c.at + "\" of " + std::to_string(c.total) + " " + Units(c) + ", paused " +
                      Seconds(c.pause_s) + ")";
   if (c.partial) line += " (partial: " + c.reason + ")";
@@ -59,7 +59,7 @@ std::string RenderCensusHtml(const RunResult& results, size_t max_groups) {
         out += "<details><summary><strong>" + std::to_string(g.count) + "</strong> " +
                E(g.state.empty() ? std::string() : "state " + g.state + " ") +
                E(g.syscall.empty() ? std::string() : "in " + g.syscall + ": ") +
-               E(g.frames.empty() ? std::string("(no stack)") : StackLine(g, 4)) +
+               E(StackLine(g, 4)) +
                "</summary><pre>" + (frames.empty() ? "(no stack)" : frames) +
                "</pre></details>\n";
       }

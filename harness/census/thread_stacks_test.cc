@@ -69,6 +69,13 @@ TEST_CASE("census frames match a substring or a glob over the joined frames") {
   CHECK_FALSE(CensusFramesMatch(g, "select_read*"));  // a glob is anchored to the whole text
   CHECK(CensusFramesMatch(g, "__poll*"));
   CHECK_FALSE(CensusFramesMatch(g, "__p?ll\nhttplib"));  // no '*' at either end: a substring
+  // Only '*' is special: Go's generics and C++'s operator[] are literal.
+  CensusGroup go{200, "", "", {"main.(*Box[...]).Wait (box.go:12)", "main.main.func1 (main.go:9)"}};
+  CHECK(CensusFramesMatch(go, "main.(*Box[...]).Wait*"));
+  CHECK(CensusFramesMatch(go, "*Box[...]*func1*"));
+  CHECK_FALSE(CensusFramesMatch(go, "main.(*Box[.]).Wait*"));
+  CHECK_FALSE(CensusFramesMatch(go, "*Box?...]*"));  // '?' is literal too
+  CHECK(CensusFramesMatch(go, "**"));
   Census c;
   c.groups = {g, {3, "S", "futex", {"futex_wait"}}, {2, "S", "poll", {"__poll", "Other::Get"}}};
   CHECK(CountMatching(c, "__poll") == 9);
@@ -81,7 +88,7 @@ TEST_CASE("census stack line shows function names and the last frame's place") {
                                  "Get (orders.cc:84)"}};
   CHECK(StackLine(g) == "__poll \u2190 select_read \u2190 Get (orders.cc:84)");
   CHECK(StackLine(g, 2) == "__poll \u2190 select_read (httplib.h:2000) \u2190 \u2026");
-  CHECK(StackLine(CensusGroup{}) == "");
+  CHECK(StackLine(CensusGroup{}) == "(no stack)");
 }
 
 }  // namespace faultline

@@ -1,8 +1,7 @@
 #include "harness/result/census.h"
 
-#include <fnmatch.h>
-
 #include <algorithm>
+#include <string_view>
 
 namespace faultline {
 
@@ -15,9 +14,35 @@ std::string FunctionOnly(const std::string& frame) {
   return open == std::string::npos ? frame : frame.substr(0, open);
 }
 
+// `pattern` over all of `text`, where only '*' is special (any run of
+// characters, newlines included). Not fnmatch: frames hold '[' and '?'
+// literally (Go prints generics as Box[...], C++ has operator[]), which a
+// glob would read as a class and never match.
+bool GlobMatch(std::string_view pattern, std::string_view text) {
+  size_t p = 0, t = 0;
+  size_t star = std::string_view::npos, resume = 0;  // the last '*' and where it resumes
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      resume = t;
+    } else if (p < pattern.size() && pattern[p] == text[t]) {
+      ++p;
+      ++t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
 }  // namespace
 
 std::string StackLine(const CensusGroup& group, size_t max_frames) {
+  if (group.frames.empty()) return "(no stack)";
   std::string line;
   size_t shown = std::min(max_frames, group.frames.size());
   for (size_t i = 0; i < shown; ++i) {
@@ -35,7 +60,7 @@ bool CensusFramesMatch(const CensusGroup& group, const std::string& pattern) {
     joined += f;
   }
   if (!pattern.empty() && (pattern.front() == '*' || pattern.back() == '*')) {
-    return fnmatch(pattern.c_str(), joined.c_str(), 0) == 0;
+    return GlobMatch(pattern, joined);
   }
   return joined.find(pattern) != std::string::npos;
 }

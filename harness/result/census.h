@@ -37,7 +37,8 @@ struct Census {
 /// " <- " joined frames, function names only (file:line dropped) but for the
 /// last shown, at most `max_frames` of them, innermost first: the one-line
 /// form of a stack ("poll <- httplib::ClientImpl::read_response_line <-
-/// orders::InventoryClient::Get (orders.cc:84)").
+/// orders::InventoryClient::Get (orders.cc:84)"); "(no stack)" for a group
+/// without frames (threads that could not be stopped or unwound).
 std::string StackLine(const CensusGroup& group, size_t max_frames = 4);
 
 /// True when `pattern` matches the group's frames joined with "\n", innermost

@@ -103,7 +103,8 @@ inline constexpr Key kCheckKeys[] = {
      .def = Default<&CheckSpec::open_for>, .applies = Kinds(CheckSpec::Kind::kOrphans)},
     {.name = "frames", .type = Type::kNonEmptyString,
      .doc = "the stack pattern: a substring of the frames joined by newlines, innermost first, "
-            "or a glob over all of them when it begins or ends with `*`",
+            "or a glob over all of them when it begins or ends with `*` (only `*` is special: "
+            "`[`, `]` and `?` match themselves, as in Go's `Box[...]`)",
      .applies = kHeld, .required = kHeld},
     {.name = "at", .type = Type::kString,
      .doc = "which census: `\"end\"` or the `at` of a `[[census]]`",
