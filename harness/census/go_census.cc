@@ -18,6 +18,19 @@ std::string Basename(std::string_view path) {
   return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
 }
 
+// The most of a goroutine profile read: 1,000,000 goroutines of one stack
+// take a few KiB (debug=1 groups them); 64 MiB is tens of thousands of
+// distinct deep stacks. A larger body is cut off and the census partial.
+constexpr size_t kMaxGoProfileBytes = 64 * 1024 * 1024;
+
+// A goroutine count: decimal digits only (no sign, no space), within 64 bits.
+std::optional<uint64_t> ParseCount(std::string_view text) {
+  uint64_t n = 0;
+  auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (text.empty() || err != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return n;
+}
+
 bool IsGoAddress(std::string_view field) {
   if (!field.starts_with("0x") || field.size() == 2) return false;
   return field.find_first_not_of("0123456789abcdefABCDEF", 2) == std::string_view::npos;
@@ -97,22 +110,27 @@ StatusOr<Census> ParseGoroutineProfile(std::string_view text) {
   Census census;
   census.source = "go";
   std::vector<CensusGroup> groups;
+  std::optional<uint64_t> declared;  // "goroutine profile: total N"
   std::istringstream in{std::string(text)};
   std::string line;
   int number = 0;
+  constexpr std::string_view kHeader = "goroutine profile: total ";
   while (std::getline(in, line)) {
     ++number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty() || line.starts_with("goroutine profile:") || line.starts_with("# labels")) {
+    if (line.empty() || line.starts_with("# labels")) continue;
+    if (line.starts_with(kHeader)) {
+      declared = ParseCount(std::string_view(line).substr(kHeader.size()));
+      if (!declared) {
+        return Status::Invalid("goroutine profile line " + std::to_string(number) +
+                               ": bad total \"" + line.substr(0, 80) + "\"");
+      }
       continue;
     }
     size_t at = line.find(" @ ");
     if (at != std::string::npos) {
-      char* end = nullptr;
-      std::string count = line.substr(0, at);
-      unsigned long long n = std::strtoull(count.c_str(), &end, 10);
-      if (end != count.c_str() && *end == '\0') {
-        groups.push_back(CensusGroup{n, "", "", {}});
+      if (std::optional<uint64_t> n = ParseCount(std::string_view(line).substr(0, at))) {
+        groups.push_back(CensusGroup{*n, "", "", {}});
         continue;
       }
     }
@@ -124,8 +142,24 @@ StatusOr<Census> ParseGoroutineProfile(std::string_view text) {
     }
     groups.back().frames.push_back(*frame);
   }
+  if (!declared) {
+    return Status::Invalid("no \"goroutine profile: total N\" line: not a debug=1 goroutine "
+                           "profile");
+  }
   census.groups = MergeGroups(std::move(groups));
-  for (const CensusGroup& g : census.groups) census.total += g.count;
+  for (const CensusGroup& g : census.groups) {
+    if (__builtin_add_overflow(census.total, g.count, &census.total)) {
+      return Status::Invalid("goroutine counts add up to more than 2^64");
+    }
+  }
+  // Go writes the total and then every goroutine's stack, each line ended:
+  // fewer goroutines, or a last line without its end, is a profile cut short.
+  if (census.total != *declared || (!text.empty() && text.back() != '\n')) {
+    census.partial = true;
+    census.reason = "cut short: it says total " + std::to_string(*declared) +
+                    ", its stacks hold " + std::to_string(census.total) +
+                    (text.back() != '\n' ? " and its last line has no end" : "");
+  }
   return census;
 }
 
@@ -150,6 +184,7 @@ Census FetchGoCensus(const std::string& url, std::chrono::milliseconds timeout) 
   options.timeout = timeout;
   options.reuse_connections = false;
   options.keep_body = true;
+  options.max_response_bytes = kMaxGoProfileBytes;
   HttpClient client(io, clock, options);
   HttpRequest request;
   request.target = address->target;
@@ -171,6 +206,7 @@ Census FetchGoCensus(const std::string& url, std::chrono::milliseconds timeout) 
   StatusOr<Census> parsed = ParseGoroutineProfile(response->body);
   if (!parsed.ok()) return fail(parsed.status().message());
   parsed->pause_s = census.pause_s;
+  if (parsed->partial) parsed->reason = "goroutine profile " + url + ": " + parsed->reason;
   return *parsed;
 }
 

@@ -141,6 +141,55 @@ TEST_CASE("go census names the line it cannot read") {
         "\"#\\tADDRESS\\tFUNCTION\\tFILE:LINE\", got \"<html>oops</html>\"");
 }
 
+TEST_CASE("go census refuses bad counts and a body that is not a profile") {
+  for (const char* bad : {"goroutine profile: total 1\n-5 @ 0x1\n#\t0x1\tf+0x1\tf.go:1\n",
+                          "goroutine profile: total 1\n99999999999999999999 @ 0x1\n"
+                          "#\t0x1\tf+0x1\tf.go:1\n",
+                          "goroutine profile: total 1\n+1 @ 0x1\n#\t0x1\tf+0x1\tf.go:1\n"}) {
+    CAPTURE(bad);
+    StatusOr<Census> c = ParseGoroutineProfile(bad);
+    REQUIRE_FALSE(c.ok());
+    CHECK(c.status().message().starts_with("goroutine profile line 2: expected "));
+  }
+  StatusOr<Census> overflow = ParseGoroutineProfile(
+      "goroutine profile: total 1\n18446744073709551615 @ 0x1\n#\t0x1\tf+0x1\tf.go:1\n"
+      "\n1 @ 0x2\n#\t0x2\tg+0x1\tg.go:1\n");
+  REQUIRE_FALSE(overflow.ok());
+  CHECK(overflow.status().message() == "goroutine counts add up to more than 2^64");
+  for (const char* not_a_profile : {"", "\n", "1 @ 0x1\n#\t0x1\tf+0x1\tf.go:1\n"}) {
+    CAPTURE(not_a_profile);
+    StatusOr<Census> c = ParseGoroutineProfile(not_a_profile);
+    REQUIRE_FALSE(c.ok());
+    CHECK(c.status().message() ==
+          "no \"goroutine profile: total N\" line: not a debug=1 goroutine profile");
+  }
+  StatusOr<Census> bad_total = ParseGoroutineProfile("goroutine profile: total -3\n");
+  REQUIRE_FALSE(bad_total.ok());
+  CHECK(bad_total.status().message() ==
+        "goroutine profile line 1: bad total \"goroutine profile: total -3\"");
+}
+
+TEST_CASE("go census of a profile cut short is partial and says so") {
+  const std::string whole =
+      "goroutine profile: total 905\n900 @ 0x1\n#\t0x1\tmain.(*service).callInventory+0x1\t"
+      "/src/main.go:40\n\n5 @ 0x2\n#\t0x2\tmain.idle+0x1\t/src/main.go:9\n";
+  StatusOr<Census> ok = ParseGoroutineProfile(whole);
+  REQUIRE(ok.ok());
+  CHECK_FALSE(ok->partial);
+  // The last group lost: fewer goroutines than the total.
+  StatusOr<Census> groups_lost = ParseGoroutineProfile(whole.substr(0, whole.find("\n\n") + 1));
+  REQUIRE(groups_lost.ok());
+  CHECK(groups_lost->partial);
+  CHECK(groups_lost->total == 900);
+  CHECK(groups_lost->reason == "cut short: it says total 905, its stacks hold 900");
+  // Cut inside the last frame's line: the counts add up, the line has no end.
+  StatusOr<Census> mid_line = ParseGoroutineProfile(whole.substr(0, whole.size() - 8));
+  REQUIRE(mid_line.ok());
+  CHECK(mid_line->partial);
+  CHECK(mid_line->reason ==
+        "cut short: it says total 905, its stacks hold 905 and its last line has no end");
+}
+
 TEST_CASE("go census that cannot fetch its profile is partial with the reason") {
   Census c = FetchGoCensus("ftp://127.0.0.1:1/x", std::chrono::milliseconds(200));
   CHECK(c.partial);
