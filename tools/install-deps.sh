@@ -21,6 +21,7 @@ packages=(
   python3-psycopg2
   python3-redis
   libdw-dev               # the stack census (harness/census)
+  libc6-dbg               # its tests name libc's internal frames (start_thread)
 )
 
 missing=()

@@ -18,9 +18,10 @@ namespace faultline::testing {
 
 class HeldThreads {
  public:
-  /// Starts `binary` with the three counts and waits (at most `deadline`)
+  /// Starts `binary` with the three counts (and `extra` arguments) and waits (at most `deadline`)
   /// for its "ready" line; ok() tells whether it came.
   HeldThreads(const std::string& binary, long poll_n, long condition_n, long read_n,
+              std::vector<std::string> extra = {},
               std::chrono::milliseconds deadline = std::chrono::milliseconds(30000)) {
     int in[2], out[2];
     if (pipe2(in, O_CLOEXEC) != 0) return;
@@ -35,6 +36,7 @@ class HeldThreads {
     posix_spawn_file_actions_adddup2(&actions, out[1], 1);
     std::vector<std::string> args = {binary, std::to_string(poll_n), std::to_string(condition_n),
                                      std::to_string(read_n)};
+    args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -71,6 +73,9 @@ class HeldThreads {
 
   bool ok() const { return ready_; }
   pid_t pid() const { return pid_; }
+  /// The caller reaped it: the destructor must not signal a pid that may
+  /// since name another process.
+  void Reaped() { pid_ = 0; }
 
  private:
   pid_t pid_ = 0;

@@ -2,11 +2,13 @@
 
 #include <dirent.h>
 #include <elfutils/libdwfl.h>
+#include <gelf.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -84,6 +86,7 @@ struct RawThread {
   bool exited = false;
   int pending_signal = 0;         // a signal caught by the stop, passed on at detach
   size_t max_frames = 0;
+  bool cut = false;               // the stack had max_frames frames: deeper ones are missing
   std::string unwind_error;
 };
 
@@ -115,6 +118,7 @@ struct Reasons {
   size_t not_stopped = 0;
   size_t not_unwound = 0;
   std::string unwind_error;
+  size_t cut = 0;
   std::set<std::string> no_symbols;
   std::vector<std::string> other;
 
@@ -132,6 +136,11 @@ struct Reasons {
     if (not_unwound > 0) {
       parts.push_back(std::to_string(not_unwound) + " stacks could not be unwound: " +
                       unwind_error);
+    }
+    if (cut > 0) {
+      parts.push_back(std::to_string(cut) + " stacks were cut at " +
+                      std::to_string(options.max_frames) + " frames (their outer frames are "
+                      "missing)");
     }
     if (!no_symbols.empty()) {
       std::string modules;
@@ -153,11 +162,14 @@ int OnFrame(Dwfl_Frame* frame, void* arg) {
     return DWARF_CB_ABORT;
   }
   t->pcs.push_back(activation ? pc : pc - 1);
-  return t->pcs.size() >= t->max_frames ? DWARF_CB_ABORT : DWARF_CB_OK;
+  if (t->pcs.size() < t->max_frames) return DWARF_CB_OK;
+  t->cut = true;
+  return DWARF_CB_ABORT;
 }
 
 struct UnwindPass {
-  std::map<pid_t, RawThread*> stopped;
+  std::map<pid_t, RawThread*> stopped;  // not yet unwound
+  bool broken = false;  // the Dwfl cannot unwind another thread: the rest need a new one
 };
 
 int OnThread(Dwfl_Thread* thread, void* arg) {
@@ -165,14 +177,60 @@ int OnThread(Dwfl_Thread* thread, void* arg) {
   auto it = pass->stopped.find(dwfl_thread_tid(thread));
   if (it == pass->stopped.end()) return DWARF_CB_OK;  // started after the listing
   RawThread* t = it->second;
-  if (dwfl_thread_getframes(thread, OnFrame, t) < 0 && t->unwind_error.empty()) {
-    t->unwind_error = dwfl_errmsg(-1);
+  pass->stopped.erase(it);
+  if (dwfl_thread_getframes(thread, OnFrame, t) < 0) {
+    if (t->unwind_error.empty()) t->unwind_error = dwfl_errmsg(-1);
+    // No frame at all: its registers could not be read (it died under the
+    // stop, SIGKILL). libdw (0.188, linux-pid-attach.c) then keeps it marked
+    // as the attached thread and asserts on the next one, aborting
+    // faultline; so this Dwfl unwinds no more.
+    if (t->pcs.empty()) {
+      pass->broken = true;
+      return DWARF_CB_ABORT;
+    }
   }
   return DWARF_CB_OK;
 }
 
-// Seizes and interrupts every thread, then waits (bounded) for each stop.
-void StopAll(std::vector<RawThread>& threads, const NativeCensusOptions& options,
+// Whether thread `tid` of process `pid`, seized and interrupted, has
+// stopped (true), exited (false, *exited set) or neither yet (false). Its
+// stop is consumed. The exit of a thread other than the main one is reaped
+// (a traced thread's exit is its tracer's to collect); the main thread's is
+// only seen: its status is the process's, for its parent (the supervisor,
+// when faultline started it), and reaping it here would take it from there.
+bool Stopped(pid_t pid, pid_t tid, int* pending_signal, bool* exited) {
+  const int reap = tid == pid ? 0 : WEXITED;
+  siginfo_t info{};
+  if (waitid(P_PID, static_cast<id_t>(tid), &info, WSTOPPED | reap | WNOHANG | __WALL) != 0) {
+    *exited = errno == ECHILD;
+    return false;
+  }
+  if (info.si_pid == tid && info.si_code == CLD_TRAPPED) {
+    // si_status: the signal, and a ptrace event above it (PTRACE_INTERRUPT's
+    // stop is PTRACE_EVENT_STOP); a plain signal caught in the stop is
+    // passed on at the detach.
+    const int signal = info.si_status & 0xff;
+    if ((info.si_status >> 8) == 0 && signal != SIGTRAP) *pending_signal = signal;
+    return true;
+  }
+  if (info.si_pid == tid) {
+    *exited = true;  // exited (or was killed) before stopping
+    return false;
+  }
+  if (tid == pid) {
+    info = siginfo_t{};
+    if (waitid(P_PID, static_cast<id_t>(tid), &info, WEXITED | WNOHANG | WNOWAIT | __WALL) != 0) {
+      *exited = errno == ECHILD;
+    } else {
+      *exited = info.si_pid == tid && info.si_code != CLD_TRAPPED;
+    }
+  }
+  return false;
+}
+
+// Seizes and interrupts every thread of process `pid`, then waits (bounded)
+// for each stop.
+void StopAll(pid_t pid, std::vector<RawThread>& threads, const NativeCensusOptions& options,
              Reasons* reasons) {
   for (RawThread& t : threads) {
     pid_t tid = t.stack.tid;
@@ -188,21 +246,14 @@ void StopAll(std::vector<RawThread>& threads, const NativeCensusOptions& options
     t.seized = true;
     if (ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr) != 0) t.exited = errno == ESRCH;
   }
+  if (options.hook) options.hook(pid, NativeCensusOptions::Moment::kSeized);
   auto deadline = SteadyClock::now() + options.stop_timeout;
   for (bool waiting = true; waiting;) {
     waiting = false;
     for (RawThread& t : threads) {
       if (!t.seized || t.stopped || t.exited) continue;
-      int status = 0;
-      pid_t r = waitpid(t.stack.tid, &status, __WALL | WNOHANG);
-      if (r == t.stack.tid && WIFSTOPPED(status)) {
-        t.stopped = true;
-        if ((status >> 16) == 0 && WSTOPSIG(status) != SIGTRAP) t.pending_signal = WSTOPSIG(status);
-      } else if (r == t.stack.tid || (r < 0 && errno == ECHILD)) {
-        t.exited = true;  // exited (or was killed) before stopping
-      } else {
-        waiting = true;
-      }
+      t.stopped = Stopped(pid, t.stack.tid, &t.pending_signal, &t.exited);
+      if (!t.stopped && !t.exited) waiting = true;
     }
     if (waiting) {
       if (SteadyClock::now() >= deadline) break;
@@ -214,7 +265,49 @@ void StopAll(std::vector<RawThread>& threads, const NativeCensusOptions& options
   }
 }
 
-std::string Symbolize(Dwfl* dwfl, Dwarf_Addr pc, Reasons* reasons) {
+// Whether `mod` has a full symbol table: debug information (in the file or
+// found apart, e.g. libc6-dbg's) or a .symtab. A stripped file keeps only
+// .dynsym, its exported functions: its other frames cannot be named, so a
+// pattern naming them would match nothing and a `held` check pass unseen.
+bool HasFullSymbols(Dwfl_Module* mod) {
+  Dwarf_Addr bias = 0;
+  if (dwfl_module_getdwarf(mod, &bias) != nullptr) return true;
+  Elf* elf = dwfl_module_getelf(mod, &bias);
+  for (Elf_Scn* scn = elf ? elf_nextscn(elf, nullptr) : nullptr; scn != nullptr;
+       scn = elf_nextscn(elf, scn)) {
+    GElf_Shdr header;
+    if (gelf_getshdr(scn, &header) != nullptr && header.sh_type == SHT_SYMTAB) return true;
+  }
+  return false;
+}
+
+// How the frames in one module were named.
+struct ModuleNames {
+  std::string name;  // its file's basename
+  size_t unnamed = 0;
+};
+
+// A stripped executable: the process's own file, the service's code that
+// `held` patterns name, has frames that could not be named for want of
+// symbols, so a pattern naming them would match nothing and the check pass
+// unseen. Libraries are not judged: one without its debug package (libc,
+// libstdc++) names its exported functions (poll, pthread_cond_wait) but not
+// internal ones (start_thread, std::thread's trampoline), in every census.
+void NoteUnnamed(pid_t tid, const std::map<Dwfl_Module*, ModuleNames>& modules,
+                 Reasons* reasons) {
+  std::error_code ignored;
+  const std::string exe =
+      std::filesystem::read_symlink("/proc/" + std::to_string(tid) + "/exe", ignored);
+  for (const auto& [mod, names] : modules) {
+    const char* file = dwfl_module_info(mod, nullptr, nullptr, nullptr, nullptr, nullptr,
+                                        nullptr, nullptr);
+    if (names.unnamed > 0 && file != nullptr && exe == file && !HasFullSymbols(mod)) {
+      reasons->no_symbols.insert(names.name);
+    }
+  }
+}
+
+std::string Symbolize(Dwfl* dwfl, Dwarf_Addr pc, std::map<Dwfl_Module*, ModuleNames>* modules) {
   Dwfl_Module* mod = dwfl_addrmodule(dwfl, pc);
   if (mod == nullptr) return "?? (" + Hex(pc) + ")";
   Dwarf_Addr start = 0;
@@ -222,8 +315,10 @@ std::string Symbolize(Dwfl* dwfl, Dwarf_Addr pc, Reasons* reasons) {
       dwfl_module_info(mod, nullptr, &start, nullptr, nullptr, nullptr, nullptr, nullptr);
   std::string module = Basename(mod_name ? mod_name : "?");
   const char* symbol = dwfl_module_addrname(mod, pc);
+  ModuleNames& names = (*modules)[mod];
+  names.name = module;
   if (symbol == nullptr) {
-    if (dwfl_module_getsymtab(mod) <= 0) reasons->no_symbols.insert(module);
+    ++names.unnamed;
     return "?? (" + module + "+" + Hex(pc - start) + ")";
   }
   std::string text = FunctionName(symbol);
@@ -239,10 +334,13 @@ struct DwflDeleter {
   void operator()(Dwfl* d) const { dwfl_end(d); }
 };
 
-// One process of the tree: its threads, as ThreadStacks, appended to `out`.
-// Returns how long its threads were stopped.
-double CensusOfProcess(pid_t pid, const NativeCensusOptions& options, Reasons* reasons,
-                       std::vector<ThreadStack>* out) {
+using DwflPtr = std::unique_ptr<Dwfl, DwflDeleter>;
+
+// A Dwfl for `pid` with its modules reported and its threads attached
+// (assumed stopped by the caller), or null with the reason in *error. The
+// modules are read through `maps_tid`, a live thread: a process whose main
+// thread exited (pthread_exit) has an empty /proc/PID/maps.
+DwflPtr OpenDwfl(pid_t pid, pid_t maps_tid, std::string* error) {
   static char* debuginfo_path = nullptr;
   static const Dwfl_Callbacks callbacks = {
       .find_elf = dwfl_linux_proc_find_elf,
@@ -250,23 +348,55 @@ double CensusOfProcess(pid_t pid, const NativeCensusOptions& options, Reasons* r
       .section_address = nullptr,
       .debuginfo_path = &debuginfo_path,
   };
-  std::unique_ptr<Dwfl, DwflDeleter> dwfl(dwfl_begin(&callbacks));
-  std::string where = "process " + std::to_string(pid);
+  DwflPtr dwfl(dwfl_begin(&callbacks));
   if (!dwfl) {
-    reasons->other.push_back(where + ": dwfl_begin: " + dwfl_errmsg(-1));
-    return 0;
+    *error = std::string("dwfl_begin: ") + dwfl_errmsg(-1);
+    return nullptr;
   }
   dwfl_report_begin(dwfl.get());
-  int report = dwfl_linux_proc_report(dwfl.get(), pid);
+  int report = dwfl_linux_proc_report(dwfl.get(), maps_tid);
   dwfl_report_end(dwfl.get(), nullptr, nullptr);
   int attach = report == 0 ? dwfl_linux_proc_attach(dwfl.get(), pid, true) : report;
-  bool can_unwind = report == 0 && attach == 0;
-  if (!can_unwind) {
-    std::string why = report > 0 || attach > 0 ? strerror(report > 0 ? report : attach)
-                                               : dwfl_errmsg(-1);
-    reasons->other.push_back(where + ": cannot read its modules: " + why);
-  }
+  if (report == 0 && attach == 0) return dwfl;
+  *error = "cannot read its modules: " +
+           std::string(report > 0 || attach > 0 ? strerror(report > 0 ? report : attach)
+                                                : dwfl_errmsg(-1));
+  return nullptr;
+}
 
+// Unwinds every stopped thread, with `dwfl` and, when a thread breaks it
+// (OnThread), with new ones for the rest: at most kMaxDwfls in all, as a
+// process that is being killed breaks one per thread.
+void UnwindAll(pid_t pid, pid_t maps_tid, Dwfl* dwfl, std::vector<RawThread>& threads,
+               const std::string& where, Reasons* reasons) {
+  constexpr int kMaxDwfls = 4;
+  UnwindPass pass;
+  for (RawThread& t : threads) {
+    if (t.stopped) pass.stopped[t.stack.tid] = &t;
+  }
+  DwflPtr spare;
+  for (int round = 1; !pass.stopped.empty(); ++round) {
+    pass.broken = false;
+    if (dwfl_getthreads(dwfl, OnThread, &pass) < 0) {
+      reasons->other.push_back(where + ": dwfl_getthreads: " + dwfl_errmsg(-1));
+      return;
+    }
+    if (!pass.broken) return;  // the threads left were not listed: they exited
+    std::string error = "a thread's registers could not be read, and the census stopped there";
+    if (round < kMaxDwfls) spare = OpenDwfl(pid, maps_tid, &error);
+    if (!spare || round >= kMaxDwfls) {
+      for (auto& [tid, t] : pass.stopped) t->unwind_error = error;
+      return;
+    }
+    dwfl = spare.get();
+  }
+}
+
+// One process of the tree: its threads, as ThreadStacks, appended to `out`.
+// Returns how long its threads were stopped.
+double CensusOfProcess(pid_t pid, const NativeCensusOptions& options, Reasons* reasons,
+                       std::vector<ThreadStack>* out) {
+  std::string where = "process " + std::to_string(pid);
   std::vector<RawThread> threads;
   for (pid_t tid : ListTasks(pid)) {
     std::string task = "/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid);
@@ -277,22 +407,23 @@ double CensusOfProcess(pid_t pid, const NativeCensusOptions& options, Reasons* r
     t.max_frames = options.max_frames;
     if (t.stack.state != "Z" && t.stack.state != "X") threads.push_back(std::move(t));
   }
+  if (threads.empty()) return 0;  // exited since the tree was listed
 
+  std::string error;
+  DwflPtr dwfl = OpenDwfl(pid, threads.front().stack.tid, &error);
+  if (!dwfl) reasons->other.push_back(where + ": " + error);
   auto t0 = SteadyClock::now();
-  if (can_unwind) {
+  if (dwfl) {
     Seized seized(threads);
-    StopAll(threads, options, reasons);
-    UnwindPass pass;
-    for (RawThread& t : threads) {
-      if (t.stopped) pass.stopped[t.stack.tid] = &t;
-    }
-    if (!pass.stopped.empty() && dwfl_getthreads(dwfl.get(), OnThread, &pass) < 0) {
-      reasons->other.push_back(where + ": dwfl_getthreads: " + dwfl_errmsg(-1));
-    }
+    StopAll(pid, threads, options, reasons);
+    if (options.hook) options.hook(pid, NativeCensusOptions::Moment::kStopped);
+    UnwindAll(pid, threads.front().stack.tid, dwfl.get(), threads, where, reasons);
   }  // every stopped thread is detached here
-  double paused_s = can_unwind ? std::chrono::duration<double>(SteadyClock::now() - t0).count() : 0;
+  double paused_s = dwfl ? std::chrono::duration<double>(SteadyClock::now() - t0).count() : 0;
 
+  const pid_t live = threads.front().stack.tid;
   std::map<Dwarf_Addr, std::string> names;
+  std::map<Dwfl_Module*, ModuleNames> modules;
   for (RawThread& t : threads) {
     if (t.exited) {
       ++reasons->exited;
@@ -302,13 +433,15 @@ double CensusOfProcess(pid_t pid, const NativeCensusOptions& options, Reasons* r
       ++reasons->not_unwound;
       reasons->unwind_error = t.unwind_error;
     }
+    if (t.cut) ++reasons->cut;
     for (Dwarf_Addr pc : t.pcs) {
       auto it = names.find(pc);
-      if (it == names.end()) it = names.emplace(pc, Symbolize(dwfl.get(), pc, reasons)).first;
+      if (it == names.end()) it = names.emplace(pc, Symbolize(dwfl.get(), pc, &modules)).first;
       t.stack.frames.push_back(it->second);
     }
     out->push_back(std::move(t.stack));
   }
+  NoteUnnamed(live, modules, reasons);
   return paused_s;
 }
 

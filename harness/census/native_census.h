@@ -34,15 +34,21 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 
 #include "harness/result/census.h"
 
 namespace faultline {
 
 struct NativeCensusOptions {
-  size_t max_frames = 64;                            // deeper stacks are cut
+  size_t max_frames = 256;                           // deeper stacks are cut (partial)
   std::chrono::milliseconds stop_timeout{2000};      // per process: threads not stopped by
                                                      // then are counted without a stack
+  // For tests: called on the tracing thread with each process's pid when its
+  // threads have been seized and interrupted (before the stops are waited
+  // for), and again when they have stopped (before they are unwound).
+  enum class Moment { kSeized, kStopped };
+  std::function<void(pid_t, Moment)> hook;
 };
 
 /// A census of `root` and its descendants; source "native", `at` and `t_s`

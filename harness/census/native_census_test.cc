@@ -6,9 +6,12 @@
 
 #include <doctest/doctest.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
+#include <thread>
 
 #include "harness/census/held_threads_process.h"
 
@@ -50,6 +53,35 @@ int Tasks(pid_t pid) {
     ++n;
   }
   return n;
+}
+
+// The state letter of a /proc stat file; '?' when it cannot be read.
+char StateIn(const std::filesystem::path& stat_file) {
+  std::ifstream stat(stat_file);
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  size_t close = text.rfind(')');
+  return close != std::string::npos && close + 2 < text.size() ? text[close + 2] : '?';
+}
+
+// Whether every thread of `pid` is a zombie or gone.
+bool AllThreadsDead(pid_t pid) {
+  std::error_code ec;
+  for (const auto& task :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    char state = StateIn(task.path() / "stat");
+    if (state != 'Z' && state != 'X' && state != '?') return false;
+  }
+  return true;
+}
+
+// Polls `done` until it holds or `deadline` passes.
+bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds deadline) {
+  const auto end = std::chrono::steady_clock::now() + deadline;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= end) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
 }
 
 }  // namespace
@@ -94,6 +126,97 @@ TEST_CASE("native census leaves every thread of the target running and untraced"
     CHECK(c.total >= 21);
   }
   CHECK(StoppedOrTraced(held.pid()) == 0);
+}
+
+TEST_CASE("native census of a stripped executable is partial and names it") {
+  HeldThreads held(HELD_THREADS_STRIPPED_BIN, 3, 0, 0);
+  REQUIRE(held.ok());
+  Census c = TakeNativeCensus(held.pid());
+  INFO("reason: " << c.reason);
+  CHECK(c.partial);
+  CHECK(c.reason.find("no symbols in held-threads-stripped") != std::string::npos);
+  CHECK(c.total == Tasks(held.pid()));
+  // What a held check naming the service's function would miss.
+  CHECK(CountMatching(c, "held::WaitInPoll") == 0);
+}
+
+TEST_CASE("native census cuts stacks at max_frames and says so") {
+  HeldThreads held(HELD_THREADS_BIN, 2, 0, 0);
+  REQUIRE(held.ok());
+  NativeCensusOptions options;
+  options.max_frames = 3;
+  Census c = TakeNativeCensus(held.pid(), options);
+  INFO("reason: " << c.reason);
+  CHECK(c.partial);
+  CHECK(c.reason.find("stacks were cut at 3 frames (their outer frames are missing)") !=
+        std::string::npos);
+  for (const CensusGroup& g : c.groups) CHECK(g.frames.size() <= 3);
+  // The default reaches the threads' start.
+  Census whole = TakeNativeCensus(held.pid());
+  CHECK_FALSE(whole.partial);
+  REQUIRE(GroupWith(whole, "held::WaitInPoll") != nullptr);
+  CHECK(CensusFramesMatch(*GroupWith(whole, "held::WaitInPoll"), "*start_thread*"));
+}
+
+TEST_CASE("native census unwinds a process whose main thread exited") {
+  HeldThreads held(HELD_THREADS_BIN, 3, 0, 0, {"main-exits"});
+  REQUIRE(held.ok());
+  // "ready" comes before the main thread's pthread_exit.
+  const std::string stat = "/proc/" + std::to_string(held.pid()) + "/stat";
+  REQUIRE(WaitFor([&] { return StateIn(stat) == 'Z'; }, std::chrono::seconds(10)));
+  Census c = TakeNativeCensus(held.pid());
+  INFO("reason: " << c.reason);
+  CHECK_FALSE(c.partial);
+  CHECK(c.total == Tasks(held.pid()) - 1);  // the exited main thread is not counted
+  const CensusGroup* poll = GroupWith(c, "held::WaitInPoll");
+  REQUIRE(poll != nullptr);
+  CHECK(poll->count == 3);
+}
+
+TEST_CASE("native census of a process killed while it is stopped ends partial") {
+  HeldThreads held(HELD_THREADS_BIN, 20, 0, 0);
+  REQUIRE(held.ok());
+  NativeCensusOptions options;
+  bool dead = false;
+  options.hook = [&dead](pid_t pid, NativeCensusOptions::Moment moment) {
+    if (moment != NativeCensusOptions::Moment::kStopped) return;
+    // SIGKILL wakes a stopped tracee: every thread dies before it is unwound,
+    // so none of their registers can be read (libdw 0.188 asserted on the
+    // second such thread, aborting the harness).
+    kill(pid, SIGKILL);
+    dead = WaitFor([pid] { return AllThreadsDead(pid); }, std::chrono::seconds(10));
+  };
+  Census c = TakeNativeCensus(held.pid(), options);
+  INFO("reason: " << c.reason);
+  REQUIRE(dead);
+  CHECK(c.partial);
+  CHECK(c.reason.find("could not be unwound") != std::string::npos);
+  CHECK(CountMatching(c, "held::WaitInPoll") == 0);
+}
+
+TEST_CASE("native census leaves the exit status of a process killed mid-census to its parent") {
+  // This test is the held process's parent, as faultline's supervisor is a
+  // target's: the census (a thread of the same process) must not reap it.
+  HeldThreads held(HELD_THREADS_BIN, 5, 0, 0);
+  REQUIRE(held.ok());
+  NativeCensusOptions options;
+  bool dead = false;
+  options.hook = [&dead](pid_t pid, NativeCensusOptions::Moment moment) {
+    if (moment != NativeCensusOptions::Moment::kSeized) return;
+    kill(pid, SIGKILL);  // before the stops are waited for
+    dead = WaitFor([pid] { return AllThreadsDead(pid); }, std::chrono::seconds(10));
+  };
+  Census c = TakeNativeCensus(held.pid(), options);
+  INFO("reason: " << c.reason);
+  REQUIRE(dead);
+  CHECK(c.partial);
+  CHECK(c.reason.find("threads exited during the census") != std::string::npos);
+  int status = 0;
+  REQUIRE(WaitFor([&] { return waitpid(held.pid(), &status, WNOHANG) != 0; },
+                  std::chrono::seconds(10)));
+  held.Reaped();
+  CHECK(WIFSIGNALED(status));
+  CHECK(WTERMSIG(status) == SIGKILL);
 }
 
 TEST_CASE("native census of a process that is gone is partial and names it") {

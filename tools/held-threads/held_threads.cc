@@ -1,16 +1,20 @@
 // held-threads: a process whose threads wait forever in functions with known
 // names, so a census can be checked against exact counts (harness/census).
 //
-//   held-threads POLL [CONDITION [READ]]
+//   held-threads POLL [CONDITION [READ [main-exits]]]
 //
 // starts POLL threads blocked in held::WaitInPoll (poll on a pipe),
 // CONDITION in held::WaitOnCondition (a condition variable) and READ in
 // held::WaitInRead (read on a pipe); each function is noinline and does work
 // after its blocking call, so no tail call hides its frame. Once every one
 // of them is inside its system call (/proc/self/task/TID/syscall), it prints
-// "ready" and waits for its standard input to close, then exits.
+// "ready" and waits for its standard input to close, then exits. With
+// `main-exits` the main thread then ends (pthread_exit) and another thread
+// waits for the input: a process whose /proc/PID reads as a zombie while its
+// other threads run.
 #include <dirent.h>
 #include <poll.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -95,8 +99,16 @@ int main(int argc, char** argv) {
   }
   std::printf("ready %d\n", static_cast<int>(getpid()));
   std::fflush(stdout);
-  char c;
-  while (read(0, &c, 1) > 0) {
+  auto wait_for_input_end = [] {
+    char c;
+    while (read(0, &c, 1) > 0) {
+    }
+    std::_Exit(0);  // the held threads are never released
+  };
+  if (argc > 4 && std::string(argv[4]) == "main-exits") {
+    std::thread(wait_for_input_end).detach();
+    for (std::thread& t : threads) t.detach();  // pthread_exit unwinds main: no joinable left
+    pthread_exit(nullptr);
   }
-  std::_Exit(0);  // the held threads are never released
+  wait_for_input_end();
 }
