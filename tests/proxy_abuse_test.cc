@@ -21,6 +21,7 @@
 #include <cstring>
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <regex>
 #include <thread>
@@ -374,6 +375,64 @@ TEST_CASE("abuse: 10000 concurrent connections through faultline proxy - RSS per
   CHECK(peak_fds == start_fds + 2 * n);
   CHECK(kib_per_connection <= 16.0);
   StopsCleanly(proxy.process);
+}
+
+// Sends `bytes` on a non-blocking connection to 127.0.0.1:`port` until all
+// went or the peer took nothing for `stall`: how many went.
+size_t PushUntilStalled(uint16_t port, size_t bytes, Duration stall) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0);
+  REQUIRE(::fcntl(fd, F_SETFL, O_NONBLOCK) == 0);
+  const std::string chunk(64 * 1024, 'x');
+  size_t sent = 0;
+  const int stall_ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(stall).count());
+  while (sent < bytes) {
+    const ssize_t n = ::send(fd, chunk.data(), std::min(chunk.size(), bytes - sent), MSG_NOSIGNAL);
+    if (n > 0) {
+      sent += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno != EAGAIN) break;
+    pollfd p{fd, POLLOUT, 0};
+    if (::poll(&p, 1, stall_ms) <= 0) break;  // the proxy stopped reading
+  }
+  // Kept open (leaked on purpose until the proxy stops): closing would end
+  // the connection and free what it holds before the RSS is read.
+  return sent;
+}
+
+TEST_CASE("abuse: 1-byte slices held for an hour cost the proxy about 1 MiB per direction") {
+  // A slicer turns each byte into a piece of its own; the read limit counts
+  // what each piece costs, so the queue stops at about 1 MiB of memory, not
+  // at 1 MiB of data (about 75 MiB of pieces).
+  EchoThread upstream;
+  TempDir dir;
+  const std::string config = dir.path() + "/slices.toml";
+  {
+    std::ofstream out(config);
+    out << "[[proxies]]\nname = \"sliced\"\nlisten = \"127.0.0.1:0\"\nupstream = \""
+        << upstream.address() << "\"\n"
+        << "faults = [{ kind = \"slicer\", direction = \"upstream\", size = 1, "
+           "delay = \"1h\" }]\n";
+  }
+  ProxyProcess proxy({"--config", config});
+  const uint16_t port = proxy.WaitPort("proxy sliced listening on 127\\.0\\.0\\.1:(\\d+) -> ");
+  const long start_rss = proxy.RssKiB();
+  constexpr int kConnections = 4;
+  size_t sent = 0;
+  for (int i = 0; i < kConnections; i++) sent += PushUntilStalled(port, 8 << 20, 1s);
+  const long rss = proxy.RssKiB();
+  const double mib_per_connection = (rss - start_rss) / 1024.0 / kConnections;
+  MESSAGE(kConnections, " connections pushed ", sent, " bytes in all before the proxy stopped "
+          "reading; RSS ", start_rss, " -> ", rss, " KiB: ", mib_per_connection,
+          " MiB per connection");
+  CHECK(mib_per_connection <= 3.0);  // 1 MiB of queue, the sockets' buffers besides
+  StopsCleanly(proxy);
 }
 
 TEST_CASE("abuse: slow and idle control API clients neither hold off a normal one nor stay open") {

@@ -255,7 +255,7 @@ void FaultProxy::Impl::Connection::Discard(Flow& flow) {
     const size_t n = flow.queue.back().data.size();
     if (n > 0) lost_bytes_ = true;
     owner_->counters_.bytes_discarded += n;
-    flow.queued_bytes -= n;
+    flow.queued_bytes -= QueuedCost(flow.queue.back());
     flow.queue.pop_back();
   }
   flow.timer->Cancel();

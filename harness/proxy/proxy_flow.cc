@@ -117,7 +117,7 @@ void FaultProxy::Impl::Connection::RunStages(Flow& flow, Pieces pieces) {
   for (Piece& piece : pieces) {
     piece.due = std::max(piece.due, last);
     last = piece.due;
-    flow.queued_bytes += piece.data.size();
+    flow.queued_bytes += QueuedCost(piece);
     flow.queue.push_back(std::move(piece));
   }
   Write(flow);
@@ -175,6 +175,7 @@ void FaultProxy::Impl::Connection::Write(Flow& flow) {
   }
   switch (piece.kind) {
     case Piece::Kind::kFin:
+      flow.queued_bytes -= QueuedCost(piece);
       flow.queue.pop_front();
       Finish(flow);
       return;
@@ -204,7 +205,7 @@ void FaultProxy::Impl::Connection::OnWrite(Flow& flow, error_code ec, size_t n) 
     return;
   }
   (flow.to_upstream ? owner_->counters_.bytes_up : owner_->counters_.bytes_down) += n;
-  flow.queued_bytes -= flow.queue.front().data.size();
+  flow.queued_bytes -= QueuedCost(flow.queue.front());
   flow.queue.pop_front();
   if (http_ && !flow.to_upstream) {
     delivered_ += n;

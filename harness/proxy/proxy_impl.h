@@ -30,8 +30,14 @@ namespace faultline {
 // bookkeeping only), and reads again only once its queue is empty.
 constexpr size_t kProxyReadBufferSize = 16 * 1024;
 // With stages, a direction stops reading while this many bytes wait in its
-// queue, so a slow fault cannot make the proxy's memory grow.
+// queue, so a slow fault cannot make the proxy's memory grow. What a piece
+// costs counts, not only its data: a slicer's 1-byte slices would
+// otherwise hold about 75 bytes of memory per byte counted.
 constexpr size_t kProxyMaxQueuedBytes = 1 << 20;
+// A queued piece's memory besides its data: the Piece in the deque and its
+// data's heap block (malloc's header and smallest chunk).
+constexpr size_t kPieceOverhead = sizeof(Piece) + 48;
+inline size_t QueuedCost(const Piece& piece) { return piece.data.size() + kPieceOverhead; }
 // From this many open connections on, a drained direction waits for its
 // socket's next bytes on the proxy's ReadWatch (one epoll_wait and one
 // re-arm per loop wake-up, shared by every connection with bytes in that
@@ -199,7 +205,7 @@ class FaultProxy::Impl::Connection final : public std::enable_shared_from_this<C
     bool watching = false;
     bool writing = false;   // the front piece is being written
     std::deque<Piece> queue;
-    size_t queued_bytes = 0;
+    size_t queued_bytes = 0;  // what the queue holds: QueuedCost of each piece
     std::vector<std::unique_ptr<Stage>> stages;  // empty without faults
     std::unique_ptr<Timer> timer;                // the front piece's due time
     TimePoint timer_due{};
