@@ -180,5 +180,76 @@ TEST_CASE_FIXTURE(Connected, "a fault whose parameters change keeps its place an
   CHECK(end == asio::error::eof);
 }
 
+TEST_CASE_FIXTURE(Connected, "what a fault holds follows its new values or its end") {
+  // Each case holds "abcdef" under `before`, then changes to `after` (a
+  // fault's new values, or one fault removed while another stays): the
+  // held bytes must arrive by `within`, and the next ones too.
+  ProxyFault zero = Make(ProxyFault::Kind::kBandwidth);
+  zero.bytes_per_second = 0;
+  ProxyFault fast = zero;
+  fast.bytes_per_second = 100'000;
+  ProxyFault slow_close = Make(ProxyFault::Kind::kSlowClose);
+  slow_close.delay = 10ms;
+  ProxyFault slices = Make(ProxyFault::Kind::kSlicer);
+  slices.slice_bytes = 1;
+  slices.delay = 1s;
+  ProxyFault quick_slices = slices;
+  quick_slices.delay = 0s;
+  struct Case {
+    std::string name;
+    std::vector<ProxyFault> before, after;
+  };
+  for (const Case& c : {Case{"bandwidth 0 raised", {zero}, {fast}},
+                        Case{"bandwidth 0 removed before latency", {Latency(10ms), zero},
+                             {Latency(10ms)}},
+                        Case{"latency 20 s lowered to 0", {Latency(20s)}, {Latency(0s)}},
+                        Case{"latency 20 s removed before slow_close", {Latency(20s), slow_close},
+                             {slow_close}},
+                        Case{"slicer delay 1 s lowered to 0", {slices}, {quick_slices}}}) {
+    CAPTURE(c.name);
+    Client conn(rig.port());
+    REQUIRE(RoundTrip(conn) < 1s);
+    rig.SetFaults(c.before);
+    REQUIRE(conn.Send("abcdef"));
+    const std::string first = conn.Read(6, 300ms);
+    CHECK(first.size() < 6);  // held
+    rig.SetFaults(c.after);
+    const auto changed = SteadyClock::now();
+    std::string got = first;
+    while (got.size() < 6 && Since(changed) < 2s) got += conn.Read(6 - got.size(), 2s);
+    CHECK(got == "abcdef");
+    CHECK(Since(changed) < 1s);
+    CHECK(conn.Exchange("gh", 2s) == "gh");  // new data is not held behind old times
+    rig.SetFaults({});
+  }
+}
+
+TEST_CASE("fake time: a ramp that raises latency keeps what was read at the old latency") {
+  FakeTimeRig rig;
+  auto& [clock, io, echo, proxy] = rig;
+  proxy.SetFaults({Latency(300ms)});
+  Client client(proxy.port());
+  REQUIRE_FALSE(client.connect_error());
+  const TimePoint start = clock.Now();
+  REQUIRE(client.Send("abc"));
+  // The echoed bytes wait in the proxy once it has armed their timer.
+  auto deadline = SteadyClock::now() + 5s;
+  while (clock.pending_timers() == 0 && SteadyClock::now() < deadline) RunFor(io, 2ms);
+  REQUIRE(clock.pending_timers() > 0);
+  proxy.SetFaults({Latency(2s)});  // a ramp's next step
+  std::string got;
+  while (got.size() < 3 && clock.pending_timers() > 0 && clock.next_due() <= start + 2s) {
+    clock.AdvanceTo(clock.next_due());
+    RunFor(io, 2ms);
+    got += client.Read(3 - got.size(), 0s);
+  }
+  while (got.size() < 3 && SteadyClock::now() < deadline) {
+    RunFor(io, 2ms);
+    got += client.Read(3 - got.size(), 0s);
+  }
+  CHECK(got == "abc");
+  CHECK(clock.Now() - start == 300ms);  // not 2 s: the bytes already read keep their time
+}
+
 }  // namespace
 }  // namespace faultline

@@ -130,6 +130,8 @@ void FaultProxy::Impl::Connection::ApplyFaults() {
 bool FaultProxy::Impl::Connection::RebuildStages(Flow& flow,
                                                  const std::vector<ProxyFault>& faults) {
   std::vector<std::unique_ptr<Stage>> chain;
+  std::vector<Stage*> kept;  // stages that were there before, in chain order
+  bool retime = false;       // a kept stage's values changed, or a stage ended
   for (const ProxyFault& fault : faults) {
     if (IsConnectionLevel(fault.kind) || IsHttpKind(fault.kind) ||
         !CoversDirection(fault, flow.to_upstream) ||
@@ -142,15 +144,24 @@ bool FaultProxy::Impl::Connection::RebuildStages(Flow& flow,
     });
     if (same != flow.stages.end()) {
       chain.push_back(std::move(*same));
-      if (chain.back()->fault() != fault) chain.back()->Update(fault, *this);
+      if (chain.back()->fault() != fault) {
+        chain.back()->Update(fault, *this);
+        retime = true;
+      }
+      kept.push_back(chain.back().get());
     } else {
       chain.push_back(NewStage(fault));
       chain.back()->Start(*this);
     }
     if (closed()) return false;
   }
-  bool close = std::any_of(flow.stages.begin(), flow.stages.end(),
-                           [](const auto& stage) { return stage && stage->ClosesOnRemoval(); });
+  // What is left in flow.stages ended (its place was moved from).
+  bool close = false;
+  for (const auto& stage : flow.stages) {
+    if (!stage) continue;
+    retime = true;
+    close = close || stage->ClosesOnRemoval();
+  }
   flow.stages = std::move(chain);
   if (flow.stages.empty()) {
     // What the faults that ended still held is due at once: a fault ends
@@ -158,8 +169,33 @@ bool FaultProxy::Impl::Connection::RebuildStages(Flow& flow,
     const TimePoint now = clock_.Now();
     for (Piece& piece : flow.queue) piece.due = std::min(piece.due, now);
     flow.timer->Cancel();
+  } else if (retime) {
+    Retime(flow, kept);
   }
   return close;
+}
+
+void FaultProxy::Impl::Connection::Retime(Flow& flow, const std::vector<Stage*>& kept) {
+  // The piece being written has gone; the rest are timed again by the
+  // stages that stay (a fault added now does not act on data already past
+  // its place).
+  const size_t first = flow.writing ? 1 : 0;
+  if (flow.queue.size() <= first) return;
+  std::vector<PieceTiming> timings;
+  timings.reserve(flow.queue.size() - first);
+  for (size_t i = first; i < flow.queue.size(); ++i) {
+    const Piece& piece = flow.queue[i];
+    timings.push_back({piece.kind, piece.data.size(), piece.entered});
+  }
+  const TimePoint now = clock_.Now();
+  for (Stage* stage : kept) stage->Retime(timings, now);
+  TimePoint last = first == 1 ? flow.queue.front().due : TimePoint{};
+  for (size_t i = first; i < flow.queue.size(); ++i) {
+    Piece& piece = flow.queue[i];
+    piece.due = std::max(std::min(piece.due, std::max(timings[i - first].due, now)), last);
+    last = piece.due;
+  }
+  flow.timer->Cancel();  // the front may be due sooner: Write re-arms
 }
 
 void FaultProxy::Impl::Connection::SetHung(bool hung) {

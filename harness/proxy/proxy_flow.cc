@@ -108,6 +108,7 @@ void FaultProxy::Impl::Connection::Forward(Flow& flow, const char* data, size_t 
 }
 
 void FaultProxy::Impl::Connection::RunStages(Flow& flow, Pieces pieces) {
+  for (Piece& piece : pieces) piece.entered = piece.due;
   for (auto& stage : flow.stages) {
     stage->Process(pieces, *this);
     if (closed()) return;

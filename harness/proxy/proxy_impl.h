@@ -245,6 +245,9 @@ class FaultProxy::Impl::Connection final : public std::enable_shared_from_this<C
   // Rebuilds a direction's chain for `faults`, keeping the stages of faults
   // that stay; true when a removed stage closes the connection.
   bool RebuildStages(Flow& flow, const std::vector<ProxyFault>& faults);
+  // The queue's due times after the faults changed (Stage::Retime): each
+  // piece keeps the sooner of its old time and the `kept` stages' new one.
+  void Retime(Flow& flow, const std::vector<Stage*>& kept);
   void SetHung(bool hung);
 
   // Read's wait on the owner's ReadWatch (adding `from` to it first); false

@@ -39,8 +39,19 @@ struct Piece {
   Kind kind = Kind::kData;
   std::vector<char> data;
   TimePoint due{};
+  // The due time it had when it entered the stages (when it was read, or
+  // what the HTTP layer gave it); a piece a stage makes from another keeps
+  // that one's. Stage::Retime starts from it.
+  TimePoint entered{};
 };
 using Pieces = std::vector<Piece>;
+
+/// A queued piece as Stage::Retime sees it.
+struct PieceTiming {
+  Piece::Kind kind = Piece::Kind::kData;
+  size_t bytes = 0;
+  TimePoint due{};
+};
 
 /// The connection as a stage sees it. Every call on the proxy's thread.
 class StageContext {
@@ -82,6 +93,19 @@ class Stage {
   /// What one read produced, in order (at most one FIN, last), passes
   /// through the stage. See the header comment for what it may do.
   virtual void Process(Pieces& pieces, StageContext& context) = 0;
+  /// The direction's faults changed (a fault's values, or a fault ended)
+  /// while pieces wait in its queue. `queued` holds them, in order, each
+  /// `due` what the stages before this one give it from when it entered
+  /// (Piece::entered): add this stage's delay as if the data came again,
+  /// pacing from `now` what it paces, and lower the stage's own pacing
+  /// state to follow them. The connection then keeps, for each piece, the
+  /// sooner of its old due time and this one (never before `now`): a kept
+  /// hold never grows, and one the new values shorten or end (bandwidth 0
+  /// raised, latency lowered, a fault removed) ends. Default: no hold.
+  virtual void Retime(std::vector<PieceTiming>& queued, TimePoint now) {
+    (void)queued;
+    (void)now;
+  }
   /// Whether removing the fault closes the connection (timeout: a
   /// connection whose bytes were dropped cannot be trusted any more).
   virtual bool ClosesOnRemoval() const { return false; }

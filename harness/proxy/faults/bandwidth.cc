@@ -34,6 +34,7 @@ class BandwidthStage final : public Stage {
       for (size_t at = 0; at < piece.data.size(); at += step) {
         const size_t n = std::min(step, piece.data.size() - at);
         Piece part;
+        part.entered = piece.entered;
         if (at == 0 && n == piece.data.size()) {
           part.data = std::move(piece.data);
         } else {
@@ -47,6 +48,25 @@ class BandwidthStage final : public Stage {
       }
     }
     pieces = std::move(out);
+  }
+
+  // What waits is carried at the new rate from now; at 0 B/s it stays held.
+  void Retime(std::vector<PieceTiming>& queued, TimePoint now) override {
+    const uint64_t rate = fault_.bytes_per_second;
+    if (rate == 0) {
+      for (PieceTiming& piece : queued) piece.due = std::max(piece.due, now + kNever);
+      return;
+    }
+    TimePoint free = now;
+    for (PieceTiming& piece : queued) {
+      const TimePoint start = std::max(piece.due, free);
+      if (piece.kind == Piece::Kind::kData) {
+        free = start + std::chrono::duration_cast<Duration>(
+                           std::chrono::duration<double>(double(piece.bytes) / double(rate)));
+      }
+      piece.due = piece.kind == Piece::Kind::kData ? free : start;
+    }
+    free_at_ = std::min(free_at_, free);
   }
 
  private:

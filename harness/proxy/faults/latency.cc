@@ -20,6 +20,17 @@ class LatencyStage final : public Stage {
     }
   }
 
+  // The new latency from when each piece was read (no new jitter draw).
+  void Retime(std::vector<PieceTiming>& queued, TimePoint) override {
+    TimePoint last{};
+    for (PieceTiming& piece : queued) {
+      if (piece.kind == Piece::Kind::kData) piece.due += fault_.latency;
+      piece.due = std::max(piece.due, last);
+      last = piece.due;
+    }
+    if (!queued.empty()) last_due_ = std::min(last_due_, last);
+  }
+
  private:
   Duration SampleDelay(StageContext& context) const {
     Duration delay = fault_.latency;

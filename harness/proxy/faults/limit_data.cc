@@ -32,9 +32,9 @@ class LimitDataStage final : public Stage {
       forwarded_ += left;
       for (size_t j = i + 1; j < pieces.size(); ++j) dropped += pieces[j].data.size();
       context.CountDropped(dropped);
-      const TimePoint due = piece.due;
+      const TimePoint due = piece.due, entered = piece.entered;
       pieces.resize(piece.data.empty() ? i : i + 1);
-      pieces.push_back(Piece{Piece::Kind::kClose, {}, due});
+      pieces.push_back(Piece{Piece::Kind::kClose, {}, due, entered});
       closing_ = true;
       return;
     }

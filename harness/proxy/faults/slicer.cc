@@ -2,6 +2,7 @@
 // slice_variation (at least 1 byte; slice_bytes 0 keeps each read whole),
 // each due `delay` after the slice before it.
 #include <algorithm>
+#include <optional>
 
 #include "harness/proxy/stage.h"
 
@@ -24,6 +25,7 @@ class SlicerStage final : public Stage {
       while (at < piece.data.size()) {
         const size_t n = std::min(SliceSize(context), piece.data.size() - at);
         Piece slice;
+        slice.entered = piece.entered;
         slice.data.assign(piece.data.begin() + at, piece.data.begin() + at + n);
         slice.due = started_ ? std::max(piece.due, last_due_ + fault_.delay) : piece.due;
         started_ = true;
@@ -33,6 +35,20 @@ class SlicerStage final : public Stage {
       }
     }
     pieces = std::move(out);
+  }
+
+  // The queued slices, `delay` apart with the new delay, from now.
+  void Retime(std::vector<PieceTiming>& queued, TimePoint now) override {
+    std::optional<TimePoint> last;
+    for (PieceTiming& piece : queued) {
+      if (piece.kind != Piece::Kind::kData) {
+        if (last) piece.due = std::max(piece.due, *last);
+        continue;
+      }
+      piece.due = last ? std::max(piece.due, *last + fault_.delay) : std::max(piece.due, now);
+      last = piece.due;
+    }
+    if (last) last_due_ = std::min(last_due_, *last);
   }
 
  private:

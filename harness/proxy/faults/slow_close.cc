@@ -14,6 +14,12 @@ class SlowCloseStage final : public Stage {
       if (piece.kind == Piece::Kind::kFin) piece.due += fault_.delay;
     }
   }
+
+  void Retime(std::vector<PieceTiming>& queued, TimePoint) override {
+    for (PieceTiming& piece : queued) {
+      if (piece.kind == Piece::Kind::kFin) piece.due += fault_.delay;
+    }
+  }
 };
 
 }  // namespace
