@@ -390,7 +390,8 @@ size_t PushUntilStalled(uint16_t port, size_t bytes, Duration stall) {
   REQUIRE(::fcntl(fd, F_SETFL, O_NONBLOCK) == 0);
   const std::string chunk(64 * 1024, 'x');
   size_t sent = 0;
-  const int stall_ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(stall).count());
+  const int stall_ms =
+      static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(stall).count());
   while (sent < bytes) {
     const ssize_t n = ::send(fd, chunk.data(), std::min(chunk.size(), bytes - sent), MSG_NOSIGNAL);
     if (n > 0) {
