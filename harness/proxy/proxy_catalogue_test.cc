@@ -93,6 +93,14 @@ TEST_CASE_FIXTURE(Connected, "timeout 0 never closes - removing it closes the co
   CHECK(RoundTrip(fresh) < 1s);
 }
 
+TEST_CASE_FIXTURE(Connected, "timeout lets a connection go once both peers have closed") {
+  rig.SetFault(Make(ProxyFault::Kind::kTimeout));  // the dependency's bytes and FIN are dropped
+  REQUIRE(client.Send("ping"));
+  client.ShutdownSend();  // the echo server answers, then closes after it
+  CHECK(client.ReadEnd(3s) == asio::error::eof);  // nothing passed, and the sockets were let go
+  CHECK(rig.WaitFor([](const ProxyCounters& c) { return NoOpenConnections(c); }));
+}
+
 TEST_CASE_FIXTURE(Connected, "reset_peer with timeout 0 resets on the first data") {
   rig.SetFault(Make(ProxyFault::Kind::kResetPeer, ProxyFault::Direction::kUpstream));
   CHECK(client.Silent(200ms));  // nothing happens before data

@@ -148,6 +148,11 @@ void FaultProxy::Impl::Connection::OnEof(Flow& flow) {
   Pieces fin;
   fin.push_back(Piece{Piece::Kind::kFin, {}, clock_.Now()});
   RunStages(flow, std::move(fin));
+  if (closed()) return;
+  // Both peers have closed and a stage dropped a FIN (timeout): nothing can
+  // pass any more, and neither peer can send, so the sockets are let go
+  // (a FIN still held, as under bandwidth 0, keeps them: it may yet pass).
+  if (Drained(up_) && Drained(down_)) Close(/*abortive=*/false);
 }
 
 void FaultProxy::Impl::Connection::OnError(Flow& flow, error_code ec) {
@@ -233,11 +238,18 @@ void FaultProxy::Impl::Connection::Finish(Flow& flow) {
   flow.state = Flow::State::kFinished;
   error_code ignored;
   flow.to->shutdown(tcp::socket::shutdown_send, ignored);
-  if (up_.state == Flow::State::kFinished && down_.state == Flow::State::kFinished) {
+  if (Drained(up_) && Drained(down_)) {
     Close(/*abortive=*/false);
     return;
   }
   state_ = State::kHalfClosed;
+}
+
+// Whether nothing more can pass in `flow`: its FIN was passed on, or its
+// source sent FIN and a stage dropped it (timeout) with nothing left queued.
+bool FaultProxy::Impl::Connection::Drained(const Flow& flow) const {
+  return flow.state == Flow::State::kFinished ||
+         (flow.state == Flow::State::kEof && flow.queue.empty() && !flow.writing);
 }
 
 }  // namespace faultline

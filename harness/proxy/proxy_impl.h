@@ -248,6 +248,7 @@ class FaultProxy::Impl::Connection final : public std::enable_shared_from_this<C
   // The queue's due times after the faults changed (Stage::Retime): each
   // piece keeps the sooner of its old time and the `kept` stages' new one.
   void Retime(Flow& flow, const std::vector<Stage*>& kept);
+  bool Drained(const Flow& flow) const;
   void SetHung(bool hung);
 
   // Read's wait on the owner's ReadWatch (adding `from` to it first); false
