@@ -32,20 +32,24 @@ std::string Number(double v) {
   return buf;
 }
 
-// "+20% or 5", "+50%", "7".
-std::string Describe(const Tolerance& t, Unit unit) {
+std::string Absolute(double v, Unit unit) {
+  return unit == Unit::kBytes ? FormatBytes(v) : Number(v);
+}
+
+// "+20% or 5" (a default), "+50%" or "7" (an override, as it was given:
+// "+0%" stays relative).
+std::string Describe(const Tolerance& t, Unit unit, const ToleranceOverride* o) {
+  if (o) return o->relative ? "+" + Number(100 * o->value) + "%" : Absolute(o->value, unit);
   std::string s;
   if (t.relative > 0) s = "+" + Number(100 * t.relative) + "%";
-  if (t.absolute > 0 || s.empty()) {
-    const std::string abs = unit == Unit::kBytes ? FormatBytes(t.absolute) : Number(t.absolute);
-    s += (s.empty() ? "" : " or ") + abs;
-  }
+  if (t.absolute > 0 || s.empty()) s += (s.empty() ? "" : " or ") + Absolute(t.absolute, unit);
   return s;
 }
 
-// Parses the whole of `text` as a number.
+// Parses the whole of `text` as a decimal number (no hexadecimal: "0x10"
+// is no way to write 16 here).
 bool ParseNumber(const std::string& text, double* out) {
-  if (text.empty()) return false;
+  if (text.empty() || text.find_first_of("xX") != std::string::npos) return false;
   char* end = nullptr;
   *out = std::strtod(text.c_str(), &end);
   return end == text.c_str() + text.size() && std::isfinite(*out);
@@ -174,12 +178,16 @@ StatusOr<Comparison> CompareRuns(const RunResult& baseline, const RunResult& cur
                            " in the baseline, " + std::to_string(current.variants.size()) +
                            " in the current run)");
   std::vector<std::vector<Figure>> figures;
+  std::set<std::string> one_sided;  // the keys of series only one run has
   for (const auto& [a, b] : pairs) {
     for (const auto& [v, other, where] :
          {std::tuple{a, b, "baseline"}, std::tuple{b, a, "current run"}})
-      for (const auto& name : OnlyIn(*v, *other))
+      for (const auto& name : OnlyIn(*v, *other)) {
         c.notes.push_back("variant " + Quote(a->name) + ": series " + Quote(name) +
                           " is only in the " + where + ", not compared");
+        for (const char* figure : {"", ".peak", ".growth", ".end"})
+          one_sided.insert(name + figure);
+      }
     figures.push_back(Figures(*a, *b));
     for (const auto& f : figures.back()) {
       keys.insert(f.metric);
@@ -187,8 +195,14 @@ StatusOr<Comparison> CompareRuns(const RunResult& baseline, const RunResult& cur
     }
   }
   std::map<std::string, const ToleranceOverride*> by_key;
-  const std::vector<std::string> known(keys.begin(), keys.end());
+  std::vector<std::string> known(keys.begin(), keys.end());
+  known.insert(known.end(), one_sided.begin(), one_sided.end());
   for (const auto& o : overrides) {
+    if (!keys.count(o.key) && one_sided.count(o.key)) {
+      c.notes.push_back("--tolerance " + Quote(o.text) + ": " + Quote(o.key) +
+                        " is in only one of the runs, so it judges nothing");
+      continue;
+    }
     if (!keys.count(o.key))
       return Status::Invalid("--tolerance " + Quote(o.text) + ": no metric " + Quote(o.key) +
                              DidYouMean(o.key, known));
@@ -211,16 +225,20 @@ StatusOr<Comparison> CompareRuns(const RunResult& baseline, const RunResult& cur
       Tolerance t = DefaultTolerance(f.unit);
       auto it = by_key.find(f.metric);
       if (it == by_key.end() && !f.series.empty()) it = by_key.find(f.series);
-      if (it != by_key.end())
-        t = it->second->relative ? Tolerance{it->second->value, 0} : Tolerance{0, it->second->value};
+      const ToleranceOverride* o = it == by_key.end() ? nullptr : it->second;
+      if (o) t = o->relative ? Tolerance{o->value, 0} : Tolerance{0, o->value};
       FigureComparison fc;
       fc.variant = pairs[i].first->name;
       fc.metric = f.metric;
       fc.unit = f.unit;
       fc.baseline = f.baseline;
       fc.current = f.current;
-      fc.allowed = std::max(t.relative * std::fabs(f.baseline), t.absolute);
-      fc.tolerance = Describe(t, f.unit);
+      // No baseline figure: nothing to be relative to (and std::max would
+      // pass the NaN on); such a figure is never a regression.
+      const double relative =
+          std::isfinite(f.baseline) ? t.relative * std::fabs(f.baseline) : 0;
+      fc.allowed = std::max(relative, t.absolute);
+      fc.tolerance = Describe(t, f.unit, o);
       fc.regression = std::isfinite(f.baseline) && std::isfinite(f.current) &&
                       f.current - f.baseline > fc.allowed * (1 + 1e-9) + 1e-12;
       c.figures.push_back(std::move(fc));

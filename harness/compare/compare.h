@@ -78,7 +78,8 @@ struct Comparison {
 /// metric in another unit. Unavailable when either run could not be judged:
 /// it was interrupted, or a variant both have ended in an error (a crash, a
 /// target never ready, a check with nothing to compute); such a run is no
-/// measurement to gate on. A series only one run has is a note.
+/// measurement to gate on. A series only one run has is a note, and so is
+/// an override for it (it has nothing to judge).
 StatusOr<Comparison> CompareRuns(const RunResult& baseline, const RunResult& current,
                                  const std::vector<ToleranceOverride>& overrides);
 

@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <tuple>
 
 #include "harness/compare/sweep_plan.h"
@@ -124,6 +125,65 @@ TEST_CASE("compare: bad tolerances and bad pairs of runs say what is wrong") {
   REQUIRE_FALSE(e.ok());
   CHECK(e.status().message() ==
         "the runs share no variant (2 in the baseline, 2 in the current run)");
+}
+
+TEST_CASE("compare: tolerances are decimal and a relative zero is described as one") {
+  auto hex = ParseToleranceOverride("threads=0x10");
+  REQUIRE_FALSE(hex.ok());
+  CHECK(hex.status().message() ==
+        "--tolerance \"threads=0x10\": \"0x10\" is no percentage or value");
+  CHECK_FALSE(ParseToleranceOverride("threads=+0x10%").ok());
+  auto zero = ParseToleranceOverride("threads=+0%");
+  REQUIRE(zero.ok());
+  auto c = CompareRuns(testing::AbRun(4, 0.1), testing::AbRun(4, 0.1), {*zero});
+  REQUIRE(c.ok());
+  CHECK(Find(*c, "naive", "threads.peak")->tolerance == "+0%");
+  auto abs = ParseToleranceOverride("threads=0");
+  auto d = CompareRuns(testing::AbRun(4, 0.1), testing::AbRun(4, 0.1), {*abs});
+  REQUIRE(d.ok());
+  CHECK(Find(*d, "naive", "threads.peak")->tolerance == "0");
+}
+
+TEST_CASE("compare: a figure the baseline could not measure is allowed its absolute part") {
+  RunResult blind = testing::AbRun(4, 0.1);
+  for (auto& x : blind.variants[0].samples.values["threads"]) x = NAN;
+  auto c = CompareRuns(blind, testing::AbRun(4, 0.1), {});
+  REQUIRE(c.ok());
+  const FigureComparison* peak = Find(*c, blind.variants[0].name, "threads.peak");
+  REQUIRE(peak);
+  CHECK(std::isnan(peak->baseline));
+  CHECK(peak->allowed == 5);
+  CHECK_FALSE(peak->regression);
+  CHECK(RenderComparisonText(*c).find("+n/a") == std::string::npos);
+}
+
+TEST_CASE("compare: a tolerance for a series only one run has is a note not an error") {
+  const RunResult good = testing::AbRun(4, 0.1);
+  RunResult more = good;
+  for (auto& v : more.variants) {
+    v.samples.names.push_back("queue_depth");
+    v.samples.values["queue_depth"] = v.samples.values["threads"];
+  }
+  for (const char* key : {"queue_depth=+50%", "queue_depth.peak=3"}) {
+    auto o = ParseToleranceOverride(key);
+    REQUIRE(o.ok());
+    using Pair = std::pair<const RunResult*, const RunResult*>;
+    for (const auto& [a, b] : {Pair{&good, &more}, Pair{&more, &good}}) {
+      auto c = CompareRuns(*a, *b, {*o});
+      CAPTURE(key);
+      REQUIRE(c.ok());
+      const std::string k(key);
+      const std::string note = "--tolerance \"" + k + "\": \"" + k.substr(0, k.find('=')) +
+                               "\" is in only one of the runs, so it judges nothing";
+      CHECK(std::find(c->notes.begin(), c->notes.end(), note) != c->notes.end());
+    }
+  }
+  // A name neither run has is still an error.
+  auto typo = CompareRuns(good, more, {*ParseToleranceOverride("queue_dpth=+5%")});
+  REQUIRE_FALSE(typo.ok());
+  CHECK(typo.status().message() ==
+        "--tolerance \"queue_dpth=+5%\": no metric \"queue_dpth\" (did you mean "
+        "\"queue_depth\"?)");
 }
 
 TEST_CASE("compare: a size or a duration fits only a metric in that unit") {
