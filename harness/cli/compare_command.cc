@@ -2,7 +2,8 @@
 // baseline run (harness/compare/compare.h). Exits 0 (no regression), 1 (a
 // regression: each is named), 2 (bad input: a file that does not read, runs
 // of different scenarios, a bad --tolerance), 3 (a run that cannot be
-// judged: interrupted or a shared variant in error; --markdown not written).
+// judged: interrupted or a shared variant in error; --markdown not written;
+// its folders are created).
 #include <iostream>
 #include <memory>
 #include <string>
@@ -49,7 +50,7 @@ int RunCompare(const CompareOptions& o) {
   }
   std::cout << RenderComparisonText(*c) << std::flush;
   if (!o.markdown.empty()) {
-    Status s = WriteFileAtomic(o.markdown, RenderComparisonMarkdown(*c));
+    Status s = WriteFileCreatingFolders(o.markdown, RenderComparisonMarkdown(*c));
     if (!s.ok()) {
       std::cerr << "faultline compare: " << s.message() << "\n";
       return kExitCouldNotRun;

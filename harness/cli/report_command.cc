@@ -22,16 +22,6 @@
 namespace faultline {
 namespace {
 
-// Writes one report, its folder created as --out-dir's is ("ci/junit.xml"
-// in a fresh checkout).
-Status WriteReport(const std::string& path, const std::string& text) {
-  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  std::error_code ec;
-  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  if (ec) return Status::Unavailable("create directory " + parent.string() + ": " + ec.message());
-  return WriteFileAtomic(path, text);
-}
-
 struct ReportOptions {
   std::string results;   // the results.json to render
   std::string html;      // --html PATH
@@ -62,7 +52,7 @@ int RunCompareReport(const ReportOptions& o) {
   const RunResult both =
       BeforeAfter(runs[0], RunLabel(o.compare[0], o.compare[1], "A"), runs[1],
                   RunLabel(o.compare[1], o.compare[0], "B"));
-  Status s = WriteReport(o.html, RenderHtml(both));
+  Status s = WriteFileCreatingFolders(o.html, RenderHtml(both));
   if (!s.ok()) {
     std::cerr << "faultline report: " << s.message() << "\n";
     return kExitCouldNotRun;
@@ -109,7 +99,7 @@ int RunReport(ReportOptions o) {
   auto write = [&](const std::string& path,
                    const std::function<std::string(const RunResult&)>& render) {
     if (path.empty()) return;
-    Status s = WriteReport(path, render(*results));
+    Status s = WriteFileCreatingFolders(path, render(*results));
     if (!s.ok()) {
       std::cerr << "faultline report: " << s.message() << "\n";
       status = kExitCouldNotRun;

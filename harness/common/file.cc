@@ -6,13 +6,16 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <system_error>
 
 namespace faultline {
 
 Status WriteFileAtomic(const std::string& path, const std::string& content) {
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::Unavailable("write " + tmp + ": " + std::strerror(errno));
+  // Messages name `path`, the file the user asked for, not the temporary one.
+  if (fd < 0) return Status::Unavailable("write " + path + ": " + std::strerror(errno));
   size_t done = 0;
   while (done < content.size()) {
     ssize_t n = ::write(fd, content.data() + done, content.size() - done);
@@ -21,19 +24,20 @@ Status WriteFileAtomic(const std::string& path, const std::string& content) {
       int e = errno;
       ::close(fd);
       ::unlink(tmp.c_str());
-      return Status::Unavailable("write " + tmp + ": " + std::strerror(e));
+      return Status::Unavailable("write " + path + ": " + std::strerror(e));
     }
     done += static_cast<size_t>(n);
   }
   if (::fsync(fd) != 0 || ::close(fd) != 0) {
     int e = errno;
     ::unlink(tmp.c_str());
-    return Status::Unavailable("write " + tmp + ": " + std::strerror(e));
+    return Status::Unavailable("write " + path + ": " + std::strerror(e));
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     int e = errno;
     ::unlink(tmp.c_str());
-    return Status::Unavailable("rename " + tmp + " to " + path + ": " + std::strerror(e));
+    return Status::Unavailable("write " + path + ": rename " + tmp + " to it: " +
+                               std::strerror(e));
   }
   // The rename itself lives in the folder: without this a power loss may
   // leave the old file (or none) under `path`. Best effort: the file is
@@ -46,6 +50,16 @@ Status WriteFileAtomic(const std::string& path, const std::string& content) {
     ::close(dir);
   }
   return Status::Ok();
+}
+
+Status WriteFileCreatingFolders(const std::string& path, const std::string& content) {
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (ec)
+    return Status::Unavailable("write " + path + ": create directory " + parent.string() + ": " +
+                               ec.message());
+  return WriteFileAtomic(path, content);
 }
 
 StatusOr<std::string> ReadInputFile(const std::string& path, size_t max_bytes) {

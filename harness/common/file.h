@@ -10,9 +10,15 @@ namespace faultline {
 
 /// Writes `content` to `path` atomically: a temporary file in the same
 /// directory, fsync, rename. Readers never see a partial file, and a failed
-/// write leaves the previous file as it was. Unavailable naming the file and
-/// the cause on failure; the temporary file is removed.
+/// write leaves the previous file as it was. Unavailable naming `path` and
+/// the cause on failure ("write out/x.md: No such file or directory"); the
+/// temporary file is removed.
 Status WriteFileAtomic(const std::string& path, const std::string& content);
+
+/// WriteFileAtomic after creating the folders `path` needs (a report asked
+/// for at "ci/junit.xml" in a fresh checkout). Unavailable, naming `path`:
+/// "write ci/junit.xml: create directory ci: Not a directory".
+Status WriteFileCreatingFolders(const std::string& path, const std::string& content);
 
 /// Reads a file a user named (a scenario, a proxy config, a results.json)
 /// into memory, at most `max_bytes` of it. Invalid, with a message naming

@@ -12,6 +12,21 @@
 namespace faultline {
 namespace {
 
+TEST_CASE("WriteFileCreatingFolders makes the folders and errors name the path asked for") {
+  const std::string dir = testing::MakeTempDir("write-file");
+  CHECK(WriteFileCreatingFolders(dir + "/new/sub/compare.md", "x").ok());
+  CHECK(std::filesystem::exists(dir + "/new/sub/compare.md"));
+  Status missing = WriteFileAtomic(dir + "/none/compare.md", "x");
+  CHECK(missing.message() == "write " + dir + "/none/compare.md: No such file or directory");
+  std::ofstream(dir + "/file") << "";
+  Status blocked = WriteFileCreatingFolders(dir + "/file/compare.md", "x");
+  CHECK(blocked.message().rfind("write " + dir + "/file/compare.md: create directory " + dir +
+                                    "/file: ",
+                                0) == 0);
+  CHECK(blocked.message().find(".tmp") == std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("ReadInputFile reads a file and refuses what is no file a user meant") {
   const std::string dir = testing::MakeTempDir("read-input");
   const std::string small = dir + "/s.toml";
