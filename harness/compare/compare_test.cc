@@ -280,6 +280,28 @@ TEST_CASE("sweep: --vary parses and combinations walk the first key fastest") {
   }
 }
 
+TEST_CASE("sweep: a key in two --vary options is refused naming both") {
+  auto twice = ParseVaryOptions({"load.rate=10,20", "variants[0].env.X=a", "load.rate=40"});
+  REQUIRE_FALSE(twice.ok());
+  CHECK(twice.status().message() ==
+        "--vary \"load.rate=40\": load.rate is already varied by --vary \"load.rate=10,20\"");
+  auto bad = ParseVaryOptions({"load.rate=10", "load.timeout"});
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().message() == "--vary \"load.timeout\": expected KEY=V1,V2,...");
+  auto good = ParseVaryOptions({"load.rate=10,20", "load.timeout=1s"});
+  REQUIRE(good.ok());
+  REQUIRE(good->size() == 2);
+  CHECK((*good)[1].text == "load.timeout=1s");
+}
+
+TEST_CASE("sweep: two values that make the same folder name get their own folders") {
+  auto x = ParseVary("target.env.X=a/b,a_b,a b,c");
+  REQUIRE(x.ok());
+  CHECK(SettingFolders(SweepPoints({*x})) ==
+        std::vector<std::string>{"target.env.X=a_b", "target.env.X=a_b-2",
+                                 "target.env.X=a_b-3", "target.env.X=c"});
+}
+
 TEST_CASE("sweep: the breaking point is the first value at which a check fails") {
   SweepData d;
   d.scenario = "hung-dependency";

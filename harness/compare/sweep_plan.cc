@@ -1,6 +1,7 @@
 #include "harness/compare/sweep_plan.h"
 
 #include <algorithm>
+#include <set>
 
 namespace faultline {
 
@@ -11,6 +12,7 @@ StatusOr<VaryAxis> ParseVary(std::string_view text) {
     return Status::Invalid(quoted + ": expected KEY=V1,V2,...");
   VaryAxis axis;
   axis.key = std::string(text.substr(0, eq));
+  axis.text = std::string(text);
   std::string_view rest = text.substr(eq + 1);
   while (true) {
     const auto comma = rest.find(',');
@@ -23,6 +25,20 @@ StatusOr<VaryAxis> ParseVary(std::string_view text) {
     rest = rest.substr(comma + 1);
   }
   return axis;
+}
+
+StatusOr<std::vector<VaryAxis>> ParseVaryOptions(const std::vector<std::string>& texts) {
+  std::vector<VaryAxis> axes;
+  for (const auto& text : texts) {
+    StatusOr<VaryAxis> axis = ParseVary(text);
+    if (!axis.ok()) return axis.status();
+    for (const auto& earlier : axes)
+      if (earlier.key == axis->key)
+        return Status::Invalid("--vary \"" + text + "\": " + axis->key +
+                               " is already varied by --vary \"" + earlier.text + "\"");
+    axes.push_back(std::move(*axis));
+  }
+  return axes;
 }
 
 std::vector<SweepSetting> SweepPoints(const std::vector<VaryAxis>& axes) {
@@ -52,6 +68,18 @@ std::string SettingFolder(const SweepSetting& setting) {
   for (auto& c : s)
     if (c == '/' || c == ' ') c = '_';
   return s;
+}
+
+std::vector<std::string> SettingFolders(const std::vector<SweepSetting>& points) {
+  std::vector<std::string> out;
+  std::set<std::string> taken;
+  for (const auto& point : points) {
+    const std::string base = SettingFolder(point);
+    std::string name = base;
+    for (int n = 2; !taken.insert(name).second; ++n) name = base + "-" + std::to_string(n);
+    out.push_back(name);
+  }
+  return out;
 }
 
 }  // namespace faultline

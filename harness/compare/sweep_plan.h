@@ -17,11 +17,17 @@ namespace faultline {
 struct VaryAxis {
   std::string key;                  // "load.rate"
   std::vector<std::string> values;  // "25", "50", ... as --set takes them
+  std::string text;                 // the option as given, for messages
 };
 
 /// Parses "KEY=V1,V2,...". Invalid, naming the text: `--vary "load.rate":
 /// expected KEY=V1,V2,...`, `--vary "load.rate=25,,50": empty value`.
 StatusOr<VaryAxis> ParseVary(std::string_view text);
+
+/// Parses every --vary of a sweep. Invalid as ParseVary, and when a key is
+/// varied twice: `--vary "load.rate=40": load.rate is already varied by
+/// --vary "load.rate=10,20"` (the last would win at every point).
+StatusOr<std::vector<VaryAxis>> ParseVaryOptions(const std::vector<std::string>& texts);
 
 /// One point of a sweep: a value per axis, in axis order.
 using SweepSetting = std::vector<std::pair<std::string, std::string>>;
@@ -36,5 +42,10 @@ std::string SettingLabel(const SweepSetting& setting);
 
 /// A folder name for a point: its label with '/' and spaces made '_'.
 std::string SettingFolder(const SweepSetting& setting);
+
+/// The folder names of `points`, in order: SettingFolder, with -2, -3 ...
+/// added to a name an earlier point already has ("X=a/b" and "X=a_b"), so
+/// no point writes over another's results.
+std::vector<std::string> SettingFolders(const std::vector<SweepSetting>& points);
 
 }  // namespace faultline
