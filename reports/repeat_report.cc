@@ -25,11 +25,31 @@ std::string RunVerdictLine(const RunResult& r) {
 }
 
 std::string Stability(const RepeatSummary& s) {
+  if (s.verdicts.empty()) return "no verdict: no run ended";
   std::string line = "verdict " + std::string(s.stable ? "stable" : "UNSTABLE") + " over " +
                      std::to_string(s.verdicts.size()) + " run" +
                      (s.verdicts.size() == 1 ? "" : "s");
-  if (s.stable && !s.verdicts.empty()) return line + ": " + s.verdicts[0];
+  if (s.stable) return line + ": " + s.verdicts[0];
   return line;
+}
+
+// Why `r` is no verdict; empty when it is one.
+std::string Uncounted(const RunResult& r) {
+  if (r.interrupted) return "interrupted, not counted";
+  if (r.variants.empty()) return "no result, not counted" + (r.error.empty() ? "" : ": " + r.error);
+  return "";
+}
+
+// The lines under the stability line, in run order: every run when the
+// verdict changed, and the runs that were not counted.
+std::vector<std::string> RunLines(const RepeatSummary& s) {
+  std::vector<std::pair<size_t, std::string>> runs = s.uncounted;
+  if (!s.stable)
+    for (size_t i = 0; i < s.verdicts.size(); ++i) runs.emplace_back(s.counted[i], s.verdicts[i]);
+  std::sort(runs.begin(), runs.end());
+  std::vector<std::string> lines;
+  for (const auto& [n, text] : runs) lines.push_back("run " + std::to_string(n) + ": " + text);
+  return lines;
 }
 
 }  // namespace
@@ -37,7 +57,13 @@ std::string Stability(const RepeatSummary& s) {
 RepeatSummary SummarizeRepeats(const std::vector<RunResult>& runs) {
   RepeatSummary out;
   std::vector<std::vector<double>> values;  // parallel to out.margins
-  for (const auto& r : runs) {
+  for (size_t k = 0; k < runs.size(); ++k) {
+    const RunResult& r = runs[k];
+    if (std::string why = Uncounted(r); !why.empty()) {
+      out.uncounted.emplace_back(k + 1, std::move(why));
+      continue;
+    }
+    out.counted.push_back(k + 1);
     out.verdicts.push_back(RunVerdictLine(r));
     out.stable = out.stable && out.verdicts.back() == out.verdicts.front();
     for (const auto& v : r.variants)
@@ -73,9 +99,7 @@ RepeatSummary SummarizeRepeats(const std::vector<RunResult>& runs) {
 
 std::string RenderRepeatSummary(const RepeatSummary& s) {
   std::string out = Stability(s) + "\n";
-  if (!s.stable)
-    for (size_t i = 0; i < s.verdicts.size(); ++i)
-      out += "  run " + std::to_string(i + 1) + ": " + CleanText(s.verdicts[i]) + "\n";
+  for (const auto& line : RunLines(s)) out += "  " + CleanText(line) + "\n";
   int variant_w = 7, check_w = 5;  // "variant", "check"
   for (const auto& m : s.margins) {
     variant_w = std::max(variant_w, static_cast<int>(CleanText(m.variant).size()));
@@ -100,11 +124,9 @@ std::string RenderRepeatSummary(const RepeatSummary& s) {
 std::string RenderRepeatMarkdown(const RepeatSummary& s) {
   auto M = [](const std::string& x) { return EscapeMarkdown(x); };
   std::string out = "## faultline --repeat: " + M(Stability(s)) + "\n\n";
-  if (!s.stable) {
-    for (size_t i = 0; i < s.verdicts.size(); ++i)
-      out += "- run " + std::to_string(i + 1) + ": " + M(s.verdicts[i]) + "\n";
-    out += "\n";
-  }
+  const std::vector<std::string> lines = RunLines(s);
+  for (const auto& line : lines) out += "- " + M(line) + "\n";
+  if (!lines.empty()) out += "\n";
   out += "Margin = observed / limit in each run.\n\n"
          "| variant | check | passed | min | median | max |\n|---|---|---:|---:|---:|---:|\n";
   for (const auto& m : s.margins)

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "harness/result/result.h"
@@ -24,13 +25,20 @@ struct CheckMargin {
 };
 
 struct RepeatSummary {
-  std::vector<std::string> verdicts;  // per run: "PASSED (propagating pass, naive fail)"
-  bool stable = true;                 // every run has the same verdict
+  std::vector<std::string> verdicts;  // per counted run: "PASSED (propagating pass, naive fail)"
+  std::vector<size_t> counted;        // the number (from 1) of the run of each verdict
+  /// The runs that are no verdict, in run order: number and why
+  /// ("interrupted, not counted").
+  std::vector<std::pair<size_t, std::string>> uncounted;
+  bool stable = true;                 // every counted run has the same verdict
   std::vector<CheckMargin> margins;   // per variant and check, in first-seen order
 };
 
-/// The summary of `runs`, in run order. Median of an even count: the mean
-/// of the two middle margins.
+/// The summary of `runs`, in run order. A run that was interrupted, or that
+/// left no result (pass a RunResult with no variant and `error` saying why,
+/// or `interrupted` set), is no verdict: it is listed in `uncounted` and
+/// adds nothing to the stability or the margins. Median of an even count:
+/// the mean of the two middle margins.
 RepeatSummary SummarizeRepeats(const std::vector<RunResult>& runs);
 
 /// For the terminal: the stability line, then a margin table.

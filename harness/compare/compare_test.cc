@@ -422,3 +422,32 @@ TEST_CASE("repeat: margins are observed over limit and a changed verdict is unst
   CHECK_FALSE(s.stable);
   CHECK(RenderRepeatMarkdown(s).find("verdict UNSTABLE over 3 runs") != std::string::npos);
 }
+
+TEST_CASE("repeat: an interrupted run or one with no result is listed and not counted") {
+  std::vector<RunResult> runs(3, testing::AbRun(4, 0.1));
+  runs[1].interrupted = true;
+  runs[1].variants[0].outcome = VariantOutcome::kInterrupted;  // as the Runner leaves it
+  RepeatSummary s = SummarizeRepeats(runs);
+  CHECK(s.stable);
+  CHECK(s.verdicts.size() == 2);
+  CHECK(s.counted == std::vector<size_t>{1, 3});
+  CHECK(s.margins[0].runs == 2);
+  const std::string text = RenderRepeatSummary(s);
+  CHECK(text.find("verdict stable over 2 runs: ") == 0);
+  CHECK(text.find("\n  run 2: interrupted, not counted\n") != std::string::npos);
+  CHECK(RenderRepeatMarkdown(s).find("- run 2: interrupted, not counted\n") != std::string::npos);
+
+  RunResult none;
+  none.scenario_name = runs[0].scenario_name;
+  none.error = "create output directory out/run-3: Not a directory";
+  runs[2] = none;
+  runs[0].variants[0].outcome = VariantOutcome::kFail;
+  s = SummarizeRepeats(runs);
+  CHECK(s.stable);  // one verdict left: nothing to differ from
+  const std::string md = RenderRepeatMarkdown(s);
+  CHECK(md.find("verdict stable over 1 run: ") != std::string::npos);
+  CHECK(md.find("- run 2: interrupted, not counted\n- run 3: no result, not counted: create "
+                "output directory out/run-3: Not a directory\n") != std::string::npos);
+  runs[0] = none;
+  CHECK(RenderRepeatSummary(SummarizeRepeats(runs)).find("no verdict: no run ended\n") == 0);
+}
