@@ -97,10 +97,13 @@ Suite VariantSuite(const std::string& scenario, const VariantResult& v,
   return suite;
 }
 
-// Appends the test suites of one run to `suites`; returns the scenario's name.
-std::string AddRunSuites(const RunResult& results, std::vector<Suite>& suites) {
-  const std::string scenario =
-      results.scenario_name.empty() ? std::string("scenario") : results.scenario_name;
+// Appends the test suites of one run to `suites`, named after `id` (else
+// the scenario's name); returns that name.
+std::string AddRunSuites(const RunResult& results, const std::string& id,
+                         std::vector<Suite>& suites) {
+  const std::string scenario = !id.empty()                     ? id
+                               : results.scenario_name.empty() ? std::string("scenario")
+                                                               : results.scenario_name;
   const std::string& started_at = results.started_at;
 
   for (const auto& v : results.variants) suites.push_back(VariantSuite(scenario, v, started_at));
@@ -181,13 +184,13 @@ std::string Document(const std::string& title, const std::vector<Suite>& suites)
 
 std::string RenderJunit(const RunResult& results) {
   std::vector<Suite> suites;
-  const std::string scenario = AddRunSuites(results, suites);
+  const std::string scenario = AddRunSuites(results, "", suites);
   return Document("faultline " + scenario, suites);
 }
 
-std::string RenderJunitSuite(const std::vector<RunResult>& runs, const std::string& title) {
+std::string RenderJunitSuite(const std::vector<JunitSuiteRun>& runs, const std::string& title) {
   std::vector<Suite> suites;
-  for (const auto& r : runs) AddRunSuites(r, suites);
+  for (const auto& r : runs) AddRunSuites(r.result, r.id, suites);
   return Document(title, suites);
 }
 

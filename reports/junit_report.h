@@ -18,9 +18,17 @@ namespace faultline {
 /// interrupted) has an <error>. Deterministic; every string is escaped.
 std::string RenderJunit(const RunResult& results);
 
+/// One run of a suite and its id there: the name of its output folder, which
+/// is unique in the suite ("quick", "quick-2" for a second quick.toml).
+struct JunitSuiteRun {
+  std::string id;
+  RunResult result;
+};
+
 /// One JUnit document for several runs (a suite): the test suites of each
-/// run, as RenderJunit gives them ("scenario.variant"), in order, under one
+/// run, as RenderJunit gives them but named by the run's id ("id.variant",
+/// so two files of the same scenario name stay apart), in order, under one
 /// <testsuites name="`title`">.
-std::string RenderJunitSuite(const std::vector<RunResult>& runs, const std::string& title);
+std::string RenderJunitSuite(const std::vector<JunitSuiteRun>& runs, const std::string& title);
 
 }  // namespace faultline

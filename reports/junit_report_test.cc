@@ -74,3 +74,13 @@ TEST_CASE("JUnit Markdown and HTML: a variant expected to fail that crashed show
   CHECK(Has(RenderMarkdown(run), "fail (expected)"));
   CHECK(Has(RenderHtml(run), "fail, as expected"));
 }
+
+TEST_CASE("JUnit suite: two files of one scenario name get test suites of their own ids") {
+  const RunResult run = testing::AbRun();
+  const std::string xml = RenderJunitSuite({{"a", run}, {"a-2", run}}, "faultline suite");
+  CHECK(Has(xml, "<testsuites name=\"faultline suite\""));
+  CHECK(Has(xml, "<testsuite name=\"a.naive\" "));
+  CHECK(Has(xml, "<testsuite name=\"a-2.naive\" "));
+  CHECK(Has(xml, "<testcase classname=\"a-2.propagating\" "));
+  CheckNone(xml, {"hung-dependency.naive"});
+}

@@ -62,8 +62,8 @@ std::string RenderSuiteSummary(const std::vector<SuiteEntry>& entries) {
     verdict.resize(11, ' ');
     out += "  " + verdict + " " + CleanText(e.result.scenario_name) + " (" + CleanText(e.file) +
            "): ";
-    out += e.exit_status == 2 && e.result.variants.empty() ? CleanText(e.result.error)
-                                                           : Met(e.result);
+    out += e.result.variants.empty() && !e.result.error.empty() ? CleanText(e.result.error)
+                                                                : Met(e.result);
     if (!e.out_dir.empty()) out += " -> " + CleanText(e.out_dir);
     out += "\n";
   }
@@ -80,8 +80,8 @@ std::string RenderSuiteMarkdown(const std::vector<SuiteEntry>& entries) {
     const std::string v = EntryVerdict(e);
     out += "| " + M(e.result.scenario_name) + " | " + M(e.file) + " | " +
            (v == "PASSED" ? "✅ " : "❌ ") + v + " | ";
-    out += e.exit_status == 2 && e.result.variants.empty() ? M(e.result.error)
-                                                           : M(Met(e.result));
+    out += e.result.variants.empty() && !e.result.error.empty() ? M(e.result.error)
+                                                                : M(Met(e.result));
     out += " | " + M(e.out_dir) + " |\n";
   }
   out += "\n";

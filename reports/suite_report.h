@@ -16,8 +16,9 @@ struct SuiteEntry {
   std::string file;          // the scenario file as named or found
   std::string out_dir;       // its own folder under --out
   int exit_status = 0;       // the exit status `faultline run FILE` would have had
-  RunResult result;          // as read back; for a scenario that did not load, only
-                             // scenario_name and error are set
+  RunResult result;          // as read back; for a scenario that left none (it did not
+                             // load, its folder could not be made), only
+                             // scenario_name and error (why) are set
 };
 
 /// The suite's verdict word: PASSED when every entry exited 0, INTERRUPTED

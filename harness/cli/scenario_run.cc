@@ -96,6 +96,9 @@ int RunLoaded(const ScenarioRunOptions& o, Watchdog* watchdog, ScenarioRunOutcom
   LoadOutcome loaded = LoadScenarioFile(o.scenario, o.overrides);
   if (!loaded.errors.empty()) {
     for (const auto& d : loaded.errors) std::cerr << d.ToString() << "\n";
+    const size_t more = loaded.errors.size() - 1;
+    outcome->error = "the scenario did not load: " + loaded.errors[0].ToString() +
+                     (more ? " (and " + std::to_string(more) + " more on stderr)" : "");
     return kExitUsage;
   }
   const Scenario& scenario = *loaded.scenario;
@@ -104,17 +107,19 @@ int RunLoaded(const ScenarioRunOptions& o, Watchdog* watchdog, ScenarioRunOutcom
   for (const auto& sv : scenario.variants) names.push_back(sv.name);
   for (const auto& v : o.variants) {
     if (std::find(names.begin(), names.end(), v) != names.end()) continue;
-    std::cerr << "faultline: --variant " << v << ": no such variant in " << o.scenario
-              << "; expected " << OneOf(names) << DidYouMean(v, names) << "\n";
+    outcome->error = "--variant " + v + ": no such variant in " + o.scenario + "; expected " +
+                     OneOf(names) + DidYouMean(v, names);
+    std::cerr << "faultline: " << outcome->error << "\n";
     return kExitUsage;
   }
   std::vector<Diagnostic> warnings = std::move(loaded.warnings);
   for (Diagnostic& d : SelectionWarnings(scenario, o.variants)) warnings.push_back(std::move(d));
   for (const auto& d : warnings) std::cerr << d.ToString() << "\n";
   if (o.strict && !warnings.empty()) {
-    std::cerr << "faultline: " << warnings.size()
-              << (warnings.size() == 1 ? " warning" : " warnings")
-              << " and --strict: nothing was started\n";
+    outcome->error = std::to_string(warnings.size()) +
+                     (warnings.size() == 1 ? " warning" : " warnings") +
+                     " and --strict: nothing was started";
+    std::cerr << "faultline: " << outcome->error << "\n";
     return kExitUsage;
   }
   RaiseFileLimit(scenario);
@@ -128,7 +133,8 @@ int RunLoaded(const ScenarioRunOptions& o, Watchdog* watchdog, ScenarioRunOutcom
   std::error_code ec;
   std::filesystem::create_directories(ro.out_dir, ec);
   if (ec) {
-    std::cerr << "faultline: create output directory " << ro.out_dir << ": " << ec.message() << "\n";
+    outcome->error = "create output directory " + ro.out_dir + ": " + ec.message();
+    std::cerr << "faultline: " << outcome->error << "\n";
     return kExitCouldNotRun;
   }
   const std::string ro_out_dir = ro.out_dir;

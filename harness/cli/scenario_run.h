@@ -34,6 +34,9 @@ struct ScenarioRunOutcome {
   std::string scenario_name;            // the loaded name; the file's stem when it did not load
   std::string results_path;             // empty when the scenario did not load
   std::optional<RunResult> result;      // as read back from results.json; unset when not run
+  /// Why there is no result (also printed on stderr): "the scenario did not
+  /// load: ...", "create output directory out/x: Not a directory".
+  std::string error;
 };
 
 /// Forks the watchdog, ignores SIGPIPE and puts faultline's own directory

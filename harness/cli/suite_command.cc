@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "harness/cli/exit_status.h"
+#include "harness/cli/interrupt_watch.h"
 #include "harness/cli/run_command.h"
 #include "harness/cli/scenario_run.h"
 #include "harness/cli/suite_plan.h"
@@ -58,10 +59,15 @@ int RunSuite(const RunCommandOptions& o) {
 
   std::unique_ptr<Watchdog> watchdog = StartRunEnvironment();
   if (!watchdog) return kExitCouldNotRun;
+  InterruptWatch interrupts;  // a signal between two scenarios stops the suite, not faultline
   std::vector<SuiteEntry> entries;
   const std::map<std::string, std::string> folders = ScenarioFolders(*files, out);
   int status = kExitPassed;
   for (const auto& file : selected) {
+    if (interrupts.Interrupted()) {
+      status = WorseExitStatus(status, kExitInterrupted);
+      break;
+    }
     ScenarioRunOptions one;
     one.scenario = file;
     one.out_dir = folders.at(file);
@@ -78,15 +84,25 @@ int RunSuite(const RunCommandOptions& o) {
       entry.out_dir = one.out_dir;
     } else {
       entry.result.scenario_name = ran.scenario_name;
-      entry.result.error = "the scenario did not load (its errors are on stderr)";
+      entry.result.error = ran.error;
+      // A signal while it loaded: that, not the load, is why it has no result.
+      if (interrupts.Interrupted()) {
+        entry.exit_status = kExitInterrupted;
+        entry.result.interrupted = true;
+        entry.result.error = "interrupted before it ran";
+      }
     }
     entries.push_back(std::move(entry));
     status = WorseExitStatus(status, ran.exit_status);
-    if (ran.exit_status == kExitInterrupted) break;
+    if (ran.exit_status == kExitInterrupted || interrupts.Interrupted()) {
+      status = WorseExitStatus(status, kExitInterrupted);
+      break;
+    }
   }
 
-  std::vector<RunResult> runs;
-  for (const auto& e : entries) runs.push_back(e.result);
+  std::vector<JunitSuiteRun> runs;
+  for (const auto& e : entries)
+    runs.push_back({fs::path(folders.at(e.file)).filename().string(), e.result});
   std::string title = "faultline suite";
   if (!o.shard.empty()) title += " shard " + o.shard;
   const std::string junit = (fs::path(out) / "junit.xml").string();
