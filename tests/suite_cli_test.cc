@@ -2,13 +2,19 @@
 // before/after report, on the short fixtures in tests/scenarios; and the
 // faultline commands of docs/ci.md, run as written.
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -24,9 +30,10 @@ namespace {
 const std::string kBin = FAULTLINE_BIN_DIR "/faultline";
 const std::string kTests = FAULTLINE_SOURCE_DIR "/tests/scenarios/";
 
-ProcessRun Faultline(std::vector<std::string> args, std::chrono::seconds deadline = 90s) {
+ProcessRun Faultline(std::vector<std::string> args, std::chrono::seconds deadline = 90s,
+                     const std::function<void(pid_t, const std::string&)>& on_output = {}) {
   args.insert(args.begin(), kBin);
-  return RunProcess(args, deadline);
+  return RunProcess(args, deadline, on_output);
 }
 
 bool Contains(const std::string& haystack, const std::string& needle) {
@@ -50,6 +57,93 @@ std::string Quick(const std::string& from = "", const std::string& to = "") {
   if (!from.empty()) s.replace(s.find(from), from.size(), to);
   return s;
 }
+
+// The processes other than this one that have `path` open, from /proc
+// (only ours are readable).
+std::vector<pid_t> Holders(const std::string& path) {
+  std::vector<pid_t> out;
+  std::error_code ec;
+  for (const auto& proc : fs::directory_iterator("/proc", ec)) {
+    const std::string name = proc.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (std::stoi(name) == ::getpid()) continue;
+    std::error_code fd_ec;
+    for (const auto& fd : fs::directory_iterator(proc.path() / "fd", fd_ec)) {
+      std::error_code link_ec;
+      if (fs::read_symlink(fd.path(), link_ec).string() == path) {
+        out.push_back(std::stoi(name));
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+// Serves `text` through a FIFO at `path` to each open of it, in turn, until
+// the `interrupt_at`-th: then it sends SIGINT to the process that opened it
+// and closes without writing. A process blocked in opening the FIFO is
+// faultline loading the scenario, so the signal arrives while it loads,
+// between two runs (no Runner exists), whatever the timing. Every wait is
+// bounded.
+class FifoFeeder {
+ public:
+  FifoFeeder(std::string path, std::string text, int interrupt_at)
+      : path_(std::move(path)), text_(std::move(text)), interrupt_at_(interrupt_at) {
+    REQUIRE(::mkfifo(path_.c_str(), 0600) == 0);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~FifoFeeder() {
+    done_ = true;
+    thread_.join();
+  }
+  bool interrupted() const { return interrupted_; }
+
+ private:
+  // Waits until `ready` or the deadline or the end; whether `ready`.
+  template <typename F>
+  bool Await(F ready) {
+    while (!done_ && std::chrono::steady_clock::now() < deadline_) {
+      if (ready()) return true;
+      std::this_thread::sleep_for(1ms);
+    }
+    return false;
+  }
+
+  void Serve() {
+    for (int opens = 1;; ++opens) {
+      int fd = -1;
+      // Opens once a reader is there (ENXIO before).
+      if (!Await([&] { return (fd = ::open(path_.c_str(), O_WRONLY | O_NONBLOCK)) >= 0; }))
+        return;
+      // The reader's open returns once this one did: then it holds the FIFO.
+      std::vector<pid_t> reader;
+      if (!Await([&] { return !(reader = Holders(path_)).empty(); })) {
+        ::close(fd);
+        return;
+      }
+      if (opens == interrupt_at_) {
+        interrupted_ = ::kill(reader[0], SIGINT) == 0;
+        ::close(fd);
+        return;
+      }
+      ::fcntl(fd, F_SETFL, 0);  // blocking writes: the reader drains the pipe
+      for (size_t done = 0; done < text_.size();) {
+        const ssize_t n = ::write(fd, text_.data() + done, text_.size() - done);
+        if (n <= 0) break;
+        done += static_cast<size_t>(n);
+      }
+      ::close(fd);
+      // The next open is a new one only once this reader has closed.
+      if (!Await([&] { return Holders(path_).empty(); })) return;
+    }
+  }
+
+  const std::string path_, text_;
+  const int interrupt_at_;
+  const std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::now() + 120s;
+  std::atomic<bool> done_{false}, interrupted_{false};
+  std::thread thread_;
+};
 
 }  // namespace
 
@@ -203,3 +297,155 @@ TEST_CASE("docs/ci.md: every faultline command in it runs") {
   CHECK(fs::exists(dir.path() + "/before-after.html"));
   CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
 }
+
+TEST_CASE("sweep: a key varied twice and a value that does not fit are refused before any run") {
+  TempDir dir;
+  auto twice = Faultline({"sweep", kTests + "quick.toml", "--vary", "load.rate=10,20", "--vary",
+                          "load.rate=40", "--out", dir.path() + "/a", "-q"});
+  CHECK(twice.exit_code == 2);
+  CHECK(Contains(twice.err, "faultline sweep: --vary \"load.rate=40\": load.rate is already "
+                            "varied by --vary \"load.rate=10,20\""));
+  CHECK_FALSE(fs::exists(dir.path() + "/a"));
+  auto fast = Faultline({"sweep", kTests + "quick.toml", "--vary", "load.rate=20,fast", "--out",
+                         dir.path() + "/b", "-q"});
+  CHECK(fast.exit_code == 2);
+  CHECK(Contains(fast.err, "faultline sweep: --vary \"load.rate=20,fast\": value fast: "));
+  CHECK(Contains(fast.err, "load.rate: expected a number"));
+  CHECK_FALSE(fs::exists(dir.path() + "/b"));  // point 1 did not run
+}
+
+TEST_CASE("sweep: values of one folder name get a folder each and SIGINT between points stops it") {
+  BecomeSubreaper();
+  TempDir dir;
+  // Opens: the scenario, each value, each point (all before any point
+  // runs), then point 1; the signal comes as point 2 loads.
+  FifoFeeder feeder(dir.path() + "/quick.toml", Quick(), 1 + 2 + 2 + 1 + 1);
+  auto r = Faultline({"sweep", dir.path() + "/quick.toml", "--vary", "target.env.X=a/b,a_b",
+                      "--out", dir.path() + "/out"});
+  CHECK(feeder.interrupted());
+  CHECK(r.signal == 0);
+  CHECK(r.exit_code == 130);
+  CHECK(fs::exists(dir.path() + "/out/target.env.X=a_b/results.json"));
+  CHECK(fs::exists(dir.path() + "/out/sweep.md"));
+  CHECK(fs::exists(dir.path() + "/out/sweep.html"));
+  CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
+
+  auto both = Faultline({"sweep", kTests + "quick.toml", "--vary", "target.env.X=a/b,a_b",
+                         "--out", dir.path() + "/both", "-q"});
+  CHECK(both.exit_code == 0);
+  const json a = json::parse(ReadFile(dir.path() + "/both/target.env.X=a_b/results.json"));
+  const json b = json::parse(ReadFile(dir.path() + "/both/target.env.X=a_b-2/results.json"));
+  CHECK(a["scenario"]["overrides"].dump().find("target.env.X=a/b") != std::string::npos);
+  CHECK(b["scenario"]["overrides"].dump().find("target.env.X=a_b") != std::string::npos);
+  CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
+}
+
+TEST_CASE("repeat: SIGINT as run 2 loads stops the loop and repeat.md counts only run 1") {
+  BecomeSubreaper();
+  TempDir dir;
+  FifoFeeder feeder(dir.path() + "/quick.toml", Quick(), 2);
+  auto r = Faultline({"run", dir.path() + "/quick.toml", "--repeat", "3", "--out",
+                      dir.path() + "/out"});
+  CHECK(feeder.interrupted());
+  CHECK(r.signal == 0);
+  CHECK(r.exit_code == 130);
+  CHECK(Contains(r.out, "verdict stable over 1 run: "));
+  CHECK(Contains(r.out, "  run 2: interrupted, not counted\n"));
+  const std::string md = ReadFile(dir.path() + "/out/repeat.md");
+  CHECK(Contains(md, "- run 2: interrupted, not counted"));
+  CHECK_FALSE(fs::exists(dir.path() + "/out/run-3"));
+  CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
+}
+
+TEST_CASE("repeat: a run interrupted mid-run is listed and not counted in the verdict") {
+  BecomeSubreaper();
+  TempDir dir;
+  bool sent = false;
+  auto r = Faultline({"run", kTests + "quick.toml", "--repeat", "3", "--out", dir.path()}, 90s,
+                     [&](pid_t pid, const std::string& err) {
+                       // Run 2's Runner has started its variant.
+                       if (sent || Count(err, "variant default (expected pass)") < 2) return;
+                       ::kill(pid, SIGINT);
+                       sent = true;
+                     });
+  REQUIRE(sent);
+  CHECK(r.exit_code == 130);
+  CHECK(Contains(r.out, "verdict stable over 1 run: "));
+  CHECK(Contains(r.out, "  run 2: interrupted, not counted\n"));
+  CHECK_FALSE(Contains(r.out, "UNSTABLE"));
+  CHECK(Contains(ReadFile(dir.path() + "/repeat.md"), "- run 2: interrupted, not counted"));
+  CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
+}
+
+TEST_CASE("repeat: a later run with no folder is listed in repeat.md with why") {
+  BecomeSubreaper();
+  TempDir dir;
+  Write(dir.path() + "/run-2", "a file where run 2's folder would be");
+  auto r = Faultline({"run", kTests + "quick.toml", "--repeat", "2", "--out", dir.path(), "-q"});
+  CHECK(r.exit_code == 3);
+  const std::string md = ReadFile(dir.path() + "/repeat.md");
+  CHECK(Contains(md, "verdict stable over 1 run: PASSED"));
+  CHECK(Contains(md, "- run 2: no result, not counted: create output directory " + dir.path() +
+                         "/run-2: "));
+  CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
+}
+
+TEST_CASE("suite: same-named scenarios keep apart in junit.xml and a folder error is carried") {
+  BecomeSubreaper();
+  TempDir dir;
+  Write(dir.path() + "/a/q.toml", Quick());
+  Write(dir.path() + "/b/q.toml", Quick());
+  Write(dir.path() + "/out/q", "a file where the first q's folder would be");
+  auto r = Faultline({"run", dir.path() + "/a/q.toml", dir.path() + "/b/q.toml", "--out",
+                      dir.path() + "/out", "-q"});
+  CHECK(r.exit_code == 3);
+  const std::string junit = ReadFile(dir.path() + "/out/junit.xml");
+  CHECK(Contains(junit, "<testsuite name=\"q-2.default\" "));
+  CHECK(Contains(junit, "<testsuite name=\"q\" "));
+  CHECK(Contains(junit, "message=\"create output directory " + dir.path() + "/out/q: "));
+  CHECK_FALSE(Contains(junit, "did not load"));
+  CHECK(Contains(ReadFile(dir.path() + "/out/summary.md"), "create output directory"));
+  CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
+}
+
+TEST_CASE("suite: SIGINT while the next scenario loads stops the suite with its summaries") {
+  BecomeSubreaper();
+  TempDir dir;
+  Write(dir.path() + "/s/a.toml", Quick());
+  FifoFeeder feeder(dir.path() + "/s/b.toml", Quick(), 1);
+  auto r = Faultline({"run", dir.path() + "/s/a.toml", dir.path() + "/s/b.toml", "--out",
+                      dir.path() + "/out"});
+  CHECK(feeder.interrupted());
+  CHECK(r.signal == 0);
+  CHECK(r.exit_code == 130);
+  CHECK(fs::exists(dir.path() + "/out/a/results.json"));
+  CHECK(Contains(ReadFile(dir.path() + "/out/summary.md"), "INTERRUPTED"));
+  CHECK(Contains(ReadFile(dir.path() + "/out/junit.xml"), "interrupted before it ran"));
+  CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
+}
+
+TEST_CASE("compare: --markdown makes its folders and a tolerance for a one-run series is a note") {
+  TempDir dir;
+  auto r = Faultline({"run", kTests + "quick.toml", "--out", dir.path() + "/run", "-q"});
+  REQUIRE(r.exit_code == 0);
+  const std::string a = dir.path() + "/run/results.json";
+  json doc = json::parse(ReadFile(a));
+  for (auto& v : doc["variants"]) {
+    v["series"].push_back("queue_depth");
+    for (auto& row : v["samples"]) row["queue_depth"] = 3;
+  }
+  const std::string more = dir.path() + "/more.json";
+  Write(more, doc.dump());
+  auto c = Faultline({"compare", a, more, "--tolerance", "queue_depth=+50%", "--markdown",
+                      dir.path() + "/new/sub/compare.md"});
+  CHECK(c.exit_code == 0);
+  CHECK(fs::exists(dir.path() + "/new/sub/compare.md"));
+  CHECK(Contains(c.out, "note: --tolerance \"queue_depth=+50%\": \"queue_depth\" is in only one "
+                        "of the runs, so it judges nothing"));
+  Write(dir.path() + "/file", "");
+  auto bad = Faultline({"compare", a, a, "--markdown", dir.path() + "/file/compare.md"});
+  CHECK(bad.exit_code == 3);
+  CHECK(Contains(bad.err, "faultline compare: write " + dir.path() + "/file/compare.md: "));
+  CHECK_FALSE(Contains(bad.err, ".tmp"));
+}
+

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "harness/cli/exit_status.h"
+#include "harness/cli/interrupt_watch.h"
 #include "harness/cli/run_command.h"
 #include "harness/cli/scenario_run.h"
 #include "harness/common/file.h"
@@ -20,9 +21,14 @@ int RunRepeated(const RunCommandOptions& o) {
   const std::string& file = o.scenarios[0];
   const std::string out =
       o.out_dir.empty() ? "out/" + std::filesystem::path(file).stem().string() : o.out_dir;
+  InterruptWatch interrupts;  // a signal between two runs stops the loop, not faultline
   std::vector<RunResult> runs;
   int status = kExitPassed;
   for (int i = 1; i <= o.repeat; ++i) {
+    if (interrupts.Interrupted()) {
+      status = WorseExitStatus(status, kExitInterrupted);
+      break;
+    }
     ScenarioRunOptions one;
     one.scenario = file;
     one.overrides = o.overrides;
@@ -32,15 +38,26 @@ int RunRepeated(const RunCommandOptions& o) {
     one.out_dir = out + "/run-" + std::to_string(i);
     std::cout << "== run " << i << " of " << o.repeat << "\n" << std::flush;
     ScenarioRunOutcome ran = RunOneScenario(one, watchdog.get());
-    status = WorseExitStatus(status, ran.exit_status);
-    if (!ran.result) return ran.exit_status;  // did not load: the same every time
-    runs.push_back(std::move(*ran.result));
-    if (ran.exit_status == kExitInterrupted) break;
+    const bool interrupted = ran.exit_status == kExitInterrupted || interrupts.Interrupted();
+    // Did not load and nothing ran before: it would be the same every time.
+    if (!ran.result && runs.empty() && !interrupted && ran.exit_status == kExitUsage)
+      return ran.exit_status;
+    status = WorseExitStatus(status, interrupted ? kExitInterrupted : ran.exit_status);
+    if (ran.result) {
+      runs.push_back(std::move(*ran.result));
+    } else {  // no verdict, but the summary says why
+      RunResult none;
+      none.scenario_name = ran.scenario_name;
+      none.interrupted = interrupted;
+      none.error = interrupted ? "interrupted before it ran" : ran.error;
+      runs.push_back(std::move(none));
+    }
+    if (interrupted) break;
   }
   const RepeatSummary summary = SummarizeRepeats(runs);
   std::cout << "\n" << RenderRepeatSummary(summary);
   const std::string path = out + "/repeat.md";
-  Status s = WriteFileAtomic(path, RenderRepeatMarkdown(summary));
+  Status s = WriteFileCreatingFolders(path, RenderRepeatMarkdown(summary));
   if (!s.ok()) {
     std::cerr << "faultline: " << s.message() << "\n";
     status = WorseExitStatus(status, kExitCouldNotRun);

@@ -3,8 +3,11 @@
 // with the values as --set overrides, then the sweep report
 // (reports/sweep_report.h). A sweep is an experiment: checks failing at
 // some values is its finding, not an error, so it exits 0 once every point
-// ran (1 is never returned), 2 for bad usage or a scenario that does not
-// load, 3 when a point could not run, 130 when interrupted.
+// ran (1 is never returned), 2 for bad usage, a scenario that does not
+// load or a --vary value that does not fit its key (every point is loaded
+// before the first runs), 3 when a point could not run, 130 when
+// interrupted (also between two points: the report of the points that ran
+// is still written).
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -13,9 +16,11 @@
 
 #include "harness/cli/commands.h"
 #include "harness/cli/exit_status.h"
+#include "harness/cli/interrupt_watch.h"
 #include "harness/cli/scenario_run.h"
 #include "harness/common/file.h"
 #include "harness/compare/sweep_plan.h"
+#include "harness/scenario/scenario_loader.h"
 #include "reports/sweep_report.h"
 
 namespace faultline {
@@ -30,32 +35,63 @@ struct SweepOptions {
   bool quiet = false;
 };
 
-int RunSweep(const SweepOptions& o) {
-  std::vector<VaryAxis> axes;
-  for (const auto& v : o.vary) {
-    StatusOr<VaryAxis> axis = ParseVary(v);
-    if (!axis.ok()) {
-      std::cerr << "faultline sweep: " << axis.status().message() << "\n";
-      return kExitUsage;
-    }
-    axes.push_back(*axis);
+// Loads the scenario as every point will, before any point runs: a value
+// that does not fit its key is found at once, named with its --vary, not
+// after the points before it ran. False after printing every error.
+bool EveryPointLoads(const SweepOptions& o, const std::vector<VaryAxis>& axes,
+                     const std::vector<SweepSetting>& points) {
+  auto errors = [&](const std::vector<std::string>& set, const std::string& where) {
+    std::vector<std::string> overrides = o.overrides;
+    overrides.insert(overrides.end(), set.begin(), set.end());
+    LoadOutcome loaded = LoadScenarioFile(o.scenario, overrides);
+    for (const auto& d : loaded.errors)
+      std::cerr << "faultline sweep: " << where << d.ToString() << "\n";
+    return !loaded.errors.empty();
+  };
+  if (errors({}, "")) return false;  // the scenario itself (with --set)
+  bool ok = true;
+  for (const auto& axis : axes)  // each value on its own: the message names it
+    for (const auto& v : axis.values)
+      if (errors({axis.key + "=" + v}, "--vary \"" + axis.text + "\": value " + v + ": "))
+        ok = false;
+  for (size_t i = 0; ok && i < points.size(); ++i) {  // values that do not fit together
+    std::vector<std::string> set;
+    for (const auto& [k, v] : points[i]) set.push_back(k + "=" + v);
+    if (errors(set, "--vary point " + SettingLabel(points[i]) + ": ")) ok = false;
   }
+  return ok;
+}
+
+int RunSweep(const SweepOptions& o) {
+  StatusOr<std::vector<VaryAxis>> parsed = ParseVaryOptions(o.vary);
+  if (!parsed.ok()) {
+    std::cerr << "faultline sweep: " << parsed.status().message() << "\n";
+    return kExitUsage;
+  }
+  const std::vector<VaryAxis>& axes = *parsed;
+  const std::vector<SweepSetting> points = SweepPoints(axes);
+  if (!EveryPointLoads(o, axes, points)) return kExitUsage;
   const std::string out =
       o.out_dir.empty() ? "out/" + std::filesystem::path(o.scenario).stem().string() + "-sweep"
                         : o.out_dir;
   std::unique_ptr<Watchdog> watchdog = StartRunEnvironment();
   if (!watchdog) return kExitCouldNotRun;
+  InterruptWatch interrupts;  // a signal between two points stops the sweep, not faultline
 
   SweepData data;
   data.key = axes[0].key;
   data.x_values = axes[0].values;
   int status = kExitPassed;
-  const std::vector<SweepSetting> points = SweepPoints(axes);
+  const std::vector<std::string> folders = SettingFolders(points);
   for (size_t i = 0; i < points.size(); ++i) {
+    if (interrupts.Interrupted()) {
+      status = WorseExitStatus(status, kExitInterrupted);
+      break;
+    }
     const SweepSetting& point = points[i];
     ScenarioRunOptions one;
     one.scenario = o.scenario;
-    one.out_dir = out + "/" + SettingFolder(point);
+    one.out_dir = out + "/" + folders[i];
     one.overrides = o.overrides;
     for (const auto& [k, v] : point) one.overrides.push_back(k + "=" + v);
     one.variants = o.variants;
@@ -63,7 +99,15 @@ int RunSweep(const SweepOptions& o) {
     std::cout << "== sweep point " << i + 1 << " of " << points.size() << ": "
               << SettingLabel(point) << "\n" << std::flush;
     ScenarioRunOutcome ran = RunOneScenario(one, watchdog.get());
-    if (ran.exit_status == kExitUsage && !ran.result) return kExitUsage;  // does not load
+    const bool interrupted = ran.exit_status == kExitInterrupted || interrupts.Interrupted();
+    // Every point loaded above: one that does not now (an unknown --variant,
+    // --strict) would not at any point.
+    if (ran.exit_status == kExitUsage && !ran.result && data.runs.empty() && !interrupted)
+      return kExitUsage;
+    if (!ran.result && interrupted) {  // stopped as it loaded: no point to report
+      status = WorseExitStatus(status, kExitInterrupted);
+      break;
+    }
     data.scenario = ran.scenario_name;
     SweepRun run;
     run.x = point[0].second;
@@ -73,14 +117,17 @@ int RunSweep(const SweepOptions& o) {
     if (ran.result) run.result = std::move(*ran.result);
     data.runs.push_back(std::move(run));
     if (ran.exit_status != kExitCheckFailed) status = WorseExitStatus(status, ran.exit_status);
-    if (ran.exit_status == kExitInterrupted) break;
+    if (interrupted) {
+      status = WorseExitStatus(status, kExitInterrupted);
+      break;
+    }
   }
 
   std::cout << "\n" << RenderSweepText(data);
   for (const auto& [name, text] : {std::pair{"sweep.html", RenderSweepHtml(data)},
                                    std::pair{"sweep.md", RenderSweepMarkdown(data)}}) {
     const std::string path = out + "/" + name;
-    Status s = WriteFileAtomic(path, text);
+    Status s = WriteFileCreatingFolders(path, text);  // no folder yet when no point ran
     if (!s.ok()) {
       std::cerr << "faultline sweep: " << s.message() << "\n";
       status = WorseExitStatus(status, kExitCouldNotRun);
