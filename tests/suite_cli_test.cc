@@ -332,6 +332,7 @@ TEST_CASE("sweep: values of one folder name get a folder each and SIGINT between
 
   auto both = Faultline({"sweep", kTests + "quick.toml", "--vary", "target.env.X=a/b,a_b",
                          "--out", dir.path() + "/both", "-q"});
+  CAPTURE(both.err);
   CHECK(both.exit_code == 0);
   const json a = json::parse(ReadFile(dir.path() + "/both/target.env.X=a_b/results.json"));
   const json b = json::parse(ReadFile(dir.path() + "/both/target.env.X=a_b-2/results.json"));
