@@ -195,6 +195,13 @@ TEST_CASE("bad input tour: runs that cannot start") {
       {"the target's port is taken",
        {{"s.toml", QuickWith("\"--port\", \"${port.target}\"", "\"--port\", \"" + taken.port() + "\"")}},
        {"run", "{dir}/s.toml", "--out", "{dir}/out"}, 3, "\"target\" exited with code"},
+      {"the port of the target's ready probe is taken (another service would answer it)",
+       {{"s.toml", QuickWith("ready = { kind = \"http\", path = \"/healthz\" }",
+                             "ready = { kind = \"http\", path = \"/healthz\", port = " +
+                                 taken.port() + " }")}},
+       {"run", "{dir}/s.toml", "--out", "{dir}/out"}, 3,
+       "\"target\" was not started: port " + taken.port() +
+           ", where its ready probe connects, is already in use, held by pid"},
       {"--set of an unknown key", {}, {"run", kQuick, "--set", "nosuch=1"}, 2,
        "--set: nosuch: unknown key \"nosuch\""},
       {"--set of a wrong type", {}, {"run", kQuick, "--set", "load.rate=abc"}, 2,

@@ -9,6 +9,7 @@
 #include "harness/census/native_census.h"
 #include "harness/load/load_generator.h"
 #include "harness/proxy/proxy.h"
+#include "harness/common/text.h"
 #include "harness/run/attach.h"
 #include "harness/run/external_ready.h"
 #include "harness/run/proxy_fault.h"
@@ -54,6 +55,20 @@ class SupervisedProcesses final : public Processes {
   }
 
   Status Start(const ProcessPlan& p) override {
+    // Something already listening on the port of its ready probe would
+    // answer that probe for it (a fixed port another service holds): the
+    // run would measure a process that is not the one it started.
+    const bool probes_port = p.ready.kind == Readiness::Kind::kTcp ||
+                             p.ready.kind == Readiness::Kind::kHttp;
+    size_t listening = 0;
+    if (probes_port && p.ready.port != 0) PortHolders(procfs_, p.ready.port, &listening);
+    if (listening > 0) {
+      return Status::Unavailable(Quote(p.name) + " was not started: port " +
+                                 std::to_string(p.ready.port) + ", where its ready probe connects, "
+                                 "is already in use" + PortHolderText(procfs_, p.ready.port) +
+                                 ", which would answer the probe in its place; stop it, or give " +
+                                 Quote(p.name) + " another port");
+    }
     ChildSpec child;
     child.name = p.name;
     child.argv = p.argv;
