@@ -9,6 +9,7 @@
 
 #include "harness/cli/commands.h"
 #include "harness/cli/exit_status.h"
+#include "harness/cli/interrupt_watch.h"
 #include "harness/cli/scenario_run.h"
 #include "harness/cli/run_command.h"
 
@@ -29,6 +30,10 @@ int RunCommand(const RunCommandOptions& o) {
   if (o.repeat > 1) return RunRepeated(o);
   std::unique_ptr<Watchdog> watchdog = StartRunEnvironment();
   if (!watchdog) return kExitCouldNotRun;
+  // The run's Runner catches SIGINT and SIGTERM only while it exists; this
+  // keeps them caught while the results and reports are written after it,
+  // so that a signal then ends the command with 130 once they are whole.
+  InterruptWatch interrupts;
   ScenarioRunOptions one;
   one.scenario = o.scenarios[0];
   one.out_dir = o.out_dir;
@@ -36,7 +41,8 @@ int RunCommand(const RunCommandOptions& o) {
   one.variants = o.variants;
   one.quiet = o.quiet;
   one.strict = o.strict;
-  return RunOneScenario(one, watchdog.get()).exit_status;
+  const int status = RunOneScenario(one, watchdog.get()).exit_status;
+  return interrupts.Interrupted() ? WorseExitStatus(status, kExitInterrupted) : status;
 }
 
 }  // namespace
