@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "harness/common/text.h"
 #include "harness/supervisor/supervisor_impl.h"
 
 namespace faultline {
@@ -37,8 +38,10 @@ std::string ReadTail(const std::string& path, size_t max_bytes) {
     }
     out.resize(n > 0 ? static_cast<size_t>(n) : 0);
     if (start > 0) {
-      size_t nl = out.find('\n');  // drop the partial first line
-      out.erase(0, nl == std::string::npos ? out.size() : nl + 1);
+      // Drop the partial first line; a window without a line end is one
+      // long line's end, kept (a log of 1 MB on one line is not "empty").
+      size_t nl = out.find('\n');
+      if (nl != std::string::npos && nl + 1 < out.size()) out.erase(0, nl + 1);
     }
   }
   close(fd);
@@ -131,7 +134,19 @@ std::string Supervisor::Impl::LogTail(const std::string& path, size_t lines) con
       break;
     }
   }
-  return text.substr(start);
+  // Each line as it can be shown on a terminal and in results.json: its
+  // control characters written out (a log's escape sequences would
+  // retitle, clear or hide the terminal) and at most kMaxTailLine bytes.
+  constexpr size_t kMaxTailLine = 200;
+  std::string out;
+  for (size_t at = start; at <= text.size();) {
+    size_t end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    if (!out.empty() || at > start) out += '\n';
+    out += Elide(EscapeControl(std::string_view(text).substr(at, end - at)), kMaxTailLine);
+    at = end + 1;
+  }
+  return out;
 }
 
 std::string Supervisor::Impl::LogContext(const Child& child) const {

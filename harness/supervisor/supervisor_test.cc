@@ -135,6 +135,29 @@ TEST_CASE_FIXTURE(SupervisorRig, "The log captures stdout and stderr with the ex
   CHECK(sup.LogTail("target", 2) == "mode=propagate\nend");
 }
 
+TEST_CASE_FIXTURE(SupervisorRig, "A log tail is safe to print: escapes written out and long lines cut") {
+  std::optional<ExitInfo> exit;
+  sup.OnUnexpectedExit([&](const ExitInfo& info) { exit = info; });
+  // A title change and a screen clear; then 30 KB on one line.
+  ChildSpec spec = Shell(dir, "target",
+                         "printf '\\033]0;PWNED\\007\\033[2Jred\\n'; "
+                         "head -c 30000 /dev/zero | tr '\\0' x; exit 2");
+  REQUIRE(sup.Start(spec).ok());
+  REQUIRE(RunUntil(io, [&] { return exit.has_value(); }));
+  const std::string tail = sup.LogTail("target", 2);
+  CHECK(tail.find('\x1b') == std::string::npos);
+  CHECK(tail.find('\x07') == std::string::npos);
+  CHECK(tail.starts_with("\\x1b]0;PWNED\\x07\\x1b[2Jred\n"));
+  CHECK(tail.size() < 600);  // the 30 KB line cut to its start and end
+  CHECK(tail.find("xxxx") != std::string::npos);
+  // A log whose last 64 KiB hold no line end is a long line, not "empty".
+  ChildSpec long_line = Shell(dir, "one-line", "head -c 200000 /dev/zero | tr '\\0' y; exit 2");
+  exit.reset();
+  REQUIRE(sup.Start(long_line).ok());
+  REQUIRE(RunUntil(io, [&] { return exit.has_value(); }));
+  CHECK(sup.LogTail("one-line").find("yyyy") != std::string::npos);
+}
+
 // Issue 16 point 3, as docs/scenarios.md states it: a child starts in the
 // harness's own working directory (not the log's, not the scenario's) with
 // the harness's environment plus its `env`, which wins on a clash.
