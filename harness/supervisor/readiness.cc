@@ -145,7 +145,14 @@ struct LogProbeFn {
     }
     bool found = false;
     char buf[65536];
-    for (int chunk = 0; chunk < 64 && !found; ++chunk) {
+    // Up to kScanBudget of scanning per attempt (the loop waits meanwhile;
+    // nothing else runs while processes start): at memory speed that keeps
+    // up with a process printing hundreds of MB/s before its ready line (a
+    // fixed 4 MiB per attempt fell behind at 80 MB/s and missed the line).
+    constexpr auto kScanBudget = std::chrono::milliseconds(20);
+    const auto scan_until = std::chrono::steady_clock::now() + kScanBudget;
+    for (int chunk = 0; !found; ++chunk) {
+      if (chunk % 16 == 15 && std::chrono::steady_clock::now() > scan_until) break;
       ssize_t n = pread(fd, buf, sizeof buf, s.offset);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;
