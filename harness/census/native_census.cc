@@ -42,10 +42,14 @@ std::string Hex(uint64_t v) {
   return buf;
 }
 
-std::vector<pid_t> ListTasks(pid_t pid) {
+// The threads of `pid`; empty when it cannot be listed, with the reason in
+// *error when given (ENOENT: the process is gone; EMFILE: faultline is out
+// of file descriptors, the process may well be there).
+std::vector<pid_t> ListTasks(pid_t pid, int* error = nullptr) {
   std::vector<pid_t> tids;
   std::string dir_path = "/proc/" + std::to_string(pid) + "/task";
   std::unique_ptr<DIR, int (*)(DIR*)> dir(opendir(dir_path.c_str()), &closedir);
+  if (error) *error = dir ? 0 : errno;
   if (!dir) return tids;
   while (dirent* e = readdir(dir.get())) {
     char* end = nullptr;
@@ -450,8 +454,12 @@ Census CensusOnThisThread(pid_t root, const NativeCensusOptions& options) {
   census.source = "native";
   Reasons reasons;
   std::vector<ThreadStack> threads;
-  if (ListTasks(root).empty()) {
-    reasons.other.push_back("process " + std::to_string(root) + " not found");
+  int error = 0;
+  if (ListTasks(root, &error).empty()) {
+    reasons.other.push_back(
+        "process " + std::to_string(root) +
+        (error == ENOENT || error == 0 ? std::string(" not found")
+                                       : ": cannot list its threads: " + std::string(strerror(error))));
   } else {
     for (pid_t pid : ProcessTree(root)) {
       census.pause_s += CensusOfProcess(pid, options, &reasons, &threads);

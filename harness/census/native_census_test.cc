@@ -1,6 +1,8 @@
 #include "harness/census/native_census.h"
 
+#include <fcntl.h>
 #include <grp.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -217,6 +219,26 @@ TEST_CASE("native census leaves the exit status of a process killed mid-census t
   held.Reaped();
   CHECK(WIFSIGNALED(status));
   CHECK(WTERMSIG(status) == SIGKILL);
+}
+
+TEST_CASE("native census out of file descriptors says so rather than not found") {
+  HeldThreads held(HELD_THREADS_BIN, 2, 0, 0);
+  REQUIRE(held.ok());
+  rlimit saved{};
+  REQUIRE(getrlimit(RLIMIT_NOFILE, &saved) == 0);
+  std::vector<int> fds;
+  {
+    rlimit low = saved;
+    low.rlim_cur = 256;
+    REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
+    for (int fd; (fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) fds.push_back(fd);
+  }
+  Census c = TakeNativeCensus(held.pid());
+  for (int fd : fds) close(fd);
+  REQUIRE(setrlimit(RLIMIT_NOFILE, &saved) == 0);
+  CHECK(c.partial);
+  CHECK(c.reason == "process " + std::to_string(held.pid()) +
+                        ": cannot list its threads: Too many open files");
 }
 
 TEST_CASE("native census of a process that is gone is partial and names it") {
