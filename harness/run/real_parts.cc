@@ -7,9 +7,9 @@
 
 #include "harness/census/go_census.h"
 #include "harness/census/native_census.h"
+#include "harness/common/text.h"
 #include "harness/load/load_generator.h"
 #include "harness/proxy/proxy.h"
-#include "harness/common/text.h"
 #include "harness/run/attach.h"
 #include "harness/run/external_ready.h"
 #include "harness/run/proxy_fault.h"

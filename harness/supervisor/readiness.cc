@@ -145,8 +145,8 @@ struct LogProbeFn {
     }
     bool found = false;
     char buf[65536];
-    // Up to kScanBudget of scanning per attempt (the loop waits meanwhile;
-    // nothing else runs while processes start): at memory speed that keeps
+    // Up to kScanBudget of scanning per attempt (the loop waits meanwhile,
+    // but only startup is under way then): at memory speed that keeps
     // up with a process printing hundreds of MB/s before its ready line (a
     // fixed 4 MiB per attempt fell behind at 80 MB/s and missed the line).
     constexpr auto kScanBudget = std::chrono::milliseconds(20);
