@@ -1,6 +1,7 @@
 #include "harness/census/thread_stacks.h"
 
 #include <cxxabi.h>
+#include <sys/syscall.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -45,19 +46,89 @@ std::optional<std::string> StatState(std::string_view stat_line) {
 
 namespace {
 
-// x86-64 numbers of the calls a held thread is usually found in.
+// The calls a held thread is usually found in, by the numbers of the
+// architecture faultline is built for (<sys/syscall.h>: the same name has
+// another number on aarch64, and some, like poll, exist only on some).
 struct SyscallNameEntry {
   long nr;
   const char* name;
 };
 constexpr SyscallNameEntry kSyscalls[] = {
-    {0, "read"},        {1, "write"},         {7, "poll"},           {23, "select"},
-    {34, "pause"},      {35, "nanosleep"},    {42, "connect"},       {43, "accept"},
-    {44, "sendto"},     {45, "recvfrom"},     {46, "sendmsg"},       {47, "recvmsg"},
-    {61, "wait4"},      {130, "rt_sigsuspend"}, {128, "rt_sigtimedwait"}, {202, "futex"},
-    {232, "epoll_wait"}, {230, "clock_nanosleep"}, {247, "waitid"},  {270, "pselect6"},
-    {271, "ppoll"},     {281, "epoll_pwait"}, {288, "accept4"},      {426, "io_uring_enter"},
-    {441, "epoll_pwait2"},
+#ifdef SYS_read
+    {SYS_read, "read"},
+#endif
+#ifdef SYS_write
+    {SYS_write, "write"},
+#endif
+#ifdef SYS_poll
+    {SYS_poll, "poll"},
+#endif
+#ifdef SYS_select
+    {SYS_select, "select"},
+#endif
+#ifdef SYS_pause
+    {SYS_pause, "pause"},
+#endif
+#ifdef SYS_nanosleep
+    {SYS_nanosleep, "nanosleep"},
+#endif
+#ifdef SYS_connect
+    {SYS_connect, "connect"},
+#endif
+#ifdef SYS_accept
+    {SYS_accept, "accept"},
+#endif
+#ifdef SYS_sendto
+    {SYS_sendto, "sendto"},
+#endif
+#ifdef SYS_recvfrom
+    {SYS_recvfrom, "recvfrom"},
+#endif
+#ifdef SYS_sendmsg
+    {SYS_sendmsg, "sendmsg"},
+#endif
+#ifdef SYS_recvmsg
+    {SYS_recvmsg, "recvmsg"},
+#endif
+#ifdef SYS_wait4
+    {SYS_wait4, "wait4"},
+#endif
+#ifdef SYS_rt_sigsuspend
+    {SYS_rt_sigsuspend, "rt_sigsuspend"},
+#endif
+#ifdef SYS_rt_sigtimedwait
+    {SYS_rt_sigtimedwait, "rt_sigtimedwait"},
+#endif
+#ifdef SYS_futex
+    {SYS_futex, "futex"},
+#endif
+#ifdef SYS_epoll_wait
+    {SYS_epoll_wait, "epoll_wait"},
+#endif
+#ifdef SYS_clock_nanosleep
+    {SYS_clock_nanosleep, "clock_nanosleep"},
+#endif
+#ifdef SYS_waitid
+    {SYS_waitid, "waitid"},
+#endif
+#ifdef SYS_pselect6
+    {SYS_pselect6, "pselect6"},
+#endif
+#ifdef SYS_ppoll
+    {SYS_ppoll, "ppoll"},
+#endif
+#ifdef SYS_epoll_pwait
+    {SYS_epoll_pwait, "epoll_pwait"},
+#endif
+#ifdef SYS_accept4
+    {SYS_accept4, "accept4"},
+#endif
+#ifdef SYS_io_uring_enter
+    {SYS_io_uring_enter, "io_uring_enter"},
+#endif
+#ifdef SYS_epoll_pwait2
+    {SYS_epoll_pwait2, "epoll_pwait2"},
+#endif
 };
 
 }  // namespace

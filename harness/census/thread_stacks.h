@@ -33,8 +33,9 @@ std::vector<CensusGroup> MergeGroups(std::vector<CensusGroup> groups);
 /// the line is malformed. The command name may hold spaces and ')'.
 std::optional<std::string> StatState(std::string_view stat_line);
 
-/// The syscall of a /proc/PID/task/TID/syscall line: its name on x86-64 for
-/// the usual blocking calls ("poll", "futex"), "syscall N" for others, ""
+/// The syscall of a /proc/PID/task/TID/syscall line: its name for the usual
+/// blocking calls ("poll", "futex"; numbers from <sys/syscall.h>, so right
+/// on any architecture), "syscall N" for others, ""
 /// for "running" or a malformed line, "none" for -1 (not in a syscall).
 std::string SyscallFromProc(std::string_view syscall_line);
 
