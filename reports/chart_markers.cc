@@ -65,10 +65,10 @@ std::vector<ChartMarker> EventMarkers(const VariantResult& v, const std::string&
     if (!std::isfinite(t)) continue;
     // The time only when the check says when it failed; an old file's is a guess.
     const bool timed = std::isfinite(c.at_s) || std::isfinite(c.window_end_s);
+    const auto [observed, limit] = FormatObservedAndLimit(c.observed, c.limit, c.unit);
     std::string label = v.name + (timed ? " · " + Seconds(t) : "") + " · check failed" +
-                        (v.expect == Expectation::kFail ? " (as expected)" : "") + ": " + c.name +
-                        ": observed " + FormatMeasure(c.observed, c.unit) + ", limit " +
-                        FormatMeasure(c.limit, c.unit) +
+                        (v.failed_as_expected(c) ? " (as expected)" : "") + ": " + c.name +
+                        ": observed " + observed + ", limit " + limit +
                         (c.limit_expression.empty() ? "" : " = " + c.limit_expression);
     out.push_back({t, label, colour, true});
   }

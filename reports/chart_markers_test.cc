@@ -19,6 +19,7 @@ VariantResult Hung() {
   VariantResult v;
   v.name = "naive";
   v.expect = Expectation::kFail;
+  v.outcome = VariantOutcome::kFail;
   v.phases = {{"baseline", 0, 4, 100, {}}, {"hang", 4, 14, 100, {"hang inventory"}},
               {"recovery", 14, 18, 100, {}}, {"drain", 18, 22, 0, {}}};
   v.duration_s = 22;
@@ -68,6 +69,16 @@ TEST_CASE("a failed check's marker is at the moment it failed else at its window
         "1.5 * ${load.rate} * 2s");
   CHECK(markers[1].t == 14);
   CHECK(markers[2].t == 21);
+
+  // Not "as expected" where the table says FAIL: a variant that crashed
+  // (an error) met no expectation, nor does a check that could not be judged.
+  v.outcome = VariantOutcome::kError;
+  CHECK(EventMarkers(v, "#c00")[0].label.find("check failed: threads bounded") !=
+        std::string::npos);
+  v.outcome = VariantOutcome::kFail;
+  v.checks[0].computed = false;
+  CHECK(EventMarkers(v, "#c00")[0].label.find("check failed: threads bounded") !=
+        std::string::npos);
 }
 
 TEST_CASE("a check without a time is placed from its detail as before") {

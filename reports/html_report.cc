@@ -45,7 +45,7 @@ overflow:auto;max-height:480px;white-space:pre-wrap;word-break:break-all}
 .top{display:flex;gap:16px;align-items:flex-start}
 .verdict{font-weight:700;font-size:18px;letter-spacing:.04em;padding:6px 14px;border-radius:8px;white-space:nowrap}
 .verdict.PASSED{background:var(--ok);color:#fff}.verdict.FAILED,.verdict.ERROR{background:var(--bad);color:#fff}
-.verdict.INTERRUPTED{background:#9a6700;color:#fff}
+.verdict.INTERRUPTED,.verdict.INCOMPLETE{background:#9a6700;color:#fff}
 .desc{white-space:pre-wrap;margin:8px 0 0;max-width:80ch}
 .meta{color:var(--muted);font-size:13px;margin:6px 0 0}
 .notice{border-radius:6px;padding:8px 12px;margin:12px 0;background:var(--badbg);color:var(--bad)}
@@ -130,14 +130,22 @@ std::string BandLabel(const PhaseSpan& phase) {
   return label;
 }
 
+// Every variant runs the scenario's phases, but one that crashed or was
+// interrupted ran fewer, the last cut short: the bands are those of the
+// variant that ran the most of them.
 std::vector<ChartBand> Bands(const std::vector<VariantView>& views) {
-  std::vector<ChartBand> bands;
+  const VariantResult* most = nullptr;
   for (const auto& view : views) {
-    if (view.v.phases.empty()) continue;
-    for (const auto& p : view.v.phases)
-      bands.push_back({p.start_s, p.end_s, BandLabel(p), !p.faults.empty()});
-    break;  // every variant runs the scenario's phases: the first suffices
+    const auto& phases = view.v.phases;
+    if (phases.empty()) continue;
+    if (!most || phases.size() > most->phases.size() ||
+        (phases.size() == most->phases.size() && phases.back().end_s > most->phases.back().end_s))
+      most = &view.v;
   }
+  std::vector<ChartBand> bands;
+  if (!most) return bands;
+  for (const auto& p : most->phases)
+    bands.push_back({p.start_s, p.end_s, BandLabel(p), !p.faults.empty()});
   return bands;
 }
 
@@ -282,6 +290,8 @@ void Cards(const std::vector<VariantView>& views, std::string& out) {
     const double ok = static_cast<double>(r.counts.ok);
     out += "<p>requests: " + Fmt("%.0f", total) + ", ok " + Fmt("%.0f", ok) + Percent(ok, total) +
            ", errors " + Fmt("%.0f", total - ok) + Percent(total - ok, total) + "</p>";
+    if (v.abandoned_requests > 0)
+      out += "<p class=\"meta\">" + AbandonedNote(v.abandoned_requests) + "</p>";
     out += "<p>latency p50 " + FormatMeasure(r.latency.p50_ms, Unit::kMilliseconds) + " · p99 " +
            FormatMeasure(r.latency.p99_ms, Unit::kMilliseconds) + " · max " +
            FormatMeasure(r.latency.max_ms, Unit::kMilliseconds) + "</p>";
@@ -337,10 +347,10 @@ void Checks(const std::vector<VariantView>& views, std::string& out) {
       else if (v.failed_as_expected(c))
         result = "<span class=\"badge exp\">fail, as expected</span>";
       else result = "<span class=\"badge bad\">FAIL</span>";
+      const auto [observed, limit] = FormatObservedAndLimit(c.observed, c.limit, c.unit);
       out += std::string("<tr") + (c.passed ? "" : " class=\"fail\"") + "><td>" + E(c.name) +
-             "</td><td>" + E(kind) + "</td><td class=\"num\">" +
-             E(FormatMeasure(c.observed, c.unit)) + "</td><td class=\"num\">" +
-             E(FormatMeasure(c.limit, c.unit)) + "</td><td>" + result +
+             "</td><td>" + E(kind) + "</td><td class=\"num\">" + E(observed) +
+             "</td><td class=\"num\">" + E(limit) + "</td><td>" + result +
              "</td><td class=\"detail\">" + E(c.detail) + "</td></tr>\n";
     }
     out += "</tbody></table>\n";
@@ -460,6 +470,7 @@ std::string RenderHtml(const RunResult& results) {
   if (results.interrupted)
     out += "<p class=\"notice\">interrupted: the run did not finish; what was measured up to "
            "then is shown</p>\n";
+  if (!results.complete) out += "<p class=\"notice\">" + E(IncompleteNotice()) + "</p>\n";
 
   Cards(views, out);
   if (!views.empty()) {

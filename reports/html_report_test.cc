@@ -202,6 +202,22 @@ TEST_CASE("the HTML report marks every event and failed check on the charts") {
   CheckSelfContained(h);
 }
 
+// A variant that crashed ran fewer phases, its last cut short: the bands
+// are not taken from it because it came first.
+TEST_CASE("phase bands come from the variant that ran the most phases") {
+  RunResult run = testing::AbRun();
+  const size_t charts = Count(RenderHtml(run), "<svg class=\"chart\"");
+  REQUIRE(charts > 0);
+  REQUIRE(Count(RenderHtml(run), "<title>recovery</title>") == charts);
+  auto& phases = run.variants[0].phases;
+  phases.pop_back();  // recovery never ran
+  phases.back().end_s = phases.back().start_s + 1.65;
+  run.variants[0].outcome = VariantOutcome::kError;
+  const std::string html = RenderHtml(run);
+  CHECK(Count(html, "<title>recovery</title>") == charts);
+  CHECK(Count(html, "<title>hang: hang inventory</title>") == charts);
+}
+
 namespace {
 
 // AbRun with a cancellation audit of inventory: the propagating variant

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "reports/report_figures.h"
 #include "reports/text_format.h"
 
 namespace faultline {
@@ -35,8 +36,8 @@ struct Suite {
 };
 
 std::string Measured(const CheckResult& check) {
-  std::string s = "observed " + FormatMeasure(check.observed, check.unit) + ", limit " +
-                  FormatMeasure(check.limit, check.unit);
+  const auto [observed, limit] = FormatObservedAndLimit(check.observed, check.limit, check.unit);
+  std::string s = "observed " + observed + ", limit " + limit;
   return s + " (" + ToString(check.kind) + (check.metric.empty() ? "" : " of " + check.metric) +
          ")";
 }
@@ -109,15 +110,17 @@ std::string AddRunSuites(const RunResult& results, const std::string& id,
   for (const auto& v : results.variants) suites.push_back(VariantSuite(scenario, v, started_at));
   // A run that stopped early gets a case of its own, so CI never shows green
   // for an experiment that did not finish.
-  if (!results.error.empty() || results.interrupted) {
+  if (!results.error.empty() || results.interrupted || !results.complete) {
     Suite run;
     run.name = scenario;
     run.timestamp = started_at;
     TestCase tc;
     tc.name = "run completed";
     tc.kind = TestCase::kError;
-    tc.type = !results.error.empty() ? "error" : "interrupted";
-    tc.message = !results.error.empty() ? results.error : "interrupted: the run did not finish";
+    tc.type = !results.error.empty() ? "error" : results.interrupted ? "interrupted" : "incomplete";
+    tc.message = !results.error.empty() ? results.error
+                 : results.interrupted  ? "interrupted: the run did not finish"
+                                        : IncompleteNotice();
     tc.body = tc.message;
     run.cases.push_back(tc);
     suites.push_back(run);

@@ -21,6 +21,7 @@ std::string RenderMarkdown(const RunResult& results) {
   if (!results.error.empty())
     out += "**The run could not complete:** " + M(results.error) + "\n\n";
   if (results.interrupted) out += "**Interrupted:** the run did not finish.\n\n";
+  if (!results.complete) out += "**" + M(IncompleteNotice()) + "**\n\n";
 
   out += "| variant | expected | outcome | verdict |\n|---|---|---|---|\n";
   for (const auto& v : results.variants) {
@@ -39,8 +40,8 @@ std::string RenderMarkdown(const RunResult& results) {
         const char* result = c.passed                   ? "✅ pass"
                              : v.failed_as_expected(c) ? "☑️ fail (expected)"
                                                        : "❌ FAIL";
-        out += "| " + M(c.name) + " | " + M(FormatMeasure(c.observed, c.unit)) + " | " +
-               M(FormatMeasure(c.limit, c.unit)) + " | " + result + " |\n";
+        const auto [observed, limit] = FormatObservedAndLimit(c.observed, c.limit, c.unit);
+        out += "| " + M(c.name) + " | " + M(observed) + " | " + M(limit) + " | " + result + " |\n";
       }
       out += "\n";
     }
@@ -53,6 +54,7 @@ std::string RenderMarkdown(const RunResult& results) {
             FormatMeasure(r.latency.p99_ms, Unit::kMilliseconds) + ", max " +
             FormatMeasure(r.latency.max_ms, Unit::kMilliseconds);
     out += M(line) + "\n\n";
+    if (v.abandoned_requests > 0) out += M(AbandonedNote(v.abandoned_requests)) + "\n\n";
     if (const Census* census = LeadCensus(v)) {
       const std::string top = CensusTopLine(*census);
       if (!top.empty()) out += "Census: " + M(top) + "\n\n";

@@ -5,10 +5,25 @@
 namespace faultline {
 
 std::string RunVerdict(const RunResult& r) {
+  if (!r.complete) return "INCOMPLETE";
   if (r.passed()) return "PASSED";
   if (r.interrupted) return "INTERRUPTED";
   if (!r.error.empty()) return "ERROR";
+  // A variant that could not be judged makes the run exit 3, as an error.
+  for (const auto& v : r.variants)
+    if (v.outcome == VariantOutcome::kError) return "ERROR";
   return "FAILED";
+}
+
+std::string AbandonedNote(uint64_t abandoned) {
+  return "and " + std::to_string(abandoned) + (abandoned == 1 ? " request" : " requests") +
+         " still in flight when the run was interrupted: no outcome, not in these counts";
+}
+
+std::string IncompleteNotice() {
+  return "incomplete: this copy of results.json was written while the run went on, and the run "
+         "never wrote its final one (it was killed, or is still running); the variants shown "
+         "are those that had finished";
 }
 
 uint64_t OutcomeClass::CountIn(const OutcomeCounts& c) const {

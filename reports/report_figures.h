@@ -12,8 +12,17 @@
 
 namespace faultline {
 
-/// "PASSED", "FAILED", "INTERRUPTED" or "ERROR" for the whole run.
+/// "PASSED", "FAILED", "INTERRUPTED", "ERROR" (the run could not complete,
+/// or a variant could not be judged: exit 3) or "INCOMPLETE" (a copy
+/// written while the run went on: it was killed, or still runs).
 std::string RunVerdict(const RunResult& result);
+
+/// "and 43 requests still in flight when the run was interrupted: ...", for
+/// a variant's abandoned requests beside its request counts.
+std::string AbandonedNote(uint64_t abandoned);
+
+/// What every report says of a result that is not complete.
+std::string IncompleteNotice();
 
 /// A class of request outcome (a chart, a table row or a count each).
 struct OutcomeClass {

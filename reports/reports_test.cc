@@ -7,10 +7,16 @@
 
 #include "harness/common/file.h"
 #include "harness/common/test_temp_dir.h"
+#include "reports/html_report.h"
+#include "reports/junit_report.h"
+#include "reports/markdown_report.h"
+#include "reports/report_checks.h"
+#include "reports/report_figures.h"
 #include "reports/sample_results.h"
 #include "reports/terminal.h"
 
 using namespace faultline;
+using faultline::testing::Has;
 namespace fs = std::filesystem;
 
 TEST_CASE("WriteFileAtomic replaces the file and leaves no temporary behind") {
@@ -48,7 +54,45 @@ TEST_CASE("the summary of a variant with nothing measured shows gaps") {
         "  requests 0: ok 0, timeout 0, reset 0, connect error 0, dropped 0\n"
         "  latency  p50 n/a  p99 n/a  max n/a\n\n"
         "interrupted: the run did not finish\n"
-        "FAILED: 0 of 1 variants met their expectation\n");
+        "INTERRUPTED: 0 of 1 variants met their expectation\n");
+}
+
+// The verdict every report shows is the exit code's: 3 (ERROR) for a
+// variant that could not be judged, and no verdict at all for a copy of
+// results.json written before the run ended.
+TEST_CASE("the run's verdict follows the exit code and a copy written mid-run has none") {
+  RunResult run = testing::AbRun();
+  CHECK(RunVerdict(run) == "PASSED");
+  run.variants[1].outcome = VariantOutcome::kError;  // the naive target crashed
+  CHECK(RunVerdict(run) == "ERROR");
+  CHECK(Has(RenderSummary(run), "\nERROR: 1 of 2 variants met their expectation\n"));
+
+  RunResult first = testing::AbRun();
+  first.variants.pop_back();  // killed while the second variant ran
+  first.complete = false;
+  CHECK_FALSE(first.passed());
+  CHECK(RunVerdict(first) == "INCOMPLETE");
+  const std::string summary = RenderSummary(first);
+  CHECK(Has(summary, IncompleteNotice()));
+  CHECK(Has(summary, "\nINCOMPLETE: 1 of 1 variants met their expectation\n"));
+  CHECK(Has(RenderMarkdown(first), "INCOMPLETE"));
+  CHECK(Has(RenderHtml(first), "<div class=\"verdict INCOMPLETE\">INCOMPLETE</div>"));
+  const std::string xml = RenderJunit(first);
+  CHECK(Has(xml, "name=\"run completed\""));
+  CHECK(Has(xml, "type=\"incomplete\""));
+}
+
+TEST_CASE("requests in flight at an interrupt are shown beside the counts") {
+  RunResult run = testing::AbRun();
+  run.interrupted = true;
+  run.variants[1].abandoned_requests = 43;
+  const std::string note =
+      "and 43 requests still in flight when the run was interrupted: no outcome, not in these "
+      "counts";
+  CHECK(Has(RenderSummary(run), note));
+  CHECK(Has(RenderMarkdown(run), note));
+  CHECK(Has(RenderHtml(run), note));
+  CHECK_FALSE(Has(RenderSummary(testing::AbRun()), "still in flight"));
 }
 
 TEST_CASE("the progress line shows growth against the baseline") {

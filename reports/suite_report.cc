@@ -90,10 +90,11 @@ std::string RenderSuiteMarkdown(const std::vector<SuiteEntry>& entries) {
       if (v.met_expectation()) continue;
       out += "- " + M(e.result.scenario_name + " / " + v.name) + ": expected " +
              ToString(v.expect) + ", outcome " + ToString(v.outcome);
-      for (const auto& c : v.checks)
-        if (!c.passed && v.expect == Expectation::kPass)
-          out += "; " + M(c.name) + ": observed " + M(FormatMeasure(c.observed, c.unit)) +
-                 ", limit " + M(FormatMeasure(c.limit, c.unit));
+      for (const auto& c : v.checks) {
+        if (c.passed || v.expect != Expectation::kPass) continue;
+        const auto [observed, limit] = FormatObservedAndLimit(c.observed, c.limit, c.unit);
+        out += "; " + M(c.name) + ": observed " + M(observed) + ", limit " + M(limit);
+      }
       out += "\n";
     }
   }

@@ -205,9 +205,9 @@ std::string BreakingText(const BreakingPoint& b, const std::string& key) {
   if (b.value.empty())
     return (b.unjudged.empty() ? "holds at every value" : "holds at every value judged") +
            unjudged;
-  return "breaks at " + key + "=" + b.value + " (" + b.check + ": observed " +
-         FormatMeasure(b.observed, b.unit) + ", limit " + FormatMeasure(b.limit, b.unit) + ")" +
-         unjudged;
+  const auto [observed, limit] = FormatObservedAndLimit(b.observed, b.limit, b.unit);
+  return "breaks at " + key + "=" + b.value + " (" + b.check + ": observed " + observed +
+         ", limit " + limit + ")" + unjudged;
 }
 
 std::string LimitLabel(const SweepLimit& l) { return l.check + " = " + l.expression; }

@@ -50,6 +50,7 @@ void RenderVariant(const VariantResult& v, std::ostringstream& out) {
   for (const auto& [code, n] : c.status) out << ", " << code << " " << n;
   out << ", timeout " << c.timeout << ", reset " << c.reset << ", connect error "
       << c.connect_error << ", dropped " << c.dropped << "\n";
+  if (v.abandoned_requests > 0) out << "  " << AbandonedNote(v.abandoned_requests) << "\n";
   out << "  latency  p50 " << FormatMeasure(r.latency.p50_ms, Unit::kMilliseconds) << "  p99 "
       << FormatMeasure(r.latency.p99_ms, Unit::kMilliseconds) << "  max "
       << FormatMeasure(r.latency.max_ms, Unit::kMilliseconds) << "\n";
@@ -57,9 +58,9 @@ void RenderVariant(const VariantResult& v, std::ostringstream& out) {
 
   if (!v.checks.empty()) out << "  checks\n";
   for (const auto& check : v.checks) {
+    const auto [observed, limit] = FormatObservedAndLimit(check.observed, check.limit, check.unit);
     out << "    " << (check.passed ? "pass " : "FAIL ") << Pad(check.name, 40) << " observed "
-        << PadLeft(FormatMeasure(check.observed, check.unit), 10) << "  limit "
-        << PadLeft(FormatMeasure(check.limit, check.unit), 10);
+        << PadLeft(observed, 10) << "  limit " << PadLeft(limit, 10);
     if (!check.detail.empty()) out << "  (" << check.detail << ")";
     out << "\n";
   }
@@ -89,9 +90,10 @@ std::string RenderSummary(const RunResult& results) {
     shown = shown || (!v.error.empty() && results.error == "variant " + v.name + ": " + v.error);
   if (!results.error.empty() && !shown) out << "error: " << results.error << "\n";
   if (results.interrupted) out << "interrupted: the run did not finish\n";
+  if (!results.complete) out << IncompleteNotice() << "\n";
   int met = 0;
   for (const auto& v : results.variants) met += v.met_expectation() ? 1 : 0;
-  out << (results.passed() ? "PASSED" : "FAILED") << ": " << met << " of "
+  out << RunVerdict(results) << ": " << met << " of "
       << results.variants.size() << " variants met their expectation\n";
   // Names, errors and log tails come from the scenario, the processes and
   // results.json: none may reach the terminal as a control sequence.

@@ -110,31 +110,49 @@ std::string EscapeMarkdown(std::string_view text) {
   return out;
 }
 
-std::string FormatMeasure(double x, Unit unit) {
+std::string FormatMeasure(double x, Unit unit, int extra) {
   if (!std::isfinite(x)) return "n/a";
   char buf[64];
   switch (unit) {
-    case Unit::kBytes: return FormatBytes(x);
-    case Unit::kBytesPerSecond: return FormatBytes(x) + "/s";
+    case Unit::kBytes: return FormatBytes(x, 1 + extra);
+    case Unit::kBytesPerSecond: return FormatBytes(x, 1 + extra) + "/s";
     case Unit::kSeconds:
-      if (std::fabs(x) < 1) std::snprintf(buf, sizeof buf, "%.1fms", x * 1e3);
-      else std::snprintf(buf, sizeof buf, "%.2fs", x);
+      if (std::fabs(x) < 1) std::snprintf(buf, sizeof buf, "%.*fms", 1 + extra, x * 1e3);
+      else std::snprintf(buf, sizeof buf, "%.*fs", 2 + extra, x);
       return buf;
     case Unit::kMilliseconds:
-      if (std::fabs(x) >= 1000) std::snprintf(buf, sizeof buf, "%.2fs", x / 1e3);
-      else std::snprintf(buf, sizeof buf, "%.1fms", x);
+      if (std::fabs(x) >= 1000) std::snprintf(buf, sizeof buf, "%.*fs", 2 + extra, x / 1e3);
+      else std::snprintf(buf, sizeof buf, "%.*fms", 1 + extra, x);
       return buf;
     case Unit::kRatio:
-      std::snprintf(buf, sizeof buf, "%.1f%%", x * 100);
+      std::snprintf(buf, sizeof buf, "%.*f%%", 1 + extra, x * 100);
       return buf;
     case Unit::kNone:
     case Unit::kPerSecond:
     case Unit::kPercent:
+    case Unit::kPercentPerSecond:
+    case Unit::kMillisecondsPerSecond:
       break;
   }
-  if (x == std::round(x) && std::fabs(x) < 1e15) std::snprintf(buf, sizeof buf, "%.0f%s", x, ToString(unit));
-  else std::snprintf(buf, sizeof buf, "%.4g%s", x, ToString(unit));
+  if (x == std::round(x) && std::fabs(x) < 1e15)
+    std::snprintf(buf, sizeof buf, "%.0f%s", x, ToString(unit));
+  else if (std::fabs(x) >= 1000 && std::fabs(x) < 1e15)  // 10004.6, not 1e+04
+    std::snprintf(buf, sizeof buf, "%.*f%s", 1 + extra, x, ToString(unit));
+  else
+    std::snprintf(buf, sizeof buf, "%.*g%s", 4 + extra, x, ToString(unit));
   return buf;
+}
+
+std::string FormatMeasure(double x, Unit unit) { return FormatMeasure(x, unit, 0); }
+
+std::pair<std::string, std::string> FormatObservedAndLimit(double observed, double limit,
+                                                           Unit unit) {
+  std::pair<std::string, std::string> out;
+  for (int extra = 0; extra <= 6; ++extra) {
+    out = {FormatMeasure(observed, unit, extra), FormatMeasure(limit, unit, extra)};
+    if (out.first != out.second || observed == limit) break;
+  }
+  return out;
 }
 
 }  // namespace faultline

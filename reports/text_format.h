@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "harness/result/result.h"
 
@@ -29,5 +30,14 @@ std::string EscapeMarkdown(std::string_view text);
 /// A measured value in `unit`: "207", "12.3 MiB", "2.00s", "4.5%"; "n/a"
 /// when it is NaN or infinite (not measured).
 std::string FormatMeasure(double value, Unit unit);
+/// The same with `extra` more digits after the point (or significant ones).
+std::string FormatMeasure(double value, Unit unit, int extra);
+
+/// A check's observed value and limit, with as many more digits as it
+/// takes (up to 6) for two different values not to read the same: an
+/// error ratio of 0.0004 against a limit of 0 is "0.04%" and "0.00%", not
+/// "0.0%" twice.
+std::pair<std::string, std::string> FormatObservedAndLimit(double observed, double limit,
+                                                           Unit unit);
 
 }  // namespace faultline

@@ -29,6 +29,20 @@ TEST_CASE("EscapeMarkdown keeps a name inside one table cell") {
   CHECK(EscapeMarkdown("<script>&") == "&lt;script&gt;&amp;");
 }
 
+// A failed check must not read as its own limit: "0.0% | 0.0%" for one
+// error in 2,500 requests against a limit of none.
+TEST_CASE("a check's observed value and limit differ in print when they differ") {
+  using P = std::pair<std::string, std::string>;
+  CHECK(FormatObservedAndLimit(0.0004, 0, Unit::kRatio) == P{"0.04%", "0.00%"});
+  CHECK(FormatObservedAndLimit(0.0014, 0.001, Unit::kRatio) == P{"0.14%", "0.10%"});
+  CHECK(FormatObservedAndLimit(2.504, 2.5, Unit::kSeconds) == P{"2.504s", "2.500s"});
+  CHECK(FormatObservedAndLimit(10004.6, 10000, Unit::kNone) == P{"10004.6", "10000"});
+  CHECK(FormatObservedAndLimit(300.0001, 300, Unit::kNone) == P{"300.0001", "300"});
+  CHECK(FormatObservedAndLimit(300, 300, Unit::kNone) == P{"300", "300"});
+  CHECK(FormatObservedAndLimit(941, 300, Unit::kNone) == P{"941", "300"});
+  CHECK(FormatObservedAndLimit(NAN, 300, Unit::kNone) == P{"n/a", "300"});
+}
+
 TEST_CASE("FormatMeasure shows values in their unit") {
   CHECK(FormatMeasure(207.0, Unit::kNone) == "207");
   CHECK(FormatMeasure(950.4, Unit::kNone) == "950.4");
@@ -40,6 +54,8 @@ TEST_CASE("FormatMeasure shows values in their unit") {
   CHECK(FormatMeasure(2003.5, Unit::kMilliseconds) == "2.00s");
   CHECK(FormatMeasure(12.5, Unit::kPerSecond) == "12.5/s");
   CHECK(FormatMeasure(NAN, Unit::kSeconds) == "n/a");
+  CHECK(FormatMeasure(10004.6, Unit::kNone) == "10004.6");  // not 1e+04
+  CHECK(FormatMeasure(-0.226, Unit::kPercentPerSecond) == "-0.226%/s");
   CHECK(SeriesUnit("rss_bytes") == Unit::kBytes);
   CHECK(SeriesUnit("cpu_percent") == Unit::kPercent);
   CHECK(SeriesUnit("goroutines") == Unit::kNone);

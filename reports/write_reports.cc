@@ -27,4 +27,11 @@ Status WriteReports(const RunResult& results, const std::string& dir) {
   return first;
 }
 
+void RemoveReports(const std::string& dir) {
+  const std::filesystem::path base(dir);
+  std::error_code ec;
+  for (const char* name : {kHtmlReportName, kJunitReportName, kMarkdownReportName})
+    std::filesystem::remove(base / name, ec);
+}
+
 }  // namespace faultline

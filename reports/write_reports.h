@@ -19,4 +19,9 @@ inline constexpr const char* kMarkdownReportName = "summary.md";
 /// written, Ok when all were.
 Status WriteReports(const RunResult& results, const std::string& dir);
 
+/// Removes the three reports from `dir` where present, so that reports an
+/// earlier run left there do not stand beside a new run's results.json
+/// until that run ends (or for good, when it is killed). Best effort.
+void RemoveReports(const std::string& dir);
+
 }  // namespace faultline

@@ -17,6 +17,7 @@ namespace {
 struct Window {
   std::vector<std::pair<double, double>> spans;  // [start, end) in seconds
   std::string label;                              // "hang", "hang+recovery", "whole run"
+  std::vector<std::string> missing;               // its phases that did not run
 
   bool Contains(double t) const {
     for (const auto& [a, b] : spans)
@@ -34,8 +35,10 @@ Window WindowOf(const CheckSpec& check, const VariantResult& v) {
     return w;
   }
   for (const auto& name : check.phases) {
+    const size_t before = w.spans.size();
     for (const auto& p : v.phases)
       if (p.name == name) w.spans.push_back({p.start_s, p.end_s});
+    if (w.spans.size() == before) w.missing.push_back(name);
     w.label += (w.label.empty() ? "" : "+") + name;
   }
   return w;
@@ -44,7 +47,7 @@ Window WindowOf(const CheckSpec& check, const VariantResult& v) {
 // The first and last moments of `w` in `v`: its phases' extent, or for the
 // whole run from the first phase's start to the end of the run.
 std::pair<double, double> Extent(const Window& w, const VariantResult& v) {
-  if (w.spans.empty()) return {NAN, NAN};  // no phase of the window ran
+  if (!w.missing.empty()) return {NAN, NAN};  // a phase of the window did not run
   double start = INFINITY, end = -INFINITY;
   for (const auto& [a, b] : w.spans) {
     start = std::min(start, a);
@@ -134,6 +137,14 @@ CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& v) {
     r.detail = std::move(why);
     return r;
   };
+  // A crash or an interrupt ended the variant before the window did: half
+  // a window is not the window the scenario asked about.
+  if (!w.missing.empty()) {
+    std::string names;
+    for (const auto& name : w.missing) names += (names.empty() ? "" : ", ") + name;
+    return fail("phase" + std::string(w.missing.size() > 1 ? "s " : " ") + names + " of " +
+                w.label + " did not run");
+  }
 
   switch (check.kind) {
     case CheckSpec::Kind::kMax:

@@ -321,6 +321,13 @@ TEST_CASE("window checks carry their window and the first sample past the limit"
   CHECK_FALSE(none.computed);
   CHECK(std::isnan(none.window_start_s));
   CHECK(std::isnan(none.window_end_s));
+  // Nor does one that only half ran (a crash in hang): "hang+recovery" is
+  // not judged on hang alone, which would pass on the samples it has.
+  auto half = EvaluateCheck(Check(CheckSpec::Kind::kMax, {"hang", "recovery"}, 1000), v);
+  CHECK_FALSE(half.computed);
+  CHECK_FALSE(half.passed);
+  CHECK(std::isnan(half.window_start_s));
+  CHECK(half.detail == "phase recovery of hang+recovery did not run");
 }
 
 TEST_CASE("a check judged over its whole window fails at no moment") {

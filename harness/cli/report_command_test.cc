@@ -228,8 +228,7 @@ const FileCase kFileCases[] = {
      "\"held\""},
     {"unknown unit", Edited([](json& d) { d["variants"][0]["checks"][0]["unit"] = "MB"; }),
      "variants[0].checks[0].unit: \"MB\" is not one of \"\", \"bytes\", \"bytes/s\", \"s\", "
-     "\"ms\", "
-     "\"/s\", \"ratio\" or \"%\""},
+     "\"ms\", \"/s\", \"ratio\", \"%\", \"%/s\" or \"ms/s\""},
     {"check passed as text",
      Edited([](json& d) { d["variants"][0]["checks"][0]["passed"] = "yes"; }),
      "variants[0].checks[0].passed: expected a boolean, got string"},
@@ -238,6 +237,13 @@ const FileCase kFileCases[] = {
     {"status code that is not one",
      Edited([](json& d) { d["variants"][0]["requests"]["status"]["5xx"] = 1; }),
      "variants[0].requests.status[\"5xx\"]: not an HTTP status code"},
+    // Two spellings of one code: one would hide the other's count.
+    {"a status code with a leading zero",
+     Edited([](json& d) { d["variants"][0]["requests"]["status"]["0504"] = 5; }),
+     "variants[0].requests.status[\"0504\"]: not an HTTP status code"},
+    {"counts whose total overflows",
+     Edited([](json& d) { d["variants"][0]["requests"]["ok"] = UINT64_MAX; }),
+     "variants[0].requests: the counts add up to more than 2^64 - 1"},
     {"sample value as text",
      Edited([](json& d) { d["variants"][0]["samples"][2]["threads"] = "many"; }),
      "variants[0].samples[2].threads: expected a number, got string"},

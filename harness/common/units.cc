@@ -104,7 +104,7 @@ std::string FormatDuration(Duration d) {
   return fmt(static_cast<double>(ns), "ns");
 }
 
-std::string FormatBytes(double bytes) {
+std::string FormatBytes(double bytes, int decimals) {
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   int u = 0;
   double v = bytes;
@@ -114,7 +114,7 @@ std::string FormatBytes(double bytes) {
   }
   char buf[64];
   if (u == 0) std::snprintf(buf, sizeof buf, "%.0f %s", v, units[u]);
-  else std::snprintf(buf, sizeof buf, "%.1f %s", v, units[u]);
+  else std::snprintf(buf, sizeof buf, "%.*f %s", decimals, v, units[u]);
   return buf;
 }
 

@@ -29,8 +29,8 @@ std::optional<uint64_t> ParseSize(std::string_view text, std::string* error = nu
 /// "250ms", "2s", "1.5s", "3m": the shortest exact-ish form, for messages.
 std::string FormatDuration(Duration d);
 
-/// "12.3 MiB", "512 B": for terminal output.
-std::string FormatBytes(double bytes);
+/// "12.3 MiB", "512 B": for terminal output (`decimals` above bytes).
+std::string FormatBytes(double bytes, int decimals = 1);
 
 inline double ToSeconds(Duration d) { return std::chrono::duration<double>(d).count(); }
 inline Duration FromSeconds(double s) {

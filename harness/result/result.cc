@@ -224,12 +224,23 @@ const char* ToString(Unit unit) {
     case Unit::kPerSecond: return "/s";
     case Unit::kRatio: return "ratio";
     case Unit::kPercent: return "%";
+    case Unit::kPercentPerSecond: return "%/s";
+    case Unit::kMillisecondsPerSecond: return "ms/s";
   }
   return "?";
 }
-std::optional<Unit> ParseUnit(std::string_view text) { return ParseEnum(text, Unit::kPercent); }
+std::optional<Unit> ParseUnit(std::string_view text) {
+  return ParseEnum(text, Unit::kMillisecondsPerSecond);
+}
 
-Unit PerSecond(Unit unit) { return unit == Unit::kBytes ? Unit::kBytesPerSecond : Unit::kPerSecond; }
+Unit PerSecond(Unit unit) {
+  switch (unit) {
+    case Unit::kBytes: return Unit::kBytesPerSecond;
+    case Unit::kPercent: return Unit::kPercentPerSecond;
+    case Unit::kMilliseconds: return Unit::kMillisecondsPerSecond;
+    default: return Unit::kPerSecond;
+  }
+}
 
 const char* ToString(Expectation e) { return e == Expectation::kFail ? "fail" : "pass"; }
 std::optional<Expectation> ParseExpectation(std::string_view text) {
@@ -250,7 +261,7 @@ std::optional<VariantOutcome> ParseVariantOutcome(std::string_view text) {
 }
 
 bool RunResult::passed() const {
-  if (interrupted || !error.empty() || variants.empty()) return false;
+  if (!complete || interrupted || !error.empty() || variants.empty()) return false;
   return std::all_of(variants.begin(), variants.end(),
                      [](const VariantResult& v) { return v.met_expectation(); });
 }

@@ -144,12 +144,16 @@ enum class Unit {
   kPerSecond,       // a count per second
   kRatio,           // 0..1
   kPercent,
+  kPercentPerSecond,       // the rate of a percentage (cpu_percent)
+  kMillisecondsPerSecond,  // the rate of a time in ms (loop_lag_ms)
 };
-/// The results.json spelling: "", "bytes", "bytes/s", "s", "ms", "/s", "ratio", "%".
+/// The results.json spelling: "", "bytes", "bytes/s", "s", "ms", "/s", "ratio", "%",
+/// "%/s", "ms/s".
 const char* ToString(Unit unit);
 /// The inverse of ToString; nullopt for any other text.
 std::optional<Unit> ParseUnit(std::string_view text);
-/// The unit per second of `unit`: bytes -> bytes/s, a count -> /s.
+/// The unit per second of `unit`: bytes -> bytes/s, % -> %/s, ms -> ms/s,
+/// a count -> /s.
 Unit PerSecond(Unit unit);
 
 /// The unit a sample series is measured in, from its name: bytes for names
@@ -295,9 +299,12 @@ struct RunResult {
   std::map<std::string, std::string> environment;  // kernel, cores, hostname
   std::vector<VariantResult> variants;
   bool interrupted = false;
+  // False in the copies written while the run goes on: a file that still
+  // says so was left by a run that was killed (or is still running).
+  bool complete = true;
   std::string error;                    // set when the run could not complete
 
-  /// Every variant ran and met its expectation.
+  /// The run finished, every variant ran and met its expectation.
   bool passed() const;
 };
 

@@ -182,13 +182,22 @@ OutcomeCounts ReadCounts(Reader& r, const Node& at) {
     char* end = nullptr;
     errno = 0;
     const long value = std::strtol(code.c_str(), &end, 10);
-    // Any number the load generator could have parsed from a status line.
+    // Any number the load generator could have parsed from a status line,
+    // spelt as the writer spells it: "0504" beside "504" would be one code.
     if (code.empty() || !std::isdigit(static_cast<unsigned char>(code[0])) || *end != '\0' ||
-        errno != 0 || value > 999)
+        errno != 0 || value > 999 || std::to_string(value) != code)
       return r.Fail(n.path, "not an HTTP status code");
     if (!n.value.is_number_unsigned()) return r.WrongType(n.path, kCount, n.value);
     c.status[static_cast<int>(value)] = n.value.get<uint64_t>();
   });
+  // The total and every share of it must be counts a run could make.
+  uint64_t total = 0;
+  bool overflow = false;
+  for (uint64_t n : {c.ok, c.connect_error, c.reset, c.timeout, c.dropped})
+    overflow = overflow || __builtin_add_overflow(total, n, &total);
+  for (const auto& [code, n] : c.status)
+    overflow = overflow || __builtin_add_overflow(total, n, &total);
+  if (overflow) r.Fail(at.path, "the counts add up to more than 2^64 - 1");
   return c;
 }
 
@@ -245,7 +254,8 @@ CheckResult ReadCheck(Reader& r, const Node& c) {
   check.passed = r.Bool(c, "passed", Need::kRequired);
   check.observed = r.NumberOrNaN(c, "observed");
   check.limit = r.NumberOrNaN(c, "limit");
-  check.unit = r.Enum(c, "unit", Need::kOptional, ParseUnit, Unit::kPercent, Unit::kNone);
+  check.unit =
+      r.Enum(c, "unit", Need::kOptional, ParseUnit, Unit::kMillisecondsPerSecond, Unit::kNone);
   check.detail = r.String(c, "detail");
   check.limit_expression = r.String(c, "limit_expression");
   check.window_start_s = r.NumberOrNaN(c, "window_start_s");
@@ -377,6 +387,8 @@ StatusOr<RunResult> ResultsFromJson(const json& doc) {
       r.WrongType(n.path, "string", n.value);
   });
   out.interrupted = r.Bool(root, "interrupted", Need::kOptional);
+  // Added in version 1's third writer: older files were only written whole.
+  out.complete = r.Bool(root, "complete", Need::kOptional, true);
   out.error = r.String(root, "error");
   r.ObjectArray(root, "variants", Need::kRequired,
                 [&](const Node& v) { out.variants.push_back(ReadVariant(r, v)); });

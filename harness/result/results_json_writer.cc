@@ -161,6 +161,7 @@ nlohmann::json ResultsToJson(const RunResult& r) {
           {"environment", r.environment},
           {"passed", r.passed()},
           {"interrupted", r.interrupted},
+          {"complete", r.complete},
           {"error", r.error.empty() ? json(nullptr) : json(r.error)},
           {"variants", variants}};
 }

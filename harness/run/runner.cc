@@ -99,6 +99,11 @@ class Runner::Impl {
     RecordMetadata();
     RaiseLoopPriority();
     WatchSignals();
+    // Every copy written before the end says the run is not complete, and
+    // the first is written before anything starts: it replaces whatever an
+    // earlier run left in the folder.
+    result_.complete = false;
+    if (options_.checkpoint) options_.checkpoint(result_);
     asio::post(io_, [this] { Next(0); });
     try {
       io_.run();
@@ -107,6 +112,7 @@ class Runner::Impl {
       StopNow();
     }
     *end = end_;
+    result_.complete = true;
     return result_;
   }
 

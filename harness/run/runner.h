@@ -32,8 +32,9 @@ struct RunOptions {
   std::vector<std::string> only_variants;    // empty = all
   bool live_progress = false;                // rewrite one line (a TTY) vs periodic plain lines
   std::ostream* progress = nullptr;          // where progress goes (stderr); null = none
-  /// Called with the result so far after each variant and at the end; the
-  /// CLI writes results.json from it.
+  /// Called with the result so far (`complete` false) before the first
+  /// variant and after each one; the CLI writes results.json from it.
+  /// Run() returns the final result, `complete` true.
   std::function<void(const RunResult&)> checkpoint;
 };
 
