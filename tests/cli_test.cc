@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 
 #include <nlohmann/json.hpp>
 
@@ -154,6 +155,24 @@ TEST_CASE("exit 3: a program that does not exist") {
   CHECK(r.exit_code == 3);
   CHECK(Contains(r.err, "no-such-program-faultline-test"));
   CHECK(Results(dir)["variants"][0]["outcome"] == "error");
+  CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
+}
+
+// The default output folder is named after the scenario, whose name is free
+// text: "../x" must not write outside out/, "a / b" must not nest folders.
+TEST_CASE("the default output folder keeps a scenario's name inside out/") {
+  BecomeSubreaper();
+  TempDir dir;
+  std::string text = ReadFile(kTests + "missing-program.toml");
+  const std::string name = "name = \"missing-program\"";
+  REQUIRE(text.find(name) != std::string::npos);
+  text.replace(text.find(name), name.size(), "name = \"../escape / run\"");
+  std::ofstream(dir.path() + "/s.toml") << text;
+  auto r = RunProcess({"/bin/sh", "-c", "cd \"$0\" && exec \"$1\" run s.toml", dir.path(), kBin},
+                      60s);
+  CHECK(r.exit_code == 3);
+  CHECK(std::filesystem::exists(dir.path() + "/out/.._escape___run/results.json"));
+  CHECK_FALSE(std::filesystem::exists(dir.path() + "/escape"));
   CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
 }
 
