@@ -161,11 +161,16 @@ void VariantRun::OnExit(const ExitInfo& info) {
 // ---- Phases ----
 
 void VariantRun::StartPhases() {
+  // Summed in nanoseconds, as the phases' timers and the requests' intended
+  // starts are: 0.1 s + 0.2 s in doubles is past 0.3 s, and the request due
+  // at the third phase's start would count in the second.
   std::vector<double> starts;
+  Duration elapsed{0};
   for (const PhasePlan& p : plan_.phases) {
-    starts.push_back(total_s_);
-    total_s_ += ToSeconds(p.duration);
+    starts.push_back(ToSeconds(elapsed));
+    elapsed += p.duration;
   }
+  total_s_ = ToSeconds(elapsed);
   vr_.requests.SetPhaseStarts(std::move(starts));
   epoch_ = clock_.Now();
   bool audited = false;  // some proxy speaks HTTP: keep the callers for the audit

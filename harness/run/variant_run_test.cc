@@ -89,6 +89,32 @@ TEST_CASE("a normal run goes through its phases in order and stops everything") 
   h.CheckAllStopped();
 }
 
+// A request due exactly at a phase's start is that phase's: the phase
+// starts are summed as the timers are, in nanoseconds, not in doubles
+// (0.1 s + 0.2 s as doubles is past 0.3 s).
+TEST_CASE("a request due at a phase's start counts in that phase") {
+  std::string text = kScenario;
+  auto shorten = [&text](const std::string& phase, const std::string& duration) {
+    const std::string from = "name = \"" + phase + "\"\nduration = \"1s\"";
+    REQUIRE(text.find(from) != std::string::npos);
+    text.replace(text.find(from), from.size(),
+                 "name = \"" + phase + "\"\nduration = \"" + duration + "\"");
+  };
+  shorten("baseline", "100ms");
+  shorten("hang", "200ms");
+  Harness h(text);
+  h.run->Start();
+  h.At(0.2);
+  REQUIRE(h.state() == VariantRun::State::kPhases);
+  // Intended starts as the load generator computes them: nanoseconds from
+  // the epoch, in seconds.
+  h.world.load_sink({Outcome::kOk, 200, ToSeconds(std::chrono::milliseconds(100)), 0.01});
+  h.world.load_sink({Outcome::kOk, 200, ToSeconds(std::chrono::milliseconds(300)), 0.01});
+  CHECK(h.result.requests.Phase(0).counts.total() == 0);
+  CHECK(h.result.requests.Phase(1).counts.total() == 1);
+  CHECK(h.result.requests.Phase(2).counts.total() == 1);
+}
+
 TEST_CASE("draining gives up at the client timeout plus a second") {
   Harness h;
   h.run->Start();
