@@ -290,6 +290,7 @@ void Cards(const std::vector<VariantView>& views, std::string& out) {
     const double ok = static_cast<double>(r.counts.ok);
     out += "<p>requests: " + Fmt("%.0f", total) + ", ok " + Fmt("%.0f", ok) + Percent(ok, total) +
            ", errors " + Fmt("%.0f", total - ok) + Percent(total - ok, total) + "</p>";
+    if (r.retried > 0) out += "<p class=\"meta\">" + RetriedNote(r.retried) + "</p>";
     if (v.abandoned_requests > 0)
       out += "<p class=\"meta\">" + AbandonedNote(v.abandoned_requests) + "</p>";
     out += "<p>latency p50 " + FormatMeasure(r.latency.p50_ms, Unit::kMilliseconds) + " · p99 " +

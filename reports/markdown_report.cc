@@ -54,6 +54,7 @@ std::string RenderMarkdown(const RunResult& results) {
             FormatMeasure(r.latency.p99_ms, Unit::kMilliseconds) + ", max " +
             FormatMeasure(r.latency.max_ms, Unit::kMilliseconds);
     out += M(line) + "\n\n";
+    if (r.retried > 0) out += M(RetriedNote(r.retried)) + "\n\n";
     if (v.abandoned_requests > 0) out += M(AbandonedNote(v.abandoned_requests)) + "\n\n";
     if (const Census* census = LeadCensus(v)) {
       const std::string top = CensusTopLine(*census);

@@ -20,6 +20,12 @@ std::string AbandonedNote(uint64_t abandoned) {
          " still in flight when the run was interrupted: no outcome, not in these counts";
 }
 
+std::string RetriedNote(uint64_t retried) {
+  return std::to_string(retried) + (retried == 1 ? " request was" : " requests were") +
+         " sent a second time, on a new connection: the reused one closed on it before any "
+         "response byte (counted once, by the second attempt's outcome)";
+}
+
 std::string IncompleteNotice() {
   return "incomplete: this copy of results.json was written while the run went on, and the run "
          "never wrote its final one (it was killed, or is still running); the variants shown "

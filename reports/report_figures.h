@@ -21,6 +21,10 @@ std::string RunVerdict(const RunResult& result);
 /// a variant's abandoned requests beside its request counts.
 std::string AbandonedNote(uint64_t abandoned);
 
+/// "3 requests were sent a second time, ...", for a variant's requests that
+/// the load generator retried on a new connection (RequestSummary::retried).
+std::string RetriedNote(uint64_t retried);
+
 /// What every report says of a result that is not complete.
 std::string IncompleteNotice();
 

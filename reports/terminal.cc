@@ -50,6 +50,7 @@ void RenderVariant(const VariantResult& v, std::ostringstream& out) {
   for (const auto& [code, n] : c.status) out << ", " << code << " " << n;
   out << ", timeout " << c.timeout << ", reset " << c.reset << ", connect error "
       << c.connect_error << ", dropped " << c.dropped << "\n";
+  if (r.retried > 0) out << "  " << RetriedNote(r.retried) << "\n";
   if (v.abandoned_requests > 0) out << "  " << AbandonedNote(v.abandoned_requests) << "\n";
   out << "  latency  p50 " << FormatMeasure(r.latency.p50_ms, Unit::kMilliseconds) << "  p99 "
       << FormatMeasure(r.latency.p99_ms, Unit::kMilliseconds) << "  max "

@@ -290,6 +290,7 @@ class HttpClient::Connection : public std::enable_shared_from_this<Connection> {
 
     HttpResult result;
     result.sent_at = exchange_.sent_at;
+    result.retried = exchange_.retried;
     result.status = static_cast<int>(parser_->get().result_int());
     if (pool_->options.keep_body) {
       result.reason = std::string(parser_->get().reason());
@@ -330,6 +331,7 @@ class HttpClient::Connection : public std::enable_shared_from_this<Connection> {
       result.error = HttpResult::Error::kConnect;
       result.cause = open_error;
       result.sent_at = retry.sent_at;
+      result.retried = true;
       retry.done(result);
     }
   }
@@ -339,6 +341,7 @@ class HttpClient::Connection : public std::enable_shared_from_this<Connection> {
     result.error = error;
     result.cause = ec;
     result.sent_at = exchange_.sent_at;
+    result.retried = exchange_.retried;
     Done done = std::move(exchange_.done);
     Close();
     done(result);  // last: it may destroy the client

@@ -83,6 +83,9 @@ struct HttpResult {
   std::string reason;               // the reason phrase; only with keep_body
   std::string body;                 // the decoded body; only with keep_body
   TimePoint sent_at;                // when Send() started the exchange, on the Clock
+  // Sent a second time, on a new connection: the reused one closed on it
+  // before any response byte (a close race, or a server that drops it).
+  bool retried = false;
   bool ok() const { return error == Error::kNone; }
 };
 

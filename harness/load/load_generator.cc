@@ -222,11 +222,12 @@ class LoadGenerator::Core {
   void OnResult(TimePoint intended, uint64_t index, const HttpResult& r) {
     if (rate_ == 0) client_.CloseIdle();  // the clients went away: nothing to keep alive for
     --in_flight_;
-    Report(OutcomeOf(r), r.ok() ? r.status : 0, intended, r.sent_at, clock_.Now(), TraceId(index));
+    Report(OutcomeOf(r), r.ok() ? r.status : 0, intended, r.sent_at, clock_.Now(), TraceId(index),
+           r.retried);
   }
 
   void Report(Outcome outcome, int status, TimePoint intended, TimePoint sent, TimePoint done,
-              std::string trace_id) {
+              std::string trace_id, bool retried = false) {
     if (aborted_ || !sink_) return;
     ++reporting_;
     RequestResult result;
@@ -236,6 +237,7 @@ class LoadGenerator::Core {
     result.latency_s = outcome == Outcome::kDropped ? 0 : ToSeconds(done - intended);
     result.start_lag_s = ToSeconds(sent - intended);
     result.trace_id = std::move(trace_id);
+    result.retried = retried;
     sink_(result);
     if (--reporting_ == 0 && aborted_) sink_ = nullptr;
   }

@@ -73,7 +73,7 @@ class LoadGenerator {
   /// Sets the schedule: `rps` requests per second (0 = none), for requests
   /// due from `from` (a phase's start; by default now) and before `until`
   /// (its end; by default no end). The first request after a change from 0
-  /// is due at `from`; after another rate, one old interval after the old
+  /// is due at `from`; after another rate, one new interval after the old
   /// rate's last request, but not before `from`. A `from` in the past (the
   /// loop was late to the phase's start) makes the requests due since then
   /// start at once: late, as their start lag shows, but not lost.

@@ -25,6 +25,8 @@ struct RequestResult {
   double start_lag_s = 0;          // actual send - intended start (0 for kDropped)
   std::string trace_id{};          // the 32 hex digits of the traceparent it was sent
                                    // with; "" when dropped or sent without one
+  bool retried = false;            // sent again on a new connection: the reused one
+                                   // closed on it before any response byte
 };
 
 }  // namespace faultline

@@ -101,6 +101,7 @@ void RequestStats::Add(const RequestResult& r) {
   if (i >= buckets_.size()) buckets_.resize(i + 1);
   add(buckets_[i]);
   if (r.outcome != Outcome::kDropped) start_lag_.Add(r.start_lag_s);
+  if (r.retried) ++retried_;
   if (!phase_starts_.empty()) {
     auto it = std::upper_bound(phase_starts_.begin(), phase_starts_.end(), r.intended_s);
     size_t p = it == phase_starts_.begin() ? 0 : static_cast<size_t>(it - phase_starts_.begin()) - 1;
@@ -132,6 +133,7 @@ RequestSummary Summarize(const RequestStats& stats) {
   };
   if (total.latency.count() > 0) out.latency = summary_ms(total.latency);
   if (stats.start_lag().count() > 0) out.start_lag = summary_ms(stats.start_lag());
+  out.retried = stats.retried();
   const auto& buckets = stats.per_second();
   out.per_second.reserve(buckets.size());
   for (size_t i = 0; i < buckets.size(); ++i) {

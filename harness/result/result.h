@@ -75,10 +75,13 @@ class RequestStats {
   const std::vector<RequestBucket>& per_second() const { return buckets_; }
   /// Start lag (actual send - intended start) of every request that was sent.
   const LatencyHistogram& start_lag() const { return start_lag_; }
+  /// Requests sent a second time (RequestResult::retried).
+  uint64_t retried() const { return retried_; }
 
  private:
   std::vector<RequestBucket> buckets_;
   LatencyHistogram start_lag_;
+  uint64_t retried_ = 0;
   std::vector<double> phase_starts_;
   std::vector<RequestBucket> phases_;
 };
@@ -106,6 +109,7 @@ struct RequestSummary {
   OutcomeCounts counts;
   LatencySummary latency;
   LatencySummary start_lag;  // actual send - intended start; NaN in files without it
+  uint64_t retried = 0;      // sent a second time on a new connection (0 in files without it)
   std::vector<RequestSecond> per_second;  // ascending t_s
 };
 

@@ -220,6 +220,7 @@ RequestSummary ReadRequests(Reader& r, const Node& at, uint64_t* abandoned) {
   // Absent in files written before issue 8: reads as not measured.
   if (auto lag = r.Object(at, "start_lag_ms", Need::kOptional)) s.start_lag = read_ms(*lag);
   *abandoned = r.Count(at, "abandoned");
+  s.retried = r.Count(at, "retried");  // absent (0) in files written before it
   r.ObjectArray(at, "per_second", Need::kOptional, [&](const Node& row) {
     RequestSecond second;
     second.t_s = r.Number(row, "t_s", Need::kRequired);

@@ -30,7 +30,7 @@ RunResult Sample() {
   v.samples.Append(0, {{"threads", 5}, {"rss_bytes", 1048576}});
   v.samples.Append(0.1, {{"threads", 7}});
   v.baseline = {{"threads", 5}, {"rss_bytes", 1048576}, {"fds", NAN}};
-  v.requests.Add({Outcome::kOk, 200, 0.2, 0.004, 0.0002});
+  v.requests.Add({Outcome::kOk, 200, 0.2, 0.004, 0.0002, "", /*retried=*/true});
   v.requests.Add({Outcome::kHttpStatus, 504, 1.2, 2.0, 0.003});
   v.requests.Add({Outcome::kDropped, 0, 1.3, 0, 0});  // never sent: no start lag
   v.abandoned_requests = 3;
@@ -54,6 +54,7 @@ TEST_CASE("results.json carries the documented fields") {
   auto j = ResultsToJson(Sample());
   CHECK(j["schema_version"] == 1);
   CHECK(j["passed"] == true);
+  CHECK(j["complete"] == true);
   const auto& v = j["variants"][0];
   CHECK(v["name"] == "propagating");
   CHECK(v["outcome"] == "pass");
@@ -68,6 +69,7 @@ TEST_CASE("results.json carries the documented fields") {
   CHECK(v["requests"]["status"]["504"] == 1);
   CHECK(v["requests"]["latency_ms"]["max"].get<double>() == doctest::Approx(2000));
   CHECK(v["requests"]["abandoned"] == 3);
+  CHECK(v["requests"]["retried"] == 1);
   CHECK(v["requests"]["per_second"][1]["t_s"] == 1.0);
   CHECK(v["checks"][0]["observed"] == 2.0);
   CHECK(v["checks"][0]["limit"] == 300.0);
@@ -88,6 +90,14 @@ TEST_CASE("a variant that missed its expectation fails the run") {
   CHECK(r.passed());
   r.interrupted = true;
   CHECK_FALSE(r.passed());
+  r.interrupted = false;
+  r.complete = false;  // a copy written while the run went on
+  CHECK_FALSE(r.passed());
+  CHECK(ResultsToJson(r)["passed"] == false);
+  CHECK(ResultsToJson(r)["complete"] == false);
+  StatusOr<RunResult> read = ResultsFromJson(ResultsToJson(r));
+  REQUIRE(read.ok());
+  CHECK_FALSE(read->complete);
 }
 
 TEST_CASE("what the reader reads the writer writes again byte for byte") {
@@ -102,6 +112,7 @@ TEST_CASE("what the reader reads the writer writes again byte for byte") {
   CHECK(std::isnan(v.checks[1].observed));
   CHECK_FALSE(v.checks[1].computed);
   CHECK(v.scrape->last_error == "timed out");
+  CHECK(v.request_summary->retried == 1);
   CHECK(ResultsJsonText(*read) == ResultsJsonText(Sample()));
 }
 
@@ -114,6 +125,8 @@ TEST_CASE("the reader ignores unknown fields and defaults fields older files lac
   // The first schema_version 1 writer had no scrape, abandoned or computed.
   doc["variants"][0].erase("scrape");
   doc["variants"][0]["requests"].erase("abandoned");
+  doc["variants"][0]["requests"].erase("retried");
+  doc.erase("complete");
   doc["variants"][0]["checks"][1].erase("computed");
   // Files before issue 8 have no start lag.
   doc["variants"][0]["requests"].erase("start_lag_ms");
@@ -122,6 +135,8 @@ TEST_CASE("the reader ignores unknown fields and defaults fields older files lac
   CHECK(std::isnan(read->variants[0].request_summary->start_lag.p99_ms));
   CHECK_FALSE(read->variants[0].scrape);
   CHECK(read->variants[0].abandoned_requests == 0);
+  CHECK(read->variants[0].request_summary->retried == 0);
+  CHECK(read->complete);
   CHECK(read->variants[0].checks[1].computed);
 }
 

@@ -39,6 +39,7 @@ json Requests(const VariantResult& v) {
   requests["latency_ms"] = ms(summary.latency);
   requests["start_lag_ms"] = ms(summary.start_lag);
   requests["abandoned"] = v.abandoned_requests;
+  requests["retried"] = summary.retried;
   requests["per_second"] = std::move(per_second);
   return requests;
 }

@@ -18,6 +18,7 @@ StatusOr<LoopbackUrl> ParseLoopbackUrl(const std::string& url) {
   size_t slash = rest.find('/');
   std::string authority = rest.substr(0, slash);
   LoopbackUrl out;
+  out.authority = authority;
   out.prefix = slash == std::string::npos ? "" : rest.substr(slash);
   if (!out.prefix.empty() && out.prefix.back() == '/') out.prefix.pop_back();
   std::string host, port;

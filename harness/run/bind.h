@@ -42,9 +42,10 @@ Ports PlaceholderPorts(const Scenario& scenario);
 /// (127.x.y.z, [::1] or localhost). Invalid otherwise: faultline only ever
 /// sends load to this machine.
 struct LoopbackUrl {
-  std::string host;    // numeric: "127.0.0.1" or "::1"
+  std::string host;       // numeric: "127.0.0.1" or "::1"
   uint16_t port = 0;
-  std::string prefix;  // "" or "/api"
+  std::string prefix;     // "" or "/api"
+  std::string authority;  // as written, "localhost:8080": the requests' Host
 };
 StatusOr<LoopbackUrl> ParseLoopbackUrl(const std::string& url);
 

@@ -208,10 +208,12 @@ TEST_CASE("base URLs must be loopback and are split into host - port - prefix") 
   REQUIRE(b.ok());
   CHECK(b->host == "127.0.0.1");
   CHECK(b->prefix == "/api");
+  CHECK(b->authority == "localhost:81");  // the requests' Host, as written
   auto c = ParseLoopbackUrl("http://[::1]:9000/x");
   REQUIRE(c.ok());
   CHECK(c->host == "::1");
   CHECK(c->port == 9000);
+  CHECK(c->authority == "[::1]:9000");
   CHECK(ParseLoopbackUrl("http://127.0.0.2:1").ok());
 }
 

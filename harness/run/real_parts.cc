@@ -233,6 +233,11 @@ class GeneratedLoad final : public Load {
     o.method = plan.method;
     o.target = plan.target;
     o.headers = plan.headers;
+    // Host as base_url writes it ("localhost:8080"), as any client of that
+    // URL sends it, unless the scenario sets one.
+    bool has_host = false;
+    for (const auto& [name, value] : o.headers) has_host |= EqualsIgnoringCase(name, "host");
+    if (!has_host && !plan.url.authority.empty()) o.headers["Host"] = plan.url.authority;
     o.body = plan.body;
     o.timeout = plan.timeout;
     o.max_in_flight = plan.max_in_flight;

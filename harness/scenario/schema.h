@@ -285,7 +285,9 @@ inline constexpr Key kLoadKeys[] = {
     {.name = "path", .type = Type::kHttpPath, .doc = "appended to `target.base_url`",
      .def = Default<&LoadSpec::path>},
     {.name = "headers", .type = Type::kStringTable,
-     .doc = "extra request headers; names are HTTP tokens, values hold no CR, LF or NUL",
+     .doc = "extra request headers; names are HTTP tokens, values hold no CR, LF or NUL; "
+            "`Host` defaults to `base_url`'s host:port as written; `Content-Length` and "
+            "`Transfer-Encoding` are faultline's (from `body`) and not sent from here",
      .def = Default<&LoadSpec::headers>},
     {.name = "body", .type = Type::kString, .doc = "request body", .def = Default<&LoadSpec::body>},
     {.name = "timeout", .type = Type::kPositiveDuration,
