@@ -328,6 +328,9 @@ namespace {
 ProcessRun KillMidRun(int sig, int expected_exit, bool repeat = false) {
   BecomeSubreaper();
   TempDir dir;
+  // What an earlier run left in the folder.
+  for (const char* name : {"results.json", "report.html", "junit.xml", "summary.md"})
+    std::ofstream(dir.path() + "/" + name) << "{\"stale\": true}";
   std::set<pid_t> children;
   bool sent = false, repeated = false;
   auto r = Faultline({"run", kTests + "long.toml", "--out", dir.path()}, 60s,
@@ -351,8 +354,17 @@ ProcessRun KillMidRun(int sig, int expected_exit, bool repeat = false) {
   else CHECK(r.signal == -expected_exit);
   CHECK(WaitGone(children, 10s).empty());
   CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
-  if (sig != SIGKILL) {
-    json results = Results(dir);
+  json results = Results(dir);
+  CHECK_FALSE(results.contains("stale"));
+  if (sig == SIGKILL) {
+    // Killed in its first variant: the copy written at the start, no
+    // verdict, and no earlier run's reports beside it.
+    CHECK(results["complete"] == false);
+    CHECK(results["passed"] == false);
+    for (const char* name : {"report.html", "junit.xml", "summary.md"})
+      CHECK_FALSE(std::filesystem::exists(dir.path() + "/" + name));
+  } else {
+    CHECK(results["complete"] == true);
     CHECK(results["interrupted"] == true);
     CHECK(results["variants"][0]["outcome"] == "interrupted");
     CHECK(results["variants"][0]["samples"].size() > 0);
