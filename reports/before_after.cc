@@ -28,6 +28,22 @@ RunResult BeforeAfter(const RunResult& a, const std::string& label_a, const RunR
                              ") on the same axes; the phases shaded are " + label_a + "'s.";
   if (!a.scenario_description.empty()) out.scenario_description += "\n\n" + a.scenario_description;
   out.interrupted = a.interrupted || b.interrupted;
+  out.complete = a.complete && b.complete;
+  // What differs between the runs is shown for both, labelled.
+  auto both = [&](const std::string& x, const std::string& y) {
+    return x == y ? x : label_a + ": " + x + "; " + label_b + ": " + y;
+  };
+  out.started_at = both(a.started_at, b.started_at);
+  out.faultline_version = both(a.faultline_version, b.faultline_version);
+  for (const auto& [key, value] : b.environment) {
+    auto it = a.environment.find(key);
+    out.environment[key] = both(it == a.environment.end() ? "(not recorded)" : it->second, value);
+  }
+  for (auto& [key, value] : out.environment)
+    if (!b.environment.contains(key)) value = both(value, "(not recorded)");
+  if (a.scenario_source != b.scenario_source)
+    out.scenario_source = "# " + label_a + ": " + a.scenario_path + "\n" + a.scenario_source +
+                          "\n# " + label_b + ": " + b.scenario_path + "\n" + b.scenario_source;
   out.error.clear();
   out.overrides.clear();
   for (const auto& [run, label] : {std::pair{&a, label_a}, std::pair{&b, label_b}}) {

@@ -494,7 +494,7 @@ std::string RenderHtml(const RunResult& results) {
   ScenarioAndEnvironment(results, out);
   out += "<footer>rendered by faultline from results.json (schema_version " +
          std::to_string(results.schema_version) +
-         "); re-render with <code>faultline report results.json</code></footer>\n";
+         "); re-render with <code>faultline report</code></footer>\n";
   out += "</main>\n</body>\n</html>\n";
   return out;
 }

@@ -267,8 +267,18 @@ std::string RenderSvgChart(const Chart& chart) {
   }
 
   // Hover regions: every line's values per slice of time, from the raw
-  // samples (not the reduced ones).
-  const size_t slices = std::min(kChartHoverSlices, max_samples);
+  // samples (not the reduced ones). A slice is no wider than the closest
+  // two samples of a line, so that a few rows (one per second of a short
+  // run) get one slice each, not slices that straddle two of them.
+  double closest = std::numeric_limits<double>::infinity();
+  for (const auto& line : chart.lines)
+    for (size_t i = 1; i < line.t.size(); ++i)
+      if (line.t[i] > line.t[i - 1]) closest = std::min(closest, line.t[i] - line.t[i - 1]);
+  size_t slices = std::min(kChartHoverSlices, max_samples);
+  if (std::isfinite(closest)) {
+    const auto fit = static_cast<size_t>(std::ceil(t_end / closest - 1e-9));
+    slices = std::min(kChartHoverSlices, std::max<size_t>(1, fit));
+  }
   if (has_data && slices > 0) {
     s += "<g class=\"hover\">";
     const double width = t_end / static_cast<double>(slices);

@@ -62,6 +62,19 @@ TEST_CASE("a chart draws a polyline per line - bands and exact values on hover")
   CHECK(Count(svg, "</svg>") == 1);
 }
 
+// Seven per-second rows of a 9 s run: a slice per second, each with its
+// own row's value, not seven 1.3 s slices that mix two seconds.
+TEST_CASE("hover slices of a few rows hold one row each") {
+  Chart chart;
+  chart.title = "requests/s";
+  chart.t_end = 9;
+  chart.lines = {{"ok", "#0072B2", {0, 1, 2, 3, 4, 5, 6}, {100, 0, 100, 0, 100, 0, 100}}};
+  const std::string svg = RenderSvgChart(chart);
+  CHECK(svg.find(" to ") == std::string::npos);
+  CHECK(svg.find("t 1.0-2.0 s\nok: 0</title>") != std::string::npos);
+  CHECK(svg.find("t 2.0-3.0 s\nok: 100</title>") != std::string::npos);
+}
+
 TEST_CASE("a chart of 10 minutes or more steps its time axis in whole minutes") {
   Chart chart;
   chart.title = "Threads";

@@ -355,11 +355,18 @@ TEST_CASE("report --compare draws both runs on the same axes labelled by their f
   const std::string after = (s.dir / "after" / "results.json").string();
   fs::copy_file(s.results, before);
   fs::copy_file(s.results, after);
+  json later = json::parse(Read(after));  // the second run: another day, another kernel
+  later["started_at"] = "2026-11-28T01:00:00Z";
+  later["environment"]["kernel"] = "Linux 9.9";
+  std::ofstream(after) << later.dump();
   const std::string html = (s.dir / "ba.html").string();
   Invocation o = Report({"--compare", before, after, "--html", html});
   CHECK(o.status == kExitPassed);
   const std::string page = Read(html);
   CHECK(page.find("<h1>hung-dependency: before vs after</h1>") != std::string::npos);
+  // Where the runs differ, the page shows both, not the first run's alone.
+  CHECK(page.find("; after: 2026-11-28T01:00:00Z</dd>") != std::string::npos);
+  CHECK(page.find("; after: Linux 9.9</dd>") != std::string::npos);
   for (const char* label : {"before: propagating", "before: naive", "after: propagating", "after: naive"})
     CHECK_MESSAGE(page.find(std::string("data-label=\"") + label + "\"") != std::string::npos, label);
   // Both in one folder: A and B.
