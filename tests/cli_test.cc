@@ -176,6 +176,40 @@ TEST_CASE("the default output folder keeps a scenario's name inside out/") {
   CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
 }
 
+// The load's requests carry the Host that base_url names, as written, as
+// any client of that URL would: a target that routes by name sees its name.
+TEST_CASE("the load's Host header is base_url's host and port as written") {
+  BecomeSubreaper();
+  TempDir dir;
+  const std::string server =
+      "import http.server, sys\n"
+      "class H(http.server.BaseHTTPRequestHandler):\n"
+      "    protocol_version = 'HTTP/1.1'\n"
+      "    def do_GET(self):\n"
+      "        with open(sys.argv[2], 'a') as f: f.write(self.headers.get('Host', '-') + '\\n')\n"
+      "        self.send_response(200)\n"
+      "        self.send_header('Content-Length', '0')\n"
+      "        self.end_headers()\n"
+      "    def log_message(self, *a): pass\n"
+      "http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), H).serve_forever()\n";
+  std::ofstream(dir.path() + "/server.py") << server;
+  const std::string hosts = dir.path() + "/hosts";
+  std::ofstream(dir.path() + "/s.toml")
+      << "name = \"host\"\n[target]\n"
+      << "argv = [\"python3\", \"" << dir.path() << "/server.py\", \"${port.target}\", \"" << hosts
+      << "\"]\nbase_url = \"http://localhost:${port.target}/\"\nready = { kind = \"tcp\" }\n"
+      << "[load]\nrate = 10\n[[phases]]\nname = \"a\"\nduration = \"500ms\"\n";
+  auto r = Faultline({"run", dir.path() + "/s.toml", "--out", dir.path() + "/out", "-q"});
+  CHECK(r.exit_code == 0);
+  const std::string seen = ReadFile(hosts);
+  CAPTURE(seen);
+  size_t lines = 0;
+  for (size_t at = 0; at < seen.size(); at = seen.find('\n', at) + 1, ++lines)
+    CHECK(seen.compare(at, 10, "localhost:") == 0);
+  CHECK(lines == 5);
+  CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
+}
+
 // A parent that ignores SIGCHLD passes that on through exec; the kernel
 // would then reap faultline's children itself and every hook would read as
 // failed.
