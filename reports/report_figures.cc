@@ -22,8 +22,8 @@ std::string AbandonedNote(uint64_t abandoned) {
 
 std::string RetriedNote(uint64_t retried) {
   return std::to_string(retried) + (retried == 1 ? " request was" : " requests were") +
-         " sent a second time, on a new connection: the reused one closed on it before any "
-         "response byte (counted once, by the second attempt's outcome)";
+         " sent a second time, on a new connection: the reused connection was closed before "
+         "any response byte (each counted once, by the second attempt's outcome)";
 }
 
 std::string IncompleteNotice() {

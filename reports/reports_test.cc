@@ -95,6 +95,17 @@ TEST_CASE("requests in flight at an interrupt are shown beside the counts") {
   CHECK_FALSE(Has(RenderSummary(testing::AbRun()), "still in flight"));
 }
 
+TEST_CASE("requests sent a second time are shown beside the counts") {
+  RunResult run = testing::AbRun();
+  for (auto& v : run.variants) v.request_summary = v.SummarizedRequests();
+  run.variants[0].request_summary->retried = 3;
+  const std::string note = "3 requests were sent a second time, on a new connection";
+  CHECK(Has(RenderSummary(run), note));
+  CHECK(Has(RenderMarkdown(run), note));
+  CHECK(Has(RenderHtml(run), note));
+  CHECK_FALSE(Has(RenderSummary(testing::AbRun()), "a second time"));
+}
+
 TEST_CASE("the progress line shows growth against the baseline") {
   const Progress p{.variant = "naive", .phase = "hang", .elapsed_s = 12.3, .total_s = 22, .rate = 100,
                    .in_flight = 180, .threads = 205, .threads_baseline = 5,
