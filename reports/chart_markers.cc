@@ -77,4 +77,25 @@ std::vector<ChartMarker> EventMarkers(const VariantResult& v, const std::string&
   return out;
 }
 
+std::vector<ChartBand> PhaseBands(const std::vector<const VariantResult*>& variants) {
+  const VariantResult* most = nullptr;
+  for (const VariantResult* v : variants) {
+    const auto& phases = v->phases;
+    if (phases.empty()) continue;
+    if (!most || phases.size() > most->phases.size() ||
+        (phases.size() == most->phases.size() && phases.back().end_s > most->phases.back().end_s))
+      most = v;
+  }
+  std::vector<ChartBand> bands;
+  if (!most) return bands;
+  for (const auto& p : most->phases) {
+    std::string label = p.name;
+    std::string faults;
+    for (const auto& f : p.faults) faults += (faults.empty() ? "" : ", ") + f;
+    if (!faults.empty()) label += ": " + faults;
+    bands.push_back({p.start_s, p.end_s, label, !p.faults.empty()});
+  }
+  return bands;
+}
+
 }  // namespace faultline

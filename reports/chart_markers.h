@@ -28,4 +28,10 @@ double FailedCheckTime(const VariantResult& v, const CheckResult& check);
 /// in `colour`.
 std::vector<ChartMarker> EventMarkers(const VariantResult& v, const std::string& colour);
 
+/// The phases shaded under every chart of a run, labelled "hang: hang
+/// inventory" (name, then faults): every variant runs the scenario's
+/// phases, but one that crashed or was interrupted ran fewer, the last cut
+/// short, so they are those of the variant that ran the most of them.
+std::vector<ChartBand> PhaseBands(const std::vector<const VariantResult*>& variants);
+
 }  // namespace faultline

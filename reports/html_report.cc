@@ -122,33 +122,6 @@ std::vector<OutcomeCounts> Totals(const std::vector<VariantView>& views) {
   return totals;
 }
 
-std::string BandLabel(const PhaseSpan& phase) {
-  std::string label = phase.name;
-  std::string faults;
-  for (const auto& f : phase.faults) faults += (faults.empty() ? "" : ", ") + f;
-  if (!faults.empty()) label += ": " + faults;
-  return label;
-}
-
-// Every variant runs the scenario's phases, but one that crashed or was
-// interrupted ran fewer, the last cut short: the bands are those of the
-// variant that ran the most of them.
-std::vector<ChartBand> Bands(const std::vector<VariantView>& views) {
-  const VariantResult* most = nullptr;
-  for (const auto& view : views) {
-    const auto& phases = view.v.phases;
-    if (phases.empty()) continue;
-    if (!most || phases.size() > most->phases.size() ||
-        (phases.size() == most->phases.size() && phases.back().end_s > most->phases.back().end_s))
-      most = &view.v;
-  }
-  std::vector<ChartBand> bands;
-  if (!most) return bands;
-  for (const auto& p : most->phases)
-    bands.push_back({p.start_s, p.end_s, BandLabel(p), !p.faults.empty()});
-  return bands;
-}
-
 double TimelineEnd(const std::vector<VariantView>& views) {
   double end = 0;
   for (const auto& view : views) {
@@ -192,7 +165,9 @@ std::string Figure(const Chart& chart, const std::string& code, const std::strin
 }
 
 void Charts(const std::vector<VariantView>& views, std::string& out) {
-  const std::vector<ChartBand> bands = Bands(views);
+  std::vector<const VariantResult*> variants;
+  for (const auto& view : views) variants.push_back(&view.v);
+  const std::vector<ChartBand> bands = PhaseBands(variants);
   const double t_end = TimelineEnd(views);
   bool any_fault = false;
   for (const auto& b : bands) any_fault = any_fault || b.fault;
