@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
@@ -30,18 +29,6 @@
 
 namespace faultline {
 namespace {
-
-// The default output folder's name: the scenario's name is free text
-// ("orders / hang", "../x"), a folder name must stay one folder under out/.
-std::string FolderName(const std::string& name) {
-  std::string out;
-  for (char c : name) {
-    const bool word = std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
-    out += word || c == '.' ? c : '_';
-  }
-  if (out.find_first_not_of('.') == std::string::npos) out = "scenario";  // "", ".", ".."
-  return out;
-}
 
 // Children find the targets and tools built next to faultline (build/bin)
 // by name, before anything else on PATH.
@@ -138,7 +125,7 @@ int RunLoaded(const ScenarioRunOptions& o, Watchdog* watchdog, ScenarioRunOutcom
   RaiseFileLimit(scenario);
 
   RunOptions ro;
-  ro.out_dir = o.out_dir.empty() ? "out/" + FolderName(scenario.name) : o.out_dir;
+  ro.out_dir = o.out_dir.empty() ? "out/" + FolderName(scenario.name, "scenario") : o.out_dir;
   ro.overrides = o.overrides;
   ro.only_variants = o.variants;
   ro.live_progress = ::isatty(STDERR_FILENO) == 1;

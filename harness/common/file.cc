@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -96,6 +97,17 @@ StatusOr<std::string> ReadInputFile(const std::string& path, size_t max_bytes) {
   }
   ::close(fd);
   return text;
+}
+
+std::string FolderName(std::string_view text, std::string_view fallback) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    const bool keep = std::isalnum(static_cast<unsigned char>(c)) || std::strchr("._-=[],", c);
+    out += keep && c != '\0' ? c : '_';
+  }
+  if (out.find_first_not_of('.') == std::string::npos) return std::string(fallback);
+  return out;
 }
 
 }  // namespace faultline

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 #include "harness/common/status.h"
 
@@ -28,5 +29,11 @@ Status WriteFileCreatingFolders(const std::string& path, const std::string& cont
 /// FIFOs and character devices are read (`<(cat x.toml)` works), with the
 /// same limit.
 StatusOr<std::string> ReadInputFile(const std::string& path, size_t max_bytes);
+
+/// `text` (a scenario's name, a sweep's "KEY=VALUE") as the name of one
+/// folder: every byte other than a letter, digit, '.', '_', '-', '=', ',',
+/// '[' and ']' becomes '_', so "../x / y" stays one folder (".._x___y"); an
+/// empty or all-dot name (".", "..") becomes `fallback`.
+std::string FolderName(std::string_view text, std::string_view fallback);
 
 }  // namespace faultline

@@ -75,5 +75,14 @@ TEST_CASE("ReadInputFile applies the limit to a pipe it cannot stat for size") {
   CHECK(text.status().message() == "is larger than the limit of 1 MiB");
 }
 
+TEST_CASE("FolderName keeps a free-text name to one folder") {
+  CHECK(FolderName("orders-hang_v1.2", "x") == "orders-hang_v1.2");
+  CHECK(FolderName("../escape / run", "x") == ".._escape___run");
+  CHECK(FolderName("a\\b\tc\xff", "x") == "a_b_c_");
+  CHECK(FolderName(std::string("a\0b", 3), "x") == "a_b");
+  CHECK(FolderName("load.rate=5,target.argv[1]=z", "x") == "load.rate=5,target.argv[1]=z");
+  for (const char* dots : {"", ".", "..", "..."}) CHECK(FolderName(dots, "scenario") == "scenario");
+}
+
 }  // namespace
 }  // namespace faultline

@@ -268,6 +268,9 @@ TEST_CASE("sweep: --vary parses and combinations walk the first key fastest") {
   CHECK(SettingLabel(points[1]) == "load.rate=50,variants[0].env.MODE=a");
   CHECK(SettingLabel(points[2]) == "load.rate=25,variants[0].env.MODE=b");
   CHECK(SettingFolder({{"target.argv[1]", "a/b c"}}) == "target.argv[1]=a_b_c");
+  CHECK(SettingFolder({{"target.env.X", ".."}, {"load.rate", "5"}}) ==
+        "target.env.X=..,load.rate=5");
+  CHECK(SettingFolder({{"target.env.X", "../../etc\n*"}}) == "target.env.X=.._.._etc__");
   for (const auto& [text, message] :
        std::vector<std::pair<std::string, std::string>>{
            {"load.rate", "--vary \"load.rate\": expected KEY=V1,V2,..."},

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "harness/common/file.h"
+
 namespace faultline {
 
 StatusOr<VaryAxis> ParseVary(std::string_view text) {
@@ -64,10 +66,7 @@ std::string SettingLabel(const SweepSetting& setting) {
 }
 
 std::string SettingFolder(const SweepSetting& setting) {
-  std::string s = SettingLabel(setting);
-  for (auto& c : s)
-    if (c == '/' || c == ' ') c = '_';
-  return s;
+  return FolderName(SettingLabel(setting), "point");
 }
 
 std::vector<std::string> SettingFolders(const std::vector<SweepSetting>& points) {

@@ -40,7 +40,7 @@ std::vector<SweepSetting> SweepPoints(const std::vector<VaryAxis>& axes);
 /// of a point joined with ',' (for labels).
 std::string SettingLabel(const SweepSetting& setting);
 
-/// A folder name for a point: its label with '/' and spaces made '_'.
+/// A folder name for a point: its label as FolderName makes it ("a/b c" as "a_b_c").
 std::string SettingFolder(const SweepSetting& setting);
 
 /// The folder names of `points`, in order: SettingFolder, with -2, -3 ...
