@@ -55,6 +55,9 @@ std::optional<std::string> GoFrame(std::string_view line) {
   std::string_view func = fields[2];
   size_t plus = func.rfind("+0x");
   if (plus != std::string_view::npos) func = func.substr(0, plus);
+  // Go writes a frame it cannot name as its address alone: a line with an
+  // empty function ("#\t0x1\t+0x88\tf.go:1") is neither form, not a frame "".
+  if (func.empty()) return std::nullopt;
   std::string frame(func);
   if (fields.size() >= 4) frame += " (" + Basename(fields[3]) + ")";
   return frame;

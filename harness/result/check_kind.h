@@ -19,6 +19,7 @@ enum class CheckKind {
   kOrphans,     // upstream requests still open `open_for` after their caller left <= limit
   kHeld,        // threads (or goroutines) whose stack matches `frames` at a census <= limit
 };
+inline constexpr CheckKind kLastCheckKind = CheckKind::kHeld;  // ParseCheckKind goes up to it
 
 /// The TOML and results.json spelling: "max", "growth", ..., "process", "outlived", "orphans",
 /// "held".

@@ -213,7 +213,7 @@ const char* ToString(CheckKind kind) {
   return "?";
 }
 std::optional<CheckKind> ParseCheckKind(std::string_view text) {
-  return ParseEnum(text, CheckKind::kHeld);
+  return ParseEnum(text, kLastCheckKind);
 }
 
 const char* ToString(Unit unit) {
@@ -232,7 +232,7 @@ const char* ToString(Unit unit) {
   return "?";
 }
 std::optional<Unit> ParseUnit(std::string_view text) {
-  return ParseEnum(text, Unit::kMillisecondsPerSecond);
+  return ParseEnum(text, kLastUnit);
 }
 
 Unit PerSecond(Unit unit) {
@@ -244,9 +244,15 @@ Unit PerSecond(Unit unit) {
   }
 }
 
-const char* ToString(Expectation e) { return e == Expectation::kFail ? "fail" : "pass"; }
+const char* ToString(Expectation e) {
+  switch (e) {
+    case Expectation::kPass: return "pass";
+    case Expectation::kFail: return "fail";
+  }
+  return "?";
+}
 std::optional<Expectation> ParseExpectation(std::string_view text) {
-  return ParseEnum(text, Expectation::kFail);
+  return ParseEnum(text, kLastExpectation);
 }
 
 const char* ToString(VariantOutcome o) {
@@ -259,7 +265,7 @@ const char* ToString(VariantOutcome o) {
   return "?";
 }
 std::optional<VariantOutcome> ParseVariantOutcome(std::string_view text) {
-  return ParseEnum(text, VariantOutcome::kInterrupted);
+  return ParseEnum(text, kLastVariantOutcome);
 }
 
 bool RunResult::passed() const {

@@ -151,6 +151,9 @@ enum class Unit {
   kPercentPerSecond,       // the rate of a percentage (cpu_percent)
   kMillisecondsPerSecond,  // the rate of a time in ms (loop_lag_ms)
 };
+/// The last Unit: ParseUnit and the results.json reader's list of spellings
+/// go up to it (result_test checks that it is the last one ToString names).
+inline constexpr Unit kLastUnit = Unit::kMillisecondsPerSecond;
 /// The results.json spelling: "", "bytes", "bytes/s", "s", "ms", "/s", "ratio", "%",
 /// "%/s", "ms/s".
 const char* ToString(Unit unit);
@@ -240,6 +243,7 @@ struct CancellationSummary {
 /// What a variant is expected to do: pass its checks, or fail them (the
 /// non-propagating demo, which proves the checks detect the pathology).
 enum class Expectation { kPass, kFail };
+inline constexpr Expectation kLastExpectation = Expectation::kFail;
 const char* ToString(Expectation e);  // "pass", "fail"
 std::optional<Expectation> ParseExpectation(std::string_view text);
 
@@ -250,6 +254,7 @@ enum class VariantOutcome {
   kError,        // it could not run, or a check could not be computed
   kInterrupted,  // SIGINT/SIGTERM
 };
+inline constexpr VariantOutcome kLastVariantOutcome = VariantOutcome::kInterrupted;
 const char* ToString(VariantOutcome o);  // "pass", "fail", "error", "interrupted"
 std::optional<VariantOutcome> ParseVariantOutcome(std::string_view text);
 

@@ -4,6 +4,30 @@
 
 using namespace faultline;
 
+namespace {
+
+// Every value up to `last` reads back from its spelling, and `last` is the
+// last one ToString names: a value added after it would be unreadable in
+// results.json.
+template <typename E>
+void CheckSpellings(E last, std::optional<E> (*parse)(std::string_view)) {
+  const int n = static_cast<int>(last);
+  for (int i = 0; i <= n; ++i) {
+    CAPTURE(i);
+    CHECK(parse(ToString(static_cast<E>(i))) == static_cast<E>(i));
+  }
+  CHECK(std::string(ToString(static_cast<E>(n + 1))) == "?");
+}
+
+}  // namespace
+
+TEST_CASE("every enum results.json spells reads back up to its last value") {
+  CheckSpellings(kLastUnit, ParseUnit);
+  CheckSpellings(kLastCheckKind, ParseCheckKind);
+  CheckSpellings(kLastExpectation, ParseExpectation);
+  CheckSpellings(kLastVariantOutcome, ParseVariantOutcome);
+}
+
 TEST_CASE("latency percentiles are within the histogram's 3.2% error") {
   LatencyHistogram h;
   for (int i = 1; i <= 1000; ++i) h.Add(i / 1000.0);  // 1 ms .. 1000 ms

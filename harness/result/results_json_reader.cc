@@ -250,13 +250,13 @@ CheckResult ReadCheck(Reader& r, const Node& c) {
   CheckResult check;
   check.name = r.String(c, "name", Need::kRequired);
   check.kind =
-      r.Enum(c, "kind", Need::kRequired, ParseCheckKind, CheckKind::kHeld, CheckKind::kMax);
+      r.Enum(c, "kind", Need::kRequired, ParseCheckKind, kLastCheckKind, CheckKind::kMax);
   check.metric = r.String(c, "metric");
   check.passed = r.Bool(c, "passed", Need::kRequired);
   check.observed = r.NumberOrNaN(c, "observed");
   check.limit = r.NumberOrNaN(c, "limit");
   check.unit =
-      r.Enum(c, "unit", Need::kOptional, ParseUnit, Unit::kMillisecondsPerSecond, Unit::kNone);
+      r.Enum(c, "unit", Need::kOptional, ParseUnit, kLastUnit, Unit::kNone);
   check.detail = r.String(c, "detail");
   check.limit_expression = r.String(c, "limit_expression");
   check.window_start_s = r.NumberOrNaN(c, "window_start_s");
@@ -307,10 +307,10 @@ Census ReadCensus(Reader& r, const Node& c) {
 VariantResult ReadVariant(Reader& r, const Node& v) {
   VariantResult out;
   out.name = r.String(v, "name", Need::kRequired);
-  out.expect = r.Enum(v, "expect", Need::kRequired, ParseExpectation, Expectation::kFail,
+  out.expect = r.Enum(v, "expect", Need::kRequired, ParseExpectation, kLastExpectation,
                       Expectation::kPass);
   out.outcome = r.Enum(v, "outcome", Need::kRequired, ParseVariantOutcome,
-                       VariantOutcome::kInterrupted, VariantOutcome::kError);
+                       kLastVariantOutcome, VariantOutcome::kError);
   out.error = r.String(v, "error");
   out.duration_s = r.Number(v, "duration_s");
   r.ObjectArray(v, "phases", Need::kOptional, [&](const Node& p) {
