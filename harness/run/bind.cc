@@ -2,55 +2,12 @@
 
 #include <cstdlib>
 
-#include "harness/common/asio.h"
 #include "harness/common/ports.h"
 #include "harness/common/text.h"
 #include "harness/scenario/diagnostics.h"
 #include "harness/scenario/variables.h"
 
 namespace faultline {
-
-StatusOr<LoopbackUrl> ParseLoopbackUrl(const std::string& url) {
-  const std::string scheme = "http://";
-  if (url.rfind(scheme, 0) != 0)
-    return Status::Invalid("base_url \"" + url + "\" must start with http://");
-  std::string rest = url.substr(scheme.size());
-  size_t slash = rest.find('/');
-  std::string authority = rest.substr(0, slash);
-  LoopbackUrl out;
-  out.authority = authority;
-  out.prefix = slash == std::string::npos ? "" : rest.substr(slash);
-  if (!out.prefix.empty() && out.prefix.back() == '/') out.prefix.pop_back();
-  std::string host, port;
-  if (!authority.empty() && authority[0] == '[') {
-    size_t close = authority.find(']');
-    if (close == std::string::npos) return Status::Invalid("base_url \"" + url + "\": unclosed [");
-    host = authority.substr(1, close - 1);
-    if (close + 1 < authority.size() && authority[close + 1] == ':') port = authority.substr(close + 2);
-  } else {
-    size_t colon = authority.rfind(':');
-    host = authority.substr(0, colon);
-    if (colon != std::string::npos) port = authority.substr(colon + 1);
-  }
-  if (host == "localhost") host = "127.0.0.1";
-  boost::system::error_code ec;
-  auto addr = asio::ip::make_address(host, ec);
-  if (ec || !addr.is_loopback())
-    return Status::Invalid("base_url \"" + url + "\": host \"" + host +
-                           "\" is not a loopback address; faultline sends load only to "
-                           "127.0.0.0/8 or ::1");
-  out.host = addr.to_string();
-  if (port.empty()) {
-    out.port = 80;
-  } else {
-    char* end = nullptr;
-    long p = std::strtol(port.c_str(), &end, 10);
-    if (*end != '\0' || p <= 0 || p > 65535)
-      return Status::Invalid("base_url \"" + url + "\": bad port \"" + port + "\"");
-    out.port = static_cast<uint16_t>(p);
-  }
-  return out;
-}
 
 namespace {
 
@@ -295,7 +252,9 @@ StatusOr<Plan> Bind(const Scenario& scenario, const Variant& variant, const Port
   const std::string base = b.Expand(scenario.target.base_url, "target.base_url");
   if (!b.status().ok()) return b.status();
   auto url = ParseLoopbackUrl(base);
-  if (!url.ok()) return url.status();
+  if (!url.ok())
+    return Status::Invalid("target.base_url " + Quote(base) + ": " + url.status().message() +
+                           "; faultline sends load only to this machine");
 
   for (const auto& [p, key] : ProcessesOf(scenario))
     plan.processes.push_back(BindProcess(b, *p, key, variant.name));
@@ -380,6 +339,14 @@ StatusOr<Plan> Bind(const Scenario& scenario, const Variant& variant, const Port
   plan.census.moments = scenario.census;
 
   if (!b.status().ok()) return b.status();
+  // The goroutine profile is the target's own: read on this machine, as
+  // the load is sent, and refused before the run rather than at its census.
+  if (!plan.census.url.empty()) {
+    auto profile = ParseLoopbackUrl(plan.census.url);
+    if (!profile.ok())
+      return Status::Invalid("target.census.url " + Quote(plan.census.url) + ": " +
+                             profile.status().message());
+  }
   return plan;
 }
 

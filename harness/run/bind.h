@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/common/loopback_url.h"
 #include "harness/common/status.h"
 #include "harness/common/units.h"
 #include "harness/result/result.h"
@@ -37,17 +38,6 @@ struct Ports {
 StatusOr<Ports> AllocatePorts(const Scenario& scenario);
 /// Distinct fixed ports (40001, 40002, ...) for validation: nothing is bound.
 Ports PlaceholderPorts(const Scenario& scenario);
-
-/// Splits "http://HOST:PORT/prefix" where HOST is a loopback address
-/// (127.x.y.z, [::1] or localhost). Invalid otherwise: faultline only ever
-/// sends load to this machine.
-struct LoopbackUrl {
-  std::string host;       // numeric: "127.0.0.1" or "::1"
-  uint16_t port = 0;
-  std::string prefix;     // "" or "/api"
-  std::string authority;  // as written, "localhost:8080": the requests' Host
-};
-StatusOr<LoopbackUrl> ParseLoopbackUrl(const std::string& url);
 
 /// How to tell that a started process is ready; `port` is numeric.
 struct ReadyPlan {

@@ -145,8 +145,12 @@ TEST_CASE("Bind errors name the key they come from") {
        "\"${port.target}00\")"},
       {"base_url off this machine",
        [](Scenario& s) { s.target.base_url = "http://10.0.0.1:${port.target}"; },
-       "base_url \"http://10.0.0.1:5002\": host \"10.0.0.1\" is not a loopback address; "
-       "faultline sends load only to 127.0.0.0/8 or ::1"},
+       "target.base_url \"http://10.0.0.1:5002\": host \"10.0.0.1\" is not a loopback address "
+       "(127.0.0.0/8, ::1 or localhost); faultline sends load only to this machine"},
+      {"census profile off this machine",
+       [](Scenario& s) { s.target.census.url = "http://10.0.0.2:${port.target}/debug/pprof"; },
+       "target.census.url \"http://10.0.0.2:5002/debug/pprof\": host \"10.0.0.2\" is not a "
+       "loopback address (127.0.0.0/8, ::1 or localhost)"},
       {"unknown variable in base_url", [](Scenario& s) { s.target.base_url = "http://${host}"; },
        "target.base_url: unknown variable \"host\""},
       {"bad selector", [](Scenario& s) { s.target.scrape->metrics["bad"] = "x{"; },
@@ -196,36 +200,6 @@ duration = "1s"
   CHECK(bad.status().message() ==
         "target.ready.port: expected a port number 1..65535, got \"eighty\" (from "
         "\"${variant.port}\")");
-}
-
-TEST_CASE("base URLs must be loopback and are split into host - port - prefix") {
-  auto a = ParseLoopbackUrl("http://127.0.0.1:8080");
-  REQUIRE(a.ok());
-  CHECK(a->host == "127.0.0.1");
-  CHECK(a->port == 8080);
-  CHECK(a->prefix == "");
-  auto b = ParseLoopbackUrl("http://localhost:81/api/");
-  REQUIRE(b.ok());
-  CHECK(b->host == "127.0.0.1");
-  CHECK(b->prefix == "/api");
-  CHECK(b->authority == "localhost:81");  // the requests' Host, as written
-  auto c = ParseLoopbackUrl("http://[::1]:9000/x");
-  REQUIRE(c.ok());
-  CHECK(c->host == "::1");
-  CHECK(c->port == 9000);
-  CHECK(c->authority == "[::1]:9000");
-  CHECK(ParseLoopbackUrl("http://127.0.0.2:1").ok());
-}
-
-TEST_CASE("a base URL off this machine is refused with the reason") {
-  CHECK(ParseLoopbackUrl("http://10.0.0.1:80").status().message() ==
-        "base_url \"http://10.0.0.1:80\": host \"10.0.0.1\" is not a loopback address; "
-        "faultline sends load only to 127.0.0.0/8 or ::1");
-  CHECK(ParseLoopbackUrl("http://example.com/").status().code() == Status::Code::kInvalid);
-  CHECK(ParseLoopbackUrl("https://127.0.0.1:1").status().message() ==
-        "base_url \"https://127.0.0.1:1\" must start with http://");
-  CHECK(ParseLoopbackUrl("http://127.0.0.1:99999").status().message() ==
-        "base_url \"http://127.0.0.1:99999\": bad port \"99999\"");
 }
 
 TEST_CASE("each variant's load gets its own trace seed from the scenario seed and its name") {
