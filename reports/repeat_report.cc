@@ -49,6 +49,12 @@ std::vector<std::string> RunLines(const RepeatSummary& s) {
   std::sort(runs.begin(), runs.end());
   std::vector<std::string> lines;
   for (const auto& [n, text] : runs) lines.push_back("run " + std::to_string(n) + ": " + text);
+  const size_t summarised = s.verdicts.size() + s.uncounted.size();
+  if (s.planned > summarised) {
+    const std::string first = std::to_string(summarised + 1), last = std::to_string(s.planned);
+    lines.push_back((first == last ? "run " + first : "runs " + first + " to " + last) +
+                    ": not run, the loop was interrupted before");
+  }
   return lines;
 }
 

@@ -32,6 +32,9 @@ struct RepeatSummary {
   std::vector<std::pair<size_t, std::string>> uncounted;
   bool stable = true;                 // every counted run has the same verdict
   std::vector<CheckMargin> margins;   // per variant and check, in first-seen order
+  /// The runs asked for (--repeat N), set by the caller: those past the
+  /// runs summarised were not run, an interrupt stopped the loop before them.
+  size_t planned = 0;
 };
 
 /// The summary of `runs`, in run order. A run that was interrupted, or that

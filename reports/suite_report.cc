@@ -11,6 +11,7 @@ namespace {
 // Exit statuses, as docs/exit-codes.md numbers them (reports do not
 // depend on the CLI).
 std::string EntryVerdict(const SuiteEntry& e) {
+  if (e.not_run) return "NOT RUN";
   switch (e.exit_status) {
     case 0: return "PASSED";
     case 1: return "FAILED";
@@ -27,12 +28,23 @@ std::string Met(const RunResult& r) {
          " variants met their expectation";
 }
 
+// "1 of 2 variants met their expectation", and why the run could not
+// complete when it could not, on one line: the error's first, which names
+// the log its tail comes from ("variant naive: \"target\" exited with code
+// 3 before it was ready; last lines of its log (out/x/target.log)").
+std::string EntryOutcome(const RunResult& r) {
+  std::string why = r.error.substr(0, r.error.find('\n'));
+  if (why.size() < r.error.size() && why.ends_with(':')) why.pop_back();
+  if (r.variants.empty() && !why.empty()) return why;
+  return Met(r) + (why.empty() ? "" : "; " + why);
+}
+
 std::string Counts(const std::vector<SuiteEntry>& entries) {
   std::map<std::string, size_t> by;
   for (const auto& e : entries) ++by[EntryVerdict(e)];
   std::string s = std::to_string(entries.size()) + " scenario" +
                   (entries.size() == 1 ? "" : "s");
-  for (const char* v : {"PASSED", "FAILED", "ERROR", "INVALID", "INTERRUPTED"}) {
+  for (const char* v : {"PASSED", "FAILED", "ERROR", "INVALID", "INTERRUPTED", "NOT RUN"}) {
     auto it = by.find(v);
     if (it == by.end()) continue;
     std::string word = v;
@@ -48,7 +60,7 @@ std::string SuiteVerdict(const std::vector<SuiteEntry>& entries) {
   std::string verdict = "PASSED";
   for (const auto& e : entries) {
     const std::string v = EntryVerdict(e);
-    if (v == "INTERRUPTED") return v;
+    if (v == "INTERRUPTED" || v == "NOT RUN") return "INTERRUPTED";
     if (v == "ERROR" || v == "INVALID") verdict = "ERROR";
     else if (v == "FAILED" && verdict == "PASSED") verdict = "FAILED";
   }
@@ -62,8 +74,7 @@ std::string RenderSuiteSummary(const std::vector<SuiteEntry>& entries) {
     verdict.resize(11, ' ');
     out += "  " + verdict + " " + CleanText(e.result.scenario_name) + " (" + CleanText(e.file) +
            "): ";
-    out += e.result.variants.empty() && !e.result.error.empty() ? CleanText(e.result.error)
-                                                                : Met(e.result);
+    out += CleanText(EntryOutcome(e.result));
     if (!e.out_dir.empty()) out += " -> " + CleanText(e.out_dir);
     out += "\n";
   }
@@ -80,8 +91,7 @@ std::string RenderSuiteMarkdown(const std::vector<SuiteEntry>& entries) {
     const std::string v = EntryVerdict(e);
     out += "| " + M(e.result.scenario_name) + " | " + M(e.file) + " | " +
            (v == "PASSED" ? "✅ " : "❌ ") + v + " | ";
-    out += e.result.variants.empty() && !e.result.error.empty() ? M(e.result.error)
-                                                                : M(Met(e.result));
+    out += M(EntryOutcome(e.result));
     out += " | " + M(e.out_dir) + " |\n";
   }
   out += "\n";

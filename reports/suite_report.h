@@ -16,13 +16,14 @@ struct SuiteEntry {
   std::string file;          // the scenario file as named or found
   std::string out_dir;       // its own folder under --out
   int exit_status = 0;       // the exit status `faultline run FILE` would have had
+  bool not_run = false;      // an interrupt stopped the suite before it (verdict NOT RUN)
   RunResult result;          // as read back; for a scenario that left none (it did not
                              // load, its folder could not be made), only
                              // scenario_name and error (why) are set
 };
 
 /// The suite's verdict word: PASSED when every entry exited 0, INTERRUPTED
-/// when one was interrupted, ERROR when one could not run or did not load,
+/// when one was interrupted or did not run, ERROR when one could not run or did not load,
 /// FAILED otherwise.
 std::string SuiteVerdict(const std::vector<SuiteEntry>& entries);
 

@@ -162,12 +162,34 @@ std::vector<SweepLimit> SweepLimits(const SweepData& d) {
   return out;
 }
 
+std::vector<std::string> SweepNotices(const SweepData& d) {
+  std::vector<std::string> out;
+  for (const auto& run : d.runs) {
+    if (!run.result.variants.empty()) continue;
+    const std::string rest = run.rest.empty() ? "" : ", " + run.rest;
+    out.push_back("no result at " + d.key + "=" + run.x + rest + ": " +
+                  (run.result.error.empty() ? "exit " + std::to_string(run.exit_status)
+                                            : run.result.error));
+  }
+  if (d.interrupted)
+    out.push_back("interrupted: " + std::to_string(d.runs.size()) + " of " +
+                  std::to_string(std::max(d.planned, d.runs.size())) +
+                  " points ran; the others did not");
+  return out;
+}
+
 std::vector<BreakingPoint> BreakingPoints(const SweepData& d) {
   std::vector<BreakingPoint> out;
   for (const auto& line : Lines(d)) {
     BreakingPoint b;
     b.line = line.name;
-    for (const auto& [x, v] : line.at) {
+    for (size_t x = 0; x < d.x_values.size(); ++x) {
+      const auto at = line.at.find(x);
+      if (at == line.at.end()) {  // that point left no result, or never ran
+        b.unjudged.push_back(d.x_values[x]);
+        continue;
+      }
+      const VariantResult* v = at->second;
       const CheckResult* c = FirstFailed(*v);
       if (v->outcome == VariantOutcome::kError || v->outcome == VariantOutcome::kInterrupted) {
         // A crash is the clearest break; anything else there is unjudged.
@@ -226,6 +248,7 @@ std::string MarkdownHead(const std::string& first, const std::vector<std::string
 
 std::string RenderSweepText(const SweepData& d) {
   std::string out = "sweep " + CleanText(d.scenario) + " over " + CleanText(d.key) + ":\n";
+  for (const auto& notice : SweepNotices(d)) out += "  " + CleanText(notice) + "\n";
   for (const auto& b : BreakingPoints(d))
     out += "  " + CleanText(b.line) + ": " + CleanText(BreakingText(b, d.key)) + "\n";
   for (const auto& l : SweepLimits(d)) {
@@ -239,8 +262,11 @@ std::string RenderSweepText(const SweepData& d) {
     for (const auto& line : lines) {
       out += "  " + CleanText(line.name) + " ";
       std::string values;
-      for (const auto& [x, v] : line.at)
-        values += (values.empty() ? "" : " ") + Value(Peak(*v, m), m.unit);
+      for (size_t x = 0; x < d.x_values.size(); ++x) {
+        const auto at = line.at.find(x);
+        values += (x ? " " : "") + (at == line.at.end() ? std::string("—")
+                                                         : Value(Peak(*at->second, m), m.unit));
+      }
       out += "[" + values + "]";
     }
     out += "\n";
@@ -251,6 +277,7 @@ std::string RenderSweepText(const SweepData& d) {
 std::string RenderSweepMarkdown(const SweepData& d) {
   auto M = [](const std::string& s) { return EscapeMarkdown(s); };
   std::string out = "## faultline sweep: " + M(d.scenario) + " over " + M(d.key) + "\n\n";
+  for (const auto& notice : SweepNotices(d)) out += "**" + M(notice) + "**\n\n";
   out += "| variant | breaking point |\n|---|---|\n";
   for (const auto& b : BreakingPoints(d))
     out += "| " + M(b.line) + " | " + M(BreakingText(b, d.key)) + " |\n";
@@ -298,6 +325,8 @@ std::string RenderSweepHtml(const SweepData& d) {
          ".swatch{display:inline-block;width:12px;height:12px;border-radius:3px;margin:0 6px 0 12px}"
          "</style>\n</head>\n<body>\n<main>\n";
   out += "<h1>" + E(d.scenario) + ": sweep over <code>" + E(d.key) + "</code></h1>\n";
+  for (const auto& notice : SweepNotices(d))
+    out += "<p style=\"color:#d1242f\"><strong>" + E(notice) + "</strong></p>\n";
   out += "<h2>Breaking points</h2>\n<p>The first value, in the order swept, at which a check "
          "of the variant failed. Hollow points on the charts are runs where a check failed.</p>\n"
          "<table><thead><tr><th>variant</th><th>breaking point</th></tr></thead><tbody>\n";

@@ -20,7 +20,7 @@ struct SweepRun {
   std::string rest;       // the other keys' settings ("cache.size=2"), "" with one key
   std::string out_dir;    // where its results.json is
   int exit_status = 0;    // as `faultline run` would have exited
-  RunResult result;       // as read back; empty variants when it did not run
+  RunResult result;       // as read back; empty variants (and `error`, why) when it left none
 };
 
 struct SweepData {
@@ -28,7 +28,14 @@ struct SweepData {
   std::string key;                   // the first --vary key: the x axis
   std::vector<std::string> x_values; // in the order swept
   std::vector<SweepRun> runs;        // first key fastest
+  size_t planned = 0;                // the points asked for (0: as many as `runs`)
+  bool interrupted = false;          // an interrupt stopped the sweep: the rest did not run
 };
+
+/// What a reader must know before the breaking points: each point that left
+/// no result and why ("no result at load.rate=20: create output directory
+/// ..."), and "interrupted: 1 of 3 points ran".
+std::vector<std::string> SweepNotices(const SweepData& d);
 
 /// A line of the sweep: a variant under one setting of the other keys.
 struct BreakingPoint {

@@ -152,18 +152,26 @@ TEST_CASE("suite: every scenario into its own folder with one summary and the wo
   TempDir dir;
   Write(dir.path() + "/suite/a-pass.toml", Quick());
   Write(dir.path() + "/suite/b-fail.toml", Quick("limit = 200", "limit = 0"));
+  // A target that exits before it is ready: the summaries say why, on its line.
+  Write(dir.path() + "/suite/c-crash.toml",
+        Quick("argv = [\"orders-service\"",
+              "argv = [\"sh\", \"-c\", \"echo crashed; exit 3\", \"orders-service\""));
   const std::string single = dir.path() + "/single.toml";
   Write(single, Quick());
   auto r = Faultline({"run", dir.path() + "/suite", single, "--out", dir.path() + "/out", "-q"});
-  CHECK(r.exit_code == 1);
-  for (const char* name : {"a-pass", "b-fail", "single"})
+  CHECK(r.exit_code == 3);
+  for (const char* name : {"a-pass", "b-fail", "c-crash", "single"})
     CHECK(fs::exists(dir.path() + "/out/" + name + "/results.json"));
   const std::string junit = ReadFile(dir.path() + "/out/junit.xml");
-  CHECK(Count(junit, "<testsuite ") == 3);  // one per scenario variant
+  CHECK(Count(junit, "<testsuite ") == 5);  // one per scenario variant, and c-crash's run
   CHECK(Contains(junit, "<testsuites name=\"faultline suite\""));
   const std::string md = ReadFile(dir.path() + "/out/summary.md");
-  CHECK(Contains(md, "3 scenarios, 2 passed, 1 failed"));
-  CHECK(Contains(r.out, "suite FAILED: 3 scenarios, 2 passed, 1 failed"));
+  CHECK(Contains(md, "4 scenarios, 2 passed, 1 failed, 1 error"));
+  const std::string why = "0 of 1 variants met their expectation; variant default: \"target\" "
+                          "exited with code 3 before it was ready; last lines of its log (";
+  CHECK(Contains(md, "| ❌ ERROR | " + why.substr(0, why.size() - 1) + "\\("));
+  CHECK(Contains(r.out, "suite ERROR: 4 scenarios, 2 passed, 1 failed, 1 error"));
+  CHECK(Contains(r.out, "ERROR       quick (" + dir.path() + "/suite/c-crash.toml): " + why));
   CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
 
   auto variant = Faultline({"run", dir.path() + "/suite", "--variant", "default"});
@@ -326,7 +334,10 @@ TEST_CASE("sweep: values of one folder name get a folder each and SIGINT between
   CHECK(r.signal == 0);
   CHECK(r.exit_code == 130);
   CHECK(fs::exists(dir.path() + "/out/target.env.X=a_b/results.json"));
-  CHECK(fs::exists(dir.path() + "/out/sweep.md"));
+  // The point the signal kept from running is named: the sweep did not hold there.
+  CHECK(Contains(ReadFile(dir.path() + "/out/sweep.md"),
+                 "**interrupted: 1 of 2 points ran; the others did not**"));
+  CHECK(Contains(r.out, "holds at every value judged; not judged at target.env.X=a_b\n"));
   CHECK(fs::exists(dir.path() + "/out/sweep.html"));
   CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
 
@@ -353,7 +364,8 @@ TEST_CASE("repeat: SIGINT as run 2 loads stops the loop and repeat.md counts onl
   CHECK(Contains(r.out, "verdict stable over 1 run: "));
   CHECK(Contains(r.out, "  run 2: interrupted, not counted\n"));
   const std::string md = ReadFile(dir.path() + "/out/repeat.md");
-  CHECK(Contains(md, "- run 2: interrupted, not counted"));
+  CHECK(Contains(md, "- run 2: interrupted, not counted\n- run 3: not run, the loop was "
+                     "interrupted before\n"));
   CHECK_FALSE(fs::exists(dir.path() + "/out/run-3"));
   CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
 }
@@ -413,15 +425,24 @@ TEST_CASE("suite: SIGINT while the next scenario loads stops the suite with its 
   BecomeSubreaper();
   TempDir dir;
   Write(dir.path() + "/s/a.toml", Quick());
+  Write(dir.path() + "/s/c.toml", Quick());
   FifoFeeder feeder(dir.path() + "/s/b.toml", Quick(), 1);
-  auto r = Faultline({"run", dir.path() + "/s/a.toml", dir.path() + "/s/b.toml", "--out",
-                      dir.path() + "/out"});
+  auto r = Faultline({"run", dir.path() + "/s/a.toml", dir.path() + "/s/b.toml",
+                      dir.path() + "/s/c.toml", "--out", dir.path() + "/out"});
   CHECK(feeder.interrupted());
   CHECK(r.signal == 0);
   CHECK(r.exit_code == 130);
   CHECK(fs::exists(dir.path() + "/out/a/results.json"));
-  CHECK(Contains(ReadFile(dir.path() + "/out/summary.md"), "INTERRUPTED"));
-  CHECK(Contains(ReadFile(dir.path() + "/out/junit.xml"), "interrupted before it ran"));
+  // c, which the signal kept from running, is in both summaries: a suite
+  // cut short does not read as a shorter one.
+  const std::string md = ReadFile(dir.path() + "/out/summary.md");
+  CHECK(Contains(md, "## faultline suite — ❌ INTERRUPTED"));
+  CHECK(Contains(md, "3 scenarios, 1 passed, 1 interrupted, 1 not run"));
+  CHECK(Contains(md, "❌ NOT RUN | not run: the suite was interrupted before it"));
+  const std::string junit = ReadFile(dir.path() + "/out/junit.xml");
+  CHECK(Contains(junit, "interrupted before it ran"));
+  CHECK(Contains(junit, "not run: the suite was interrupted before it"));
+  CHECK_FALSE(fs::exists(dir.path() + "/out/c"));
   CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
 }
 

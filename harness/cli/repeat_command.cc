@@ -54,7 +54,8 @@ int RunRepeated(const RunCommandOptions& o) {
     }
     if (interrupted) break;
   }
-  const RepeatSummary summary = SummarizeRepeats(runs);
+  RepeatSummary summary = SummarizeRepeats(runs);
+  summary.planned = static_cast<size_t>(o.repeat);
   std::cout << "\n" << RenderRepeatSummary(summary);
   const std::string path = out + "/repeat.md";
   Status s = WriteFileCreatingFolders(path, RenderRepeatMarkdown(summary));

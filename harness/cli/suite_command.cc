@@ -100,6 +100,19 @@ int RunSuite(const RunCommandOptions& o) {
     }
   }
 
+  // The scenarios an interrupt kept from running are in the summaries too:
+  // a suite cut short must not read as a shorter suite that passed.
+  for (size_t i = entries.size(); i < selected.size() && status == kExitInterrupted; ++i) {
+    SuiteEntry entry;
+    entry.file = selected[i];
+    entry.not_run = true;
+    entry.exit_status = kExitInterrupted;
+    entry.result.scenario_name = fs::path(selected[i]).stem().string();
+    entry.result.interrupted = true;
+    entry.result.error = "not run: the suite was interrupted before it";
+    entries.push_back(std::move(entry));
+  }
+
   std::vector<JunitSuiteRun> runs;
   for (const auto& e : entries)
     runs.push_back({fs::path(folders.at(e.file)).filename().string(), e.result});

@@ -115,6 +115,7 @@ int RunSweep(const SweepOptions& o) {
     run.out_dir = one.out_dir;
     run.exit_status = ran.exit_status;
     if (ran.result) run.result = std::move(*ran.result);
+    else run.result.error = ran.error;
     data.runs.push_back(std::move(run));
     if (ran.exit_status != kExitCheckFailed) status = WorseExitStatus(status, ran.exit_status);
     if (interrupted) {
@@ -123,6 +124,8 @@ int RunSweep(const SweepOptions& o) {
     }
   }
 
+  data.planned = points.size();
+  data.interrupted = status == kExitInterrupted;
   std::cout << "\n" << RenderSweepText(data);
   for (const auto& [name, text] : {std::pair{"sweep.html", RenderSweepHtml(data)},
                                    std::pair{"sweep.md", RenderSweepMarkdown(data)}}) {

@@ -369,6 +369,35 @@ TEST_CASE("sweep: a crash is a break and a run that could not be judged is named
                   "not judged at vars.life=5") != std::string::npos);
 }
 
+TEST_CASE("sweep: points that left no result or never ran are named") {
+  SweepData d;
+  d.scenario = "hung-dependency";
+  d.key = "load.rate";
+  d.x_values = {"10", "20", "30"};
+  d.runs.push_back({"10", "", "out/10", 0, testing::AbRun(4, 0.1)});
+  for (auto& v : d.runs[0].result.variants)
+    for (auto& c : v.checks) c.passed = true;
+  SweepRun failed{"20", "", "out/20", 3, {}};
+  failed.result.error = "create output directory out/20: Not a directory";
+  d.runs.push_back(failed);
+  d.planned = 3;
+  d.interrupted = true;
+  const auto points = BreakingPoints(d);
+  REQUIRE(points.size() == 2);
+  CHECK(points[0].value.empty());
+  CHECK(points[0].unjudged == std::vector<std::string>{"20", "30"});
+  const std::string text = RenderSweepText(d);
+  CHECK(text.find("  no result at load.rate=20: create output directory out/20: Not a "
+                  "directory\n  interrupted: 2 of 3 points ran; the others did not\n") !=
+        std::string::npos);
+  CHECK(text.find("holds at every value judged; not judged at load.rate=20, 30") !=
+        std::string::npos);
+  CHECK(text.find("holds at every value;") == std::string::npos);
+  CHECK(text.find(" — —]") != std::string::npos);  // the peaks of 20 and 30: none
+  CHECK(RenderSweepMarkdown(d).find("**interrupted: 2 of 3 points ran") != std::string::npos);
+  CHECK(RenderSweepHtml(d).find("<strong>no result at load.rate=20: ") != std::string::npos);
+}
+
 TEST_CASE("sweep: the report shows the failed check's figures and limits that follow the value") {
   SweepData d;
   d.scenario = "hung-dependency";
@@ -453,4 +482,17 @@ TEST_CASE("repeat: an interrupted run or one with no result is listed and not co
                 "output directory out/run-3: Not a directory\n") != std::string::npos);
   runs[0] = none;
   CHECK(RenderRepeatSummary(SummarizeRepeats(runs)).find("no verdict: no run ended\n") == 0);
+}
+
+TEST_CASE("repeat: runs an interrupt kept from running are listed") {
+  std::vector<RunResult> runs(1, testing::AbRun(4, 0.1));
+  RepeatSummary s = SummarizeRepeats(runs);
+  s.planned = 4;
+  CHECK(RenderRepeatSummary(s).find(
+            "\n  runs 2 to 4: not run, the loop was interrupted before\n") != std::string::npos);
+  s.planned = 2;
+  CHECK(RenderRepeatMarkdown(s).find("- run 2: not run, the loop was interrupted before\n") !=
+        std::string::npos);
+  s.planned = 1;
+  CHECK(RenderRepeatMarkdown(s).find("not run") == std::string::npos);
 }
