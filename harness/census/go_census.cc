@@ -149,12 +149,14 @@ StatusOr<Census> ParseGoroutineProfile(std::string_view text) {
     return Status::Invalid("no \"goroutine profile: total N\" line: not a debug=1 goroutine "
                            "profile");
   }
-  census.groups = MergeGroups(std::move(groups));
-  for (const CensusGroup& g : census.groups) {
+  // Summed before MergeGroups, which adds the counts of identical stacks
+  // unchecked: once the sum of every count fits, no merged count can wrap.
+  for (const CensusGroup& g : groups) {
     if (__builtin_add_overflow(census.total, g.count, &census.total)) {
       return Status::Invalid("goroutine counts add up to more than 2^64");
     }
   }
+  census.groups = MergeGroups(std::move(groups));
   // Go writes the total and then every goroutine's stack, each line ended:
   // fewer goroutines, or a last line without its end, is a profile cut short.
   if (census.total != *declared || (!text.empty() && text.back() != '\n')) {

@@ -169,6 +169,37 @@ TEST_CASE("go census refuses bad counts and a body that is not a profile") {
         "goroutine profile line 1: bad total \"goroutine profile: total -3\"");
 }
 
+// The next two were found by tests/fuzz/go_profile_fuzz.cc; the reproducers
+// are in tests/fuzz/corpus/go_profile/crash-*.
+TEST_CASE("go census refuses a frame line whose function is empty") {
+  // Go writes a frame it cannot name as its address alone; a line with a
+  // function field always has a name in it. It read as the frame " (main.go:40)".
+  for (const char* bad : {"#\t0x1\t+0x88\t/src/main.go:40", "#\t0x1\t+0x88"}) {
+    CAPTURE(bad);
+    const std::string profile = std::string("goroutine profile: total 1\n1 @ 0x1\n") + bad + "\n";
+    StatusOr<Census> c = ParseGoroutineProfile(profile);
+    REQUIRE_FALSE(c.ok());
+    CHECK(c.status().message() ==
+          "goroutine profile line 3: expected \"COUNT @ ADDRESSES\" or "
+          "\"#\\tADDRESS\\tFUNCTION\\tFILE:LINE\", got \"" +
+              std::string(bad) + "\"");
+  }
+}
+
+TEST_CASE("go census refuses counts past 2^64 in groups of the same stack") {
+  // Identical stacks are merged by adding their counts: 2^64 - 1 and 1 of
+  // the same stack wrapped to a group of 0 goroutines and a complete census.
+  for (const char* profile :
+       {"goroutine profile: total 0\n18446744073709551615 @ 0x1\n#\t0x1\tf+0x1\tf.go:1\n"
+        "\n1 @ 0x1\n#\t0x1\tf+0x1\tf.go:1\n",
+        "goroutine profile: total 9\n4 @ \n18446744073709551615 @ "}) {
+    CAPTURE(profile);
+    StatusOr<Census> c = ParseGoroutineProfile(profile);
+    REQUIRE_FALSE(c.ok());
+    CHECK(c.status().message() == "goroutine counts add up to more than 2^64");
+  }
+}
+
 TEST_CASE("go census of a profile cut short is partial and says so") {
   const std::string whole =
       "goroutine profile: total 905\n900 @ 0x1\n#\t0x1\tmain.(*service).callInventory+0x1\t"
