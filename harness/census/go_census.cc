@@ -8,6 +8,7 @@
 #include "harness/common/asio.h"
 #include "harness/common/clock.h"
 #include "harness/common/http_client.h"
+#include "harness/common/loopback_url.h"
 
 namespace faultline {
 
@@ -61,50 +62,6 @@ std::optional<std::string> GoFrame(std::string_view line) {
   std::string frame(func);
   if (fields.size() >= 4) frame += " (" + Basename(fields[3]) + ")";
   return frame;
-}
-
-struct ProfileAddress {
-  std::string host;  // an IP literal (unbracketed) or "localhost"
-  uint16_t port = 80;
-  std::string target = "/";  // path and query
-};
-
-// "http://HOST[:PORT][/PATH?QUERY]"; HOST an IP literal ("[::1]") or
-// "localhost": the client never resolves names.
-StatusOr<ProfileAddress> SplitProfileUrl(std::string_view url) {
-  if (!url.starts_with("http://")) return Status::Invalid("not an http:// URL");
-  url.remove_prefix(7);
-  ProfileAddress out;
-  size_t slash = url.find('/');
-  std::string_view authority = url.substr(0, slash);
-  if (slash != std::string_view::npos) out.target = std::string(url.substr(slash));
-  std::string_view port;
-  if (authority.starts_with("[")) {
-    size_t close = authority.find(']');
-    if (close == std::string_view::npos) return Status::Invalid("unclosed '[' in the host");
-    out.host = std::string(authority.substr(1, close - 1));
-    std::string_view rest = authority.substr(close + 1);
-    if (!rest.empty() && !rest.starts_with(":")) return Status::Invalid("expected ':' after ']'");
-    if (!rest.empty()) port = rest.substr(1);
-  } else {
-    size_t colon = authority.rfind(':');
-    out.host = std::string(authority.substr(0, colon));
-    if (colon != std::string_view::npos) port = authority.substr(colon + 1);
-  }
-  if (out.host != "localhost") {
-    boost::system::error_code ec;
-    (void)asio::ip::make_address(out.host, ec);
-    if (ec) return Status::Invalid("host \"" + out.host + "\" is not an IP address or localhost");
-  }
-  if (!port.empty() || authority.ends_with(":")) {
-    unsigned value = 0;
-    auto [end, err] = std::from_chars(port.data(), port.data() + port.size(), value);
-    if (err != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535) {
-      return Status::Invalid("bad port \"" + std::string(port) + "\"");
-    }
-    out.port = static_cast<uint16_t>(value);
-  }
-  return out;
 }
 
 }  // namespace
@@ -176,7 +133,9 @@ Census FetchGoCensus(const std::string& url, std::chrono::milliseconds timeout) 
     census.reason = "goroutine profile " + url + ": " + why;
     return census;
   };
-  StatusOr<ProfileAddress> address = SplitProfileUrl(url);
+  // On this machine, as Bind checked before the run: the profile is the
+  // target's own.
+  StatusOr<LoopbackUrl> address = ParseLoopbackUrl(url);
   if (!address.ok()) return fail(address.status().message());
 
   // The harness's HTTP client bounds the whole exchange (connect, request and

@@ -224,7 +224,7 @@ TEST_CASE("go census of a profile cut short is partial and says so") {
 TEST_CASE("go census that cannot fetch its profile is partial with the reason") {
   Census c = FetchGoCensus("ftp://127.0.0.1:1/x", std::chrono::milliseconds(200));
   CHECK(c.partial);
-  CHECK(c.reason == "goroutine profile ftp://127.0.0.1:1/x: not an http:// URL");
+  CHECK(c.reason == "goroutine profile ftp://127.0.0.1:1/x: must start with http://");
   // Port 1 on loopback: nothing listens there, the connect is refused.
   Census refused = FetchGoCensus("http://127.0.0.1:1/debug/pprof/goroutine?debug=1",
                                  std::chrono::milliseconds(500));
@@ -263,7 +263,7 @@ TEST_CASE("go census timeout bounds the whole fetch of a profile that trickles i
   }
 }
 
-TEST_CASE("go census fetches a profile from localhost and refuses host names") {
+TEST_CASE("go census fetches a profile from localhost and refuses other hosts") {
   const std::string profile =
       "goroutine profile: total 2\n2 @ 0x43a1d6\n#\t0x6a1b2c\tmain.wait+0x4c\t/src/main.go:9\n";
   TricklingServer server(
@@ -282,7 +282,11 @@ TEST_CASE("go census fetches a profile from localhost and refuses host names") {
   CHECK(named.partial);
   CHECK(named.reason ==
         "goroutine profile http://profiles.example:6060/debug/pprof/goroutine?debug=1: host "
-        "\"profiles.example\" is not an IP address or localhost");
+        "\"profiles.example\" is not a loopback address (127.0.0.0/8, ::1 or localhost)");
+  // The profile is the target's own: never read from another machine.
+  Census remote = FetchGoCensus("http://10.1.2.3:6060/p", std::chrono::milliseconds(200));
+  CHECK(remote.reason == "goroutine profile http://10.1.2.3:6060/p: host \"10.1.2.3\" is not a "
+                         "loopback address (127.0.0.0/8, ::1 or localhost)");
   Census bad_port = FetchGoCensus("http://127.0.0.1:99999/x", std::chrono::milliseconds(200));
   CHECK(bad_port.reason == "goroutine profile http://127.0.0.1:99999/x: bad port \"99999\"");
 }

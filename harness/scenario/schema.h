@@ -162,7 +162,8 @@ inline constexpr TableSchema kAttachSchema{"attach", kAttachKeys};
 inline constexpr Key kTargetCensusKeys[] = {
     {.name = "url", .type = Type::kString,
      .doc = "a Go goroutine profile to read instead of stopping the target's threads: "
-            "`\"http://127.0.0.1:${port.NAME}/debug/pprof/goroutine?debug=1\"` (net/http/pprof)",
+            "`\"http://127.0.0.1:${port.NAME}/debug/pprof/goroutine?debug=1\"` (net/http/pprof); "
+            "on this machine: a loopback address or localhost, as `base_url`",
      .def_note = "none: a native census (ptrace and libdw)", .type_note = "starting with `http://`"},
     {.name = "timeout", .type = Type::kPositiveDuration, .doc = "limit for fetching the profile",
      .def = Default<&CensusSpec::timeout>},
