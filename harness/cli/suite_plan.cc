@@ -1,5 +1,7 @@
 #include "harness/cli/suite_plan.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
@@ -32,9 +34,16 @@ StatusOr<Shard> ParseShard(std::string_view text) {
 
 StatusOr<std::vector<std::string>> ExpandScenarioPaths(const std::vector<std::string>& args) {
   std::vector<std::string> out;
-  std::set<std::string> seen;
+  // A file named twice, by any path (relative and absolute, through a
+  // symlink), runs once: the first name given is kept.
+  std::set<std::pair<dev_t, ino_t>> seen_files;
+  std::set<std::string> seen_names;  // for a path stat cannot read
   auto add = [&](const std::string& path) {
-    if (seen.insert(fs::path(path).lexically_normal().string()).second) out.push_back(path);
+    struct stat st {};
+    const bool fresh = ::stat(path.c_str(), &st) == 0
+                           ? seen_files.insert({st.st_dev, st.st_ino}).second
+                           : seen_names.insert(fs::path(path).lexically_normal().string()).second;
+    if (fresh) out.push_back(path);
   };
   for (const auto& arg : args) {
     std::error_code ec;

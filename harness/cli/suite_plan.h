@@ -34,7 +34,8 @@ struct Shard {
 StatusOr<Shard> ParseShard(std::string_view text);
 
 /// Every file named, and for a folder the *.toml files directly inside it
-/// (sorted by name), in the order given, each path once. Invalid naming the
+/// (sorted by name), in the order given, each file once (by its identity:
+/// a second path to it, relative, absolute or a symlink, is dropped). Invalid naming the
 /// path when it does not exist ("scenarios/nope: no such file or folder") or
 /// when a folder holds no *.toml file ("empty/: no *.toml scenario in it").
 StatusOr<std::vector<std::string>> ExpandScenarioPaths(const std::vector<std::string>& args);

@@ -112,6 +112,13 @@ TEST_CASE("suites: folders expand to their toml files and each file counts once"
   CHECK(*r == std::vector<std::string>{one, (fs::path(dir) / "a.toml").string(),
                                        (fs::path(dir) / "b.toml").string()});
   (void)b;
+  // The same file by another path, relative or through a symlink, is the
+  // same scenario: it runs once, under the first name given.
+  fs::create_symlink(one, f.dir / "link.toml");
+  const std::string relative = fs::relative(one).string();
+  auto again = ExpandScenarioPaths({one, relative, (f.dir / "link.toml").string(), a, dir});
+  REQUIRE(again.ok());
+  CHECK(*again == std::vector<std::string>{one, a, (fs::path(dir) / "b.toml").string()});
 
   auto missing = ExpandScenarioPaths({(f.dir / "nope").string()});
   REQUIRE_FALSE(missing.ok());
