@@ -322,6 +322,32 @@ TEST_CASE("sweep: a key varied twice and a value that does not fit are refused b
   CHECK_FALSE(fs::exists(dir.path() + "/b"));  // point 1 did not run
 }
 
+// A value that loads but does not bind (a ready port that is no number once
+// its variable is expanded) is found before anything runs, as `validate`
+// finds it: by `run` for any variant it selects, by `sweep` for any point.
+TEST_CASE("run and sweep: a variant whose values do not bind is refused before any variant runs") {
+  TempDir dir;
+  const std::string file = dir.path() + "/vp.toml";
+  Write(file, Quick("ready = { kind = \"http\", path = \"/healthz\" }\n\n[[dependencies]]",
+                    "ready = { kind = \"http\", path = \"/healthz\", port = \"${variant.rp}\" }"
+                    "\n\n[[variants]]\nname = \"v\"\nvars = { rp = \"18555\" }"
+                    "\n\n[[variants]]\nname = \"w\"\nvars = { rp = \"abc\" }"
+                    "\n\n[[dependencies]]"));
+  const std::string message = "variant \"w\": target.ready.port: expected a port number 1..65535, "
+                              "got \"abc\" (from \"${variant.rp}\")";
+  auto run = Faultline({"run", file, "--out", dir.path() + "/a", "-q"});
+  CHECK(run.exit_code == 2);
+  CHECK(Contains(run.err, file + ": " + message));
+  CHECK_FALSE(fs::exists(dir.path() + "/a"));  // variant v did not run either
+  // As the sweep's second value: the first does not run either.
+  auto sweep = Faultline({"sweep", file, "--set", "variants.w.vars.rp=18556", "--vary",
+                          "variants.w.vars.rp=18556,abc", "--out", dir.path() + "/b", "-q"});
+  CHECK(sweep.exit_code == 2);
+  CHECK(Contains(sweep.err, "faultline sweep: --vary \"variants.w.vars.rp=18556,abc\": "
+                            "value abc: " + file + ": " + message));
+  CHECK_FALSE(fs::exists(dir.path() + "/b"));  // point 1 did not run
+}
+
 TEST_CASE("sweep: values of one folder name get a folder each and SIGINT between points stops it") {
   BecomeSubreaper();
   TempDir dir;

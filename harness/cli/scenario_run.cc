@@ -20,6 +20,7 @@
 #include "harness/common/file.h"
 #include "harness/common/text.h"
 #include "harness/result/results_json.h"
+#include "harness/run/bind.h"
 #include "harness/run/runner.h"
 #include "harness/scenario/scenario_loader.h"
 #include "harness/scenario/warnings.h"
@@ -112,6 +113,17 @@ int RunLoaded(const ScenarioRunOptions& o, Watchdog* watchdog, ScenarioRunOutcom
     std::cerr << "faultline: " << outcome->error << "\n";
     return kExitUsage;
   }
+  // A variant whose values do not bind (a port that is no number once its
+  // variables are expanded) is refused before any variant runs, as
+  // `validate` refuses it, not after the variants before it ran.
+  if (const std::vector<std::string> bind = BindErrors(scenario, o.variants); !bind.empty()) {
+    for (const auto& e : bind) std::cerr << o.scenario << ": " << e << "\n";
+    outcome->error = "the scenario did not load: " + bind[0] +
+                     (bind.size() > 1 ? " (and " + std::to_string(bind.size() - 1) +
+                                            " more on stderr)"
+                                      : "");
+    return kExitUsage;
+  }
   std::vector<Diagnostic> warnings = std::move(loaded.warnings);
   for (Diagnostic& d : SelectionWarnings(scenario, o.variants)) warnings.push_back(std::move(d));
   for (const auto& d : warnings) std::cerr << d.ToString() << "\n";
@@ -201,6 +213,25 @@ int RunLoaded(const ScenarioRunOptions& o, Watchdog* watchdog, ScenarioRunOutcom
 }
 
 }  // namespace
+
+std::vector<std::string> BindErrors(const Scenario& s, const std::vector<std::string>& only) {
+  const Ports ports = PlaceholderPorts(s);
+  std::vector<std::pair<std::string, std::string>> failed;  // variant, message
+  size_t bound = 0;
+  for (const auto& v : s.variants) {
+    if (!only.empty() && std::find(only.begin(), only.end(), v.name) == only.end()) continue;
+    ++bound;
+    StatusOr<Plan> plan = Bind(s, v, ports);
+    if (!plan.ok()) failed.emplace_back(v.name, plan.status().message());
+  }
+  bool same = failed.size() == bound && failed.size() > 1;
+  for (const auto& f : failed) same = same && f.second == failed[0].second;
+  if (same) return {failed[0].second};
+  std::vector<std::string> out;
+  for (const auto& [variant, message] : failed)
+    out.push_back("variant " + Quote(variant) + ": " + message);
+  return out;
+}
 
 std::unique_ptr<Watchdog> StartRunEnvironment() {
   // A parent that ignored SIGCHLD passed that on: the kernel would reap our

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "harness/result/result.h"
+#include "harness/scenario/scenario.h"
 #include "harness/supervisor/supervisor.h"
 
 namespace faultline {
@@ -46,6 +47,13 @@ std::unique_ptr<Watchdog> StartRunEnvironment();
 
 /// Runs one scenario as `faultline run` does and prints its summary to stdout.
 ScenarioRunOutcome RunOneScenario(const ScenarioRunOptions& options, Watchdog* watchdog);
+
+/// What `validate` and every run check before anything starts: each of
+/// `s`'s variants (those named in `only`; all when it is empty) bound
+/// (run/bind.h) with placeholder ports, as a run binds it with real ones.
+/// "variant \"slow\": target.ready.port: ..." per variant that cannot be;
+/// one line without the variant when every variant fails the same way.
+std::vector<std::string> BindErrors(const Scenario& s, const std::vector<std::string>& only = {});
 
 /// The worse of two exit statuses for a command that ran several scenarios:
 /// interrupted > could not run > usage > check failed > passed.

@@ -35,8 +35,8 @@ struct SweepOptions {
   bool quiet = false;
 };
 
-// Loads the scenario as every point will, before any point runs: a value
-// that does not fit its key is found at once, named with its --vary, not
+// Loads and binds the scenario as every point will, before any point runs:
+// a value that does not fit its key is found at once, named with its --vary, not
 // after the points before it ran. False after printing every error.
 bool EveryPointLoads(const SweepOptions& o, const std::vector<VaryAxis>& axes,
                      const std::vector<SweepSetting>& points) {
@@ -46,7 +46,13 @@ bool EveryPointLoads(const SweepOptions& o, const std::vector<VaryAxis>& axes,
     LoadOutcome loaded = LoadScenarioFile(o.scenario, overrides);
     for (const auto& d : loaded.errors)
       std::cerr << "faultline sweep: " << where << d.ToString() << "\n";
-    return !loaded.errors.empty();
+    if (!loaded.errors.empty()) return true;
+    // Values that load but do not bind: a port that is no number once a
+    // variable is expanded, as `validate` finds them.
+    const std::vector<std::string> bind = BindErrors(*loaded.scenario, o.variants);
+    for (const auto& e : bind)
+      std::cerr << "faultline sweep: " << where << o.scenario << ": " << e << "\n";
+    return !bind.empty();
   };
   if (errors({}, "")) return false;  // the scenario itself (with --set)
   bool ok = true;

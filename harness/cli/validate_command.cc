@@ -10,7 +10,7 @@
 #include "harness/cli/commands.h"
 #include "harness/cli/exit_status.h"
 #include "harness/common/text.h"
-#include "harness/run/bind.h"
+#include "harness/cli/scenario_run.h"
 #include "harness/scenario/scenario_loader.h"
 
 namespace faultline {
@@ -21,24 +21,6 @@ struct ValidateOptions {
   std::vector<std::string> overrides;  // --set, as `run` takes them
   bool strict = false;                 // warnings are errors
 };
-
-// "variant \"slow\": target.ready.port: ..." per variant that cannot be bound;
-// one line without the variant when every variant fails the same way.
-std::vector<std::string> BindErrors(const Scenario& s) {
-  const Ports ports = PlaceholderPorts(s);
-  std::vector<std::pair<std::string, std::string>> failed;  // variant, message
-  for (const auto& v : s.variants) {
-    StatusOr<Plan> plan = Bind(s, v, ports);
-    if (!plan.ok()) failed.emplace_back(v.name, plan.status().message());
-  }
-  bool same = failed.size() == s.variants.size() && failed.size() > 1;
-  for (const auto& f : failed) same = same && f.second == failed[0].second;
-  if (same) return {failed[0].second};
-  std::vector<std::string> out;
-  for (const auto& [variant, message] : failed)
-    out.push_back("variant " + Quote(variant) + ": " + message);
-  return out;
-}
 
 int RunValidate(const ValidateOptions& o) {
   int status = kExitPassed;
