@@ -163,6 +163,19 @@ StatusOr<Comparison> CompareRuns(const RunResult& baseline, const RunResult& cur
   }
   Comparison c;
   c.scenario = baseline.scenario_name;
+  // Runs of the same scenario under other --set values (another load.rate)
+  // are compared as asked, but the reader is told: a lower load can hide a
+  // regression.
+  if (baseline.overrides != current.overrides) {
+    auto settings = [](const std::vector<std::string>& set) {
+      std::string s;
+      for (const auto& o : set) s += (s.empty() ? "" : " ") + Quote(o);
+      return s.empty() ? std::string("none") : s;
+    };
+    c.notes.push_back("the runs have different --set settings: baseline " +
+                      settings(baseline.overrides) + ", current " + settings(current.overrides) +
+                      "; their figures differ by those too");
+  }
   std::set<std::string> keys = {"p99_ms", "error_ratio"};
   std::vector<std::pair<const VariantResult*, const VariantResult*>> pairs;
   for (const auto& v : baseline.variants) {

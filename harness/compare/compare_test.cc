@@ -157,6 +157,23 @@ TEST_CASE("compare: a figure the baseline could not measure is allowed its absol
   CHECK(RenderComparisonText(*c).find("+n/a") == std::string::npos);
 }
 
+TEST_CASE("compare: runs under different --set values are compared with a note saying so") {
+  RunResult baseline = testing::AbRun(4, 0.1);
+  RunResult current = baseline;
+  auto same = CompareRuns(baseline, current, {});
+  REQUIRE(same.ok());
+  CHECK(same->notes.empty());
+  baseline.overrides = {"load.rate=50"};
+  current.overrides = {"load.rate=40"};
+  auto other = CompareRuns(baseline, current, {});
+  REQUIRE(other.ok());
+  REQUIRE(other->notes.size() == 1);
+  CHECK(other->notes[0] == "the runs have different --set settings: baseline \"load.rate=50\", "
+                           "current \"load.rate=40\"; their figures differ by those too");
+  current.overrides.clear();
+  CHECK(CompareRuns(baseline, current, {})->notes[0].find("current none;") != std::string::npos);
+}
+
 TEST_CASE("compare: a tolerance for a series only one run has is a note not an error") {
   const RunResult good = testing::AbRun(4, 0.1);
   RunResult more = good;
