@@ -10,7 +10,9 @@
 #include "harness/cli/commands.h"
 #include "harness/cli/exit_status.h"
 #include "harness/common/text.h"
+#include "harness/cli/run_command.h"
 #include "harness/cli/scenario_run.h"
+#include "harness/cli/suite_plan.h"
 #include "harness/scenario/scenario_loader.h"
 
 namespace faultline {
@@ -24,7 +26,23 @@ struct ValidateOptions {
 
 int RunValidate(const ValidateOptions& o) {
   int status = kExitPassed;
-  for (const auto& file : o.files) {
+  // A folder is its *.toml files, as `run` takes it; a file is checked even
+  // when it cannot be read, so that its error is listed with the others.
+  std::vector<std::string> files;
+  for (const auto& arg : o.files) {
+    if (!IsFolder(arg)) {
+      files.push_back(arg);
+      continue;
+    }
+    StatusOr<std::vector<std::string>> found = ExpandScenarioPaths({arg});
+    if (!found.ok()) {
+      std::cerr << found.status().message() << "\n";
+      status = kExitUsage;
+      continue;
+    }
+    files.insert(files.end(), found->begin(), found->end());
+  }
+  for (const auto& file : files) {
     LoadOutcome out = LoadScenarioFile(file, o.overrides);
     std::vector<std::string> errors;
     for (const auto& d : out.errors) errors.push_back(d.ToString());
@@ -59,7 +77,7 @@ int RunValidate(const ValidateOptions& o) {
 void SetupValidateCommand(CLI::App& app, int* exit_status) {
   auto opts = std::make_shared<ValidateOptions>();
   CLI::App* cmd = app.add_subcommand("validate", "Check scenario files and report every error");
-  cmd->add_option("files", opts->files, "Scenario TOML files")->required();
+  cmd->add_option("files", opts->files, "Scenario TOML files, or folders of them")->required();
   cmd->add_option("--set", opts->overrides, "Override a value, as for run: key.path=value");
   cmd->add_flag("--strict", opts->strict, "Treat warnings as errors (for CI)");
   cmd->callback([opts, exit_status] { *exit_status = RunValidate(*opts); });
