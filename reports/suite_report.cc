@@ -81,10 +81,11 @@ std::string RenderSuiteSummary(const std::vector<SuiteEntry>& entries) {
   return out;
 }
 
-std::string RenderSuiteMarkdown(const std::vector<SuiteEntry>& entries) {
+std::string RenderSuiteMarkdown(const std::vector<SuiteEntry>& entries,
+                                const std::string& title) {
   auto M = [](const std::string& s) { return EscapeMarkdown(s); };
   const std::string verdict = SuiteVerdict(entries);
-  std::string out = "## faultline suite — " + std::string(verdict == "PASSED" ? "✅ " : "❌ ") +
+  std::string out = "## " + M(title) + " — " + std::string(verdict == "PASSED" ? "✅ " : "❌ ") +
                     verdict + "\n\n" + M(Counts(entries)) + "\n\n";
   out += "| scenario | file | verdict | variants | folder |\n|---|---|---|---|---|\n";
   for (const auto& e : entries) {

@@ -33,6 +33,8 @@ std::string RenderSuiteSummary(const std::vector<SuiteEntry>& entries);
 
 /// The same as a Markdown table, every name escaped; per scenario the link
 /// to its own summary.md is its folder, relative to the suite's --out.
-std::string RenderSuiteMarkdown(const std::vector<SuiteEntry>& entries);
+/// `title` heads it: "faultline suite shard 2/4" for a shard.
+std::string RenderSuiteMarkdown(const std::vector<SuiteEntry>& entries,
+                                const std::string& title = "faultline suite");
 
 }  // namespace faultline

@@ -121,7 +121,7 @@ int RunSuite(const RunCommandOptions& o) {
   const std::string junit = (fs::path(out) / "junit.xml").string();
   const std::string markdown = (fs::path(out) / "summary.md").string();
   for (const auto& [path, text] : {std::pair{junit, RenderJunitSuite(runs, title)},
-                                   std::pair{markdown, RenderSuiteMarkdown(entries)}}) {
+                                   std::pair{markdown, RenderSuiteMarkdown(entries, title)}}) {
     Status s = WriteFileAtomic(path, text);
     if (!s.ok()) {
       std::cerr << "faultline: " << s.message() << "\n";
