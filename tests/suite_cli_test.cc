@@ -191,6 +191,7 @@ TEST_CASE("shard: the shards of a folder run every scenario exactly once") {
     auto r = Faultline({"run", dir.path() + "/s", "--shard", std::to_string(i) + "/3", "--out", out});
     CHECK(r.exit_code == 2);
     const std::string md = ReadFile(out + "/summary.md");
+    CHECK(md.starts_with("## faultline suite shard " + std::to_string(i) + "/3 — "));
     for (const auto& n : names)
       if (Contains(md, "/s/" + n + ".toml")) ++seen[n];
   }
@@ -444,6 +445,24 @@ TEST_CASE("suite: same-named scenarios keep apart in junit.xml and a folder erro
   CHECK(Contains(junit, "message=\"create output directory " + dir.path() + "/out/q: "));
   CHECK_FALSE(Contains(junit, "did not load"));
   CHECK(Contains(ReadFile(dir.path() + "/out/summary.md"), "create output directory"));
+  CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
+}
+
+// A member that cannot start this time leaves none of its earlier run's
+// files: CI collecting out/**/junit.xml must not find its old pass.
+TEST_CASE("suite: a member that no longer loads leaves no earlier results in its folder") {
+  BecomeSubreaper();
+  TempDir dir;
+  Write(dir.path() + "/s/a.toml", Quick());
+  auto first = Faultline({"run", dir.path() + "/s", "--out", dir.path() + "/out", "-q"});
+  REQUIRE(first.exit_code == 0);
+  REQUIRE(fs::exists(dir.path() + "/out/a/junit.xml"));
+  Write(dir.path() + "/s/a.toml", "bogus = 1\n" + Quick());
+  auto second = Faultline({"run", dir.path() + "/s", "--out", dir.path() + "/out", "-q"});
+  CHECK(second.exit_code == 2);
+  for (const char* name : {"results.json", "junit.xml", "report.html", "summary.md"})
+    CHECK_FALSE(fs::exists(dir.path() + "/out/a/" + name));
+  CHECK(Contains(ReadFile(dir.path() + "/out/junit.xml"), "bogus"));
   CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
 }
 

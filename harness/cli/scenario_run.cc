@@ -95,7 +95,17 @@ void RaiseFileLimit(const Scenario& s) {
 // Everything after the file name: load, check --variant, run, write, report.
 int RunLoaded(const ScenarioRunOptions& o, Watchdog* watchdog, ScenarioRunOutcome* outcome) {
   LoadOutcome loaded = LoadScenarioFile(o.scenario, o.overrides);
+  // A folder named for this run holds nothing of an earlier one when this
+  // one cannot start: a suite member's old passing junit.xml must not stand
+  // beside the suite's error for it.
+  auto clear_out_dir = [&o] {
+    if (o.out_dir.empty()) return;
+    std::error_code ec;
+    std::filesystem::remove(o.out_dir + "/results.json", ec);
+    RemoveReports(o.out_dir);
+  };
   if (!loaded.errors.empty()) {
+    clear_out_dir();
     for (const auto& d : loaded.errors) std::cerr << d.ToString() << "\n";
     const size_t more = loaded.errors.size() - 1;
     outcome->error = "the scenario did not load: " + loaded.errors[0].ToString() +
@@ -110,6 +120,7 @@ int RunLoaded(const ScenarioRunOptions& o, Watchdog* watchdog, ScenarioRunOutcom
     if (std::find(names.begin(), names.end(), v) != names.end()) continue;
     outcome->error = "--variant " + v + ": no such variant in " + o.scenario + "; expected " +
                      OneOf(names) + DidYouMean(v, names);
+    clear_out_dir();
     std::cerr << "faultline: " << outcome->error << "\n";
     return kExitUsage;
   }
@@ -118,6 +129,7 @@ int RunLoaded(const ScenarioRunOptions& o, Watchdog* watchdog, ScenarioRunOutcom
   // `validate` refuses it, not after the variants before it ran.
   if (const std::vector<std::string> bind = BindErrors(scenario, o.variants); !bind.empty()) {
     for (const auto& e : bind) std::cerr << o.scenario << ": " << e << "\n";
+    clear_out_dir();
     outcome->error = "the scenario did not load: " + bind[0] +
                      (bind.size() > 1 ? " (and " + std::to_string(bind.size() - 1) +
                                             " more on stderr)"
@@ -130,7 +142,8 @@ int RunLoaded(const ScenarioRunOptions& o, Watchdog* watchdog, ScenarioRunOutcom
   if (o.strict && !warnings.empty()) {
     outcome->error = std::to_string(warnings.size()) +
                      (warnings.size() == 1 ? " warning" : " warnings") +
-                     " and --strict: nothing was started";
+                     " and --strict: nothing was started; the first: " + warnings[0].ToString();
+    clear_out_dir();
     std::cerr << "faultline: " << outcome->error << "\n";
     return kExitUsage;
   }
