@@ -156,7 +156,8 @@ void SetupSweepCommand(CLI::App& app, int* exit_status) {
       "value and each variant's breaking point");
   cmd->add_option("scenario", opts->scenario, "Scenario TOML file")->required();
   cmd->add_option("--vary", opts->vary,
-                  "KEY=V1,V2,...: a scenario key and its values, set as --set does; several "
+                  "KEY=V1,V2,...: a scenario key and its values, set as --set does (a comma "
+                  "inside [...], {...} or quotes is part of its value); several "
                   "--vary run every combination (the first is the charts' x axis)")
       ->required();
   cmd->add_option("--out", opts->out_dir,

@@ -288,12 +288,21 @@ TEST_CASE("sweep: --vary parses and combinations walk the first key fastest") {
   CHECK(SettingFolder({{"target.env.X", ".."}, {"load.rate", "5"}}) ==
         "target.env.X=..,load.rate=5");
   CHECK(SettingFolder({{"target.env.X", "../../etc\n*"}}) == "target.env.X=.._.._etc__");
+  // An array, an inline table or a quoted string is one value, commas and all.
+  auto argv =
+      ParseVary(R"(target.argv=["svc","--port","1"],["svc","-v"],{a=1,b="x,y"},'p,q',"r\",s")");
+  REQUIRE(argv.ok());
+  CHECK(argv->values == std::vector<std::string>{R"(["svc","--port","1"])", R"(["svc","-v"])",
+                                                 R"({a=1,b="x,y"})", "'p,q'", R"("r\",s")"});
   for (const auto& [text, message] :
        std::vector<std::pair<std::string, std::string>>{
            {"load.rate", "--vary \"load.rate\": expected KEY=V1,V2,..."},
            {"load.rate=25,,50", "--vary \"load.rate=25,,50\": empty value"},
            {"load.rate=25,", "--vary \"load.rate=25,\": empty value"},
-           {"load.rate=25,50,25", "--vary \"load.rate=25,50,25\": 25 is given twice"}}) {
+           {"load.rate=25,50,25", "--vary \"load.rate=25,50,25\": 25 is given twice"},
+           {"target.argv=[\"a\",\"b\"",
+            "--vary \"target.argv=[\"a\",\"b\"\": a [ or { is not closed"},
+           {"target.env.X=\"a,b", "--vary \"target.env.X=\"a,b\": a \" is not closed"}}) {
     auto r = ParseVary(text);
     REQUIRE_FALSE(r.ok());
     CHECK(r.status().message() == message);

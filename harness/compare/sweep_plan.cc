@@ -6,6 +6,36 @@
 #include "harness/common/file.h"
 
 namespace faultline {
+namespace {
+
+// Where the value starting `rest` ends: the first ',' outside brackets,
+// braces and quoted strings (a TOML array or inline table is one value:
+// `["a","b"],["c"]` is two), or npos at the end. Invalid when a bracket,
+// brace or quote is still open at the end.
+StatusOr<size_t> ValueEnd(std::string_view rest) {
+  int depth = 0;
+  char quote = 0;  // '"' or '\'' while inside a string
+  for (size_t i = 0; i < rest.size(); ++i) {
+    const char c = rest[i];
+    if (quote) {
+      if (c == '\\' && quote == '"') ++i;  // an escaped character, a quote too
+      else if (c == quote) quote = 0;
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '[' || c == '{') {
+      ++depth;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    } else if (c == ',' && depth == 0) {
+      return i;
+    }
+  }
+  if (quote) return Status::Invalid(std::string("a ") + quote + " is not closed");
+  if (depth > 0) return Status::Invalid("a [ or { is not closed");
+  return std::string_view::npos;
+}
+
+}  // namespace
 
 StatusOr<VaryAxis> ParseVary(std::string_view text) {
   const std::string quoted = "--vary \"" + std::string(text) + "\"";
@@ -17,7 +47,9 @@ StatusOr<VaryAxis> ParseVary(std::string_view text) {
   axis.text = std::string(text);
   std::string_view rest = text.substr(eq + 1);
   while (true) {
-    const auto comma = rest.find(',');
+    const StatusOr<size_t> end = ValueEnd(rest);
+    if (!end.ok()) return Status::Invalid(quoted + ": " + end.status().message());
+    const size_t comma = *end;
     std::string_view v = rest.substr(0, comma);
     if (v.empty()) return Status::Invalid(quoted + ": empty value");
     if (std::find(axis.values.begin(), axis.values.end(), v) != axis.values.end())
