@@ -119,7 +119,7 @@ TEST_CASE("bad input tour: scenario files that are no scenario") {
   std::vector<Row> rows = {
       {"a missing file", {}, {"validate", "{dir}/missing.toml"}, 2,
        "missing.toml: cannot read the file: No such file or directory"},
-      {"a directory", {}, {"validate", "{dir}"}, 2, ": is a directory, not a file"},
+      {"a folder with no scenario", {}, {"validate", "{dir}"}, 2, ": no *.toml scenario in it"},
       {"an empty file name", {}, {"validate", ""}, 2, "\"\": no file name given"},
       {"an empty file", {{"e.toml", ""}}, {"validate", "{dir}/e.toml"}, 2,
        "e.toml:1:1: target: missing required table [target]"},
