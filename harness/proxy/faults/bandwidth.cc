@@ -41,8 +41,7 @@ class BandwidthStage final : public Stage {
           part.data.assign(piece.data.begin() + at, piece.data.begin() + at + n);
         }
         const TimePoint start = std::max(piece.due, free_at_);
-        free_at_ = start + std::chrono::duration_cast<Duration>(
-                               std::chrono::duration<double>(double(n) / double(rate)));
+        free_at_ = start + CarryTime(n, rate);
         part.due = free_at_;
         out.push_back(std::move(part));
       }
@@ -61,8 +60,7 @@ class BandwidthStage final : public Stage {
     for (PieceTiming& piece : queued) {
       const TimePoint start = std::max(piece.due, free);
       if (piece.kind == Piece::Kind::kData) {
-        free = start + std::chrono::duration_cast<Duration>(
-                           std::chrono::duration<double>(double(piece.bytes) / double(rate)));
+        free = start + CarryTime(piece.bytes, rate);
       }
       piece.due = piece.kind == Piece::Kind::kData ? free : start;
     }
@@ -71,6 +69,12 @@ class BandwidthStage final : public Stage {
 
  private:
   static constexpr Duration kNever = std::chrono::hours(24 * 365);
+
+  // How long the link takes to carry `bytes` at `rate` (> 0) bytes per second.
+  static Duration CarryTime(uint64_t bytes, uint64_t rate) {
+    return std::chrono::duration_cast<Duration>(
+        std::chrono::duration<double>(double(bytes) / double(rate)));
+  }
   TimePoint free_at_{};  // when the link has carried everything so far
 };
 
