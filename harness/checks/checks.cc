@@ -230,6 +230,16 @@ CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& v) {
       // No sample after the phase: nothing says whether it recovered.
       if (std::isnan(last))
         return fail("no samples of " + check.metric + " after " + check.after + " ended");
+      // Not back when the run ended, but the deadline lies past that end:
+      // it may yet have come back in time (the scenario warns of a `within`
+      // longer than the phases after `after`).
+      double run_end = -INFINITY;
+      for (const auto& p : v.phases) run_end = std::max(run_end, p.end_s);
+      if (run_end < r.window_end_s - 1e-9)
+        return fail(check.metric + " was not back to baseline " + Fmt(b->second, unit) +
+                    " + tolerance " + Fmt(check.tolerance, unit) + " when the run ended, at " +
+                    Fmt(run_end, Unit::kSeconds) + ", before the deadline at " +
+                    Fmt(r.window_end_s, Unit::kSeconds) + " (last " + Fmt(last, unit) + ")");
       r.passed = false;
       r.observed = NAN;
       r.at_s = r.window_end_s;

@@ -372,6 +372,20 @@ TEST_CASE("recovers spans from the end of its phase to the deadline and fails at
   CHECK_FALSE(l.passed);
   CHECK(l.observed == 1);
   CHECK(l.at_s == 15.5);
+  // Not back when the run ended, 5 s after hang, with the deadline 10 s
+  // after it: it may still have come back in time, so the check cannot say.
+  c.within = 10s;
+  auto open = EvaluateCheck(c, Piling(10, 105));
+  CHECK_FALSE(open.passed);
+  CHECK_FALSE(open.computed);
+  CHECK(std::isnan(open.at_s));
+  CHECK(open.detail == "threads was not back to baseline 5 + tolerance 0 when the run ended, at "
+                       "20s, before the deadline at 25s (last 105)");
+  // A deadline at the run's end is judged.
+  c.within = 5s;
+  auto end = EvaluateCheck(c, Piling(10, 105));
+  CHECK(end.computed);
+  CHECK(end.at_s == 20);
 }
 
 TEST_CASE("recovers needs the metric to stay back to the deadline: one dip is not a recovery") {
