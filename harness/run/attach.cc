@@ -1,9 +1,12 @@
 #include "harness/run/attach.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -109,17 +112,33 @@ StatusOr<pid_t> ByPort(ProcFs& fs, uint16_t port, const std::string& what) {
 }
 
 StatusOr<pid_t> ByPidFile(ProcFs& fs, const std::string& path, const std::string& what) {
-  std::ifstream in(path);
-  if (!in) {
-    return Status::Unavailable("attach to " + what + ": cannot read " + Quote(path) + ": " +
-                               std::strerror(errno));
-  }
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // A pid file is a few bytes of a regular file: a folder, a FIFO (which
+  // would block the run in open), a device (/dev/zero) or a file of
+  // megabytes is refused without reading it all, and never quoted whole.
+  const std::string head = "attach to " + what + ": ";
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    return Status::Unavailable(head + "cannot read " + Quote(path) + ": " + std::strerror(errno));
+  struct stat st {};
+  const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  constexpr size_t kMaxBytes = 64;
+  char buf[kMaxBytes + 1];
+  ssize_t n = regular ? ::read(fd, buf, sizeof buf) : 0;
+  const int read_errno = errno;
+  ::close(fd);
+  if (!regular) return Status::Unavailable(head + Quote(path) + " is not a regular file");
+  if (n < 0)
+    return Status::Unavailable(head + "cannot read " + Quote(path) + ": " +
+                               std::strerror(read_errno));
+  if (static_cast<size_t>(n) > kMaxBytes)
+    return Status::Unavailable(head + Quote(path) + " holds more than " +
+                               std::to_string(kMaxBytes) + " bytes, not a pid");
+  std::string text(buf, static_cast<size_t>(n));
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.erase(0, 1);
   if (!IsPid(text) || std::atol(text.c_str()) <= 0) {
-    return Status::Unavailable("attach to " + what + ": " + Quote(path) + " holds " +
-                               Quote(text) + ", not a pid");
+    return Status::Unavailable(head + Quote(path) + " holds " + Quote(text) +
+                               ", not a pid");
   }
   return LivePid(fs, static_cast<pid_t>(std::atol(text.c_str())), what);
 }

@@ -2,6 +2,8 @@
 // file; none, several, a pre-forking server, a socket nobody visible holds.
 #include "harness/run/attach.h"
 
+#include <sys/stat.h>
+
 #include <doctest/doctest.h>
 
 #include <fstream>
@@ -159,6 +161,22 @@ TEST_CASE("attach by pid file reads the pid and names a bad file") {
   REQUIRE_FALSE(unreadable.ok());
   CHECK(unreadable.status().message() == "attach to the pid in \"" + none + "\": cannot read \"" +
                                              none + "\": No such file or directory");
+  // What is no pid file is refused without being read whole (a folder threw
+  // from the stream and skipped the teardown; /dev/zero read until out of
+  // memory; a FIFO blocked the run in open; megabytes were quoted whole).
+  const std::string fifo = dir + "/fifo.pid", huge = dir + "/huge.pid";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  std::ofstream(huge) << std::string(3000000, '7');
+  for (const std::string& path : {dir, std::string("/dev/zero"), fifo}) {
+    auto refused = FindAttached(fs, AttachPlan{0, 0, path});
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.status().message() == "attach to the pid in \"" + path + "\": \"" + path +
+                                            "\" is not a regular file");
+  }
+  auto big = FindAttached(fs, AttachPlan{0, 0, huge});
+  REQUIRE_FALSE(big.ok());
+  CHECK(big.status().message() == "attach to the pid in \"" + huge + "\": \"" + huge +
+                                      "\" holds more than 64 bytes, not a pid");
   std::filesystem::remove_all(dir);
 }
 
