@@ -30,6 +30,16 @@ ApiFailure CheckSettings(const ProxySettings& s, const std::string& at) {
   return std::nullopt;
 }
 
+// `upstream` is the proxy's own listening socket (`host`:`port`, as bound):
+// every connection would open another to itself until the fds run out.
+bool ForwardsToItself(const std::string& host, uint16_t port, const Address& upstream) {
+  if (upstream.port != port) return false;
+  const std::optional<asio::ip::address> up = IpAddressOf(upstream.host);
+  const std::optional<asio::ip::address> bound = IpAddressOf(host);
+  if (!up || !bound) return false;
+  return *up == *bound || (bound->is_unspecified() && (up->is_loopback() || up->is_unspecified()));
+}
+
 std::string ToxicLine(const std::string& proxy, const ProxyFault& t, const char* what) {
   return "proxy " + proxy + ": toxic " + what + ": " + Describe(t);  // Describe names it
 }
@@ -75,6 +85,11 @@ ApiFailure ProxyRegistry::Start(Entry& e) {
     return ApiError{code, status.message()};  // it names the proxy and the address
   }
   s.listen = ToString(Address{proxy->listen_host(), proxy->port()});
+  if (ForwardsToItself(proxy->listen_host(), proxy->port(), e.upstream)) {
+    s.enabled = false;  // the proxy (and its listener) goes with this scope
+    return ApiError{400, "proxy " + s.name + ": upstream " + s.upstream + " is its own listen " +
+                             "address " + s.listen + ": it would connect to itself"};
+  }
   s.enabled = true;
   e.proxy = std::move(proxy);
   log_("proxy " + s.name + " listening on " + s.listen + " -> " + s.upstream +
@@ -153,6 +168,12 @@ ApiResult<ProxyState> ProxyRegistry::Update(const std::string& name, const Proxy
   if (ApiFailure bad = CheckSettings(next, "")) return *bad;
   ProxySettings& s = e->state.settings;
   const bool enable = patch.enabled.value_or(s.enabled);
+  // A running proxy keeping its listener, pointed at that listener.
+  if (e->proxy && next.listen == s.listen &&
+      ForwardsToItself(e->proxy->listen_host(), e->proxy->port(), *ParseAddress(next.upstream)))
+    return ApiError{400, "proxy " + name + ": upstream " + next.upstream +
+                             " is its own listen address " + s.listen +
+                             ": it would connect to itself"};
   if (next.listen != s.listen) {
     Stop(*e, "restarting on a new listen address");
     s.listen = next.listen;

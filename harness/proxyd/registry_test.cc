@@ -95,6 +95,33 @@ TEST_CASE("a bind failure is a 500 and the proxy is not created") {
   CHECK(f.registry.Get("redis").error().status == 404);
 }
 
+// Every connection would open another to itself until the fds ran out.
+TEST_CASE("a proxy whose upstream is its own listen address is a 400") {
+  Fixture f;
+  uint16_t port = 0;
+  {
+    tcp::acceptor probe(f.io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+    port = probe.local_endpoint().port();
+  }
+  const std::string self = "127.0.0.1:" + std::to_string(port);
+  for (const std::string& upstream : {self, "localhost:" + std::to_string(port)}) {
+    ApiResult<ProxyState> r = f.registry.Create({"loop", self, upstream, true});
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().status == 400);
+    CHECK(r.error().message == "proxy loop: upstream " + upstream + " is its own listen address " +
+                                   self + ": it would connect to itself");
+    CHECK(f.registry.List().empty());
+    CHECK_FALSE(Accepts(port));
+  }
+  // Nor can a running proxy be pointed at itself; it keeps its upstream.
+  ProxyState s = f.Create("redis");
+  const std::string own = "127.0.0.1:" + std::to_string(PortOf(s));
+  ApiResult<ProxyState> patched = f.registry.Update("redis", {{}, own, {}});
+  REQUIRE_FALSE(patched.ok());
+  CHECK(patched.error().status == 400);
+  CHECK(f.registry.Get("redis")->settings.upstream == "127.0.0.1:9");
+}
+
 TEST_CASE("disabling closes the listener and keeps the port - enabling binds it again") {
   Fixture f;
   ProxyState s = f.Create("redis");

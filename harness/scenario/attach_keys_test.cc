@@ -54,6 +54,12 @@ phases = [{ name = "a", duration = "1s" }]
 )",
      {"s.toml:1:30: target.attach.port: expected a port number 1..65535, got 70000"}},
 
+    {"attach pid past Linux's largest (it wrapped to another process)",
+     R"(target = { attach = { pid = 4294997040 }, base_url = "http://127.0.0.1:1" }
+phases = [{ name = "a", duration = "1s" }]
+)",
+     {"s.toml:1:29: target.attach.pid: expected a pid 1..4194304, got 4294997040"}},
+
     {"neither argv nor attach",
      R"(target = { name = "svc" }
 phases = [{ name = "a", duration = "1s" }]
@@ -82,6 +88,19 @@ listen = 5432
 )",
      {"s.toml:6:10: dependencies[0].listen: \"listen\" is the port of dependency \"db\"'s fault "
       "proxy: set proxy = true too"}},
+
+    {"a proxy listening on its dependency's own address",
+     R"(target = { argv = ["t"] }
+phases = [{ name = "a", duration = "1s" }]
+[[dependencies]]
+name = "db"
+address = "localhost:5432"
+proxy = true
+listen = 5432
+)",
+     {"s.toml:7:10: dependencies[0].listen: listen = 5432 is dependency \"db\"'s own address "
+      "\"localhost:5432\": its fault proxy would connect to itself; the proxy needs a port of "
+      "its own, which the target calls instead"}},
 
     {"setup that is not an array of commands",
      R"(target = { argv = ["t"] }

@@ -79,7 +79,15 @@ void ScenarioReader::ReadAttach(const toml::table& table, TableView& target) {
   }
   if (auto v = t.Read(kAttachPid)) {
     ++given;
-    attach.pid = *v;
+    // Linux's largest pid (PID_MAX_LIMIT, 2^22): a larger number is no pid,
+    // and cut to pid_t it would name another process.
+    constexpr int64_t kMaxPid = 4194304;
+    if (*v > kMaxPid) {
+      r_.Error(t.At(kAttachPid), t.Path(kAttachPid),
+               "expected a pid 1.." + std::to_string(kMaxPid) + ", got " + std::to_string(*v));
+    } else {
+      attach.pid = *v;
+    }
   }
   if (auto v = t.Read(kAttachPidFile)) {
     ++given;
@@ -128,8 +136,14 @@ void ScenarioReader::ReadDependency(const toml::table& table, const std::string&
       r_.Error(t.At(kDependencyAddress), t.Path(kDependencyAddress),
                who + " has both argv and address: give argv to start it, or address to use one "
                      "already running");
-    } else if (!ParseHostPort(*v, /*allow_any_port=*/false, &error)) {
+    } else if (auto at = ParseHostPort(*v, /*allow_any_port=*/false, &error); !at) {
       r_.Error(t.At(kDependencyAddress), t.Path(kDependencyAddress), error);
+    } else if (dep.listen != 0 && dep.listen == at->port && at->host == "127.0.0.1") {
+      // The proxy listens on 127.0.0.1:listen: it would forward to itself.
+      r_.Error(t.At(kDependencyListen), t.Path(kDependencyListen),
+               "listen = " + std::to_string(dep.listen) + " is " + who + "'s own address " +
+                   Quote(*v) + ": its fault proxy would connect to itself; the proxy needs a "
+                   "port of its own, which the target calls instead");
     } else {
       dep.address = *v;
       dep.check_ready = t.Get(kDependencyProcess.ready) != nullptr;

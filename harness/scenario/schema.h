@@ -152,10 +152,11 @@ inline constexpr Key kAttachKeys[] = {
             "the default `base_url` and `${port.NAME}` of the target are this port",
      .def_note = "one of `port`, `pid`, `pid_file`", .type_note = "..65535", .min = 1},
     {.name = "pid", .type = Type::kInteger, .doc = "this process",
-     .def_note = "one of `port`, `pid`, `pid_file`", .min = 1},
+     .def_note = "one of `port`, `pid`, `pid_file`", .type_note = "..4194304 (Linux's largest)",
+     .min = 1},
     {.name = "pid_file", .type = Type::kNonEmptyString,
      .doc = "the process whose pid this file holds (read when each variant starts, after its "
-            "`setup`); variables allowed",
+            "`setup`; a regular file of at most 64 bytes); variables allowed",
      .def_note = "one of `port`, `pid`, `pid_file`"},
 };
 inline constexpr TableSchema kAttachSchema{"attach", kAttachKeys};
