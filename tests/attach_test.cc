@@ -99,7 +99,8 @@ void CheckAttached(const TempDir& dir, const ProcessRun& run, const UserProcess&
   const json v = Results(dir)["variants"][0];
   CHECK(v["outcome"] == "pass");
   CHECK(Has(v["events"][0]["message"].get<std::string>(),
-            "target \"orders\" is attached: pid " + std::to_string(service.pid())));
+            "target \"orders\" is attached: pid " + std::to_string(service.pid()) +
+                " (orders-service), "));  // the program, not only a number
   CHECK(v["requests"]["ok"].get<int>() >= 20);
   CHECK(v["logs"].empty());  // no log of a process faultline did not start
   CHECK(service.alive());
@@ -160,9 +161,10 @@ TEST_CASE("exit 3 before any load: nothing or two processes to attach to") {
     CHECK(second.alive());
   }
   SUBCASE("a pid that does not exist") {
-    auto run = Run(dir, Scenario(dir, "{ pid = 999999999 }", "", "http://127.0.0.1:9"));
+    // Linux pids stay below pid_max, at most 2^22: this one cannot exist.
+    auto run = Run(dir, Scenario(dir, "{ pid = 4194304 }", "", "http://127.0.0.1:9"));
     CHECK(run.exit_code == 3);
-    CHECK(Has(run.err, "attach to pid 999999999: no process 999999999 is visible in /proc"));
+    CHECK(Has(run.err, "attach to pid 4194304: no process 4194304 is visible in /proc"));
   }
   CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
 }

@@ -107,10 +107,10 @@ void VariantRun::RunSetup(size_t index) {
 // An attached target is looked up after the setup (which may restart it).
 void VariantRun::AttachTarget() {
   if (plan_.attach) {
-    StatusOr<pid_t> pid = processes_->Attach(plan_.target_name, *plan_.attach);
-    if (!pid.ok()) return Teardown(pid.status());
-    vr_.events.push_back({0, "target \"" + plan_.target_name + "\" is attached: pid " +
-                                 std::to_string(*pid) + ", " + plan_.attach->Describe() +
+    StatusOr<std::string> found = processes_->Attach(plan_.target_name, *plan_.attach);
+    if (!found.ok()) return Teardown(found.status());
+    vr_.events.push_back({0, "target \"" + plan_.target_name + "\" is attached: " + *found +
+                                 ", " + plan_.attach->Describe() +
                                  "; not started, stopped or signalled by faultline"});
   }
   StartPhases();
