@@ -260,6 +260,7 @@ class FakeProxy final : public Proxy {
   }
   void Close() override { w_.Log("proxy " + plan_.dependency + " closed"); }
   uint64_t open_upstream() const override { return 3; }
+  uint64_t upstream_connect_errors() const override { return w_.upstream_connect_errors; }
   std::optional<UpstreamCounts> upstream_counts() const override { return w_.upstream_counts; }
   std::vector<UpstreamRecord> upstream_records() const override { return w_.upstream_records; }
 

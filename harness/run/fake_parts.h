@@ -32,6 +32,7 @@ struct FakeWorld {
   std::set<std::string> never_ready;            // readiness times out
   std::set<std::string> cannot_start;           // Start() fails
   bool proxy_cannot_listen = false;
+  uint64_t upstream_connect_errors = 0;         // every proxy's, as it reports them
   Duration stop_takes{0};                       // how long StopAll takes
   std::string attach_error;                     // Attach() fails with this message
   std::map<std::string, int> hook_codes;        // a hook's exit code, by name; default 0

@@ -102,6 +102,9 @@ class Proxy {
   virtual void SetFaults(const std::vector<FaultSpec>& faults) = 0;
   virtual void Close() = 0;
   virtual uint64_t open_upstream() const = 0;
+  /// Client connections it could not connect upstream (refused, reset or
+  /// timed out), each closed at once: the dependency was not there.
+  virtual uint64_t upstream_connect_errors() const = 0;
   /// With protocol "http": the live request counts; nullopt for a TCP proxy.
   virtual std::optional<UpstreamCounts> upstream_counts() const { return std::nullopt; }
   /// With protocol "http": every request record so far (open ones kOpen);

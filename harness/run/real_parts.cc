@@ -271,6 +271,9 @@ class ProxyInFront final : public Proxy {
   }
   void Close() override { proxy_.Close(); }
   uint64_t open_upstream() const override { return proxy_.counters().open_upstream; }
+  uint64_t upstream_connect_errors() const override {
+    return proxy_.counters().upstream_connect_errors;
+  }
   std::optional<UpstreamCounts> upstream_counts() const override {
     if (!http_) return std::nullopt;
     return proxy_.Counts();

@@ -354,6 +354,23 @@ void VariantRun::AuditUpstream() {
   }
 }
 
+// A dependency its proxy could not reach (an external one that is down, a
+// started one that died) shows in the counts only as the target's errors:
+// the event says where they came from.
+void VariantRun::NoteUnreachedUpstreams() {
+  const double t = epoch_ == TimePoint{} ? 0 : ToSeconds(clock_.Now() - epoch_);
+  for (size_t i = 0; i < proxies_.size() && i < plan_.proxies.size(); ++i) {
+    const uint64_t failed = proxies_[i].second->upstream_connect_errors();
+    if (failed == 0) continue;
+    const ProxyPlan& p = plan_.proxies[i];
+    vr_.events.push_back(
+        {t, "dependency \"" + p.dependency + "\": " + std::to_string(failed) +
+                (failed == 1 ? " connection" : " connections") + " through its fault proxy " +
+                "could not reach " + p.upstream_host + ":" + std::to_string(p.upstream_port) +
+                " (refused, reset or timed out) and were closed at once"});
+  }
+}
+
 void VariantRun::ScheduleProgress() {
   ++progress_tick_;
   progress_timer_->At(epoch_ + progress_.every() * progress_tick_, [this] {
@@ -406,6 +423,7 @@ void VariantRun::CheckDrained() {
 void VariantRun::StopProcesses() {
   state_ = State::kStopping;
   if (!interrupted_) AuditUpstream();
+  NoteUnreachedUpstreams();
   for (auto& [dependency, proxy] : proxies_) proxy->SetFaults({});
   processes_->StopAll([this] {
     load_.reset();

@@ -109,6 +109,7 @@ class VariantRun {
   void OnSample(double t_s, const SampleRow& row);
   void AddGauges(SampleRow* row) const;
   void AuditUpstream();
+  void NoteUnreachedUpstreams();
   void ScheduleProgress();
   void NextCensusMoment();
   void TakeCensus(const std::string& at, std::function<void()> then);

@@ -115,6 +115,27 @@ TEST_CASE("a request due at a phase's start counts in that phase") {
   CHECK(h.result.requests.Phase(2).counts.total() == 1);
 }
 
+// A dependency its proxy could not reach shows in the counts only as the
+// target's errors; the event says where they came from.
+TEST_CASE("connections a proxy could not carry upstream are an event at the end") {
+  Harness h;
+  h.run->Start();
+  h.At(3.4);
+  REQUIRE(h.state() == VariantRun::State::kDone);
+  CHECK(h.result.events.empty());  // none failed
+
+  Harness down;
+  down.world.upstream_connect_errors = 30;
+  down.run->Start();
+  down.At(3.4);
+  REQUIRE(down.result.events.size() == 1);
+  const Event& e = down.result.events[0];
+  CHECK(e.t_s == doctest::Approx(3));  // when the processes are stopped
+  CHECK(e.message.starts_with("dependency \"inventory\": 30 connections through its fault proxy "
+                              "could not reach 127.0.0.1:"));
+  CHECK(e.message.ends_with(" (refused, reset or timed out) and were closed at once"));
+}
+
 TEST_CASE("draining gives up at the client timeout plus a second") {
   Harness h;
   h.run->Start();
