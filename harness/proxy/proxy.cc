@@ -235,6 +235,9 @@ void FaultProxy::SetUpstream(std::string host, uint16_t port) {
   impl_->SetUpstream(std::move(host), port);
 }
 void FaultProxy::Close() { impl_->Close(); }
+void FaultProxy::OnUpstreamConnectError(std::function<void(const std::string&)> report) {
+  impl_->OnUpstreamConnectError(std::move(report));
+}
 const std::string& FaultProxy::name() const { return impl_->name(); }
 ProxyCounters FaultProxy::counters() const { return impl_->counters(); }
 void FaultProxy::SetProtocol(ProxyProtocol protocol, RecordKeeping keeping) {

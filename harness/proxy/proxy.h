@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -76,6 +77,11 @@ class FaultProxy {
 
   /// Closes the listener and every connection.
   void Close();
+
+  /// `report(why)` ("Connection refused") for each client connection it
+  /// could not connect upstream (counted in upstream_connect_errors; the
+  /// client's connection is closed). Called on the proxy's io_context.
+  void OnUpstreamConnectError(std::function<void(const std::string&)> report);
 
   const std::string& name() const;
   ProxyCounters counters() const;

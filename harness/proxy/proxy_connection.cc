@@ -58,6 +58,7 @@ void FaultProxy::Impl::Connection::OnConnect(error_code ec) {
   if (closed()) return;
   if (ec) {
     owner_->counters_.upstream_connect_errors++;
+    if (owner_->on_connect_error_) owner_->on_connect_error_(ec.message());
     Close(/*abortive=*/false);
     return;
   }

@@ -70,9 +70,13 @@ class FaultProxy::Impl {
   }
   UpstreamCounts Counts() const { return ledger_.counts(); }
   std::vector<UpstreamRecord> Records() const { return ledger_.records(); }
+  void OnUpstreamConnectError(std::function<void(const std::string&)> report) {
+    on_connect_error_ = std::move(report);
+  }
 
  private:
   class Connection;
+  std::function<void(const std::string&)> on_connect_error_;  // OnUpstreamConnectError
 
   // What the listener does; follows the faults (UpdateListener).
   enum class Listener {

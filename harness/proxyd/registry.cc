@@ -78,6 +78,24 @@ ApiFailure ProxyRegistry::Start(Entry& e) {
   // memory bounded; the counts still cover every request.
   if (s.http) proxy->SetProtocol(ProxyProtocol::kHttp, RecordKeeping::kOpenOnly);
   proxy->SetFaults(e.state.toxics);
+  // An upstream that is down shows in the log, not only as clients' closed
+  // connections: the first failure at once, then at most a line per 5 s
+  // with how many failed since.
+  struct Quiet {
+    TimePoint last{};
+    uint64_t since = 0;
+  };
+  proxy->OnUpstreamConnectError([this, name = s.name, upstream = s.upstream,
+                                 quiet = std::make_shared<Quiet>()](const std::string& why) {
+    ++quiet->since;
+    const TimePoint now = clock_.Now();
+    if (quiet->last != TimePoint{} && now - quiet->last < std::chrono::seconds(5)) return;
+    log_("proxy " + name + ": cannot reach upstream " + upstream + ": " + why + " (" +
+         std::to_string(quiet->since) + (quiet->since == 1 ? " connection" : " connections") +
+         " closed" + (quiet->last == TimePoint{} ? "" : " since the last such line") + ")");
+    quiet->last = now;
+    quiet->since = 0;
+  });
   Status status = proxy->Listen(listen->host, listen->port);
   if (!status.ok()) {  // Invalid: not an address; Unavailable: cannot bind
     s.enabled = false;

@@ -1,9 +1,10 @@
 // The registry on its own: real proxies on loopback, an io_context that the
-// test never runs (binding and closing are synchronous).
+// test runs only where a proxy must accept (binding and closing are synchronous).
 #include "harness/proxyd/registry.h"
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -120,6 +121,52 @@ TEST_CASE("a proxy whose upstream is its own listen address is a 400") {
   REQUIRE_FALSE(patched.ok());
   CHECK(patched.error().status == 400);
   CHECK(f.registry.Get("redis")->settings.upstream == "127.0.0.1:9");
+}
+
+// An upstream that is down shows in the log, not only as closed clients;
+// a storm of them is one line per 5 s with the count. This test runs the
+// io_context (bounded) so that the proxy accepts and tries to connect.
+TEST_CASE("an upstream the proxy cannot reach is logged at most once per 5 s") {
+  Fixture f;
+  uint16_t down = 0;  // a port nothing listens on: bound, then closed
+  {
+    tcp::acceptor probe(f.io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+    down = probe.local_endpoint().port();
+  }
+  const std::string upstream = "127.0.0.1:" + std::to_string(down);
+  ApiResult<ProxyState> s = f.registry.Create({"db", "127.0.0.1:0", upstream, true});
+  REQUIRE(s.ok());
+  // Connects a client and runs the loop until the proxy has closed it.
+  auto refused_once = [&] {
+    tcp::socket client(f.io);
+    client.connect(tcp::endpoint(asio::ip::address_v4::loopback(), PortOf(*s)));
+    client.non_blocking(true);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (std::chrono::steady_clock::now() < deadline) {
+      f.io.run_for(std::chrono::milliseconds(5));
+      char byte;
+      boost::system::error_code ec;
+      client.read_some(asio::buffer(&byte, 1), ec);
+      if (ec && ec != asio::error::would_block) return true;  // closed by the proxy
+    }
+    return false;
+  };
+  auto lines = [&] {
+    return std::count_if(f.log.begin(), f.log.end(), [](const std::string& l) {
+      return l.find("cannot reach upstream") != std::string::npos;
+    });
+  };
+  const std::string head = "proxy db: cannot reach upstream " + upstream + ": Connection refused";
+  REQUIRE(refused_once());
+  REQUIRE(lines() == 1);
+  CHECK(f.log.back() == head + " (1 connection closed)");
+  REQUIRE(refused_once());
+  REQUIRE(refused_once());
+  CHECK(lines() == 1);  // within 5 s of the first line
+  f.clock.Advance(std::chrono::seconds(5));
+  REQUIRE(refused_once());
+  REQUIRE(lines() == 2);
+  CHECK(f.log.back() == head + " (3 connections closed since the last such line)");
 }
 
 TEST_CASE("disabling closes the listener and keeps the port - enabling binds it again") {
