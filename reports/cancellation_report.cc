@@ -91,6 +91,14 @@ std::string OrphansChart(const std::vector<CancellationRow>& rows, const std::st
   return RenderSvgChart(chart);
 }
 
+// A target that forwards traceparent on some calls only: the rest are not
+// tied to a caller, and the counts above say nothing of them.
+std::string UntracedNote(const CancellationSummary& c) {
+  if (c.untraced == 0) return "";
+  return " (" + Num(c.untraced) + " upstream requests carried no client's trace id: the target "
+         "did not forward it on those calls; they are orphans by age alone)";
+}
+
 }  // namespace
 
 std::string HtmlCancellation(const std::vector<CancellationRow>& rows) {
@@ -117,7 +125,11 @@ std::string HtmlCancellation(const std::vector<CancellationRow>& rows) {
       const CancellationSummary& c = it->second;
       out += "<tr><td><span class=\"swatch\" style=\"--c:" + row.colour + "\"></span>" +
              EscapeXml(row.variant) + "</td><td>" +
-             (c.forwarded ? "forwarded" : "not forwarded: counts compared") + "</td>" +
+             (!c.forwarded   ? "not forwarded: counts compared"
+              : c.untraced   ? "forwarded on some calls: " + Num(c.untraced) +
+                                 " upstream requests untraced, orphans among them by age"
+                             : std::string("forwarded")) +
+             "</td>" +
              td(Num(c.gave_up));
       if (c.forwarded) {
         out += td(Num(c.ended_before)) + td(Num(c.ended_after)) + td(Num(c.never_ended)) +
@@ -144,7 +156,7 @@ std::string CancellationLines(const VariantResult& v) {
       out += Num(c.gave_up) + " gave up; their upstream requests ended " + Num(c.ended_before) +
              " before, " + Num(c.ended_after) + " after, " + Num(c.never_ended) +
              " never; outlived p99 " + Ms(c.outlived.p99_ms) + "; " + Num(c.orphans) +
-             " orphans at the end\n";
+             " orphans at the end" + UntracedNote(c) + "\n";
     } else {
       out += "target does not forward traceparent; " + Num(c.open_at_end) +
              " upstream requests open at the end (" + Num(c.client_in_flight_at_end) +

@@ -69,17 +69,25 @@ CancellationSummary AuditCancellation(const CallerLedger& callers,
   s.client_in_flight_at_end = end.client_in_flight;
   for (const auto& u : upstream) {
     if (!u.end_s) ++s.open_at_end;
-    if (!s.forwarded) {
-      // Whoever caused it started before it and gave up by start + timeout.
+    const CallerLedger::Caller* caller =
+        !s.forwarded || u.trace_id.empty() ? nullptr : callers.Find(u.trace_id);
+    if (!caller) {
+      // Not tied to a caller: the target did not forward traceparent on
+      // this call (on any, when !forwarded), or its caller is still in
+      // flight. Whoever caused it started before it and had left by start
+      // + client timeout: open past that, it is an orphan by age alone.
+      if (s.forwarded) ++s.untraced;
       const double age = end.end_s - u.start_s - end.client_timeout_s;
       if (!u.end_s && age > 0) s.orphan_ages_s.push_back(age);
       continue;
     }
-    const CallerLedger::Caller* caller = u.trace_id.empty() ? nullptr : callers.Find(u.trace_id);
-    if (!caller) continue;  // its caller is still in flight, or unknown
     if (!u.end_s) {
       if (caller->left_s <= end.end_s) s.orphan_ages_s.push_back(end.end_s - caller->left_s);
-      if (caller->gave_up) ++s.never_ended;
+      if (caller->gave_up) {
+        ++s.never_ended;
+        // Still open: it outlived its caller by at least this much.
+        s.outlived_s.push_back(std::max(0.0, end.end_s - caller->left_s));
+      }
       continue;
     }
     if (!caller->gave_up) continue;
@@ -105,7 +113,7 @@ CancellationSummary AuditCancellation(const CallerLedger& callers,
 
 std::vector<double> OrphansOver(const CallerLedger& callers,
                                 const std::vector<UpstreamSpan>& upstream,
-                                const std::vector<double>& t_s) {
+                                const std::vector<double>& t_s, double client_timeout_s) {
   if (!Forwarded(callers, upstream)) return {};
   // Each orphan is one interval [max(start, left), end). Those open at t
   // are the ones begun by t less the ones ended by t (an interval ends
@@ -115,8 +123,10 @@ std::vector<double> OrphansOver(const CallerLedger& callers,
   std::vector<double> ends;
   for (const auto& u : upstream) {
     const CallerLedger::Caller* caller = u.trace_id.empty() ? nullptr : callers.Find(u.trace_id);
-    if (!caller) continue;
-    const double from = std::max(u.start_s, caller->left_s);
+    // Not tied to a caller (AuditCancellation): an orphan once it has been
+    // open longer than the client timeout.
+    const double from = caller ? std::max(u.start_s, caller->left_s)
+                               : u.start_s + client_timeout_s;
     const double to = u.end_s ? *u.end_s : std::numeric_limits<double>::infinity();
     if (!(from < to)) continue;
     begins.push_back(from);

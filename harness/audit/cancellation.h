@@ -77,11 +77,13 @@ CancellationSummary AuditCancellation(const CallerLedger& callers,
                                       const AuditEnd& end);
 
 /// Orphans over time: at each t of `t_s`, the upstream requests open at t
-/// (started at or before t, not ended by t) whose caller had left by t. Empty
-/// when the target does not forward traceparent (no caller is known).
+/// (started at or before t, not ended by t) whose caller had left by t; one
+/// not tied to a caller (no trace id of a client request: the target did not
+/// forward it on that call) once open longer than `client_timeout_s`. Empty
+/// when the target forwards traceparent on no call (no caller is known).
 std::vector<double> OrphansOver(const CallerLedger& callers,
                                 const std::vector<UpstreamSpan>& upstream,
-                                const std::vector<double>& t_s);
+                                const std::vector<double>& t_s, double client_timeout_s);
 
 /// The upper bounds (ms) of the outlived histogram's buckets, ascending; the
 /// last is +infinity. The first, 0, holds the upstream requests that ended

@@ -51,18 +51,23 @@ TEST_CASE("upstream work of callers who gave up is sorted into before - after - 
   CHECK(s.orphans == 1);
   REQUIRE(s.orphan_ages_s.size() == 1);
   CHECK(s.orphan_ages_s[0] == doctest::Approx(12));
-  REQUIRE(s.outlived_s.size() == 2);
+  CHECK(s.untraced == 1);  // "zz": tied to no client request
+  // The one never ended outlived its caller by at least the 12 s to the
+  // end: a target that never cancels cannot score 0.
+  REQUIRE(s.outlived_s.size() == 3);
   CHECK(s.outlived_s[0] == 0);
   CHECK(s.outlived_s[1] == doctest::Approx(1));
-  CHECK(s.outlived.p50_ms == 0);
-  CHECK(s.outlived.p99_ms == doctest::Approx(1000));
-  CHECK(s.outlived.max_ms == doctest::Approx(1000));
-  // Histogram: one at 0, one in (500, 1000].
+  CHECK(s.outlived_s[2] == doctest::Approx(12));
+  CHECK(s.outlived.p50_ms == doctest::Approx(1000));
+  CHECK(s.outlived.p99_ms == doctest::Approx(12000));
+  CHECK(s.outlived.max_ms == doctest::Approx(12000));
+  // Histogram: one at 0, one in (500, 1000], one in (10 s, 30 s].
   uint64_t total = 0;
   for (const auto& [bound, n] : s.outlived_histogram) total += n;
-  CHECK(total == 2);
+  CHECK(total == 3);
   CHECK(s.outlived_histogram.front() == std::pair<double, uint64_t>{0, 1});
   CHECK(s.outlived_histogram[5] == std::pair<double, uint64_t>{1000, 1});
+  CHECK(s.outlived_histogram[9] == std::pair<double, uint64_t>{30000, 1});
   CHECK(std::isinf(s.outlived_histogram.back().first));
 }
 
@@ -92,7 +97,7 @@ TEST_CASE("a propagating target leaves no orphans and outlives nobody") {
   CHECK(s.orphans == 0);
   CHECK(s.gave_up == 0);
   CHECK(s.outlived_s.empty());
-  for (double n : OrphansOver(callers, upstream, {0, 1, 2, 3, 10})) CHECK(n == 0);
+  for (double n : OrphansOver(callers, upstream, {0, 1, 2, 3, 10}, 5)) CHECK(n == 0);
 }
 
 TEST_CASE("without a forwarded trace id the audit counts open requests older than the timeout") {
@@ -112,7 +117,33 @@ TEST_CASE("without a forwarded trace id the audit counts open requests older tha
   CHECK(s.orphan_ages_s[0] == doctest::Approx(13.9));
   CHECK(s.ended_before + s.ended_after + s.never_ended == 0);
   CHECK(s.outlived_histogram.empty());
-  CHECK(OrphansOver(callers, upstream, {1, 2}).empty());
+  CHECK(OrphansOver(callers, upstream, {1, 2}, 5).empty());
+}
+
+// A target that forwards traceparent on its fast calls only: the slow
+// calls it leaks carry no trace id. They were skipped, and the orphans
+// check passed with 13 of them open at the end.
+TEST_CASE("upstream requests a target sent without the trace id are orphans by age") {
+  CallerLedger callers;
+  callers.Add(Client("a", Outcome::kOk, 1, 0.1));        // answered at 1.1
+  callers.Add(Client("b", Outcome::kTimeout, 2, 0.25));  // left at 2.25
+  callers.Add(Client("", Outcome::kTimeout, 3, 0.25));   // sent untraced by the target
+  std::vector<UpstreamSpan> upstream = {
+      Span("a", 1.01, 1.05),          // forwarded, ended in time
+      Span("", 2.01, std::nullopt),   // b's slow call, untraced, never ended: 17.99 s open
+      Span("", 19.9, std::nullopt),   // open 0.1 s: its caller may still wait
+      Span("", 3.01, 4.0),            // ended
+  };
+  const CancellationSummary s = AuditCancellation(callers, upstream, {20, 0.25, 0});
+  CHECK(s.forwarded);
+  CHECK(s.untraced == 3);
+  CHECK(s.open_at_end == 2);
+  CHECK(s.orphans == 1);
+  REQUIRE(s.orphan_ages_s.size() == 1);
+  CHECK(s.orphan_ages_s[0] == doctest::Approx(20 - 2.01 - 0.25));
+  // Over time: the untraced one is an orphan once open past the timeout.
+  CHECK(OrphansOver(callers, upstream, {2.1, 2.3, 19.95}, 0.25) ==
+        std::vector<double>{0, 1, 1});
 }
 
 TEST_CASE("orphans over time count open upstream requests whose caller had left") {
@@ -120,7 +151,7 @@ TEST_CASE("orphans over time count open upstream requests whose caller had left"
   callers.Add(Client("a", Outcome::kTimeout, 0, 5));  // left at 5
   callers.Add(Client("b", Outcome::kTimeout, 1, 5));  // left at 6
   std::vector<UpstreamSpan> upstream = {Span("a", 0.1, std::nullopt), Span("b", 1.1, 7.0)};
-  const std::vector<double> n = OrphansOver(callers, upstream, {0, 4.9, 5, 6, 6.5, 7, 100});
+  const std::vector<double> n = OrphansOver(callers, upstream, {0, 4.9, 5, 6, 6.5, 7, 100}, 5);
   CHECK(n == std::vector<double>{0, 0, 1, 2, 2, 1, 1});
 }
 
@@ -140,7 +171,7 @@ TEST_CASE("orphans over time agree with counting every interval at every sample"
   }
   std::vector<double> t_s;
   for (int i = 0; i <= 1000; ++i) t_s.push_back(i * 0.1);
-  const std::vector<double> n = OrphansOver(callers, upstream, t_s);
+  const std::vector<double> n = OrphansOver(callers, upstream, t_s, 5);
   REQUIRE(n.size() == t_s.size());
   double most = 0;
   for (size_t k = 0; k < t_s.size(); ++k) {

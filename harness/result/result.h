@@ -223,8 +223,12 @@ struct CancellationSummary {
   uint64_t ended_before = 0;        // their upstream requests that ended before the caller left
   uint64_t ended_after = 0;         // ... that ended after it
   uint64_t never_ended = 0;         // ... still open at the end
-  LatencySummary outlived;          // upstream end - caller left, ended_before (as 0) and
-                                    // ended_after; NaN when there were none
+  LatencySummary outlived;          // upstream end - caller left over all three: ended_before
+                                    // as 0, never_ended as end of the audit - caller left (a
+                                    // lower bound); NaN when there were none
+  uint64_t untraced = 0;            // forwarded, yet with no known caller's trace id (the
+                                    // target did not forward it on that call): orphans among
+                                    // them by age, as when not forwarded
   uint64_t orphans = 0;             // open at the end although their caller had left
                                     // (gave up or got an answer); not forwarded: open at
                                     // the end although every caller must have left

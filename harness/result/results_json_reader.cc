@@ -275,6 +275,7 @@ CancellationSummary ReadCancellation(Reader& r, const Node& c) {
   s.ended_before = r.Count(c, "ended_before");
   s.ended_after = r.Count(c, "ended_after");
   s.never_ended = r.Count(c, "never_ended");
+  s.untraced = r.Count(c, "untraced");  // absent (0) in files written before it
   if (auto o = r.Object(c, "outlived_ms", Need::kOptional))
     s.outlived = LatencySummary{r.NumberOrNaN(*o, "p50"), r.NumberOrNaN(*o, "p99"),
                                 r.NumberOrNaN(*o, "max")};

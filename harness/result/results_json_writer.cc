@@ -58,6 +58,7 @@ json Cancellation(const VariantResult& v) {
         {"ended_before", c.ended_before},
         {"ended_after", c.ended_after},
         {"never_ended", c.never_ended},
+        {"untraced", c.untraced},
         {"outlived_ms",
          {{"p50", Number(c.outlived.p50_ms)},
           {"p99", Number(c.outlived.p99_ms)},

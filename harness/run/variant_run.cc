@@ -346,7 +346,8 @@ void VariantRun::AuditUpstream() {
       spans.push_back(std::move(s));
     }
     vr_.cancellation[dependency] = AuditCancellation(callers_, spans, end);
-    std::vector<double> orphans = OrphansOver(callers_, spans, vr_.samples.t_s);
+    std::vector<double> orphans =
+        OrphansOver(callers_, spans, vr_.samples.t_s, end.client_timeout_s);
     if (orphans.empty() || vr_.samples.t_s.empty()) continue;
     const std::string name = "upstream." + dependency + ".orphans";
     vr_.samples.AddName(name);

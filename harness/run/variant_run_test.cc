@@ -447,7 +447,8 @@ TEST_CASE("an HTTP proxy's counts are sampled and its records audited at the end
   CHECK(c.ended_after == 1);
   CHECK(c.never_ended == 1);
   CHECK(c.orphans == 1);
-  CHECK(c.outlived.max_ms == doctest::Approx(500));
+  CHECK(c.outlived.p50_ms == doctest::Approx(500));   // "b": ended 0.5 s after it left
+  CHECK(c.outlived.max_ms == doctest::Approx(2400));  // "a": open from 0.6 to the audit at 3.0
   // Orphans over time: "a" from 0.6 on, "b" from 0.8 until 1.3.
   const std::vector<double>* orphans = r.samples.Find("upstream.inventory.orphans");
   REQUIRE(orphans);
