@@ -203,6 +203,7 @@ TEST_CASE("the cancellation audit per dependency round-trips through results.jso
   c.ended_before = 2;
   c.ended_after = 3;
   c.never_ended = 7;
+  c.untraced = 4;
   c.outlived = LatencySummary{250, 1900, 2000};
   c.orphans = 9;
   c.open_at_end = 10;
@@ -219,6 +220,7 @@ TEST_CASE("the cancellation audit per dependency round-trips through results.jso
   CHECK(inv["ended_before"] == 2);
   CHECK(inv["ended_after"] == 3);
   CHECK(inv["never_ended"] == 7);
+  CHECK(inv["untraced"] == 4);
   CHECK(inv["outlived_ms"]["p99"] == 1900.0);
   CHECK(inv["orphans"] == 9);
   CHECK(inv["outlived_histogram"][3]["le_ms"].is_null());  // +infinity
@@ -229,6 +231,7 @@ TEST_CASE("the cancellation audit per dependency round-trips through results.jso
   REQUIRE_MESSAGE(read.ok(), read.status().message());
   const CancellationSummary& back = read->variants[0].cancellation.at("inventory");
   CHECK(back.orphans == 9);
+  CHECK(back.untraced == 4);
   CHECK(back.outlived.max_ms == 2000);
   CHECK(std::isinf(back.outlived_histogram.back().first));
   CHECK(back.outlived_s.empty());
