@@ -103,7 +103,10 @@ bool Draw(const ProxyFault& f, std::mt19937_64& rng) {
 std::string AbortAnswer(const ProxyFault& f, bool head, bool close) {
   const int status = f.status;
   const bool no_body = status < 200 || status == 204 || status == 304;
-  std::string reason(http::obsolete_reason(http::int_to_status(static_cast<unsigned>(status))));
+  // A status Beast has no phrase for gets an empty one (RFC 9112 allows it),
+  // not Beast's "<unknown-status>".
+  const http::status known = http::int_to_status(static_cast<unsigned>(status));
+  std::string reason(known == http::status::unknown ? "" : http::obsolete_reason(known));
   std::string s = "HTTP/1.1 " + std::to_string(status) + " " + reason + "\r\n";
   if (!no_body) {
     s += "content-length: " + std::to_string(f.body.size()) + "\r\n";

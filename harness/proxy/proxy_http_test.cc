@@ -230,6 +230,18 @@ TEST_CASE_FIXTURE(HttpConnected, "http abort of a Connection close request close
   CHECK(client.ReadEnd() == asio::error::eof);
 }
 
+// A status Beast has no phrase for: an empty reason phrase, not "<unknown-status>".
+TEST_CASE_FIXTURE(HttpConnected, "http abort with a status that has no standard phrase") {
+  ProxyFault abort = Http(ProxyFault::Kind::kAbort);
+  abort.status = 418;
+  rig.SetFault(abort);
+  REQUIRE(client.Send("GET / HTTP/1.1\r\nConnection: close\r\n\r\n"));
+  const std::string answer =
+      "HTTP/1.1 418 \r\ncontent-length: 0\r\ncontent-type: text/plain\r\n"
+      "connection: close\r\n\r\n";
+  CHECK(client.Read(answer.size()) == answer);
+}
+
 TEST_CASE_FIXTURE(HttpConnected, "http delay holds the request - or the response head - for its duration") {
   ProxyFault delay = Http(ProxyFault::Kind::kDelay);
   delay.delay = 300ms;
