@@ -431,11 +431,28 @@ void HttpFlow::SendToClient(std::string bytes, bool body) {
 
 void HttpFlow::UpstreamEof() {
   State& s = *s_;
-  if (piping_ || !s.response || s.exchanges.empty()) return;
-  // A response without a length ends with the connection.
-  error_code ec;
-  s.response->put_eof(ec);
-  if (!ec && s.response->is_done()) FinishResponse();
+  if (!piping_ && s.response && !s.exchanges.empty()) {
+    // A response without a length ends with the connection.
+    error_code ec;
+    s.response->put_eof(ec);
+    if (!ec && s.response->is_done()) FinishResponse();
+  }
+  // The dependency ended its connection: a request it has not answered in
+  // full (a body cut short, garbage that made the flow a byte pipe, no
+  // answer at all) never will be. Its
+  // record ends now as the dependency's doing, not later as abandoned by
+  // the target. Answers still on their way to the target end as delivered.
+  std::set<size_t> answered;
+  for (const State::End& e : s.ends) answered.insert(e.record);
+  const TimePoint now = host_.Now();
+  for (auto it = s.open_records.begin(); it != s.open_records.end();) {
+    if (answered.contains(*it)) {
+      ++it;
+      continue;
+    }
+    host_.Ledger().End(*it, UpstreamEnd::kFault, now);
+    it = s.open_records.erase(it);
+  }
 }
 
 void HttpFlow::Delivered(uint64_t total) {

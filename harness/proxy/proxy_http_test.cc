@@ -495,6 +495,28 @@ TEST_CASE_FIXTURE(HttpConnected, "http records under reset_peer and limit_data -
   CHECK(client.ReadEnd() != asio::error::would_block);  // closed or reset
 }
 
+// The dependency ends its connection before it has answered in full: the
+// request ends then, as its doing (fault), not later as abandoned by the
+// target (which, left waiting, might never close).
+TEST_CASE_FIXTURE(HttpConnected, "http a dependency that closes mid-answer ends the request as fault") {
+  std::string answer;
+  SUBCASE("a body cut short") {
+    answer = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nten bytes!";
+  }
+  SUBCASE("garbage") { answer = "this is no HTTP\r\n\r\n"; }
+  SUBCASE("no answer at all") {}
+  REQUIRE(client.Send(kTracedGet));
+  CHECK(dep->Read(kTracedGet.size()) == kTracedGet);
+  const TimePoint sent = SteadyClock::now();
+  if (!answer.empty()) REQUIRE(dep->Send(answer));
+  dep->Close();
+  REQUIRE(WaitRecords([](const auto& r) { return AllEnded(r, 1); }));
+  CHECK(Records()[0].how == UpstreamEnd::kFault);
+  CHECK(Records()[0].end >= sent);
+  CHECK(Counts().fault == 1);
+  CHECK(Counts().abandoned == 0);
+}
+
 TEST_CASE("http faults describe themselves") {
   ProxyFault abort = Http(ProxyFault::Kind::kAbort, "/stock");
   abort.status = 503;
