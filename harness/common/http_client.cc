@@ -107,8 +107,7 @@ std::string FormatHttpRequest(const HttpRequest& r, const std::string& host, uin
   }
   if (!has_host) {
     // An IPv6 literal is bracketed in Host (RFC 7230 5.4): "[::1]:9000".
-    const bool v6 = host.find(':') != std::string::npos;
-    out += "Host: " + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port) + "\r\n";
+    out += "Host: " + JoinHostPort(host, port) + "\r\n";
   }
   if (!r.body.empty() || r.method == "POST" || r.method == "PUT" || r.method == "PATCH") {
     out += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";

@@ -4,6 +4,7 @@
 // every error.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,11 @@ std::string DidYouMean(std::string_view got, const std::vector<std::string>& can
 
 /// "\"a\", \"b\" or \"c\"" (each name quoted).
 std::string OneOf(const std::vector<std::string>& names);
+
+/// "127.0.0.1:80", "[::1]:80", "db.internal:5432": `host` (an address or a
+/// name; an IPv6 literal without brackets) and `port` as a URL, a Host header
+/// and every message write them.
+std::string JoinHostPort(std::string_view host, uint16_t port);
 
 /// `a` and `b` are equal ignoring ASCII case, as HTTP header names compare.
 bool EqualsIgnoringCase(std::string_view a, std::string_view b);

@@ -50,3 +50,9 @@ TEST_CASE("EqualsIgnoringCase compares header names in any ASCII case") {
   CHECK_FALSE(faultline::EqualsIgnoringCase("Content-Length", "content-lengthx"));
   CHECK_FALSE(faultline::EqualsIgnoringCase("traceparent", "tracestate"));
 }
+
+TEST_CASE("JoinHostPort brackets an IPv6 literal as a URL does") {
+  CHECK(faultline::JoinHostPort("127.0.0.1", 80) == "127.0.0.1:80");
+  CHECK(faultline::JoinHostPort("::1", 19101) == "[::1]:19101");
+  CHECK(faultline::JoinHostPort("db.internal", 5432) == "db.internal:5432");
+}

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <utility>
 
+#include "harness/common/text.h"
 #include "harness/proxy/proxy_impl.h"
 
 namespace faultline {
@@ -19,9 +20,7 @@ constexpr auto kRetryDelay = std::chrono::milliseconds(50);
 
 // "127.0.0.1:80", "[::1]:80".
 std::string HostPort(const asio::ip::address& address, uint16_t port) {
-  std::string host = address.to_string();
-  if (address.is_v6()) host = "[" + host + "]";
-  return host + ":" + std::to_string(port);
+  return JoinHostPort(address.to_string(), port);
 }
 
 }  // namespace

@@ -38,9 +38,6 @@ StatusOr<Address> ParseAddress(std::string_view text) {
   return out;
 }
 
-std::string ToString(const Address& a) {
-  const bool v6 = a.host.find(':') != std::string::npos;
-  return (v6 ? "[" + a.host + "]" : a.host) + ":" + std::to_string(a.port);
-}
+std::string ToString(const Address& a) { return JoinHostPort(a.host, a.port); }
 
 }  // namespace faultline

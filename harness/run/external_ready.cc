@@ -76,9 +76,9 @@ void ExternalReadiness::Attempted(bool ready) {
     const ReadyPlan& r = *external_.ready;
     const std::string probe =
         r.kind == Readiness::Kind::kHttp
-            ? "http GET " + external_.host + ":" + std::to_string(external_.port) + r.path +
+            ? "http GET " + JoinHostPort(external_.host, external_.port) + r.path +
                   " for status " + std::to_string(r.status)
-            : "tcp " + external_.host + ":" + std::to_string(external_.port);
+            : "tcp " + JoinHostPort(external_.host, external_.port);
     return done_(Status::Unavailable("external dependency " + Quote(external_.name) +
                                      " was not ready after " + FormatDuration(r.timeout) + " (" +
                                      probe + ")"));

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "harness/checks/verdict.h"
+#include "harness/common/text.h"
 #include "harness/load/loop_lag_probe.h"
 #include "harness/scenario/metrics.h"
 
@@ -367,7 +368,7 @@ void VariantRun::NoteUnreachedUpstreams() {
     vr_.events.push_back(
         {t, "dependency \"" + p.dependency + "\": " + std::to_string(failed) +
                 (failed == 1 ? " connection" : " connections") + " through its fault proxy " +
-                "could not reach " + p.upstream_host + ":" + std::to_string(p.upstream_port) +
+                "could not reach " + JoinHostPort(p.upstream_host, p.upstream_port) +
                 " (refused, reset or timed out) and were closed at once"});
   }
 }
