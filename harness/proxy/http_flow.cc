@@ -1,6 +1,7 @@
 // HttpFlow (http_flow.h): Beast's parsers find where messages begin and
 // end; the bytes read are forwarded as they are. The only translation unit
-// of the proxy that includes Beast.
+// of the proxy with Beast's parser (http_fault_match.cc has its status
+// phrases).
 
 #include "harness/proxy/http_flow.h"
 
@@ -13,9 +14,9 @@
 
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/status.hpp>
 
 #include "harness/common/traceparent.h"
+#include "harness/proxy/http_fault_match.h"
 
 namespace faultline {
 
@@ -24,14 +25,6 @@ using boost::beast::string_view;
 using boost::system::error_code;
 
 namespace {
-
-std::string Lower(string_view s) {
-  std::string out(s.data(), s.size());
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-using Fields = std::vector<std::pair<std::string, std::string>>;  // lower-case name, value
 
 // Records the parts of a message head HttpFlow looks at; bodies are only
 // counted through (their bytes are forwarded from the input).
@@ -46,7 +39,7 @@ class HeadParser final : public http::basic_parser<isRequest> {
   }
   std::string method, target;
   int status = 0;
-  Fields fields;
+  HttpFields fields;
 
  private:
   void on_request_impl(http::verb, string_view method_text, string_view target_text, int,
@@ -56,7 +49,8 @@ class HeadParser final : public http::basic_parser<isRequest> {
   }
   void on_response_impl(int code, string_view, int, error_code&) override { status = code; }
   void on_field_impl(http::field, string_view name, string_view value, error_code&) override {
-    fields.emplace_back(Lower(name), std::string(value.data(), value.size()));
+    fields.emplace_back(HttpLower(std::string_view(name.data(), name.size())),
+                        std::string(value.data(), value.size()));
   }
   void on_header_impl(error_code&) override {}
   void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) override {}
@@ -67,56 +61,6 @@ class HeadParser final : public http::basic_parser<isRequest> {
   }
   void on_finish_impl(error_code&) override {}
 };
-
-const std::string* Field(const Fields& fields, const std::string& name) {
-  for (const auto& [n, v] : fields) {
-    if (n == name) return &v;
-  }
-  return nullptr;
-}
-
-bool Matches(const ProxyFault::Match& m, const HeadParser<true>& p) {
-  if (!m.method.empty() && m.method != p.method) return false;
-  if (!m.path_prefix.empty() && p.target.compare(0, m.path_prefix.size(), m.path_prefix) != 0) {
-    return false;
-  }
-  for (const auto& [name, value] : m.headers) {
-    const std::string lower = Lower(name);
-    // Not `value` itself: clang 14 (tools/fuzz.sh) cannot capture a structured binding.
-    const std::string& want = value;
-    const bool found = std::any_of(p.fields.begin(), p.fields.end(), [&](const auto& field) {
-      return field.first == lower && (want.empty() || field.second == want);
-    });
-    if (!found) return false;
-  }
-  return true;
-}
-
-bool Draw(const ProxyFault& f, std::mt19937_64& rng) {
-  if (f.fraction >= 1.0) return true;
-  if (f.fraction <= 0.0) return false;
-  return std::uniform_real_distribution<double>(0.0, 1.0)(rng) < f.fraction;
-}
-
-// abort's answer. A 1xx, 204 or 304 has no body; a HEAD request gets the
-// head only.
-std::string AbortAnswer(const ProxyFault& f, bool head, bool close) {
-  const int status = f.status;
-  const bool no_body = status < 200 || status == 204 || status == 304;
-  // A status Beast has no phrase for gets an empty one (RFC 9112 allows it),
-  // not Beast's "<unknown-status>".
-  const http::status known = http::int_to_status(static_cast<unsigned>(status));
-  std::string reason(known == http::status::unknown ? "" : http::obsolete_reason(known));
-  std::string s = "HTTP/1.1 " + std::to_string(status) + " " + reason + "\r\n";
-  if (!no_body) {
-    s += "content-length: " + std::to_string(f.body.size()) + "\r\n";
-    s += "content-type: text/plain\r\n";
-  }
-  if (close) s += "connection: close\r\n";
-  s += "\r\n";
-  if (!no_body && !head) s += f.body;
-  return s;
-}
 
 }  // namespace
 
@@ -243,7 +187,7 @@ void HttpFlow::OnRequestHead() {
   const HeadParser<true>& p = *s.request;
   const TimePoint now = host_.Now();
   UpstreamRecord record;
-  const std::string* traceparent = Field(p.fields, std::string(kTraceparentHeader));
+  const std::string* traceparent = HttpField(p.fields, std::string(kTraceparentHeader));
   record.trace_id = traceparent ? TraceIdOf(*traceparent) : "";
   record.method = p.method;
   record.target = p.target;
@@ -265,18 +209,20 @@ void HttpFlow::OnRequestHead() {
   // Every matching fault is drawn, in list order; the first abort or
   // hang_request that applies decides the request's fate.
   for (const ProxyFault& f : host_.ActiveFaults()) {
-    if (!IsHttpKind(f.kind) || !Matches(f.match, p) || !Draw(f, host_.rng())) continue;
+    if (!IsHttpKind(f.kind) || !HttpMatches(f.match, p.method, p.target, p.fields) ||
+        !HttpDraw(f, host_.rng()))
+      continue;
     host_.CountAffected(FaultName(f));
     switch (f.kind) {
       case ProxyFault::Kind::kAbort:
         if (ex.mode != HttpExchange::Mode::kForward) break;
         ex.mode = HttpExchange::Mode::kLocal;
         {
-          const std::string* expect = Field(p.fields, "expect");
+          const std::string* expect = HttpField(p.fields, "expect");
           // The client may still send the body it announced: close after
           // the answer rather than read the body as the next request.
-          ex.close_after = !p.keep_alive() || (expect && Lower(*expect) == "100-continue");
-          ex.local = AbortAnswer(f, ex.head, ex.close_after);
+          ex.close_after = !p.keep_alive() || (expect && HttpLower(*expect) == "100-continue");
+          ex.local = HttpAbortAnswer(f, ex.head, ex.close_after);
         }
         break;
       case ProxyFault::Kind::kHangRequest:
