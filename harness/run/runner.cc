@@ -12,6 +12,7 @@
 #include <csignal>
 #include <ctime>
 #include <exception>
+#include <utility>
 
 #include "harness/common/asio.h"
 #include "harness/common/clock.h"
@@ -105,12 +106,7 @@ class Runner::Impl {
     result_.complete = false;
     if (options_.checkpoint) options_.checkpoint(result_);
     asio::post(io_, [this] { Next(0); });
-    try {
-      io_.run();
-    } catch (const std::exception& ex) {  // thrown by a handler: stop, keep what was measured
-      Fail(RunEnd::kCouldNotRun, std::string("internal error: ") + ex.what());
-      StopNow();
-    }
+    RunLoop();
     *end = end_;
     result_.complete = true;
     return result_;
@@ -161,6 +157,32 @@ class Runner::Impl {
                      ", stopping the run");
       if (run_) run_->Interrupt();
       WatchSignals();
+    });
+  }
+
+  // Runs the loop to its end. A handler that throws is a bug: the run fails
+  // with it, and the variant under way stops as after an interrupt (its
+  // processes stopped, its teardown commands run, what it measured kept).
+  // A second exception, or that stop outlasting its bound, ends everything
+  // at once.
+  void RunLoop() {
+    bool thrown = false;
+    RunRecovering(io_, [this, &thrown](const std::exception& ex) {
+      const std::string error = std::string("internal error: ") + ex.what();
+      Fail(RunEnd::kCouldNotRun, error);
+      if (std::exchange(thrown, true) || !run_ || run_->state() == VariantRun::State::kDone) {
+        StopNow();
+        return false;
+      }
+      progress_.Note(error + "; stopping the run");
+      run_->Abort(Status::Unavailable(error));
+      abort_deadline_.expires_after(run_->StopBound());
+      abort_deadline_.async_wait([this](const boost::system::error_code& ec) {
+        if (ec) return;
+        progress_.Note("the run did not stop in time: killing every process now");
+        StopNow();
+      });
+      return true;
     });
   }
 
@@ -235,12 +257,14 @@ class Runner::Impl {
       if (end_ == RunEnd::kCompleted) end_ = RunEnd::kInterrupted;
     }
     signals_.cancel();
+    abort_deadline_.cancel();
   }
 
   const Scenario& scenario_;
   RunOptions options_;
   asio::io_context io_;
   asio::signal_set signals_;
+  asio::steady_timer abort_deadline_{io_};  // after an internal error: the stop's bound
   AsioClock clock_;
   std::unique_ptr<PartFactory> parts_;
   ProgressLine progress_;
@@ -257,5 +281,17 @@ Runner::Runner(const Scenario& scenario, RunOptions options, Watchdog* watchdog)
     : impl_(std::make_unique<Impl>(scenario, std::move(options), watchdog)) {}
 Runner::~Runner() = default;
 RunResult Runner::Run(RunEnd* end) { return impl_->Run(end); }
+
+void RunRecovering(asio::io_context& io,
+                   const std::function<bool(const std::exception&)>& recover) {
+  for (;;) {
+    try {
+      io.run();
+      return;
+    } catch (const std::exception& ex) {
+      if (!recover(ex)) return;
+    }
+  }
+}
 
 }  // namespace faultline

@@ -10,9 +10,12 @@
 // processes are stopped, what was measured is kept, and the result is marked
 // interrupted; a second one kills every process at once. results.json is
 // rewritten atomically (by the checkpoint) after every variant and at the
-// end, so an interrupted or killed run still leaves what it measured.
+// end, so an interrupted or killed run still leaves what it measured. A
+// handler that throws (a bug) fails the run, and the variant under way
+// stops as after an interrupt, its teardown commands included.
 #pragma once
 
+#include <exception>
 #include <functional>
 #include <memory>
 #include <ostream>
@@ -23,6 +26,10 @@
 #include "harness/run/bind.h"
 #include "harness/scenario/scenario.h"
 #include "harness/supervisor/supervisor.h"
+
+namespace boost::asio {
+class io_context;
+}
 
 namespace faultline {
 
@@ -60,5 +67,12 @@ class Runner {
   class Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+/// Runs `io` until it runs out of work or is stopped. A handler that throws
+/// ends only itself: `recover` is called with the exception, and the loop
+/// runs on while it returns true; false returns at once, the rest of the
+/// work left undone.
+void RunRecovering(boost::asio::io_context& io,
+                   const std::function<bool(const std::exception&)>& recover);
 
 }  // namespace faultline

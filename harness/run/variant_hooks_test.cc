@@ -145,6 +145,44 @@ TEST_CASE("the teardown runs after an interrupt and a failing one is an event") 
   }
 }
 
+// A handler that threw (a bug in faultline): the Runner aborts the variant,
+// which stops as after an interrupt, with an error for its outcome.
+TEST_CASE("an aborted variant stops its processes and runs its teardown and is an error") {
+  SUBCASE("during the phases") {
+    Harness h(kHooked);
+    h.run->Start();
+    h.At(0.5);
+    h.run->Abort(Status::Unavailable("internal error: boom"));
+    h.At(2.0);
+    CHECK(h.Logged("0.500 hook teardown-1"));
+    CHECK(h.result.outcome == VariantOutcome::kError);
+    CHECK(h.result.error == "internal error: boom");
+    REQUIRE(h.done.has_value());
+    CHECK(h.done->message() == "internal error: boom");
+    h.CheckAllStopped();
+  }
+  SUBCASE("while a setup command hangs: it is stopped, and the teardown runs") {
+    Harness h(kHooked);
+    h.world.hooks_hang.insert("setup-1");
+    h.run->Start();
+    h.At(0.5);
+    h.run->Abort(Status::Unavailable("internal error: boom"));
+    h.At(1.0);
+    CHECK(h.Logged("0.500 hook setup-1 stopped"));
+    CHECK(h.Logged("0.500 hook teardown-1"));
+    CHECK(h.result.outcome == VariantOutcome::kError);
+    h.CheckAllStopped();
+  }
+  SUBCASE("after it ended: nothing changes") {
+    Harness h(kHooked);
+    h.run->Start();
+    h.At(3.0);
+    REQUIRE(h.state() == VariantRun::State::kDone);
+    h.run->Abort(Status::Unavailable("internal error: boom"));
+    CHECK(h.result.outcome == VariantOutcome::kPass);
+  }
+}
+
 TEST_CASE("an attached target is sampled and never stopped") {
   Harness h(kAttached);
   h.run->Start();

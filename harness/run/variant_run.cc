@@ -442,7 +442,7 @@ void VariantRun::FinishStopping() {
 }
 
 void VariantRun::Decide() {
-  if (interrupted_) {
+  if (interrupted_ && !aborted_) {
     vr_.outcome = VariantOutcome::kInterrupted;
     vr_.error = status_.message();  // what went wrong before the signal, if anything
   } else if (!status_.ok()) {
@@ -475,6 +475,22 @@ void VariantRun::Interrupt() {
     drain_timer_->Cancel();
     CheckDrained();
   }
+}
+
+void VariantRun::Abort(Status why) {
+  if (state_ == State::kDone || state_ == State::kCreated) return;
+  if (status_.ok()) status_ = std::move(why);
+  aborted_ = true;
+  Interrupt();
+}
+
+Duration VariantRun::StopBound() const {
+  constexpr Duration kHookKill = std::chrono::seconds(3);  // RunHook: SIGKILL 3 s after SIGTERM
+  constexpr Duration kSlack = std::chrono::seconds(10);
+  Duration bound = plan_.census.timeout + kSlack;
+  for (const ProcessPlan& p : plan_.processes) bound += p.stop_grace;
+  for (const HookPlan& h : plan_.teardown) bound += h.timeout + kHookKill;
+  return bound;
 }
 
 void VariantRun::Kill() {

@@ -84,6 +84,14 @@ class VariantRun {
   void Start();
   void Interrupt();
   void Kill();
+  /// After an internal error (a handler threw): stops as Interrupt() does
+  /// (the processes stopped, the teardown run, what was measured kept), and
+  /// the outcome is "error" with `why`, not "interrupted".
+  void Abort(Status why);
+  /// The longest stopping can take from any state: each process's stop
+  /// grace, a census's timeout, each teardown command's timeout and kill,
+  /// and slack.
+  Duration StopBound() const;
 
   State state() const { return state_; }
   /// The phase under way (meaningful in kPhases).
@@ -126,6 +134,7 @@ class VariantRun {
   State state_ = State::kCreated;
   Status status_;                            // why the variant could not run
   bool interrupted_ = false;
+  bool aborted_ = false;                     // stopped by Abort: an error, not an interrupt
   std::optional<std::string> process_died_;  // a process exited during the phases or draining
   std::optional<std::string> startup_exit_;  // a process exited while others were starting
   std::string starting_;                     // the process whose readiness is awaited
