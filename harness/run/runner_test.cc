@@ -1,6 +1,8 @@
 // RunRecovering: the Runner's loop when a handler throws (a bug in
 // faultline). The loop must run on, so that the variant under way can stop
 // its processes and run its teardown commands, or stop at once when told.
+#include "harness/run/runner.h"
+
 #include <doctest/doctest.h>
 
 #include <stdexcept>
@@ -8,7 +10,6 @@
 #include <vector>
 
 #include "harness/common/asio.h"
-#include "harness/run/runner.h"
 
 using namespace faultline;
 
@@ -25,8 +26,7 @@ TEST_CASE("a handler that throws ends only itself and the loop runs on while rec
     asio::post(io, [&] { seen.push_back("stop processes"); });
     return true;
   });
-  CHECK(seen == std::vector<std::string>{"measure", "recover: boom", "teardown",
-                                         "stop processes"});
+  CHECK(seen == std::vector<std::string>{"measure", "recover: boom", "teardown", "stop processes"});
 }
 
 TEST_CASE("recover returning false leaves the rest of the loop's work undone") {
