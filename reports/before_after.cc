@@ -46,10 +46,12 @@ RunResult BeforeAfter(const RunResult& a, const std::string& label_a, const RunR
                           "\n# " + label_b + ": " + b.scenario_path + "\n" + b.scenario_source;
   out.error.clear();
   out.overrides.clear();
+  out.not_run.clear();
   for (const auto& [run, label] : {std::pair{&a, label_a}, std::pair{&b, label_b}}) {
     if (!run->error.empty())
       out.error += (out.error.empty() ? "" : "; ") + label + ": " + run->error;
     for (const auto& o : run->overrides) out.overrides.push_back(label + ": " + o);
+    for (const auto& n : run->not_run) out.not_run.push_back(label + ": " + n);
     for (VariantResult v : run->variants) {
       v.name = label + ": " + v.name;
       out.variants.push_back(std::move(v));

@@ -437,7 +437,8 @@ std::string RenderHtml(const RunResult& results) {
     out += "<p class=\"desc\">" + E(results.scenario_description) + "</p>";
   int met = 0;
   for (const auto& v : results.variants) met += v.met_expectation() ? 1 : 0;
-  out += "<p class=\"meta\">" + std::to_string(met) + " of " + std::to_string(views.size()) +
+  out += "<p class=\"meta\">" + std::to_string(met) + " of " +
+         std::to_string(views.size() + results.not_run.size()) +
          " variants met their expectation · started " + E(results.started_at) + " · faultline " +
          E(results.faultline_version) + "</p>";
   out += "</div></header>\n";
@@ -446,6 +447,8 @@ std::string RenderHtml(const RunResult& results) {
   if (results.interrupted)
     out += "<p class=\"notice\">interrupted: the run did not finish; what was measured up to "
            "then is shown</p>\n";
+  if (!results.not_run.empty())
+    out += "<p class=\"notice\">" + E(NotRunNotice(results.not_run)) + "</p>\n";
   if (!results.complete) out += "<p class=\"notice\">" + E(IncompleteNotice()) + "</p>\n";
 
   Cards(views, out);

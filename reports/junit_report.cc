@@ -108,6 +108,21 @@ std::string AddRunSuites(const RunResult& results, const std::string& id,
   const std::string& started_at = results.started_at;
 
   for (const auto& v : results.variants) suites.push_back(VariantSuite(scenario, v, started_at));
+  // A variant the run never started is an error of its own, named as if it ran.
+  for (const auto& name : results.not_run) {
+    Suite suite;
+    suite.name = scenario + "." + name;
+    suite.timestamp = started_at;
+    suite.properties = {{"outcome", "not run"}};
+    TestCase tc;
+    tc.name = "variant ran";
+    tc.kind = TestCase::kError;
+    tc.type = "not run";
+    tc.message = "not run: the run stopped before this variant";
+    tc.body = tc.message;
+    suite.cases.push_back(tc);
+    suites.push_back(suite);
+  }
   // A run that stopped early gets a case of its own, so CI never shows green
   // for an experiment that did not finish.
   if (!results.error.empty() || results.interrupted || !results.complete) {

@@ -21,6 +21,7 @@ std::string RenderMarkdown(const RunResult& results) {
   if (!results.error.empty())
     out += "**The run could not complete:** " + M(results.error) + "\n\n";
   if (results.interrupted) out += "**Interrupted:** the run did not finish.\n\n";
+  if (!results.not_run.empty()) out += "**" + M(NotRunNotice(results.not_run)) + "**\n\n";
   if (!results.complete) out += "**" + M(IncompleteNotice()) + "**\n\n";
 
   out += "| variant | expected | outcome | verdict |\n|---|---|---|---|\n";
@@ -28,6 +29,7 @@ std::string RenderMarkdown(const RunResult& results) {
     out += "| " + M(v.name) + " | " + M(ToString(v.expect)) + " | " + M(ToString(v.outcome)) +
            " | " + (v.met_expectation() ? "✅ as expected" : "❌ not as expected") + " |\n";
   }
+  for (const auto& name : results.not_run) out += "| " + M(name) + " | | not run | ❌ not run |\n";
   out += "\n";
 
   for (const auto& v : results.variants) {

@@ -15,6 +15,12 @@ std::string RunVerdict(const RunResult& r) {
   return "FAILED";
 }
 
+std::string NotRunNotice(const std::vector<std::string>& names) {
+  std::string out = "not run: ";
+  for (size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + names[i];
+  return out + " (the run stopped before " + (names.size() == 1 ? "it" : "them") + ")";
+}
+
 std::string AbandonedNote(uint64_t abandoned) {
   return "and " + std::to_string(abandoned) + (abandoned == 1 ? " request" : " requests") +
          " still in flight when the run was interrupted: no outcome, not in these counts";

@@ -17,6 +17,10 @@ namespace faultline {
 /// written while the run went on: it was killed, or still runs).
 std::string RunVerdict(const RunResult& result);
 
+/// "not run: b, c (the run stopped before them)": the selected variants an
+/// error or an interrupt kept from starting (RunResult::not_run).
+std::string NotRunNotice(const std::vector<std::string>& names);
+
 /// "and 43 requests still in flight when the run was interrupted: ...", for
 /// a variant's abandoned requests beside its request counts.
 std::string AbandonedNote(uint64_t abandoned);

@@ -91,11 +91,13 @@ std::string RenderSummary(const RunResult& results) {
     shown = shown || (!v.error.empty() && results.error == "variant " + v.name + ": " + v.error);
   if (!results.error.empty() && !shown) out << "error: " << results.error << "\n";
   if (results.interrupted) out << "interrupted: the run did not finish\n";
+  if (!results.not_run.empty()) out << NotRunNotice(results.not_run) << "\n";
   if (!results.complete) out << IncompleteNotice() << "\n";
   int met = 0;
   for (const auto& v : results.variants) met += v.met_expectation() ? 1 : 0;
   out << RunVerdict(results) << ": " << met << " of "
-      << results.variants.size() << " variants met their expectation\n";
+      << results.variants.size() + results.not_run.size()
+      << " variants met their expectation\n";
   // Names, errors and log tails come from the scenario, the processes and
   // results.json: none may reach the terminal as a control sequence.
   return CleanText(out.str());

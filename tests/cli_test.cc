@@ -272,6 +272,15 @@ TEST_CASE("exit 3: a dependency that exits while the target is starting stops th
   CHECK(Contains(r.err, "process \"inventory\" exited with code 9 while the run was starting"));
   CHECK(Contains(r.err, "inventory: lost its lease"));
   CHECK(Results(dir)["variants"][0]["outcome"] == "error");
+  // The variant the error kept from running is listed in every output.
+  CHECK(Results(dir)["variants"].size() == 1);
+  CHECK(Results(dir)["not_run"] == json::array({"second"}));
+  CHECK(Contains(r.out, "not run: second (the run stopped before it)"));
+  CHECK(Contains(r.out, "ERROR: 0 of 2 variants met their expectation"));
+  CHECK(Contains(ReadFile(dir.path() + "/summary.md"), "| second | | not run | ❌ not run |"));
+  CHECK(Contains(ReadFile(dir.path() + "/junit.xml"),
+                 "<testsuite name=\"dependency-dies-at-start.second\""));
+  CHECK(Contains(ReadFile(dir.path() + "/report.html"), "not run: second"));
   CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
 }
 

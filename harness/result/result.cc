@@ -269,7 +269,8 @@ std::optional<VariantOutcome> ParseVariantOutcome(std::string_view text) {
 }
 
 bool RunResult::passed() const {
-  if (!complete || interrupted || !error.empty() || variants.empty()) return false;
+  if (!complete || interrupted || !error.empty() || variants.empty() || !not_run.empty())
+    return false;
   return std::all_of(variants.begin(), variants.end(),
                      [](const VariantResult& v) { return v.met_expectation(); });
 }

@@ -311,6 +311,9 @@ struct RunResult {
   std::string started_at;               // UTC, ISO 8601
   std::map<std::string, std::string> environment;  // kernel, cores, hostname
   std::vector<VariantResult> variants;
+  /// Selected variants that never started: the run stopped before them (an
+  /// error, an interrupt). In the scenario's order.
+  std::vector<std::string> not_run;
   bool interrupted = false;
   // False in the copies written while the run goes on: a file that still
   // says so was left by a run that was killed (or is still running).

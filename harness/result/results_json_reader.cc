@@ -394,6 +394,7 @@ StatusOr<RunResult> ResultsFromJson(const json& doc) {
   out.error = r.String(root, "error");
   r.ObjectArray(root, "variants", Need::kRequired,
                 [&](const Node& v) { out.variants.push_back(ReadVariant(r, v)); });
+  out.not_run = r.Strings(root, "not_run");  // written since 28 Nov 2026
   if (!r.ok()) return r.status();
   return out;
 }

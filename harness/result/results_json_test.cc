@@ -52,6 +52,11 @@ RunResult Sample() {
 
 TEST_CASE("results.json carries the documented fields") {
   auto j = ResultsToJson(Sample());
+  CHECK(j["not_run"] == json::array());
+  RunResult stopped = Sample();
+  stopped.not_run = {"later"};
+  CHECK(ResultsToJson(stopped)["not_run"] == json::array({"later"}));
+  CHECK(ResultsToJson(stopped)["passed"] == false);
   CHECK(j["schema_version"] == 1);
   CHECK(j["passed"] == true);
   CHECK(j["complete"] == true);
@@ -91,6 +96,9 @@ TEST_CASE("a variant that missed its expectation fails the run") {
   r.interrupted = true;
   CHECK_FALSE(r.passed());
   r.interrupted = false;
+  r.not_run = {"later"};  // the run stopped before a variant
+  CHECK_FALSE(r.passed());
+  r.not_run.clear();
   r.complete = false;  // a copy written while the run went on
   CHECK_FALSE(r.passed());
   CHECK(ResultsToJson(r)["passed"] == false);
@@ -101,7 +109,9 @@ TEST_CASE("a variant that missed its expectation fails the run") {
 }
 
 TEST_CASE("what the reader reads the writer writes again byte for byte") {
-  const json written = ResultsToJson(Sample());
+  RunResult sample = Sample();
+  sample.not_run = {"later"};
+  const json written = ResultsToJson(sample);
   StatusOr<RunResult> read = ResultsFromJson(written);
   REQUIRE_MESSAGE(read.ok(), read.status().message());
   const VariantResult& v = read->variants[0];
@@ -113,7 +123,8 @@ TEST_CASE("what the reader reads the writer writes again byte for byte") {
   CHECK_FALSE(v.checks[1].computed);
   CHECK(v.scrape->last_error == "timed out");
   CHECK(v.request_summary->retried == 1);
-  CHECK(ResultsJsonText(*read) == ResultsJsonText(Sample()));
+  CHECK(read->not_run == std::vector<std::string>{"later"});
+  CHECK(ResultsJsonText(*read) == ResultsJsonText(sample));
 }
 
 TEST_CASE("the reader ignores unknown fields and defaults fields older files lack") {
@@ -127,6 +138,7 @@ TEST_CASE("the reader ignores unknown fields and defaults fields older files lac
   doc["variants"][0]["requests"].erase("abandoned");
   doc["variants"][0]["requests"].erase("retried");
   doc.erase("complete");
+  doc.erase("not_run");  // files before 28 Nov 2026
   doc["variants"][0]["checks"][1].erase("computed");
   // Files before issue 8 have no start lag.
   doc["variants"][0]["requests"].erase("start_lag_ms");
@@ -137,6 +149,7 @@ TEST_CASE("the reader ignores unknown fields and defaults fields older files lac
   CHECK(read->variants[0].abandoned_requests == 0);
   CHECK(read->variants[0].request_summary->retried == 0);
   CHECK(read->complete);
+  CHECK(read->not_run.empty());
   CHECK(read->variants[0].checks[1].computed);
 }
 

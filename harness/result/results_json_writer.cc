@@ -165,7 +165,8 @@ nlohmann::json ResultsToJson(const RunResult& r) {
           {"interrupted", r.interrupted},
           {"complete", r.complete},
           {"error", r.error.empty() ? json(nullptr) : json(r.error)},
-          {"variants", variants}};
+          {"variants", variants},
+          {"not_run", r.not_run}};
 }
 
 std::string ResultsJsonText(const RunResult& result) {

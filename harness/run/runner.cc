@@ -107,6 +107,7 @@ class Runner::Impl {
     if (options_.checkpoint) options_.checkpoint(result_);
     asio::post(io_, [this] { Next(0); });
     RunLoop();
+    NoteNotRun();
     *end = end_;
     result_.complete = true;
     return result_;
@@ -158,6 +159,15 @@ class Runner::Impl {
       if (run_) run_->Interrupt();
       WatchSignals();
     });
+  }
+
+  // The selected variants the run stopped before (an error, an interrupt).
+  void NoteNotRun() {
+    for (const Variant& v : scenario_.variants) {
+      const bool ran = std::any_of(result_.variants.begin(), result_.variants.end(),
+                                   [&](const VariantResult& r) { return r.name == v.name; });
+      if (Selected(v) && !ran) result_.not_run.push_back(v.name);
+    }
   }
 
   // Runs the loop to its end. A handler that throws is a bug: the run fails
