@@ -72,7 +72,8 @@ TEST_CASE("a limit expression is resolved after --set") {
 }
 
 TEST_CASE("plain limits are unchanged and carry no expression") {
-  Scenario s = Load(WithLimit("\"20MiB\""));
+  std::string text = WithLimit("\"20MiB\"");
+  Scenario s = Load(text.replace(text.find("\"threads\""), 9, "\"rss_bytes\""));
   CHECK(s.checks[0].limit == 20 * 1024 * 1024);
   CHECK(s.checks[0].limit_expression.empty());
   CHECK(Load(WithLimit("300")).checks[0].limit_expression.empty());
@@ -92,14 +93,48 @@ TEST_CASE("a limit on a metric in ms counts time in ms") {
   CHECK(Load(on("loop_lag_ms", "\"1.5 * ${load.rate} * 2s\"")).checks[0].limit ==
         doctest::Approx(300));
   CHECK(Load(on("loop_lag_ms", "12")).checks[0].limit == 12);
-  CHECK(Load(on("threads", "\"2s\"")).checks[0].limit == 2);  // a unit not known: seconds
+  // A scraped series of no known unit takes seconds and bytes; a built-in
+  // count takes neither.
+  std::string scraped = on("queue_seconds", "\"2s\"");
+  scraped.replace(0, scraped.find('\n'),
+                  "target = { argv = [\"t\"], scrape = { metrics = { queue_seconds = "
+                  "\"queue_wait_seconds\" } } }");
+  CHECK(Load(scraped).checks[0].limit == 2);
+  CHECK(Errors(on("threads", "\"2s\"")) ==
+        std::vector<std::string>{"s.toml:16:9: checks[0].limit: \"threads\" is a count: a limit "
+                                 "on it is a number, not a duration like \"2s\""});
   CHECK(Errors(on("rss_bytes", "\"2s\"")) ==
-        std::vector<std::string>{"s.toml:16:9: checks[0].limit: the metric is in bytes: a limit in "
-                                 "it is a number or a size like \"20MiB\", not a duration like "
-                                 "\"2s\""});
+        std::vector<std::string>{"s.toml:16:9: checks[0].limit: \"rss_bytes\" is in bytes: a "
+                                 "limit on it is a number or a size like \"20MiB\", not a "
+                                 "duration like \"2s\""});
   CHECK(Errors(on("loop_lag_ms", "\"1MiB\"")) ==
-        std::vector<std::string>{"s.toml:16:9: checks[0].limit: the metric is in ms: a limit in it "
-                                 "is a number, not a size like \"1MiB\""});
+        std::vector<std::string>{"s.toml:16:9: checks[0].limit: \"loop_lag_ms\" is in ms: a limit "
+                                 "on it is a number or a duration like \"20ms\", not a size like "
+                                 "\"1MiB\""});
+}
+
+// A recovers check's tolerance is read as a limit on its metric is: a size
+// on "threads" once made "1KB" mean 1000 threads, and the check passed on a
+// service that never recovered.
+TEST_CASE("a tolerance takes the units of its metric as a limit does") {
+  auto recovers = [](const std::string& metric, const std::string& tolerance) {
+    std::string text = WithLimit("1", "max");
+    text.replace(text.find("kind = \"max\""), 12, "kind = \"recovers\"");
+    text.replace(text.find("\"threads\""), 9, "\"" + metric + "\"");
+    text.replace(text.find("limit = 1"), 9,
+                 "after = \"hang\"\nwithin = \"1s\"\ntolerance = " + tolerance);
+    return text;
+  };
+  CHECK(Load(recovers("threads", "5")).checks[0].tolerance == 5);
+  CHECK(Load(recovers("rss_bytes", "\"1KiB\"")).checks[0].tolerance == 1024);
+  CHECK(Load(recovers("loop_lag_ms", "\"20ms\"")).checks[0].tolerance == 20);
+  CHECK(Errors(recovers("threads", "\"1KB\"")) ==
+        std::vector<std::string>{"s.toml:18:13: checks[0].tolerance: \"threads\" is a count: a "
+                                 "tolerance on it is a number, not a size like \"1KB\""});
+  CHECK(Errors(recovers("cpu_percent", "\"1MiB\"")) ==
+        std::vector<std::string>{"s.toml:18:13: checks[0].tolerance: \"cpu_percent\" is a "
+                                 "percentage: a tolerance on it is a number, not a size like "
+                                 "\"1MiB\""});
 }
 
 TEST_CASE("latency and held expressions take only their units") {

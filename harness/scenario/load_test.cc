@@ -98,7 +98,7 @@ kind = "recovers"
 metric = "upstream.inventory"
 after = "hang"
 within = "3s"
-tolerance = "1KiB"
+tolerance = 5
 
 [[checks]]
 kind = "latency"
@@ -113,7 +113,7 @@ limit = 0.01
 [[checks]]
 kind = "rate"
 metric = "fds"
-limit = "2s"
+limit = 2
 
 [[checks]]
 kind = "growth"
@@ -201,7 +201,7 @@ TEST_CASE("a complete scenario loads into the expected values") {
   CHECK(s.checks[2].name == "upstream.inventory recovers within 3s after hang");
   CHECK(s.checks[2].after == "hang");
   CHECK(s.checks[2].within == 3s);
-  CHECK(s.checks[2].tolerance == 1024);
+  CHECK(s.checks[2].tolerance == 5);
   CHECK(s.checks[3].name == "p99.9 latency over warm, hang");
   CHECK(s.checks[3].percentile == 99.9);
   CHECK(s.checks[3].limit == doctest::Approx(0.25));

@@ -73,7 +73,7 @@ checks = [{ kind = "latency", limit = "20MiB" },
       "s.toml:4:57: checks[1].limit: expected a number, a duration like \"2s\" or a size like "
       "\"20MiB\", got string \"lots\"",
       "s.toml:5:11: checks[2].limit: missing required key for kind \"max\"",
-      "s.toml:6:73: checks[3].tolerance: must be >= 0, got -1"}},
+      "s.toml:6:73: checks[3].tolerance: a tolerance must be >= 0, got -1"}},
 
     {"latency fault: latency missing, jitter larger, latency on a hang fault",
      R"(target = { argv = ["t", "${proxy.inv}"] }

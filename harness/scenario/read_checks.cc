@@ -4,6 +4,7 @@
 
 #include "harness/common/text.h"
 #include "harness/scenario/limit_expression.h"
+#include "harness/scenario/metrics.h"
 #include "harness/scenario/scenario_reader.h"
 
 namespace faultline {
@@ -85,7 +86,7 @@ void ScenarioReader::ReadCheck(const toml::table& table, const std::string& key,
                "expected a number of requests, got " + Describe(*n));
     } else {
       const bool duration = kind == CheckSpec::Kind::kLatency || kind == CheckSpec::Kind::kOutlived;
-      ReadLimit(*n, t.Path(kCheckLimit), duration, metric_unit, &check->limit);
+      ReadLimit(*n, t.Path(kCheckLimit), "limit", duration, check->metric, &check->limit);
     }
     if (kind == CheckSpec::Kind::kErrorRatio && check->limit > 1) {
       r_.Error(Pos(n->source()), t.Path(kCheckLimit),
@@ -110,7 +111,8 @@ void ScenarioReader::ReadCheck(const toml::table& table, const std::string& key,
   }
   if (auto v = t.Read(kCheckWithin)) check->within = *v;
   if (const toml::node* n = t.Get(kCheckTolerance)) {
-    ReadTolerance(*n, t.Path(kCheckTolerance), &check->tolerance);
+    // In the metric's unit, read as a limit is: a size only on a metric in bytes.
+    ReadLimit(*n, t.Path(kCheckTolerance), "tolerance", false, check->metric, &check->tolerance);
   }
 
   if (auto v = t.Read(kCheckFrames)) check->frames = *v;
@@ -139,30 +141,39 @@ void ScenarioReader::ReadCheck(const toml::table& table, const std::string& key,
   if (auto v = t.Read(kCheckOpenFor)) check->open_for = *v;
 }
 
-// A limit: a number, a duration (in seconds; in ms on a metric in ms) or a
-// size (in bytes); for a latency or outlived check (`is_latency`) only a
-// duration or a number of seconds. A duration on a metric in bytes or
-// percent, or a size on one in ms or percent, is an error.
-void ScenarioReader::ReadLimit(const toml::node& n, const std::string& key, bool is_latency,
-                               Unit metric_unit, double* limit) {
+// A limit or a tolerance (`what`): a number, a duration (in seconds; in ms
+// on a metric in ms) or a size (in bytes); for a latency or outlived check
+// (`is_latency`) only a duration or a number of seconds. A duration on a
+// metric in bytes or percent, a size on one in ms or percent, and either on
+// a built-in count (threads, fds, upstream.D ...) is an error.
+void ScenarioReader::ReadLimit(const toml::node& n, const std::string& key, const char* what,
+                               bool is_latency, const std::string& metric, double* limit) {
+  const Unit metric_unit = metric.empty() ? Unit::kNone : SeriesUnit(metric);
+  const bool count = !is_latency && metric_unit == Unit::kNone && IsReservedMetricName(metric);
   const std::string expected =
       is_latency ? "expected a duration string like \"250ms\" or a number of seconds"
                  : "expected a number, a duration like \"2s\" or a size like \"20MiB\"";
-  auto unfit = [&](const char* what) {
+  auto unfit = [&](const char* unit_text) {
+    const std::string in = count                            ? std::string(" is a count")
+                           : metric_unit == Unit::kPercent ? std::string(" is a percentage")
+                                                           : std::string(" is in ") +
+                                                                 ToString(metric_unit);
     r_.Error(Pos(n.source()), key,
-             std::string("the metric is in ") + ToString(metric_unit) + ": a limit in it is a " +
-                 "number" + (metric_unit == Unit::kBytes ? " or a size like \"20MiB\"" : "") +
-                 ", not " + what + " like " + Quote(n.as_string()->get()));
+             Quote(metric) + in + ": a " + what + " on it is a number" +
+                 (metric_unit == Unit::kBytes ? " or a size like \"20MiB\"" : "") +
+                 (metric_unit == Unit::kMilliseconds ? " or a duration like \"20ms\"" : "") +
+                 ", not " + unit_text + " like " + Quote(n.as_string()->get()));
   };
   if (const auto* s = n.as_string()) {
     std::string why;
     if (auto d = ParseDurationValue(s->get(), &why)) {
-      if (metric_unit == Unit::kBytes || metric_unit == Unit::kPercent) return unfit("a duration");
+      if (metric_unit == Unit::kBytes || metric_unit == Unit::kPercent || count)
+        return unfit("a duration");
       *limit = ToSeconds(*d) * (metric_unit == Unit::kMilliseconds ? 1000 : 1);
     } else if (is_latency) {
       r_.Error(Pos(n.source()), key, expected + ", got " + Describe(n));
     } else if (auto b = SizeValue(s->get(), &why)) {
-      if (metric_unit == Unit::kMilliseconds || metric_unit == Unit::kPercent)
+      if (metric_unit == Unit::kMilliseconds || metric_unit == Unit::kPercent || count)
         return unfit("a size");
       *limit = *b;
     } else {
@@ -173,38 +184,13 @@ void ScenarioReader::ReadLimit(const toml::node& n, const std::string& key, bool
     if (auto v = FiniteNumber(n, &why); !v) {
       r_.Error(Pos(n.source()), key, why);
     } else if (*v < 0) {  // as for an expression: no check kind measures below 0
-      r_.Error(Pos(n.source()), key, "a limit must be >= 0, got " + FormatNumber(*v));
+      r_.Error(Pos(n.source()), key,
+               std::string("a ") + what + " must be >= 0, got " + FormatNumber(*v));
     } else {
       *limit = *v;
     }
   } else {
     r_.Error(Pos(n.source()), key, expected + ", got " + Describe(n));
-  }
-}
-
-// A tolerance: a number >= 0 or a size in bytes.
-void ScenarioReader::ReadTolerance(const toml::node& n, const std::string& key,
-                                   double* tolerance) {
-  if (const auto* s = n.as_string()) {
-    std::string why;
-    if (auto b = SizeValue(s->get(), &why)) {
-      *tolerance = *b;
-    } else {
-      r_.Error(Pos(n.source()), key, "invalid size " + Quote(s->get()) + ": " + why);
-    }
-  } else if (n.is_number()) {
-    std::string why;
-    std::optional<double> v = FiniteNumber(n, &why);
-    if (!v) {
-      r_.Error(Pos(n.source()), key, why);
-    } else if (*v < 0) {
-      r_.Error(Pos(n.source()), key, "must be >= 0, got " + FormatNumber(*v));
-    } else {
-      *tolerance = *v;
-    }
-  } else {
-    r_.Error(Pos(n.source()), key,
-             "expected a number or a size like \"1MiB\", got " + Describe(n));
   }
 }
 

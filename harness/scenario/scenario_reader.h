@@ -169,9 +169,8 @@ class ScenarioReader {
                  FaultNames* names);
   void ReadSampling(const toml::table& table, const std::string& key);
   void ReadCheck(const toml::table& table, const std::string& key, CheckSpec* check);
-  void ReadLimit(const toml::node& n, const std::string& key, bool is_latency, Unit metric_unit,
-                 double* limit);
-  void ReadTolerance(const toml::node& n, const std::string& key, double* tolerance);
+  void ReadLimit(const toml::node& n, const std::string& key, const char* what, bool is_latency,
+                 const std::string& metric, double* limit);
 
   // The census (read_census.cc): [target.census], [[census]], and the
   // cross-checks of moments against phases and of held checks' `at`.

@@ -111,7 +111,7 @@ const char* BaseTypeText(Type type) {
     case Type::kLimit:
       return "number, duration or size";
     case Type::kTolerance:
-      return "number >= 0 or size";
+      return "number >= 0, duration or size";
     case Type::kTable:
       return "table";
     case Type::kTables:

@@ -71,8 +71,8 @@ inline constexpr Key kCheckKeys[] = {
     {.name = "limit", .type = Type::kLimit,
      .doc = "a duration becomes seconds (`\"2s\"` = 2), or ms on a metric whose name ends in "
             "`_ms` (`loop_lag_ms`: `\"50ms\"` = 50), a size bytes (`\"20MiB\"` = 20971520); a "
-            "duration on a metric in bytes or percent, or a size on one in ms or percent, is an "
-            "error; for latency and outlived only a duration or a number of seconds, for orphans only "
+            "duration on a metric in bytes or percent, a size on one in ms or percent, and either "
+            "on a built-in count (`threads`, `fds`, `upstream.D`, ...) is an error; for latency and outlived only a duration or a number of seconds, for orphans only "
             "a number; or an expression that follows the scenario's settings, "
             "`\"1.5 * ${load.rate} * 2s\"` (see [limit expressions](#limit-expressions)); "
             "never below 0, and at most 1 for error_ratio",
@@ -90,7 +90,8 @@ inline constexpr Key kCheckKeys[] = {
      .doc = "the limit: how soon the metric must be back", .def = Default<&CheckSpec::within>,
      .applies = kRecovers},
     {.name = "tolerance", .type = Type::kTolerance,
-     .doc = "how far above the baseline still counts as recovered",
+     .doc = "how far above the baseline still counts as recovered, in the metric's unit as "
+            "`limit` reads it (a size only on a metric in bytes, `\"20ms\"` on one in ms)",
      .def = Default<&CheckSpec::tolerance>, .applies = kRecovers},
     {.name = "variants", .type = Type::kStrings, .doc = "the variants this check applies to",
      .def_note = "all variants", .type_note = "(variant names)"},
