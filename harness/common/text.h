@@ -11,8 +11,9 @@
 
 namespace faultline {
 
-/// `s` in double quotes with ", \, newline and tab escaped as in TOML and
-/// JSON: Quote("a\"b") is "\"a\\\"b\"".
+/// `s` in double quotes with ", \, newline, CR and tab escaped as in TOML and
+/// JSON, other control characters as \xHH, so that it stays on one line:
+/// Quote("a\"b") is "\"a\\\"b\"".
 std::string Quote(std::string_view s);
 
 /// `s` with its control characters written out, so that it stays on one

@@ -1,5 +1,6 @@
 #include "harness/run/bind.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "harness/common/ports.h"
@@ -296,6 +297,20 @@ StatusOr<Plan> Bind(const Scenario& scenario, const Variant& variant, const Port
   plan.load.target = url->prefix + b.Expand(load.path, "load.path");
   plan.load.headers = b.ExpandAll(load.headers, "load.headers");
   plan.load.body = b.Expand(load.body, "load.body");
+  // Checked as the loader checks them written, once their variables are in:
+  // a value must not end the request line or a header early.
+  const std::string& path = plan.load.target;
+  if (std::any_of(path.begin(), path.end(),
+                  [](char c) { return static_cast<unsigned char>(c) <= ' ' || c == '\x7f'; })) {
+    b.Fail(Status::Invalid("load.path: with its variables expanded, " + Quote(path) +
+                           " holds a space or a control character (encode a space as %20)"));
+  }
+  for (const auto& [name, value] : plan.load.headers) {
+    if (value.find_first_of(std::string("\r\n\0", 3)) != std::string::npos) {
+      b.Fail(Status::Invalid("load.headers." + name + ": with its variables expanded, " +
+                             Quote(value) + " holds CR, LF or NUL"));
+    }
+  }
   plan.load.timeout = load.timeout;
   plan.load.max_in_flight = load.max_in_flight;
   plan.load.trace_seed = ProxySeed(scenario.seed, variant.name);

@@ -155,6 +155,16 @@ TEST_CASE("Bind errors name the key they come from") {
        "target.base_url: unknown variable \"host\""},
       {"bad selector", [](Scenario& s) { s.target.scrape->metrics["bad"] = "x{"; },
        "target.scrape.metrics.bad: "},
+      // The loader checks the path and the headers as written; a variable
+      // must not smuggle a second request or header in.
+      {"a path that a variable ends early",
+       [](Scenario& s) { s.variants[1].vars["mode"] = "7 HTTP/1.1\r\nX-Evil: 1\r\n\r\nGET /x"; },
+       "load.path: with its variables expanded, \"/api/order?mode=7 HTTP/1.1\\r\\nX-Evil: "
+       "1\\r\\n\\r\\nGET /x\" holds a space or a control character (encode a space as %20)"},
+      {"a header value that a variable splits",
+       [](Scenario& s) { s.load.headers["X-Id"] = "${variant.mode}\r\nX-Evil: 2"; },
+       "load.headers.X-Id: with its variables expanded, \"naive\\r\\nX-Evil: 2\" holds CR, LF or "
+       "NUL"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.what);

@@ -150,7 +150,7 @@ load = { path = "/a b", headers = { "X-A" = "a\r\nX-Injected: 1", "Bad Name" = "
      {"s.toml:3:17: load.path: a path must not hold spaces or control characters (encode a "
       "space as %20), got \"/a b\"",
       "s.toml:3:45: load.headers.X-A: a header value must not hold CR, LF or NUL, got "
-      "\"a\\x0d\\nX-Injected: 1\"",
+      "\"a\\r\\nX-Injected: 1\"",
       "s.toml:3:80: load.headers.\"Bad Name\": invalid header name \"Bad Name\": use letters, "
       "digits and -"}},
 

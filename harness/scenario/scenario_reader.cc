@@ -152,6 +152,15 @@ void ScenarioReader::ReadVariant(const toml::table& table, const std::string& ke
                "\"name\" is reserved: ${variant.name} is the variant's name");
       v->vars.erase("name");
     }
+    // A value is put in as written: "${variant.mode}" in one would reach the
+    // target literally.
+    const toml::table& entries = *t.Get(kVariantVars)->as_table();
+    for (const auto& [name, value] : v->vars) {
+      if (value.find("${") == std::string::npos) continue;
+      r_.Error(Pos(entries.get(name)->source()), JoinKey(t.Path(kVariantVars), name),
+               "a variable's value is used as written, variables in it are not expanded: " +
+                   Quote(value));
+    }
   }
 }
 

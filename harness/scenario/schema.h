@@ -251,7 +251,8 @@ inline constexpr Key kVariantKeys[] = {
     {.name = "expect", .type = Type::kEnum, .doc = "what the variant's checks must show",
      .def = Default<&Variant::expect>, .choices = &kExpectations},
     {.name = "vars", .type = Type::kScalarTable,
-     .doc = "`${variant.KEY}` values; numbers and booleans become their text; the key `name` is "
+     .doc = "`${variant.KEY}` values; numbers and booleans become their text (`0.1` stays "
+            "`0.1`); a value is used as written, so it may hold no `${...}`; the key `name` is "
             "reserved",
      .def = Default<&Variant::vars>},
     {.name = "setup", .type = Type::kCommands,

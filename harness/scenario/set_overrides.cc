@@ -154,6 +154,11 @@ void ApplyOverride(toml::table* root, const std::string& override, Reporter* r) 
       element_path = Indexed(here, *seg.index);
     } else {
       const std::string& name = (*segments)[i + 1].name;
+      if ((*segments)[i + 1].index) {  // phases.hang[7]: the name picks the element
+        r->SetError(path, "malformed key path: " + noun + " " + Quote(name) +
+                              " is picked by its name, so it takes no [index]");
+        return;
+      }
       std::vector<std::string> names;
       for (size_t j = 0; arr && j < arr->size(); ++j) {
         const toml::table* t = arr->get(j)->as_table();

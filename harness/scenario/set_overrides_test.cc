@@ -66,6 +66,29 @@ TEST_CASE("--set errors name the valid choices when no name is close") {
             "path, headers, body, timeout, max_in_flight)"});
 }
 
+// phases.hang[7].duration once set hang's duration, the [7] ignored.
+TEST_CASE("--set refuses an index on an element picked by its name") {
+  CHECK(Errors(kForOverrides, {"phases.hang[7].duration=5s", "variants.naive[0].expect=fail"}) ==
+        std::vector<std::string>{
+            "--set: phases.hang[7].duration: malformed key path: phase \"hang\" is picked by its "
+            "name, so it takes no [index]",
+            "--set: variants.naive[0].expect: malformed key path: variant \"naive\" is picked by "
+            "its name, so it takes no [index]"});
+}
+
+// A variable's value goes in as written (one pass): one that holds a
+// variable would reach the target literally, so it is refused.
+TEST_CASE("a variant's vars hold no variables and numbers keep their shortest text") {
+  CHECK(Errors(kForOverrides, {"variants.naive.vars.mode=\"${variant.name}\""}) ==
+        std::vector<std::string>{
+            "s.toml: variants[0].vars.mode: a variable's value is used as written, variables in "
+            "it are not expanded: \"${variant.name}\""});
+  Scenario s = Load(kForOverrides, {"variants.naive.vars={mode=\"a\", g=0.1, f=1e20, h=-0.5}"});
+  CHECK(s.variants[0].vars.at("g") == "0.1");
+  CHECK(s.variants[0].vars.at("f") == "1e+20");
+  CHECK(s.variants[0].vars.at("h") == "-0.5");
+}
+
 TEST_CASE("an error inside a table or array given by --set has no place in the file") {
   CHECK(Errors(kForOverrides, {"load={rat=5}",
                                "phases.hang.faults=[{kind=\"hang\",dependency=\"inventory\","

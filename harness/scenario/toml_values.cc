@@ -3,7 +3,6 @@
 #include <cctype>
 #include <cmath>
 #include <cstring>
-#include <sstream>
 
 #include "harness/common/text.h"
 
@@ -411,9 +410,7 @@ std::optional<std::map<std::string, std::string>> TableView::StringTable(
     } else if (scalars && v.is_integer()) {
       out[name] = std::to_string(v.as_integer()->get());
     } else if (scalars && v.is_floating_point()) {
-      std::ostringstream text;
-      text << *v.as_floating_point();
-      out[name] = text.str();
+      out[name] = FormatNumber(v.as_floating_point()->get());  // 0.1, not 0.10000000000000001
     } else if (scalars && v.is_boolean()) {
       out[name] = v.as_boolean()->get() ? "true" : "false";
     } else {
