@@ -262,6 +262,12 @@ TEST_CASE("capacity: rate x timeout past the open-file limit is a warning with t
                         "150000 requests in flight x 1 fds/request in faultline"));
   // Before the run: the warning comes ahead of the run's own error.
   CHECK(r.err.find("warning") < r.err.find("no-such-program-faultline-test"));
+  // The peak is the phases' rate: load.rate where no phase runs at it is none.
+  auto slow = Faultline({"run", kTests + "missing-program.toml", "--out", dir.path(), "--set",
+                         "load.rate=5000", "--set", "load.timeout=30s", "--set",
+                         "load.max_in_flight=1000000", "--set", "phases.only.rate=10"});
+  CHECK(slow.exit_code == 3);
+  CHECK_FALSE(Contains(slow.err, "open-file limit"));
 }
 
 TEST_CASE("exit 3: a dependency that exits while the target is starting stops the run") {

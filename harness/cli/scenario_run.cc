@@ -49,7 +49,7 @@ void PrependOwnDirToPath() {
 // dependency side), plus a fixed allowance for everything else.
 std::optional<std::string> CapacityWarning(const Scenario& s, rlim_t limit) {
   constexpr double kFixed = 256;  // logs, pidfds, pipes, listeners, /proc reads
-  double peak_rate = s.load.rate;
+  double peak_rate = 0;  // load.rate only where a phase runs at it
   for (const auto& p : s.phases) peak_rate = std::max(peak_rate, p.rate.value_or(s.load.rate));
   double proxied = 0;
   for (const auto& d : s.dependencies) proxied += d.proxy ? 1 : 0;
@@ -63,8 +63,8 @@ std::optional<std::string> CapacityWarning(const Scenario& s, rlim_t limit) {
                 "open-file limit is %llu but this scenario may need %.0f: peak rate %g/s x "
                 "timeout %gs = %.0f requests in flight%s x %g fds/request in faultline (1 "
                 "for the load generator + 2 per proxied dependency) + %.0f for the rest; "
-                "requests past the limit will "
-                "count as connect errors. Lower load.rate or load.timeout, set "
+                "requests past the limit go unsent and make the variant an error. "
+                "Lower load.rate or load.timeout, set "
                 "load.max_in_flight, or raise the hard limit (ulimit -Hn, or run as root)",
                 static_cast<unsigned long long>(limit), need, peak_rate,
                 ToSeconds(s.load.timeout), in_flight,

@@ -22,6 +22,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 
+#include "harness/common/out_of_fds.h"
 #include "harness/common/text.h"
 
 namespace faultline {
@@ -161,6 +162,7 @@ class HttpClient::Connection : public std::enable_shared_from_this<Connection> {
   error_code OpenSocket() {
     error_code ec;
     socket_.open(pool_->endpoint->protocol(), ec);  // EMFILE lands here
+    NoteIfOutOfFds(ec);
     return ec;
   }
 

@@ -30,6 +30,7 @@
 #include <utility>
 
 #include "harness/common/http_client.h"
+#include "harness/common/out_of_fds.h"
 #include "harness/common/text.h"
 #include "harness/common/traceparent.h"
 
@@ -192,12 +193,16 @@ class LoadGenerator::Core {
     // The request's own text (its traceparent line), alive until its callback
     // has run: the client reads it until then.
     auto text = std::make_shared<const std::string>(TracedText(index));
+    const uint64_t out_of_fds = OutOfFdsNoted();
     Status sent = client_.Send(*text, [this, due, index, text](const HttpResult& r) {
       OnResult(due, index, r);
     });
     if (!sent.ok()) {
       --in_flight_;
       const TimePoint now = clock_.Now();
+      // No socket for it (faultline's EMFILE): never sent, so no latency and
+      // no start lag; the variant is an error for it (VariantRun).
+      if (OutOfFdsNoted() != out_of_fds) return Report(Outcome::kDropped, 0, due, due, due, "");
       Report(Outcome::kConnectError, 0, due, now, now, TraceId(index));
     }
   }

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <utility>
 
+#include "harness/common/out_of_fds.h"
 #include "harness/common/text.h"
 #include "harness/proxy/proxy_impl.h"
 
@@ -145,6 +146,7 @@ void FaultProxy::Impl::Accept() {
           return;
         }
         if (ec) {
+          NoteIfOutOfFds(ec);
           if (ec != asio::error::operation_aborted) RetryAfterDelay(/*reopen=*/false);
           return;
         }

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "harness/common/out_of_fds.h"
 #include "harness/proxy/proxy_impl.h"
 
 namespace faultline {
@@ -57,6 +58,7 @@ void FaultProxy::Impl::Connection::Connect(const tcp::endpoint& endpoint) {
 void FaultProxy::Impl::Connection::OnConnect(error_code ec) {
   if (closed()) return;
   if (ec) {
+    NoteIfOutOfFds(ec);  // faultline's own EMFILE, not the upstream's doing
     owner_->counters_.upstream_connect_errors++;
     if (owner_->on_connect_error_) owner_->on_connect_error_(ec.message());
     Close(/*abortive=*/false);

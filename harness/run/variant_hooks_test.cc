@@ -4,6 +4,7 @@
 // attached target is sampled, never stopped, and its death is an error.
 #include <doctest/doctest.h>
 
+#include "harness/common/out_of_fds.h"
 #include "harness/run/variant_run_harness.h"
 
 using namespace faultline;
@@ -181,6 +182,23 @@ TEST_CASE("an aborted variant stops its processes and runs its teardown and is a
     h.run->Abort(Status::Unavailable("internal error: boom"));
     CHECK(h.result.outcome == VariantOutcome::kPass);
   }
+}
+
+// The load generator and the proxy note faultline's own EMFILE: a variant
+// during which it ran out of descriptors measured that, not the target.
+TEST_CASE("a variant during which faultline ran out of file descriptors is an error") {
+  Harness h(kHooked);
+  h.run->Start();
+  h.At(0.5);
+  NoteIfOutOfFds(boost::system::error_code(EMFILE, boost::system::system_category()));
+  h.At(3.0);
+  REQUIRE(h.state() == VariantRun::State::kDone);
+  CHECK(h.result.outcome == VariantOutcome::kError);
+  CHECK(h.result.error.starts_with("faultline ran out of file descriptors 1 time (its open-file "
+                                   "limit is "));
+  REQUIRE(h.done.has_value());
+  CHECK(h.done->code() == Status::Code::kUnavailable);
+  h.CheckAllStopped();
 }
 
 TEST_CASE("an attached target is sampled and never stopped") {

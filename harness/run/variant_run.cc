@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "harness/checks/verdict.h"
+#include "harness/common/out_of_fds.h"
 #include "harness/common/text.h"
 #include "harness/load/loop_lag_probe.h"
 #include "harness/scenario/metrics.h"
@@ -40,6 +41,7 @@ VariantRun::~VariantRun() {
 // ---- Starting ----
 
 void VariantRun::Start() {
+  out_of_fds_at_start_ = OutOfFdsNoted();
   vr_.name = plan_.variant;
   vr_.expect = plan_.expect;
   vr_.outcome = VariantOutcome::kError;
@@ -446,6 +448,10 @@ void VariantRun::Decide() {
     vr_.outcome = VariantOutcome::kInterrupted;
     vr_.error = status_.message();  // what went wrong before the signal, if anything
   } else if (!status_.ok()) {
+    vr_.outcome = VariantOutcome::kError;
+    vr_.error = status_.message();
+  } else if (const uint64_t times = OutOfFdsNoted() - out_of_fds_at_start_; times > 0) {
+    status_ = Status::Unavailable(OutOfFdsError(times));
     vr_.outcome = VariantOutcome::kError;
     vr_.error = status_.message();
   } else {

@@ -135,6 +135,7 @@ class VariantRun {
   Status status_;                            // why the variant could not run
   bool interrupted_ = false;
   bool aborted_ = false;                     // stopped by Abort: an error, not an interrupt
+  uint64_t out_of_fds_at_start_ = 0;         // OutOfFdsNoted() then: more at the end, an error
   std::optional<std::string> process_died_;  // a process exited during the phases or draining
   std::optional<std::string> startup_exit_;  // a process exited while others were starting
   std::string starting_;                     // the process whose readiness is awaited
