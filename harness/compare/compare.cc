@@ -135,15 +135,26 @@ StatusOr<ToleranceOverride> ParseToleranceOverride(std::string_view text) {
 }
 
 // Why `run` holds no measurement to gate on; empty when it does. Only the
-// variants both runs have count: `shared` names them.
-std::string Unjudged(const RunResult& run, const std::set<std::string>& shared) {
+// variants both runs have count (`shared` names them), and those `other`
+// has that `run` never started.
+std::string Unjudged(const RunResult& run, const RunResult& other,
+                     const std::set<std::string>& shared) {
+  if (!run.complete) return "it is incomplete (written while it ran: it was killed, or runs still)";
   if (run.interrupted) return "it was interrupted";
+  bool variant_error = false;
   for (const auto& v : run.variants) {
+    variant_error = variant_error || v.outcome == VariantOutcome::kError;
     if (!shared.count(v.name)) continue;
     if (v.outcome == VariantOutcome::kError || v.outcome == VariantOutcome::kInterrupted)
       return "variant " + Quote(v.name) + " ended in an error" +
              (v.error.empty() ? std::string() : ": " + Elide(EscapeControl(v.error), 300));
   }
+  for (const auto& name : run.not_run) {
+    if (FindVariant(other, name))
+      return "variant " + Quote(name) + " did not run (the run stopped before it)";
+  }
+  if (!run.error.empty() && !variant_error)  // an error of the run's own, no variant's
+    return "it ended in an error: " + Elide(EscapeControl(run.error), 300);
   return "";
 }
 
@@ -157,7 +168,8 @@ StatusOr<Comparison> CompareRuns(const RunResult& baseline, const RunResult& cur
   for (const auto& v : baseline.variants)
     if (FindVariant(current, v.name)) shared.insert(v.name);
   for (const auto& [run, which] : {std::pair{&baseline, "baseline"}, {&current, "current"}}) {
-    const std::string why = Unjudged(*run, shared);
+    const RunResult& other = run == &baseline ? current : baseline;
+    const std::string why = Unjudged(*run, other, shared);
     if (!why.empty())
       return Status::Unavailable(std::string("the ") + which + " run cannot be compared: " + why);
   }
@@ -233,8 +245,15 @@ StatusOr<Comparison> CompareRuns(const RunResult& baseline, const RunResult& cur
       }
     by_key[o.key] = &o;
   }
+  size_t measured_baseline = 0, measured_current = 0;
   for (size_t i = 0; i < pairs.size(); ++i) {
     for (const auto& f : figures[i]) {
+      measured_baseline += std::isfinite(f.baseline) ? 1 : 0;
+      measured_current += std::isfinite(f.current) ? 1 : 0;
+      // Measured, then not: never a regression by the numbers, so said.
+      if (std::isfinite(f.baseline) && !std::isfinite(f.current))
+        c.notes.push_back("variant " + Quote(pairs[i].first->name) + ": " + f.metric +
+                          " was measured in the baseline but not in the current run, not judged");
       Tolerance t = DefaultTolerance(f.unit);
       auto it = by_key.find(f.metric);
       if (it == by_key.end() && !f.series.empty()) it = by_key.find(f.series);
@@ -256,6 +275,13 @@ StatusOr<Comparison> CompareRuns(const RunResult& baseline, const RunResult& cur
                       f.current - f.baseline > fc.allowed * (1 + 1e-9) + 1e-12;
       c.figures.push_back(std::move(fc));
     }
+  }
+  for (const auto& [count, which] : {std::pair{measured_baseline, "baseline"},
+                                     std::pair{measured_current, "current"}}) {
+    if (count == 0)
+      return Status::Unavailable(std::string("the ") + which +
+                                 " run cannot be compared: it measured nothing (no figure of the "
+                                 "variants both runs have holds a value)");
   }
   return c;
 }

@@ -243,6 +243,42 @@ TEST_CASE("compare: a run that could not be judged is no pass and a missing seri
   auto i = CompareRuns(good, interrupted, {});
   REQUIRE_FALSE(i.ok());
   CHECK(i.status().message() == "the current run cannot be compared: it was interrupted");
+  // An incomplete copy, a variant the run stopped before and an error of the
+  // run's own were each read as "no regression" (exit 0).
+  RunResult killed = good;
+  killed.complete = false;
+  CHECK(CompareRuns(good, killed, {}).status().message() ==
+        "the current run cannot be compared: it is incomplete (written while it ran: it was "
+        "killed, or runs still)");
+  RunResult stopped = good;
+  stopped.not_run = {stopped.variants[1].name};
+  stopped.variants.pop_back();
+  stopped.error = "variant propagating: setup failed";
+  CHECK(CompareRuns(good, stopped, {}).status().message() ==
+        "the current run cannot be compared: variant \"naive\" did not run (the run stopped "
+        "before it)");
+  RunResult internal = good;
+  internal.error = "internal error: boom";
+  CHECK(CompareRuns(internal, good, {}).status().message() ==
+        "the baseline run cannot be compared: it ended in an error: internal error: boom");
+  RunResult blank = good;
+  for (auto& v : blank.variants) {
+    v.samples = {};
+    v.requests = {};
+    v.request_summary.reset();
+  }
+  RunResult unread = good;  // close_wait may become unreadable (results-schema.md)
+  for (double& x : unread.variants[0].samples.values.at("threads")) x = NAN;
+  auto u = CompareRuns(good, unread, {});
+  REQUIRE(u.ok());
+  CHECK(RenderComparisonText(*u).find("note: variant \"propagating\": threads.peak was measured "
+                                      "in the baseline but not in the current run, not judged") !=
+        std::string::npos);
+  auto nothing = CompareRuns(good, blank, {});
+  REQUIRE_FALSE(nothing.ok());
+  CHECK(nothing.status().message() ==
+        "the current run cannot be compared: it measured nothing (no figure of the variants both "
+        "runs have holds a value)");
   // A variant only one run has does not count: it is a note.
   RunResult extra = good;
   extra.variants.push_back(broken.variants[1]);
