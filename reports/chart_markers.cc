@@ -57,8 +57,36 @@ double FailedCheckTime(const VariantResult& v, const CheckResult& check) {
 
 std::vector<ChartMarker> EventMarkers(const VariantResult& v, const std::string& colour) {
   std::vector<ChartMarker> out;
-  for (const auto& e : v.events)
-    out.push_back({e.t_s, v.name + " · " + Seconds(e.t_s) + " · " + e.message, colour, false});
+  if (v.events.size() <= kMaxEventMarkers) {
+    for (const auto& e : v.events)
+      out.push_back({e.t_s, v.name + " · " + Seconds(e.t_s) + " · " + e.message, colour, false});
+  } else {
+    // A fault flapping every 10 ms records thousands of events: one marker
+    // per slice of their span, at its first event, saying how many it holds.
+    double first = v.events.front().t_s, last = first;
+    for (const auto& e : v.events) {
+      first = std::min(first, e.t_s);
+      last = std::max(last, e.t_s);
+    }
+    const double width = (last - first) / kMaxEventMarkers;
+    std::vector<std::vector<const Event*>> slices(kMaxEventMarkers);
+    for (const auto& e : v.events) {
+      const auto i = width > 0 ? static_cast<size_t>((e.t_s - first) / width) : 0;
+      slices[std::min(i, kMaxEventMarkers - 1)].push_back(&e);
+    }
+    for (const auto& slice : slices) {
+      if (slice.empty()) continue;
+      const Event* head = slice.front();
+      for (const Event* e : slice) head = e->t_s < head->t_s ? e : head;
+      std::string label = v.name + " · " + Seconds(head->t_s) + " · ";
+      if (slice.size() > 1) {
+        double end = head->t_s;
+        for (const Event* e : slice) end = std::max(end, e->t_s);
+        label += std::to_string(slice.size()) + " events to " + Seconds(end) + ", the first: ";
+      }
+      out.push_back({head->t_s, label + head->message, colour, false});
+    }
+  }
   for (const auto& c : v.checks) {
     if (c.passed) continue;
     const double t = FailedCheckTime(v, c);

@@ -21,11 +21,15 @@ namespace faultline {
 /// for a variant with no phases and no duration.
 double FailedCheckTime(const VariantResult& v, const CheckResult& check);
 
+/// Events past this many are drawn a marker per slice of their span.
+inline constexpr size_t kMaxEventMarkers = 40;
+
 /// The markers of `v`, in time order: its events ("naive · 12.3s · process
 /// \"target\" exited with status 1") and its failed checks ("naive · 10.4s ·
 /// check failed: threads bounded: observed 959, limit 300 = 1.5 * ${load.rate}
 /// * 2s"; the time and the limit's expression only when the check has them),
-/// in `colour`.
+/// in `colour`. Over kMaxEventMarkers events, a marker per slice of their
+/// span ("naive · 3.0s · 41 events to 3.4s, the first: faults on ...").
 std::vector<ChartMarker> EventMarkers(const VariantResult& v, const std::string& colour);
 
 /// The phases shaded under every chart of a run, labelled "hang: hang

@@ -20,8 +20,10 @@ VariantResult Hung() {
   v.name = "naive";
   v.expect = Expectation::kFail;
   v.outcome = VariantOutcome::kFail;
-  v.phases = {{"baseline", 0, 4, 100, {}}, {"hang", 4, 14, 100, {"hang inventory"}},
-              {"recovery", 14, 18, 100, {}}, {"drain", 18, 22, 0, {}}};
+  v.phases = {{"baseline", 0, 4, 100, {}},
+              {"hang", 4, 14, 100, {"hang inventory"}},
+              {"recovery", 14, 18, 100, {}},
+              {"drain", 18, 22, 0, {}}};
   v.duration_s = 22;
   return v;
 }
@@ -41,7 +43,8 @@ CheckResult Failed(const std::string& name, CheckKind kind, const std::string& d
 
 TEST_CASE("a failed check's marker is at the moment it failed else at its window's end") {
   VariantResult v = Hung();
-  CheckResult crossed = Failed("threads bounded", CheckKind::kGrowth, "peak 947 over hang - baseline 6");
+  CheckResult crossed =
+      Failed("threads bounded", CheckKind::kGrowth, "peak 947 over hang - baseline 6");
   crossed.window_start_s = 4;
   crossed.window_end_s = 14;
   crossed.at_s = 7.2;
@@ -83,7 +86,8 @@ TEST_CASE("a failed check's marker is at the moment it failed else at its window
 
 TEST_CASE("a check without a time is placed from its detail as before") {
   VariantResult v = Hung();
-  CheckResult old = Failed("threads bounded", CheckKind::kGrowth, "peak 947 over hang+recovery - baseline 6");
+  CheckResult old =
+      Failed("threads bounded", CheckKind::kGrowth, "peak 947 over hang+recovery - baseline 6");
   CHECK(FailedCheckTime(v, old) == 18);
   CheckResult recovers = Failed("back", CheckKind::kRecovers, "never came back over drain");
   CHECK(FailedCheckTime(v, recovers) == 22);
@@ -110,11 +114,39 @@ TEST_CASE("an old results.json without check times renders with its markers") {
     for (const auto& c : v.checks) failed += c.passed ? 0 : 1;
   const std::string html = RenderHtml(*old);
   REQUIRE(failed > 0);
-  CHECK(Count(html, "<g class=\"marker failure\"") ==
-        Count(html, "<svg class=\"chart\"") * failed);
+  CHECK(Count(html, "<g class=\"marker failure\"") == Count(html, "<svg class=\"chart\"") * failed);
   // The same run with the time: the marker moves to it.
   StatusOr<RunResult> timed = ResultsFromJson(ResultsToJson(run));
   REQUIRE(timed.ok());
   CHECK(FailedCheckTime(timed->variants[1], timed->variants[1].checks[0]) == 9.5);
   CHECK(FailedCheckTime(old->variants[1], old->variants[1].checks[0]) != 9.5);
+}
+
+// A fault flapping every 10 ms records an event per change: 4,001 markers on
+// every chart once covered the data. Past kMaxEventMarkers, a marker per
+// slice of their span says how many it holds; failed checks stay apart.
+TEST_CASE("thousands of events become a marker per slice of their span") {
+  VariantResult v;
+  v.name = "naive";
+  for (int i = 0; i < 2000; ++i)
+    v.events.push_back(
+        {3 + i * 0.01, i % 2 ? "faults on inventory: none" : "faults on inventory: hang"});
+  CheckResult failed;
+  failed.name = "bounded";
+  failed.passed = false;
+  failed.at_s = 9;
+  v.checks = {failed};
+  const std::vector<ChartMarker> markers = EventMarkers(v, "#c00");
+  REQUIRE(markers.size() == kMaxEventMarkers + 1);
+  size_t events = 0;
+  for (const auto& m : markers) events += m.failure ? 0 : 1;
+  CHECK(events == kMaxEventMarkers);
+  CHECK(markers[0].label ==
+        "naive · 3.0s · 50 events to 3.5s, the first: faults on inventory: hang");
+  CHECK(std::count_if(markers.begin(), markers.end(),
+                      [](const ChartMarker& m) { return m.failure; }) == 1);
+  CHECK(std::is_sorted(markers.begin(), markers.end(),
+                       [](const ChartMarker& a, const ChartMarker& b) { return a.t < b.t; }));
+  v.events.resize(kMaxEventMarkers);  // up to the limit: one each, as before
+  CHECK(EventMarkers(v, "#c00").size() == kMaxEventMarkers + 1);
 }

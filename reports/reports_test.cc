@@ -46,6 +46,21 @@ TEST_CASE("the summary shows metrics - requests - latency and every check") {
   CHECK(s.find("PASSED: 2 of 2 variants met their expectation") != std::string::npos);
 }
 
+// A fault flapping every 10 ms: 2,000 events made a 4,000-line summary.
+TEST_CASE("the summary shows a variant's first 20 events and counts the rest") {
+  RunResult r = testing::AbRun();
+  r.variants[0].events.clear();
+  for (int i = 0; i < 2000; ++i) r.variants[0].events.push_back({1 + i * 0.01, "faults on x"});
+  const std::string s = RenderSummary(r);
+  size_t lines = 0;
+  for (size_t at = s.find(": faults on x\n"); at != std::string::npos;
+       at = s.find(": faults on x\n", at + 1))
+    ++lines;
+  CHECK(lines == 20);
+  CHECK(s.find("  ... and 1980 more events (all in results.json and report.html)\n") !=
+        std::string::npos);
+}
+
 TEST_CASE("the summary of a variant with nothing measured shows gaps") {
   RunResult r = testing::EmptyRun();
   r.interrupted = true;

@@ -69,11 +69,15 @@ void RenderVariant(const VariantResult& v, std::ostringstream& out) {
     const std::string line = CensusTopLine(*census);
     if (!line.empty()) out << "  census   " << line << "\n";
   }
-  for (const auto& e : v.events) {
+  constexpr size_t kShownEvents = 20;  // a fault flapping every 10 ms records thousands
+  for (size_t i = 0; i < v.events.size() && i < kShownEvents; ++i) {
     char t[32];
-    std::snprintf(t, sizeof t, "%.1fs", e.t_s);
-    out << "  event at " << t << ": " << e.message << "\n";
+    std::snprintf(t, sizeof t, "%.1fs", v.events[i].t_s);
+    out << "  event at " << t << ": " << v.events[i].message << "\n";
   }
+  if (v.events.size() > kShownEvents)
+    out << "  ... and " << v.events.size() - kShownEvents
+        << " more events (all in results.json and report.html)\n";
 }
 
 }  // namespace

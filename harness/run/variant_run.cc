@@ -269,7 +269,14 @@ void VariantRun::NextFaultChange() {
     const std::string msg =
         "faults on " + c.dependency + ": " + (what.empty() ? std::string("none") : what);
     vr_.events.push_back({ToSeconds(clock_.Now() - epoch_), msg});
-    progress_.Note("[" + vr_.name + "] " + msg);
+    // A fault flapping every 10 ms changes thousands of times: the terminal
+    // gets the first few of a phase, results.json every one.
+    constexpr size_t kPrinted = 5;
+    if (next_change_ <= kPrinted) progress_.Note("[" + vr_.name + "] " + msg);
+    if (next_change_ == kPrinted + 1 && changes_.size() > kPrinted + 1)
+      progress_.Note("[" + vr_.name + "] faults keep changing in this phase (" +
+                     std::to_string(changes_.size()) +
+                     " changes): the rest are recorded as events, not printed");
     NextFaultChange();
   });
 }

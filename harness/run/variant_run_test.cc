@@ -387,6 +387,34 @@ faults = [{ kind = "hang", dependency = "inventory", flap = { on = "1s", off = "
   h.CheckAllStopped();
 }
 
+// A fault flapping every 10 ms: each change is an event, but the terminal
+// gets the first five of the phase and one line for the rest.
+TEST_CASE("a fast flap prints its first changes and records every one") {
+  Harness h(R"(
+[target]
+argv = ["svc", "${proxy.inventory}"]
+[[dependencies]]
+name = "inventory"
+argv = ["stub"]
+proxy = true
+[[phases]]
+name = "flap"
+duration = "1s"
+faults = [{ kind = "hang", dependency = "inventory", flap = { on = "10ms", off = "10ms" } }]
+)");
+  h.run->Start();
+  h.At(1.5);
+  CHECK(h.result.events.size() == 99);  // at 10 ms, 20 ms, ... 990 ms
+  size_t printed = 0;
+  for (size_t at = h.out.str().find("] faults on inventory: "); at != std::string::npos;
+       at = h.out.str().find("] faults on inventory: ", at + 1))
+    ++printed;
+  CHECK(printed == 5);
+  CHECK(h.out.str().find("] faults keep changing in this phase (99 changes): the rest are "
+                         "recorded as events, not printed") != std::string::npos);
+  h.CheckAllStopped();
+}
+
 TEST_CASE("an external dependency is probed not started and listed as external") {
   Harness h(R"(
 [target]
