@@ -47,6 +47,7 @@ RunResult BeforeAfter(const RunResult& a, const std::string& label_a, const RunR
   out.error.clear();
   out.overrides.clear();
   out.not_run.clear();
+  out.band_variants = a.variants.size();  // the phases shaded are A's
   for (const auto& [run, label] : {std::pair{&a, label_a}, std::pair{&b, label_b}}) {
     if (!run->error.empty())
       out.error += (out.error.empty() ? "" : "; ") + label + ": " + run->error;

@@ -164,9 +164,11 @@ std::string Figure(const Chart& chart, const std::string& code, const std::strin
   return s + "</figure>\n";
 }
 
-void Charts(const std::vector<VariantView>& views, std::string& out) {
-  std::vector<const VariantResult*> variants;
-  for (const auto& view : views) variants.push_back(&view.v);
+void Charts(const std::vector<VariantView>& views, size_t band_variants, std::string& out) {
+  std::vector<const VariantResult*> variants;  // whose phases are shaded
+  for (const auto& view : views) {
+    if (band_variants == 0 || variants.size() < band_variants) variants.push_back(&view.v);
+  }
   const std::vector<ChartBand> bands = PhaseBands(variants);
   const double t_end = TimelineEnd(views);
   bool any_fault = false;
@@ -453,7 +455,7 @@ std::string RenderHtml(const RunResult& results) {
 
   Cards(views, out);
   if (!views.empty()) {
-    Charts(views, out);
+    Charts(views, results.band_variants, out);
     out += "<h2 id=\"summary\">Baseline, peak and end</h2>\n";
     PeakTable(views, out);
     std::vector<HarnessCostRow> cost;

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "harness/result/results_json.h"
+#include "reports/before_after.h"
 #include "reports/cancellation_report.h"
 #include "reports/html_report.h"
 #include "reports/text_format.h"
@@ -265,4 +266,17 @@ TEST_CASE("the cancellation section shows the audit per dependency and says when
         "  inventory: target does not forward traceparent; 41 upstream requests open at the end "
         "(0 client requests in flight); 38 orphans\n");
   CHECK(CancellationLines(testing::AbRun().variants[0]).empty());
+}
+
+// The page of `report --compare` says the phases shaded are run A's; they
+// were those of whichever variant of either run had the most, so a phase
+// only run B ran was shaded as if A had.
+TEST_CASE("report --compare shades run A's phases as its page says") {
+  RunResult a = testing::AbRun();
+  RunResult b = testing::AbRun();
+  for (auto& v : b.variants) v.phases.push_back({"extra", 22, 30, 100, {"hang inventory"}});
+  const std::string html = RenderHtml(BeforeAfter(a, "before", b, "after"));
+  CHECK(html.find("the phases shaded are before&#39;s") != std::string::npos);
+  CHECK(html.find("extra: hang inventory") == std::string::npos);
+  CHECK(RenderHtml(b).find("extra: hang inventory") != std::string::npos);
 }

@@ -319,6 +319,10 @@ struct RunResult {
   // says so was left by a run that was killed (or is still running).
   bool complete = true;
   std::string error;                    // set when the run could not complete
+  /// Reports only, never written: the phases shaded under the charts are
+  /// those of the first `band_variants` variants (report --compare: run
+  /// A's, as its page says); 0 = of every variant.
+  size_t band_variants = 0;
 
   /// The run finished, every variant ran and met its expectation.
   bool passed() const;
