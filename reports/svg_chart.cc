@@ -96,8 +96,12 @@ std::string ChartAxisLabel(double v, Unit unit) { return AxisLabel(v, unit); }
 std::string ChartColour(size_t i) {
   // Okabe-Ito: distinguishable with the common colour-vision deficiencies.
   // Blue then vermillion gives the strongest contrast for the usual A/B pair.
+  // Then Paul Tol's muted scheme, so that a run of up to 14 variants (or a
+  // before/after of two 7-variant runs) gives each its own colour.
   static constexpr const char* kPalette[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
-                                             "#E69F00", "#56B4E9", "#000000"};
+                                             "#E69F00", "#56B4E9", "#000000", "#332288",
+                                             "#882255", "#117733", "#999933", "#44AA99",
+                                             "#AA4499", "#DDCC77"};
   return kPalette[i % (sizeof kPalette / sizeof kPalette[0])];
 }
 

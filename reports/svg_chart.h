@@ -72,7 +72,8 @@ std::string RenderSvgChart(const Chart& chart);
 double ChartAxisStep(double raw, Unit unit);
 std::string ChartAxisLabel(double v, Unit unit);
 
-/// The colour of line `i` of any report chart (Okabe-Ito, cycling).
+/// The colour of line `i` of any report chart (Okabe-Ito, then Tol's muted:
+/// 14, cycling).
 std::string ChartColour(size_t i);
 
 }  // namespace faultline

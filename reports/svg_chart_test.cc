@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "reports/sample_results.h"
 #include "reports/svg_chart.h"
@@ -119,4 +120,12 @@ TEST_CASE("a chart with no data says so instead of drawing") {
   const std::string svg = RenderSvgChart(chart);
   CHECK(svg.find(">no data</text>") != std::string::npos);
   CHECK(svg.find("<polyline") == std::string::npos);
+}
+
+// Variants 0 and 7 of a 10-variant run were drawn alike.
+TEST_CASE("the first 14 variants each get a colour of their own") {
+  std::set<std::string> colours;
+  for (size_t i = 0; i < 14; ++i) colours.insert(ChartColour(i));
+  CHECK(colours.size() == 14);
+  CHECK(ChartColour(14) == ChartColour(0));
 }
