@@ -30,6 +30,14 @@ std::string Quote(std::string_view s) {
   return out + "\"";
 }
 
+bool HasControlCharacter(std::string_view s) {
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) return true;
+  }
+  return false;
+}
+
 std::string EscapeControl(std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;

@@ -16,6 +16,9 @@ namespace faultline {
 /// Quote("a\"b") is "\"a\\\"b\"".
 std::string Quote(std::string_view s);
 
+/// True when `s` holds a byte below 0x20 or DEL: not one line of plain text.
+bool HasControlCharacter(std::string_view s);
+
 /// `s` with its control characters written out, so that it stays on one
 /// line: newline as \n, tab as \t, the others (and DEL) as \xHH.
 std::string EscapeControl(std::string_view s);

@@ -263,6 +263,16 @@ phases = [{ name = "a", duration = "1s" }]
       "s.toml:1:77: target.scrape.metrics.g: metric selector \"go{x=\": expected '\"' to open "
       "the value of label \"x\""}},
 
+    {"names shown on one line hold no control characters",
+     R"(target = { argv = ["t"], scrape = { metrics = { "a\nb" = "up" } } }
+phases = [{ name = "a", duration = "1s" }]
+checks = [{ name = "bounded\n\nPASSED", kind = "max", metric = "threads", limit = 5 }]
+)",
+     {"s.toml:1:58: target.scrape.metrics.\"a\\nb\": a series name is one line of text, without "
+      "control characters: \"a\\nb\"",
+      "s.toml:3:20: checks[0].name: a check's name is one line of text, without control "
+      "characters: \"bounded\\n\\nPASSED\""}},
+
     {"scrape: t_s is every sample row's time in results.json",
      R"(target = { argv = ["t"], scrape = { metrics = { t_s = "up" } } }
 phases = [{ name = "a", duration = "1s" }]

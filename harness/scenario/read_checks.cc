@@ -47,6 +47,9 @@ void ScenarioReader::ReadCheck(const toml::table& table, const std::string& key,
   }
 
   if (auto v = t.Read(kCheckName)) {  // reports and --repeat tell checks apart by name
+    if (HasControlCharacter(*v))  // a newline in it forged lines of the terminal summary
+      r_.Error(t.At(kCheckName), t.Path(kCheckName),
+               "a check's name is one line of text, without control characters: " + Quote(*v));
     check->name = *v;
     refs_.Unique(CrossReferences::Names::kCheck, *v, key, t.At(kCheckName), t.Path(kCheckName));
   }

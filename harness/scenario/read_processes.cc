@@ -305,6 +305,9 @@ void ScenarioReader::ReadScrape(const toml::table& table, const std::string& key
     if (IsReservedMetricName(e.name)) {
       r_.Error(e.where, e.key,
                Quote(e.name) + " is a built-in metric or a results.json key; choose another name");
+    } else if (HasControlCharacter(e.name)) {
+      r_.Error(e.where, e.key,
+               "a series name is one line of text, without control characters: " + Quote(e.name));
     }
     auto parsed = ParseSelector(e.text);
     if (!parsed.ok()) r_.Error(e.where, e.key, parsed.status().message());
