@@ -257,8 +257,21 @@ StatusOr<Plan> Bind(const Scenario& scenario, const Variant& variant, const Port
     return Status::Invalid("target.base_url " + Quote(base) + ": " + url.status().message() +
                            "; faultline sends load only to this machine");
 
-  for (const auto& [p, key] : ProcessesOf(scenario))
+  for (const auto& [p, key] : ProcessesOf(scenario)) {
     plan.processes.push_back(BindProcess(b, *p, key, variant.name));
+    // A probe of another process's port, or a proxy's, is answered by it.
+    const uint16_t probed = plan.processes.back().ready.port;
+    for (const auto& [kind, owners] : {std::pair{"process", &ports.processes},
+                                       std::pair{"fault proxy in front of", &ports.proxies}}) {
+      for (const auto& [name, port] : *owners) {
+        if (probed == 0 || port != probed || (owners == &ports.processes && name == p->name))
+          continue;
+        b.Fail(Status::Invalid(key + ".ready.port: " + std::to_string(probed) + " is the port of " +
+                               "the " + kind + " " + Quote(name) + ": the probe would wait for it, "
+                               "not for " + Quote(p->name)));
+      }
+    }
+  }
   for (size_t i = 0; i < scenario.dependencies.size(); ++i) {
     const ProcessSpec& d = scenario.dependencies[i];
     if (!d.external()) continue;

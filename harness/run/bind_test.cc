@@ -155,6 +155,14 @@ TEST_CASE("Bind errors name the key they come from") {
        "target.base_url: unknown variable \"host\""},
       {"bad selector", [](Scenario& s) { s.target.scrape->metrics["bad"] = "x{"; },
        "target.scrape.metrics.bad: "},
+      {"a ready probe on another process's port",
+       [](Scenario& s) { s.target.ready.port = "${port.db}"; },
+       "target.ready.port: 5001 is the port of the process \"db\": the probe would wait for it, "
+       "not for \"target\""},
+      {"a ready probe on a proxy's port",
+       [](Scenario& s) { s.target.ready.port = "${proxy.db}"; },
+       "target.ready.port: 6001 is the port of the fault proxy in front of \"db\": the probe "
+       "would wait for it, not for \"target\""},
       // The loader checks the path and the headers as written; a variable
       // must not smuggle a second request or header in.
       {"a path that a variable ends early",

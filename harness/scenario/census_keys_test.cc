@@ -55,6 +55,21 @@ TEST_CASE("census keys load into the scenario") {
   CHECK(s.checks[1].at_least);
 }
 
+// A phase named "slow+1s" is valid; a census at it once looked for "slow".
+TEST_CASE("a census names a phase with a + in its name whole") {
+  std::string text = kCensus;
+  text.replace(text.find("name = \"hang\""), 13, "name = \"hang+1s\"");
+  text.replace(text.find("at = \"hang+8s\""), 14, "at = \"hang+1s+8s\"");
+  text.replace(text.find("at = \"hang\""), 11, "at = \"hang+1s\"");
+  text.replace(text.find("at = \"hang+8s\""), 14, "at = \"hang+1s+8s\"");
+  Scenario s = Load(text);
+  REQUIRE(s.census.size() == 2);
+  CHECK(s.census[0].phase == "hang+1s");
+  CHECK(s.census[0].offset == 8s);
+  CHECK(s.census[1].phase == "hang+1s");
+  CHECK(s.census[1].offset == 0s);
+}
+
 TEST_CASE("census keys name their errors") {
   const char* bad = R"(target = { argv = ["t"], census = { url = "ftp://x", at_end = false } }
 [[phases]]

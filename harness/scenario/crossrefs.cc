@@ -46,7 +46,7 @@ void CrossReferences::ProxiedDependency(const std::string& name, SourcePos where
   std::vector<std::string> names;
   for (const ProcessSpec& d : s_.dependencies) {
     names.push_back(d.name);
-    if (d.name == name) dep = &d;
+    if (d.name == name && !dep) dep = &d;  // a duplicate name is reported at its entry
   }
   if (!dep) {
     r_.Error(where, key, "unknown dependency " + Quote(name) + DidYouMean(name, names));

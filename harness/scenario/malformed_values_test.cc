@@ -263,6 +263,25 @@ phases = [{ name = "a", duration = "1s" }]
       "s.toml:1:77: target.scrape.metrics.g: metric selector \"go{x=\": expected '\"' to open "
       "the value of label \"x\""}},
 
+    {"two proxies on one listen port - an empty program",
+     R"(target = { argv = ["", "${proxy.b}"] }
+phases = [{ name = "a", duration = "1s" }]
+[[dependencies]]
+name = "a"
+argv = ["d"]
+proxy = true
+listen = 20555
+[[dependencies]]
+name = "b"
+argv = ["d"]
+proxy = true
+listen = 20555
+)",
+     {"s.toml:1:20: target.argv[0]: the program is empty: name it (\"orders-service\", "
+      "\"python3\", a path)",
+      "s.toml:12:10: dependencies[1].listen: listen = 20555 is the port of dependency \"a\"'s "
+      "fault proxy too: each proxy needs a port of its own"}},
+
     {"names shown on one line hold no control characters",
      R"(target = { argv = ["t"], scrape = { metrics = { "a\nb" = "up" } } }
 phases = [{ name = "a", duration = "1s" }]

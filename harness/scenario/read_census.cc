@@ -1,5 +1,6 @@
 // The readers of the census keys (issue 14): [target.census], the [[census]]
 // moments, and the references between them, the phases and held checks.
+#include <algorithm>
 #include <set>
 #include <string>
 
@@ -33,7 +34,10 @@ void ScenarioReader::ReadCensusMoment(const toml::table& table, const std::strin
   moment.at = *at;
   moment.phase = *at;
   const size_t plus = at->rfind('+');
-  if (plus != std::string::npos) {
+  // A phase may have a + in its name ("slow+1s"): the whole name first.
+  const bool a_phase = std::any_of(s_.phases.begin(), s_.phases.end(),
+                                   [&](const Phase& p) { return p.name == *at; });
+  if (plus != std::string::npos && !a_phase) {
     moment.phase = at->substr(0, plus);
     std::string why;
     std::optional<Duration> offset = ParseDurationValue(at->substr(plus + 1), &why);

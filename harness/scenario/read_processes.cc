@@ -126,9 +126,18 @@ void ScenarioReader::ReadDependency(const toml::table& table, const std::string&
     } else if (*v > 65535) {
       r_.Error(t.At(kDependencyListen), t.Path(kDependencyListen),
                "expected a port number 1..65535, got " + std::to_string(*v));
+    } else if (auto [at, fresh] = listen_ports_.emplace(*v, who); !fresh) {
+      r_.Error(t.At(kDependencyListen), t.Path(kDependencyListen),
+               "listen = " + std::to_string(*v) + " is the port of " + at->second +
+                   "'s fault proxy too: each proxy needs a port of its own");
     } else {
       dep.listen = static_cast<uint16_t>(*v);
     }
+  }
+  if (t.Get(kDependencyProtocol) && !dep.proxy) {
+    r_.Warning(t.At(kDependencyProtocol), t.Path(kDependencyProtocol),
+               "\"protocol\" is what " + who + "'s fault proxy reads: without proxy = true it "
+               "has no effect");
   }
   if (auto v = t.Read(kDependencyAddress)) {
     std::string error;
@@ -208,6 +217,9 @@ void ScenarioReader::ReadProcess(TableView& t, const keys::ProcessKeys& k, Proce
       r_.Error(t.At(k.argv), t.Path(k.argv),
                "expected a non-empty array of strings (the program and its arguments), got an "
                "empty array");
+    } else if (argv.front().text.empty()) {
+      r_.Error(argv.front().where, argv.front().key,
+               "the program is empty: name it (\"orders-service\", \"python3\", a path)");
     }
     Variables(argv, is_target);
     p->argv = std::move(*v);

@@ -184,6 +184,7 @@ class ScenarioReader {
   Reporter& r_;
   Scenario& s_;
   CrossReferences refs_;
+  std::map<int64_t, std::string> listen_ports_;  // a dependency's listen = its proxy's port: whose
   // Where target.scrape.timeout was set, for the check against sampling.interval.
   std::pair<SourcePos, std::string> scrape_timeout_site_;
   std::vector<bool> check_has_name_;

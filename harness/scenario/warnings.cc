@@ -84,6 +84,22 @@ void WarnCannotTell(const Scenario& s, const std::vector<CheckSites>& checks,
       default:
         break;
     }
+    // A latency or error ratio over phases that send nothing has no request
+    // to judge: the run would end in "could not be computed" (exit 3).
+    if ((c.kind == CheckSpec::Kind::kLatency || c.kind == CheckSpec::Kind::kErrorRatio) &&
+        !c.phases.empty()) {
+      bool silent = true;
+      for (const std::string& name : c.phases) {
+        for (const Phase& p : s.phases)
+          if (p.name == name) silent = silent && p.rate.value_or(s.load.rate) == 0;
+      }
+      if (silent) {
+        r.Warning(at.phases.where, at.phases.key,
+                  std::string("no request is sent in ") + (c.phases.size() == 1 ? "it" : "them") +
+                      " (rate 0): the check would have nothing to judge and the run would end "
+                      "in an error (exit 3); set phases to phases with load");
+      }
+    }
     if (at.variants_written && c.variants.empty()) {
       r.Warning(at.variants.where, at.variants.key,
                 "an empty list excludes every variant but is read as no restriction: the "

@@ -82,6 +82,20 @@ limit = 5
       "\"baseline\" itself: growth over its own mean shows only noise; set phases to "
       "the phases after the baseline"}},
 
+    {"a latency check over a phase that sends nothing",
+     R"([[checks]]
+kind = "latency"
+phases = ["drain"]
+limit = "1s"
+[[checks]]
+kind = "error_ratio"
+phases = ["hang", "drain"]
+limit = 0.1
+)",
+     {"s.toml:14:10: warning: checks[0].phases: no request is sent in it (rate 0): the check "
+      "would have nothing to judge and the run would end in an error (exit 3); set phases to "
+      "phases with load"}},
+
     {"a check whose variants list excludes every variant",
      R"([[checks]]
 kind = "max"
@@ -121,6 +135,18 @@ TEST_CASE("each warning for a check that cannot tell") {
     CAPTURE(what);
     CHECK(Warnings(std::string(kPhases) + c.toml) == c.errors);
   }
+}
+
+// protocol is read by the fault proxy only; an error like listen's would
+// make `--set dependencies.D.proxy=false` unusable on an HTTP dependency.
+TEST_CASE("warning: protocol on a dependency without a fault proxy") {
+  CHECK(Warnings(std::string(kPhases) + R"([[dependencies]]
+name = "inv"
+argv = ["d"]
+protocol = "http"
+)") == std::vector<std::string>{"s.toml:15:12: warning: dependencies[0].protocol: \"protocol\" "
+                                "is what dependency \"inv\"'s fault proxy reads: without "
+                                "proxy = true it has no effect"});
 }
 
 TEST_CASE("warning: a check for none of the variants --variant runs") {
