@@ -82,10 +82,23 @@ std::string RenderComparisonMarkdown(const Comparison& c) {
   out += "<details><summary>every figure</summary>\n\n"
          "| variant | metric | baseline | current | change | allowed | |\n"
          "|---|---|---:|---:|---:|---:|---|\n";
-  for (const auto& f : c.figures)
-    out += "| " + M(f.variant) + " | " + M(f.metric) + " | " + M(Value(f.baseline, f.unit)) +
-           " | " + M(Value(f.current, f.unit)) + " | " + M(Change(f)) + " | " + M(Allowed(f)) +
-           " | " + (f.regression ? "❌" : "✅") + " |\n";
+  // A pull-request comment holds 65,536 characters: the rows that fit, then
+  // how many did not (the regressions are all listed above).
+  constexpr size_t kBudget = 60000;
+  size_t shown = 0;
+  for (const auto& f : c.figures) {
+    const std::string row = "| " + M(f.variant) + " | " + M(f.metric) + " | " +
+                            M(Value(f.baseline, f.unit)) + " | " + M(Value(f.current, f.unit)) +
+                            " | " + M(Change(f)) + " | " + M(Allowed(f)) + " | " +
+                            (f.regression ? "❌" : "✅") + " |\n";
+    if (out.size() + row.size() > kBudget) break;
+    out += row;
+    ++shown;
+  }
+  if (shown < c.figures.size())
+    out += "\n" + std::to_string(c.figures.size() - shown) +
+           " more figures are not shown, to keep this within a pull-request comment; "
+           "`faultline compare` without `--markdown` prints them all.\n";
   return out + "\n</details>\n";
 }
 

@@ -558,3 +558,26 @@ TEST_CASE("repeat: runs an interrupt kept from running are listed") {
   s.planned = 1;
   CHECK(RenderRepeatMarkdown(s).find("not run") == std::string::npos);
 }
+
+// 3 variants x 100 custom series made a 75,034-byte comment, over the
+// 65,536 characters a pull-request comment holds.
+TEST_CASE("compare --markdown fits a pull-request comment and says what it left out") {
+  Comparison c;
+  c.scenario = "big";
+  for (int i = 0; i < 2000; ++i) {
+    FigureComparison f;
+    f.variant = "v";
+    f.metric = "series_" + std::to_string(i) + ".peak";
+    f.baseline = 1;
+    f.current = 1;
+    f.regression = i == 1999;
+    c.figures.push_back(f);
+  }
+  const std::string md = RenderComparisonMarkdown(c);
+  CHECK(md.size() < 65536);
+  CHECK(md.find("- ❌ v series\\_1999.peak: ") != std::string::npos);  // listed above the table
+  CHECK(md.find(" more figures are not shown, to keep this within a pull-request comment; "
+                "`faultline compare` without `--markdown` prints them all.") != std::string::npos);
+  c.figures.resize(10);
+  CHECK(RenderComparisonMarkdown(c).find("not shown") == std::string::npos);
+}
