@@ -469,6 +469,7 @@ Census CensusOnThisThread(pid_t root, const NativeCensusOptions& options) {
   census.groups = GroupStacks(threads);
   census.reason = reasons.Text(options);
   census.partial = !census.reason.empty();
+  census.unnamed_modules.assign(reasons.no_symbols.begin(), reasons.no_symbols.end());
   return census;
 }
 

@@ -10,12 +10,39 @@
 #include <tuple>
 
 namespace faultline {
+namespace {
+
+constexpr const char* kRestartSyscall = "restart_syscall";
+
+}  // namespace
 
 std::vector<CensusGroup> MergeGroups(std::vector<CensusGroup> groups) {
   using Key = std::tuple<std::vector<std::string>, std::string, std::string>;
   std::map<Key, uint64_t> counts;
   for (CensusGroup& g : groups) {
     counts[Key(std::move(g.frames), std::move(g.state), std::move(g.syscall))] += g.count;
+  }
+  // A thread that a ptrace stop (an earlier census), or a signal, took out
+  // of a blocking call resumes it as restart_syscall, and /proc says so
+  // while its frames are still the call's: it is counted with the threads
+  // at the same frames in the call itself, where there are any (one group,
+  // not "199 in poll" and "98 in syscall 219").
+  using Place = std::pair<std::vector<std::string>, std::string>;  // frames, state
+  std::map<Place, Key> in_call;
+  for (const auto& [key, count] : counts) {
+    if (std::get<2>(key) != kRestartSyscall && !std::get<0>(key).empty())
+      in_call.emplace(Place(std::get<0>(key), std::get<1>(key)), key);
+  }
+  for (auto it = counts.begin(); it != counts.end();) {
+    const auto call = std::get<2>(it->first) == kRestartSyscall
+                          ? in_call.find(Place(std::get<0>(it->first), std::get<1>(it->first)))
+                          : in_call.end();
+    if (call == in_call.end()) {
+      ++it;
+      continue;
+    }
+    counts[call->second] += it->second;
+    it = counts.erase(it);
   }
   std::vector<CensusGroup> merged;
   merged.reserve(counts.size());
@@ -54,6 +81,9 @@ struct SyscallNameEntry {
   const char* name;
 };
 constexpr SyscallNameEntry kSyscalls[] = {
+#ifdef SYS_restart_syscall
+    {SYS_restart_syscall, "restart_syscall"},
+#endif
 #ifdef SYS_read
     {SYS_read, "read"},
 #endif
@@ -135,7 +165,8 @@ constexpr SyscallNameEntry kSyscalls[] = {
 
 std::string SyscallFromProc(std::string_view line) {
   while (!line.empty() && (line.back() == '\n' || line.back() == ' ')) line.remove_suffix(1);
-  if (line.empty() || line == "running") return "";
+  if (line.empty()) return "unknown";  // not readable: another user's thread, not a running one
+  if (line == "running") return "";
   std::string first(line.substr(0, line.find(' ')));
   char* end = nullptr;
   long nr = std::strtol(first.c_str(), &end, 10);

@@ -25,6 +25,19 @@ TEST_CASE("census merges goroutine groups with the same frames") {
   CHECK(groups[1].count == 5);
 }
 
+// After one census, the threads it stopped in poll read restart_syscall
+// (219) in /proc: the flagship's 297 held threads showed as 199 + 98.
+TEST_CASE("census counts threads resumed by restart_syscall with those in the call") {
+  std::vector<CensusGroup> groups =
+      MergeGroups({{199, "S", "poll", {"__poll", "select_read"}},
+                   {98, "S", "restart_syscall", {"__poll", "select_read"}},
+                   {3, "S", "restart_syscall", {"clock_nanosleep", "main"}}});
+  REQUIRE(groups.size() == 2);
+  CHECK(groups[0] == CensusGroup{297, "S", "poll", {"__poll", "select_read"}});
+  CHECK(groups[1] == CensusGroup{3, "S", "restart_syscall", {"clock_nanosleep", "main"}});
+  CHECK(SyscallFromProc("219 0x0 0x0 0x0 0x0 0x0 0x0 0x7ffd 0x7f12") == "restart_syscall");
+}
+
 TEST_CASE("census reads the state letter from a stat line") {
   CHECK(StatState("42 (orders) S 1 42 42 0") == "S");
   CHECK(StatState("42 (a) b) c) t 1 42") == "t");
@@ -37,6 +50,7 @@ TEST_CASE("census names the syscall of a syscall line") {
   CHECK(SyscallFromProc("202 0x1 0x80 0x0 0x0 0x0 0x0 0x7ffd 0x7f12") == "futex");
   CHECK(SyscallFromProc("999 0x1 0x80 0x0 0x0 0x0 0x0 0x7ffd 0x7f12") == "syscall 999");
   CHECK(SyscallFromProc("running\n") == "");
+  CHECK(SyscallFromProc("") == "unknown");  // /proc/TID/syscall not readable (another user)
   CHECK(SyscallFromProc("-1 0x7ffd 0x7f12") == "none");
   CHECK(SyscallFromProc("garbage") == "");
 }

@@ -287,6 +287,42 @@ TEST_CASE("held without its census or without stacks is not computed") {
   CHECK(r.detail == "census \"hang+8s\" holds no stack: ptrace refused for 3 threads");
 }
 
+// A stripped service's 200 threads held in wait_in_poll, and 5 threads in
+// D that would not stop, once passed "at most 0": a thread with no stack or
+// with a frame that could not be named may match, so what the seen threads
+// alone cannot decide is not computed; what they do decide stands.
+TEST_CASE("held does not judge what the threads it could not see might change") {
+  VariantResult v;
+  Census c{"end", 20, 0.1, "native", 206, true, "no symbols in holder; 5 threads did not stop",
+           {{200, "S", "poll", {"__poll", "?? (holder+0x11a9)", "start_thread"}},
+            {5, "D", "", {}},
+            {1, "S", "nanosleep", {"clock_nanosleep", "main (holder.c:40)"}}}};
+  c.unnamed_modules = {"holder"};
+  v.census.push_back(c);
+  CheckSpec check;
+  check.kind = CheckKind::kHeld;
+  check.frames = "wait_in_poll";
+  check.limit = 0;
+  CheckResult r = EvaluateCheck(check, v);
+  CHECK_FALSE(r.computed);
+  CHECK(r.detail == "205 of the 206 threads at census \"end\" have no stack or frames that could "
+                    "not be named (no symbols in holder; 5 threads did not stop); they may match "
+                    "\"wait_in_poll\", so it cannot tell");
+  check.frames = "*poll*";  // 200 seen: over the limit whatever the others hold
+  r = EvaluateCheck(check, v);
+  CHECK(r.computed);
+  CHECK_FALSE(r.passed);
+  CHECK(r.observed == 200);
+  check.at_least = true;  // at least 100: the seen ones suffice
+  check.limit = 100;
+  CHECK(EvaluateCheck(check, v).passed);
+  check.frames = "clock_nanosleep";  // at least 300: 1 seen, and 205 unseen cannot make it
+  check.limit = 300;
+  r = EvaluateCheck(check, v);
+  CHECK(r.computed);
+  CHECK_FALSE(r.passed);
+}
+
 }  // namespace faultline
 
 // Issue 12 point 4: a check carries the span it judged, and a failed one the

@@ -20,6 +20,19 @@ std::optional<std::string> EvaluateHeld(const CheckSpec& check, const VariantRes
            (census->reason.empty() ? std::string() : ": " + census->reason);
   }
   const uint64_t n = CountMatching(*census, check.frames);
+  // Threads with no stack, or frames that could not be named, may match:
+  // what the seen ones alone cannot decide is not judged (a stripped
+  // service's 200 held threads once passed "at most 0").
+  const uint64_t unjudged = CountUnjudged(*census, check.frames);
+  const double seen = static_cast<double>(n), all = static_cast<double>(n + unjudged);
+  const bool undecided = check.at_least ? seen < check.limit && all >= check.limit
+                                        : seen <= check.limit && all > check.limit;
+  if (unjudged > 0 && undecided) {
+    return std::to_string(unjudged) + " of the " + std::to_string(census->total) +
+           " threads at census " + Quote(check.at) +
+           " have no stack or frames that could not be named (" + census->reason +
+           "); they may match " + Quote(check.frames) + ", so it cannot tell";
+  }
   r->observed = static_cast<double>(n);
   r->passed = check.at_least ? r->observed >= check.limit : r->observed <= check.limit;
   if (!r->passed) r->at_s = census->t_s;

@@ -65,6 +65,19 @@ bool CensusFramesMatch(const CensusGroup& group, const std::string& pattern) {
   return joined.find(pattern) != std::string::npos;
 }
 
+uint64_t CountUnjudged(const Census& census, const std::string& pattern) {
+  uint64_t n = 0;
+  for (const CensusGroup& g : census.groups) {
+    bool unnamed = g.frames.empty();
+    for (const std::string& f : g.frames) {
+      for (const std::string& m : census.unnamed_modules)
+        unnamed = unnamed || f.starts_with("?? (" + m + "+");
+    }
+    if (unnamed && !CensusFramesMatch(g, pattern)) n += g.count;
+  }
+  return n;
+}
+
 uint64_t CountMatching(const Census& census, const std::string& pattern) {
   uint64_t n = 0;
   for (const CensusGroup& g : census.groups) {

@@ -14,8 +14,8 @@ struct CensusGroup {
   uint64_t count = 0;
   std::string state;    // native: the /proc stat letter ("S", "R", "D", "t");
                         // Go: "" (debug=1 profiles do not say)
-  std::string syscall;  // native: "poll", "futex", "syscall 321"; "" when running
-                        // or not known (Go)
+  std::string syscall;  // native: "poll", "futex", "syscall 321"; "" when running,
+                        // "unknown" when /proc/TID/syscall is not readable; Go: ""
   std::vector<std::string> frames;  // innermost first: "function (file.cc:84)",
                                     // "function", or "?? (module+0x1f0)"
   bool operator==(const CensusGroup&) const = default;
@@ -31,8 +31,17 @@ struct Census {
   bool partial = false;      // some threads were not counted or not fully unwound
   std::string reason;        // why it is partial (one line); "" when complete
   std::vector<CensusGroup> groups;  // by count, largest first
+  /// Run time only (not in results.json): the executables whose frames could
+  /// not be named ("?? (svc+0x1f0)"), so a held pattern naming their
+  /// functions cannot match those frames.
+  std::vector<std::string> unnamed_modules = {};
   bool operator==(const Census&) const = default;
 };
+
+/// The threads of `census` that do not match `pattern` but might have: those
+/// with no stack (not stopped, not unwound) and those with a frame of one of
+/// its unnamed_modules.
+uint64_t CountUnjudged(const Census& census, const std::string& pattern);
 
 /// " <- " joined frames, function names only (file:line dropped) but for the
 /// last shown, at most `max_frames` of them, innermost first: the one-line
