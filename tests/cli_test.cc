@@ -48,6 +48,11 @@ TEST_CASE("validate accepts the shipped scenarios") {
       CHECK(Contains(r.out, entry.path().filename().string() + ": ok ("));
   CHECK(Contains(r.out, "hung-dependency.toml: ok (2 variants, 4 phases, 7 checks)"));
   CHECK(Contains(r.out, "fault-tour.toml: ok (1 variants, 7 phases, 18 checks)"));
+  // The examples that need a stack started by hand live beside the docs, so
+  // that `run scenarios/` (docs/ci.md's workflow) runs on its own.
+  auto examples = Faultline({"validate", FAULTLINE_SOURCE_DIR "/docs/examples/"});
+  CHECK(examples.exit_code == 0);
+  CHECK(Contains(examples.out, "attach-example.toml: ok ("));
 }
 
 TEST_CASE("exit 2: a malformed scenario lists every error with file:line:col") {

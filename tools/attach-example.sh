@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs scenarios/attach-example.toml against a stack started by hand, as a
+# Runs docs/examples/attach-example.toml against a stack started by hand, as a
 # user's running stack would be: a stub inventory and the orders service,
 # each started here in the background (not by faultline), the service
 # configured to call its inventory through the fault proxy's fixed port.
@@ -46,7 +46,7 @@ wait_listening "$orders_port"
 echo "attach-example: orders-service running as pid $orders_pid on 127.0.0.1:$orders_port"
 
 status=0
-"$bin/faultline" run scenarios/attach-example.toml --out out/attach-example \
+"$bin/faultline" run docs/examples/attach-example.toml --out out/attach-example \
   --set "target.attach.port=$orders_port" \
   --set "dependencies.inventory.listen=$proxy_port" \
   --set "dependencies.inventory.address=127.0.0.1:$inventory_port" "$@" || status=$?
