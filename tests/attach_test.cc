@@ -88,7 +88,7 @@ ProcessRun Run(const TempDir& dir, const std::string& scenario,
   return RunProcess({kFaultline, "run", scenario, "--out", dir.path() + "/out"}, 60s, on_output);
 }
 
-json Results(const TempDir& dir) {
+json AttachResults(const TempDir& dir) {
   return json::parse(ReadFile(dir.path() + "/out/results.json"));
 }
 
@@ -96,7 +96,7 @@ json Results(const TempDir& dir) {
 void CheckAttached(const TempDir& dir, const ProcessRun& run, const UserProcess& service) {
   INFO(run.err);
   CHECK(run.exit_code == 0);
-  const json v = Results(dir)["variants"][0];
+  const json v = AttachResults(dir)["variants"][0];
   CHECK(v["outcome"] == "pass");
   CHECK(Has(v["events"][0]["message"].get<std::string>(),
             "target \"orders\" is attached: pid " + std::to_string(service.pid()) +
@@ -144,7 +144,7 @@ TEST_CASE("exit 3 before any load: nothing or two processes to attach to") {
     CHECK(run.exit_code == 3);
     CHECK(Has(run.err, "attach to the process listening on port " + std::to_string(port) +
                            ": no process listens on port " + std::to_string(port)));
-    CHECK(Results(dir)["variants"][0]["requests"]["total"] == 0);
+    CHECK(AttachResults(dir)["variants"][0]["requests"]["total"] == 0);
   }
   SUBCASE("two unrelated processes listen") {
     UserProcess first({"/usr/bin/env", "python3", "-c", kReusePort, "0"});
@@ -183,7 +183,7 @@ TEST_CASE("an attached service that dies mid-run is an event and fails the varia
                  });
   INFO(run.err);
   CHECK(run.exit_code == 1);
-  const json v = Results(dir)["variants"][0];
+  const json v = AttachResults(dir)["variants"][0];
   CHECK(v["outcome"] == "fail");
   bool event = false;
   for (const json& e : v["events"]) {
@@ -206,7 +206,7 @@ TEST_CASE("setup failing is exit 3 and teardown always runs") {
     CHECK(run.exit_code == 3);
     CHECK(Has(run.err, "variant setup: setup-1 (sh -c echo no flag; exit 4) exited with code 4; "
                        "last lines of its log (" + dir.path() + "/out/logs/v/setup-1.log):\nno flag"));
-    CHECK(Results(dir)["variants"][0]["requests"]["total"] == 0);
+    CHECK(AttachResults(dir)["variants"][0]["requests"]["total"] == 0);
     CHECK(::access((dir.path() + "/torn-v").c_str(), F_OK) == 0);
   }
   SUBCASE("after SIGINT") {

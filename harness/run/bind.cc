@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <tuple>
 
 #include "harness/common/ports.h"
 #include "harness/common/text.h"
@@ -259,12 +260,21 @@ StatusOr<Plan> Bind(const Scenario& scenario, const Variant& variant, const Port
 
   for (const auto& [p, key] : ProcessesOf(scenario)) {
     plan.processes.push_back(BindProcess(b, *p, key, variant.name));
-    // A probe of another process's port, or a proxy's, is answered by it.
+    // A probe of another process's port, or a proxy's, is answered by it:
+    // one named by its variable, or one the scenario fixes (`listen`, an
+    // external address, an attached port; allocated ports are free ones).
     const uint16_t probed = plan.processes.back().ready.port;
-    for (const auto& [kind, owners] : {std::pair{"process", &ports.processes},
-                                       std::pair{"fault proxy in front of", &ports.proxies}}) {
+    Ports fixed;
+    AddExternalPorts(scenario, &fixed);
+    for (const auto& [kind, owners, prefix] :
+         {std::tuple{"process", &ports.processes, "${port."},
+          std::tuple{"fault proxy in front of", &ports.proxies, "${proxy."}}) {
       for (const auto& [name, port] : *owners) {
         if (probed == 0 || port != probed || (owners == &ports.processes && name == p->name))
+          continue;
+        const auto& pinned = owners == &ports.processes ? fixed.processes : fixed.proxies;
+        if (!pinned.contains(name) &&
+            p->ready.port.find(prefix + name + "}") == std::string::npos)
           continue;
         b.Fail(Status::Invalid(key + ".ready.port: " + std::to_string(probed) + " is the port of " +
                                "the " + kind + " " + Quote(name) + ": the probe would wait for it, "

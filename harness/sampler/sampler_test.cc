@@ -86,6 +86,8 @@ TEST_CASE("the sampler takes a row at start and one per slot from the epoch") {
   CHECK(got.rows.size() == 4);
 }
 
+namespace {
+
 // One process sampled with inline reads on a clock whose lateness the test sets.
 struct LateRig {
   LateRig() {
@@ -99,6 +101,8 @@ struct LateRig {
   Sampler sampler{clock, fs, std::make_unique<InlineReads>(), Options(base.Now()), nullptr,
                   got.Sink()};
 };
+
+}  // namespace
 
 TEST_CASE("missed slots are skipped and not bunched") {
   LateRig rig;

@@ -9,7 +9,7 @@ using namespace faultline::testing;
 
 namespace {
 
-const BadCase kBadCases[] = {
+const BadCase kBadValueCases[] = {
     {"unknown check kind and unknown metric",
      R"(target = { argv = ["t"] }
 phases = [{ name = "a", duration = "1s" }]
@@ -374,7 +374,7 @@ phases = [{ name = "a", duration = "1s" }]
 };
 
 TEST_CASE("malformed scenarios report every error - kinds and references") {
-  CheckBadCases(kBadCases);
+  CheckBadCases(kBadValueCases);
 }
 
 }  // namespace
