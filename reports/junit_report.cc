@@ -54,6 +54,11 @@ Suite VariantSuite(const std::string& scenario, const VariantResult& v,
   suite.time = v.duration_s;
   suite.timestamp = started_at;
   suite.properties = {{"expect", expect}, {"outcome", outcome}};
+  // Counts no test case carries, which a reader of the numbers needs.
+  const uint64_t retried = v.SummarizedRequests().retried;
+  if (retried > 0) suite.properties.emplace_back("requests_retried", std::to_string(retried));
+  if (v.abandoned_requests > 0)
+    suite.properties.emplace_back("requests_abandoned", std::to_string(v.abandoned_requests));
 
   TestCase expectation;
   expectation.name = "variant meets expectation (expected " + expect + ")";

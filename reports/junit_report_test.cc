@@ -85,3 +85,15 @@ TEST_CASE("JUnit suite: two files of one scenario name get test suites of their 
   CHECK(Has(xml, "<testcase classname=\"a-2.propagating\" "));
   CheckNone(xml, {"hung-dependency.naive"});
 }
+
+// Requests sent twice and requests left in flight by an interrupt are in no
+// test case: a CI reader of junit.xml alone once could not see them.
+TEST_CASE("JUnit: retried and abandoned requests are properties of their variant's suite") {
+  RunResult run = testing::AbRun();
+  run.variants[0].abandoned_requests = 43;
+  run.variants[0].requests.Add({Outcome::kOk, 200, 1.0, 0.004, 0.0002, "", /*retried=*/true});
+  const std::string xml = RenderJunit(run);
+  CHECK(Has(xml, "<property name=\"requests_retried\" value=\"1\"/>"));
+  CHECK(Has(xml, "<property name=\"requests_abandoned\" value=\"43\"/>"));
+  CheckNone(RenderJunit(testing::AbRun()), {"requests_retried", "requests_abandoned"});
+}

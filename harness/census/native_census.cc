@@ -362,9 +362,10 @@ DwflPtr OpenDwfl(pid_t pid, pid_t maps_tid, std::string* error) {
   dwfl_report_end(dwfl.get(), nullptr, nullptr);
   int attach = report == 0 ? dwfl_linux_proc_attach(dwfl.get(), pid, true) : report;
   if (report == 0 && attach == 0) return dwfl;
-  *error = "cannot read its modules: " +
-           std::string(report > 0 || attach > 0 ? strerror(report > 0 ? report : attach)
-                                                : dwfl_errmsg(-1));
+  const int code = report > 0 ? report : attach;
+  *error = "cannot read its modules: " + std::string(code > 0 ? strerror(code) : dwfl_errmsg(-1));
+  if (code == EACCES || code == EPERM)  // another user's process, or ptrace refused
+    *error += " (faultline may read and trace only its own user's processes, unless root)";
   return nullptr;
 }
 
