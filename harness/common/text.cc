@@ -4,6 +4,23 @@
 #include <cctype>
 
 namespace faultline {
+namespace {
+
+bool IsControl(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u < 0x20 || u == 0x7f;
+}
+
+// \xHH for a control byte: visible, and on one line.
+void AppendHexEscape(char c, std::string& out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  const auto u = static_cast<unsigned char>(c);
+  out += "\\x";
+  out += kHex[u >> 4];
+  out += kHex[u & 0xf];
+}
+
+}  // namespace
 
 std::string Quote(std::string_view s) {
   std::string out = "\"";
@@ -14,44 +31,34 @@ std::string Quote(std::string_view s) {
       case '\n': out += "\\n"; break;
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
-      default: {
-        const auto u = static_cast<unsigned char>(c);
-        if (u < 0x20 || u == 0x7f) {  // on one line, visible: \x00, \x1b
-          static constexpr char kHex[] = "0123456789abcdef";
-          out += "\\x";
-          out += kHex[u >> 4];
-          out += kHex[u & 15];
-        } else {
-          out += c;
-        }
-      }
+      default:
+        if (IsControl(c)) AppendHexEscape(c, out);
+        else out += c;
     }
   }
   return out + "\"";
 }
 
-bool HasControlCharacter(std::string_view s) {
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) return true;
-  }
-  return false;
+bool HasControlCharacter(std::string_view s) { return std::any_of(s.begin(), s.end(), IsControl); }
+
+bool HasSpaceOrControl(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) { return c == ' ' || IsControl(c); });
+}
+
+bool HasLineBreakOrNul(std::string_view s) {
+  return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
 }
 
 std::string EscapeControl(std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(s.size());
   for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
     if (c == '\n') {
       out += "\\n";
     } else if (c == '\t') {
       out += "\\t";
-    } else if (u < 0x20 || u == 0x7f) {
-      out += "\\x";
-      out += kHex[u >> 4];
-      out += kHex[u & 0xf];
+    } else if (IsControl(c)) {
+      AppendHexEscape(c, out);
     } else {
       out += c;
     }

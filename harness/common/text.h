@@ -19,6 +19,13 @@ std::string Quote(std::string_view s);
 /// True when `s` holds a byte below 0x20 or DEL: not one line of plain text.
 bool HasControlCharacter(std::string_view s);
 
+/// True when `s` holds a space or a control character: it would end an
+/// HTTP request line early (a path must encode a space as %20).
+bool HasSpaceOrControl(std::string_view s);
+
+/// True when `s` holds CR, LF or NUL: it would end an HTTP header early.
+bool HasLineBreakOrNul(std::string_view s);
+
 /// `s` with its control characters written out, so that it stays on one
 /// line: newline as \n, tab as \t, the others (and DEL) as \xHH.
 std::string EscapeControl(std::string_view s);

@@ -1,6 +1,5 @@
 #include "harness/run/bind.h"
 
-#include <algorithm>
 #include <cstdlib>
 #include <tuple>
 
@@ -323,13 +322,12 @@ StatusOr<Plan> Bind(const Scenario& scenario, const Variant& variant, const Port
   // Checked as the loader checks them written, once their variables are in:
   // a value must not end the request line or a header early.
   const std::string& path = plan.load.target;
-  if (std::any_of(path.begin(), path.end(),
-                  [](char c) { return static_cast<unsigned char>(c) <= ' ' || c == '\x7f'; })) {
+  if (HasSpaceOrControl(path)) {
     b.Fail(Status::Invalid("load.path: with its variables expanded, " + Quote(path) +
                            " holds a space or a control character (encode a space as %20)"));
   }
   for (const auto& [name, value] : plan.load.headers) {
-    if (value.find_first_of(std::string("\r\n\0", 3)) != std::string::npos) {
+    if (HasLineBreakOrNul(value)) {
       b.Fail(Status::Invalid("load.headers." + name + ": with its variables expanded, " +
                              Quote(value) + " holds CR, LF or NUL"));
     }

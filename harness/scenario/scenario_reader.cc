@@ -187,7 +187,7 @@ void ScenarioReader::ReadLoad(const toml::table& table, const std::string& key) 
     if (!IsHttpToken(h.name)) {
       r_.Error(h.where, h.key,
                "invalid header name " + Quote(h.name) + ": use letters, digits and -");
-    } else if (h.text.find_first_of(std::string("\r\n\0", 3)) != std::string::npos) {
+    } else if (HasLineBreakOrNul(h.text)) {
       r_.Error(h.where, h.key, "a header value must not hold CR, LF or NUL, got " + Quote(h.text));
     } else if (EqualsIgnoringCase(h.name, kTraceparentHeader)) {
       r_.Warning(h.where, h.key,

@@ -175,13 +175,10 @@ std::optional<std::string> TableView::Text(const schema::Key& k, const toml::nod
         Error(n, k, "must start with \"/\", got " + Quote(v));
         return std::nullopt;
       }
-      // A space or control character would end the request line early.
-      for (char c : v) {
-        if (static_cast<unsigned char>(c) <= ' ' || c == '\x7f') {
-          Error(n, k, "a path must not hold spaces or control characters (encode a space as "
-                      "%20), got " + Quote(v));
-          return std::nullopt;
-        }
+      if (HasSpaceOrControl(v)) {  // it would end the request line early
+        Error(n, k, "a path must not hold spaces or control characters (encode a space as "
+                    "%20), got " + Quote(v));
+        return std::nullopt;
       }
       break;
     default:
