@@ -117,6 +117,9 @@ struct TableSchema {
   std::string_view noun;               // one such table, in messages: "phase"
   std::span<const Key> keys;
   const ChoiceList* kinds = nullptr;   // the values of its `kind` key, when it has one
+  // Rows read only to be refused with an error of their own (a proxy file's
+  // `ramp`): offered in no message as an expected key.
+  std::span<const std::string_view> unlisted = {};
 };
 
 /// A typed handle on a row; see FieldOf.
@@ -217,8 +220,9 @@ std::string Default() {
 }
 
 /// The names of `schema`'s keys, in order (for "expected one of" and
-/// did-you-mean).
-std::vector<std::string> KeyNames(const TableSchema& schema);
+/// did-you-mean), without its unlisted rows and, given the table's kind,
+/// without the rows that do not apply to it.
+std::vector<std::string> KeyNames(const TableSchema& schema, std::optional<int> kind = {});
 
 /// The row named `name`, or null.
 const Key* FindKey(const TableSchema& schema, std::string_view name);

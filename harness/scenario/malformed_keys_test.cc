@@ -130,6 +130,21 @@ dependncy = "inv"
      {"s.toml:9:1: phases[0].faults[0].dependncy: unknown key \"dependncy\" (did you mean "
       "\"dependency\"?)"}},
 
+    {"an unknown fault key is offered the keys its kind takes",
+     R"(target = { argv = ["t", "${proxy.inv}"] }
+dependencies = [{ name = "inv", argv = ["d"], proxy = true }]
+[[phases]]
+name = "a"
+duration = "1s"
+[[phases.faults]]
+kind = "slow_close"
+dependency = "inv"
+wait = "1s"
+)",
+     {"s.toml:6:1: phases[0].faults[0].delay: missing required key for kind \"slow_close\"",
+      "s.toml:9:1: phases[0].faults[0].wait: unknown key \"wait\" (expected one of: dependency, "
+      "kind, name, fraction, direction, delay, ramp, flap)"}},
+
     {"unknown sampling key",
      R"(target = { argv = ["t"] }
 phases = [{ name = "a", duration = "1s" }]

@@ -3,6 +3,8 @@
 #include "harness/scenario/diagnostics.h"
 #include "harness/scenario/scenario_loader.h"
 
+#include <algorithm>
+
 namespace faultline {
 namespace schema {
 
@@ -33,9 +35,14 @@ std::string Render(const std::vector<std::vector<std::string>>& v) {
   return out.empty() ? "[]" : out + "]";
 }
 
-std::vector<std::string> KeyNames(const TableSchema& schema) {
+std::vector<std::string> KeyNames(const TableSchema& schema, std::optional<int> kind) {
   std::vector<std::string> names;
-  for (const Key& k : schema.keys) names.emplace_back(k.name);
+  for (const Key& k : schema.keys) {
+    if (std::find(schema.unlisted.begin(), schema.unlisted.end(), k.name) != schema.unlisted.end())
+      continue;
+    if (kind && !Contains(k.applies, *kind)) continue;
+    names.emplace_back(k.name);
+  }
   return names;
 }
 

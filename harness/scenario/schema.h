@@ -422,8 +422,10 @@ inline constexpr Key kFaultKeys[] = {
 };
 inline constexpr TableSchema kFaultSchema{"fault", kFaultKeys, &kFaultKinds};
 /// A stand-alone proxy's faults: the same rows without `dependency`.
+/// `ramp` and `flap` are read there to say why not.
+inline constexpr std::string_view kFixedFaultOnly[] = {"ramp", "flap"};
 inline constexpr TableSchema kProxyFaultSchema{"fault", std::span<const Key>(kFaultKeys).subspan(1),
-                                               &kFaultKinds};
+                                               &kFaultKinds, kFixedFaultOnly};
 
 inline constexpr Key kPhaseKeys[] = {
     {.name = "name", .type = Type::kNonEmptyString,

@@ -101,7 +101,13 @@ std::optional<uint64_t> ParseRateValue(const std::string& text, std::string* err
 TableView::TableView(Reporter& reporter, const toml::table& table, std::string path,
                      const schema::TableSchema& schema)
     : reporter_(reporter), table_(table), path_(std::move(path)), schema_(schema) {
-  const std::vector<std::string> names = schema::KeyNames(schema);
+  // An unknown key is offered the keys its table's kind takes, when the
+  // kind reads.
+  std::optional<int> kind;
+  if (const auto* k = schema.kinds ? table["kind"].as_string() : nullptr) {
+    for (const schema::Choice& c : schema.kinds->choices) kind = c.name == k->get() ? c.value : kind;
+  }
+  const std::vector<std::string> names = schema::KeyNames(schema, kind);
   for (auto&& [key, value] : table) {
     if (schema::FindKey(schema, key.str())) continue;
     reporter_.Error(Pos(key.source()), JoinKey(path_, key.str()),
