@@ -177,6 +177,19 @@ dependencies = [{ name = "d", argv = ["d"], proxy = "yes" }]
       "s.toml:4:41: load.max_in_flight: expected an integer, got float 2.5",
       "s.toml:5:53: dependencies[0].proxy: expected true or false, got string \"yes\""}},
 
+    {"a bad dependency name or proxy value is reported once and not by what refers to it",
+     R"(target = { argv = ["t", "${proxy.in v}", "${proxy.inv}"] }
+dependencies = [{ name = "in v", argv = ["d"], proxy = true },
+                { name = "inv", argv = ["d"], proxy = "yes" }]
+[[phases]]
+name = "a"
+duration = "1s"
+faults = [{ kind = "hang", dependency = "in v" }, { kind = "hang", dependency = "inv" }]
+)",
+     {"s.toml:2:26: dependencies[0].name: invalid name \"in v\": use letters, digits, \"_\" "
+      "and \"-\"",
+      "s.toml:3:55: dependencies[1].proxy: expected true or false, got string \"yes\""}},
+
     {"wrong type inside an array and for a table",
      R"(target = { argv = ["t", 2] }
 phases = [{ name = "a", duration = "1s" }]

@@ -110,6 +110,8 @@ void ScenarioReader::ReadDependency(const toml::table& table, const std::string&
   if (auto v = t.Read(kDependencyProxy)) {
     dep.proxy = *v;
     if (*v) refs_.Proxy(dep.name, t.KeyWhere(kDependencyProxy), t.Path(kDependencyProxy));
+  } else if (t.Get(kDependencyProxy)) {
+    dep.proxy = true;  // reported already, as protocol below
   }
   if (auto v = t.Read(kDependencyProtocol)) {
     dep.protocol = *v;
@@ -207,7 +209,11 @@ void ScenarioReader::ReadProcess(TableView& t, const keys::ProcessKeys& k, Proce
     } else {
       refs_.Unique(kProcess, *v, owner, t.At(k.name), t.Path(k.name));
     }
-  } else if (is_target && !t.Get(k.name)) {
+  } else if (const toml::node* n = t.Get(k.name); n && n->is_string()) {
+    // An invalid name is reported already: what refers to it by that name is
+    // not blamed a second time (the scenario does not load either way).
+    p->name = n->as_string()->get();
+  } else if (is_target && !n) {
     refs_.Unique(kProcess, p->name, owner, t.Where(), t.Path(k.name));
   }
 
