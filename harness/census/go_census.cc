@@ -9,6 +9,7 @@
 #include "harness/common/clock.h"
 #include "harness/common/http_client.h"
 #include "harness/common/loopback_url.h"
+#include "harness/common/text.h"
 
 namespace faultline {
 
@@ -23,6 +24,10 @@ std::string Basename(std::string_view path) {
 // take a few KiB (debug=1 groups them); 64 MiB is tens of thousands of
 // distinct deep stacks. A larger body is cut off and the census partial.
 constexpr size_t kMaxGoProfileBytes = 64 * 1024 * 1024;
+
+// The most frames kept of one stack, as a native census keeps (Go itself
+// writes at most 128): deeper ones are cut and the census partial.
+constexpr size_t kMaxGoFrames = 256;
 
 // A goroutine count: decimal digits only (no sign, no space), within 64 bits.
 std::optional<uint64_t> ParseCount(std::string_view text) {
@@ -59,8 +64,10 @@ std::optional<std::string> GoFrame(std::string_view line) {
   // Go writes a frame it cannot name as its address alone: a line with an
   // empty function ("#\t0x1\t+0x88\tf.go:1") is neither form, not a frame "".
   if (func.empty()) return std::nullopt;
-  std::string frame(func);
-  if (fields.size() >= 4) frame += " (" + Basename(fields[3]) + ")";
+  // The profile is the target's text: it reaches the terminal and the
+  // reports one line per frame, whatever bytes it holds.
+  std::string frame = EscapeControl(func);
+  if (fields.size() >= 4) frame += " (" + EscapeControl(Basename(fields[3])) + ")";
   return frame;
 }
 
@@ -74,6 +81,7 @@ StatusOr<Census> ParseGoroutineProfile(std::string_view text) {
   std::istringstream in{std::string(text)};
   std::string line;
   int number = 0;
+  uint64_t cut = 0;  // stacks deeper than kMaxGoFrames
   constexpr std::string_view kHeader = "goroutine profile: total ";
   while (std::getline(in, line)) {
     ++number;
@@ -83,7 +91,7 @@ StatusOr<Census> ParseGoroutineProfile(std::string_view text) {
       declared = ParseCount(std::string_view(line).substr(kHeader.size()));
       if (!declared) {
         return Status::Invalid("goroutine profile line " + std::to_string(number) +
-                               ": bad total \"" + line.substr(0, 80) + "\"");
+                               ": bad total " + Quote(Elide(line, 80)));
       }
       continue;
     }
@@ -97,10 +105,16 @@ StatusOr<Census> ParseGoroutineProfile(std::string_view text) {
     std::optional<std::string> frame = GoFrame(line);
     if (!frame || groups.empty()) {
       return Status::Invalid("goroutine profile line " + std::to_string(number) +
-                             ": expected \"COUNT @ ADDRESSES\" or \"#\\tADDRESS\\tFUNCTION\\tFILE:LINE\", got \"" +
-                             line.substr(0, 80) + "\"");
+                             ": expected \"COUNT @ ADDRESSES\" or \"#\\tADDRESS\\tFUNCTION\\tFILE:LINE\", got " +
+                             Quote(Elide(line, 80)));
     }
-    groups.back().frames.push_back(*frame);
+    std::vector<std::string>& frames = groups.back().frames;
+    if (frames.size() < kMaxGoFrames) {
+      frames.push_back(*frame);
+    } else if (frames.size() == kMaxGoFrames) {
+      frames.emplace_back();  // a mark, removed below: this stack was cut
+      ++cut;
+    }
   }
   if (!declared) {
     return Status::Invalid("no \"goroutine profile: total N\" line: not a debug=1 goroutine "
@@ -113,6 +127,9 @@ StatusOr<Census> ParseGoroutineProfile(std::string_view text) {
       return Status::Invalid("goroutine counts add up to more than 2^64");
     }
   }
+  for (CensusGroup& g : groups) {
+    if (g.frames.size() > kMaxGoFrames) g.frames.pop_back();
+  }
   census.groups = MergeGroups(std::move(groups));
   // Go writes the total and then every goroutine's stack, each line ended:
   // fewer goroutines, or a last line without its end, is a profile cut short.
@@ -121,6 +138,12 @@ StatusOr<Census> ParseGoroutineProfile(std::string_view text) {
     census.reason = "cut short: it says total " + std::to_string(*declared) +
                     ", its stacks hold " + std::to_string(census.total) +
                     (text.back() != '\n' ? " and its last line has no end" : "");
+  }
+  if (cut > 0) {
+    census.partial = true;
+    census.reason += (census.reason.empty() ? "" : "; ") + std::to_string(cut) +
+                     " stacks were cut at " + std::to_string(kMaxGoFrames) +
+                     " frames (their outer frames are missing)";
   }
   return census;
 }

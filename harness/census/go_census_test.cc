@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "harness/common/asio.h"
+#include "harness/common/text.h"
 
 namespace faultline {
 
@@ -181,9 +182,34 @@ TEST_CASE("go census refuses a frame line whose function is empty") {
     REQUIRE_FALSE(c.ok());
     CHECK(c.status().message() ==
           "goroutine profile line 3: expected \"COUNT @ ADDRESSES\" or "
-          "\"#\\tADDRESS\\tFUNCTION\\tFILE:LINE\", got \"" +
-              std::string(bad) + "\"");
+          "\"#\\tADDRESS\\tFUNCTION\\tFILE:LINE\", got " +
+              Quote(bad));
   }
+}
+
+TEST_CASE("go census escapes the control bytes of a profile and cuts stacks past 256 frames") {
+  // The profile is the target's text; it is printed one frame a line.
+  StatusOr<Census> escaped = ParseGoroutineProfile(
+      "goroutine profile: total 1\n1 @ 0x1\n#\t0x1\tmain.\x1b[2Jwipe+0x1\t/src/a\rb.go:3\n");
+  REQUIRE(escaped.ok());
+  REQUIRE(escaped->groups.size() == 1);
+  CHECK(escaped->groups[0].frames == std::vector<std::string>{"main.\\x1b[2Jwipe (a\\x0db.go:3)"});
+  StatusOr<Census> bad = ParseGoroutineProfile("goroutine profile: total 1\n\x1b[2J\n");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().message().ends_with("got \"\\x1b[2J\""));
+
+  std::string deep = "goroutine profile: total 3\n2 @ 0x1\n";
+  for (int i = 0; i < 300; ++i) deep += "#\t0x1\tf" + std::to_string(i) + "+0x1\tf.go:1\n";
+  deep += "\n1 @ 0x2\n#\t0x2\tg+0x1\tg.go:1\n";
+  StatusOr<Census> cut = ParseGoroutineProfile(deep);
+  REQUIRE(cut.ok());
+  REQUIRE(cut->groups.size() == 2);
+  CHECK(cut->total == 3);
+  CHECK(cut->groups[0].frames.size() == 256);
+  CHECK(cut->groups[0].frames.back() == "f255 (f.go:1)");
+  CHECK(cut->groups[1].frames == std::vector<std::string>{"g (g.go:1)"});
+  CHECK(cut->partial);
+  CHECK(cut->reason == "1 stacks were cut at 256 frames (their outer frames are missing)");
 }
 
 TEST_CASE("go census refuses counts past 2^64 in groups of the same stack") {
