@@ -105,7 +105,8 @@ StatusOr<Census> ParseGoroutineProfile(std::string_view text) {
     std::optional<std::string> frame = GoFrame(line);
     if (!frame || groups.empty()) {
       return Status::Invalid("goroutine profile line " + std::to_string(number) +
-                             ": expected \"COUNT @ ADDRESSES\" or \"#\\tADDRESS\\tFUNCTION\\tFILE:LINE\", got " +
+                             ": expected \"COUNT @ ADDRESSES\" or "
+                             "\"#\\tADDRESS\\tFUNCTION\\tFILE:LINE\", got " +
                              Quote(Elide(line, 80)));
     }
     std::vector<std::string>& frames = groups.back().frames;
