@@ -1,6 +1,7 @@
 #include "reports/junit_report.h"
 
 #include <cstdio>
+#include <set>
 #include <vector>
 
 #include "reports/report_figures.h"
@@ -148,7 +149,20 @@ std::string AddRunSuites(const RunResult& results, const std::string& id,
   return scenario;
 }
 
-std::string Document(const std::string& title, const std::vector<Suite>& suites) {
+// A suite's id and a variant's name join with a dot, so "a.b" is both the
+// run of a file a.b.toml and variant "b" of a.toml. CI tools merge suites of
+// one name: a later one is renamed as output folders are ("a.b-2").
+void MakeNamesUnique(std::vector<Suite>& suites) {
+  std::set<std::string> used;
+  for (Suite& s : suites) {
+    std::string name = s.name;
+    for (int n = 2; !used.insert(name).second; ++n) name = s.name + "-" + std::to_string(n);
+    s.name = name;
+  }
+}
+
+std::string Document(const std::string& title, std::vector<Suite> suites) {
+  MakeNamesUnique(suites);
   size_t tests = 0, failures = 0, errors = 0;
   double time = 0;
   for (const auto& s : suites) {

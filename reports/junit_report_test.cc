@@ -86,6 +86,16 @@ TEST_CASE("JUnit suite: two files of one scenario name get test suites of their 
   CheckNone(xml, {"hung-dependency.naive"});
 }
 
+TEST_CASE("JUnit suite: a file whose name holds a dot does not merge with a variant's suite") {
+  const RunResult run = testing::AbRun();
+  RunResult failed;
+  failed.error = "a.naive.toml:1:1: bad";
+  const std::string xml = RenderJunitSuite({{"a", run}, {"a.naive", failed}}, "faultline suite");
+  CHECK(Has(xml, "<testsuite name=\"a.naive\" "));
+  CHECK(Has(xml, "<testsuite name=\"a.naive-2\" "));
+  CHECK(Has(xml, "<testcase classname=\"a.naive-2\" name=\"run completed\""));
+}
+
 // Requests sent twice and requests left in flight by an interrupt are in no
 // test case: a CI reader of junit.xml alone once could not see them.
 TEST_CASE("JUnit: retried and abandoned requests are properties of their variant's suite") {
