@@ -103,6 +103,7 @@ void CheckAttached(const TempDir& dir, const ProcessRun& run, const UserProcess&
                 " (orders-service), "));  // the program, not only a number
   CHECK(v["requests"]["ok"].get<int>() >= 20);
   CHECK(v["logs"].empty());  // no log of a process faultline did not start
+  for (const json& e : v["events"]) CHECK_FALSE(Has(e["message"].get<std::string>(), "warning"));
   CHECK(service.alive());
 }
 
@@ -129,6 +130,26 @@ TEST_CASE("attach by port pid and pid file samples the service and leaves it run
     auto run = Run(dir, Scenario(dir, "{ pid_file = \"" + dir.path() + "/orders.pid\" }", "", url));
     CheckAttached(dir, run, service);
   }
+}
+
+TEST_CASE("an attached service that does not listen on base_url's port is warned about") {
+  BecomeSubreaper();
+  UserProcess service = OrdersService();
+  REQUIRE(service.port() > 0);
+  OwnListener elsewhere;  // this test process: the load goes there, not to the service
+  TempDir dir;
+  auto run = Run(dir, Scenario(dir, "{ pid = " + std::to_string(service.pid()) + " }", "",
+                               "http://127.0.0.1:" + std::to_string(elsewhere.port())));
+  const std::string warning = "the attached pid " + std::to_string(service.pid()) +
+                              " (orders-service) and its children hold no socket listening on "
+                              "port " + std::to_string(elsewhere.port()) +
+                              " of target.base_url, where the load goes, held by pid " +
+                              std::to_string(::getpid());
+  CHECK(Has(run.out + run.err, "warning: " + warning));
+  const json events = AttachResults(dir)["variants"][0]["events"];
+  REQUIRE(events.size() >= 2);
+  CHECK(Has(events[1]["message"].get<std::string>(), warning));
+  CHECK(service.alive());
 }
 
 TEST_CASE("exit 3 before any load: nothing or two processes to attach to") {

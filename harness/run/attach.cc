@@ -143,9 +143,9 @@ StatusOr<pid_t> ByPidFile(ProcFs& fs, const std::string& path, const std::string
   return LivePid(fs, static_cast<pid_t>(std::atol(text.c_str())), what);
 }
 
-}  // namespace
-
-std::vector<pid_t> PortHolders(ProcFs& fs, uint16_t port, size_t* sockets) {
+// Every visible process holding a listening socket on `port`, children of
+// a holder included.
+std::set<pid_t> AllPortHolders(ProcFs& fs, uint16_t port, size_t* sockets) {
   std::set<uint64_t> inodes;
   for (const char* file : {"net/tcp", "net/tcp6"}) {
     if (auto text = fs.ReadFile(file)) ListeningInodes(*text, port, &inodes);
@@ -160,6 +160,13 @@ std::vector<pid_t> PortHolders(ProcFs& fs, uint16_t port, size_t* sockets) {
       if (inodes.contains(inode)) holders.insert(pid);
     }
   }
+  return holders;
+}
+
+}  // namespace
+
+std::vector<pid_t> PortHolders(ProcFs& fs, uint16_t port, size_t* sockets) {
+  const std::set<pid_t> holders = AllPortHolders(fs, port, sockets);
   std::vector<pid_t> out;
   for (pid_t pid : holders) {
     bool child_of_holder = false;
@@ -186,6 +193,31 @@ std::string DescribePid(ProcFs& fs, pid_t pid) {
 std::string PortHolderText(ProcFs& fs, uint16_t port) {
   const std::vector<pid_t> holders = PortHolders(fs, port);
   return holders.empty() ? "" : ", held by " + PidList(fs, holders);
+}
+
+std::string LoadPortWarning(ProcFs& fs, pid_t root, uint16_t port) {
+  size_t sockets = 0;
+  const std::set<pid_t> holders = AllPortHolders(fs, port, &sockets);
+  for (pid_t pid : holders) {
+    pid_t up = pid;
+    for (int depth = 0; depth < 64 && up > 1; ++depth) {
+      if (up == root) return "";
+      auto stat = StatOf(fs, up);
+      if (!stat) break;
+      up = stat->ppid;
+    }
+  }
+  const std::string head = "the attached " + DescribePid(fs, root) +
+                           " and its children hold no socket listening on port " +
+                           std::to_string(port) + " of target.base_url, where the load goes";
+  if (holders.empty()) {
+    return head + (sockets > 0 ? ", and no process visible in this machine's /proc holds the "
+                                 "socket listening there"
+                               : ", and nothing listens there");
+  }
+  return head + PortHolderText(fs, port) + ": what is measured gets the load only if " +
+         (PortHolders(fs, port).size() == 1 ? "that process forwards" : "they forward") +
+         " to it";
 }
 
 StatusOr<pid_t> FindAttached(ProcFs& fs, const AttachPlan& attach) {

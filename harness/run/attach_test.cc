@@ -93,6 +93,28 @@ TEST_CASE("attach by port says when nothing listens or no visible process holds 
   CHECK(PortHolderText(fs, 8080) == "");
 }
 
+TEST_CASE("an attached tree that does not listen on the load's port is warned about") {
+  FakeProcFs fs = Canned();
+  fs.AddProcess(100, 1, 1, 1000, 0, 0, {{3, "socket:[500]"}});  // a pre-forking server
+  fs.AddProcess(101, 100, 1, 1000, 0, 0, {{3, "socket:[500]"}});
+  fs.AddProcess(300, 1, 1, 1000, 0, 0, {});  // an app behind a front on 8080
+  fs.files["100/comm"] = "nginx\n";
+  fs.files["300/comm"] = "python3\n";
+  CHECK(LoadPortWarning(fs, 100, 8080) == "");
+  CHECK(LoadPortWarning(fs, 101, 8080) == "");  // a worker holds the socket it inherited
+  CHECK(LoadPortWarning(fs, 300, 8080) ==
+        "the attached pid 300 (python3) and its children hold no socket listening on port 8080 "
+        "of target.base_url, where the load goes, held by pid 100 (nginx): what is measured gets "
+        "the load only if that process forwards to it");
+  CHECK(LoadPortWarning(fs, 300, 9000) ==
+        "the attached pid 300 (python3) and its children hold no socket listening on port 9000 "
+        "of target.base_url, where the load goes, and nothing listens there");
+  FakeProcFs hidden = Canned();
+  hidden.AddProcess(300, 1, 1, 1000, 0, 0, {});
+  CHECK(LoadPortWarning(hidden, 300, 8080).ends_with(
+      ", and no process visible in this machine's /proc holds the socket listening there"));
+}
+
 TEST_CASE("attach by pid refuses a missing or exited process") {
   FakeProcFs fs = Canned();
   fs.AddProcess(100, 1, 1, 1000, 0, 0, {});

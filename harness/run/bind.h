@@ -86,6 +86,7 @@ struct AttachPlan {
   uint16_t port = 0;
   pid_t pid = 0;
   std::string pid_file;
+  uint16_t load_port = 0;  // target.base_url's: the attached tree should listen there
   std::string Describe() const;  // as AttachSpec::Describe
 };
 

@@ -139,7 +139,7 @@ class FakeProcesses final : public Processes {
   }
 
   // Attached: pid 2001 onwards, with a tree the sampler reads.
-  StatusOr<std::string> Attach(const std::string& name, const AttachPlan& attach) override {
+  StatusOr<Attached> Attach(const std::string& name, const AttachPlan& attach) override {
     if (!w_.attach_error.empty()) {
       w_.Log("cannot attach " + name);
       return Status::Unavailable("attach to " + attach.Describe() + ": " + w_.attach_error);
@@ -149,7 +149,7 @@ class FakeProcesses final : public Processes {
     w_.pids[name] = pid;
     w_.attached.insert(name);
     w_.procfs.AddProcess(pid, 1, 4, 1024, 0, 0, {});
-    return DescribePid(w_.procfs, pid);
+    return Attached{DescribePid(w_.procfs, pid), ""};
   }
 
   // A hook ends 100 ms after it starts with its hook_codes code, or, when it

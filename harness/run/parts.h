@@ -63,8 +63,13 @@ class Processes {
   /// is never signalled: not by Stop, StopAll or the destructor. Unavailable
   /// naming what was looked for and what was found. Ok: the process as
   /// DescribePid names it, "pid 4242 (python3)", so that the run's event
-  /// shows which program a pid file or a port led to.
-  virtual StatusOr<std::string> Attach(const std::string& name, const AttachPlan& attach) = 0;
+  /// shows which program a pid file or a port led to, and LoadPortWarning's
+  /// warning when the load's port is not the tree's.
+  struct Attached {
+    std::string who;
+    std::string warning;
+  };
+  virtual StatusOr<Attached> Attach(const std::string& name, const AttachPlan& attach) = 0;
   /// Runs a setup or teardown command, its output to out_dir/hook.log_file.
   /// done(Ok) when it exits with code 0; Unavailable naming the command
   /// otherwise: it cannot start, exits with another code or by a signal,

@@ -80,7 +80,7 @@ class SupervisedProcesses final : public Processes {
     return pid.ok() ? Status::Ok() : pid.status();
   }
 
-  StatusOr<std::string> Attach(const std::string& name, const AttachPlan& attach) override {
+  StatusOr<Attached> Attach(const std::string& name, const AttachPlan& attach) override {
     auto pid = FindAttached(procfs_, attach);
     if (!pid.ok()) return pid.status();
     auto watched = AttachedProcess::Watch(io_, name, *pid, [this](const ExitInfo& info) {
@@ -89,7 +89,9 @@ class SupervisedProcesses final : public Processes {
     if (!watched.ok()) return watched.status();
     attached_ = std::move(*watched);
     attached_name_ = name;
-    return DescribePid(procfs_, *pid);
+    const bool load_elsewhere = attach.load_port != 0 && attach.load_port != attach.port;
+    return Attached{DescribePid(procfs_, *pid),
+                    load_elsewhere ? LoadPortWarning(procfs_, *pid, attach.load_port) : ""};
   }
 
   void RunHook(const HookPlan& h, std::function<void(Status)> done) override {

@@ -104,11 +104,15 @@ void VariantRun::RunSetup(size_t index) {
 // An attached target is looked up after the setup (which may restart it).
 void VariantRun::AttachTarget() {
   if (plan_.attach) {
-    StatusOr<std::string> found = processes_->Attach(plan_.target_name, *plan_.attach);
+    auto found = processes_->Attach(plan_.target_name, *plan_.attach);
     if (!found.ok()) return Teardown(found.status());
-    vr_.events.push_back({0, "target \"" + plan_.target_name + "\" is attached: " + *found +
+    vr_.events.push_back({0, "target \"" + plan_.target_name + "\" is attached: " + found->who +
                                  ", " + plan_.attach->Describe() +
                                  "; not started, stopped or signalled by faultline"});
+    if (!found->warning.empty()) {
+      vr_.events.push_back({0, "warning: " + found->warning});
+      progress_.Note("warning: " + found->warning);
+    }
   }
   StartPhases();
 }
