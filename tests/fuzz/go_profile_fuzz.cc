@@ -3,15 +3,18 @@
 // /debug/pprof/goroutine. The input is the profile's body.
 // Contract checked: it does not throw. A census it returns has source "go",
 // no state or syscall, its groups largest first and no two with the same
-// frames, no frame "" and none from a frame line whose function is empty
+// frames, at most 256 frames each, no frame "" or with a control character
+// (the target's bytes are escaped), and none from a frame line whose function is empty
 // ("#\t0x1\t+0x88\tf.go:1" is an error: Go names every frame it writes with
 // more than its address); its total is the sum of its groups' counts and of
 // every "COUNT @ ..." line of the input (counts adding up past 2^64 are an
 // error, never a total that wrapped); it is partial, with a reason saying
-// "cut short: it says total N, its stacks hold M", exactly when M differs
-// from the last "goroutine profile: total N" line or the input's last line
-// has no end, and has no reason otherwise. An error is one line: the line it
-// could not read, by number and quoted (its first 80 bytes) word for word;
+// "cut short: it says total N, its stacks hold M" when M differs from the
+// last "goroutine profile: total N" line or the input's last line has no
+// end, and saying "stacks were cut at 256 frames" when a stack has more; it
+// is partial exactly then, and has no reason otherwise. An error is one
+// line: the line it could not read, by number and quoted (Quote of Elide to
+// 80 bytes);
 // no total line anywhere; or counts past 2^64.
 // A group may have no frames: the Census type allows it ("(no stack)"), and
 // a profile cut right after a count line leaves one.
@@ -28,6 +31,7 @@
 #include <vector>
 
 #include "harness/census/go_census.h"
+#include "harness/common/text.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {
@@ -63,7 +67,7 @@ std::optional<Wide> Digits(std::string_view s) {
   return value;
 }
 
-std::string Quoted(std::string_view line) { return "\"" + std::string(line.substr(0, 80)) + "\""; }
+std::string Quoted(std::string_view line) { return faultline::Quote(faultline::Elide(line, 80)); }
 
 void CheckError(const std::string& message, const std::vector<std::string_view>& lines,
                 bool has_header, Wide sum) {
@@ -108,7 +112,7 @@ bool NamelessFrame(std::string_view line) {
 }
 
 void CheckCensus(const faultline::Census& c, std::string_view text, size_t count_lines,
-                 std::optional<Wide> declared, Wide sum) {
+                 std::optional<Wide> declared, Wide sum, bool deep) {
   FUZZ_CHECK(declared.has_value() && *declared <= kMaxCount);
   FUZZ_CHECK(sum <= kMaxCount && c.total == sum);
   FUZZ_CHECK(c.source == "go" && c.at.empty() && c.t_s == 0 && c.pause_s == 0);
@@ -123,17 +127,19 @@ void CheckCensus(const faultline::Census& c, std::string_view text, size_t count
     FUZZ_CHECK(stacks.insert(g.frames).second);
     for (const std::string& frame : g.frames) {
       FUZZ_CHECK(!frame.empty());
-      FUZZ_CHECK(frame.find_first_of("\t\n") == std::string::npos);
+      FUZZ_CHECK(!faultline::HasControlCharacter(frame));
     }
+    FUZZ_CHECK(g.frames.size() <= 256);
   }
   FUZZ_CHECK(group_sum == c.total);
   const bool cut = *declared != c.total || text.back() != '\n';
-  FUZZ_CHECK(c.partial == cut);
+  FUZZ_CHECK(c.partial == (cut || deep));
   if (c.partial) {
     const std::string says = "cut short: it says total " +
                              std::to_string(static_cast<uint64_t>(*declared)) +
                              ", its stacks hold " + std::to_string(c.total);
-    FUZZ_CHECK(c.reason.starts_with(says));
+    FUZZ_CHECK(c.reason.starts_with(says) == cut);
+    FUZZ_CHECK((c.reason.find("stacks were cut at 256 frames") != std::string::npos) == deep);
     FUZZ_CHECK(c.reason.find('\n') == std::string::npos);
   } else {
     FUZZ_CHECK(c.reason.empty());
@@ -154,25 +160,31 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   bool nameless_frame = false;
   size_t count_lines = 0;
   Wide sum = 0;
+  size_t frames = 0;  // of the stack under way; in a profile that reads, every other line is one
+  bool deep = false;
   for (std::string_view line : lines) {
     if (line.starts_with(kHeader)) {
       has_header = true;
       declared = Digits(line.substr(kHeader.size()));
       continue;
     }
-    if (line.starts_with("# labels")) continue;
+    if (line.empty() || line.starts_with("# labels")) continue;
     nameless_frame = nameless_frame || NamelessFrame(line);
     const size_t at = line.find(" @ ");
-    if (at == std::string_view::npos) continue;
-    if (std::optional<Wide> n = Digits(line.substr(0, at))) {
+    std::optional<Wide> n;
+    if (at != std::string_view::npos) n = Digits(line.substr(0, at));
+    if (n) {
       ++count_lines;
       sum += *n;
+      frames = 0;
+    } else {
+      deep = deep || ++frames > 256;
     }
   }
 
   if (census.ok()) {
     FUZZ_CHECK(!nameless_frame);
-    CheckCensus(*census, text, count_lines, declared, sum);
+    CheckCensus(*census, text, count_lines, declared, sum, deep);
   } else {
     CheckError(census.status().message(), lines, has_header, sum);
   }
