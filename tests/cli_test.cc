@@ -65,13 +65,15 @@ TEST_CASE("exit 2: a malformed scenario lists every error with file:line:col") {
   CHECK(run.exit_code == 2);
 }
 
-TEST_CASE("exit 2: validate expands every variant and names the key of a port that is no number") {
+TEST_CASE("exit 2: validate expands every variant and reports each of its errors by key") {
   auto r = Faultline({"validate", kTests + "port-not-a-number.toml"});
   CHECK(r.exit_code == 2);
   CHECK(Contains(r.err, "port-not-a-number.toml: variant \"named\": target.ready.port: expected a "
                         "port number 1..65535, got \"naive\" (from \"${variant.ready_port}\")"));
+  CHECK(Contains(r.err, "port-not-a-number.toml: variant \"named\": load.path: with its "
+                        "variables expanded, \"/order?id=7 8\" holds a space"));
   CHECK_FALSE(Contains(r.err, "variant \"numeric\""));
-  CHECK(Contains(r.err, "port-not-a-number.toml: 1 error"));
+  CHECK(Contains(r.err, "port-not-a-number.toml: 2 errors"));
 }
 
 TEST_CASE("exit 2: run refuses a variant whose port is no number before starting it") {

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -237,12 +238,17 @@ std::vector<std::string> BindErrors(const Scenario& s, const std::vector<std::st
     StatusOr<Plan> plan = Bind(s, v, ports);
     if (!plan.ok()) failed.emplace_back(v.name, plan.status().message());
   }
+  // The same errors in every variant are said once, without a variant.
   bool same = failed.size() == bound && failed.size() > 1;
   for (const auto& f : failed) same = same && f.second == failed[0].second;
-  if (same) return {failed[0].second};
+  if (same) failed.resize(1);
+  // Bind gives each error on a line of its own.
   std::vector<std::string> out;
-  for (const auto& [variant, message] : failed)
-    out.push_back("variant " + Quote(variant) + ": " + message);
+  for (const auto& [variant, message] : failed) {
+    std::istringstream lines(message);
+    for (std::string line; std::getline(lines, line);)
+      out.push_back(same ? line : "variant " + Quote(variant) + ": " + line);
+  }
   return out;
 }
 

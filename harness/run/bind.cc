@@ -120,12 +120,13 @@ class Binder {
     for (const auto& [name, port] : ports.proxies) vars_["proxy." + name] = std::to_string(port);
   }
 
-  // First error wins; later calls are no-ops once one was seen.
-  std::string Expand(const std::string& text, const std::string& key) {
-    if (!status_.ok()) return "";
+  // Every error is kept, so that validate reports them all at once; a value
+  // that did not expand is "" and is not checked further.
+  std::string Expand(const std::string& text, const std::string& key, bool* ok = nullptr) {
     auto e = ExpandVariables(text, vars_);
+    if (ok) *ok = e.ok();
     if (!e.ok()) {
-      status_ = e.status().WithContext(key);
+      Fail(e.status().WithContext(key));
       return "";
     }
     return *e;
@@ -139,8 +140,9 @@ class Binder {
   }
 
   uint16_t Port(const std::string& text, const std::string& key) {
-    const std::string value = Expand(text, key);
-    if (!status_.ok()) return 0;
+    bool expanded = false;
+    const std::string value = Expand(text, key, &expanded);
+    if (!expanded) return 0;
     char* end = nullptr;
     const long p = std::strtol(value.c_str(), &end, 10);
     if (value.empty() || *end != '\0' || p < 1 || p > 65535) {
@@ -151,14 +153,17 @@ class Binder {
     return static_cast<uint16_t>(p);
   }
 
-  void Fail(Status s) {
-    if (status_.ok()) status_ = std::move(s);
+  void Fail(const Status& s) { errors_.push_back(s.message()); }
+  // Ok, or every error, one per line, in the order of the scenario's sections.
+  Status status() const {
+    std::string all;
+    for (const std::string& e : errors_) all += (all.empty() ? "" : "\n") + e;
+    return errors_.empty() ? Status::Ok() : Status::Invalid(all);
   }
-  const Status& status() const { return status_; }
 
  private:
   std::map<std::string, std::string> vars_;
-  Status status_;
+  std::vector<std::string> errors_;
 };
 
 ProcessPlan BindProcess(Binder& b, const ProcessSpec& p, const std::string& key,
@@ -250,12 +255,14 @@ StatusOr<Plan> Bind(const Scenario& scenario, const Variant& variant, const Port
   plan.expect = variant.expect == Variant::Expect::kFail ? Expectation::kFail : Expectation::kPass;
 
   // The load's address first: its error is the one a user most likely made.
-  const std::string base = b.Expand(scenario.target.base_url, "target.base_url");
-  if (!b.status().ok()) return b.status();
+  bool expanded = false;
+  const std::string base = b.Expand(scenario.target.base_url, "target.base_url", &expanded);
   auto url = ParseLoopbackUrl(base);
-  if (!url.ok())
-    return Status::Invalid("target.base_url " + Quote(base) + ": " + url.status().message() +
-                           "; faultline sends load only to this machine");
+  if (expanded && !url.ok()) {
+    b.Fail(Status::Invalid("target.base_url " + Quote(base) + ": " + url.status().message() +
+                           "; faultline sends load only to this machine"));
+  }
+  if (!url.ok()) url = LoopbackUrl{};  // reported; the other keys are still checked
 
   for (const auto& [p, key] : ProcessesOf(scenario)) {
     plan.processes.push_back(BindProcess(b, *p, key, variant.name));
@@ -375,15 +382,16 @@ StatusOr<Plan> Bind(const Scenario& scenario, const Variant& variant, const Port
   plan.census.at_end = scenario.target.census.at_end;
   plan.census.moments = scenario.census;
 
-  if (!b.status().ok()) return b.status();
   // The goroutine profile is the target's own: read on this machine, as
   // the load is sent, and refused before the run rather than at its census.
   if (!plan.census.url.empty()) {
     auto profile = ParseLoopbackUrl(plan.census.url);
-    if (!profile.ok())
-      return Status::Invalid("target.census.url " + Quote(plan.census.url) + ": " +
-                             profile.status().message());
+    if (!profile.ok()) {
+      b.Fail(Status::Invalid("target.census.url " + Quote(plan.census.url) + ": " +
+                             profile.status().message()));
+    }
   }
+  if (!b.status().ok()) return b.status();
   return plan;
 }
 

@@ -186,6 +186,20 @@ TEST_CASE("Bind errors name the key they come from") {
   }
 }
 
+TEST_CASE("Bind reports every error of a variant, one per line, in the scenario's order") {
+  Scenario s = Everything();
+  s.target.base_url = "http://10.0.0.1:${port.target}";
+  s.target.env["X"] = "${variant.nope}";
+  s.load.headers["H"] = "${proxy.target}";
+  auto plan = Bind(s, s.variants[1], Fixed());
+  REQUIRE_FALSE(plan.ok());
+  CHECK(plan.status().message() ==
+        "target.base_url \"http://10.0.0.1:5002\": host \"10.0.0.1\" is not a loopback address "
+        "(127.0.0.0/8, ::1 or localhost); faultline sends load only to this machine\n"
+        "target.env.X: unknown variable \"variant.nope\"\n"
+        "load.headers.H: unknown variable \"proxy.target\"");
+}
+
 // Only a port the scenario names (a variable) or fixes (listen, an external
 // address) is known to be another's: an allocated one is free when chosen,
 // so a literal that happens to equal it (validate's placeholders) is no error.
