@@ -327,6 +327,32 @@ TEST_CASE("held does not judge what the threads it could not see might change") 
 
 // Issue 12 point 4: a check carries the span it judged, and a failed one the
 // moment it failed, so that reports mark the charts without guessing.
+// Go's profile hides runtime.goexit, the outermost frame of every goroutine:
+// one starting or ending has no frame left, "1 @ 0x46b941" alone. The
+// propagating Go variant once came out "could not be computed" for it.
+TEST_CASE("held judges a goroutine whose profile shows no frame as not matching") {
+  VariantResult v;
+  Census c{"end", 20, 0.1, "go", 9, false, "",
+           {{8, "", "", {"internal/poll.runtime_pollWait (netpoll.go:305)", "main.main (m.go:9)"}},
+            {1, "", "", {}}}};
+  v.census.push_back(c);
+  CheckSpec check;
+  check.kind = CheckKind::kHeld;
+  check.frames = "main.(*service).callInventory";
+  check.limit = 0;
+  CheckResult r = EvaluateCheck(check, v);
+  CHECK(r.computed);
+  CHECK(r.passed);
+  CHECK(r.detail == "0 of 9 goroutines at census \"end\" match "
+                    "\"main.(*service).callInventory\"");
+  v.census[0].source = "native";  // a native thread with no stack was not seen: it may match
+  r = EvaluateCheck(check, v);
+  CHECK_FALSE(r.computed);
+  CHECK(r.detail == "1 of the 9 threads at census \"end\" have no stack or frames that could "
+                    "not be named; they may match \"main.(*service).callInventory\", so it "
+                    "cannot tell");
+}
+
 TEST_CASE("window checks carry their window and the first sample past the limit") {
   VariantResult v = Piling(10, 5);  // threads 5 + 10 x (t - 4) during hang [5, 15)
   auto max = EvaluateCheck(Check(CheckSpec::Kind::kMax, {"hang"}, 60), v);

@@ -27,16 +27,16 @@ std::optional<std::string> EvaluateHeld(const CheckSpec& check, const VariantRes
   const double seen = static_cast<double>(n), all = static_cast<double>(n + unjudged);
   const bool undecided = check.at_least ? seen < check.limit && all >= check.limit
                                         : seen <= check.limit && all > check.limit;
+  const char* what = census->source == "go" ? " goroutines" : " threads";
   if (unjudged > 0 && undecided) {
-    return std::to_string(unjudged) + " of the " + std::to_string(census->total) +
-           " threads at census " + Quote(check.at) +
-           " have no stack or frames that could not be named (" + census->reason +
-           "); they may match " + Quote(check.frames) + ", so it cannot tell";
+    return std::to_string(unjudged) + " of the " + std::to_string(census->total) + what +
+           " at census " + Quote(check.at) + " have no stack or frames that could not be named" +
+           (census->reason.empty() ? "" : " (" + census->reason + ")") + "; they may match " +
+           Quote(check.frames) + ", so it cannot tell";
   }
   r->observed = static_cast<double>(n);
   r->passed = check.at_least ? r->observed >= check.limit : r->observed <= check.limit;
   if (!r->passed) r->at_s = census->t_s;
-  const char* what = census->source == "go" ? " goroutines" : " threads";
   r->detail = std::to_string(n) + " of " + std::to_string(census->total) + what + " at census " +
               Quote(check.at) + " match " + Quote(check.frames);
   if (check.at_least) r->detail += " (passes at or above the limit)";

@@ -39,8 +39,9 @@ struct Census {
 };
 
 /// The threads of `census` that do not match `pattern` but might have: those
-/// with no stack (not stopped, not unwound) and those with a frame of one of
-/// its unnamed_modules.
+/// with no stack (not stopped, not unwound; a Go goroutine with none is one
+/// whose only frame is the runtime.goexit its profile hides) and those with
+/// a frame of one of its unnamed_modules.
 uint64_t CountUnjudged(const Census& census, const std::string& pattern);
 
 /// " <- " joined frames, function names only (file:line dropped) but for the
