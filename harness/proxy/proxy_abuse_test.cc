@@ -163,5 +163,61 @@ TEST_CASE("abuse: an upstream resetting mid-stream resets the client at once - t
   CHECK(FdsBackTo(fds));
 }
 
+// An answer followed by a reset (a server that answers 413 and closes with
+// the request's body unread): directly, the client reads the answer, then
+// the reset. Through latency, the reset once overtook the held answer and
+// the client read nothing; the same in the other direction.
+TEST_CASE("a peer's reset comes after the data the faults still hold - each way") {
+  ListeningUpstream upstream;
+  Rig rig(upstream.port(), ProxyProtocol::kTcp);
+  const size_t fds = OpenFds();
+  for (auto direction : {ProxyFault::Direction::kDownstream, ProxyFault::Direction::kUpstream}) {
+    const bool down = direction == ProxyFault::Direction::kDownstream;
+    CAPTURE(down);
+    rig.SetFault(std::nullopt);
+    Client client(rig.port());
+    auto dep = upstream.Accept();
+    REQUIRE(dep != nullptr);
+    REQUIRE(client.Send("x"));  // the proxy's connect has completed
+    CHECK(dep->Read(1) == "x");
+    rig.SetFault(Latency(300ms, direction));
+    Client& sender = down ? *dep : client;
+    Client& receiver = down ? client : *dep;
+    const auto start = SteadyClock::now();
+    REQUIRE(sender.Send("HTTP/1.1 413 Payload Too Large\r\n\r\n"));
+    sender.Reset();
+    error_code end;
+    CHECK(receiver.Read(100, 3s, &end) == "HTTP/1.1 413 Payload Too Large\r\n\r\n");
+    CHECK(end == asio::error::connection_reset);
+    CHECK(Since(start) >= 300ms);
+    CHECK(rig.WaitFor(NoOpenConnections));
+  }
+  CHECK(FdsBackTo(fds));
+}
+
+TEST_CASE("under timeout the upstream's reset is not seen - the client is closed at the timeout") {
+  ListeningUpstream upstream;
+  Rig rig(upstream.port(), ProxyProtocol::kTcp);
+  ProxyFault timeout = Fault(ProxyFault::Kind::kTimeout);
+  timeout.timeout = 800ms;
+  timeout.direction = ProxyFault::Direction::kDownstream;
+  rig.SetFault(timeout);
+  Client client(rig.port());
+  const auto start = SteadyClock::now();
+  auto dep = upstream.Accept();
+  REQUIRE(dep != nullptr);
+  // The proxy's connect has completed: a reset before it is a failed
+  // connect, which closes the client at once.
+  REQUIRE(client.Send("x"));
+  CHECK(dep->Read(1) == "x");
+  REQUIRE(dep->Send("dropped"));
+  dep->Reset();
+  error_code end;
+  CHECK(client.Read(100, 3s, &end).empty());
+  CHECK(end == asio::error::eof);  // the timeout's close, not the reset
+  CHECK(Since(start) >= 750ms);
+  CHECK(rig.WaitFor(NoOpenConnections));
+}
+
 }  // namespace
 }  // namespace faultline

@@ -165,8 +165,31 @@ void FaultProxy::Impl::Connection::OnError(Flow& flow, error_code ec) {
     Close(/*abortive=*/false);
     return;
   }
-  // A reset from one side is passed on as a reset to the other.
+  // A reset from one side is passed on as a reset to the other: at once,
+  // or after the data the stages still hold in that direction.
+  const bool holding = !flow.stages.empty() || !flow.queue.empty();
+  if (ec == asio::error::connection_reset && holding && !http_) return PassReset(flow);
   Close(/*abortive=*/ec == asio::error::connection_reset);
+}
+
+void FaultProxy::Impl::Connection::PassReset(Flow& flow) {
+  Flow& back = flow.to_upstream ? down_ : up_;
+  const Flow::State back_was = back.state;
+  reset_from_ = &flow;
+  flow.state = Flow::State::kEof;
+  back.state = Flow::State::kEof;  // nothing more is read for a peer that is gone
+  Discard(back);
+  Pieces reset;
+  reset.push_back(Piece{Piece::Kind::kReset, {}, clock_.Now()});
+  RunStages(flow, std::move(reset));
+  if (closed()) return;
+  if (!flow.queue.empty() && flow.queue.back().kind == Piece::Kind::kReset) return;
+  // A stage dropped it (timeout): the client sees no close, as for a FIN,
+  // and its own close is still noticed.
+  if (flow.to_upstream) return Close(/*abortive=*/true);
+  back.state = back_was;
+  reset_from_ = nullptr;
+  UpstreamGone();
 }
 
 void FaultProxy::Impl::Connection::Write(Flow& flow) {
@@ -188,6 +211,9 @@ void FaultProxy::Impl::Connection::Write(Flow& flow) {
     case Piece::Kind::kClose:
       Close(/*abortive=*/false);
       return;
+    case Piece::Kind::kReset:
+      Close(/*abortive=*/true);
+      return;
     case Piece::Kind::kData:
       break;
   }
@@ -203,6 +229,10 @@ void FaultProxy::Impl::Connection::OnWrite(Flow& flow, error_code ec, size_t n) 
   if (closed()) return;
   if (state_ == State::kHeld) {
     Discard(flow);  // the upstream socket was closed under this write
+    return;
+  }
+  if (ec && reset_from_ && &flow != reset_from_) {
+    Discard(flow);  // toward the peer that reset: it takes nothing more
     return;
   }
   if (ec) {

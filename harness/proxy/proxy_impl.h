@@ -272,6 +272,10 @@ class FaultProxy::Impl::Connection final : public std::enable_shared_from_this<C
   void RunStages(Flow& flow, Pieces pieces);
   void OnEof(Flow& flow);
   void OnError(Flow& flow, boost::system::error_code ec);
+  // The peer `flow` reads from reset its connection while the stages hold
+  // data of `flow`: the reset goes through them as a FIN would, and the
+  // other direction, toward the peer that is gone, is dropped.
+  void PassReset(Flow& flow);
   void Write(Flow& flow);
   void OnWrite(Flow& flow, boost::system::error_code ec, size_t n);
   void ArmTimer(Flow& flow, TimePoint due);
@@ -295,6 +299,7 @@ class FaultProxy::Impl::Connection final : public std::enable_shared_from_this<C
   State state_ = State::kConnecting;
   bool hung_ = false;        // a hang applies to this connection now
   bool lost_bytes_ = false;  // a hang discarded bytes of this connection
+  Flow* reset_from_ = nullptr;  // the direction carrying a peer's reset (PassReset)
   std::vector<Draw> draws_;  // empty without faults
   std::unique_ptr<HttpFlow> http_;  // ProxyProtocol::kHttp only
   uint64_t delivered_ = 0;          // bytes written to the client, in all (kHttp)

@@ -5,7 +5,7 @@
 // without stages does not use them at all: it writes what it reads straight
 // through (the hot path).
 //
-// What a stage sees: the pieces one read produced (bytes, or the FIN), each
+// What a stage sees: the pieces one read produced (bytes, the FIN or a reset), each
 // with the time it may be written at (`due`), after the stages before it
 // have had their say; and the connection, through StageContext (time,
 // random draws, timers, close, reset). What it may do: move a piece's due
@@ -35,6 +35,8 @@ struct Piece {
     kData,   // `data` goes to the peer
     kFin,    // the peer's FIN: shutdown(SHUT_WR) on the other side
     kClose,  // close the whole connection (FIN to both peers)
+    kReset,  // the peer's reset, passed on behind the data it followed:
+             // the whole connection is reset (RST to the other peer)
   };
   Kind kind = Kind::kData;
   std::vector<char> data;
