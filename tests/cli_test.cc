@@ -434,6 +434,9 @@ ProcessRun KillMidRun(int sig, int expected_exit, bool repeat = false) {
 
 TEST_CASE("SIGINT mid-run: exit 130 - results written - no process left") { KillMidRun(SIGINT, 130); }
 TEST_CASE("SIGTERM mid-run: exit 130 - results written - no process left") { KillMidRun(SIGTERM, 130); }
+// A closed terminal or a dropped ssh session: once a hard death that kept
+// nothing measured and skipped the teardown.
+TEST_CASE("SIGHUP mid-run: exit 130 - results written - no process left") { KillMidRun(SIGHUP, 130); }
 TEST_CASE("SIGKILL mid-run: the watchdog still stops every child") { KillMidRun(SIGKILL, -SIGKILL); }
 // `timeout` signals faultline and then its process group: two deliveries
 // when the first is handled before the second is sent.

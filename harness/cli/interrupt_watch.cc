@@ -8,7 +8,7 @@ namespace faultline {
 
 class InterruptWatch::Impl {
  public:
-  Impl() : signals_(io_, SIGINT, SIGTERM) {
+  Impl() : signals_(io_, SIGINT, SIGTERM, SIGHUP) {
     signals_.async_wait([this](const boost::system::error_code& ec, int) {
       if (!ec) interrupted_ = true;
     });

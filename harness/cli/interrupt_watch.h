@@ -1,4 +1,4 @@
-// SIGINT and SIGTERM for a command that runs several scenarios (a suite,
+// SIGINT, SIGTERM and SIGHUP for a command that runs several scenarios (a suite,
 // `--repeat`, a sweep): caught from the first run to the last report, so a
 // signal that arrives between two runs (while one's reports are written or
 // the next scenario loads) stops the loop instead of killing faultline with
@@ -24,14 +24,14 @@ namespace faultline {
 
 class InterruptWatch {
  public:
-  /// Catches SIGINT and SIGTERM until destroyed (then their default action
-  /// is back, unless another signal_set still watches them).
+  /// Catches SIGINT, SIGTERM and SIGHUP until destroyed (then their default
+  /// action is back, unless another signal_set still watches them).
   InterruptWatch();
   ~InterruptWatch();
   InterruptWatch(const InterruptWatch&) = delete;
   InterruptWatch& operator=(const InterruptWatch&) = delete;
 
-  /// Whether SIGINT or SIGTERM arrived since construction; does not block.
+  /// Whether SIGINT, SIGTERM or SIGHUP arrived since construction; does not block.
   bool Interrupted();
 
  private:

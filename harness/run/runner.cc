@@ -90,7 +90,7 @@ void RaiseLoopPriority() {
 class Runner::Impl {
  public:
   Impl(const Scenario& scenario, RunOptions options, Watchdog* watchdog)
-      : scenario_(scenario), options_(std::move(options)), signals_(io_, SIGINT, SIGTERM),
+      : scenario_(scenario), options_(std::move(options)), signals_(io_, SIGINT, SIGTERM, SIGHUP),
         clock_(io_), parts_(NewRealParts(io_, clock_, watchdog)),
         progress_(options_.progress, options_.live_progress) {}
 
@@ -130,10 +130,11 @@ class Runner::Impl {
     result_.environment["cores"] = std::to_string(::sysconf(_SC_NPROCESSORS_ONLN));
   }
 
-  // The first SIGINT/SIGTERM stops the run in order (teardown is bounded by
-  // the processes' stop_grace); a second one stops everything at once. The
-  // same signal again within kRepeatWindow is the same request, not a second
-  // one: `timeout` sends its signal to the process and then to its group.
+  // The first SIGINT, SIGTERM or SIGHUP (a closed terminal, a dropped ssh)
+  // stops the run in order (teardown is bounded by the processes'
+  // stop_grace); a second one stops everything at once. The same signal
+  // again within kRepeatWindow is the same request, not a second one:
+  // `timeout` sends its signal to the process and then to its group.
   static constexpr auto kRepeatWindow = std::chrono::milliseconds(500);
   void WatchSignals() {
     signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
@@ -154,8 +155,8 @@ class Runner::Impl {
       interrupted_ = true;
       first_signal_ = signo;
       first_signal_at_ = now;
-      progress_.Note(std::string("received ") + (signo == SIGINT ? "SIGINT" : "SIGTERM") +
-                     ", stopping the run");
+      const char* name = signo == SIGINT ? "SIGINT" : signo == SIGTERM ? "SIGTERM" : "SIGHUP";
+      progress_.Note(std::string("received ") + name + ", stopping the run");
       if (run_) run_->Interrupt();
       WatchSignals();
     });
