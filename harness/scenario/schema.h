@@ -123,7 +123,9 @@ inline constexpr Key kReadyKeys[] = {
      .doc = "text to look for in stdout or stderr", .applies = Kinds(Readiness::Kind::kLogLine),
      .required = Kinds(Readiness::Kind::kLogLine)},
     {.name = "timeout", .type = Type::kPositiveDuration,
-     .doc = "give up (exit 3) when not ready after this long", .def = Default<&Readiness::timeout>},
+     .doc = "give up (exit 3) when not ready after this long (an HTTP probe waits 1 s for an "
+            "answer, twice as long after an attempt that ran out, up to 16 s)",
+     .def = Default<&Readiness::timeout>},
 };
 inline constexpr TableSchema kReadySchema{"ready", kReadyKeys, &kReadyKinds};
 

@@ -20,8 +20,12 @@ using boost::system::error_code;
 
 constexpr auto kPollInterval = std::chrono::milliseconds(50);
 // Each probe attempt has its own deadline so that a server that accepts and
-// never answers cannot wedge readiness polling.
+// never answers cannot wedge readiness polling. An HTTP attempt that ran out
+// of it gives the next one twice as long, up to kMaxAttemptTimeout, so a
+// health check that takes 1.3 s on a loaded machine passes (within the
+// wait's own ready.timeout).
 constexpr auto kAttemptTimeout = std::chrono::seconds(1);
+constexpr auto kMaxAttemptTimeout = std::chrono::seconds(16);
 
 struct TcpProbeFn {
   asio::io_context* io;
@@ -65,6 +69,7 @@ struct HttpProbeFn {
   std::string path;
   int status;
   std::shared_ptr<std::string> last_seen = std::make_shared<std::string>();
+  std::shared_ptr<Duration> attempt_timeout = std::make_shared<Duration>(kAttemptTimeout);
 
   std::string Describe() const {
     return "http GET 127.0.0.1:" + std::to_string(port) + path + " for status " +
@@ -75,12 +80,14 @@ struct HttpProbeFn {
     // One connection per attempt, owned by the attempt's own callback, so a
     // probe may be called on a temporary and still report.
     struct Attempt {
-      Attempt(asio::io_context& io, Clock& clock, uint16_t port, const std::string& path)
-          : client(io, clock, Options(port)), request(Request(port, path)) {}
-      static HttpClientOptions Options(uint16_t port) {
+      Attempt(asio::io_context& io, Clock& clock, uint16_t port, const std::string& path,
+              Duration timeout)
+          : client(io, clock, Options(port, timeout)), request(Request(port, path)),
+            start(clock.Now()) {}
+      static HttpClientOptions Options(uint16_t port, Duration timeout) {
         HttpClientOptions options;
         options.port = port;
-        options.timeout = kAttemptTimeout;
+        options.timeout = timeout;
         options.reuse_connections = false;
         return options;
       }
@@ -92,12 +99,17 @@ struct HttpProbeFn {
       }
       HttpClient client;
       std::string request;
+      TimePoint start;
     };
-    auto a = std::make_shared<Attempt>(*io, *clock, port, path);
+    auto a = std::make_shared<Attempt>(*io, *clock, port, path, *attempt_timeout);
     const int want = status;
-    Status sent = a->client.Send(a->request, [a, cb, want, last = last_seen](const HttpResult& r) {
+    Status sent = a->client.Send(a->request, [a, cb, want, last = last_seen, c = clock,
+                                              timeout = attempt_timeout](const HttpResult& r) {
       *last = a->client.Describe(r);
-      cb(r.ok() && r.status == want);
+      const bool ready = r.ok() && r.status == want;
+      if (!ready && c->Now() - a->start >= *timeout)
+        *timeout = std::min<Duration>(*timeout * 2, kMaxAttemptTimeout);
+      cb(ready);
     });
     if (!sent.ok()) {
       *last_seen = sent.message();

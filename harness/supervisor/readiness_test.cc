@@ -84,6 +84,19 @@ TEST_CASE_FIXTURE(SupervisorRig, "HttpProbe gives up on a server that accepts an
   CHECK(SteadyClock::now() - start < 3s);  // one attempt's own deadline, not the caller's
 }
 
+// A health check slower than one attempt's first deadline (1 s) on a loaded
+// machine once could never pass, whatever ready.timeout was.
+TEST_CASE_FIXTURE(SupervisorRig, "HttpProbe gives a health check that takes 1.3 s more time") {
+  REQUIRE(sup.Start(Spec(dir, "target", {"sleep", "30"})).ok());
+  TestHttpServer server(io, ServerMode::kAnswer, 200, 1300ms);
+  const auto start = SteadyClock::now();
+  std::optional<Status> ready =
+      AwaitReady(io, sup, "target", sup.HttpProbe(server.port(), "/healthz", 200), 8s);
+  CHECK_MESSAGE(ready->ok(), ready->message());
+  CHECK(server.requests >= 2);  // the first attempt gave up after 1 s
+  CHECK(SteadyClock::now() - start < 6s);
+}
+
 TEST_CASE_FIXTURE(SupervisorRig, "LogProbe is ready when a log line contains the needle") {
   REQUIRE(sup.Start(Shell(dir, "target", "echo starting; sleep 0.2; echo 'now listening on 8080'; exec sleep 30")).ok());
   std::optional<Status> ready = AwaitReady(io, sup, "target", sup.LogProbe("target", "listening"), 5s);
