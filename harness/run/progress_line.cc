@@ -1,6 +1,7 @@
 #include "harness/run/progress_line.h"
 
 #include "harness/scenario/diagnostics.h"
+#include "reports/text_format.h"
 
 namespace faultline {
 
@@ -12,7 +13,9 @@ void ProgressLine::Note(const std::string& line) {
   if (!out_) return;
   if (open_) *out_ << kClearLine;
   open_ = false;
-  *out_ << line << "\n" << std::flush;
+  // A note may quote what a process wrote (its log's last lines, a hook's
+  // command): no escape sequence of it reaches the terminal.
+  *out_ << CleanText(line) << "\n" << std::flush;
 }
 
 void ProgressLine::Show(const Progress& progress) {

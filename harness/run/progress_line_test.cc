@@ -55,6 +55,13 @@ TEST_CASE("without a terminal progress is plain lines and each phase is announce
             RenderProgress(Sample()) + "\nvariant v: pass (expected pass)\n");
 }
 
+TEST_CASE("a note keeps its lines and drops what a terminal would act on") {
+  std::ostringstream out;
+  ProgressLine line(&out, /*live=*/false);
+  line.Note("log:\n\x1b[2Jwipe c1:\xc2\x9b" "2J raw:\x9b bad:\xff\xfe bell:\x07 ok: \xc3\xa9");
+  CHECK(out.str() == "log:\nwipe c1:\uFFFD" "2J raw:\uFFFD bad:\uFFFD\uFFFD bell:\uFFFD ok: \u00e9\n");
+}
+
 TEST_CASE("no stream means no output") {
   ProgressLine line(nullptr, true);
   CHECK_FALSE(line.enabled());
