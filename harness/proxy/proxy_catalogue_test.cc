@@ -175,6 +175,24 @@ TEST_CASE_FIXTURE(Connected, "faults stack in list order - latency then limit_da
   CHECK(Since(start) >= 200ms);
 }
 
+// reset_peer once reset at once whatever was listed before it.
+TEST_CASE_FIXTURE(Connected, "faults stack in list order - latency then reset_peer") {
+  for (bool latency_first : {true, false}) {
+    CAPTURE(latency_first);
+    Client fresh(rig.port());
+    ProxyFault reset_peer = Make(ProxyFault::Kind::kResetPeer);
+    const ProxyFault latency = Latency(300ms);
+    rig.SetFaults(latency_first ? std::vector{latency, reset_peer}
+                                : std::vector{reset_peer, latency});
+    auto start = SteadyClock::now();
+    REQUIRE(fresh.Send("abc"));  // echoed: the downstream's first data
+    CHECK(fresh.ReadEnd(3s) == asio::error::connection_reset);
+    if (latency_first) CHECK(Since(start) >= 300ms);
+    else CHECK(Since(start) < 250ms);
+    rig.SetFaults({});
+  }
+}
+
 TEST_CASE_FIXTURE(Connected, "a fault whose parameters change keeps its place and its state") {
   ProxyFault limit = Make(ProxyFault::Kind::kLimitData);
   limit.bytes = 6;

@@ -180,10 +180,10 @@ void FaultProxy::Impl::Connection::PassReset(Flow& flow) {
   back.state = Flow::State::kEof;  // nothing more is read for a peer that is gone
   Discard(back);
   Pieces reset;
-  reset.push_back(Piece{Piece::Kind::kReset, {}, clock_.Now()});
+  reset.push_back(Piece{Piece::Kind::kPeerReset, {}, clock_.Now()});
   RunStages(flow, std::move(reset));
   if (closed()) return;
-  if (!flow.queue.empty() && flow.queue.back().kind == Piece::Kind::kReset) return;
+  if (!flow.queue.empty() && flow.queue.back().kind == Piece::Kind::kPeerReset) return;
   // A stage dropped it (timeout): the client sees no close, as for a FIN,
   // and its own close is still noticed.
   if (flow.to_upstream) return Close(/*abortive=*/true);
@@ -212,6 +212,9 @@ void FaultProxy::Impl::Connection::Write(Flow& flow) {
       Close(/*abortive=*/false);
       return;
     case Piece::Kind::kReset:
+      Reset();
+      return;
+    case Piece::Kind::kPeerReset:
       Close(/*abortive=*/true);
       return;
     case Piece::Kind::kData:

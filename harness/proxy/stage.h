@@ -10,9 +10,10 @@
 // have had their say; and the connection, through StageContext (time,
 // random draws, timers, close, reset). What it may do: move a piece's due
 // time later (never earlier than the piece before it: a direction keeps its
-// order), split a piece, drop pieces (the FIN too), append a Close piece
-// (the connection is closed when the writer reaches it), or close or reset
-// the connection at once. Memory is held only by pieces waiting in the
+// order), split a piece, drop pieces (the FIN too), append a Close or a
+// Reset piece (the connection is closed or reset when the writer reaches
+// it, so the faults ahead of the stage delay it), or close or reset the
+// connection at once. Memory is held only by pieces waiting in the
 // direction's queue: the direction stops reading while kProxyMaxQueuedBytes
 // wait.
 //
@@ -35,8 +36,9 @@ struct Piece {
     kData,   // `data` goes to the peer
     kFin,    // the peer's FIN: shutdown(SHUT_WR) on the other side
     kClose,  // close the whole connection (FIN to both peers)
-    kReset,  // the peer's reset, passed on behind the data it followed:
-             // the whole connection is reset (RST to the other peer)
+    kReset,      // reset the whole connection (RST to both peers): reset_peer's
+    kPeerReset,  // a peer's reset, passed on behind the data it followed (RST
+                 // to the other peer)
   };
   Kind kind = Kind::kData;
   std::vector<char> data;
