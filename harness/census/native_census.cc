@@ -123,6 +123,9 @@ struct Reasons {
   size_t not_unwound = 0;
   std::string unwind_error;
   size_t cut = 0;
+  size_t vanished = 0;         // processes that exited between the listing and their turn
+  size_t over_processes = 0;   // not reached within the budget
+  size_t over_threads = 0;
   std::set<std::string> no_symbols;
   std::vector<std::string> other;
 
@@ -133,6 +136,14 @@ struct Reasons {
                       refused_error + YamaNote());
     }
     if (exited > 0) parts.push_back(std::to_string(exited) + " threads exited during the census");
+    if (vanished > 0) {
+      parts.push_back(std::to_string(vanished) + " processes exited during the census");
+    }
+    if (over_processes > 0) {
+      parts.push_back("it stopped after its " + std::to_string(options.budget.count()) +
+                      " ms: " + std::to_string(over_threads) + " threads of " +
+                      std::to_string(over_processes) + " processes were not read");
+    }
     if (not_stopped > 0) {
       parts.push_back(std::to_string(not_stopped) + " threads did not stop within " +
                       std::to_string(options.stop_timeout.count()) + " ms");
@@ -397,11 +408,8 @@ void UnwindAll(pid_t pid, pid_t maps_tid, Dwfl* dwfl, std::vector<RawThread>& th
   }
 }
 
-// One process of the tree: its threads, as ThreadStacks, appended to `out`.
-// Returns how long its threads were stopped.
-double CensusOfProcess(pid_t pid, const NativeCensusOptions& options, Reasons* reasons,
-                       std::vector<ThreadStack>* out) {
-  std::string where = "process " + std::to_string(pid);
+// The live threads of `pid`, their state and system call read from /proc.
+std::vector<RawThread> ListThreads(pid_t pid, const NativeCensusOptions& options) {
   std::vector<RawThread> threads;
   for (pid_t tid : ListTasks(pid)) {
     std::string task = "/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid);
@@ -412,7 +420,19 @@ double CensusOfProcess(pid_t pid, const NativeCensusOptions& options, Reasons* r
     t.max_frames = options.max_frames;
     if (t.stack.state != "Z" && t.stack.state != "X") threads.push_back(std::move(t));
   }
-  if (threads.empty()) return 0;  // exited since the tree was listed
+  return threads;
+}
+
+// One process of the tree: its threads, as ThreadStacks, appended to `out`.
+// Returns how long its threads were stopped.
+double CensusOfProcess(pid_t pid, const NativeCensusOptions& options, Reasons* reasons,
+                       std::vector<ThreadStack>* out) {
+  std::string where = "process " + std::to_string(pid);
+  std::vector<RawThread> threads = ListThreads(pid, options);
+  if (threads.empty()) {  // exited since the tree was listed (an interrupt's stop)
+    ++reasons->vanished;
+    return 0;
+  }
 
   std::string error;
   DwflPtr dwfl = OpenDwfl(pid, threads.front().stack.tid, &error);
@@ -462,8 +482,17 @@ Census CensusOnThisThread(pid_t root, const NativeCensusOptions& options) {
         (error == ENOENT || error == 0 ? std::string(" not found")
                                        : ": cannot list its threads: " + std::string(strerror(error))));
   } else {
+    const auto start = SteadyClock::now();
     for (pid_t pid : ProcessTree(root)) {
-      census.pause_s += CensusOfProcess(pid, options, &reasons, &threads);
+      if (SteadyClock::now() - start < options.budget) {
+        census.pause_s += CensusOfProcess(pid, options, &reasons, &threads);
+        continue;
+      }
+      std::vector<RawThread> unread = ListThreads(pid, options);
+      if (unread.empty()) continue;
+      ++reasons.over_processes;
+      reasons.over_threads += unread.size();
+      for (RawThread& t : unread) threads.push_back(std::move(t.stack));  // no frames
     }
   }
   census.total = threads.size();

@@ -44,6 +44,10 @@ struct NativeCensusOptions {
   size_t max_frames = 256;                           // deeper stacks are cut (partial)
   std::chrono::milliseconds stop_timeout{2000};      // per process: threads not stopped by
                                                      // then are counted without a stack
+  // The whole census (about 70 ms a process): the processes not reached by
+  // then have their threads counted without a stack (partial), so a tree of
+  // hundreds of pre-forked workers cannot hold the run's end for minutes.
+  std::chrono::milliseconds budget{15000};
   // For tests: called on the tracing thread with each process's pid when its
   // threads have been seized and interrupted (before the stops are waited
   // for), and again when they have stopped (before they are unwound).

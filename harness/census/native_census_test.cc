@@ -119,6 +119,22 @@ TEST_CASE("native census finds each held group with its exact count and function
   CHECK(CensusFramesMatch(*poll, "*start_thread*"));
 }
 
+// 300 pre-forked workers once held the run's end for 21 s, unbounded.
+TEST_CASE("native census past its budget counts the threads it did not read without a stack") {
+  HeldThreads held(HELD_THREADS_BIN, 5, 0, 0);
+  REQUIRE(held.ok());
+  NativeCensusOptions options;
+  options.budget = std::chrono::milliseconds(0);
+  Census c = TakeNativeCensus(held.pid(), options);
+  CHECK(c.partial);
+  CHECK(c.total == Tasks(held.pid()));
+  CHECK(c.reason == "it stopped after its 0 ms: " + std::to_string(c.total) +
+                        " threads of 1 processes were not read");
+  CHECK(CountMatching(c, "held::WaitInPoll") == 0);
+  CHECK(CountUnjudged(c, "held::WaitInPoll") == c.total);  // a held check cannot tell
+  CHECK(c.pause_s == 0);  // nothing was stopped
+}
+
 TEST_CASE("native census leaves every thread of the target running and untraced") {
   HeldThreads held(HELD_THREADS_BIN, 20, 0, 0);
   REQUIRE(held.ok());
