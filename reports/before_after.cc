@@ -1,18 +1,26 @@
 #include "reports/before_after.h"
 
 #include <filesystem>
+#include <vector>
 
 namespace faultline {
 
 std::string RunLabel(const std::string& results_path, const std::string& other_path,
                      const std::string& fallback) {
   namespace fs = std::filesystem;
-  auto folder = [](const std::string& p) {
-    return fs::absolute(fs::path(p)).lexically_normal().parent_path().filename().string();
+  // The folders from the file's up: baseline/hung-dependency/results.json
+  // gives hung-dependency, baseline, ...
+  auto folders = [](const std::string& p) {
+    std::vector<std::string> out;
+    fs::path dir = fs::absolute(fs::path(p)).lexically_normal().parent_path();
+    for (; !dir.filename().empty(); dir = dir.parent_path()) out.push_back(dir.filename());
+    return out;
   };
-  const std::string mine = folder(results_path);
-  if (mine.empty() || mine == folder(other_path)) return fallback;
-  return mine;
+  const std::vector<std::string> mine = folders(results_path), other = folders(other_path);
+  for (size_t i = 0; i < mine.size() && i < other.size(); ++i) {
+    if (mine[i] != other[i]) return mine[i];
+  }
+  return fallback;
 }
 
 RunResult BeforeAfter(const RunResult& a, const std::string& label_a, const RunResult& b,

@@ -12,9 +12,10 @@
 namespace faultline {
 
 /// The label of a run in a before/after report: the name of the folder its
-/// results file is in ("out/before/results.json" -> "before"), or
-/// `fallback` when that folder has no name or both runs' folders have the
-/// same one.
+/// results file is in ("out/before/results.json" -> "before"), or, when
+/// both runs' folders have that name, of the nearest folder above it where
+/// their paths differ (baseline/x/results.json against out/x/results.json:
+/// "baseline"); `fallback` when they never differ (the same folder).
 std::string RunLabel(const std::string& results_path, const std::string& other_path,
                      const std::string& fallback);
 

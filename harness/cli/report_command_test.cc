@@ -369,6 +369,15 @@ TEST_CASE("report --compare draws both runs on the same axes labelled by their f
   CHECK(page.find("; after: Linux 9.9</dd>") != std::string::npos);
   for (const char* label : {"before: propagating", "before: naive", "after: propagating", "after: naive"})
     CHECK_MESSAGE(page.find(std::string("data-label=\"") + label + "\"") != std::string::npos, label);
+  // A CI job's layout (docs/ci.md): the same scenario folder under two roots.
+  fs::create_directories(s.dir / "baseline" / "hung-dependency");
+  fs::create_directories(s.dir / "out" / "hung-dependency");
+  fs::copy_file(before, s.dir / "baseline" / "hung-dependency" / "results.json");
+  fs::copy_file(after, s.dir / "out" / "hung-dependency" / "results.json");
+  Invocation ci = Report({"--compare", (s.dir / "baseline/hung-dependency/results.json").string(),
+                          (s.dir / "out/hung-dependency/results.json").string(), "--html", html});
+  CHECK(ci.status == kExitPassed);
+  CHECK(Read(html).find("<h1>hung-dependency: baseline vs out</h1>") != std::string::npos);
   // Both in one folder: A and B.
   Invocation same = Report({"--compare", s.results, s.results, "--html", html});
   CHECK(same.status == kExitPassed);

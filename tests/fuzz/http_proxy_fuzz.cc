@@ -98,7 +98,9 @@ class FakeHost final : public fl::HttpHost {
           gone = true;
           break;
         case fl::Piece::Kind::kFin:
-          FUZZ_CHECK(false);  // a FIN is the connection's to pass on
+        case fl::Piece::Kind::kPeerReset:
+        case fl::Piece::Kind::kReset:
+          FUZZ_CHECK(false);  // a FIN or a reset is the connection's (or a stage's) to pass on
       }
     }
     if (gone_after != 0 && ++sends >= gone_after) gone = true;
