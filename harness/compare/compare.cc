@@ -42,7 +42,10 @@ std::string Describe(const Tolerance& t, Unit unit, const ToleranceOverride* o) 
   if (o) return o->relative ? "+" + Number(100 * o->value) + "%" : Absolute(o->value, unit);
   std::string s;
   if (t.relative > 0) s = "+" + Number(100 * t.relative) + "%";
-  if (t.absolute > 0 || s.empty()) s += (s.empty() ? "" : " or ") + Absolute(t.absolute, unit);
+  if (t.absolute > 0 || s.empty()) {
+    s += (s.empty() ? "" : " or ") + Absolute(t.absolute, unit) +
+         (unit == Unit::kPercent ? " pp" : "");
+  }
   return s;
 }
 

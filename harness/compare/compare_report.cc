@@ -30,7 +30,13 @@ std::string Change(const FigureComparison& f) {
   return (d >= 0 ? "+" : "") + Value(d, f.unit);
 }
 
-std::string Allowed(const FigureComparison& f) { return "+" + Value(f.allowed, f.unit); }
+// A percentage's allowance is in points of it (cpu_percent 6% -> 10%
+// grew 71 % and 4.3 points): "+10 pp", never "+10%" beside a change of "+71.1%".
+std::string Allowed(const FigureComparison& f) {
+  std::string v = Value(f.allowed, f.unit);
+  if (f.unit == Unit::kPercent && !v.empty() && v.back() == '%') v.back() = ' ', v += "pp";
+  return "+" + v;
+}
 
 std::string RegressionLine(const FigureComparison& f) {
   return f.variant + " " + f.metric + ": " + Value(f.baseline, f.unit) + " -> " +

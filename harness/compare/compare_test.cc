@@ -68,6 +68,26 @@ TEST_CASE("compare: growth past the default tolerance is a regression and is nam
   CHECK(better->regressions() == 0);
 }
 
+TEST_CASE("compare: a percentage is allowed points of it - never a second kind of percent") {
+  RunResult before = testing::AbRun(4, 0.1), after = before;
+  for (RunResult* r : {&before, &after}) {
+    for (auto& v : r->variants) {
+      const size_t n = v.samples.values["threads"].size();
+      v.samples.values["cpu_percent"].assign(n, r == &before ? 6.0 : 30.0);
+      if (std::find(v.samples.names.begin(), v.samples.names.end(), "cpu_percent") ==
+          v.samples.names.end())
+        v.samples.names.push_back("cpu_percent");
+    }
+  }
+  auto c = CompareRuns(before, after, {});
+  REQUIRE(c.ok());
+  const FigureComparison* peak = Find(*c, "naive", "cpu_percent.peak");
+  REQUIRE(peak);
+  CHECK(peak->regression);
+  CHECK(peak->tolerance == "+20% or 10 pp");
+  CHECK(RenderComparisonText(*c).find("(+400.0%, allowed +10 pp,") != std::string::npos);
+}
+
 TEST_CASE("compare: --tolerance overrides by series or by one figure") {
   auto loose = ParseToleranceOverride("threads=+60%");
   REQUIRE(loose.ok());
