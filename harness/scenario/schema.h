@@ -473,7 +473,10 @@ inline constexpr Key kScenarioKeys[] = {
      .def_note = "none", .sub = &kDependencySchema},
     {.name = "variants", .type = Type::kTables, .doc = "versions of the experiment",
      .def_note = "one variant named `\"default\"`", .sub = &kVariantSchema},
-    {.name = "load", .type = Type::kTable, .doc = "open-loop HTTP load", .sub = &kLoadSchema},
+    {.name = "load", .type = Type::kTable,
+     .doc = "open-loop HTTP load; without the table, its defaults (100 GET / a second); a "
+            "phase with `rate = 0` sends none",
+     .def_note = "its keys' defaults", .sub = &kLoadSchema},
     {.name = "phases", .type = Type::kTables, .doc = "the timeline: at least one phase",
      .required = kAllKinds, .sub = &kPhaseSchema},
     {.name = "sampling", .type = Type::kTable, .doc = "what is sampled how often",

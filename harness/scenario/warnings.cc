@@ -43,6 +43,12 @@ void WarnRecovers(const Scenario& s, const CheckSpec& c, const CheckSites& at, R
 
 void WarnCannotTell(const Scenario& s, const std::vector<CheckSites>& checks,
                     const std::vector<PhaseSites>& phases, Reporter& r) {
+  if (s.checks.empty()) {
+    r.Warning(SourcePos{1, 1}, "checks",
+              "no [[checks]]: every variant passes whatever it measures (as long as its "
+              "processes stay up), and one with expect = \"fail\" cannot be met; add checks, or "
+              "run it as an experiment, not as a gate");
+  }
   const Duration two_samples = 2 * s.sampling.interval;
   for (size_t i = 0; i < s.phases.size() && i < phases.size(); ++i) {
     const Phase& p = s.phases[i];

@@ -144,6 +144,10 @@ TEST_CASE("warning: protocol on a dependency without a fault proxy") {
 name = "inv"
 argv = ["d"]
 protocol = "http"
+[[checks]]
+kind = "max"
+metric = "threads"
+limit = 5
 )") == std::vector<std::string>{"s.toml:15:12: warning: dependencies[0].protocol: \"protocol\" "
                                 "is what dependency \"inv\"'s fault proxy reads: without "
                                 "proxy = true it has no effect"});
@@ -180,6 +184,10 @@ name = "long"
 duration = "1s"
 [sampling]
 interval = "100ms"
+[[checks]]
+kind = "max"
+metric = "threads"
+limit = 5
 )") == std::vector<std::string>{
            "s.toml:4:12: warning: phases[0].duration: phase \"blip\" lasts 150ms, less than "
            "two sampling intervals (2 x 100ms): checks over it see one sample or none; make "
@@ -190,11 +198,25 @@ TEST_CASE("warning: a traceparent header set in the load") {
   CHECK(Warnings(R"(target = { argv = ["t"] }
 phases = [{ name = "a", duration = "1s" }]
 load = { headers = { TraceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" } }
+[[checks]]
+kind = "max"
+metric = "threads"
+limit = 5
 )") == std::vector<std::string>{
            "s.toml:3:36: warning: load.headers.TraceParent: every request then carries this "
            "one trace id and the load generator stamps none of its own, so the cancellation "
            "audit of an HTTP dependency cannot tell requests apart; leave traceparent to "
            "faultline"});
+}
+
+// A scenario without checks passed CI whatever it measured, also --strict.
+TEST_CASE("warning: a scenario with no checks") {
+  CHECK(Warnings(R"(target = { argv = ["t"] }
+phases = [{ name = "a", duration = "1s" }]
+)") == std::vector<std::string>{
+           "s.toml:1:1: warning: checks: no [[checks]]: every variant passes whatever it "
+           "measures (as long as its processes stay up), and one with expect = \"fail\" cannot "
+           "be met; add checks, or run it as an experiment, not as a gate"});
 }
 
 TEST_CASE("no warnings are looked for when there are errors") {
