@@ -250,6 +250,41 @@ TEST_CASE_FIXTURE(Connected, "what a fault holds follows its new values or its e
   }
 }
 
+// Bytes held at 0 B/s were carried in the 16 KiB pieces they were read in:
+// raised to 2 KB/s, nothing came for 8 s, then 16 KiB at once.
+TEST_CASE("fake time: bandwidth 0 raised delivers the held bytes steadily at the new rate") {
+  FakeTimeRig rig;
+  auto& [clock, io, echo, proxy] = rig;
+  ProxyFault bandwidth = Make(ProxyFault::Kind::kBandwidth);
+  bandwidth.bytes_per_second = 0;
+  proxy.SetFaults({bandwidth});
+  Client client(proxy.port());
+  REQUIRE_FALSE(client.connect_error());
+  const std::string payload(20'000, 'h');
+  REQUIRE(client.Send(payload));
+  // Every echoed byte waits in the proxy (the echo server has sent it all).
+  auto deadline = SteadyClock::now() + 5s;
+  while (echo.stats().received < payload.size() && SteadyClock::now() < deadline) RunFor(io, 2ms);
+  RunFor(io, 20ms);
+  REQUIRE(client.Read(payload.size(), 0s).empty());
+  bandwidth.bytes_per_second = 100'000;  // 2,000 bytes each 20 ms; pieces of at least 1 KiB
+  proxy.SetFaults({bandwidth});
+  const TimePoint raised = clock.Now();
+  size_t got = 0, largest = 0;
+  while (got < payload.size() && SteadyClock::now() < deadline) {
+    if (clock.pending_timers() > 0) clock.AdvanceTo(clock.next_due());
+    RunFor(io, 2ms);
+    const size_t n = client.Read(payload.size() - got, 0s).size();
+    largest = std::max(largest, n);
+    got += n;
+  }
+  CHECK(got == payload.size());
+  CHECK(largest <= 2'000);
+  const double seconds = ToSeconds(clock.Now() - raised);
+  CHECK(seconds >= 0.19);  // 20,000 bytes at 100 KB/s
+  CHECK(seconds <= 0.21);
+}
+
 TEST_CASE("fake time: a ramp that raises latency keeps what was read at the old latency") {
   FakeTimeRig rig;
   auto& [clock, io, echo, proxy] = rig;

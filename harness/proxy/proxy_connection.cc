@@ -184,6 +184,12 @@ void FaultProxy::Impl::Connection::Retime(Flow& flow, const std::vector<Stage*>&
   // its place).
   const size_t first = flow.writing ? 1 : 0;
   if (flow.queue.size() <= first) return;
+  size_t max_piece = 0;
+  for (Stage* stage : kept) {
+    const size_t m = stage->MaxPieceBytes();
+    if (m > 0) max_piece = max_piece == 0 ? m : std::min(max_piece, m);
+  }
+  if (max_piece > 0) Split(flow, first, std::max(max_piece, kMinSplitPiece));
   std::vector<PieceTiming> timings;
   timings.reserve(flow.queue.size() - first);
   for (size_t i = first; i < flow.queue.size(); ++i) {
@@ -199,6 +205,27 @@ void FaultProxy::Impl::Connection::Retime(Flow& flow, const std::vector<Stage*>&
     last = piece.due;
   }
   flow.timer->Cancel();  // the front may be due sooner: Write re-arms
+}
+
+void FaultProxy::Impl::Connection::Split(Flow& flow, size_t first, size_t max_bytes) {
+  std::deque<Piece> out;
+  for (size_t i = 0; i < flow.queue.size(); ++i) {
+    Piece& piece = flow.queue[i];
+    if (i < first || piece.kind != Piece::Kind::kData || piece.data.size() <= max_bytes) {
+      out.push_back(std::move(piece));
+      continue;
+    }
+    flow.queued_bytes -= QueuedCost(piece);
+    for (size_t at = 0; at < piece.data.size(); at += max_bytes) {
+      const size_t n = std::min(max_bytes, piece.data.size() - at);
+      Piece part{Piece::Kind::kData, {}, piece.due, piece.entered};
+      part.data.assign(piece.data.begin() + static_cast<long>(at),
+                       piece.data.begin() + static_cast<long>(at + n));
+      flow.queued_bytes += QueuedCost(part);
+      out.push_back(std::move(part));
+    }
+  }
+  flow.queue = std::move(out);
 }
 
 void FaultProxy::Impl::Connection::SetHung(bool hung) {

@@ -38,6 +38,9 @@ constexpr size_t kProxyMaxQueuedBytes = 1 << 20;
 // data's heap block (malloc's header and smallest chunk).
 constexpr size_t kPieceOverhead = sizeof(Piece) + 48;
 inline size_t QueuedCost(const Piece& piece) { return piece.data.size() + kPieceOverhead; }
+// Retime splits what waits into pieces of at least this much, so a slow new
+// rate does not turn a held MiB into a million pieces (overhead at most 10 %).
+constexpr size_t kMinSplitPiece = 1024;
 // From this many open connections on, a drained direction waits for its
 // socket's next bytes on the proxy's ReadWatch (one epoll_wait and one
 // re-arm per loop wake-up, shared by every connection with bytes in that
@@ -252,6 +255,9 @@ class FaultProxy::Impl::Connection final : public std::enable_shared_from_this<C
   // The queue's due times after the faults changed (Stage::Retime): each
   // piece keeps the sooner of its old time and the `kept` stages' new one.
   void Retime(Flow& flow, const std::vector<Stage*>& kept);
+  // Cuts the data pieces of flow.queue from `first` on into pieces of at
+  // most `max_bytes` (Stage::MaxPieceBytes), keeping their times.
+  void Split(Flow& flow, size_t first, size_t max_bytes);
   bool Drained(const Flow& flow) const;
   void SetHung(bool hung);
 

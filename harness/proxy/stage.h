@@ -110,6 +110,11 @@ class Stage {
     (void)queued;
     (void)now;
   }
+  /// The largest data piece the stage would have made of what waits when
+  /// Retime comes (bandwidth: 20 ms worth at its new rate); 0: any size.
+  /// The connection splits larger ones first, so bytes held at 0 B/s go
+  /// steadily once the rate is raised, not in the 16 KiB of a read.
+  virtual size_t MaxPieceBytes() const { return 0; }
   /// Whether removing the fault closes the connection (timeout: a
   /// connection whose bytes were dropped cannot be trusted any more).
   virtual bool ClosesOnRemoval() const { return false; }

@@ -49,6 +49,11 @@ class BandwidthStage final : public Stage {
     pieces = std::move(out);
   }
 
+  size_t MaxPieceBytes() const override {
+    const uint64_t rate = fault_.bytes_per_second;
+    return rate == 0 ? 0 : static_cast<size_t>(std::max<uint64_t>(1, rate / 50));
+  }
+
   // What waits is carried at the new rate from now; at 0 B/s it stays held.
   void Retime(std::vector<PieceTiming>& queued, TimePoint now) override {
     const uint64_t rate = fault_.bytes_per_second;
