@@ -1,9 +1,9 @@
 #include "harness/scenario/schema.h"
 
+#include <algorithm>
+
 #include "harness/scenario/diagnostics.h"
 #include "harness/scenario/scenario_loader.h"
-
-#include <algorithm>
 
 namespace faultline {
 namespace schema {
