@@ -186,7 +186,7 @@ TEST_CASE("Bind errors name the key they come from") {
   }
 }
 
-TEST_CASE("Bind reports every error of a variant, one per line, in the scenario's order") {
+TEST_CASE("Bind reports every error of a variant one per line in the order of the scenario") {
   Scenario s = Everything();
   s.target.base_url = "http://10.0.0.1:${port.target}";
   s.target.env["X"] = "${variant.nope}";
