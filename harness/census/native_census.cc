@@ -2,13 +2,11 @@
 
 #include <dirent.h>
 #include <elfutils/libdwfl.h>
-#include <gelf.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -16,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "harness/census/frame_names.h"
 #include "harness/census/thread_stacks.h"
 
 namespace faultline {
@@ -29,17 +28,6 @@ std::string ReadSmallFile(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-std::string Basename(const std::string& path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-std::string Hex(uint64_t v) {
-  char buf[24];
-  snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
 }
 
 // The threads of `pid`; empty when it cannot be listed, with the reason in
@@ -280,71 +268,6 @@ void StopAll(pid_t pid, std::vector<RawThread>& threads, const NativeCensusOptio
   }
 }
 
-// Whether `mod` has a full symbol table: debug information (in the file or
-// found apart, e.g. libc6-dbg's) or a .symtab. A stripped file keeps only
-// .dynsym, its exported functions: its other frames cannot be named, so a
-// pattern naming them would match nothing and a `held` check pass unseen.
-bool HasFullSymbols(Dwfl_Module* mod) {
-  Dwarf_Addr bias = 0;
-  if (dwfl_module_getdwarf(mod, &bias) != nullptr) return true;
-  Elf* elf = dwfl_module_getelf(mod, &bias);
-  for (Elf_Scn* scn = elf ? elf_nextscn(elf, nullptr) : nullptr; scn != nullptr;
-       scn = elf_nextscn(elf, scn)) {
-    GElf_Shdr header;
-    if (gelf_getshdr(scn, &header) != nullptr && header.sh_type == SHT_SYMTAB) return true;
-  }
-  return false;
-}
-
-// How the frames in one module were named.
-struct ModuleNames {
-  std::string name;  // its file's basename
-  size_t unnamed = 0;
-};
-
-// A stripped executable: the process's own file, the service's code that
-// `held` patterns name, has frames that could not be named for want of
-// symbols, so a pattern naming them would match nothing and the check pass
-// unseen. Libraries are not judged: one without its debug package (libc,
-// libstdc++) names its exported functions (poll, pthread_cond_wait) but not
-// internal ones (start_thread, std::thread's trampoline), in every census.
-void NoteUnnamed(pid_t tid, const std::map<Dwfl_Module*, ModuleNames>& modules,
-                 Reasons* reasons) {
-  std::error_code ignored;
-  const std::string exe =
-      std::filesystem::read_symlink("/proc/" + std::to_string(tid) + "/exe", ignored);
-  for (const auto& [mod, names] : modules) {
-    const char* file = dwfl_module_info(mod, nullptr, nullptr, nullptr, nullptr, nullptr,
-                                        nullptr, nullptr);
-    if (names.unnamed > 0 && file != nullptr && exe == file && !HasFullSymbols(mod)) {
-      reasons->no_symbols.insert(names.name);
-    }
-  }
-}
-
-std::string Symbolize(Dwfl* dwfl, Dwarf_Addr pc, std::map<Dwfl_Module*, ModuleNames>* modules) {
-  Dwfl_Module* mod = dwfl_addrmodule(dwfl, pc);
-  if (mod == nullptr) return "?? (" + Hex(pc) + ")";
-  Dwarf_Addr start = 0;
-  const char* mod_name =
-      dwfl_module_info(mod, nullptr, &start, nullptr, nullptr, nullptr, nullptr, nullptr);
-  std::string module = Basename(mod_name ? mod_name : "?");
-  const char* symbol = dwfl_module_addrname(mod, pc);
-  ModuleNames& names = (*modules)[mod];
-  names.name = module;
-  if (symbol == nullptr) {
-    ++names.unnamed;
-    return "?? (" + module + "+" + Hex(pc - start) + ")";
-  }
-  std::string text = FunctionName(symbol);
-  if (Dwfl_Line* line = dwfl_module_getsrc(mod, pc)) {
-    int lineno = 0;
-    const char* file = dwfl_lineinfo(line, nullptr, &lineno, nullptr, nullptr, nullptr);
-    if (file != nullptr && lineno > 0) text += " (" + Basename(file) + ":" + std::to_string(lineno) + ")";
-  }
-  return text;
-}
-
 struct DwflDeleter {
   void operator()(Dwfl* d) const { dwfl_end(d); }
 };
@@ -447,8 +370,7 @@ double CensusOfProcess(pid_t pid, const NativeCensusOptions& options, Reasons* r
   double paused_s = dwfl ? std::chrono::duration<double>(SteadyClock::now() - t0).count() : 0;
 
   const pid_t live = threads.front().stack.tid;
-  std::map<Dwarf_Addr, std::string> names;
-  std::map<Dwfl_Module*, ModuleNames> modules;
+  FrameNames names(dwfl.get());
   for (RawThread& t : threads) {
     if (t.exited) {
       ++reasons->exited;
@@ -459,14 +381,10 @@ double CensusOfProcess(pid_t pid, const NativeCensusOptions& options, Reasons* r
       reasons->unwind_error = t.unwind_error;
     }
     if (t.cut) ++reasons->cut;
-    for (Dwarf_Addr pc : t.pcs) {
-      auto it = names.find(pc);
-      if (it == names.end()) it = names.emplace(pc, Symbolize(dwfl.get(), pc, &modules)).first;
-      t.stack.frames.push_back(it->second);
-    }
+    for (Dwarf_Addr pc : t.pcs) t.stack.frames.push_back(names.Name(pc));
     out->push_back(std::move(t.stack));
   }
-  NoteUnnamed(live, modules, reasons);
+  reasons->no_symbols.merge(names.StrippedExecutable(live));
   return paused_s;
 }
 
