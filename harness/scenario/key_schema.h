@@ -229,6 +229,8 @@ const Key* FindKey(const TableSchema& schema, std::string_view name);
 
 /// The choice with enumerator `value`, or null.
 const Choice* FindChoice(const ChoiceList& list, int value);
+/// The choice spelt `name` in TOML, or null.
+const Choice* FindChoice(const ChoiceList& list, std::string_view name);
 
 /// "kind \"http\"" or "kinds \"tcp\" and \"http\"": the kinds in `set`, in
 /// the order of `kinds`.

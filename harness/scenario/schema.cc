@@ -60,6 +60,13 @@ const Choice* FindChoice(const ChoiceList& list, int value) {
   return nullptr;
 }
 
+const Choice* FindChoice(const ChoiceList& list, std::string_view name) {
+  for (const Choice& c : list.choices) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
 std::string KindPhrase(const ChoiceList& kinds, KindSet set) {
   std::vector<std::string> names;
   for (const Choice& c : kinds.choices) {

@@ -105,7 +105,7 @@ TableView::TableView(Reporter& reporter, const toml::table& table, std::string p
   // kind reads.
   std::optional<int> kind;
   if (const auto* k = schema.kinds ? table["kind"].as_string() : nullptr) {
-    for (const schema::Choice& c : schema.kinds->choices) kind = c.name == k->get() ? c.value : kind;
+    if (const schema::Choice* c = schema::FindChoice(*schema.kinds, k->get())) kind = c->value;
   }
   const std::vector<std::string> names = schema::KeyNames(schema, kind);
   for (auto&& [key, value] : table) {
@@ -434,9 +434,7 @@ std::optional<int> TableView::Choice(const schema::Key& k, const toml::node& n) 
     Error(n, k, "expected " + OneOf(names) + ", got " + Describe(n));
     return std::nullopt;
   }
-  for (const schema::Choice& c : k.choices->choices) {
-    if (s->get() == c.name) return c.value;
-  }
+  if (const schema::Choice* c = schema::FindChoice(*k.choices, s->get())) return c->value;
   std::string hint = DidYouMean(s->get(), names);
   if (hint.empty()) hint = " (expected " + OneOf(names) + ")";
   Error(n, k, "unknown " + std::string(k.choices->noun) + " " + Quote(s->get()) + hint);
