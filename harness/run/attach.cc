@@ -163,10 +163,9 @@ std::set<pid_t> AllPortHolders(ProcFs& fs, uint16_t port, size_t* sockets) {
   return holders;
 }
 
-}  // namespace
-
-std::vector<pid_t> PortHolders(ProcFs& fs, uint16_t port, size_t* sockets) {
-  const std::set<pid_t> holders = AllPortHolders(fs, port, sockets);
+// `holders` less each one whose parent (or an ancestor within 64) is also
+// one: a pre-forking server counts once, as its parent.
+std::vector<pid_t> TopHolders(ProcFs& fs, const std::set<pid_t>& holders) {
   std::vector<pid_t> out;
   for (pid_t pid : holders) {
     bool child_of_holder = false;
@@ -180,6 +179,12 @@ std::vector<pid_t> PortHolders(ProcFs& fs, uint16_t port, size_t* sockets) {
     if (!child_of_holder) out.push_back(pid);
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<pid_t> PortHolders(ProcFs& fs, uint16_t port, size_t* sockets) {
+  return TopHolders(fs, AllPortHolders(fs, port, sockets));
 }
 
 std::string DescribePid(ProcFs& fs, pid_t pid) {
@@ -215,9 +220,9 @@ std::string LoadPortWarning(ProcFs& fs, pid_t root, uint16_t port) {
                                  "socket listening there"
                                : ", and nothing listens there");
   }
-  return head + PortHolderText(fs, port) + ": what is measured gets the load only if " +
-         (PortHolders(fs, port).size() == 1 ? "that process forwards" : "they forward") +
-         " to it";
+  const std::vector<pid_t> top = TopHolders(fs, holders);
+  return head + ", held by " + PidList(fs, top) + ": what is measured gets the load only if " +
+         (top.size() == 1 ? "that process forwards" : "they forward") + " to it";
 }
 
 StatusOr<pid_t> FindAttached(ProcFs& fs, const AttachPlan& attach) {
