@@ -173,23 +173,23 @@ void FaultProxy::Impl::Connection::OnError(Flow& flow, error_code ec) {
 }
 
 void FaultProxy::Impl::Connection::PassReset(Flow& flow) {
-  Flow& back = flow.to_upstream ? down_ : up_;
-  const Flow::State back_was = back.state;
-  reset_from_ = &flow;
   flow.state = Flow::State::kEof;
-  back.state = Flow::State::kEof;  // nothing more is read for a peer that is gone
-  Discard(back);
   Pieces reset;
   reset.push_back(Piece{Piece::Kind::kPeerReset, {}, clock_.Now()});
   RunStages(flow, std::move(reset));
   if (closed()) return;
-  if (!flow.queue.empty() && flow.queue.back().kind == Piece::Kind::kPeerReset) return;
-  // A stage dropped it (timeout): the client sees no close, as for a FIN,
-  // and its own close is still noticed.
-  if (flow.to_upstream) return Close(/*abortive=*/true);
-  back.state = back_was;
-  reset_from_ = nullptr;
-  UpstreamGone();
+  if (flow.queue.empty() || flow.queue.back().kind != Piece::Kind::kPeerReset) {
+    // A stage dropped it (timeout): the client sees no close, as for a FIN,
+    // and its own close is still noticed.
+    if (flow.to_upstream) return Close(/*abortive=*/true);
+    return UpstreamGone();
+  }
+  // The reset waits behind the data: nothing more is read for the peer that
+  // is gone, and what was on its way to it is dropped.
+  Flow& back = flow.to_upstream ? down_ : up_;
+  reset_from_ = &flow;
+  back.state = Flow::State::kEof;
+  Discard(back);
 }
 
 void FaultProxy::Impl::Connection::Write(Flow& flow) {
