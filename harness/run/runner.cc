@@ -91,7 +91,7 @@ class Runner::Impl {
  public:
   Impl(const Scenario& scenario, RunOptions options, Watchdog* watchdog)
       : scenario_(scenario), options_(std::move(options)), signals_(io_, SIGINT, SIGTERM, SIGHUP),
-        clock_(io_), parts_(NewRealParts(io_, clock_, watchdog)),
+        clock_(io_), watchdog_(watchdog), parts_(NewRealParts(io_, clock_, watchdog)),
         progress_(options_.progress, options_.live_progress) {}
 
   ~Impl() { run_.reset(); }  // before the parts and the loop it uses
@@ -128,6 +128,7 @@ class Runner::Impl {
       result_.environment["machine"] = u.machine;
     }
     result_.environment["cores"] = std::to_string(::sysconf(_SC_NPROCESSORS_ONLN));
+    if (watchdog_ != nullptr) result_.environment["containment"] = watchdog_->containment();
   }
 
   // The first SIGINT, SIGTERM or SIGHUP (a closed terminal, a dropped ssh)
@@ -277,6 +278,7 @@ class Runner::Impl {
   asio::signal_set signals_;
   asio::steady_timer abort_deadline_{io_};  // after an internal error: the stop's bound
   AsioClock clock_;
+  Watchdog* watchdog_;
   std::unique_ptr<PartFactory> parts_;
   ProgressLine progress_;
   std::unique_ptr<VariantRun> run_;  // the variant under way

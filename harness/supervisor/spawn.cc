@@ -37,8 +37,8 @@ struct ChildFailure {
 
 // Runs between fork and exec: async-signal-safe calls only, everything else
 // was prepared by the parent.
-[[noreturn]] void ChildMain(pid_t parent, int log_fd, int null_fd, int err_fd, char* const* argv,
-                            char* const* envp) {
+[[noreturn]] void ChildMain(pid_t parent, int cgroup_fd, int log_fd, int null_fd, int err_fd,
+                            char* const* argv, char* const* envp) {
   // Signals are blocked (by the parent, around fork) until the dispositions
   // are back to default, so no harness handler runs in the child.
   for (int sig = 1; sig < NSIG; ++sig) signal(sig, SIG_DFL);
@@ -46,6 +46,7 @@ struct ChildFailure {
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
 
+  EnterCgroup(cgroup_fd);  // before exec: nothing it starts is outside
   if (setpgid(0, 0) != 0) ReportAndExit(err_fd, ChildFailure::kSetup, "setpgid");
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) ReportAndExit(err_fd, ChildFailure::kSetup, "prctl");
   // The harness may have died before PDEATHSIG was armed.
@@ -136,8 +137,12 @@ StatusOr<pid_t> Supervisor::Start(const ChildSpec& spec) {
   sigfillset(&all);
   sigprocmask(SIG_SETMASK, &all, &old);
   const pid_t parent = getpid();
+  const int cgroup_fd =
+      impl_->watchdog_ != nullptr && spec.marked ? impl_->watchdog_->cgroup().procs_fd() : -1;
   pid_t pid = fork();
-  if (pid == 0) ChildMain(parent, log_fd, null_fd, err_pipe[1], argv.data(), envp.data());
+  if (pid == 0) {
+    ChildMain(parent, cgroup_fd, log_fd, null_fd, err_pipe[1], argv.data(), envp.data());
+  }
   int fork_errno = errno;
   sigprocmask(SIG_SETMASK, &old, nullptr);
   close(err_pipe[1]);

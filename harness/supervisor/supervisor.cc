@@ -203,11 +203,13 @@ void Supervisor::StopAll(std::function<void()> done) {
     std::function<void()> done;
     void Step() {
       if (next == order.size()) {
-        // Every child is gone; what still carries the run's mark left its
-        // group (setsid, a double fork) and would outlive the run.
+        // Every child is gone; what still carries the run's mark, or is
+        // still in its cgroup, left its group (setsid, a double fork) and
+        // would outlive the run.
         if (impl->watchdog_ != nullptr) {
           std::vector<char> buf(1 << 16);
           KillMarked(impl->watchdog_->pid(), buf.data(), buf.size());
+          KillCgroup(impl->watchdog_->cgroup().path());
         }
         return asio::post(impl->io_, std::move(done));
       }

@@ -24,6 +24,7 @@
 #include "harness/common/asio.h"
 #include "harness/common/status.h"
 #include "harness/common/units.h"
+#include "harness/supervisor/run_cgroup.h"
 
 namespace faultline {
 
@@ -39,11 +40,22 @@ class Watchdog {
   /// The group has been stopped and reaped; the watchdog forgets it.
   void Unregister(pid_t pgid);
   pid_t pid() const { return pid_; }
+  /// The run's cgroup, which every marked child enters before exec; the
+  /// watchdog empties and removes it when the harness goes. Unavailable
+  /// where none could be made (`containment()` says why).
+  const RunCgroup& cgroup() const { return cgroup_; }
+  /// How the run's processes are contained, for results.json: "cgroup,
+  /// process groups and run mark", or "process groups and run mark (no
+  /// cgroup: WHY)".
+  const std::string& containment() const { return containment_; }
 
  private:
-  Watchdog(pid_t pid, int fd) : pid_(pid), fd_(fd) {}
+  Watchdog(pid_t pid, int fd, RunCgroup cgroup, std::string containment)
+      : pid_(pid), fd_(fd), cgroup_(std::move(cgroup)), containment_(std::move(containment)) {}
   pid_t pid_;
   int fd_;
+  RunCgroup cgroup_;
+  std::string containment_;
 };
 
 /// What to run. The strings are already expanded (no ${...} left).

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <filesystem>
 #include <fstream>
@@ -74,13 +75,18 @@ inline bool Gone(pid_t pid) {
   return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] == 'Z';
 }
 
-inline bool WaitGone(pid_t pid, Duration limit = 5s) {
+// Whether `holds` comes true within `limit`, polling it.
+inline bool WaitFor(const std::function<bool()>& holds, Duration limit = 5s) {
   auto deadline = SteadyClock::now() + limit;
-  while (!Gone(pid)) {
+  while (!holds()) {
     if (SteadyClock::now() >= deadline) return false;
     usleep(10000);  // polling a condition with a deadline
   }
   return true;
+}
+
+inline bool WaitGone(pid_t pid, Duration limit = 5s) {
+  return WaitFor([pid] { return Gone(pid); }, limit);
 }
 
 // Kills (by pid) whatever a failed test left behind.

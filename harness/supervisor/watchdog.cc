@@ -1,5 +1,6 @@
 // The watchdog process: a fork of the harness that outlives it just long
-// enough to kill the process groups the harness registered.
+// enough to kill the process groups the harness registered, what carries
+// the run's mark, and what is in the run's cgroup.
 
 #include <fcntl.h>
 #include <signal.h>
@@ -31,7 +32,7 @@ bool GroupGone(pid_t pgid) { return kill(-pgid, 0) != 0 && errno == ESRCH; }
 
 // Runs in the forked child. Uses only syscalls and fixed-size storage: the
 // harness may have had other threads' state (allocator locks) at fork time.
-[[noreturn]] void WatchdogMain(int fd) {
+[[noreturn]] void WatchdogMain(int fd, const char* cgroup) {
   // Its own process group: a signal to the harness's group (Ctrl-C from the
   // terminal, a CI runner killing the job's group) leaves the watchdog alive
   // to clean up. It also ignores the usual termination signals; the harness
@@ -113,6 +114,10 @@ bool GroupGone(pid_t pgid) { return kill(-pgid, 0) != 0 && errno == ESRCH; }
        ++round) {
     SleepMillis(10);
   }
+  // And what no longer shows the mark (a process title written over it, an
+  // `env -i`) but cannot leave the run's cgroup.
+  KillCgroup(cgroup);
+  RemoveCgroup(cgroup, 500);
   _exit(0);
 }
 
@@ -128,23 +133,32 @@ void SendRecord(int fd, char sign, pid_t pgid) {
 }  // namespace
 
 StatusOr<std::unique_ptr<Watchdog>> Watchdog::Start() {
+  std::string why;
+  RunCgroup cgroup = RunCgroup::Create(&why);
+  std::string containment = cgroup.available()
+                                ? std::string("cgroup, process groups and run mark")
+                                : "process groups and run mark (no cgroup: " + why + ")";
   int fds[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
-    return Status::Unavailable(std::string("start watchdog: socketpair: ") + strerror(errno));
+    const int err = errno;
+    RemoveCgroup(cgroup.path(), 0);
+    return Status::Unavailable(std::string("start watchdog: socketpair: ") + strerror(err));
   }
   pid_t pid = fork();
   if (pid < 0) {
     int err = errno;
     close(fds[0]);
     close(fds[1]);
+    RemoveCgroup(cgroup.path(), 0);
     return Status::Unavailable(std::string("start watchdog: fork: ") + strerror(err));
   }
   if (pid == 0) {
     close(fds[1]);
-    WatchdogMain(fds[0]);
+    WatchdogMain(fds[0], cgroup.path());
   }
   close(fds[0]);
-  return std::unique_ptr<Watchdog>(new Watchdog(pid, fds[1]));
+  return std::unique_ptr<Watchdog>(
+      new Watchdog(pid, fds[1], std::move(cgroup), std::move(containment)));
 }
 
 Watchdog::~Watchdog() {

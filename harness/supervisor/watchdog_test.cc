@@ -8,6 +8,8 @@
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <functional>
 
 #include "harness/supervisor/supervisor_test_support.h"
@@ -17,6 +19,8 @@ namespace {
 
 using namespace std::chrono_literals;
 using namespace faultline::testing;
+
+std::string EnvironOf(pid_t pid) { return ReadAll("/proc/" + std::to_string(pid) + "/environ"); }
 
 // The guarantee: the harness is SIGKILLed, and still nothing it started
 // survives. The grandchild has no PDEATHSIG (fork clears it): only the
@@ -38,36 +42,47 @@ TEST_CASE("No child outlives a SIGKILLed harness") {
     if (!watchdog.ok()) _exit(10);
     asio::io_context io;
     Supervisor sup(io, watchdog->get());
-    // One grandchild in the child's group, one that left it with setsid.
+    // One grandchild in the child's group, one that left it with setsid,
+    // and one that left it and also dropped its environment (the mark).
     ChildSpec spec = Shell(dir, "target",
                            "sleep 300 & echo grandchild $!; "
+                           "setsid sh -c 'echo wiped $$; exec env -i sleep 300' & "
                            "setsid sh -c 'echo escaped $$; exec sleep 300' & wait");
     auto pid = sup.Start(spec);
     if (!pid.ok()) _exit(11);
     bool ready = false;
-    sup.WaitReady("target", sup.LogProbe("target", "escaped"), 5s, [&](Status s) {
+    auto both = [&] {
+      return PidFromLog(spec.log_path, "escaped") > 0 && PidFromLog(spec.log_path, "wiped") > 0;
+    };
+    sup.WaitReady("target", [&](auto done) { done(both()); }, 5s, [&](Status s) {
       if (!s.ok()) _exit(12);
       ready = true;
     });
     if (!RunUntil(io, [&] { return ready; })) _exit(13);
-    pid_t pids[4] = {(*watchdog)->pid(), *pid, PidFromLog(spec.log_path, "grandchild"),
-                     PidFromLog(spec.log_path, "escaped")};
+    std::ofstream(dir.File("cgroup")) << (*watchdog)->cgroup().path();
+    pid_t pids[5] = {(*watchdog)->pid(), *pid, PidFromLog(spec.log_path, "grandchild"),
+                     PidFromLog(spec.log_path, "escaped"), PidFromLog(spec.log_path, "wiped")};
     if (write(report[1], pids, sizeof pids) != sizeof pids) _exit(14);
     for (;;) pause();
   }
   close(report[1]);
   KillOnExit cleanup{{harness}};
-  pid_t pids[4] = {0, 0, 0, 0};
+  pid_t pids[5] = {0, 0, 0, 0, 0};
   ssize_t n = read(report[0], pids, sizeof pids);
   close(report[0]);
   REQUIRE(n == sizeof pids);
-  const pid_t watchdog = pids[0], child = pids[1], grandchild = pids[2], escaped = pids[3];
-  cleanup.pids.insert(cleanup.pids.end(), {watchdog, child, grandchild, escaped});
+  const pid_t watchdog = pids[0], child = pids[1], grandchild = pids[2], escaped = pids[3],
+              wiped = pids[4];
+  cleanup.pids.insert(cleanup.pids.end(), {watchdog, child, grandchild, escaped, wiped});
   REQUIRE(grandchild > 0);
   REQUIRE(escaped > 0);
+  REQUIRE(wiped > 0);
   CHECK(kill(child, 0) == 0);
   CHECK(kill(grandchild, 0) == 0);
   CHECK(getpgid(escaped) != child);  // out of the group the watchdog kills
+  const std::string cgroup = ReadAll(dir.File("cgroup"));
+  // Only the run's cgroup can find `wiped` once `env -i` has run sleep.
+  REQUIRE(WaitFor([&] { return EnvironOf(wiped).empty(); }));
 
   REQUIRE(kill(harness, SIGKILL) == 0);
   int status = 0;
@@ -79,6 +94,12 @@ TEST_CASE("No child outlives a SIGKILLed harness") {
   CHECK(WaitGone(grandchild));
   CHECK(WaitGone(escaped));  // found by the run's mark in its environment
   CHECK(WaitGone(watchdog));  // its job done, it exits
+  if (cgroup.empty()) {
+    MESSAGE("no cgroup here (not root?): only the mark and groups can contain a run");
+  } else {
+    CHECK(WaitGone(wiped));  // found in the run's cgroup
+    CHECK(!std::filesystem::exists(cgroup));  // and the cgroup removed
+  }
 }
 
 namespace {
@@ -87,10 +108,15 @@ namespace {
 // (it prints "escaped PID"), waits until `started` holds for that pid, and
 // checks that StopAll ends it: only the run's mark can find it.
 void StopAllEndsEscaped(const std::string& script,
-                        const std::function<bool(pid_t)>& started = [](pid_t) { return true; }) {
+                        const std::function<bool(pid_t)>& started = [](pid_t) { return true; },
+                        bool needs_cgroup = false) {
   REQUIRE(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
   auto watchdog = Watchdog::Start();
   REQUIRE(watchdog.ok());
+  if (needs_cgroup && !(*watchdog)->cgroup().available()) {
+    MESSAGE("skipped: no cgroup here: " << (*watchdog)->containment());
+    return;
+  }
   TempDir dir;
   asio::io_context io;
   Supervisor sup(io, watchdog->get());
@@ -126,6 +152,15 @@ TEST_CASE("StopAll finds the mark of an escaped grandchild behind 70 KB of envir
       "setsid sh -c 'echo escaped $$; exec env -i BIG=$(head -c 70000 /dev/zero | tr \"\\0\" "
       "x) FAULTLINE_RUN=$FAULTLINE_RUN sleep 300' & wait",
       [](pid_t pid) { return ReadAll("/proc/" + std::to_string(pid) + "/environ").size() > 70000; });
+}
+
+TEST_CASE("StopAll ends an escaped grandchild that dropped the run's mark (the run's cgroup)") {
+  // `env -i` leaves sleep no environment at all, as a daemon that writes
+  // its process title over its environment leaves no readable mark.
+  StopAllEndsEscaped(
+      "setsid sh -c 'echo escaped $$; exec env -i sleep 300' & wait",
+      [](pid_t pid) { return EnvironOf(pid).empty(); },
+      true);
 }
 
 TEST_CASE("The watchdog leaves unregistered groups alone and exits when closed") {
