@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "harness/sampler/procfs.h"
@@ -32,6 +33,7 @@ class FakeProcFs : public ProcFs {
   std::function<void()> on_dump;  // runs at each TcpSockets(): a test's stall mid-read
   bool dump_fails = false;        // TcpSockets() fails (no NETLINK_SOCK_DIAG)
   std::set<pid_t> fds_refused;    // ReadFds() fails for these (another user's)
+  bool starved = false;           // TakeStarved(): a read failed for want of fds
 
   std::optional<std::string> ReadFile(const std::string& path) override {
     ++reads;
@@ -102,6 +104,7 @@ class FakeProcFs : public ProcFs {
     return ParseSocketInode(*target).value_or(0);
   }
   std::optional<pid_t> LastPid() override { return last_pid; }
+  bool TakeStarved() override { return std::exchange(starved, false); }
   std::optional<std::vector<TcpSocket>> TcpSockets(uint32_t states) override {
     if (on_dump) on_dump();
     if (dump_fails) return std::nullopt;

@@ -83,10 +83,26 @@ void TreeReader::ProbeNewPids(pid_t from, pid_t to) {
 }
 
 std::optional<TreeSample> TreeReader::Read() {
+  fs_.TakeStarved();  // a failure before this read is not this read's
+  std::optional<TreeSample> sample = ReadOnce();
+  // Out of fds, a process's stat cannot be read although it runs: it looked
+  // gone, and a missed child or root would come back bringing all its CPU.
+  // Such a read measured the harness, not the target: none is given.
+  if (fs_.TakeStarved()) sample.reset();
+  if (!sample) {
+    broken_ = true;
+    return sample;
+  }
+  sample->cpu_continues = !std::exchange(broken_, false);
+  return sample;
+}
+
+std::optional<TreeSample> TreeReader::ReadOnce() {
   work_ = Work{};
   const std::optional<pid_t> last_pid = fs_.LastPid();
-  const bool walk = processes_.empty() || !last_pid || !last_pid_ || *last_pid < *last_pid_ ||
-                    *last_pid - *last_pid_ > kMaxPidProbes;
+  // After a failed read, walk: what it dropped is found again.
+  const bool walk = broken_ || processes_.empty() || !last_pid || !last_pid_ ||
+                    *last_pid < *last_pid_ || *last_pid - *last_pid_ > kMaxPidProbes;
   if (walk) {
     work_.full_walk = true;
     std::unordered_map<pid_t, Process> known;

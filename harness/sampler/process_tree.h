@@ -85,9 +85,11 @@ class TreeReader {
   TreeReader(ProcFs& fs, pid_t root, uint64_t page_size);
 
   /// Totals over the root and its descendants now; nullopt when the root is
-  /// gone. cpu_seconds is the tree's CPU since the first read's processes
-  /// started (see CPU above), from counters read last of all, so it is as of
-  /// the moment Read() returns.
+  /// gone, or when a read failed for want of the harness's own fds
+  /// (ProcFs::TakeStarved). cpu_seconds is the tree's CPU since the first
+  /// read's processes started (see CPU above), from counters read last of
+  /// all, so it is as of the moment Read() returns; after a nullopt, the
+  /// next sample's cpu_continues is false.
   std::optional<TreeSample> Read();
 
   /// What the last Read() did, for the benchmark and the tests.
@@ -111,6 +113,7 @@ class TreeReader {
     std::unordered_map<int, uint64_t> fds;  // fd -> socket inode, 0 = not a socket
   };
 
+  std::optional<TreeSample> ReadOnce();  // Read() but for a starved read
   static Process NewProcess(pid_t pid);  // nothing known about its fds yet
   // Pids of the root and its descendants from the children files, parents
   // first; empty when the root is gone.
@@ -153,6 +156,7 @@ class TreeReader {
   std::optional<pid_t> last_pid_;   // LastPid() before the last read's walk
   std::unordered_set<uint64_t> foreign_;  // dumped sockets no tree fd holds
   std::optional<uint64_t> cpu_ns_total_;  // the tree's CPU counted so far
+  bool broken_ = false;                   // the last Read() gave nothing
   int reads_since_listing_ = 0;
   Work work_;
 };

@@ -232,6 +232,31 @@ TEST_CASE("TreeReader drops a process that exited and the children it left behin
   CHECK(sample->processes == 1);
 }
 
+TEST_CASE("TreeReader gives no sample for a read short of fds and then starts the CPU again") {
+  FakeProcFs fs;
+  fs.AddProcess(100, 1, 1, 1000, 10, 0, {});
+  fs.AddProcess(101, 100, 1, 1000, 500, 0, {});  // 5 s of CPU so far
+  fs.last_pid = 101;
+  TreeReader reader(fs, 100, 4096);
+  REQUIRE(reader.Read()->processes == 2);
+  // The harness out of fds: 101's stat cannot be opened, so it looks gone.
+  fs.on_dump = [&] {
+    fs.starved = true;
+    fs.files.erase("101/stat");
+  };
+  CHECK_FALSE(reader.Read());
+  fs.on_dump = nullptr;
+  fs.AddProcess(101, 100, 1, 1000, 510, 0, {});
+  auto after = reader.Read();
+  REQUIRE(after);
+  CHECK(reader.work().full_walk);  // no new pid, but what the failed read dropped is back
+  CHECK(after->processes == 2);
+  CHECK_FALSE(after->cpu_continues);  // 101 came back with all of its 5.1 s
+  auto next = reader.Read();
+  REQUIRE(next);
+  CHECK(next->cpu_continues);
+}
+
 TEST_CASE("TreeReader walks the tree again when many pids were allocated or they wrapped") {
   FakeProcFs fs;
   fs.AddProcess(100, 1, 1, 1000, 0, 0, {});

@@ -71,9 +71,16 @@ bool IsPid(const std::string& name) {
 
 }  // namespace
 
+void RealProcFs::NoteFailure() {
+  if (errno == EMFILE || errno == ENFILE || errno == ENOMEM) starved_ = true;
+}
+
 std::optional<std::string> RealProcFs::ReadFile(const std::string& path) {
   int fd = ::open(Join(root_, path).c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
+  if (fd < 0) {
+    NoteFailure();
+    return std::nullopt;
+  }
   // /proc files report size 0, so read until EOF.
   std::string out;
   char buf[16384];
@@ -94,7 +101,10 @@ std::optional<std::string> RealProcFs::ReadFile(const std::string& path) {
 std::vector<std::string> RealProcFs::ListDir(const std::string& path) {
   std::vector<std::string> out;
   DIR* dir = ::opendir(Join(root_, path).c_str());
-  if (dir == nullptr) return out;
+  if (dir == nullptr) {
+    NoteFailure();
+    return out;
+  }
   while (dirent* entry = ::readdir(dir)) {
     std::string_view name = entry->d_name;
     if (name == "." || name == "..") continue;
@@ -143,7 +153,10 @@ std::optional<int64_t> RealProcFs::CountFds(pid_t pid) {
   if (::stat(path.c_str(), &st) != 0) return std::nullopt;
   if (st.st_size > 0) return static_cast<int64_t>(st.st_size);  // the count itself, Linux >= 6.2
   int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
+  if (fd < 0) {
+    NoteFailure();
+    return std::nullopt;
+  }
   int64_t count = 0;
   const bool ok = ForEachEntry(fd, [&count](const char*) { ++count; });
   ::close(fd);
@@ -155,7 +168,10 @@ std::vector<uint64_t> RealProcFs::SocketInodes(pid_t pid) {
   std::vector<uint64_t> out;
   const std::string path = Join(root_, std::to_string(pid) + "/fd");
   int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return out;
+  if (fd < 0) {
+    NoteFailure();
+    return out;
+  }
   ForEachEntry(fd, [&](const char* name) {
     char target[64];
     ssize_t n = ::readlinkat(fd, name, target, sizeof target);
@@ -179,7 +195,10 @@ std::optional<std::vector<FdLink>> RealProcFs::ReadFds(
     pid_t pid, const std::function<bool(int fd)>& read_link) {
   const std::string path = Join(root_, std::to_string(pid) + "/fd");
   int dir = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir < 0) return std::nullopt;
+  if (dir < 0) {
+    NoteFailure();
+    return std::nullopt;
+  }
   std::vector<FdLink> out;
   const bool ok = ForEachEntry(dir, [&](const char* name) {
     auto number = ToNumber<int>(name);

@@ -9,6 +9,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -59,6 +60,10 @@ class ProcFs {
   /// Every TCP socket of the network namespace in one of `states` (bit
   /// 1 << state); nullopt when they cannot be listed.
   virtual std::optional<std::vector<TcpSocket>> TcpSockets(uint32_t states) = 0;
+  /// Whether a read since the last call failed for want of the harness's
+  /// own resources (EMFILE, ENFILE, ENOMEM: faultline out of fds), so that
+  /// what the reads said is not the target's state. Clears it.
+  virtual bool TakeStarved() = 0;
 };
 
 /// The real /proc (root defaults to "/proc").
@@ -77,8 +82,13 @@ class RealProcFs : public ProcFs {
   std::optional<uint64_t> FdSocketInode(pid_t pid, int fd) override;     // readlink
   std::optional<pid_t> LastPid() override;                                // loadavg
   std::optional<std::vector<TcpSocket>> TcpSockets(uint32_t states) override;  // inet_diag
+  bool TakeStarved() override { return std::exchange(starved_, false); }
+
  private:
+  // Notes a failed open whose errno says the harness itself is short.
+  void NoteFailure();
   std::string root_;  // paths given are relative to it, e.g. "123/status"
+  bool starved_ = false;
 };
 
 // ---- Parsers (pure functions over file text) ----
@@ -131,6 +141,10 @@ struct TreeSample {
   uint64_t rss_bytes = 0;
   int64_t fds = 0;
   double cpu_seconds = 0;        // utime + stime, cumulative (with reaped children)
+  /// False when cpu_seconds does not continue the last sample's: a read in
+  /// between failed, and the CPU since then cannot be told apart from the
+  /// CPU before it.
+  bool cpu_continues = true;
   int64_t tcp_established = 0;   // sockets owned by the tree, by state
   int64_t tcp_close_wait = 0;
   int64_t tcp_listen = 0;

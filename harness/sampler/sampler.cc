@@ -67,8 +67,9 @@ void Sampler::Deliver(const Reading& reading) {
     }
     // The counters are read at the end of the reads (process_tree.h): a
     // read slowed by a starved thread or a long dump must not divide the
-    // CPU its stall let pass by the time from start to start.
-    if (last_cpu_) {
+    // CPU its stall let pass by the time from start to start. After a
+    // failed read, the counters start again.
+    if (last_cpu_ && tree->cpu_continues) {
       const double dt = ToSeconds(reading.end - last_cpu_->first);
       if (dt > 0) row["cpu_percent"] = 100.0 * (tree->cpu_seconds - last_cpu_->second) / dt;
     }

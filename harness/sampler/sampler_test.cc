@@ -133,6 +133,35 @@ TEST_CASE("cpu_percent divides the CPU by the time between the counter reads") {
   CHECK(got.rows[1].at("cpu_percent") == doctest::Approx(100));
 }
 
+TEST_CASE("a read short of fds gives no figures and no CPU spike after it") {
+  LateRig rig;
+  auto& [base, clock, fs, got, sampler] = rig;
+  fs.AddProcess(100, 1, 5, 1024, 1, 0, {});  // 10 ms of CPU in 100 ms
+  base.Advance(100ms);
+  REQUIRE(got.rows.size() == 2);
+  CHECK(got.rows[1].at("cpu_percent") == doctest::Approx(10));
+  // Out of fds, the root's stat cannot be opened: it looks gone.
+  fs.on_dump = [&] {
+    fs.starved = true;
+    fs.files.erase("100/stat");
+  };
+  base.Advance(100ms);
+  REQUIRE(got.rows.size() == 3);
+  CHECK(got.rows[2].count("threads") == 0);
+  // Back, with 20 s of CPU it had before the run: found again, it cannot
+  // say how much of that was in the last interval.
+  fs.on_dump = nullptr;
+  fs.AddProcess(100, 1, 5, 1024, 2000, 0, {});
+  base.Advance(100ms);
+  REQUIRE(got.rows.size() == 4);
+  CHECK(got.rows[3].at("threads") == 5);
+  CHECK(got.rows[3].count("cpu_percent") == 0);
+  fs.AddProcess(100, 1, 5, 1024, 2005, 0, {});
+  base.Advance(100ms);
+  REQUIRE(got.rows.size() == 5);
+  CHECK(got.rows[4].at("cpu_percent") == doctest::Approx(50));
+}
+
 TEST_CASE("when the process is gone a row holds only the gauges") {
   ManualClock clock;
   FakeProcFs fs;
