@@ -16,6 +16,7 @@
 #include "harness/cli/exit_status.h"
 #include "harness/common/asio.h"
 #include "harness/common/clock.h"
+#include "harness/common/out_of_fds.h"
 #include "harness/common/text.h"
 #include "harness/proxyd/address.h"
 #include "harness/proxyd/api_server.h"
@@ -104,6 +105,7 @@ int RunProxy(const ProxyCommandOptions& o) {
   Plan plan;
   if (int status = Check(o, &plan); status != kExitPassed) return status;
   std::signal(SIGPIPE, SIG_IGN);
+  RaiseOpenFileLimit();  // each proxied connection holds two fds
 
   // One thread runs the loop (the API server's threads only post to it):
   // hint 1 lets Asio queue the loop's own completions without waking the

@@ -19,6 +19,7 @@
 
 #include "harness/cli/exit_status.h"
 #include "harness/common/file.h"
+#include "harness/common/out_of_fds.h"
 #include "harness/common/text.h"
 #include "harness/result/results_json.h"
 #include "harness/run/bind.h"
@@ -65,31 +66,20 @@ std::optional<std::string> CapacityWarning(const Scenario& s, rlim_t limit) {
                 "timeout %gs = %.0f requests in flight%s x %g fds/request in faultline (1 "
                 "for the load generator + 2 per proxied dependency) + %.0f for the rest; "
                 "requests past the limit go unsent and make the variant an error. "
-                "Lower load.rate or load.timeout, set "
-                "load.max_in_flight, or raise the hard limit (ulimit -Hn, or run as root)",
+                "Lower load.rate or load.timeout, set load.max_in_flight, or ",
                 static_cast<unsigned long long>(limit), need, peak_rate,
                 ToSeconds(s.load.timeout), in_flight,
                 in_flight < by_rate ? " (capped by load.max_in_flight)" : "", per_request, kFixed);
-  return std::string(text);
+  return std::string(text) + FdLimitAdvice();
 }
 
 // Raises the soft open-file limit to the hard one (as root, the hard one to
 // at least 65536 first); children inherit it. Warns, with the numbers, when
 // the scenario may need more than faultline got.
 void RaiseFileLimit(const Scenario& s) {
-  rlimit lim{};
-  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
-  const rlim_t wanted = 65536;
-  if (::geteuid() == 0 && lim.rlim_max < wanted) {
-    rlimit raised{wanted, wanted};
-    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
-  }
-  if (lim.rlim_cur < lim.rlim_max) {
-    lim.rlim_cur = lim.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &lim);
-  }
-  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;  // what it really is now
-  if (auto warning = CapacityWarning(s, lim.rlim_cur))
+  const uint64_t limit = RaiseOpenFileLimit();
+  if (limit == 0) return;
+  if (auto warning = CapacityWarning(s, limit))
     std::cerr << "faultline: warning: " << *warning << "\n";
 }
 

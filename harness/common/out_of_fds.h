@@ -22,6 +22,16 @@ bool NoteIfOutOfFds(const boost::system::error_code& ec);
 /// How many were noted since the process started (any thread).
 uint64_t OutOfFdsNoted();
 
+/// Raises the soft open-file limit to the hard one (as root, the hard one
+/// to at least 65536 first), as a tool that holds thousands of sockets
+/// should; children inherit it. Returns the soft limit now, 0 if unknown.
+uint64_t RaiseOpenFileLimit();
+
+/// How to get more fds than the limit allows now: "raise the limit (ulimit
+/// -n)" while the soft limit is below the hard one; at the hard limit, how
+/// to raise that, which only root can do.
+std::string FdLimitAdvice();
+
 /// "faultline ran out of file descriptors 871 times (open-file limit 400):
 /// ...": why a variant during which OutOfFdsNoted() grew by `times` is an
 /// error, and what to do.

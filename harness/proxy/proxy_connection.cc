@@ -60,7 +60,13 @@ void FaultProxy::Impl::Connection::OnConnect(error_code ec) {
   if (ec) {
     NoteIfOutOfFds(ec);  // faultline's own EMFILE, not the upstream's doing
     owner_->counters_.upstream_connect_errors++;
-    if (owner_->on_connect_error_) owner_->on_connect_error_(ec.message());
+    if (owner_->on_connect_error_) {
+      // Not the upstream's doing: say whose it is and what helps.
+      owner_->on_connect_error_(IsOutOfFds(ec) ? "faultline has no file descriptor left to "
+                                                 "connect with (" +
+                                                     ec.message() + "): " + FdLimitAdvice()
+                                               : ec.message());
+    }
     Close(/*abortive=*/false);
     return;
   }
