@@ -34,6 +34,26 @@ std::optional<asio::ip::address> IpAddressOf(const std::string& host) {
   return address;
 }
 
+namespace {
+
+asio::ip::address Unmapped(const asio::ip::address& a) {
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
+  }
+  return a;
+}
+
+}  // namespace
+
+bool Reaches(const asio::ip::address& upstream, const asio::ip::address& bound) {
+  const asio::ip::address up = Unmapped(upstream), at = Unmapped(bound);
+  if (up == at) return true;
+  // Linux connects an unspecified destination to the machine itself.
+  const bool local = up.is_loopback() || up.is_unspecified();
+  if (at.is_unspecified()) return local && (at.is_v6() || up.is_v4());
+  return up.is_unspecified() && at.is_loopback() && up.is_v4() == at.is_v4();
+}
+
 void SetAbortiveClose(tcp::socket& socket) {
   boost::system::error_code ignored;
   socket.set_option(asio::socket_base::linger(true, 0), ignored);
@@ -64,6 +84,7 @@ Status FaultProxy::Impl::Listen(const std::string& host, uint16_t port) {
   }
   listen_host_ = host;
   listen_address_ = *address;
+  upstream_is_self_ = false;
   Status status = OpenAcceptor(port, asio::socket_base::max_listen_connections);
   if (!status.ok()) return status;
   listener_ = Listener::kAccepting;
@@ -174,10 +195,27 @@ void FaultProxy::Impl::RetryAfterDelay(bool reopen) {
 void FaultProxy::Impl::OnAccepted(tcp::socket socket) {
   if (IsPlug(socket)) return;
   counters_.accepted++;
+  if (upstream_is_self_) {  // each connection would open another, to the end of the fds
+    counters_.upstream_connect_errors++;
+    ReportSelfUpstream();
+    SetAbortiveClose(socket);
+    return;
+  }
   counters_.open_client++;
   auto connection = std::make_shared<Connection>(this, std::move(socket));
   connections_.emplace(connection.get(), connection);
   connection->Start();
+}
+
+bool FaultProxy::Impl::IsOwnListener(const tcp::endpoint& remote) const {
+  return remote.port() == listen_port_ && Reaches(remote.address(), listen_address_);
+}
+
+void FaultProxy::Impl::ReportSelfUpstream() {
+  if (!on_connect_error_) return;
+  on_connect_error_("it is this proxy's own listening address " +
+                    HostPort(listen_address_, listen_port_) +
+                    ": each connection would open another to itself");
 }
 
 void FaultProxy::Impl::OnWatched(uint64_t key, uint32_t events) {
@@ -205,6 +243,7 @@ void FaultProxy::Impl::SetUpstream(std::string host, uint16_t port) {
   upstream_host_ = std::move(host);
   upstream_port_ = port;
   upstream_address_ = IpAddressOf(upstream_host_);
+  upstream_is_self_ = false;
   for (const auto& connection : Snapshot()) connection->Close(/*abortive=*/false);
 }
 

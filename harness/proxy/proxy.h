@@ -47,6 +47,12 @@ struct ProxyCounters {
 /// resolved per connection.
 std::optional<asio::ip::address> IpAddressOf(const std::string& host);
 
+/// Whether a connection to `upstream` reaches a listener bound to `bound`
+/// (the same port assumed): the same address (an IPv4-mapped IPv6 address
+/// is its IPv4 one), or a loopback or unspecified address of a family an
+/// unspecified listener takes (0.0.0.0 takes IPv4, [::] both).
+bool Reaches(const asio::ip::address& upstream, const asio::ip::address& bound);
+
 class FaultProxy {
  public:
   /// Does not listen yet. The upstream is `upstream_host` ("127.0.0.1",

@@ -70,9 +70,16 @@ void FaultProxy::Impl::Connection::OnConnect(error_code ec) {
     Close(/*abortive=*/false);
     return;
   }
+  error_code ignored;
+  if (owner_->IsOwnListener(upstream_.remote_endpoint(ignored)) && !ignored) {
+    owner_->upstream_is_self_ = true;
+    owner_->counters_.upstream_connect_errors++;
+    owner_->ReportSelfUpstream();
+    Close(/*abortive=*/true);
+    return;
+  }
   state_ = State::kOpen;
   owner_->counters_.open_upstream++;
-  error_code ignored;
   upstream_.set_option(tcp::no_delay(true), ignored);
   upstream_.non_blocking(true, ignored);
   for (Flow* flow : {&up_, &down_}) {

@@ -96,6 +96,10 @@ class FaultProxy::Impl {
   void CloseAcceptor();
   void Accept();
   void OnAccepted(tcp::socket socket);
+  // Whether an upstream connection to `remote` came back to this listener
+  // (an upstream name or an address form no check before could see as it).
+  bool IsOwnListener(const tcp::endpoint& remote) const;
+  void ReportSelfUpstream();
   void RetryAfterDelay(bool reopen);
   // connect_hang (faults/connect_hang.cc): stop accepting, shrink the
   // backlog to 0 and fill it with a connection of our own, so the kernel
@@ -122,6 +126,7 @@ class FaultProxy::Impl {
   ProxyProtocol protocol_ = ProxyProtocol::kTcp;
   UpstreamLedger ledger_;  // kHttp: every request's record
   bool closing_ = false;   // Close() is closing every connection
+  bool upstream_is_self_ = false;  // an upstream connection came back: refuse them all
 
   tcp::acceptor acceptor_;
   Listener listener_ = Listener::kClosed;

@@ -50,6 +50,46 @@ TEST_CASE("pass-through forwards both ways unchanged and counts bytes") {
   CHECK(rig.WaitFor(NoOpenConnections));
 }
 
+TEST_CASE("Reaches says which upstream addresses come back to a listener") {
+  auto a = [](const char* text) { return asio::ip::make_address(text); };
+  CHECK(Reaches(a("127.0.0.1"), a("127.0.0.1")));
+  CHECK(Reaches(a("::ffff:127.0.0.1"), a("127.0.0.1")));  // IPv4-mapped
+  CHECK(Reaches(a("127.0.0.1"), a("::ffff:127.0.0.1")));
+  CHECK(Reaches(a("0.0.0.0"), a("127.0.0.1")));  // Linux connects 0.0.0.0 to itself
+  CHECK(Reaches(a("127.0.0.1"), a("0.0.0.0")));
+  CHECK(Reaches(a("::1"), a("::")));  // [::] takes both families
+  CHECK(Reaches(a("127.0.0.1"), a("::")));
+  CHECK_FALSE(Reaches(a("::1"), a("0.0.0.0")));  // 0.0.0.0 takes IPv4 only
+  CHECK_FALSE(Reaches(a("127.0.0.2"), a("127.0.0.1")));
+  CHECK_FALSE(Reaches(a("::1"), a("127.0.0.1")));
+}
+
+TEST_CASE("an upstream that is the proxy itself is refused when it comes back") {
+  // A form no check before the proxy sees as its own address (a name that
+  // resolves to it behaves the same): without the guard each connection
+  // would open another until the fds ran out.
+  Rig rig;
+  std::vector<std::string> reports;
+  rig.OnIo([&] {
+    rig.proxy().OnUpstreamConnectError([&](const std::string& why) { reports.push_back(why); });
+    rig.proxy().SetUpstream("::ffff:127.0.0.1", rig.port());
+  });
+  for (int i = 0; i < 3; ++i) {
+    Client client(rig.port());
+    REQUIRE_FALSE(client.connect_error());
+    client.Send("GET / HTTP/1.1\r\n\r\n");
+    CHECK(client.ReadEnd() != asio::error::timed_out);  // closed, not looping
+  }
+  CHECK(rig.WaitFor(NoOpenConnections));
+  const ProxyCounters counters = rig.Counters();
+  CHECK(counters.accepted <= 3 + 2);  // each client's, and at most two that came back
+  CHECK(counters.upstream_connect_errors >= 3);
+  rig.OnIo([&] {
+    REQUIRE_FALSE(reports.empty());
+    CHECK(reports.front().find("this proxy's own listening address") != std::string::npos);
+  });
+}
+
 // With kProxyWatchFromConnections open, a drained direction waits on the
 // proxy's ReadWatch instead of Asio (read_watch.h): the same bytes, FINs and
 // delays must come through.

@@ -36,8 +36,8 @@ bool ForwardsToItself(const std::string& host, uint16_t port, const Address& ups
   if (upstream.port != port) return false;
   const std::optional<asio::ip::address> up = IpAddressOf(upstream.host);
   const std::optional<asio::ip::address> bound = IpAddressOf(host);
-  if (!up || !bound) return false;
-  return *up == *bound || (bound->is_unspecified() && (up->is_loopback() || up->is_unspecified()));
+  if (!up || !bound) return false;  // a name: the proxy refuses it when it comes back
+  return Reaches(*up, *bound);
 }
 
 std::string ToxicLine(const std::string& proxy, const ProxyFault& t, const char* what) {

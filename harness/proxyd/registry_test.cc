@@ -105,7 +105,8 @@ TEST_CASE("a proxy whose upstream is its own listen address is a 400") {
     port = probe.local_endpoint().port();
   }
   const std::string self = "127.0.0.1:" + std::to_string(port);
-  for (const std::string& upstream : {self, "localhost:" + std::to_string(port)}) {
+  for (const std::string& upstream : {self, "localhost:" + std::to_string(port),
+                                      "[::ffff:127.0.0.1]:" + std::to_string(port)}) {
     ApiResult<ProxyState> r = f.registry.Create({"loop", self, upstream, true});
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().status == 400);
@@ -114,6 +115,11 @@ TEST_CASE("a proxy whose upstream is its own listen address is a 400") {
     CHECK(f.registry.List().empty());
     CHECK_FALSE(Accepts(port));
   }
+  // An IPv4 listener cannot be reached at ::1: whoever listens there is not a loop.
+  const std::string any = "0.0.0.0:" + std::to_string(port);
+  ApiResult<ProxyState> v6 = f.registry.Create({"v6", any, "[::1]:" + std::to_string(port), true});
+  CHECK(v6.ok());
+  if (v6.ok()) CHECK_FALSE(f.registry.Delete("v6"));
   // Nor can a running proxy be pointed at itself; it keeps its upstream.
   ProxyState s = f.Create("redis");
   const std::string own = "127.0.0.1:" + std::to_string(PortOf(s));

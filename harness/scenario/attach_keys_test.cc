@@ -102,6 +102,19 @@ listen = 5432
       "\"localhost:5432\": its fault proxy would connect to itself; the proxy needs a port of "
       "its own, which the target calls instead"}},
 
+    {"a proxy listening on its dependency's own address written IPv4-mapped",
+     R"(target = { argv = ["t"] }
+phases = [{ name = "a", duration = "1s" }]
+[[dependencies]]
+name = "db"
+address = "[::ffff:127.0.0.1]:5432"
+proxy = true
+listen = 5432
+)",
+     {"s.toml:7:10: dependencies[0].listen: listen = 5432 is dependency \"db\"'s own address "
+      "\"[::ffff:127.0.0.1]:5432\": its fault proxy would connect to itself; the proxy needs a "
+      "port of its own, which the target calls instead"}},
+
     {"setup that is not an array of commands",
      R"(target = { argv = ["t"] }
 phases = [{ name = "a", duration = "1s" }]

@@ -1,5 +1,9 @@
 // The readers of the processes: the target, the dependencies, readiness
 // and the target's scrape table.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <cstring>
 #include <string>
 
 #include "harness/common/text.h"
@@ -8,6 +12,27 @@
 #include "harness/scrape/prometheus.h"
 
 namespace faultline {
+
+namespace {
+
+// Whether a connection to `host` (an address ParseHostPort accepted) comes
+// to a scenario proxy's listener on 127.0.0.1: that address, also written
+// as IPv4-mapped IPv6 ("::ffff:127.0.0.1"), or 0.0.0.0, which Linux
+// connects to the machine itself.
+bool ReachesProxyListener(const std::string& host) {
+  in_addr v4{};
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, host.c_str(), &v6) == 1) {
+    if (!IN6_IS_ADDR_V4MAPPED(&v6)) return false;
+    std::memcpy(&v4, v6.s6_addr + 12, sizeof v4);
+  } else if (inet_pton(AF_INET, host.c_str(), &v4) != 1) {
+    return false;
+  }
+  return v4.s_addr == htonl(INADDR_LOOPBACK) || v4.s_addr == htonl(INADDR_ANY);
+}
+
+}  // namespace
+
 void ScenarioReader::ReadTarget(const toml::table& table) {
   using namespace keys;
   TableView t(r_, table, "target", schema::kTargetSchema);
@@ -149,7 +174,7 @@ void ScenarioReader::ReadDependency(const toml::table& table, const std::string&
                      "already running");
     } else if (auto at = ParseHostPort(*v, /*allow_any_port=*/false, &error); !at) {
       r_.Error(t.At(kDependencyAddress), t.Path(kDependencyAddress), error);
-    } else if (dep.listen != 0 && dep.listen == at->port && at->host == "127.0.0.1") {
+    } else if (dep.listen != 0 && dep.listen == at->port && ReachesProxyListener(at->host)) {
       // The proxy listens on 127.0.0.1:listen: it would forward to itself.
       r_.Error(t.At(kDependencyListen), t.Path(kDependencyListen),
                "listen = " + std::to_string(dep.listen) + " is " + who + "'s own address " +
@@ -181,6 +206,7 @@ void ScenarioReader::ReadDependency(const toml::table& table, const std::string&
 }
 
 namespace {
+
 
 // "setup" or "teardown" when `name` is setup-N or teardown-N: the names of
 // the variants' hooks, their logs and their rows in results.json.
