@@ -248,3 +248,40 @@ TEST_CASE("bad input tour: report and proxy") {
        ": is a directory, not a file"},
   });
 }
+
+// A folder that exists but is not this user's to write (a root run's, for a
+// developer who ran `sudo faultline` once): refused before anything starts,
+// so an earlier run's results there are never taken for this run's.
+TEST_CASE("bad input tour: an --out folder that exists but is not writable") {
+  BecomeSubreaper();
+  TempDir dir;
+  const std::string out = dir.path() + "/out";
+  std::filesystem::create_directories(out);
+  Write(out + "/results.json", "{\"passed\": true}");
+  std::vector<std::string> argv;
+  if (::geteuid() == 0) {
+    // Root writes anywhere: the run is made as nobody, with a copy of the
+    // binary and the scenario it can read, into root's folder.
+    std::filesystem::copy_file(kBin, dir.path() + "/faultline");
+    Write(dir.path() + "/s.toml", Quick());
+    std::filesystem::permissions(dir.path(), std::filesystem::perms::others_read |
+                                                 std::filesystem::perms::others_exec,
+                                 std::filesystem::perm_options::add);
+    argv = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+            dir.path() + "/faultline", "run", dir.path() + "/s.toml", "--out", out};
+  } else {
+    std::filesystem::permissions(out, std::filesystem::perms::owner_write,
+                                 std::filesystem::perm_options::remove);
+    argv = {kBin, "run", kQuick, "--out", out};
+  }
+  const ProcessRun r = RunProcess(argv, 60s);
+  CAPTURE(r.err);
+  CHECK(r.exit_code == 3);
+  CHECK(r.err.find("output directory " + out + " is not writable: Permission denied") !=
+        std::string::npos);
+  CHECK(r.out.find("results: " + out) == std::string::npos);  // not pointed to
+  CHECK(ReadFile(out + "/results.json") == "{\"passed\": true}");
+  CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
+  std::filesystem::permissions(out, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::add);
+}

@@ -6,10 +6,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -153,6 +155,14 @@ int RunLoaded(const ScenarioRunOptions& o, Watchdog* watchdog, ScenarioRunOutcom
     std::cerr << "faultline: " << outcome->error << "\n";
     return kExitCouldNotRun;
   }
+  // One that exists but is not this user's to write (a root run's) would
+  // keep an earlier run's results and reports where this run says its are.
+  if (::access(ro.out_dir.c_str(), W_OK | X_OK) != 0) {
+    outcome->error = "output directory " + ro.out_dir + " is not writable: " + strerror(errno) +
+                     "; choose another with --out";
+    std::cerr << "faultline: " << outcome->error << "\n";
+    return kExitCouldNotRun;
+  }
   const std::string ro_out_dir = ro.out_dir;
   const std::string results_path = ro.out_dir + "/results.json";
   bool write_failed = false;
@@ -198,7 +208,12 @@ int RunLoaded(const ScenarioRunOptions& o, Watchdog* watchdog, ScenarioRunOutcom
     write_failed = true;
   }
   std::cout << RenderSummary(rendered);
-  std::cout << "results: " << results_path << " (report.html, junit.xml, summary.md beside it)\n";
+  if (write_failed) {
+    std::cout << "results: not all written to " << ro_out_dir << " (see the errors above)\n";
+  } else {
+    std::cout << "results: " << results_path
+              << " (report.html, junit.xml, summary.md beside it)\n";
+  }
   if (!result.error.empty()) std::cerr << "faultline: " << CleanText(result.error) << "\n";
 
   switch (end) {
