@@ -142,7 +142,7 @@ TEST_CASE("an attached service that does not listen on base_url's port is warned
                                "http://127.0.0.1:" + std::to_string(elsewhere.port())));
   const std::string warning = "the attached pid " + std::to_string(service.pid()) +
                               " (orders-service) and its children hold no socket listening on "
-                              "port " + std::to_string(elsewhere.port()) +
+                              "127.0.0.1:" + std::to_string(elsewhere.port()) +
                               " of target.base_url, where the load goes, held by pid " +
                               std::to_string(::getpid());
   CHECK(Has(run.out + run.err, "warning: " + warning));

@@ -4,6 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <array>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -18,10 +23,47 @@ namespace {
 
 constexpr int kTcpListenState = 10;
 
+// An address as /proc/net/tcp{,6} writes it: 8 or 32 hex digits, each
+// 32-bit word in the host's (little-endian) order. As 16 bytes, an IPv4
+// address IPv4-mapped; nullopt when malformed.
+std::optional<std::array<uint8_t, 16>> ProcNetAddress(std::string_view hex) {
+  if (hex.size() != 8 && hex.size() != 32) return std::nullopt;
+  std::array<uint8_t, 16> out{};
+  const size_t words = hex.size() / 8;
+  const size_t first = words == 1 ? 3 : 0;  // an IPv4 address fills the last word
+  if (words == 1) out[10] = out[11] = 0xff;
+  for (size_t w = 0; w < words; ++w) {
+    uint32_t word = 0;
+    for (char c : hex.substr(w * 8, 8)) {
+      const int digit = std::isdigit(static_cast<unsigned char>(c)) ? c - '0'
+                        : c >= 'A' && c <= 'F'                      ? c - 'A' + 10
+                        : c >= 'a' && c <= 'f'                      ? c - 'a' + 10
+                                                                    : -1;
+      if (digit < 0) return std::nullopt;
+      word = word << 4 | static_cast<uint32_t>(digit);
+    }
+    std::memcpy(out.data() + (first + w) * 4, &word, 4);  // back to network order
+  }
+  return out;
+}
+
+// Whether a connection to `dest` reaches a socket listening at `at` (both
+// as ProcNetAddress gives them, on the same port): the same address, or an
+// unspecified one of a family that takes it (0.0.0.0 IPv4, [::] both).
+bool ListenerTakes(const std::array<uint8_t, 16>& at, bool at_v6,
+                   const std::array<uint8_t, 16>& dest) {
+  static constexpr std::array<uint8_t, 16> kAny{};
+  static constexpr std::array<uint8_t, 16> kAnyV4{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  const bool dest_v4 = std::memcmp(dest.data(), kAnyV4.data(), 12) == 0;
+  return at == dest || (at == kAny && at_v6) || (at == kAnyV4 && dest_v4);
+}
+
 // The inodes of the listening sockets on local `port` in one /proc/net/tcp
-// or tcp6 text: "sl local_address rem_address st ... inode ...", the port
-// the hex digits after the local address's ':'.
-void ListeningInodes(const std::string& text, uint16_t port, std::set<uint64_t>* out) {
+// or tcp6 text ("sl local_address rem_address st ... inode ..."), that a
+// connection to `dest` (if given) reaches.
+void ListeningInodes(const std::string& text, bool v6, uint16_t port,
+                     const std::optional<std::array<uint8_t, 16>>& dest,
+                     std::set<uint64_t>* out) {
   std::istringstream lines(text);
   std::string line;
   std::getline(lines, line);  // the header
@@ -35,6 +77,10 @@ void ListeningInodes(const std::string& text, uint16_t port, std::set<uint64_t>*
     if (inode.empty() || colon == std::string::npos) continue;
     if (std::strtol(state.c_str(), nullptr, 16) != kTcpListenState) continue;
     if (std::strtoul(local.c_str() + colon + 1, nullptr, 16) != port) continue;
+    if (dest) {
+      const auto at = ProcNetAddress(std::string_view(local).substr(0, colon));
+      if (!at || !ListenerTakes(*at, v6, *dest)) continue;
+    }
     const uint64_t n = std::strtoull(inode.c_str(), nullptr, 10);
     if (n != 0) out->insert(n);
   }
@@ -145,10 +191,26 @@ StatusOr<pid_t> ByPidFile(ProcFs& fs, const std::string& path, const std::string
 
 // Every visible process holding a listening socket on `port`, children of
 // a holder included.
-std::set<pid_t> AllPortHolders(ProcFs& fs, uint16_t port, size_t* sockets) {
+std::set<pid_t> AllPortHolders(ProcFs& fs, uint16_t port, size_t* sockets,
+                              const std::string& host = "") {
+  std::optional<std::array<uint8_t, 16>> dest;
+  if (!host.empty()) {
+    dest.emplace();
+    in_addr v4{};
+    if (inet_pton(AF_INET6, host.c_str(), dest->data()) != 1) {
+      if (inet_pton(AF_INET, host == "localhost" ? "127.0.0.1" : host.c_str(), &v4) != 1) {
+        dest.reset();  // not an address: every listener on the port
+      } else {
+        *dest = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        std::memcpy(dest->data() + 12, &v4, 4);
+      }
+    }
+  }
   std::set<uint64_t> inodes;
   for (const char* file : {"net/tcp", "net/tcp6"}) {
-    if (auto text = fs.ReadFile(file)) ListeningInodes(*text, port, &inodes);
+    if (auto text = fs.ReadFile(file)) {
+      ListeningInodes(*text, file[7] == '6', port, dest, &inodes);
+    }
   }
   if (sockets) *sockets = inodes.size();
   std::set<pid_t> holders;
@@ -200,21 +262,37 @@ std::string PortHolderText(ProcFs& fs, uint16_t port) {
   return holders.empty() ? "" : ", held by " + PidList(fs, holders);
 }
 
-std::string LoadPortWarning(ProcFs& fs, pid_t root, uint16_t port) {
-  size_t sockets = 0;
-  const std::set<pid_t> holders = AllPortHolders(fs, port, &sockets);
-  for (pid_t pid : holders) {
-    pid_t up = pid;
-    for (int depth = 0; depth < 64 && up > 1; ++depth) {
-      if (up == root) return "";
-      auto stat = StatOf(fs, up);
-      if (!stat) break;
-      up = stat->ppid;
-    }
+std::string LoadPortWarning(ProcFs& fs, pid_t root, const std::string& host, uint16_t port) {
+  const std::string where = JoinHostPort(host, port) + " of target.base_url, where the load goes";
+  if (!fs.ReadFds(root, [](int) { return false; })) {
+    return "faultline cannot tell whether the attached " + DescribePid(fs, root) +
+           " listens on " + where + ": it may not read that process's open files (another "
+           "user's: run faultline as that user, or as root)";
   }
+  auto in_tree = [&](const std::set<pid_t>& pids) {
+    for (pid_t pid : pids) {
+      pid_t up = pid;
+      for (int depth = 0; depth < 64 && up > 1; ++depth) {
+        if (up == root) return true;
+        auto stat = StatOf(fs, up);
+        if (!stat) break;
+        up = stat->ppid;
+      }
+    }
+    return false;
+  };
+  size_t sockets = 0;
+  const std::set<pid_t> holders = AllPortHolders(fs, port, &sockets, host);
+  if (in_tree(holders)) return "";
   const std::string head = "the attached " + DescribePid(fs, root) +
-                           " and its children hold no socket listening on port " +
-                           std::to_string(port) + " of target.base_url, where the load goes";
+                           " and its children hold no socket listening on " + where;
+  if (holders.empty() && sockets == 0 && in_tree(AllPortHolders(fs, port, nullptr))) {
+    const bool v6 = host.find(':') != std::string::npos;
+    return head + ": they listen on port " + std::to_string(port) +
+           " at another address, which target.base_url should name (" +
+           (v6 ? "http://127.0.0.1:" : "http://[::1]:") + std::to_string(port) +
+           " for a server on " + (v6 ? "127.0.0.1" : "::1") + " only)";
+  }
   if (holders.empty()) {
     return head + (sockets > 0 ? ", and no process visible in this machine's /proc holds the "
                                  "socket listening there"

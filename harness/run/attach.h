@@ -35,11 +35,14 @@ std::string DescribePid(ProcFs& fs, pid_t pid);
 /// or "" when no visible process holds `port`.
 std::string PortHolderText(ProcFs& fs, uint16_t port);
 
-/// "" when `root` or a process below it holds a socket listening on `port`
-/// (the load's); otherwise a warning that the load goes elsewhere, naming
-/// who listens there, if anyone. A front such as nginx on the load's port
-/// with the attached service behind it is a legitimate set-up: a warning.
-std::string LoadPortWarning(ProcFs& fs, pid_t root, uint16_t port);
+/// "" when `root` or a process below it holds a socket listening where a
+/// connection to `host`:`port` (the load's) arrives; otherwise a warning
+/// that the load goes elsewhere, naming who listens there, if anyone, or
+/// that the tree listens on that port at another address. A front such as
+/// nginx on the load's port with the attached service behind it is a
+/// legitimate set-up: a warning. Also a warning when root's open files
+/// cannot be read (another user's process): nothing can be told.
+std::string LoadPortWarning(ProcFs& fs, pid_t root, const std::string& host, uint16_t port);
 
 /// The one live process `attach` names. Unavailable otherwise, naming what
 /// was looked for and what was found: "attach to the process listening on

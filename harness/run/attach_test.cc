@@ -100,19 +100,65 @@ TEST_CASE("an attached tree that does not listen on the load's port is warned ab
   fs.AddProcess(300, 1, 1, 1000, 0, 0, {});  // an app behind a front on 8080
   fs.files["100/comm"] = "nginx\n";
   fs.files["300/comm"] = "python3\n";
-  CHECK(LoadPortWarning(fs, 100, 8080) == "");
-  CHECK(LoadPortWarning(fs, 101, 8080) == "");  // a worker holds the socket it inherited
-  CHECK(LoadPortWarning(fs, 300, 8080) ==
-        "the attached pid 300 (python3) and its children hold no socket listening on port 8080 "
-        "of target.base_url, where the load goes, held by pid 100 (nginx): what is measured gets "
-        "the load only if that process forwards to it");
-  CHECK(LoadPortWarning(fs, 300, 9000) ==
-        "the attached pid 300 (python3) and its children hold no socket listening on port 9000 "
-        "of target.base_url, where the load goes, and nothing listens there");
+  CHECK(LoadPortWarning(fs, 100, "127.0.0.1", 8080) == "");
+  CHECK(LoadPortWarning(fs, 101, "127.0.0.1", 8080) == "");  // a worker holds the socket it inherited
+  CHECK(LoadPortWarning(fs, 300, "127.0.0.1", 8080) ==
+        "the attached pid 300 (python3) and its children hold no socket listening on "
+        "127.0.0.1:8080 of target.base_url, where the load goes, held by pid 100 (nginx): what is "
+        "measured gets the load only if that process forwards to it");
+  CHECK(LoadPortWarning(fs, 300, "127.0.0.1", 9000) ==
+        "the attached pid 300 (python3) and its children hold no socket listening on "
+        "127.0.0.1:9000 of target.base_url, where the load goes, and nothing listens there");
   FakeProcFs hidden = Canned();
   hidden.AddProcess(300, 1, 1, 1000, 0, 0, {});
-  CHECK(LoadPortWarning(hidden, 300, 8080).ends_with(
+  CHECK(LoadPortWarning(hidden, 300, "127.0.0.1", 8080).ends_with(
       ", and no process visible in this machine's /proc holds the socket listening there"));
+}
+
+TEST_CASE("the load's address counts as well as its port") {
+  FakeProcFs fs;
+  // 8081: pid 400 on [::1] only. 8082: pid 400 on [::1], pid 500 on
+  // 127.0.0.1. 8083: pid 500 on 0.0.0.0. 8084: pid 500 on [::] (both).
+  fs.files["net/tcp"] = std::string(kTcpHeader) + TcpRow(0, "0100007F:1F92", "0A", 702) +
+                        TcpRow(1, "00000000:1F93", "0A", 703);
+  fs.files["net/tcp6"] =
+      std::string(kTcpHeader) + TcpRow(0, "00000000000000000000000001000000:1F91", "0A", 701) +
+      TcpRow(1, "00000000000000000000000001000000:1F92", "0A", 704) +
+      TcpRow(2, "00000000000000000000000000000000:1F94", "0A", 705);
+  fs.AddProcess(1, 0, 1, 4000, 0, 0, {});
+  fs.AddProcess(400, 1, 1, 1000, 0, 0, {{3, "socket:[701]"}, {4, "socket:[704]"}});
+  fs.AddProcess(500, 1, 1, 1000, 0, 0,
+                {{3, "socket:[702]"}, {4, "socket:[703]"}, {5, "socket:[705]"}});
+  fs.files["400/comm"] = "server6\n";
+  fs.files["500/comm"] = "other\n";
+  CHECK(LoadPortWarning(fs, 400, "::1", 8081) == "");
+  CHECK(LoadPortWarning(fs, 400, "127.0.0.1", 8081) ==
+        "the attached pid 400 (server6) and its children hold no socket listening on "
+        "127.0.0.1:8081 of target.base_url, where the load goes: they listen on port 8081 at "
+        "another address, which target.base_url should name (http://[::1]:8081 for a server on "
+        "::1 only)");
+  // Another process has the load's address on the same port: it gets the load.
+  CHECK(LoadPortWarning(fs, 400, "127.0.0.1", 8082).ends_with(
+      "held by pid 500 (other): what is measured gets the load only if that process forwards "
+      "to it"));
+  CHECK(LoadPortWarning(fs, 500, "localhost", 8083) == "");
+  CHECK(LoadPortWarning(fs, 500, "::1", 8083).ends_with("at another address, which "
+                                                        "target.base_url should name "
+                                                        "(http://127.0.0.1:8083 for a server on "
+                                                        "127.0.0.1 only)"));
+  CHECK(LoadPortWarning(fs, 500, "127.0.0.1", 8084) == "");  // [::] takes IPv4 too
+  CHECK(LoadPortWarning(fs, 500, "::1", 8084) == "");
+}
+
+TEST_CASE("an attached process whose open files cannot be read is not said to listen nowhere") {
+  FakeProcFs fs = Canned();
+  fs.AddProcess(100, 1, 1, 1000, 0, 0, {{3, "socket:[500]"}});
+  fs.files["100/comm"] = "postgres\n";
+  fs.fds_refused.insert(100);  // another user's
+  CHECK(LoadPortWarning(fs, 100, "127.0.0.1", 8080) ==
+        "faultline cannot tell whether the attached pid 100 (postgres) listens on "
+        "127.0.0.1:8080 of target.base_url, where the load goes: it may not read that "
+        "process's open files (another user's: run faultline as that user, or as root)");
 }
 
 TEST_CASE("attach by pid refuses a missing or exited process") {

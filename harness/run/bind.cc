@@ -322,7 +322,10 @@ StatusOr<Plan> Bind(const Scenario& scenario, const Variant& variant, const Port
 
   const LoadSpec& load = scenario.load;
   plan.load.url = *url;
-  if (plan.attach) plan.attach->load_port = url->port;
+  if (plan.attach) {
+    plan.attach->load_port = url->port;
+    plan.attach->load_host = url->host;
+  }
   plan.load.method = load.method;
   plan.load.target = url->prefix + b.Expand(load.path, "load.path");
   plan.load.headers = b.ExpandAll(load.headers, "load.headers");

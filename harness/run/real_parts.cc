@@ -89,9 +89,12 @@ class SupervisedProcesses final : public Processes {
     if (!watched.ok()) return watched.status();
     attached_ = std::move(*watched);
     attached_name_ = name;
-    const bool load_elsewhere = attach.load_port != 0 && attach.load_port != attach.port;
+    // Also when attached by the load's port: the tree may listen on it at
+    // another address than the load's (::1 only, the load at 127.0.0.1).
     return Attached{DescribePid(procfs_, *pid),
-                    load_elsewhere ? LoadPortWarning(procfs_, *pid, attach.load_port) : ""};
+                    attach.load_port == 0
+                        ? ""
+                        : LoadPortWarning(procfs_, *pid, attach.load_host, attach.load_port)};
   }
 
   void RunHook(const HookPlan& h, std::function<void(Status)> done) override {
