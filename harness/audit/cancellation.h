@@ -55,6 +55,8 @@ class CallerLedger {
   };
   /// Dropped requests were never sent and are ignored.
   void Add(const RequestResult& r);
+  /// Makes room for `requests` without rehashing as they come.
+  void Reserve(size_t requests) { by_trace_.reserve(requests); }
   /// The request with this trace id, or null.
   const Caller* Find(std::string_view trace_id) const;
   uint64_t gave_up() const { return gave_up_; }

@@ -286,4 +286,8 @@ void FaultProxy::SetProtocol(ProxyProtocol protocol, RecordKeeping keeping) {
 UpstreamCounts FaultProxy::Counts() const { return impl_->Counts(); }
 std::vector<UpstreamRecord> FaultProxy::Records() const { return impl_->Records(); }
 
+void FaultProxy::ForEachRecord(const std::function<void(const UpstreamRecord&)>& each) const {
+  impl_->ledger().ForEach(each);
+}
+
 }  // namespace faultline

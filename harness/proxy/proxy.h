@@ -102,6 +102,9 @@ class FaultProxy {
   UpstreamCounts Counts() const;
   /// Every request record so far, open ones with how == kOpen. kHttp only.
   std::vector<UpstreamRecord> Records() const;
+  /// Records() one by one, without a copy of them all (a run's may be
+  /// hundreds of thousands).
+  void ForEachRecord(const std::function<void(const UpstreamRecord&)>& each) const;
 
  private:
   class Impl;

@@ -73,6 +73,7 @@ class FaultProxy::Impl {
   }
   UpstreamCounts Counts() const { return ledger_.counts(); }
   std::vector<UpstreamRecord> Records() const { return ledger_.records(); }
+  const UpstreamLedger& ledger() const { return ledger_; }
   void OnUpstreamConnectError(std::function<void(const std::string&)> report) {
     on_connect_error_ = std::move(report);
   }

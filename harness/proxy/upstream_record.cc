@@ -56,11 +56,18 @@ bool UpstreamLedger::open(size_t index) const {
 }
 
 std::vector<UpstreamRecord> UpstreamLedger::records() const {
-  if (keeping_ == RecordKeeping::kAll) return records_;
   std::vector<UpstreamRecord> out;
-  out.reserve(open_.size());
-  for (const auto& [index, record] : open_) out.push_back(record);
+  out.reserve(keeping_ == RecordKeeping::kAll ? records_.size() : open_.size());
+  ForEach([&out](const UpstreamRecord& r) { out.push_back(r); });
   return out;
+}
+
+void UpstreamLedger::ForEach(const std::function<void(const UpstreamRecord&)>& each) const {
+  if (keeping_ == RecordKeeping::kAll) {
+    for (const UpstreamRecord& r : records_) each(r);
+    return;
+  }
+  for (const auto& [index, record] : open_) each(record);
 }
 
 }  // namespace faultline

@@ -1,5 +1,7 @@
 #pragma once
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -63,11 +65,17 @@ class UpstreamLedger {
   bool open(size_t index) const;
   /// The records kept, in the order they were opened.
   std::vector<UpstreamRecord> records() const;
+  /// Calls `each` with every record kept, in the order they were opened,
+  /// without copying them.
+  void ForEach(const std::function<void(const UpstreamRecord&)>& each) const;
   const UpstreamCounts& counts() const { return counts_; }
 
  private:
   RecordKeeping keeping_;
-  std::vector<UpstreamRecord> records_;      // kAll: every record, by index
+  // kAll: every record, by index. A deque: adding one never moves the
+  // others, where a vector's growth copied hundreds of thousands of them
+  // at once and stalled the loop that carries the load and the proxy.
+  std::deque<UpstreamRecord> records_;
   std::map<size_t, UpstreamRecord> open_;    // kOpenOnly: the open ones, by index
   size_t next_ = 0;                          // kOpenOnly: the next index
   UpstreamRecord discarded_;                 // kOpenOnly: at() of an ended record

@@ -4,6 +4,9 @@
 
 #include <doctest/doctest.h>
 
+#include <string>
+#include <vector>
+
 namespace faultline {
 namespace {
 
@@ -54,6 +57,25 @@ TEST_CASE("kAll keeps every record - kOpenOnly only the open ones") {
   CHECK(open_only.records()[0].how == UpstreamEnd::kOpen);
   CHECK(open_only.counts().answered == 9999);
   CHECK(open_only.counts().in_flight == 1);
+}
+
+TEST_CASE("ForEach visits every record kept in the order they were opened") {
+  UpstreamLedger all(RecordKeeping::kAll);
+  std::vector<UpstreamRecord*> first_ones;
+  for (int i = 0; i < 5000; ++i) {
+    all.Open(Request("/" + std::to_string(i)));
+    if (i < 3) first_ones.push_back(&all.at(static_cast<size_t>(i)));
+  }
+  // Adding records never moved the ones before (no copy of them all).
+  for (size_t i = 0; i < first_ones.size(); ++i) CHECK(first_ones[i] == &all.at(i));
+  int next = 0;
+  bool in_order = true;
+  all.ForEach([&](const UpstreamRecord& r) {
+    in_order = in_order && r.target == "/" + std::to_string(next);
+    ++next;
+  });
+  CHECK(next == 5000);
+  CHECK(in_order);
 }
 
 TEST_CASE("kOpenOnly: writing to an ended record touches nothing kept") {

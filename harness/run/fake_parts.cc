@@ -262,7 +262,10 @@ class FakeProxy final : public Proxy {
   uint64_t open_upstream() const override { return 3; }
   uint64_t upstream_connect_errors() const override { return w_.upstream_connect_errors; }
   std::optional<UpstreamCounts> upstream_counts() const override { return w_.upstream_counts; }
-  std::vector<UpstreamRecord> upstream_records() const override { return w_.upstream_records; }
+  void ForEachUpstreamRecord(
+      const std::function<void(const UpstreamRecord&)>& each) const override {
+    for (const UpstreamRecord& r : w_.upstream_records) each(r);
+  }
 
  private:
   FakeWorld& w_;

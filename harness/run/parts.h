@@ -112,9 +112,11 @@ class Proxy {
   virtual uint64_t upstream_connect_errors() const = 0;
   /// With protocol "http": the live request counts; nullopt for a TCP proxy.
   virtual std::optional<UpstreamCounts> upstream_counts() const { return std::nullopt; }
-  /// With protocol "http": every request record so far (open ones kOpen);
-  /// empty for a TCP proxy.
-  virtual std::vector<UpstreamRecord> upstream_records() const { return {}; }
+  /// With protocol "http": calls `each` with every request record so far
+  /// (open ones kOpen), in order; never for a TCP proxy.
+  virtual void ForEachUpstreamRecord(const std::function<void(const UpstreamRecord&)>& each) const {
+    (void)each;
+  }
 };
 
 /// Takes one census of the target (harness/census). Blocking (up to a few

@@ -283,8 +283,9 @@ class ProxyInFront final : public Proxy {
     if (!http_) return std::nullopt;
     return proxy_.Counts();
   }
-  std::vector<UpstreamRecord> upstream_records() const override {
-    return http_ ? proxy_.Records() : std::vector<UpstreamRecord>{};
+  void ForEachUpstreamRecord(
+      const std::function<void(const UpstreamRecord&)>& each) const override {
+    if (http_) proxy_.ForEachRecord(each);
   }
 
  private:
