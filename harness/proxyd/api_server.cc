@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -20,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "harness/common/text.h"
 #include "harness/proxyd/request_framing.h"
 #include "harness/proxyd/request_stream.h"
 
@@ -394,9 +396,10 @@ ApiServer::ApiServer(asio::io_context& io, ToxiproxyApi& api)
 ApiServer::~ApiServer() { Stop(); }
 
 Status ApiServer::Listen(const std::string& host, uint16_t port) {
+  std::string why = "already listening";
   auto fail = [&] {
-    return Status::Unavailable("control API: cannot listen on " + host + ":" +
-                               std::to_string(port) + " (address in use or not local?)");
+    return Status::Unavailable("control API: cannot listen on " + JoinHostPort(host, port) +
+                               ": " + why);
   };
   if (connections_) return fail();
   addrinfo hints{};
@@ -404,14 +407,24 @@ Status ApiServer::Listen(const std::string& host, uint16_t port) {
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
   addrinfo* found = nullptr;
-  if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) return fail();
+  if (const int err = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found);
+      err != 0) {
+    why = gai_strerror(err);
+    return fail();
+  }
   int fd = -1;
   for (addrinfo* a = found; a && fd < 0; a = a->ai_next) {
     fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
-    if (fd < 0) continue;
+    if (fd < 0) {
+      why = std::string("socket: ") + std::strerror(errno);
+      continue;
+    }
     const int one = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0 || ::listen(fd, SOMAXCONN) != 0) {
+    const bool bound = ::bind(fd, a->ai_addr, a->ai_addrlen) == 0;
+    if (!bound || ::listen(fd, SOMAXCONN) != 0) {
+      // "Permission denied" for a port below 1024, "Address already in use", ...
+      why = std::string(bound ? "listen: " : "bind: ") + std::strerror(errno);
       ::close(fd);
       fd = -1;
     }

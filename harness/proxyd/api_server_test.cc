@@ -97,6 +97,25 @@ uint16_t PortOf(const json& proxy) {
   return ParseAddress(proxy["listen"].get<std::string>())->port;
 }
 
+TEST_CASE("the control API says why it cannot listen") {
+  ApiRig rig;
+  asio::io_context io;
+  AsioClock clock(io);
+  ProxyRegistry registry(
+      io, clock, [](const std::string&) { return 1; }, [](const std::string&) {});
+  ToxiproxyApi api(registry, "test-1.0");
+  ApiServer second(io, api);
+  const Status taken = second.Listen("127.0.0.1", rig.server().port());
+  REQUIRE_FALSE(taken.ok());
+  CHECK(taken.message() == "control API: cannot listen on 127.0.0.1:" +
+                               std::to_string(rig.server().port()) +
+                               ": bind: Address already in use");
+  const Status not_local = second.Listen("192.0.2.1", 0);  // TEST-NET-1: no interface has it
+  REQUIRE_FALSE(not_local.ok());
+  CHECK(not_local.message() ==
+        "control API: cannot listen on 192.0.2.1:0: bind: Cannot assign requested address");
+}
+
 TEST_CASE("GET /proxies is an empty object when there are none") {
   ApiRig rig;
   auto c = rig.Client();
