@@ -10,6 +10,7 @@
 #include "harness/audit/cancellation.h"
 #include "harness/checks/held_check.h"
 #include "harness/common/units.h"
+#include "harness/scenario/metrics.h"
 
 namespace faultline {
 namespace {
@@ -119,6 +120,24 @@ std::map<std::string, double> ComputeBaseline(const Series& samples, const Phase
   return out;
 }
 
+namespace {
+
+// "no samples of g in hang", and, for a scraped series whose scrapes
+// missed, why: the cause is otherwise only in results.json.
+std::string NoSamples(const VariantResult& v, const std::string& metric,
+                      const std::string& where) {
+  std::string out = "no samples of " + metric + where;
+  if (v.scrape && v.scrape->misses > 0 && !IsReservedMetricName(metric)) {
+    out += " (scraping " + v.scrape->url + " missed " + std::to_string(v.scrape->misses) +
+           " of " + std::to_string(v.scrape->attempts) + " times";
+    if (!v.scrape->last_error.empty()) out += "; the last: " + v.scrape->last_error;
+    out += ")";
+  }
+  return out;
+}
+
+}  // namespace
+
 CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& v) {
   CheckResult r;
   r.name = check.name;
@@ -153,7 +172,7 @@ CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& v) {
       r.unit = SeriesUnit(check.metric);
       std::vector<double> ts, ys;
       Collect(v, check.metric, w, &ts, &ys);
-      if (ys.empty()) return fail("no samples of " + check.metric + " in " + w.label);
+      if (ys.empty()) return fail(NoSamples(v, check.metric, " in " + w.label));
       const double peak = *std::max_element(ys.begin(), ys.end());
       double base = 0;  // what a sample is measured from: the baseline for growth
       if (check.kind == CheckSpec::Kind::kMax) {
@@ -195,7 +214,7 @@ CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& v) {
       if (b == v.baseline.end()) return fail("no baseline for " + check.metric);
       const double target = b->second + check.tolerance;
       const auto* column = v.samples.Find(check.metric);
-      if (!column) return fail("no samples of " + check.metric);
+      if (!column) return fail(NoSamples(v, check.metric, ""));
       const Unit unit = SeriesUnit(check.metric);
       // Recovered at the first sample from which the metric stays at or
       // below the target through the deadline: a single dip in a series that
@@ -229,7 +248,7 @@ CheckResult EvaluateCheck(const CheckSpec& check, const VariantResult& v) {
       }
       // No sample after the phase: nothing says whether it recovered.
       if (std::isnan(last))
-        return fail("no samples of " + check.metric + " after " + check.after + " ended");
+        return fail(NoSamples(v, check.metric, " after " + check.after + " ended"));
       // Not back when the run ended, but the deadline lies past that end:
       // it may yet have come back in time (the scenario warns of a `within`
       // longer than the phases after `after`).

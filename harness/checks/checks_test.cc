@@ -92,6 +92,15 @@ TEST_CASE("a check with no samples in its window fails and says why") {
   auto r = EvaluateCheck(c, v);
   CHECK_FALSE(r.passed);
   CHECK(r.detail == "no samples of goroutines in hang");
+  // A scraped series whose scrapes missed says why, not only in results.json.
+  v.scrape = ScrapeStats{"http://127.0.0.1:9090/metrics", 20, 20,
+                         "connect: Connection refused"};
+  CHECK(EvaluateCheck(c, v).detail ==
+        "no samples of goroutines in hang (scraping http://127.0.0.1:9090/metrics missed 20 of "
+        "20 times; the last: connect: Connection refused)");
+  c.metric = "threads_x";
+  v.scrape->misses = 0;  // scraped fine: the series is just not there
+  CHECK(EvaluateCheck(c, v).detail == "no samples of threads_x in hang");
   CHECK_FALSE(r.computed);
 }
 
