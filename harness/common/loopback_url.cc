@@ -1,5 +1,7 @@
 #include "harness/common/loopback_url.h"
 
+#include <strings.h>
+
 #include <cstdlib>
 
 #include "harness/common/asio.h"
@@ -27,13 +29,24 @@ StatusOr<LoopbackUrl> ParseLoopbackUrl(const std::string& url) {
     if (!after.empty() && after[0] != ':') return Status::Invalid("expected ':' after ']'");
     if (!after.empty()) port = after.substr(1);
   } else {
+    // An IPv6 address has colons of its own: "::1:8080" is ambiguous, and
+    // a Host header must bracket it.
+    if (authority.find(':') != authority.rfind(':')) {
+      return Status::Invalid("write an IPv6 address in brackets (http://[::1]:8080/)");
+    }
     const size_t colon = authority.rfind(':');
     host = authority.substr(0, colon);
     if (colon != std::string::npos) port = authority.substr(colon + 1);
   }
-  if (host == "localhost") host = "127.0.0.1";
+  if (host.find('%') != std::string::npos) {
+    return Status::Invalid("host " + Quote(host) + " has a zone id, which loopback needs not");
+  }
+  if (strcasecmp(host.c_str(), "localhost") == 0) host = "127.0.0.1";
   boost::system::error_code ec;
-  const auto addr = asio::ip::make_address(host, ec);
+  auto addr = asio::ip::make_address(host, ec);
+  if (!ec && addr.is_v6() && addr.to_v6().is_v4_mapped()) {  // [::ffff:127.0.0.1]
+    addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
+  }
   if (ec || !addr.is_loopback())
     return Status::Invalid("host " + Quote(host) +
                            " is not a loopback address (127.0.0.0/8, ::1 or localhost)");

@@ -27,6 +27,13 @@ TEST_CASE("loopback URLs are split into host - port - path") {
   auto d = ParseLoopbackUrl("http://127.0.0.2");
   REQUIRE(d.ok());
   CHECK(d->port == 80);
+  auto upper = ParseLoopbackUrl("http://LocalHost:82/");  // host names know no case
+  REQUIRE(upper.ok());
+  CHECK(upper->host == "127.0.0.1");
+  auto mapped = ParseLoopbackUrl("http://[::ffff:127.0.0.1]:83/");
+  REQUIRE(mapped.ok());
+  CHECK(mapped->host == "127.0.0.1");
+  CHECK(mapped->authority == "[::ffff:127.0.0.1]:83");
 }
 
 TEST_CASE("a URL off this machine or malformed is refused with the reason") {
@@ -43,7 +50,12 @@ TEST_CASE("a URL off this machine or malformed is refused with the reason") {
            {"http://127.0.0.1:", "bad port \"\""},
            {"http://127.0.0.1:8x/", "bad port \"8x\""},
            {"http://[::1/", "unclosed ["},
-           {"http://[::1]8080/", "expected ':' after ']'"}}) {
+           {"http://[::1]8080/", "expected ':' after ']'"},
+           // Not a valid Host header, and ambiguous: which colon is the port's?
+           {"http://::1:8080/", "write an IPv6 address in brackets (http://[::1]:8080/)"},
+           {"http://[::1%lo]:8080/", "host \"::1%lo\" has a zone id, which loopback needs not"},
+           {"http://[::ffff:10.0.0.1]:80/",
+            "host \"::ffff:10.0.0.1\" is not a loopback address (127.0.0.0/8, ::1 or localhost)"}}) {
     CAPTURE(url);
     auto parsed = ParseLoopbackUrl(url);
     REQUIRE_FALSE(parsed.ok());

@@ -110,7 +110,7 @@ ApiFailure ProxyRegistry::Start(Entry& e) {
   }
   s.enabled = true;
   e.proxy = std::move(proxy);
-  log_("proxy " + s.name + " listening on " + s.listen + " -> " + s.upstream +
+  log_("proxy " + s.name + " listening on " + s.listen + " -> " + ToString(e.upstream) +
        (s.http ? " (http)" : ""));
   return std::nullopt;
 }

@@ -259,8 +259,11 @@ StatusOr<Plan> Bind(const Scenario& scenario, const Variant& variant, const Port
   const std::string base = b.Expand(scenario.target.base_url, "target.base_url", &expanded);
   auto url = ParseLoopbackUrl(base);
   if (expanded && !url.ok()) {
-    b.Fail(Status::Invalid("target.base_url " + Quote(base) + ": " + url.status().message() +
-                           "; faultline sends load only to this machine"));
+    const std::string& why = url.status().message();
+    b.Fail(Status::Invalid("target.base_url " + Quote(base) + ": " + why +
+                           (why.find("not a loopback") != std::string::npos
+                                ? "; faultline sends load only to this machine"
+                                : "")));
   }
   if (!url.ok()) url = LoopbackUrl{};  // reported; the other keys are still checked
 

@@ -185,8 +185,9 @@ void VariantRun::StartPhases() {
   state_ = State::kPhases;
   phase_ = 0;
   for (const ExternalPlan& e : plan_.externals) {
-    vr_.events.push_back({0, "dependency \"" + e.name + "\" is external at " + e.host + ":" +
-                                 std::to_string(e.port) + ": not started or stopped by faultline"});
+    vr_.events.push_back({0, "dependency \"" + e.name + "\" is external at " +
+                                 JoinHostPort(e.host, e.port) +
+                                 ": not started or stopped by faultline"});
   }
   SamplerOptions so;
   so.pid = target_pid_;

@@ -102,6 +102,26 @@ listen = 5432
       "\"localhost:5432\": its fault proxy would connect to itself; the proxy needs a port of "
       "its own, which the target calls instead"}},
 
+    {"an IPv6 address without its port",
+     R"(target = { argv = ["t"] }
+phases = [{ name = "a", duration = "1s" }]
+[[dependencies]]
+name = "db"
+address = "[::1]"
+)",
+     {"s.toml:5:11: dependencies[0].address: expected \"host:port\", got \"[::1]\": no port "
+      "after the ]"}},
+
+    {"an IPv6 address without brackets",
+     R"(target = { argv = ["t"] }
+phases = [{ name = "a", duration = "1s" }]
+[[dependencies]]
+name = "db"
+address = "::1:5432"
+)",
+     {"s.toml:5:11: dependencies[0].address: write an IPv6 address in brackets with its port "
+      "(\"[::1]:5432\"), got \"::1:5432\""}},
+
     {"a proxy listening on its dependency's own address written IPv4-mapped",
      R"(target = { argv = ["t"] }
 phases = [{ name = "a", duration = "1s" }]

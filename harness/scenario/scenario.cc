@@ -72,6 +72,15 @@ void FaultSpec::SetMain(int64_t v) {
 std::optional<HostPort> ParseHostPort(std::string_view text, bool allow_any_port,
                                       std::string* error) {
   const std::string t(text);
+  // "[::1]" has no port; "::1:5432" is an IPv6 address without its brackets.
+  if (!t.empty() && t.front() == '[' && t.back() == ']') {
+    *error = "expected \"host:port\", got " + Quote(t) + ": no port after the ]";
+    return std::nullopt;
+  }
+  if (t.find(':') != t.rfind(':') && t.find('[') == std::string::npos) {
+    *error = "write an IPv6 address in brackets with its port (\"[::1]:5432\"), got " + Quote(t);
+    return std::nullopt;
+  }
   const size_t colon = t.rfind(':');
   std::string host = colon == std::string::npos ? "" : t.substr(0, colon);
   const std::string port = colon == std::string::npos ? "" : t.substr(colon + 1);
