@@ -3,7 +3,9 @@
 #include <dirent.h>
 #include <elfutils/libdwfl.h>
 #include <sys/ptrace.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -68,6 +70,37 @@ std::string YamaNote() {
   std::string scope = ReadSmallFile("/proc/sys/kernel/yama/ptrace_scope");
   while (!scope.empty() && (scope.back() == '\n' || scope.back() == ' ')) scope.pop_back();
   return scope.empty() ? "" : " (kernel.yama.ptrace_scope = " + scope + ")";
+}
+
+// Why the kernel refused to let faultline read or trace `pid` (EACCES or
+// EPERM): another user's process, a process of this user that is not
+// dumpable (the files in its /proc folder then belong to root), or yama's
+// ptrace_scope.
+std::string RefusalNote(pid_t pid) {
+  const std::string dir = "/proc/" + std::to_string(pid);
+  std::istringstream status(ReadSmallFile(dir + "/status"));
+  long real_uid = -1, effective_uid = -1;
+  for (std::string line; std::getline(status, line);) {
+    if (line.starts_with("Uid:")) {
+      std::istringstream(line.substr(4)) >> real_uid >> effective_uid;
+      break;
+    }
+  }
+  const long own = static_cast<long>(::geteuid());
+  if (own != 0 && effective_uid >= 0 && effective_uid != own) {
+    return " (another user's process: faultline may read and trace only its own user's "
+           "processes, unless root)";
+  }
+  struct stat st {};
+  if (effective_uid >= 0 && ::stat((dir + "/status").c_str(), &st) == 0 &&
+      static_cast<long>(st.st_uid) != effective_uid) {
+    return " (the process is not dumpable: it called prctl(PR_SET_DUMPABLE, 0) or changed its "
+           "user or group, so only root may read or trace it)";
+  }
+  const std::string yama = YamaNote();
+  return yama.empty() ? " (faultline may read and trace only its own user's processes, unless "
+                        "root)"
+                      : yama;
 }
 
 struct RawThread {
@@ -298,8 +331,7 @@ DwflPtr OpenDwfl(pid_t pid, pid_t maps_tid, std::string* error) {
   if (report == 0 && attach == 0) return dwfl;
   const int code = report > 0 ? report : attach;
   *error = "cannot read its modules: " + std::string(code > 0 ? strerror(code) : dwfl_errmsg(-1));
-  if (code == EACCES || code == EPERM)  // another user's process, or ptrace refused
-    *error += " (faultline may read and trace only its own user's processes, unless root)";
+  if (code == EACCES || code == EPERM) *error += RefusalNote(pid);
   return nullptr;
 }
 

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -308,7 +309,58 @@ TEST_CASE("native census refused by ptrace is partial with the reason and counts
   // partial; the 4 held and the main thread (and TSan's) still counted
   CHECK(text.starts_with("1 " + std::to_string(Tasks(held.pid())) + " "));
   CHECK(text.find("Permission denied") != std::string::npos);
+  CHECK(text.find("another user's process") != std::string::npos);
   CHECK(StoppedOrTraced(held.pid()) == 0);
+}
+
+TEST_CASE("native census of an own process that is not dumpable says so") {
+  if (geteuid() != 0) {
+    MESSAGE("not root: cannot drop to a user that root does not override");
+    return;
+  }
+  int result[2];
+  REQUIRE(pipe(result) == 0);
+  pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    // As nobody: a child of its own that makes itself non-dumpable (as a
+    // program that changes its credentials is), then the census of it.
+    alarm(30);
+    if (setgroups(0, nullptr) != 0 || setresgid(65534, 65534, 65534) != 0 ||
+        setresuid(65534, 65534, 65534) != 0) {
+      _exit(2);
+    }
+    int ready[2];
+    if (pipe(ready) != 0) _exit(4);
+    const pid_t sealed = fork();
+    if (sealed == 0) {
+      prctl(PR_SET_DUMPABLE, 0);
+      if (write(ready[1], "x", 1) != 1) _exit(5);
+      pause();
+      _exit(0);
+    }
+    char x;
+    if (read(ready[0], &x, 1) != 1) _exit(6);
+    Census c = TakeNativeCensus(sealed);
+    kill(sealed, SIGKILL);
+    waitpid(sealed, nullptr, 0);
+    std::string line = std::to_string(c.partial) + " " + c.reason;
+    ssize_t n = write(result[1], line.data(), line.size());
+    _exit(n == static_cast<ssize_t>(line.size()) ? 0 : 3);
+  }
+  close(result[1]);
+  std::string text;
+  char buf[512];
+  for (ssize_t n; (n = read(result[0], buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
+  close(result[0]);
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  INFO(text);
+  CHECK(text.starts_with("1 "));
+  CHECK(text.find("the process is not dumpable") != std::string::npos);
+  CHECK(text.find("another user") == std::string::npos);  // it is this user's own
 }
 
 }  // namespace faultline
