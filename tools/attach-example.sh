@@ -46,7 +46,12 @@ wait_listening "$orders_port"
 echo "attach-example: orders-service running as pid $orders_pid on 127.0.0.1:$orders_port"
 
 status=0
-"$bin/faultline" run docs/examples/attach-example.toml --out out/attach-example \
+# out/attach-example unless the options given name another --out.
+out=(--out out/attach-example)
+for arg in "$@"; do
+  case "$arg" in --out | --out=*) out=() ;; esac
+done
+"$bin/faultline" run docs/examples/attach-example.toml "${out[@]}" \
   --set "target.attach.port=$orders_port" \
   --set "dependencies.inventory.listen=$proxy_port" \
   --set "dependencies.inventory.address=127.0.0.1:$inventory_port" "$@" || status=$?
