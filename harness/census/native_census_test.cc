@@ -274,25 +274,22 @@ TEST_CASE("native census of a process that is gone is partial and names it") {
   CHECK(c.groups.empty());
 }
 
-TEST_CASE("native census refused by ptrace is partial with the reason and counts the threads") {
-  if (geteuid() != 0) {
-    MESSAGE("not root: cannot drop to another user to be refused");
-    return;
-  }
-  HeldThreads held(HELD_THREADS_BIN, 4, 0, 0);
-  REQUIRE(held.ok());
+namespace {
+
+// What `body` returns when run as the user nobody, in a child of this
+// (root) process; a failed drop or write fails the test.
+std::string AsNobody(const std::function<std::string()>& body) {
   int result[2];
   REQUIRE(pipe(result) == 0);
   pid_t child = fork();
   REQUIRE(child >= 0);
   if (child == 0) {
-    // Another user may not trace a root process.
+    alarm(30);  // bounds it if the test fails to end it
     if (setgroups(0, nullptr) != 0 || setresgid(65534, 65534, 65534) != 0 ||
         setresuid(65534, 65534, 65534) != 0) {
       _exit(2);
     }
-    Census c = TakeNativeCensus(held.pid());
-    std::string line = std::to_string(c.partial) + " " + std::to_string(c.total) + " " + c.reason;
+    const std::string line = body();
     ssize_t n = write(result[1], line.data(), line.size());
     _exit(n == static_cast<ssize_t>(line.size()) ? 0 : 3);
   }
@@ -305,6 +302,23 @@ TEST_CASE("native census refused by ptrace is partial with the reason and counts
   REQUIRE(waitpid(child, &status, 0) == child);
   REQUIRE(WIFEXITED(status));
   REQUIRE(WEXITSTATUS(status) == 0);
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("native census refused by ptrace is partial with the reason and counts the threads") {
+  if (geteuid() != 0) {
+    MESSAGE("not root: cannot drop to another user to be refused");
+    return;
+  }
+  HeldThreads held(HELD_THREADS_BIN, 4, 0, 0);
+  REQUIRE(held.ok());
+  // Another user may not trace a root process.
+  const std::string text = AsNobody([&] {
+    Census c = TakeNativeCensus(held.pid());
+    return std::to_string(c.partial) + " " + std::to_string(c.total) + " " + c.reason;
+  });
   INFO(text);
   // partial; the 4 held and the main thread (and TSan's) still counted
   CHECK(text.starts_with("1 " + std::to_string(Tasks(held.pid())) + " "));
@@ -318,18 +332,9 @@ TEST_CASE("native census of an own process that is not dumpable says so") {
     MESSAGE("not root: cannot drop to a user that root does not override");
     return;
   }
-  int result[2];
-  REQUIRE(pipe(result) == 0);
-  pid_t child = fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    // As nobody: a child of its own that makes itself non-dumpable (as a
-    // program that changes its credentials is), then the census of it.
-    alarm(30);
-    if (setgroups(0, nullptr) != 0 || setresgid(65534, 65534, 65534) != 0 ||
-        setresuid(65534, 65534, 65534) != 0) {
-      _exit(2);
-    }
+  // As nobody: a child of its own that makes itself non-dumpable (as a
+  // program that changes its credentials is), then the census of it.
+  const std::string text = AsNobody([] {
     int ready[2];
     if (pipe(ready) != 0) _exit(4);
     const pid_t sealed = fork();
@@ -344,19 +349,8 @@ TEST_CASE("native census of an own process that is not dumpable says so") {
     Census c = TakeNativeCensus(sealed);
     kill(sealed, SIGKILL);
     waitpid(sealed, nullptr, 0);
-    std::string line = std::to_string(c.partial) + " " + c.reason;
-    ssize_t n = write(result[1], line.data(), line.size());
-    _exit(n == static_cast<ssize_t>(line.size()) ? 0 : 3);
-  }
-  close(result[1]);
-  std::string text;
-  char buf[512];
-  for (ssize_t n; (n = read(result[0], buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
-  close(result[0]);
-  int status = 0;
-  REQUIRE(waitpid(child, &status, 0) == child);
-  REQUIRE(WIFEXITED(status));
-  REQUIRE(WEXITSTATUS(status) == 0);
+    return std::to_string(c.partial) + " " + c.reason;
+  });
   INFO(text);
   CHECK(text.starts_with("1 "));
   CHECK(text.find("the process is not dumpable") != std::string::npos);
