@@ -87,7 +87,7 @@ struct AttachPlan {
   pid_t pid = 0;
   std::string pid_file;
   uint16_t load_port = 0;  // target.base_url's: the attached tree should listen there
-  std::string load_host;   // and its host, numeric ("127.0.0.1", "::1")
+  std::string load_host{};  // and its host, numeric ("127.0.0.1", "::1")
   std::string Describe() const;  // as AttachSpec::Describe
 };
 
