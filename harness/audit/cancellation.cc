@@ -33,15 +33,33 @@ std::vector<std::pair<double, uint64_t>> Histogram(const std::vector<double>& va
 
 }  // namespace
 
+std::optional<CallerLedger::Key> CallerLedger::KeyOf(std::string_view trace_id) {
+  if (trace_id.size() != 32) return std::nullopt;
+  Key key;
+  for (size_t i = 0; i < 32; ++i) {
+    const char c = trace_id[i];
+    const int digit = c >= '0' && c <= '9'   ? c - '0'
+                      : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                      : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                             : -1;
+    if (digit < 0) return std::nullopt;
+    uint64_t& half = i < 16 ? key.hi : key.lo;
+    half = half << 4 | static_cast<uint64_t>(digit);
+  }
+  return key;
+}
+
 void CallerLedger::Add(const RequestResult& r) {
   if (r.outcome == Outcome::kDropped) return;
   const bool gave_up = GaveUp(r.outcome);
   if (gave_up) ++gave_up_;
-  if (!r.trace_id.empty()) by_trace_[r.trace_id] = Caller{r.intended_s + r.latency_s, gave_up};
+  if (auto key = KeyOf(r.trace_id)) by_trace_[*key] = Caller{r.intended_s + r.latency_s, gave_up};
 }
 
 const CallerLedger::Caller* CallerLedger::Find(std::string_view trace_id) const {
-  auto it = by_trace_.find(std::string(trace_id));
+  const auto key = KeyOf(trace_id);
+  if (!key) return nullptr;
+  auto it = by_trace_.find(*key);
   return it == by_trace_.end() ? nullptr : &it->second;
 }
 

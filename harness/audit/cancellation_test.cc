@@ -11,10 +11,21 @@
 namespace faultline {
 namespace {
 
+// A trace id as the load and the proxy give it (32 hex digits) for a short
+// name: its bytes in hex, left-padded with zeros; "" stays "" (no id).
+std::string Id(const std::string& name) {
+  if (name.empty()) return "";
+  static const char* kHex = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char c : name) hex += {kHex[c >> 4], kHex[c & 15]};
+  REQUIRE(hex.size() <= 32);
+  return std::string(32 - hex.size(), '0') + hex;
+}
+
 RequestResult Client(const std::string& trace, Outcome outcome, double intended_s,
                      double latency_s) {
   RequestResult r;
-  r.trace_id = trace;
+  r.trace_id = Id(trace);
   r.outcome = outcome;
   r.intended_s = intended_s;
   r.latency_s = latency_s;
@@ -22,7 +33,23 @@ RequestResult Client(const std::string& trace, Outcome outcome, double intended_
 }
 
 UpstreamSpan Span(const std::string& trace, double start_s, std::optional<double> end_s) {
-  return UpstreamSpan{trace, start_s, end_s};
+  return UpstreamSpan{Id(trace), start_s, end_s};
+}
+
+TEST_CASE("callers are found by their trace id - in either case - and nothing else") {
+  CallerLedger callers;
+  callers.Add(Client("a", Outcome::kTimeout, 1, 5));
+  REQUIRE(callers.Find(Id("a")) != nullptr);
+  CHECK(callers.Find(Id("a"))->left_s == 6);
+  CHECK(callers.Find(Id("a"))->gave_up);
+  std::string upper = Id("a");
+  upper[31] = 'A';  // ...61 -> ...6A is another id; ...6a and ...6A are the same
+  CHECK(callers.Find(upper) == nullptr);
+  callers.Add(Client("j", Outcome::kOk, 2, 1));  // "6a"
+  CHECK(callers.Find(upper) == callers.Find(Id("j")));
+  CHECK(callers.Find("") == nullptr);
+  CHECK(callers.Find("a") == nullptr);  // not 32 hex digits: no id
+  CHECK(callers.Find(Id("b")) == nullptr);
 }
 
 TEST_CASE("upstream work of callers who gave up is sorted into before - after - never") {

@@ -447,20 +447,21 @@ duration = "1s"
 TEST_CASE("an HTTP proxy's counts are sampled and its records audited at the end") {
   Harness h;
   h.world.upstream_counts = UpstreamCounts{2, 1};
+  const std::string id_a(32, 'a'), id_b(32, 'b');  // trace ids as the load gives them
   UpstreamRecord open;  // caused by request "a", never ended
-  open.trace_id = "a";
+  open.trace_id = id_a;
   open.start = h.world.start + 300ms;  // 0.1 s after the load's epoch
   UpstreamRecord ended = open;         // caused by request "b", ended after "b" gave up
-  ended.trace_id = "b";
+  ended.trace_id = id_b;
   ended.how = UpstreamEnd::kAbandoned;
   ended.end = h.world.start + 1500ms;  // t = 1.3
   h.world.upstream_records = {open, ended};
   h.run->Start();
   h.At(1.0);
   RequestResult a{Outcome::kTimeout, 0, 0.1, 0.5, 0};  // left at 0.6
-  a.trace_id = "a";
+  a.trace_id = id_a;
   RequestResult b{Outcome::kReset, 0, 0.1, 0.7, 0};    // left at 0.8
-  b.trace_id = "b";
+  b.trace_id = id_b;
   h.world.load_sink(a);
   h.world.load_sink(b);
   h.At(3.4);
