@@ -1,10 +1,9 @@
 #include "harness/common/loopback_url.h"
 
-#include <strings.h>
-
 #include <cstdlib>
 
 #include "harness/common/asio.h"
+#include "harness/common/ip_address.h"
 #include "harness/common/text.h"
 
 namespace faultline {
@@ -41,12 +40,10 @@ StatusOr<LoopbackUrl> ParseLoopbackUrl(const std::string& url) {
   if (host.find('%') != std::string::npos) {
     return Status::Invalid("host " + Quote(host) + " has a zone id, which loopback needs not");
   }
-  if (strcasecmp(host.c_str(), "localhost") == 0) host = "127.0.0.1";
+  if (EqualsIgnoringCase(host, "localhost")) host = "127.0.0.1";
   boost::system::error_code ec;
   auto addr = asio::ip::make_address(host, ec);
-  if (!ec && addr.is_v6() && addr.to_v6().is_v4_mapped()) {  // [::ffff:127.0.0.1]
-    addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
-  }
+  if (!ec) addr = Unmapped(addr);  // [::ffff:127.0.0.1]
   if (ec || !addr.is_loopback())
     return Status::Invalid("host " + Quote(host) +
                            " is not a loopback address (127.0.0.0/8, ::1 or localhost)");

@@ -34,26 +34,6 @@ std::optional<asio::ip::address> IpAddressOf(const std::string& host) {
   return address;
 }
 
-namespace {
-
-asio::ip::address Unmapped(const asio::ip::address& a) {
-  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
-    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
-  }
-  return a;
-}
-
-}  // namespace
-
-bool Reaches(const asio::ip::address& upstream, const asio::ip::address& bound) {
-  const asio::ip::address up = Unmapped(upstream), at = Unmapped(bound);
-  if (up == at) return true;
-  // Linux connects an unspecified destination to the machine itself.
-  const bool local = up.is_loopback() || up.is_unspecified();
-  if (at.is_unspecified()) return local && (at.is_v6() || up.is_v4());
-  return up.is_unspecified() && at.is_loopback() && up.is_v4() == at.is_v4();
-}
-
 void SetAbortiveClose(tcp::socket& socket) {
   boost::system::error_code ignored;
   socket.set_option(asio::socket_base::linger(true, 0), ignored);

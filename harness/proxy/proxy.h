@@ -22,6 +22,7 @@
 
 #include "harness/common/asio.h"
 #include "harness/common/clock.h"
+#include "harness/common/ip_address.h"  // Reaches, for the loop checks
 #include "harness/common/status.h"
 #include "harness/proxy/fault.h"
 #include "harness/proxy/upstream_record.h"
@@ -46,12 +47,6 @@ struct ProxyCounters {
 /// nullopt for a name. Listen takes only an address; an upstream name is
 /// resolved per connection.
 std::optional<asio::ip::address> IpAddressOf(const std::string& host);
-
-/// Whether a connection to `upstream` reaches a listener bound to `bound`
-/// (the same port assumed): the same address (an IPv4-mapped IPv6 address
-/// is its IPv4 one), or a loopback or unspecified address of a family an
-/// unspecified listener takes (0.0.0.0 takes IPv4, [::] both).
-bool Reaches(const asio::ip::address& upstream, const asio::ip::address& bound);
 
 class FaultProxy {
  public:

@@ -1,11 +1,8 @@
 // The readers of the processes: the target, the dependencies, readiness
 // and the target's scrape table.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
-#include <cstring>
 #include <string>
 
+#include "harness/common/ip_address.h"
 #include "harness/common/text.h"
 #include "harness/scenario/metrics.h"
 #include "harness/scenario/scenario_reader.h"
@@ -20,15 +17,9 @@ namespace {
 // as IPv4-mapped IPv6 ("::ffff:127.0.0.1"), or 0.0.0.0, which Linux
 // connects to the machine itself.
 bool ReachesProxyListener(const std::string& host) {
-  in_addr v4{};
-  in6_addr v6{};
-  if (inet_pton(AF_INET6, host.c_str(), &v6) == 1) {
-    if (!IN6_IS_ADDR_V4MAPPED(&v6)) return false;
-    std::memcpy(&v4, v6.s6_addr + 12, sizeof v4);
-  } else if (inet_pton(AF_INET, host.c_str(), &v4) != 1) {
-    return false;
-  }
-  return v4.s_addr == htonl(INADDR_LOOPBACK) || v4.s_addr == htonl(INADDR_ANY);
+  boost::system::error_code ec;
+  const boost::asio::ip::address to = boost::asio::ip::make_address(host, ec);
+  return !ec && Reaches(to, boost::asio::ip::address_v4::loopback());
 }
 
 }  // namespace
