@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "harness/common/text.h"
+
 namespace faultline {
 namespace {
 
@@ -35,18 +37,10 @@ std::vector<std::pair<double, uint64_t>> Histogram(const std::vector<double>& va
 
 std::optional<CallerLedger::Key> CallerLedger::KeyOf(std::string_view trace_id) {
   if (trace_id.size() != 32) return std::nullopt;
-  Key key;
-  for (size_t i = 0; i < 32; ++i) {
-    const char c = trace_id[i];
-    const int digit = c >= '0' && c <= '9'   ? c - '0'
-                      : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                      : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                             : -1;
-    if (digit < 0) return std::nullopt;
-    uint64_t& half = i < 16 ? key.hi : key.lo;
-    half = half << 4 | static_cast<uint64_t>(digit);
-  }
-  return key;
+  const std::optional<uint64_t> hi = ParseHex(trace_id.substr(0, 16));
+  const std::optional<uint64_t> lo = ParseHex(trace_id.substr(16));
+  if (!hi || !lo) return std::nullopt;
+  return Key{*hi, *lo};
 }
 
 void CallerLedger::Add(const RequestResult& r) {

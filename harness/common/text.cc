@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 
 namespace faultline {
 namespace {
@@ -123,6 +124,14 @@ bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
+}
+
+std::optional<uint64_t> ParseHex(std::string_view digits) {
+  uint64_t value = 0;
+  if (digits.empty() || digits.size() > 16) return std::nullopt;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value, 16);
+  if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+  return value;
 }
 
 std::string JoinHostPort(std::string_view host, uint16_t port) {

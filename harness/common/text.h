@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,5 +54,9 @@ std::string JoinHostPort(std::string_view host, uint16_t port);
 
 /// `a` and `b` are equal ignoring ASCII case, as HTTP header names compare.
 bool EqualsIgnoringCase(std::string_view a, std::string_view b);
+
+/// "0100007F" -> 0x0100007F: 1 to 16 hex digits of either case, nothing
+/// else (no sign, no 0x); nullopt otherwise.
+std::optional<uint64_t> ParseHex(std::string_view digits);
 
 }  // namespace faultline

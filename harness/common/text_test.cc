@@ -56,3 +56,13 @@ TEST_CASE("JoinHostPort brackets an IPv6 literal as a URL does") {
   CHECK(faultline::JoinHostPort("::1", 19101) == "[::1]:19101");
   CHECK(faultline::JoinHostPort("db.internal", 5432) == "db.internal:5432");
 }
+
+TEST_CASE("ParseHex reads 1 to 16 hex digits of either case and nothing else") {
+  CHECK(faultline::ParseHex("0100007F") == 0x0100007Fu);
+  CHECK(faultline::ParseHex("ffffffffffffffff") == 0xffffffffffffffffu);
+  CHECK(faultline::ParseHex("aB") == 0xabu);
+  for (const char* bad : {"", "0x1f", "-1", "+1", "1g", "1 ", "00000000000000000"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(faultline::ParseHex(bad).has_value());
+  }
+}

@@ -4,17 +4,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <array>
-#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <set>
 #include <sstream>
 
+#include "harness/common/ip_address.h"
 #include "harness/common/text.h"
 #include "harness/scenario/diagnostics.h"
 
@@ -23,47 +20,32 @@ namespace {
 
 constexpr int kTcpListenState = 10;
 
-// An address as /proc/net/tcp{,6} writes it: 8 or 32 hex digits, each
-// 32-bit word in the host's (little-endian) order. As 16 bytes, an IPv4
-// address IPv4-mapped; nullopt when malformed.
-std::optional<std::array<uint8_t, 16>> ProcNetAddress(std::string_view hex) {
-  if (hex.size() != 8 && hex.size() != 32) return std::nullopt;
-  std::array<uint8_t, 16> out{};
-  const size_t words = hex.size() / 8;
-  const size_t first = words == 1 ? 3 : 0;  // an IPv4 address fills the last word
-  if (words == 1) out[10] = out[11] = 0xff;
-  for (size_t w = 0; w < words; ++w) {
-    uint32_t word = 0;
-    for (char c : hex.substr(w * 8, 8)) {
-      const int digit = std::isdigit(static_cast<unsigned char>(c)) ? c - '0'
-                        : c >= 'A' && c <= 'F'                      ? c - 'A' + 10
-                        : c >= 'a' && c <= 'f'                      ? c - 'a' + 10
-                                                                    : -1;
-      if (digit < 0) return std::nullopt;
-      word = word << 4 | static_cast<uint32_t>(digit);
-    }
-    std::memcpy(out.data() + (first + w) * 4, &word, 4);  // back to network order
-  }
-  return out;
-}
+using IpAddress = boost::asio::ip::address;
 
-// Whether a connection to `dest` reaches a socket listening at `at` (both
-// as ProcNetAddress gives them, on the same port): the same address, or an
-// unspecified one of a family that takes it (0.0.0.0 IPv4, [::] both).
-bool ListenerTakes(const std::array<uint8_t, 16>& at, bool at_v6,
-                   const std::array<uint8_t, 16>& dest) {
-  static constexpr std::array<uint8_t, 16> kAny{};
-  static constexpr std::array<uint8_t, 16> kAnyV4{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-  const bool dest_v4 = std::memcmp(dest.data(), kAnyV4.data(), 12) == 0;
-  return at == dest || (at == kAny && at_v6) || (at == kAnyV4 && dest_v4);
+// An address as /proc/net/tcp{,6} writes it: 8 or 32 hex digits, each
+// 32-bit word in the host's (little-endian) order; nullopt when malformed.
+std::optional<IpAddress> ProcNetAddress(std::string_view hex) {
+  if (hex.size() != 8 && hex.size() != 32) return std::nullopt;
+  std::array<unsigned char, 16> bytes{};
+  for (size_t w = 0; w < hex.size() / 8; ++w) {
+    const std::optional<uint64_t> word = ParseHex(hex.substr(w * 8, 8));
+    if (!word) return std::nullopt;
+    const auto host_order = static_cast<uint32_t>(*word);
+    std::memcpy(bytes.data() + w * 4, &host_order, 4);  // back to network order
+  }
+  if (hex.size() == 8) {
+    return boost::asio::ip::address_v4(
+        boost::asio::ip::address_v4::bytes_type{bytes[0], bytes[1], bytes[2], bytes[3]});
+  }
+  return boost::asio::ip::address_v6(bytes);
 }
 
 // The inodes of the listening sockets on local `port` in one /proc/net/tcp
-// or tcp6 text ("sl local_address rem_address st ... inode ..."), that a
-// connection to `dest` (if given) reaches.
-void ListeningInodes(const std::string& text, bool v6, uint16_t port,
-                     const std::optional<std::array<uint8_t, 16>>& dest,
-                     std::set<uint64_t>* out) {
+// or tcp6 text ("sl local_address rem_address st ... inode ..."): into
+// `reached` those a connection to `dest` arrives at (all of them without
+// `dest`), into `elsewhere` the others.
+void ListeningInodes(const std::string& text, uint16_t port, const std::optional<IpAddress>& dest,
+                     std::set<uint64_t>* reached, std::set<uint64_t>* elsewhere) {
   std::istringstream lines(text);
   std::string line;
   std::getline(lines, line);  // the header
@@ -77,12 +59,11 @@ void ListeningInodes(const std::string& text, bool v6, uint16_t port,
     if (inode.empty() || colon == std::string::npos) continue;
     if (std::strtol(state.c_str(), nullptr, 16) != kTcpListenState) continue;
     if (std::strtoul(local.c_str() + colon + 1, nullptr, 16) != port) continue;
-    if (dest) {
-      const auto at = ProcNetAddress(std::string_view(local).substr(0, colon));
-      if (!at || !ListenerTakes(*at, v6, *dest)) continue;
-    }
     const uint64_t n = std::strtoull(inode.c_str(), nullptr, 10);
-    if (n != 0) out->insert(n);
+    if (n == 0) continue;
+    const auto at = dest ? ProcNetAddress(std::string_view(local).substr(0, colon)) : std::nullopt;
+    const bool takes = !dest || (at && Reaches(*dest, *at));
+    (takes ? reached : elsewhere)->insert(n);
   }
 }
 
@@ -189,40 +170,38 @@ StatusOr<pid_t> ByPidFile(ProcFs& fs, const std::string& path, const std::string
   return LivePid(fs, static_cast<pid_t>(std::atol(text.c_str())), what);
 }
 
-// Every visible process holding a listening socket on `port`, children of
-// a holder included.
-std::set<pid_t> AllPortHolders(ProcFs& fs, uint16_t port, size_t* sockets,
-                              const std::string& host = "") {
-  std::optional<std::array<uint8_t, 16>> dest;
-  if (!host.empty()) {
-    dest.emplace();
-    in_addr v4{};
-    if (inet_pton(AF_INET6, host.c_str(), dest->data()) != 1) {
-      if (inet_pton(AF_INET, host == "localhost" ? "127.0.0.1" : host.c_str(), &v4) != 1) {
-        dest.reset();  // not an address: every listener on the port
-      } else {
-        *dest = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-        std::memcpy(dest->data() + 12, &v4, 4);
-      }
-    }
-  }
-  std::set<uint64_t> inodes;
+// The visible processes holding a listening socket on `port`, children of
+// a holder included, from one scan of /proc: `reached`, where a connection
+// to `host` arrives (every listener on the port when `host` is "" or no
+// address), and `elsewhere`, on the port at another address.
+struct PortListeners {
+  std::set<pid_t> reached;
+  std::set<pid_t> elsewhere;
+  size_t sockets = 0;  // listening sockets `reached` found, visible or not
+};
+
+PortListeners ListenersOn(ProcFs& fs, uint16_t port, const std::string& host = "") {
+  std::optional<IpAddress> dest;
+  boost::system::error_code ec;
+  const IpAddress parsed =
+      boost::asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
+  if (!host.empty() && !ec) dest = parsed;
+  std::set<uint64_t> reached, elsewhere;
   for (const char* file : {"net/tcp", "net/tcp6"}) {
-    if (auto text = fs.ReadFile(file)) {
-      ListeningInodes(*text, file[7] == '6', port, dest, &inodes);
-    }
+    if (auto text = fs.ReadFile(file)) ListeningInodes(*text, port, dest, &reached, &elsewhere);
   }
-  if (sockets) *sockets = inodes.size();
-  std::set<pid_t> holders;
-  if (inodes.empty()) return {};
+  PortListeners out;
+  out.sockets = reached.size();
+  if (reached.empty() && elsewhere.empty()) return out;
   for (const std::string& entry : fs.ListDir("")) {
     if (!IsPid(entry)) continue;
     const pid_t pid = static_cast<pid_t>(std::atol(entry.c_str()));
     for (uint64_t inode : fs.SocketInodes(pid)) {
-      if (inodes.contains(inode)) holders.insert(pid);
+      if (reached.contains(inode)) out.reached.insert(pid);
+      if (elsewhere.contains(inode)) out.elsewhere.insert(pid);
     }
   }
-  return holders;
+  return out;
 }
 
 // `holders` less each one whose parent (or an ancestor within 64) is also
@@ -246,7 +225,9 @@ std::vector<pid_t> TopHolders(ProcFs& fs, const std::set<pid_t>& holders) {
 }  // namespace
 
 std::vector<pid_t> PortHolders(ProcFs& fs, uint16_t port, size_t* sockets) {
-  return TopHolders(fs, AllPortHolders(fs, port, sockets));
+  PortListeners listeners = ListenersOn(fs, port);
+  if (sockets) *sockets = listeners.sockets;
+  return TopHolders(fs, listeners.reached);
 }
 
 std::string DescribePid(ProcFs& fs, pid_t pid) {
@@ -281,12 +262,13 @@ std::string LoadPortWarning(ProcFs& fs, pid_t root, const std::string& host, uin
     }
     return false;
   };
-  size_t sockets = 0;
-  const std::set<pid_t> holders = AllPortHolders(fs, port, &sockets, host);
+  const PortListeners listeners = ListenersOn(fs, port, host);
+  const std::set<pid_t>& holders = listeners.reached;
+  const size_t sockets = listeners.sockets;
   if (in_tree(holders)) return "";
   const std::string head = "the attached " + DescribePid(fs, root) +
                            " and its children hold no socket listening on " + where;
-  if (holders.empty() && sockets == 0 && in_tree(AllPortHolders(fs, port, nullptr))) {
+  if (holders.empty() && sockets == 0 && in_tree(listeners.elsewhere)) {
     const bool v6 = host.find(':') != std::string::npos;
     return head + ": they listen on port " + std::to_string(port) +
            " at another address, which target.base_url should name (" +
