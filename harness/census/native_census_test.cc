@@ -1,7 +1,6 @@
 #include "harness/census/native_census.h"
 
 #include <fcntl.h>
-#include <grp.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -17,6 +16,7 @@
 #include <thread>
 
 #include "harness/census/held_threads_process.h"
+#include "harness/testing/as_nobody.h"
 
 namespace faultline {
 
@@ -274,38 +274,7 @@ TEST_CASE("native census of a process that is gone is partial and names it") {
   CHECK(c.groups.empty());
 }
 
-namespace {
-
-// What `body` returns when run as the user nobody, in a child of this
-// (root) process; a failed drop or write fails the test.
-std::string AsNobody(const std::function<std::string()>& body) {
-  int result[2];
-  REQUIRE(pipe(result) == 0);
-  pid_t child = fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    alarm(30);  // bounds it if the test fails to end it
-    if (setgroups(0, nullptr) != 0 || setresgid(65534, 65534, 65534) != 0 ||
-        setresuid(65534, 65534, 65534) != 0) {
-      _exit(2);
-    }
-    const std::string line = body();
-    ssize_t n = write(result[1], line.data(), line.size());
-    _exit(n == static_cast<ssize_t>(line.size()) ? 0 : 3);
-  }
-  close(result[1]);
-  std::string text;
-  char buf[512];
-  for (ssize_t n; (n = read(result[0], buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
-  close(result[0]);
-  int status = 0;
-  REQUIRE(waitpid(child, &status, 0) == child);
-  REQUIRE(WIFEXITED(status));
-  REQUIRE(WEXITSTATUS(status) == 0);
-  return text;
-}
-
-}  // namespace
+using faultline::testing::AsNobody;
 
 TEST_CASE("native census refused by ptrace is partial with the reason and counts the threads") {
   if (geteuid() != 0) {

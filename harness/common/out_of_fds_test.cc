@@ -3,12 +3,13 @@
 #include "harness/common/out_of_fds.h"
 
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <doctest/doctest.h>
 
 #include <string>
+
+#include "harness/testing/as_nobody.h"
 
 namespace faultline {
 namespace {
@@ -20,32 +21,13 @@ struct SavedLimit {
   rlimit saved{};
 };
 
-// FdLimitAdvice() as the unprivileged user `nobody` sees it, from a child.
+// FdLimitAdvice() as the unprivileged user `nobody` sees it, at `limit`.
 std::string AdviceAsNobody(rlim_t limit) {
-  int out[2];
-  REQUIRE(pipe(out) == 0);
-  const pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    rlimit both{limit, limit};
-    if (::setrlimit(RLIMIT_NOFILE, &both) != 0 || setresgid(65534, 65534, 65534) != 0 ||
-        setresuid(65534, 65534, 65534) != 0) {
-      _exit(2);
-    }
-    const std::string advice = FdLimitAdvice();
-    _exit(write(out[1], advice.data(), advice.size()) == static_cast<ssize_t>(advice.size()) ? 0
-                                                                                             : 3);
-  }
-  close(out[1]);
-  std::string advice;
-  char buf[512];
-  for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;) advice.append(buf, size_t(n));
-  close(out[0]);
-  int status = 0;
-  REQUIRE(waitpid(pid, &status, 0) == pid);
-  REQUIRE(WIFEXITED(status));
-  REQUIRE(WEXITSTATUS(status) == 0);
-  return advice;
+  return testing::AsNobody([limit] {
+    rlimit both{limit, limit};  // lowering both needs no privilege
+    if (::setrlimit(RLIMIT_NOFILE, &both) != 0) _exit(4);
+    return FdLimitAdvice();
+  });
 }
 
 TEST_CASE("RaiseOpenFileLimit lifts the soft limit to the hard one") {

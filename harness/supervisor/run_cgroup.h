@@ -27,7 +27,7 @@ class RunCgroup {
   RunCgroup& operator=(RunCgroup&& other) noexcept;
   RunCgroup(const RunCgroup&) = delete;
   RunCgroup& operator=(const RunCgroup&) = delete;
-  ~RunCgroup();  // closes procs_fd; the folder is removed by Remove
+  ~RunCgroup();  // closes procs_fd; RemoveCgroup removes the folder
 
   bool available() const { return path_[0] != '\0'; }
   const char* path() const { return path_; }
