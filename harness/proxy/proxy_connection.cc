@@ -328,8 +328,8 @@ void FaultProxy::Impl::Connection::CountDropped(size_t bytes) {
   if (owner_) owner_->counters_.bytes_discarded += bytes;
 }
 
-void FaultProxy::Impl::Connection::Discard(Flow& flow) {
-  const size_t keep = flow.writing ? 1 : 0;
+void FaultProxy::Impl::Connection::Discard(Flow& flow, size_t from) {
+  const size_t keep = std::max<size_t>(from, flow.writing ? 1 : 0);
   while (flow.queue.size() > keep) {
     const size_t n = flow.queue.back().data.size();
     if (n > 0) lost_bytes_ = true;

@@ -137,6 +137,7 @@ void FaultProxy::Impl::Connection::OnEof(Flow& flow) {
     if (http_ && !http_->piping()) {
       http_->ClientEof();  // a cut-short head still reaches the dependency
       if (closed()) return;
+      DropHttpHeld();
     }
   } else if (hung_) {
     UpstreamGone();  // the client keeps seeing a silent peer
@@ -153,6 +154,19 @@ void FaultProxy::Impl::Connection::OnEof(Flow& flow) {
   // pass any more, and neither peer can send, so the sockets are let go
   // (a FIN still held, as under bandwidth 0, keeps them: it may yet pass).
   if (Drained(up_) && Drained(down_)) Close(/*abortive=*/false);
+}
+
+void FaultProxy::Impl::Connection::DropHttpHeld() {
+  // A piece entered the stages at the time the HTTP layer gave it: later
+  // than now only while a `delay` holds its request. Everything behind it
+  // is held as well (a direction keeps its order). What only TCP faults
+  // hold has left the HTTP layer: it is in flight and still arrives.
+  const TimePoint now = clock_.Now();
+  const auto held = std::find_if(up_.queue.begin(), up_.queue.end(), [now](const Piece& p) {
+    return p.kind == Piece::Kind::kData && p.entered > now;
+  });
+  if (held == up_.queue.end()) return;
+  Discard(up_, static_cast<size_t>(held - up_.queue.begin()));
 }
 
 void FaultProxy::Impl::Connection::OnError(Flow& flow, error_code ec) {

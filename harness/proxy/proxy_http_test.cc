@@ -263,6 +263,65 @@ TEST_CASE_FIXTURE(HttpConnected, "http delay holds the request - or the response
   CHECK(Since(answered) >= 290ms);
 }
 
+// Envoy's rule: a client that leaves takes the requests a delay holds with
+// it, so the dependency does no work for a caller who is gone. On a fake
+// clock that never reaches the delay's end: the connection closes at once.
+TEST_CASE("http delay - a request whose client leaves during the delay never reaches the dependency") {
+  FakeTimeRig rig;
+  auto& [clock, io, echo, proxy] = rig;
+  proxy.SetProtocol(ProxyProtocol::kHttp);
+  ProxyFault delay = Http(ProxyFault::Kind::kDelay, "/held");
+  delay.delay = 400ms;
+  proxy.SetFaults({delay});
+  Client client(proxy.port());
+  REQUIRE_FALSE(client.connect_error());
+  const std::string held = "GET /held HTTP/1.1\r\n\r\n";
+  const std::string behind = "GET /free HTTP/1.1\r\n\r\n";  // not delayed, queued behind
+  const std::string cut = "GET /held HTTP/1.1\r\nHost: x";  // a head the FIN ends
+  size_t sent = held.size() + behind.size();
+  SUBCASE("close") {
+    REQUIRE(client.Send(held + behind));
+    client.Close();
+  }
+  SUBCASE("half-close after a cut-short head") {
+    REQUIRE(client.Send(held + behind + cut));
+    client.ShutdownSend();
+    sent += cut.size();
+  }
+  // The FIN reaches the dependency, which closes, and so does the proxy.
+  REQUIRE(RunUntil(io, [&] {
+    return proxy.Counts().abandoned == 2 && NoOpenConnections(proxy.counters());
+  }));
+  CHECK(echo.stats().received == 0);
+  CHECK(proxy.Counts().in_flight == 0);
+  CHECK(proxy.counters().bytes_discarded == sent);
+}
+
+// On a fake clock: the HTTP delay (200 ms) has released the request, the
+// TCP latency (400 ms more) still holds it when the client leaves at 300 ms.
+TEST_CASE("http delay - what it released before the client left still arrives under TCP latency") {
+  FakeTimeRig rig;
+  auto& [clock, io, echo, proxy] = rig;
+  proxy.SetProtocol(ProxyProtocol::kHttp);
+  ProxyFault delay = Http(ProxyFault::Kind::kDelay);
+  delay.delay = 200ms;
+  proxy.SetFaults({delay, Named(Latency(400ms, ProxyFault::Direction::kUpstream), "net")});
+  Client client(proxy.port());
+  REQUIRE_FALSE(client.connect_error());
+  const std::string get = "GET / HTTP/1.1\r\n\r\n";
+  const TimePoint sent = clock.Now();
+  REQUIRE(client.Send(get));
+  REQUIRE(RunUntil(io, [&] { return clock.pending_timers() == 1; }));
+  CHECK(clock.next_due() == sent + 600ms);
+  clock.Advance(300ms);
+  client.Close();
+  REQUIRE(RunUntil(io, [&] { return proxy.Counts().abandoned == 1; }));
+  CHECK(echo.stats().received == 0);
+  clock.Advance(300ms);
+  REQUIRE(RunUntil(io, [&] { return echo.stats().received == get.size(); }));
+  CHECK(proxy.counters().bytes_discarded == 0);
+}
+
 TEST_CASE_FIXTURE(HttpConnected, "http slow_body sends the head at once and the body at its rate") {
   ProxyFault slow = Http(ProxyFault::Kind::kSlowBody);
   slow.bytes_per_second = 1000;

@@ -293,8 +293,12 @@ class FaultProxy::Impl::Connection final : public std::enable_shared_from_this<C
   void ArmTimer(Flow& flow, TimePoint due);
   // FIN from one side passed on.
   void Finish(Flow& flow);
-  // Drops every queued piece except one being written (its buffer is in use).
-  void Discard(Flow& flow);
+  // Drops every queued piece from the `from`th on, except one being written
+  // (its buffer is in use).
+  void Discard(Flow& flow, size_t from = 0);
+  // The client closed its side: what an HTTP `delay` still holds toward the
+  // dependency, and what queues behind it, is dropped (docs/faults.md).
+  void DropHttpHeld();
   // The upstream closed or failed during a hang. The client is not told:
   // its connection stays open and silent until the client closes it.
   void UpstreamGone();
