@@ -9,6 +9,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 
@@ -61,8 +62,11 @@ TEST_CASE("The run's cgroup holds what its children start and is emptied and rem
   const pid_t child = StartFamily(cgroup);
   KillOnExit cleanup{{child}};
   // The child and its grandchild, which left the child's session.
-  REQUIRE(WaitFor([&] { return ReadAll(path + "/cgroup.procs").find('\n') !=
-                               ReadAll(path + "/cgroup.procs").rfind('\n'); }));
+  // Both in: two lines of one read (two reads could each see another step).
+  REQUIRE(WaitFor([&] {
+    const std::string procs = ReadAll(path + "/cgroup.procs");
+    return std::count(procs.begin(), procs.end(), '\n') == 2;
+  }));
   CHECK(InCgroup(cgroup, child));
   CHECK(!InCgroup(cgroup, getpid()));  // the harness stays out of what it kills
 
