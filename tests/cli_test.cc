@@ -1,14 +1,17 @@
 // Black-box tests of the built `faultline` binary: exit statuses, error
 // messages, results.json on every kind of ending, and no process left behind.
 #include <doctest/doctest.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -304,6 +307,30 @@ TEST_CASE("exit 3: a target that never becomes ready gives up at its deadline") 
   CHECK(r.exit_code == 3);
   CHECK(Contains(r.err, "not ready after 1s"));
   CHECK(Results(dir)["error"].is_string());
+  CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
+}
+
+TEST_CASE("exit 3: a target on ::1 only is never ready at 127.0.0.1 and the error says so") {
+  const int v6 = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in6 loopback{};
+  loopback.sin6_family = AF_INET6;
+  loopback.sin6_addr = in6addr_loopback;
+  const bool bound =
+      v6 >= 0 && bind(v6, reinterpret_cast<sockaddr*>(&loopback), sizeof loopback) == 0;
+  const int error = errno;
+  if (v6 >= 0) close(v6);
+  if (!bound) {
+    MESSAGE("skipped: this machine has no ::1 to listen on (" << std::strerror(error) << ")");
+    return;
+  }
+  BecomeSubreaper();
+  TempDir dir;
+  auto r = Faultline({"run", kTests + "listens-on-v6-only.toml", "--out", dir.path()}, 20s);
+  CHECK(r.exit_code == 3);
+  CHECK(Contains(r.err, "not ready after 2s"));
+  CHECK(Contains(r.err, " (python3) listens on port "));
+  CHECK(Contains(r.err, " at ::1 only, and faultline connects to 127.0.0.1: bind it to "
+                        "127.0.0.1, or to :: (IPv6 and IPv4)"));
   CHECK(WaitGone(Descendants(::getpid()), 5s).empty());
 }
 

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -43,9 +44,9 @@ std::optional<IpAddress> ProcNetAddress(std::string_view hex) {
 // The inodes of the listening sockets on local `port` in one /proc/net/tcp
 // or tcp6 text ("sl local_address rem_address st ... inode ..."): into
 // `reached` those a connection to `dest` arrives at (all of them without
-// `dest`), into `elsewhere` the others.
+// `dest`), into `elsewhere` the others, each with its address.
 void ListeningInodes(const std::string& text, uint16_t port, const std::optional<IpAddress>& dest,
-                     std::set<uint64_t>* reached, std::set<uint64_t>* elsewhere) {
+                     std::set<uint64_t>* reached, std::map<uint64_t, IpAddress>* elsewhere) {
   std::istringstream lines(text);
   std::string line;
   std::getline(lines, line);  // the header
@@ -62,8 +63,11 @@ void ListeningInodes(const std::string& text, uint16_t port, const std::optional
     const uint64_t n = std::strtoull(inode.c_str(), nullptr, 10);
     if (n == 0) continue;
     const auto at = dest ? ProcNetAddress(std::string_view(local).substr(0, colon)) : std::nullopt;
-    const bool takes = !dest || (at && Reaches(*dest, *at));
-    (takes ? reached : elsewhere)->insert(n);
+    if (!dest || (at && Reaches(*dest, *at))) {
+      reached->insert(n);
+    } else if (at) {
+      elsewhere->emplace(n, Unmapped(*at));
+    }
   }
 }
 
@@ -173,10 +177,10 @@ StatusOr<pid_t> ByPidFile(ProcFs& fs, const std::string& path, const std::string
 // The visible processes holding a listening socket on `port`, children of
 // a holder included, from one scan of /proc: `reached`, where a connection
 // to `host` arrives (every listener on the port when `host` is "" or no
-// address), and `elsewhere`, on the port at another address.
+// address), and `elsewhere`, on the port at another address (which ones).
 struct PortListeners {
   std::set<pid_t> reached;
-  std::set<pid_t> elsewhere;
+  std::map<pid_t, std::set<IpAddress>> elsewhere;
   size_t sockets = 0;  // listening sockets `reached` found, visible or not
 };
 
@@ -186,7 +190,8 @@ PortListeners ListenersOn(ProcFs& fs, uint16_t port, const std::string& host = "
   const IpAddress parsed =
       boost::asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
   if (!host.empty() && !ec) dest = parsed;
-  std::set<uint64_t> reached, elsewhere;
+  std::set<uint64_t> reached;
+  std::map<uint64_t, IpAddress> elsewhere;
   for (const char* file : {"net/tcp", "net/tcp6"}) {
     if (auto text = fs.ReadFile(file)) ListeningInodes(*text, port, dest, &reached, &elsewhere);
   }
@@ -198,10 +203,49 @@ PortListeners ListenersOn(ProcFs& fs, uint16_t port, const std::string& host = "
     const pid_t pid = static_cast<pid_t>(std::atol(entry.c_str()));
     for (uint64_t inode : fs.SocketInodes(pid)) {
       if (reached.contains(inode)) out.reached.insert(pid);
-      if (elsewhere.contains(inode)) out.elsewhere.insert(pid);
+      if (auto it = elsewhere.find(inode); it != elsewhere.end()) {
+        out.elsewhere[pid].insert(it->second);
+      }
     }
   }
   return out;
+}
+
+// Whether `pid` is `root` or below it (within 64 generations).
+bool InTree(ProcFs& fs, pid_t root, pid_t pid) {
+  for (int depth = 0; depth < 64; ++depth) {
+    if (pid == root) return true;
+    if (pid <= 1) break;
+    auto stat = StatOf(fs, pid);
+    if (!stat) break;
+    pid = stat->ppid;
+  }
+  return false;
+}
+
+// The addresses the tree of `root` listens at on the port, when none of
+// them is where `listeners` were asked about: "::1", "::1, 127.0.0.2".
+// "" when the tree listens there too, or not on the port at all.
+std::string TreeListensElsewhere(ProcFs& fs, pid_t root, const PortListeners& listeners) {
+  for (pid_t pid : listeners.reached) {
+    if (InTree(fs, root, pid)) return "";
+  }
+  std::set<IpAddress> at;
+  for (const auto& [pid, addresses] : listeners.elsewhere) {
+    if (InTree(fs, root, pid)) at.insert(addresses.begin(), addresses.end());
+  }
+  std::string out;
+  for (const IpAddress& a : at) out += (out.empty() ? "" : ", ") + a.to_string();
+  return out;
+}
+
+// A URL for a server at `address` (its first when several): a loopback one
+// for an unspecified address.
+std::string UrlFor(const std::string& addresses, uint16_t port) {
+  std::string first = addresses.substr(0, addresses.find(','));
+  if (first == "0.0.0.0") first = "127.0.0.1";
+  if (first == "::") first = "::1";
+  return "http://" + JoinHostPort(first, port);
 }
 
 // `holders` less each one whose parent (or an ancestor within 64) is also
@@ -250,30 +294,18 @@ std::string LoadPortWarning(ProcFs& fs, pid_t root, const std::string& host, uin
            " listens on " + where + ": it may not read that process's open files (another "
            "user's: run faultline as that user, or as root)";
   }
-  auto in_tree = [&](const std::set<pid_t>& pids) {
-    for (pid_t pid : pids) {
-      pid_t up = pid;
-      for (int depth = 0; depth < 64 && up > 1; ++depth) {
-        if (up == root) return true;
-        auto stat = StatOf(fs, up);
-        if (!stat) break;
-        up = stat->ppid;
-      }
-    }
-    return false;
-  };
   const PortListeners listeners = ListenersOn(fs, port, host);
   const std::set<pid_t>& holders = listeners.reached;
   const size_t sockets = listeners.sockets;
-  if (in_tree(holders)) return "";
+  for (pid_t pid : holders) {
+    if (InTree(fs, root, pid)) return "";
+  }
   const std::string head = "the attached " + DescribePid(fs, root) +
                            " and its children hold no socket listening on " + where;
-  if (holders.empty() && sockets == 0 && in_tree(listeners.elsewhere)) {
-    const bool v6 = host.find(':') != std::string::npos;
-    return head + ": they listen on port " + std::to_string(port) +
-           " at another address, which target.base_url should name (" +
-           (v6 ? "http://127.0.0.1:" : "http://[::1]:") + std::to_string(port) +
-           " for a server on " + (v6 ? "127.0.0.1" : "::1") + " only)";
+  if (const std::string at = TreeListensElsewhere(fs, root, listeners);
+      holders.empty() && sockets == 0 && !at.empty()) {
+    return head + ": they listen on port " + std::to_string(port) + " at " + at +
+           " only, which target.base_url should name (" + UrlFor(at, port) + ")";
   }
   if (holders.empty()) {
     return head + (sockets > 0 ? ", and no process visible in this machine's /proc holds the "
@@ -283,6 +315,14 @@ std::string LoadPortWarning(ProcFs& fs, pid_t root, const std::string& host, uin
   const std::vector<pid_t> top = TopHolders(fs, holders);
   return head + ", held by " + PidList(fs, top) + ": what is measured gets the load only if " +
          (top.size() == 1 ? "that process forwards" : "they forward") + " to it";
+}
+
+std::string ReadyAddressHint(ProcFs& fs, pid_t root, uint16_t port) {
+  const std::string at = TreeListensElsewhere(fs, root, ListenersOn(fs, port, "127.0.0.1"));
+  if (at.empty()) return "";
+  return DescribePid(fs, root) + " listens on port " + std::to_string(port) + " at " + at +
+         " only, and faultline connects to 127.0.0.1: bind it to 127.0.0.1, or to :: (IPv6 "
+         "and IPv4)";
 }
 
 StatusOr<pid_t> FindAttached(ProcFs& fs, const AttachPlan& attach) {

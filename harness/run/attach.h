@@ -44,6 +44,12 @@ std::string PortHolderText(ProcFs& fs, uint16_t port);
 /// cannot be read (another user's process): nothing can be told.
 std::string LoadPortWarning(ProcFs& fs, pid_t root, const std::string& host, uint16_t port);
 
+/// Why a readiness probe of 127.0.0.1:`port` cannot succeed, when `root`
+/// or a process below it listens on `port` only at other addresses (a
+/// server on ::1 only): "pid 12 (python3) listens on port 8080 at ::1 only,
+/// and faultline connects to 127.0.0.1: bind it to ..."; "" otherwise.
+std::string ReadyAddressHint(ProcFs& fs, pid_t root, uint16_t port);
+
 /// The one live process `attach` names. Unavailable otherwise, naming what
 /// was looked for and what was found: "attach to the process listening on
 /// port 8080: 2 processes listen on it: pid 123 (orders), pid 456 (orders)".

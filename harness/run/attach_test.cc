@@ -135,19 +135,31 @@ TEST_CASE("the load's address counts as well as its port") {
   CHECK(LoadPortWarning(fs, 400, "127.0.0.1", 8081) ==
         "the attached pid 400 (server6) and its children hold no socket listening on "
         "127.0.0.1:8081 of target.base_url, where the load goes: they listen on port 8081 at "
-        "another address, which target.base_url should name (http://[::1]:8081 for a server on "
-        "::1 only)");
+        "::1 only, which target.base_url should name (http://[::1]:8081)");
   // Another process has the load's address on the same port: it gets the load.
   CHECK(LoadPortWarning(fs, 400, "127.0.0.1", 8082).ends_with(
       "held by pid 500 (other): what is measured gets the load only if that process forwards "
       "to it"));
   CHECK(LoadPortWarning(fs, 500, "localhost", 8083) == "");
-  CHECK(LoadPortWarning(fs, 500, "::1", 8083).ends_with("at another address, which "
+  CHECK(LoadPortWarning(fs, 500, "::1", 8083).ends_with("at 0.0.0.0 only, which "
                                                         "target.base_url should name "
-                                                        "(http://127.0.0.1:8083 for a server on "
-                                                        "127.0.0.1 only)"));
+                                                        "(http://127.0.0.1:8083)"));
   CHECK(LoadPortWarning(fs, 500, "127.0.0.1", 8084) == "");  // [::] takes IPv4 too
   CHECK(LoadPortWarning(fs, 500, "::1", 8084) == "");
+
+  // Readiness probes 127.0.0.1: only a tree that listens elsewhere alone is
+  // told where it listens.
+  CHECK(ReadyAddressHint(fs, 400, 8081) ==
+        "pid 400 (server6) listens on port 8081 at ::1 only, and faultline connects to "
+        "127.0.0.1: bind it to 127.0.0.1, or to :: (IPv6 and IPv4)");
+  CHECK(ReadyAddressHint(fs, 400, 8082) == "pid 400 (server6) listens on port 8082 at ::1 only, "
+                                           "and faultline connects to 127.0.0.1: bind it to "
+                                           "127.0.0.1, or to :: (IPv6 and IPv4)");
+  CHECK(ReadyAddressHint(fs, 500, 8082) == "");  // it is there: something else is wrong
+  CHECK(ReadyAddressHint(fs, 500, 8083) == "");  // 0.0.0.0
+  CHECK(ReadyAddressHint(fs, 500, 8084) == "");  // [::]
+  CHECK(ReadyAddressHint(fs, 500, 8081) == "");  // not its socket
+  CHECK(ReadyAddressHint(fs, 1, 8081).starts_with("pid 1 listens on port 8081 at ::1 only"));
 }
 
 TEST_CASE("an attached process whose open files cannot be read is not said to listen nowhere") {

@@ -129,8 +129,16 @@ class SupervisedProcesses final : public Processes {
         break;
       case Readiness::Kind::kLogLine: probe = supervisor_.LogProbe(p.name, p.ready.log_line); break;
     }
+    // A server on ::1 only is never reached at 127.0.0.1: say so.
+    std::function<std::string()> explain;
+    if (p.ready.kind != Readiness::Kind::kLogLine) {
+      explain = [this, name = p.name, port = p.ready.port] {
+        const std::optional<pid_t> pid = supervisor_.pid(name);
+        return pid ? ReadyAddressHint(procfs_, *pid, port) : std::string();
+      };
+    }
     supervisor_.WaitReady(p.name, std::move(probe), p.ready.timeout,
-                          Posted<Status>(io_, alive_, std::move(done)));
+                          Posted<Status>(io_, alive_, std::move(done)), std::move(explain));
   }
 
   void WaitExternal(const ExternalPlan& external, std::function<void(Status)> done) override {

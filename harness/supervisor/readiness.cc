@@ -219,7 +219,8 @@ void Supervisor::Impl::Attempt(const std::shared_ptr<ReadyWait>& w) {
 }
 
 void Supervisor::WaitReady(const std::string& name, Probe probe, Duration timeout,
-                           std::function<void(Status)> done) {
+                           std::function<void(Status)> done,
+                           std::function<std::string()> explain) {
   auto child = impl_->Find(name);
   if (!child) {
     asio::post(impl_->io_, [done = std::move(done), name] {
@@ -232,6 +233,7 @@ void Supervisor::WaitReady(const std::string& name, Probe probe, Duration timeou
   w->probe = std::move(probe);
   w->timeout = timeout;
   w->done = std::move(done);
+  w->explain = std::move(explain);
   if (auto* f = w->probe.target<TcpProbeFn>()) {
     w->probe_description = f->Describe();
     w->last_seen = f->last_seen;
@@ -268,6 +270,9 @@ void Supervisor::WaitReady(const std::string& name, Probe probe, Duration timeou
     if (w->last_seen && !w->last_seen->empty())
       probe += (probe.empty() ? "" : "; ") + ("the last attempt got " + *w->last_seen);
     if (!probe.empty()) probe = " (" + probe + ")";
+    if (w->explain) {
+      if (std::string why = w->explain(); !why.empty()) probe += "; " + why;
+    }
     impl->FinishWait(
         w, Status::Unavailable(Quote(w->name) + " was not ready after " +
                                FormatDuration(w->timeout) + probe + "; " + impl->LogContext(*c)));

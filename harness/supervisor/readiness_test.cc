@@ -131,5 +131,37 @@ TEST_CASE_FIXTURE(SupervisorRig, "WaitReady times out naming the probe and the l
   CHECK(sup.running("target"));  // a timeout reports; stopping is the caller's decision
 }
 
+TEST_CASE_FIXTURE(SupervisorRig, "WaitReady's explanation follows the probe's result on a timeout only") {
+  REQUIRE(sup.Start(Shell(dir, "target", "exec sleep 30")).ok());
+  int asked = 0;
+  auto explain = [&] {
+    ++asked;
+    return std::string("it listens elsewhere");
+  };
+  const uint16_t port = FreePort();
+  std::optional<Status> ready;
+  sup.WaitReady("target", sup.TcpProbe(port), 200ms, [&](Status s) { ready = s; }, explain);
+  REQUIRE(RunUntil(io, [&] { return ready.has_value(); }));
+  CHECK(ready->message() == "\"target\" was not ready after 200ms (tcp 127.0.0.1:" +
+                                std::to_string(port) +
+                                "; the last attempt got connect: Connection refused); it listens "
+                                "elsewhere; its log (" + dir.File("target.log") + ") is empty");
+  CHECK(asked == 1);
+
+  // Ready, or exited first: not asked.
+  tcp::acceptor listening(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+  ready.reset();
+  sup.WaitReady("target", sup.TcpProbe(listening.local_endpoint().port()), 5s,
+                [&](Status s) { ready = s; }, explain);
+  REQUIRE(RunUntil(io, [&] { return ready.has_value(); }));
+  CHECK(ready->ok());
+  REQUIRE(sup.Start(Shell(dir, "quitter", "exit 2")).ok());
+  ready.reset();
+  sup.WaitReady("quitter", sup.TcpProbe(port), 5s, [&](Status s) { ready = s; }, explain);
+  REQUIRE(RunUntil(io, [&] { return ready.has_value(); }));
+  CHECK(ready->message().starts_with("\"quitter\" exited with code 2 before it was ready"));
+  CHECK(asked == 1);
+}
+
 }  // namespace
 }  // namespace faultline

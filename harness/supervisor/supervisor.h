@@ -101,9 +101,12 @@ class Supervisor {
   /// returns true, the child exits, or `timeout` passes. `probe` receives a
   /// callback to call with the result of one attempt, so it may be async.
   /// done(Ok) when ready; Unavailable with the reason and the log tail otherwise.
+  /// `explain`, when given, is asked on a timeout (the child still running)
+  /// why the probe may never succeed: what it says follows the probe's own
+  /// result in the message.
   using Probe = std::function<void(std::function<void(bool ready)>)>;
   void WaitReady(const std::string& name, Probe probe, Duration timeout,
-                 std::function<void(Status)> done);
+                 std::function<void(Status)> done, std::function<std::string()> explain = {});
 
   /// Ready-made probes.
   Probe TcpProbe(uint16_t port);                               // connect to 127.0.0.1:port

@@ -51,6 +51,7 @@ struct ReadyWait {
   Supervisor::Probe probe;
   std::string probe_description;
   std::shared_ptr<std::string> last_seen;  // what the probe's last attempt got, if it says
+  std::function<std::string()> explain;    // Supervisor::WaitReady's
   Duration timeout{};
   std::function<void(Status)> done;
   asio::steady_timer poll;
