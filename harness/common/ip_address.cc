@@ -2,6 +2,14 @@
 
 namespace faultline {
 
+std::optional<boost::asio::ip::address> IpAddressOf(const std::string& host) {
+  if (host == "localhost") return boost::asio::ip::address_v4::loopback();
+  boost::system::error_code ec;
+  auto address = boost::asio::ip::make_address(host, ec);
+  if (ec) return std::nullopt;
+  return address;
+}
+
 boost::asio::ip::address Unmapped(const boost::asio::ip::address& a) {
   if (a.is_v6() && a.to_v6().is_v4_mapped()) {
     return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, a.to_v6());

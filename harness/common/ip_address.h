@@ -1,11 +1,19 @@
-// Which listener a TCP connection to an address reaches, for the checks
-// that a proxy would connect to itself and that an attached target listens
-// where the load goes.
+// Host text as an address, and which listener a TCP connection to an
+// address reaches, for the checks that a proxy would connect to itself and
+// that an attached target listens where the load goes.
 #pragma once
+
+#include <optional>
+#include <string>
 
 #include <boost/asio/ip/address.hpp>
 
 namespace faultline {
+
+/// `host` as an address: an address literal, or "localhost" (127.0.0.1);
+/// nullopt for a name. A proxy listens only at an address; an upstream
+/// name is resolved per connection.
+std::optional<boost::asio::ip::address> IpAddressOf(const std::string& host);
 
 /// `a`, or its IPv4 address when it is IPv4-mapped ("::ffff:127.0.0.1").
 boost::asio::ip::address Unmapped(const boost::asio::ip::address& a);

@@ -26,14 +26,6 @@ std::string HostPort(const asio::ip::address& address, uint16_t port) {
 
 }  // namespace
 
-std::optional<asio::ip::address> IpAddressOf(const std::string& host) {
-  if (host == "localhost") return asio::ip::address_v4::loopback();
-  boost::system::error_code ec;
-  auto address = asio::ip::make_address(host, ec);
-  if (ec) return std::nullopt;
-  return address;
-}
-
 void SetAbortiveClose(tcp::socket& socket) {
   boost::system::error_code ignored;
   socket.set_option(asio::socket_base::linger(true, 0), ignored);

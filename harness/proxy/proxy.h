@@ -22,7 +22,7 @@
 
 #include "harness/common/asio.h"
 #include "harness/common/clock.h"
-#include "harness/common/ip_address.h"  // Reaches, for the loop checks
+#include "harness/common/ip_address.h"  // IpAddressOf and Reaches, for the loop checks
 #include "harness/common/status.h"
 #include "harness/proxy/fault.h"
 #include "harness/proxy/upstream_record.h"
@@ -42,11 +42,6 @@ struct ProxyCounters {
   // fault name; a fault that ends keeps its count.
   std::map<std::string, uint64_t> affected;
 };
-
-/// `host` as an address: an address literal, or "localhost" (127.0.0.1);
-/// nullopt for a name. Listen takes only an address; an upstream name is
-/// resolved per connection.
-std::optional<asio::ip::address> IpAddressOf(const std::string& host);
 
 class FaultProxy {
  public:

@@ -185,11 +185,7 @@ struct PortListeners {
 };
 
 PortListeners ListenersOn(ProcFs& fs, uint16_t port, const std::string& host = "") {
-  std::optional<IpAddress> dest;
-  boost::system::error_code ec;
-  const IpAddress parsed =
-      boost::asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
-  if (!host.empty() && !ec) dest = parsed;
+  const std::optional<IpAddress> dest = IpAddressOf(host);
   std::set<uint64_t> reached;
   std::map<uint64_t, IpAddress> elsewhere;
   for (const char* file : {"net/tcp", "net/tcp6"}) {
@@ -223,29 +219,40 @@ bool InTree(ProcFs& fs, pid_t root, pid_t pid) {
   return false;
 }
 
-// The addresses the tree of `root` listens at on the port, when none of
-// them is where `listeners` were asked about: "::1", "::1, 127.0.0.2".
-// "" when the tree listens there too, or not on the port at all.
-std::string TreeListensElsewhere(ProcFs& fs, pid_t root, const PortListeners& listeners) {
+// Whether the tree of `root` holds a socket `listeners` found where they
+// were asked about.
+bool TreeReached(ProcFs& fs, pid_t root, const PortListeners& listeners) {
   for (pid_t pid : listeners.reached) {
-    if (InTree(fs, root, pid)) return "";
+    if (InTree(fs, root, pid)) return true;
   }
+  return false;
+}
+
+// The addresses the tree of `root` listens at on the port elsewhere.
+std::set<IpAddress> TreeElsewhere(ProcFs& fs, pid_t root, const PortListeners& listeners) {
   std::set<IpAddress> at;
   for (const auto& [pid, addresses] : listeners.elsewhere) {
     if (InTree(fs, root, pid)) at.insert(addresses.begin(), addresses.end());
   }
+  return at;
+}
+
+// "::1", "::1, 127.0.0.2".
+std::string AddressList(const std::set<IpAddress>& addresses) {
   std::string out;
-  for (const IpAddress& a : at) out += (out.empty() ? "" : ", ") + a.to_string();
+  for (const IpAddress& a : addresses) out += (out.empty() ? "" : ", ") + a.to_string();
   return out;
 }
 
-// A URL for a server at `address` (its first when several): a loopback one
-// for an unspecified address.
-std::string UrlFor(const std::string& addresses, uint16_t port) {
-  std::string first = addresses.substr(0, addresses.find(','));
-  if (first == "0.0.0.0") first = "127.0.0.1";
-  if (first == "::") first = "::1";
-  return "http://" + JoinHostPort(first, port);
+// A URL for a server at `address`: the loopback address of its family for
+// an unspecified one.
+std::string UrlFor(const IpAddress& address, uint16_t port) {
+  IpAddress host = address;
+  if (address.is_unspecified()) {
+    host = address.is_v4() ? IpAddress(boost::asio::ip::address_v4::loopback())
+                           : IpAddress(boost::asio::ip::address_v6::loopback());
+  }
+  return "http://" + JoinHostPort(host.to_string(), port);
 }
 
 // `holders` less each one whose parent (or an ancestor within 64) is also
@@ -297,15 +304,13 @@ std::string LoadPortWarning(ProcFs& fs, pid_t root, const std::string& host, uin
   const PortListeners listeners = ListenersOn(fs, port, host);
   const std::set<pid_t>& holders = listeners.reached;
   const size_t sockets = listeners.sockets;
-  for (pid_t pid : holders) {
-    if (InTree(fs, root, pid)) return "";
-  }
+  if (TreeReached(fs, root, listeners)) return "";
   const std::string head = "the attached " + DescribePid(fs, root) +
                            " and its children hold no socket listening on " + where;
-  if (const std::string at = TreeListensElsewhere(fs, root, listeners);
+  if (const std::set<IpAddress> at = TreeElsewhere(fs, root, listeners);
       holders.empty() && sockets == 0 && !at.empty()) {
-    return head + ": they listen on port " + std::to_string(port) + " at " + at +
-           " only, which target.base_url should name (" + UrlFor(at, port) + ")";
+    return head + ": they listen on port " + std::to_string(port) + " at " + AddressList(at) +
+           " only, which target.base_url should name (" + UrlFor(*at.begin(), port) + ")";
   }
   if (holders.empty()) {
     return head + (sockets > 0 ? ", and no process visible in this machine's /proc holds the "
@@ -318,9 +323,12 @@ std::string LoadPortWarning(ProcFs& fs, pid_t root, const std::string& host, uin
 }
 
 std::string ReadyAddressHint(ProcFs& fs, pid_t root, uint16_t port) {
-  const std::string at = TreeListensElsewhere(fs, root, ListenersOn(fs, port, "127.0.0.1"));
+  const PortListeners listeners = ListenersOn(fs, port, "127.0.0.1");
+  if (TreeReached(fs, root, listeners)) return "";
+  const std::set<IpAddress> at = TreeElsewhere(fs, root, listeners);
   if (at.empty()) return "";
-  return DescribePid(fs, root) + " listens on port " + std::to_string(port) + " at " + at +
+  return DescribePid(fs, root) + " listens on port " + std::to_string(port) + " at " +
+         AddressList(at) +
          " only, and faultline connects to 127.0.0.1: bind it to 127.0.0.1, or to :: (IPv6 "
          "and IPv4)";
 }
